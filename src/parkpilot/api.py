@@ -1,0 +1,49 @@
+"""The HTTP API: /api/v1/..., schema at /api/openapi.json, docs at /api/docs.
+
+Each app contributes one ninja Router; domain errors map to HTTP here, once."""
+
+from django.db import connection
+from ninja import NinjaAPI
+
+import parkpilot
+from parkpilot.tenancy.api import router as tenancy_router
+from parkpilot.tenancy.auth import API_AUTH
+from parkpilot.tenancy.errors import Forbidden, NotFound, ValidationFailed
+
+api = NinjaAPI(
+    title="ParkPilot API",
+    version="1",
+    description=(
+        "园区数智领航平台 API. Bearer token (`parkpilot token USERNAME`) or the UI session."
+    ),
+    auth=API_AUTH,
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(NotFound)
+def _not_found(request, exc):
+    return api.create_response(request, {"detail": "Not Found"}, status=404)
+
+
+@api.exception_handler(Forbidden)
+def _forbidden(request, exc):
+    detail = str(exc) or "You do not have permission to do this."
+    return api.create_response(request, {"detail": detail}, status=403)
+
+
+@api.exception_handler(ValidationFailed)
+def _validation_failed(request, exc: ValidationFailed):
+    # Same shape as ninja's own 422s, so clients read one error format.
+    detail = [{"loc": ["body", e.field], "msg": e.reason, "type": e.code} for e in exc.errors]
+    return api.create_response(request, {"detail": detail}, status=422)
+
+
+@api.get("/v1/health", auth=None, tags=["system"])
+def health(request):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return {"status": "ok", "database": connection.vendor, "version": parkpilot.__version__}
+
+
+api.add_router("/v1/", tenancy_router)

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from parkpilot.portal.nav import NavItem
+
+
+class PortalConfig(AppConfig):
+    name = "parkpilot.portal"
+    label = "portal"
+    verbose_name = _("Portal")
+    nav_items = (NavItem(_("Home"), "portal:home", order=0),)

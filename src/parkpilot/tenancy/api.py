@@ -1,0 +1,66 @@
+from django.http import HttpRequest
+from ninja import Router
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from parkpilot.tenancy import selectors, services
+from parkpilot.tenancy.auth import via_of
+from parkpilot.tenancy.errors import NotFound
+from parkpilot.tenancy.schemas import (
+    AuditEntryOut,
+    EnterpriseIn,
+    EnterpriseOut,
+    EnterprisePatch,
+    MeOut,
+    ZoneOut,
+)
+
+router = Router(tags=["tenancy"])
+
+
+@router.get("/me", response=MeOut)
+def me(request: HttpRequest):
+    return request.auth
+
+
+@router.get("/zones", response=list[ZoneOut])
+def zone_list(request: HttpRequest):
+    return selectors.zone_list(user=request.auth)
+
+
+@router.get("/enterprises", response=list[EnterpriseOut])
+@paginate(LimitOffsetPagination)
+def enterprise_list(request: HttpRequest, zone_id: int | None = None, q: str = ""):
+    return selectors.enterprise_list(user=request.auth, zone_id=zone_id, q=q)
+
+
+@router.post("/enterprises", response={201: EnterpriseOut})
+def enterprise_create(request: HttpRequest, payload: EnterpriseIn):
+    park = selectors.park_of(request.auth)
+    if park is None:
+        raise NotFound
+    enterprise = services.enterprise_create(
+        actor=request.auth, via=via_of(request), park=park, data=payload.dict()
+    )
+    return 201, selectors.enterprise_get(user=request.auth, enterprise_id=enterprise.pk)
+
+
+@router.get("/enterprises/{enterprise_id}", response=EnterpriseOut)
+def enterprise_detail(request: HttpRequest, enterprise_id: int):
+    return selectors.enterprise_get(user=request.auth, enterprise_id=enterprise_id)
+
+
+@router.patch("/enterprises/{enterprise_id}", response=EnterpriseOut)
+def enterprise_update(request: HttpRequest, enterprise_id: int, payload: EnterprisePatch):
+    enterprise = selectors.enterprise_get(user=request.auth, enterprise_id=enterprise_id)
+    services.enterprise_update(
+        actor=request.auth,
+        via=via_of(request),
+        enterprise=enterprise,
+        changes=payload.dict(exclude_unset=True),
+    )
+    return selectors.enterprise_get(user=request.auth, enterprise_id=enterprise_id)
+
+
+@router.get("/audit", response=list[AuditEntryOut])
+def audit_log(request: HttpRequest, object_type: str = "", object_id: str = ""):
+    return selectors.audit_log_list(user=request.auth, object_type=object_type, object_id=object_id)

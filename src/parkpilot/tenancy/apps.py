@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from parkpilot.portal.nav import NavItem
+from parkpilot.tenancy.roles import ENTERPRISE_ROLES, PARK_ROLES, Role
+
+
+class TenancyConfig(AppConfig):
+    name = "parkpilot.tenancy"
+    label = "tenancy"
+    verbose_name = _("Tenancy")
+    nav_items = (
+        NavItem(_("Enterprises"), "tenancy:enterprise_list", PARK_ROLES | ENTERPRISE_ROLES, 10),
+        NavItem(
+            _("Audit log"), "tenancy:audit_log", frozenset({Role.PARK_ADMIN, Role.SUPERVISOR}), 90
+        ),
+    )

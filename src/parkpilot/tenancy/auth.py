@@ -1,0 +1,30 @@
+"""API authentication: bearer tokens for clients and gateways, the session (+ CSRF) for the UI."""
+
+from ninja.security import HttpBearer, SessionAuth
+
+from parkpilot.tenancy.services import api_token_authenticate
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request, token: str):
+        user = api_token_authenticate(token)
+        if user is None:
+            return None
+        request.user = user
+        request.audit_via = "token"
+        return user
+
+
+class Session(SessionAuth):
+    def authenticate(self, request, key):
+        user = super().authenticate(request, key)
+        if user is not None:
+            request.audit_via = "api"
+        return user
+
+
+API_AUTH = [BearerToken(), Session()]
+
+
+def via_of(request) -> str:
+    return getattr(request, "audit_via", "ui")

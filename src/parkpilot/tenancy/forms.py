@@ -1,0 +1,33 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from parkpilot.tenancy.errors import ValidationFailed
+from parkpilot.tenancy.industry import choices as industry_choices
+
+
+class EnterpriseForm(forms.Form):
+    """Collects input for services.enterprise_*; the rules themselves live in the service."""
+
+    name = forms.CharField(label=_("Name"), max_length=200)
+    short_name = forms.CharField(label=_("Short name"), max_length=50, required=False)
+    credit_code = forms.CharField(label=_("Unified social credit code"), max_length=40)
+    industry_code = forms.ChoiceField(label=_("Industry (GB/T 4754-2017)"), required=False)
+    zone_id = forms.TypedChoiceField(label=_("Zone"), coerce=int, empty_value=None, required=False)
+    above_scale = forms.BooleanField(label=_("Above designated size (规上)"), required=False)
+    floor_area_m2 = forms.IntegerField(label=_("Floor area (m²)"), min_value=0, required=False)
+    employees = forms.IntegerField(label=_("Employees"), min_value=0, required=False)
+
+    def __init__(self, *args, zones, writable: set[str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["industry_code"].choices = [("", "—"), *industry_choices()]
+        self.fields["zone_id"].choices = [("", "—"), *[(z.pk, z.name) for z in zones]]
+        if writable is not None:
+            for name in set(self.fields) - writable:
+                self.fields[name].disabled = True
+
+    def changes(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if not self.fields[k].disabled}
+
+    def add_service_errors(self, exc: ValidationFailed) -> None:
+        for error in exc.errors:
+            self.add_error(error.field if error.field in self.fields else None, error.reason)

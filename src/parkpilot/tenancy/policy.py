@@ -1,0 +1,21 @@
+"""How a tenant model says who may read and change its rows (enforced in access.py)."""
+
+from dataclasses import dataclass, field
+
+from parkpilot.tenancy.roles import ENTERPRISE_ROLES, PARK_ROLES, Role
+
+
+@dataclass(frozen=True)
+class Policy:
+    park_path: str  # lookup from the model to its Park, e.g. "park" or "enterprise__park"
+    # Lookup to the owning Enterprise, or None when the rows belong to the park as a whole.
+    enterprise_path: str | None = None
+    # Park-wide rows everyone in the park may read (zones, published figures).
+    shared_in_park: bool = False
+    # Roles that may read at all; park roles read the whole park, enterprise roles their own.
+    readers: frozenset[str] = frozenset(PARK_ROLES | ENTERPRISE_ROLES)
+    # Roles that may create and change any row in their park.
+    park_writers: frozenset[str] = frozenset({Role.PARK_ADMIN, Role.PARK_STAFF})
+    # Roles that may change their own enterprise's rows, and which fields.
+    own_writers: frozenset[str] = frozenset()
+    own_writable_fields: frozenset[str] = field(default_factory=frozenset)

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from parkpilot.tenancy import views
+
+app_name = "tenancy"
+urlpatterns = [
+    path("enterprises/", views.enterprise_list, name="enterprise_list"),
+    path("enterprises/<int:enterprise_id>/", views.enterprise_detail, name="enterprise_detail"),
+    path("enterprises/<int:enterprise_id>/edit/", views.enterprise_edit, name="enterprise_edit"),
+    path("audit/", views.audit_log, name="audit_log"),
+]
