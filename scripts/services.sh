@@ -9,7 +9,7 @@
 #               postgres://parkpilot:parkpilot@127.0.0.1:5432/parkpilot
 #   mosquitto   127.0.0.1:1883  anonymous MQTT (+ mosquitto-clients)
 #   redis       127.0.0.1:6379
-#   chromium    /usr/bin/chromium (install only, nothing to start)
+#   chromium    /usr/bin/chromium and CJK fonts (install only, nothing to start)
 #
 # Environment:
 #   SERVICES="postgresql redis"   space-separated subset (default: all four)
@@ -98,7 +98,8 @@ need_pkg() { pkg_installed "$1" || missing+=("$1"); }
 ((want_pg))       && { need_pkg postgresql; need_pkg postgresql-client; }
 ((want_mqtt))     && { need_pkg mosquitto; need_pkg mosquitto-clients; }
 ((want_redis))    && { need_pkg redis-server; need_pkg redis-tools; }
-((want_chromium)) && need_pkg chromium
+# CJK fonts: without them Chinese renders as empty boxes in screenshots and PDFs.
+((want_chromium)) && { need_pkg chromium; need_pkg fonts-noto-cjk; }
 
 if ((${#missing[@]})); then
     log "installing: ${missing[*]}"

@@ -1,8 +1,6 @@
 """Personas reused by every test: two enterprises of the demo-shaped park, one of another park,
 and one person per role."""
 
-import os
-
 import pytest
 from django.conf import settings as django_settings
 from django.test import Client
@@ -10,15 +8,6 @@ from django.test import Client
 from parkpilot.tenancy.credit_code import make_demo_credit_code
 from parkpilot.tenancy.models import Enterprise, Park, Role, User, Zone
 from parkpilot.tenancy.services import api_token_create
-
-REQUIRE_SERVICES = os.environ.get("PARKPILOT_REQUIRE_SERVICES") == "1"
-
-
-def service_missing(reason: str) -> None:
-    """Skip when a server is absent on a developer's machine; fail in CI, where it must be there."""
-    if REQUIRE_SERVICES:
-        pytest.fail(f"{reason} (PARKPILOT_REQUIRE_SERVICES=1)")
-    pytest.skip(reason)
 
 
 @pytest.fixture(autouse=True)

@@ -118,6 +118,7 @@ def _database() -> dict:
 DATABASES = {"default": _database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "tenancy.User"
+AUTHENTICATION_BACKENDS = ["parkpilot.tenancy.backends.ParkPilotBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "login"
@@ -139,6 +140,7 @@ STATIC_ROOT = DATA_DIR / "static"
 _NODE_MODULES = FRONTEND_DIR / "node_modules"
 # Third-party front-end code comes from npm at install time (frontend/package.json).
 STATICFILES_DIRS = [
+    PACKAGE_DIR / "static",
     ("vendor/htmx", _NODE_MODULES / "htmx.org" / "dist"),
     ("vendor/echarts", _NODE_MODULES / "echarts" / "dist"),
     ("vendor/pico", _NODE_MODULES / "@picocss" / "pico" / "css"),

@@ -104,6 +104,7 @@ def demo_load(*, data: dict[str, Any] | None = None) -> LoadReport:
             via="system",
             action="demo.load",
             obj=park,
+            park_id=park.pk,
             before=None,
             after={"created": report.created, "updated": report.updated},
         )
@@ -216,7 +217,10 @@ def _load_users(report: LoadReport, park: Park, enterprises: dict) -> None:
         if user is None:
             user = User(username=username, **values)
             # The password is set only when the user is made, so a changed one survives reloads.
-            user.set_password(settings.PARKPILOT_DEMO_PASSWORD)
+            if role == Role.GATEWAY:
+                user.set_unusable_password()  # machines use tokens: `parkpilot token gateway-01`
+            else:
+                user.set_password(settings.PARKPILOT_DEMO_PASSWORD)
             user.save()
             report.count("user", created=True, changed=True)
         else:

@@ -118,7 +118,7 @@ class User(AbstractUser):
         constraints = [
             models.CheckConstraint(
                 name="enterprise_roles_have_enterprise",
-                condition=~models.Q(role__in=[r.value for r in ENTERPRISE_ROLES])
+                condition=~models.Q(role__in=sorted(r.value for r in ENTERPRISE_ROLES))
                 | models.Q(enterprise__isnull=False),
             )
         ]

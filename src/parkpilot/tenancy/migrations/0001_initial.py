@@ -158,7 +158,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='user',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('role__in', ['enterprise_user', 'enterprise_admin']), _negated=True), ('enterprise__isnull', False), _connector='OR'), name='enterprise_roles_have_enterprise'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('role__in', ['enterprise_admin', 'enterprise_user']), _negated=True), ('enterprise__isnull', False), _connector='OR'), name='enterprise_roles_have_enterprise'),
         ),
         migrations.AddConstraint(
             model_name='zone',

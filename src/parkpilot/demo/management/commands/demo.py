@@ -36,4 +36,5 @@ class Command(BaseCommand):
         for username, role, enterprise, display in DEMO_USERS:
             where = f" @ {enterprise}" if enterprise else ""
             self.stdout.write(f"  {username:<15} {Role(role).label}{where} ({display})")
+        self.stdout.write("  (gateway-01 signs in with an API token: parkpilot token gateway-01)")
         self.stdout.write("")
