@@ -137,6 +137,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every start without it
 _NODE_MODULES = FRONTEND_DIR / "node_modules"
 # Third-party front-end code comes from npm at install time (frontend/package.json).
 STATICFILES_DIRS = [
