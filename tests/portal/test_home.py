@@ -59,3 +59,17 @@ def test_enterprise_api_query_count_is_pinned(demo, django_assert_num_queries):
     # token+user, last_used_at update, count, page of enterprises with their zones
     with django_assert_num_queries(4):
         client.get("/api/v1/enterprises?limit=100")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/vendor/htmx/htmx.min.js",
+        "/static/vendor/echarts/echarts.min.js",
+        "/static/vendor/pico/pico.min.css",
+        "/static/parkpilot/parkpilot.css",
+    ],
+)
+def test_front_end_assets_are_served_from_npm_install(path):
+    response = Client().get(path)
+    assert response.status_code == 200, f"{path}: run `make install` (npm ci in frontend/)"

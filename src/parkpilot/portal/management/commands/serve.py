@@ -19,4 +19,5 @@ class Command(BaseCommand):
             log_level="info",
             # Proxies (nginx) set X-Forwarded-*; uvicorn trusts them only from loopback.
             proxy_headers=True,
+            lifespan="off",  # Django has no ASGI lifespan handlers
         )
