@@ -46,8 +46,8 @@ frontend/node_modules/.installed: frontend/package.json frontend/package-lock.js
 	cd frontend && npm ci --no-audit --no-fund
 	touch $@
 
-messages: install-test ## after changing UI strings: update and compile the zh-Hans catalogue
-	cd src/parkpilot && ../../$(BIN)/parkpilot makemessages -l zh_Hans --no-obsolete && ../../$(BIN)/parkpilot compilemessages -l zh_Hans
+messages: install-test ## after changing UI strings: update the zh-Hans catalogues (project, then each app), compile
+	scripts/messages.sh $(BIN)/parkpilot
 
 clean:
 	rm -rf $(VENV) frontend/node_modules var/static

@@ -10,6 +10,15 @@ from parkpilot.tenancy.models import Enterprise, Park, Role, User, Zone
 from parkpilot.tenancy.services import api_token_create
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _huey_in_process():
+    """Background tasks run in the test's own process and transaction: real huey, immediate mode."""
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = True
+    yield
+
+
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     # Hashing strength is not under test; PBKDF2 at full strength costs ~0.5 s per user.

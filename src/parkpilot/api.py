@@ -6,6 +6,12 @@ from django.db import connection
 from ninja import NinjaAPI
 
 import parkpilot
+from parkpilot.carbon.api import router as carbon_router
+from parkpilot.cockpit.api import router as cockpit_router
+from parkpilot.economy.api import router as economy_router
+from parkpilot.energy.api import router as energy_router
+from parkpilot.projects.api import router as projects_router
+from parkpilot.services.api import router as services_router
 from parkpilot.tenancy.api import router as tenancy_router
 from parkpilot.tenancy.auth import API_AUTH
 from parkpilot.tenancy.errors import Forbidden, NotFound, ValidationFailed
@@ -47,3 +53,9 @@ def health(request):
 
 
 api.add_router("/v1/", tenancy_router)
+api.add_router("/v1/energy", energy_router)
+api.add_router("/v1/carbon", carbon_router)
+api.add_router("/v1/economy", economy_router)
+api.add_router("/v1/projects", projects_router)
+api.add_router("/v1/services", services_router)
+api.add_router("/v1/cockpit", cockpit_router)

@@ -45,9 +45,14 @@ INSTALLED_APPS = [
     "ninja",
     "django_htmx",
     "template_partials",
+    "huey.contrib.djhuey",
     "parkpilot.tenancy",
+    "parkpilot.energy",
+    "parkpilot.carbon",
     "parkpilot.economy",
     "parkpilot.projects",
+    "parkpilot.services",
+    "parkpilot.cockpit",
     "parkpilot.portal",
     "parkpilot.demo",
 ]
@@ -152,6 +157,24 @@ WHITENOISE_USE_FINDERS = env_bool("PARKPILOT_STATIC_FROM_FINDERS", True)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("PARKPILOT_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+
+def _huey() -> dict:
+    """Background tasks and the periodic scheduler (rollups, reports, alerts, escalations).
+
+    Redis when PARKPILOT_REDIS_URL is set (production), else a SQLite file beside the data, so
+    the demo needs no server. PARKPILOT_HUEY_IMMEDIATE=1 runs tasks in-process (tests)."""
+    immediate = env_bool("PARKPILOT_HUEY_IMMEDIATE", False)
+    redis_url = env_str("PARKPILOT_REDIS_URL", "")
+    config: dict = {"name": "parkpilot", "immediate": immediate, "utc": True}
+    if redis_url and not immediate:
+        config |= {"huey_class": "huey.PriorityRedisHuey", "connection": {"url": redis_url}}
+    elif not immediate:
+        config |= {"huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "huey.sqlite3")}
+    return config
+
+
+HUEY = _huey()
 
 PARKPILOT_DEMO_PASSWORD = env_str("PARKPILOT_DEMO_PASSWORD", "qingshanhu-demo")
 

@@ -11,5 +11,11 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("parkpilot.tenancy.urls")),
+    path("energy/", include("parkpilot.energy.urls")),
+    path("carbon/", include("parkpilot.carbon.urls")),
+    path("economy/", include("parkpilot.economy.urls")),
+    path("projects/", include("parkpilot.projects.urls")),
+    path("services/", include("parkpilot.services.urls")),
+    path("cockpit/", include("parkpilot.cockpit.urls")),
     path("", include("parkpilot.portal.urls")),
 ]

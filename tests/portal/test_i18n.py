@@ -8,18 +8,26 @@ from django.test import Client
 
 import parkpilot
 
-LOCALE = Path(parkpilot.__file__).parent / "locale" / "zh_Hans" / "LC_MESSAGES"
+# The project catalogue (src/parkpilot/locale) and one per app (src/parkpilot/<app>/locale).
+CATALOGUES = sorted(Path(parkpilot.__file__).parent.glob("**/locale/zh_Hans/LC_MESSAGES/django.po"))
 
 
-def test_compiled_catalogue_matches_the_po_file():
-    po = {e.msgid: e.msgstr for e in polib.pofile(str(LOCALE / "django.po")) if e.msgstr}
-    mo = {e.msgid: e.msgstr for e in polib.mofile(str(LOCALE / "django.mo")) if e.msgid}
-    assert mo == po, "run `make messages` after editing django.po"
+def test_there_is_a_project_catalogue():
+    assert Path(parkpilot.__file__).parent / "locale/zh_Hans/LC_MESSAGES/django.po" in CATALOGUES
 
 
-def test_every_string_is_translated():
-    untranslated = [e.msgid for e in polib.pofile(str(LOCALE / "django.po")).untranslated_entries()]
-    assert untranslated == []
+@pytest.mark.parametrize("po_path", CATALOGUES, ids=lambda p: str(p.parent.parent.parent.parent))
+def test_compiled_catalogue_matches_the_po_file(po_path):
+    po = {e.msgid: e.msgstr for e in polib.pofile(str(po_path)) if e.msgstr and not e.obsolete}
+    mo = {e.msgid: e.msgstr for e in polib.mofile(str(po_path.with_suffix(".mo"))) if e.msgid}
+    assert mo == po, "run `make messages` after editing a django.po"
+
+
+@pytest.mark.parametrize("po_path", CATALOGUES, ids=lambda p: str(p.parent.parent.parent.parent))
+def test_every_string_is_translated(po_path):
+    po = polib.pofile(str(po_path))
+    assert [e.msgid for e in po.untranslated_entries()] == []
+    assert [e.msgid for e in po.fuzzy_entries()] == []
 
 
 @pytest.mark.django_db

@@ -1,5 +1,13 @@
-"""Every API route is checked for tenant isolation. A new route without a case here fails
-`test_every_route_has_an_isolation_case`, so nobody can add an endpoint and forget."""
+"""Every API route is checked for tenant isolation. A new route without a case fails
+`test_every_route_has_an_isolation_case`, so nobody can add an endpoint and forget.
+
+Each app keeps its cases in tests/<app>/isolation.py as `CASES = {(METHOD, path): case}`, where
+`case(api_as, personas, ent_a, ent_b)` asserts that ent_b's users and another park's admin
+neither see nor change what belongs to ent_a (404, nothing changed)."""
+
+import importlib.util
+import re
+from pathlib import Path
 
 import pytest
 
@@ -62,7 +70,7 @@ def _audit(api_as, personas, ent_a, ent_b):
     assert api_as("ent_a_admin").get("/api/v1/audit").status_code == 403
 
 
-CASES = {
+TENANCY_CASES = {
     ("GET", "/api/v1/me"): _me,
     ("GET", "/api/v1/zones"): _zones,
     ("GET", "/api/v1/enterprises"): _enterprise_list,
@@ -71,6 +79,21 @@ CASES = {
     ("PATCH", "/api/v1/enterprises/{enterprise_id}"): _enterprise_patch,
     ("GET", "/api/v1/audit"): _audit,
 }
+
+
+def _app_cases() -> dict:
+    cases = {}
+    for path in sorted(Path(__file__).resolve().parents[1].glob("*/isolation.py")):
+        spec = importlib.util.spec_from_file_location(f"isolation_{path.parent.name}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        overlap = set(cases) & set(module.CASES)
+        assert not overlap, f"{path}: routes already covered elsewhere: {overlap}"
+        cases |= module.CASES
+    return cases
+
+
+CASES = TENANCY_CASES | _app_cases()
 
 
 def api_routes() -> set[tuple[str, str]]:
@@ -97,6 +120,6 @@ def test_route_isolation(route, api_as, personas, ent_a, ent_b, ent_other_park):
 @pytest.mark.parametrize("route", sorted(CASES), ids=lambda r: f"{r[0]} {r[1]}")
 def test_route_requires_authentication(route, anon_api, ent_a):
     method, path = route
-    url = path.replace("{enterprise_id}", str(ent_a.pk))
+    url = re.sub(r"\{[a-z_]+\}", str(ent_a.pk), path)
     response = anon_api.generic(method, url, data="{}", content_type="application/json")
     assert response.status_code == 401

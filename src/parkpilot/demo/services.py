@@ -8,8 +8,10 @@ from importlib import resources
 from typing import Any
 
 import yaml
+from django.apps import apps
 from django.conf import settings
 from django.db import transaction
+from django.utils.module_loading import import_string
 
 from parkpilot.economy.models import PublishedFigure
 from parkpilot.projects.models import Project
@@ -53,12 +55,22 @@ class LoadReport:
         return bool(self.created or self.updated)
 
 
+def _app_demo_loaders():
+    """Apps add their own demo rows by naming a loader on their AppConfig:
+    `demo_loader = "parkpilot.<app>.demo.load"`, a function (*, park, data, report) that is
+    idempotent like this module (use `upsert`)."""
+    for config in apps.get_app_configs():
+        path = getattr(config, "demo_loader", None)
+        if path:
+            yield import_string(path)
+
+
 def load_demo_data() -> dict[str, Any]:
     text = resources.files("parkpilot.demo.data").joinpath("qingshanhu.yaml").read_text("utf-8")
     return yaml.safe_load(text)
 
 
-def _upsert(report: LoadReport, kind: str, model, lookup: dict, values: dict):
+def upsert(report: LoadReport, kind: str, model, lookup: dict, values: dict):
     """Create or update one row, writing only when a value differs (keeps reloads no-ops)."""
     obj = model.objects.filter(**lookup).first()
     if obj is None:
@@ -98,6 +110,8 @@ def demo_load(*, data: dict[str, Any] | None = None) -> LoadReport:
     for project in data["projects"]:
         _load_project(report, park, zones, enterprises, project, data)
     _load_users(report, park, enterprises)
+    for loader in _app_demo_loaders():
+        loader(park=park, data=data, report=report)
     if report.changed:
         audit_record(
             actor=None,
@@ -123,7 +137,7 @@ def _load_park(report: LoadReport, data: dict) -> Park:
         "timezone": p.get("timezone") or "Asia/Shanghai",
         "facts": facts,
     }
-    return _upsert(report, "park", Park, {"code": p["code"]}, values)
+    return upsert(report, "park", Park, {"code": p["code"]}, values)
 
 
 def _load_zone(report: LoadReport, park: Park, z: dict, data: dict) -> Zone:
@@ -137,7 +151,7 @@ def _load_zone(report: LoadReport, park: Park, z: dict, data: dict) -> Zone:
         "opened_on": z.get("opened"),
         "facts": {**(z.get("facts") or {}), "source": _source(data, z.get("source"))},
     }
-    return _upsert(report, "zone", Zone, {"park": park, "code": z["code"]}, values)
+    return upsert(report, "zone", Zone, {"park": park, "code": z["code"]}, values)
 
 
 def _load_enterprise(report: LoadReport, park: Park, zones: dict, e: dict) -> Enterprise:
@@ -157,7 +171,7 @@ def _load_enterprise(report: LoadReport, park: Park, zones: dict, e: dict) -> En
             value = zones.get(value) if value else None
         values[model_field] = value if value is not None else _EMPTY.get(model_field)
     values["demo_fields"] = demo_fields
-    return _upsert(report, "enterprise", Enterprise, {"park": park, "name": e["name"]}, values)
+    return upsert(report, "enterprise", Enterprise, {"park": park, "name": e["name"]}, values)
 
 
 _EMPTY = {"industry_code": "", "above_scale": False}
@@ -176,7 +190,7 @@ def _load_figure(report: LoadReport, park: Park, f: dict, data: dict) -> None:
         "source": _source(data, f.get("source")),
     }
     lookup = {"park": park, "code": f["code"], "period": str(f["period"])}
-    _upsert(report, "published_figure", PublishedFigure, lookup, values)
+    upsert(report, "published_figure", PublishedFigure, lookup, values)
 
 
 _PROJECT_FACT_KEYS = ("phase1_investment_100m_cny", "builder", "construction_supervisor")
@@ -202,7 +216,7 @@ def _load_project(
         "facts": {k: p[k] for k in _PROJECT_FACT_KEYS if p.get(k) is not None},
         "source": _source(data, p.get("source")),
     }
-    _upsert(report, "project", Project, {"park": park, "name": p["name"]}, values)
+    upsert(report, "project", Project, {"park": park, "name": p["name"]}, values)
 
 
 def _load_users(report: LoadReport, park: Park, enterprises: dict) -> None:
@@ -224,4 +238,4 @@ def _load_users(report: LoadReport, park: Park, enterprises: dict) -> None:
             user.save()
             report.count("user", created=True, changed=True)
         else:
-            _upsert(report, "user", User, {"username": username}, values)
+            upsert(report, "user", User, {"username": username}, values)

@@ -1,6 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ProjectsConfig(AppConfig):
     name = "parkpilot.projects"
     label = "projects"
+    verbose_name = _("Projects ledger")
