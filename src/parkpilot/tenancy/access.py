@@ -50,10 +50,18 @@ def get_for(user, queryset: models.QuerySet | type[models.Model], pk) -> models.
         raise NotFound from None
 
 
-def require_create(user, model: type[models.Model]) -> None:
+def require_create(user, model: type[models.Model], *, enterprise_id: int | None = None) -> None:
+    """Park writers create anywhere in their park; `own_creators` only for their own enterprise."""
     policy = policy_of(model)
-    if not (user.is_superuser or user.role in policy.park_writers):
-        raise Forbidden
+    if user.is_superuser or user.role in policy.park_writers:
+        return
+    if (
+        user.role in policy.own_creators
+        and enterprise_id is not None
+        and enterprise_id == user.enterprise_id
+    ):
+        return
+    raise Forbidden
 
 
 def require_change(user, obj: models.Model, fields: set[str]) -> None:

@@ -16,6 +16,8 @@ class Policy:
     readers: frozenset[str] = frozenset(PARK_ROLES | ENTERPRISE_ROLES)
     # Roles that may create and change any row in their park.
     park_writers: frozenset[str] = frozenset({Role.PARK_ADMIN, Role.PARK_STAFF})
+    # Roles that may create rows for their own enterprise (e.g. a service request).
+    own_creators: frozenset[str] = frozenset()
     # Roles that may change their own enterprise's rows, and which fields.
     own_writers: frozenset[str] = frozenset()
     own_writable_fields: frozenset[str] = field(default_factory=frozenset)
