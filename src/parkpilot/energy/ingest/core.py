@@ -1,0 +1,156 @@
+"""The intake core: every door (MQTT, HTTP, files, the simulator) hands its readings here.
+
+One call = one transaction: the new readings, the refused ones (dead letters, with the raw item
+and the reason), the conflicts and the batch's work item for the rollup stage commit together
+or not at all. Idempotent on (point, ts): a redelivered reading with the same value is counted
+as a duplicate; one with a different value is kept as a conflict for review."""
+
+import time
+from dataclasses import dataclass, field
+
+import orjson
+from django.db import transaction
+from django.utils import timezone
+
+from parkpilot.energy.ingest.parse import parse_payload
+from parkpilot.energy.ingest.store import insert_readings
+from parkpilot.energy.ingest.validate import Accepted, Refused, check
+from parkpilot.energy.models import DeadLetter, IngestBatch, ReadingConflict
+from parkpilot.energy.registry import registry
+
+
+@dataclass
+class Rejection:
+    index: int
+    field: str
+    reason: str
+
+
+@dataclass
+class IngestResult:
+    accepted: int = 0
+    duplicates: int = 0
+    conflicts: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    batch_id: int | None = None
+
+    def as_dict(self) -> dict:
+        return {
+            "accepted": self.accepted,
+            "duplicates": self.duplicates,
+            "conflicts": self.conflicts,
+            "rejected": [r.__dict__ for r in self.rejected],
+        }
+
+
+def ingest_payload(
+    *, park_id: int, payload: bytes | str, source: str, gateway_id: int | None = None
+) -> IngestResult:
+    """Parse a JSON payload (an object or an array of readings) and ingest it."""
+    items = parse_payload(payload)
+    if isinstance(items, Refused):
+        raw = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else payload
+        _dead_letters(
+            park_id, source, gateway_id, [(raw, items.field, items.reason, "")], timezone.now()
+        )
+        return IngestResult(rejected=[Rejection(-1, items.field, items.reason)])
+    return ingest_items(park_id=park_id, items=items, source=source, gateway_id=gateway_id)
+
+
+def ingest_items(
+    *, park_id: int, items: list, source: str, gateway_id: int | None = None
+) -> IngestResult:
+    """Validate and store already-parsed reading objects. `gateway_id` set: the writer is that
+    gateway and may only write its own points."""
+    received_at = timezone.now()
+    result = IngestResult()
+    points = registry.lookup_table()
+    now_epoch = time.time()
+    good: dict[tuple[int, float], tuple[int, Accepted]] = {}
+    in_batch_conflicts: list[tuple[Accepted, float]] = []
+    refused: list[tuple[str, str, str, str]] = []
+    for index, item in enumerate(items):
+        outcome = check(
+            item, points=points, park_id=park_id, gateway_id=gateway_id, now_epoch=now_epoch
+        )
+        if isinstance(outcome, Refused):
+            result.rejected.append(Rejection(index, outcome.field, outcome.reason))
+            refused.append((_raw(item), outcome.field, outcome.reason, outcome.point_code))
+            continue
+        key = (outcome.point.id, outcome.epoch)
+        first = good.get(key)
+        if first is None:
+            good[key] = (index, outcome)
+        elif first[1].value == outcome.value:
+            result.duplicates += 1
+        else:
+            in_batch_conflicts.append((outcome, first[1].value))
+    ordered = [good[key][1] for key in sorted(good)]
+    with transaction.atomic():
+        existing = insert_readings([(a.point.id, a.ts, a.value) for a in ordered], received_at)
+        conflicts = list(in_batch_conflicts)
+        for index, stored in existing.items():
+            if stored == ordered[index].value:
+                result.duplicates += 1
+            else:
+                conflicts.append((ordered[index], stored))
+        inserted = [a for i, a in enumerate(ordered) if i not in existing]
+        result.accepted = len(inserted)
+        result.conflicts = len(conflicts)
+        _conflicts(conflicts, source, received_at)
+        _dead_letters(park_id, source, gateway_id, refused, received_at)
+        if inserted:
+            result.batch_id = _batch(inserted, source).pk
+    return result
+
+
+def _raw(item) -> str:
+    try:
+        return orjson.dumps(item).decode()
+    except TypeError:
+        return repr(item)[:2000]
+
+
+def _dead_letters(park_id, source, gateway_id, refused, received_at) -> None:
+    if not refused:
+        return
+    DeadLetter.objects.bulk_create(
+        DeadLetter(
+            park_id=park_id,
+            received_at=received_at,
+            source=source,
+            gateway_id=gateway_id,
+            point_code=(code or "")[:64],
+            raw=raw,
+            field=field_name,
+            reason=reason[:300],
+        )
+        for raw, field_name, reason, code in refused
+    )
+
+
+def _conflicts(conflicts: list[tuple[Accepted, float]], source, received_at) -> None:
+    if not conflicts:
+        return
+    ReadingConflict.objects.bulk_create(
+        ReadingConflict(
+            point_id=a.point.id,
+            ts=a.ts,
+            stored_value=stored,
+            new_value=a.value,
+            received_at=received_at,
+            source=source,
+        )
+        for a, stored in conflicts
+    )
+
+
+def _batch(inserted: list[Accepted], source: str) -> IngestBatch:
+    ranges: dict[int, list[float]] = {}
+    for a in inserted:  # sorted by (point, ts): first and last of each point are min and max
+        span = ranges.get(a.point.id)
+        if span is None:
+            ranges[a.point.id] = [a.epoch, a.epoch]
+        else:
+            span[1] = a.epoch
+    return IngestBatch.objects.create(source=source, accepted=len(inserted), ranges=ranges)

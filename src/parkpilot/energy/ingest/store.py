@@ -1,0 +1,190 @@
+"""The readings store: the one module that writes raw readings, per database engine.
+
+Both paths are idempotent on (point_id, ts). Each returns the rows that were NOT inserted
+(already stored) with the stored value, so the caller can tell duplicates from conflicts.
+  - PostgreSQL: COPY straight into the table inside a savepoint (the common case, no duplicate:
+    COPY speed); on a unique violation, COPY into a temporary table and INSERT … ON CONFLICT
+    DO NOTHING RETURNING, which names the rows that were new.
+  - SQLite: one executemany INSERT … ON CONFLICT DO NOTHING over rows sorted by key; when fewer
+    rows changed than were sent, look the batch's keys up.
+"""
+
+from datetime import UTC, datetime
+
+from django.db import IntegrityError, connection, transaction
+
+Row = tuple[int, datetime, float]  # point_id, ts (aware), raw value
+
+_SQLITE_CHUNK = 400  # key pairs per lookup (2 parameters each)
+
+
+def insert_readings(rows: list[Row], received_at: datetime) -> dict[int, float]:
+    """Insert rows (sorted by key); return {row index: stored value} for rows already there."""
+    if not rows:
+        return {}
+    if connection.vendor == "postgresql":
+        return _insert_postgresql(rows, received_at)
+    return _insert_sqlite(rows, received_at)
+
+
+def _sqlite_ts(ts: datetime) -> str:
+    # Django's own SQLite representation of an aware datetime: naive UTC, str().
+    return str(ts.astimezone(UTC).replace(tzinfo=None))
+
+
+def _insert_sqlite(rows: list[Row], received_at: datetime) -> dict[int, float]:
+    received = _sqlite_ts(received_at)
+    stamped = [(p, _sqlite_ts(ts), v, received) for p, ts, v in rows]
+    connection.ensure_connection()
+    cursor = connection.connection.cursor()
+    cursor.executemany(
+        "INSERT INTO energy_reading (point_id, ts, value, received_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT DO NOTHING",
+        stamped,
+    )
+    if cursor.rowcount == len(rows):
+        return {}
+    return _sqlite_existing(cursor, stamped, received)
+
+
+def _sqlite_existing(cursor, stamped, received: str) -> dict[int, float]:
+    index = {(p, ts): i for i, (p, ts, _, _) in enumerate(stamped)}
+    existing = {}
+    for start in range(0, len(stamped), _SQLITE_CHUNK):
+        chunk = stamped[start : start + _SQLITE_CHUNK]
+        values = ",".join("(?, ?)" for _ in chunk)
+        params = [x for p, ts, _, _ in chunk for x in (p, ts)]
+        cursor.execute(
+            "SELECT point_id, ts, value FROM energy_reading "
+            f"WHERE received_at <> ? AND (point_id, ts) IN (VALUES {values})",
+            [received, *params],
+        )
+        for point_id, ts, value in cursor.fetchall():
+            # Django registers a converter: the column comes back as a naive UTC datetime.
+            existing[index[(point_id, str(ts))]] = value
+    return existing
+
+
+_PG_COLUMNS = "(point_id, ts, value, received_at)"
+
+
+def _insert_postgresql(rows: list[Row], received_at: datetime) -> dict[int, float]:
+    connection.ensure_connection()
+    raw = connection.connection
+    try:
+        with transaction.atomic(), raw.cursor() as cursor:
+            _copy(
+                cursor,
+                f"COPY energy_reading {_PG_COLUMNS} FROM STDIN (FORMAT BINARY)",
+                rows,
+                received_at,
+            )
+        return {}
+    except IntegrityError:
+        pass  # some rows were there already: the savepoint is rolled back, take the slow path
+    with raw.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS energy_reading_stage "
+            "(n int, point_id bigint, ts timestamptz, value float8, received_at timestamptz) "
+            "ON COMMIT DELETE ROWS"
+        )
+        cursor.execute("TRUNCATE energy_reading_stage")
+        with cursor.copy(
+            "COPY energy_reading_stage (n, point_id, ts, value, received_at) FROM STDIN "
+            "(FORMAT BINARY)"
+        ) as copy:
+            copy.set_types(["int4", "int8", "timestamptz", "float8", "timestamptz"])
+            for n, (point_id, ts, value) in enumerate(rows):
+                copy.write_row((n, point_id, ts, value, received_at))
+        cursor.execute(
+            f"INSERT INTO energy_reading {_PG_COLUMNS} "
+            "SELECT point_id, ts, value, received_at FROM energy_reading_stage "
+            "ON CONFLICT DO NOTHING"
+        )
+        cursor.execute(
+            "SELECT s.n, r.value FROM energy_reading_stage s JOIN energy_reading r "
+            "ON r.point_id = s.point_id AND r.ts = s.ts WHERE r.received_at <> s.received_at"
+        )
+        return dict(cursor.fetchall())
+
+
+def _copy(cursor, statement: str, rows: list[Row], received_at: datetime) -> None:
+    with cursor.copy(statement) as copy:
+        copy.set_types(["int8", "timestamptz", "float8", "timestamptz"])
+        for point_id, ts, value in rows:
+            copy.write_row((point_id, ts, value, received_at))
+
+
+# --- reads and repairs for the rollup stage ------------------------------------------------
+
+
+def db_ts(epoch: float):
+    """A timestamp parameter as this engine's column expects it."""
+    ts = datetime.fromtimestamp(epoch, UTC)
+    return _sqlite_ts(ts) if connection.vendor == "sqlite" else ts
+
+
+def epoch_of(value) -> float:
+    """Epoch seconds of a timestamp as this engine returns it."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:  # SQLite: naive UTC
+        value = value.replace(tzinfo=UTC)
+    return value.timestamp()
+
+
+_WINDOW_CHUNK = 800
+
+
+def fetch_readings(
+    windows: list[tuple[int, float, float]],
+) -> dict[int, list[tuple[float, float]]]:
+    """{point_id: [(epoch, value), ...] in time order} for lo < ts <= hi of each window."""
+    found: dict[int, list[tuple[float, float]]] = {}
+    with connection.cursor() as cursor:
+        for start in range(0, len(windows), _WINDOW_CHUNK):
+            chunk = windows[start : start + _WINDOW_CHUNK]
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    "SELECT r.point_id, r.ts, r.value FROM energy_reading r JOIN "
+                    "unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[]) AS w(p, lo, hi) "
+                    "ON r.point_id = w.p AND r.ts > w.lo AND r.ts <= w.hi "
+                    "ORDER BY r.point_id, r.ts",
+                    [
+                        [w[0] for w in chunk],
+                        [db_ts(w[1]) for w in chunk],
+                        [db_ts(w[2]) for w in chunk],
+                    ],
+                )
+            else:
+                values = ",".join("(%s, %s, %s)" for _ in chunk)
+                params = [x for p, lo, hi in chunk for x in (p, db_ts(lo), db_ts(hi))]
+                cursor.execute(
+                    f"WITH w(p, lo, hi) AS (VALUES {values}) "
+                    "SELECT r.point_id, r.ts, r.value FROM energy_reading r JOIN w "
+                    "ON r.point_id = w.p AND r.ts > w.lo AND r.ts <= w.hi "
+                    "ORDER BY r.point_id, r.ts",
+                    params,
+                )
+            for point_id, ts, value in cursor.fetchall():
+                found.setdefault(point_id, []).append((epoch_of(ts), value))
+    return found
+
+
+def reading_at_or_before(point_id: int, epoch: float) -> tuple[float, float] | None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT ts, value FROM energy_reading WHERE point_id = %s AND ts <= %s "
+            "ORDER BY ts DESC LIMIT 1",
+            [point_id, db_ts(epoch)],
+        )
+        row = cursor.fetchone()
+    return (epoch_of(row[0]), row[1]) if row else None
+
+
+def delete_readings(keys: list[tuple[int, float]]) -> None:
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "DELETE FROM energy_reading WHERE point_id = %s AND ts = %s",
+            [(p, db_ts(e)) for p, e in keys],
+        )

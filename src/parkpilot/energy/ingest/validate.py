@@ -1,0 +1,90 @@
+"""Checking one reading against the registry. Each refusal names the field and the reason."""
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+from parkpilot.energy.registry import PointInfo
+
+# Meters' clocks drift; beyond this a timestamp is a configuration error, not drift.
+MAX_FUTURE_S = 300
+
+
+@dataclass(frozen=True)
+class Accepted:
+    point: PointInfo
+    ts: datetime  # aware
+    epoch: float
+    value: float
+
+
+@dataclass(frozen=True)
+class Refused:
+    field: str
+    reason: str
+    point_code: str = ""
+
+
+def check(
+    item,
+    *,
+    points: dict,
+    park_id: int,
+    gateway_id: int | None,
+    now_epoch: float,
+) -> Accepted | Refused:
+    if not isinstance(item, dict):
+        return Refused("reading", "不是 JSON 对象 / not a JSON object")
+    code = item.get("point")
+    if not isinstance(code, str) or not code:
+        return Refused("point", "缺少计量点编码 / point code missing or not a string")
+    point = points.get((park_id, code))
+    if point is None:
+        return Refused("point", f"未知计量点 / unknown point: {code}", code)
+    if gateway_id is not None and point.gateway_id != gateway_id:
+        return Refused("point", "该计量点不属于此网关 / not this gateway's point", code)
+    ts = _timestamp(item.get("ts"))
+    if isinstance(ts, Refused):
+        return Refused(ts.field, ts.reason, code)
+    epoch = ts.timestamp()
+    if epoch > now_epoch + MAX_FUTURE_S:
+        return Refused("ts", "时间戳在未来 / timestamp is in the future", code)
+    value = item.get("value")
+    refusal = _value_refusal(point, value, item.get("unit"))
+    if refusal:
+        return Refused(refusal[0], refusal[1], code)
+    return Accepted(point=point, ts=ts, epoch=epoch, value=float(value))
+
+
+def _timestamp(raw) -> datetime | Refused:
+    if not isinstance(raw, str):
+        return Refused("ts", "缺少时间戳或不是字符串 / ts missing or not a string")
+    try:
+        ts = datetime.fromisoformat(raw)
+    except ValueError:
+        return Refused("ts", f"不是 ISO-8601 时间 / not an ISO-8601 timestamp: {raw[:40]}")
+    if ts.tzinfo is None:
+        return Refused("ts", "时间戳缺少时区偏移 / timestamp has no UTC offset")
+    return ts
+
+
+def _value_refusal(point: PointInfo, value, unit) -> tuple[str, str] | None:
+    # bool is an int in Python; a meter never sends true/false as a reading.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "value", "读数不是数字 / value is not a number"
+    if not math.isfinite(value):
+        return "value", "读数不是有限数 / value is NaN or infinite"
+    if unit is not None and unit != point.unit:
+        return "unit", f"单位 {unit} 与计量点单位 {point.unit} 不符 / unit does not match the point"
+    meter = point.meter
+    if meter.cumulative:
+        if value < 0:
+            return "value", "累计读数不能为负 / a counter cannot be negative"
+        if meter.rollover and value >= meter.rollover:
+            return "value", "读数超过表计量程 / value beyond the counter's roll-over"
+        return None
+    if value < 0:
+        return "value", "区间读数不能为负 / negative interval value"
+    if value * meter.scale > meter.cap_per_s * meter.interval_s * 1.2:
+        return "value", "超过额定上限 / value over the plausibility cap"
+    return None

@@ -1,0 +1,104 @@
+"""An in-process cache of the metering-point registry for intake and rollups.
+
+Intake validates every reading against its point; asking the database each time would cost
+more than the insert. The cache reloads when the registry changed (a cheap max/count query at
+most every few seconds, and at once in the process that made the change)."""
+
+import threading
+import time
+from dataclasses import dataclass
+
+from django.db.models import Count, Max
+
+from parkpilot.energy.counters import Meter
+from parkpilot.energy.kinds import unit_factor
+from parkpilot.energy.models import MeteringPoint, RegisterType
+
+CHECK_EVERY_S = 2.0
+
+
+@dataclass(frozen=True)
+class PointInfo:
+    id: int
+    code: str
+    park_id: int
+    owner_id: int | None
+    zone_id: int | None
+    gateway_id: int | None
+    kind: str
+    unit: str
+    meter: Meter
+    rated_max_per_h: float
+    enthalpy_gj_per_t: float | None
+
+
+def _info(point: MeteringPoint) -> PointInfo:
+    factor = unit_factor(point.kind, point.unit) or 1.0
+    scale = point.multiplier * factor
+    meter = Meter(
+        cumulative=point.register == RegisterType.CUMULATIVE,
+        scale=scale,
+        rollover=point.rollover,
+        cap_per_s=point.rated_max_per_h * factor / 3600.0,
+        interval_s=point.interval_s,
+    )
+    return PointInfo(
+        id=point.pk,
+        code=point.code,
+        park_id=point.park_id,
+        owner_id=point.owner_id,
+        zone_id=point.zone_id,
+        gateway_id=point.gateway_id,
+        kind=point.kind,
+        unit=point.unit,
+        meter=meter,
+        rated_max_per_h=point.rated_max_per_h,
+        enthalpy_gj_per_t=point.enthalpy_gj_per_t,
+    )
+
+
+class Registry:
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._by_code: dict[tuple[int, str], PointInfo] = {}
+        self._by_id: dict[int, PointInfo] = {}
+        self._version: tuple | None = None
+        self._checked_at = 0.0
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._version = None
+            self._checked_at = 0.0
+
+    def _refresh(self) -> None:
+        now = time.monotonic()
+        if self._version is not None and now - self._checked_at < CHECK_EVERY_S:
+            return
+        with self._lock:
+            stats = MeteringPoint.objects.filter(active=True).aggregate(
+                n=Count("id"), changed=Max("updated_at")
+            )
+            version = (stats["n"], stats["changed"])
+            self._checked_at = now
+            if version == self._version:
+                return
+            points = [_info(p) for p in MeteringPoint.objects.filter(active=True)]
+            self._by_code = {(p.park_id, p.code): p for p in points}
+            self._by_id = {p.id: p for p in points}
+            self._version = version
+
+    def by_code(self, park_id: int, code: str) -> PointInfo | None:
+        self._refresh()
+        return self._by_code.get((park_id, code))
+
+    def by_id(self, point_id: int) -> PointInfo | None:
+        self._refresh()
+        return self._by_id.get(point_id)
+
+    def lookup_table(self) -> dict[tuple[int, str], PointInfo]:
+        """The whole code index (for validating a batch without a call per reading)."""
+        self._refresh()
+        return self._by_code
+
+
+registry = Registry()

@@ -1,0 +1,286 @@
+"""The rollup stage: readings → interval energy → 15-minute, hour, day and month buckets per
+point and per enterprise / zone / park / public loads and energy kind.
+
+It consumes the work list intake leaves (IngestBatch: per point, the time span it added) and
+keeps a watermark per point (PointState: the last reading already counted):
+  - in order (every new reading is after the watermark): the new intervals' energy is ADDED to
+    their buckets;
+  - late or out of order: the point's 15-minute buckets from the late reading's bucket up to
+    the watermark are recomputed from the raw readings, and the difference to the stored values
+    is added.
+Every change is applied as a difference to the 15-minute bucket and, with the same amount, to
+its hour, day and month and to the point's enterprise, zone and park rows, so each affected
+bucket is touched exactly once per pass and no unaffected bucket is read. One pass runs at a
+time (a PostgreSQL advisory lock; SQLite serialises writers itself)."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from parkpilot.energy import counters
+from parkpilot.energy.buckets import aware, parents, quarter_start
+from parkpilot.energy.ingest.store import (
+    db_ts,
+    delete_readings,
+    epoch_of,
+    fetch_readings,
+    reading_at_or_before,
+)
+from parkpilot.energy.models import (
+    DeadLetter,
+    Gap,
+    IngestBatch,
+    Level,
+    PointState,
+    Scope,
+)
+from parkpilot.energy.registry import PointInfo, registry
+from parkpilot.tenancy.models import Park
+
+_LOCK_KEY = 7_412_001  # PostgreSQL advisory lock id of the rollup stage
+LEVELS = (Level.QUARTER, Level.HOUR, Level.DAY, Level.MONTH)
+
+
+@dataclass
+class Totals:
+    energy: float = 0.0
+    readings: int = 0
+    flagged: float = 0.0
+
+    def add(self, energy: float, readings: int, flagged: float) -> None:
+        self.energy += energy
+        self.readings += readings
+        self.flagged += flagged
+
+
+@dataclass
+class PassResult:
+    batches: int = 0
+    points: int = 0
+    readings: int = 0
+    recomputed_points: int = 0
+    spikes: int = 0
+    gaps: int = 0
+    buckets_written: int = 0
+    points_per_level: dict = field(default_factory=dict)
+
+
+def rollup_pending(*, limit: int = 2000) -> PassResult:
+    """Roll up what intake committed since the last pass. Safe to call from anywhere, any time."""
+    result = PassResult()
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+        batches = list(IngestBatch.objects.order_by("id").values_list("id", "ranges")[:limit])
+        if not batches:
+            return result
+        spans = _merge(batches)
+        _roll(spans, result)
+        IngestBatch.objects.filter(id__in=[b[0] for b in batches]).delete()
+        result.batches = len(batches)
+    return result
+
+
+def _merge(batches) -> dict[int, list[float]]:
+    spans: dict[int, list[float]] = {}
+    for _, ranges in batches:
+        for point_id, (lo, hi) in ranges.items():
+            span = spans.setdefault(int(point_id), [lo, hi])
+            span[0], span[1] = min(span[0], lo), max(span[1], hi)
+    return spans
+
+
+@dataclass
+class _Plan:
+    point: PointInfo
+    base: tuple[float, float] | None  # last counted reading before the window
+    lo: float  # window: lo < ts <= hi
+    hi: float
+    replace_from: int | None  # first 15-minute bucket to recompute (late data), else None
+
+
+def _roll(spans: dict[int, list[float]], result: PassResult) -> None:
+    tz_by_park = dict(Park.objects.values_list("id", "timezone"))
+    states = {s.point_id: s for s in PointState.objects.filter(point_id__in=list(spans))}
+    plans = [p for p in (_plan(pid, span, states, tz_by_park) for pid, span in spans.items()) if p]
+    readings = fetch_readings([(p.point.id, p.lo, p.hi) for p in plans])
+    quarter_deltas: dict[tuple[int, int], Totals] = defaultdict(Totals)
+    new_states, spikes, gaps, replaced = [], [], [], []
+    for plan in plans:
+        tz_name = tz_by_park[plan.point.park_id]
+        kept, point_spikes = counters.intervals(
+            plan.point.meter, plan.base, readings.get(plan.point.id, [])
+        )
+        for interval in kept:
+            q = quarter_start(interval.ts, tz_name)
+            flagged = interval.energy if interval.flag != counters.OK else 0.0
+            quarter_deltas[(plan.point.id, q)].add(interval.energy, 1, flagged)
+            if interval.gap_after is not None:
+                gaps.append((plan.point, interval.gap_after, interval.ts))
+        spikes += [(plan.point, s) for s in point_spikes]
+        if plan.replace_from is not None:
+            replaced.append(plan)
+        last = kept[-1] if kept else None
+        if last is not None:
+            new_states.append((plan.point.id, last.ts, last.value))
+        result.readings += len(kept)
+    _subtract_replaced(replaced, quarter_deltas)
+    _write_gaps(replaced, gaps)
+    _refuse_spikes(spikes)
+    _save_states(new_states)
+    result.buckets_written = _apply(quarter_deltas, tz_by_park)
+    result.points, result.recomputed_points = len(plans), len(replaced)
+    result.spikes, result.gaps = len(spikes), len(gaps)
+
+
+def _plan(point_id: int, span, states, tz_by_park) -> _Plan | None:
+    point = registry.by_id(point_id)
+    if point is None:  # deactivated since: its readings stay, its energy stops
+        return None
+    lo, hi = span
+    state = states.get(point_id)
+    if state is None or lo > state.rolled_ts.timestamp():
+        base = (state.rolled_ts.timestamp(), state.rolled_value) if state else None
+        start = base[0] if base else lo - 1e-6
+        return _Plan(point, base, start, hi, None)
+    # Late data: recompute from the late reading's quarter up to the watermark (or beyond).
+    first_quarter = quarter_start(lo, tz_by_park[point.park_id])
+    base = reading_at_or_before(point_id, first_quarter)
+    end = max(hi, state.rolled_ts.timestamp())
+    return _Plan(point, base, base[0] if base else first_quarter, end, first_quarter)
+
+
+def _subtract_replaced(replaced: list[_Plan], deltas: dict[tuple[int, int], Totals]) -> None:
+    """For recomputed points the new quarter values replace the stored ones: add new − old."""
+    if not replaced:
+        return
+    with connection.cursor() as cursor:
+        for plan in replaced:
+            cursor.execute(
+                "SELECT bucket, energy, readings, flagged_energy FROM energy_pointrollup "
+                "WHERE point_id = %s AND level = %s AND bucket >= %s AND bucket <= %s",
+                [plan.point.id, Level.QUARTER, db_ts(plan.replace_from), db_ts(plan.hi)],
+            )
+            for bucket, energy, readings, flagged in cursor.fetchall():
+                key = (plan.point.id, int(epoch_of(bucket)))
+                deltas[key].add(-energy, -readings, -flagged)
+
+
+def _write_gaps(replaced: list[_Plan], gaps) -> None:
+    for plan in replaced:  # their gaps are found again from the recomputed readings
+        Gap.objects.filter(
+            point_id=plan.point.id, end__gt=aware(plan.replace_from), end__lte=aware(plan.hi)
+        ).delete()
+    Gap.objects.bulk_create(
+        [
+            Gap(
+                point_id=point.id,
+                start=aware(start),
+                end=aware(end),
+                missing_intervals=max(1, round((end - start) / point.meter.interval_s) - 1),
+            )
+            for point, start, end in gaps
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def _refuse_spikes(spikes) -> None:
+    """A counter jump the meter cannot physically make is moved to the dead letters (with the
+    reason), so the next reading is compared with the last good one. Nothing is lost."""
+    if not spikes:
+        return
+    now = timezone.now()
+    DeadLetter.objects.bulk_create(
+        DeadLetter(
+            park_id=point.park_id,
+            received_at=now,
+            source="rollup",
+            point_code=point.code,
+            raw=f'{{"point": "{point.code}", "ts": "{aware(s.ts).isoformat()}", '
+            f'"value": {s.value!r}}}',
+            field="value",
+            reason="计数跳变超过额定上限 / counter jump over the plausibility cap",
+        )
+        for point, s in spikes
+    )
+    delete_readings([(point.id, s.ts) for point, s in spikes])
+
+
+def _save_states(new_states) -> None:
+    if not new_states:
+        return
+    now = db_ts(timezone.now().timestamp())
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO energy_pointstate (point_id, rolled_ts, rolled_value, last_received_at) "
+            "VALUES (%s, %s, %s, %s) ON CONFLICT (point_id) DO UPDATE SET "
+            "rolled_ts = EXCLUDED.rolled_ts, rolled_value = EXCLUDED.rolled_value, "
+            "last_received_at = EXCLUDED.last_received_at",
+            [(pid, db_ts(ts), value, now) for pid, ts, value in new_states],
+        )
+
+
+def _apply(quarter_deltas: dict[tuple[int, int], Totals], tz_by_park) -> int:
+    """Add each quarter's change to the quarter, its hour/day/month, and the scopes' rows."""
+    point_rows: dict[tuple[int, str, int], Totals] = defaultdict(Totals)
+    scope_rows: dict[tuple, Totals] = defaultdict(Totals)
+    for (point_id, quarter), t in quarter_deltas.items():
+        if t.energy == 0 and t.readings == 0 and t.flagged == 0:
+            continue
+        point = registry.by_id(point_id)
+        hour, day, month = parents(quarter, tz_by_park[point.park_id])
+        for level, bucket in zip(LEVELS, (quarter, hour, day, month), strict=True):
+            point_rows[(point_id, level, bucket)].add(t.energy, t.readings, t.flagged)
+            for scope, scope_id, enterprise_id in _scopes(point):
+                key = (point.park_id, scope, scope_id, enterprise_id, point.kind, level, bucket)
+                scope_rows[key].add(t.energy, t.readings, t.flagged)
+    _upsert_point_rows(point_rows)
+    _upsert_scope_rows(scope_rows)
+    return len(point_rows) + len(scope_rows)
+
+
+def _scopes(point: PointInfo):
+    yield Scope.PARK, point.park_id, None
+    if point.owner_id:
+        yield Scope.ENTERPRISE, point.owner_id, point.owner_id
+    else:
+        yield Scope.PUBLIC, point.park_id, None
+    if point.zone_id:
+        yield Scope.ZONE, point.zone_id, None
+
+
+def _upsert_point_rows(rows) -> None:
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO energy_pointrollup (point_id, level, bucket, energy, readings, "
+            "flagged_energy) VALUES (%s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (point_id, level, bucket) DO UPDATE SET "
+            "energy = energy_pointrollup.energy + EXCLUDED.energy, "
+            "readings = energy_pointrollup.readings + EXCLUDED.readings, "
+            "flagged_energy = energy_pointrollup.flagged_energy + EXCLUDED.flagged_energy",
+            [
+                (pid, level, db_ts(bucket), t.energy, t.readings, t.flagged)
+                for (pid, level, bucket), t in rows.items()
+            ],
+        )
+
+
+def _upsert_scope_rows(rows) -> None:
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO energy_energyrollup (park_id, scope, scope_id, enterprise_id, kind, "
+            "level, bucket, energy, readings, flagged_energy) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (park_id, scope, scope_id, kind, level, bucket) DO UPDATE SET "
+            "energy = energy_energyrollup.energy + EXCLUDED.energy, "
+            "readings = energy_energyrollup.readings + EXCLUDED.readings, "
+            "flagged_energy = energy_energyrollup.flagged_energy + EXCLUDED.flagged_energy",
+            [
+                (park, scope, sid, ent, kind, level, db_ts(bucket), t.energy, t.readings, t.flagged)
+                for (park, scope, sid, ent, kind, level, bucket), t in rows.items()
+            ],
+        )
