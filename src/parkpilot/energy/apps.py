@@ -6,3 +6,4 @@ class EnergyConfig(AppConfig):
     name = "parkpilot.energy"
     label = "energy"
     verbose_name = _("Energy")
+    demo_loader = "parkpilot.energy.demo.load"
