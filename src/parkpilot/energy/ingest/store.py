@@ -69,6 +69,8 @@ _PG_COLUMNS = "(point_id, ts, value, received_at)"
 
 
 def _insert_postgresql(rows: list[Row], received_at: datetime) -> dict[int, float]:
+    import psycopg
+
     connection.ensure_connection()
     raw = connection.connection
     try:
@@ -80,7 +82,7 @@ def _insert_postgresql(rows: list[Row], received_at: datetime) -> dict[int, floa
                 received_at,
             )
         return {}
-    except IntegrityError:
+    except (IntegrityError, psycopg.errors.UniqueViolation):
         pass  # some rows were there already: the savepoint is rolled back, take the slow path
     with raw.cursor() as cursor:
         cursor.execute(

@@ -1,0 +1,210 @@
+"""Rollups: exact buckets in Asia/Shanghai, late and out-of-order data recompute exactly the
+affected buckets, every scope adds up."""
+
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from parkpilot.energy.ingest.core import ingest_items
+from parkpilot.energy.models import DeadLetter, EnergyRollup, Gap, PointRollup, Reading
+from parkpilot.energy.rollups import rollup_pending
+
+pytestmark = pytest.mark.django_db
+
+
+def utc(*args):
+    return datetime(*args, tzinfo=UTC)
+
+
+def ts(hh, mm, day=1):
+    return f"2026-03-{day:02d}T{hh:02d}:{mm:02d}:00+08:00"
+
+
+def feed(park, items):
+    ingest_items(park_id=park.id, items=items, source="direct")
+    return rollup_pending()
+
+
+def point_rows(level, code="A-E1"):
+    return list(
+        PointRollup.objects.filter(point__code=code, level=level)
+        .order_by("bucket")
+        .values_list("bucket", "energy", "readings")
+    )
+
+
+def scope_energy(scope, level, bucket, kind="grid_import"):
+    row = EnergyRollup.objects.filter(scope=scope, level=level, bucket=bucket, kind=kind).first()
+    return row.energy if row else 0.0
+
+
+@pytest.fixture
+def a_e1(make_point, ent_a, zone):
+    return make_point("A-E1", owner=ent_a, zone=zone)
+
+
+def test_quarters_hours_days_months_in_local_time(park, a_e1):
+    # Counter +2 kWh a minute from 10:00 to 10:30 local (02:00-02:30 UTC).
+    feed(park, [{"point": "A-E1", "ts": ts(10, m), "value": 100 + 2 * m} for m in range(31)])
+    # The 10:00 reading opens the series (no interval); intervals ending 10:01..10:15 → the
+    # 10:00 quarter (15 × 2 = 30 kWh), 10:16..10:30 → the 10:15 quarter (30 kWh).
+    assert point_rows("15m") == [
+        (utc(2026, 3, 1, 1, 45), 0.0, 1),
+        (utc(2026, 3, 1, 2, 0), 30.0, 15),
+        (utc(2026, 3, 1, 2, 15), 30.0, 15),
+    ]
+    assert point_rows("1h") == [(utc(2026, 3, 1, 1, 0), 0.0, 1), (utc(2026, 3, 1, 2, 0), 60.0, 30)]
+    # Local day 2026-03-01 starts at 2026-02-28 16:00 UTC; so does the local month of March.
+    assert point_rows("1d") == [(utc(2026, 2, 28, 16, 0), 60.0, 31)]
+    assert point_rows("1mo") == [(utc(2026, 2, 28, 16, 0), 60.0, 31)]
+
+
+def test_local_midnight_splits_days(park, a_e1):
+    feed(
+        park,
+        [
+            {"point": "A-E1", "ts": "2026-03-01T23:59:00+08:00", "value": 10.0},
+            {"point": "A-E1", "ts": "2026-03-02T00:00:00+08:00", "value": 11.0},  # ends 23:59-00:00
+            {"point": "A-E1", "ts": "2026-03-02T00:01:00+08:00", "value": 13.0},
+        ],
+    )
+    assert point_rows("1d") == [
+        (utc(2026, 2, 28, 16, 0), 1.0, 2),  # 1 March: the first reading and the 23:59-00:00 kWh
+        (utc(2026, 3, 1, 16, 0), 2.0, 1),  # 2 March
+    ]
+
+
+def test_in_order_batches_add_up(park, a_e1):
+    feed(park, [{"point": "A-E1", "ts": ts(10, m), "value": 100 + m} for m in range(0, 8)])
+    feed(park, [{"point": "A-E1", "ts": ts(10, m), "value": 100 + m} for m in range(8, 16)])
+    assert point_rows("15m")[1] == (utc(2026, 3, 1, 2, 0), 15.0, 15)
+
+
+def test_late_reading_recomputes_exactly_the_affected_buckets(park, a_e1):
+    readings = {m: 100.0 + 3 * m for m in range(0, 46)}
+    feed(
+        park,
+        [{"point": "A-E1", "ts": ts(10, m), "value": v} for m, v in readings.items() if m != 20],
+    )
+    before = dict((b, e) for b, e, _ in point_rows("15m"))
+    # Without 10:20 the 10:21 interval spans two minutes: 6 kWh, still the same quarter.
+    assert before[utc(2026, 3, 1, 2, 15)] == 45.0
+    feed(park, [{"point": "A-E1", "ts": ts(10, 20), "value": readings[20]}])
+    after = point_rows("15m")
+    assert [(b, e) for b, e, _ in after] == [(b, e) for b, e in before.items()]
+    assert after[2][2] == 15  # one reading more in the 10:15 quarter
+
+
+def test_late_reading_that_moves_energy_across_quarters(park, a_e1):
+    # Readings at 10:00 and 10:30 only (a gap): the 60 kWh land in the 10:15 quarter, flagged.
+    feed(
+        park,
+        [
+            {"point": "A-E1", "ts": ts(10, 0), "value": 0.0},
+            {"point": "A-E1", "ts": ts(10, 30), "value": 60.0},
+        ],
+    )
+    assert [(b, e) for b, e, _ in point_rows("15m")] == [
+        (utc(2026, 3, 1, 1, 45), 0.0),
+        (utc(2026, 3, 1, 2, 15), 60.0),
+    ]
+    assert Gap.objects.get().missing_intervals == 29
+    # The 10:15 reading arrives late: 10:00-10:15 is 15 kWh (10:00 quarter), the rest 45.
+    feed(park, [{"point": "A-E1", "ts": ts(10, 15), "value": 15.0}])
+    assert [(b, e) for b, e, _ in point_rows("15m")] == [
+        (utc(2026, 3, 1, 1, 45), 0.0),
+        (utc(2026, 3, 1, 2, 0), 15.0),
+        (utc(2026, 3, 1, 2, 15), 45.0),
+    ]
+    assert point_rows("1h")[1][1] == 60.0
+    # Still gaps on each side of 10:15 (14 missing minutes each), the old one replaced.
+    assert sorted(Gap.objects.values_list("missing_intervals", flat=True)) == [14, 14]
+
+
+def test_scopes_enterprise_zone_park_public(park, make_point, ent_a, ent_b, zone):
+    make_point("A-E1", owner=ent_a, zone=zone)
+    make_point("B-E1", owner=ent_b)
+    make_point("LIGHT-1", kind="street_lighting")
+    make_point("GAS-A", owner=ent_a, kind="natural_gas", unit="m3", rated=100.0)
+    items = []
+    for code, per_min in (("A-E1", 2.0), ("B-E1", 3.0), ("LIGHT-1", 0.5), ("GAS-A", 1.0)):
+        items += [{"point": code, "ts": ts(10, m), "value": per_min * m} for m in range(16)]
+    feed(park, items)
+    q = utc(2026, 3, 1, 2, 0)
+    rows = {
+        (r.scope, r.scope_id, r.kind): r.energy
+        for r in EnergyRollup.objects.filter(level="15m", bucket=q)
+    }
+    assert rows == {
+        ("enterprise", ent_a.id, "grid_import"): 30.0,  # 15 × 2
+        ("enterprise", ent_a.id, "natural_gas"): 15.0,
+        ("enterprise", ent_b.id, "grid_import"): 45.0,
+        ("zone", zone.id, "grid_import"): 30.0,
+        ("public", park.id, "street_lighting"): 7.5,
+        ("park", park.id, "grid_import"): 75.0,
+        ("park", park.id, "street_lighting"): 7.5,
+        ("park", park.id, "natural_gas"): 15.0,
+    }
+
+
+def test_spike_goes_to_dead_letters_and_leaves_no_mark(park, a_e1):
+    feed(
+        park,
+        [
+            {"point": "A-E1", "ts": ts(10, 0), "value": 100.0},
+            {"point": "A-E1", "ts": ts(10, 1), "value": 9_000_000.0},
+            {"point": "A-E1", "ts": ts(10, 2), "value": 104.0},
+        ],
+    )
+    assert point_rows("15m")[1] == (utc(2026, 3, 1, 2, 0), 4.0, 1)
+    letter = DeadLetter.objects.get()
+    assert (letter.field, letter.point_code, letter.source) == ("value", "A-E1", "rollup")
+    assert "plausibility cap" in letter.reason
+    assert not Reading.objects.filter(value=9_000_000.0).exists()
+
+
+def test_multiplier_and_unit_conversion(park, make_point, ent_a):
+    # Counter in MWh with CT ratio 10: +0.001 MWh on the dial = 1 kWh × 10 = 10 kWh.
+    make_point("A-HV", owner=ent_a, unit="MWh", multiplier=10.0, rated=5000.0)
+    feed(
+        park,
+        [
+            {"point": "A-HV", "ts": ts(10, 0), "value": 1.000},
+            {"point": "A-HV", "ts": ts(10, 1), "value": 1.001},
+        ],
+    )
+    assert point_rows("15m", code="A-HV")[1][1] == pytest.approx(10.0)
+
+
+def test_nothing_pending_is_a_no_op(park, a_e1):
+    assert rollup_pending().batches == 0
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(order=st.permutations(list(range(40))), cut=st.integers(min_value=1, max_value=39))
+def test_any_arrival_order_gives_the_same_rollups(park, a_e1, order, cut):
+    """Delivered in two batches in any order, rolled up after each: same as in order."""
+    from parkpilot.energy.models import PointState
+
+    Reading.objects.all().delete()
+    PointRollup.objects.all().delete()
+    EnergyRollup.objects.all().delete()
+    PointState.objects.all().delete()
+    Gap.objects.all().delete()
+    values = [m * 1.5 for m in range(40)]
+    items = [{"point": "A-E1", "ts": ts(10, m), "value": values[m]} for m in order]
+    feed(park, items[:cut])
+    feed(park, items[cut:])
+    quarters = {b: e for b, e, _ in point_rows("15m")}
+    # In order: 10:00 opens; 10:01-10:15 → 15 × 1.5; 10:16-10:30 → 22.5; 10:31-10:39 → 13.5.
+    assert quarters == {
+        utc(2026, 3, 1, 1, 45): 0.0,
+        utc(2026, 3, 1, 2, 0): pytest.approx(22.5),
+        utc(2026, 3, 1, 2, 15): pytest.approx(22.5),
+        utc(2026, 3, 1, 2, 30): pytest.approx(13.5),
+    }
+    assert scope_energy("park", "1h", utc(2026, 3, 1, 2, 0)) == pytest.approx(58.5)
