@@ -1,8 +1,12 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from parkpilot.portal.nav import NavItem
+from parkpilot.tenancy.roles import PARK_ROLES
+
 
 class CockpitConfig(AppConfig):
     name = "parkpilot.cockpit"
     label = "cockpit"
     verbose_name = _("Data cockpit")
+    nav_items = (NavItem(_("Data cockpit"), "cockpit:cockpit", PARK_ROLES, 5),)

@@ -1,2 +1,13 @@
+from django.urls import path
+
+from parkpilot.cockpit import views
+
 app_name = "cockpit"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.cockpit, name="cockpit"),
+    path("screen", views.screen, name="screen"),
+    path("screen/stream", views.screen_stream, name="stream"),
+    path("export.xlsx", views.export_xlsx, name="export_all"),
+    path("export/<str:key>.xlsx", views.export_xlsx, name="export"),
+    path("snapshot.pdf", views.snapshot_pdf, name="snapshot"),
+]

@@ -1,8 +1,40 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from parkpilot.cockpit.tiles import Tile
+from parkpilot.portal.nav import NavItem
+from parkpilot.tenancy.roles import ENTERPRISE_ROLES, PARK_ROLES
+
 
 class EconomyConfig(AppConfig):
     name = "parkpilot.economy"
     label = "economy"
     verbose_name = _("Economy")
+    demo_loader = "parkpilot.economy.demo.load"
+    nav_items = (
+        NavItem(_("Economy"), "economy:indicators", PARK_ROLES, 30),
+        NavItem(_("Monthly statistics"), "economy:monthly_list", ENTERPRISE_ROLES, 30),
+    )
+    # The cockpit collects these; the live stream polls `cockpit_version` once a second per
+    # server process to know when to recompute them.
+    cockpit_version = "parkpilot.economy.cockpit.data_version"
+    cockpit_tiles = (
+        Tile(
+            "economy.output",
+            _("Above-scale industrial output"),
+            "parkpilot.economy.cockpit.output_tile",
+            order=10,
+        ),
+        Tile(
+            "economy.value_added",
+            _("Above-scale industrial value added"),
+            "parkpilot.economy.cockpit.value_added_tile",
+            order=11,
+        ),
+        Tile(
+            "economy.zones",
+            _("Value added by zone"),
+            "parkpilot.economy.cockpit.zones_tile",
+            order=12,
+        ),
+    )

@@ -1,0 +1,156 @@
+"""Live updates for the big screen: one poller per server process fans out to every client.
+
+Each connected screen subscribes with an asyncio queue. A single task per event loop checks the
+parks' cheap data version (tiles.data_version, one small query per app) every POLL_SECONDS;
+only when it changes (or every REFRESH_SECONDS, for apps without a version hook) does it
+recompute the payload, once per (park, role) group, and put the same encoded event in every
+subscriber's queue. 200 screens therefore cost the database what one screen costs.
+
+Park roles see the whole park, so every subscriber of a group gets the figures its role may see;
+the group's payload is computed as one of its users (all of them have the same visibility)."""
+
+import asyncio
+import contextlib
+import contextvars
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+
+from asgiref.sync import sync_to_async
+from django.db import close_old_connections
+
+from parkpilot.cockpit import selectors, tiles
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 0.5
+REFRESH_SECONDS = 30.0
+HEARTBEAT_SECONDS = 5.0
+
+
+def encode(event: str, data: dict) -> bytes:
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return f"event: {event}\ndata: {body}\n\n".encode()
+
+
+@dataclass
+class Group:
+    user: object
+    park: object
+    queues: set = field(default_factory=set)
+    last: bytes | None = None
+
+
+class Broadcaster:
+    def __init__(self):
+        self.groups: dict[tuple, Group] = {}
+        self.versions: dict[int, str] = {}
+        self.refreshed: dict[int, float] = {}
+        self.task: asyncio.Task | None = None
+
+    @staticmethod
+    def group_key(user, park) -> tuple:
+        return (park.pk, user.role, user.is_superuser)
+
+    async def subscribe(self, user, park) -> asyncio.Queue:
+        queue: asyncio.Queue = asyncio.Queue(maxsize=1)
+        key = self.group_key(user, park)
+        group = self.groups.get(key)
+        if group is None:
+            group = self.groups[key] = Group(user=user, park=park)
+        group.queues.add(queue)
+        if group.last is None:
+            version = await _db(tiles.data_version, park)
+            self.versions.setdefault(park.pk, version)
+            group.last = await _db(_build, group, self.versions[park.pk])
+        queue.put_nowait(group.last)
+        if self.task is None or self.task.done():
+            # A fresh context: the poller outlives this request, so it must not inherit the
+            # request's thread-sensitive executor (asgiref shuts that down with the request).
+            self.task = asyncio.get_running_loop().create_task(
+                self._run(), context=contextvars.Context()
+            )
+        return queue
+
+    def unsubscribe(self, queue: asyncio.Queue) -> None:
+        for key, group in list(self.groups.items()):
+            group.queues.discard(queue)
+            if not group.queues:
+                del self.groups[key]
+
+    async def _run(self) -> None:
+        while self.groups:
+            try:
+                await self.tick()
+            except Exception:  # a bad tick must not end the stream for everyone
+                log.exception("cockpit stream tick failed")
+            await asyncio.sleep(POLL_SECONDS)
+        self.task = None
+
+    async def tick(self) -> None:
+        parks = {g.park.pk: g.park for g in self.groups.values()}
+        now = time.monotonic()
+        for park_id, park in parks.items():
+            version = await _db(tiles.data_version, park)
+            stale = now - self.refreshed.get(park_id, now) >= REFRESH_SECONDS
+            if version == self.versions.get(park_id) and not stale:
+                continue
+            self.versions[park_id] = version
+            self.refreshed[park_id] = now
+            for group in [g for g in self.groups.values() if g.park.pk == park_id]:
+                group.last = await _db(_build, group, version)
+                for queue in list(group.queues):
+                    _offer(queue, group.last)
+        for park_id in parks:
+            self.refreshed.setdefault(park_id, now)
+
+
+def _offer(queue: asyncio.Queue, message: bytes) -> None:
+    """Latest wins: a slow client skips to the newest figures instead of queueing old ones."""
+    with contextlib.suppress(asyncio.QueueEmpty):
+        if queue.full():
+            queue.get_nowait()
+    queue.put_nowait(message)
+
+
+def _build(group: Group, version: str) -> bytes:
+    payload = selectors.screen_payload(user=group.user, park=group.park, version=version)
+    return encode("figures", payload)
+
+
+async def _db(fn, *args):
+    def run():
+        close_old_connections()
+        return fn(*args)
+
+    return await sync_to_async(run, thread_sensitive=True)()
+
+
+_broadcasters: dict[int, Broadcaster] = {}
+
+
+def broadcaster() -> Broadcaster:
+    """One per event loop, i.e. one per server process (tests may run several loops)."""
+    loop = asyncio.get_running_loop()
+    b = _broadcasters.get(id(loop))
+    if b is None:
+        b = _broadcasters[id(loop)] = Broadcaster()
+    return b
+
+
+async def events(request_user, park):
+    """The SSE body: the current figures at once, new figures when they change, and a
+    heartbeat (the server's clock) so the screen can tell a quiet stream from a dead one."""
+    hub = broadcaster()
+    queue = await hub.subscribe(request_user, park)
+    try:
+        yield b"retry: 2000\n\n"
+        while True:
+            try:
+                message = await asyncio.wait_for(queue.get(), timeout=HEARTBEAT_SECONDS)
+            except TimeoutError:
+                message = encode("heartbeat", {"at": time.time()})
+            yield message
+    finally:
+        hub.unsubscribe(queue)

@@ -1,0 +1,105 @@
+import orjson
+from asgiref.sync import sync_to_async
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from parkpilot.cockpit import exports, selectors, stream
+from parkpilot.tenancy.errors import Forbidden, NotFound
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _park(user):
+    try:
+        return selectors.require_cockpit(user)
+    except Forbidden:
+        raise PermissionDenied from None
+    except NotFound:
+        raise Http404 from None
+
+
+def _context(user, park) -> dict:
+    tiles = selectors.cockpit_tiles(user=user, park=park)
+    charts = [
+        {"key": t.key, "title": t.title, "chart": selectors.jsonable(t.data.chart)}
+        for t in tiles
+        if not t.error and t.data.chart
+    ]
+    return {
+        "park": park,
+        "tiles": tiles,
+        "charts": charts,
+        "tables": [t for t in tiles if not t.error and t.data.table],
+        "alerts": selectors.alerts(tiles),
+        "generated_at": timezone.localtime(),
+    }
+
+
+@login_required
+def cockpit(request):
+    park = _park(request.user)
+    return TemplateResponse(request, "cockpit/cockpit.html", _context(request.user, park))
+
+
+@login_required
+def screen(request):
+    park = _park(request.user)
+    payload = selectors.screen_payload(user=request.user, park=park)
+    return TemplateResponse(request, "cockpit/screen.html", {"park": park, "payload": payload})
+
+
+@login_required
+async def screen_stream(request):
+    """Server-Sent Events for the big screen. Async, so an open stream holds no thread; the
+    figures come from the process's one broadcaster (cockpit/stream.py)."""
+    user = await request.auser()
+    park = await sync_to_async(_park)(user)
+    response = StreamingHttpResponse(
+        stream.events(user, park), content_type="text/event-stream; charset=utf-8"
+    )
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"  # nginx: pass events through as they come
+    return response
+
+
+@login_required
+def export_xlsx(request, key: str | None = None):
+    park = _park(request.user)
+    if key is None:
+        tiles = selectors.cockpit_tiles(user=request.user, park=park)
+        filename = "cockpit.xlsx"
+    else:
+        try:
+            tiles = [selectors.cockpit_tile(user=request.user, park=park, key=key)]
+        except NotFound:
+            raise Http404 from None
+        if tiles[0].error or not tiles[0].data.table:
+            raise Http404
+        filename = f"cockpit-{key}.xlsx"
+    content = exports.tables_xlsx(tiles, title=_("Data cockpit"), note=_("demo data"))
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+def snapshot_pdf(request):
+    park = _park(request.user)
+    context = _context(request.user, park)
+    context["charts_json"] = orjson.dumps(context["charts"]).decode()
+    try:
+        content = exports.snapshot_pdf(context)
+    except exports.SnapshotUnavailable as exc:
+        return HttpResponse(
+            _("The PDF snapshot is not available on this server: %(reason)s") % {"reason": exc},
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
+    response = HttpResponse(content, content_type="application/pdf")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="cockpit-{stamp}.pdf"'
+    return response

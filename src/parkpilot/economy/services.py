@@ -1,0 +1,236 @@
+"""Writes for economy statistics: one enterprise-month (form and API), the statistics office's
+workbook (all or nothing), an enterprise's classification. Keyword-only, atomic, audited."""
+
+import hashlib
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from parkpilot.economy import workbook
+from parkpilot.economy.errors import CellError, ImportRejected
+from parkpilot.economy.models import MEASURES, EconomyProfile, EnterpriseMonthly, ImportBatch
+from parkpilot.tenancy import access
+from parkpilot.tenancy.audit import audit_record, changed_only, snapshot
+from parkpilot.tenancy.errors import FieldError, ValidationFailed
+from parkpilot.tenancy.models import Enterprise, Park, User
+
+MONTHLY_FIELDS = ["enterprise", "year", "month", *MEASURES, "source"]
+_PLACES = {"energy_tce": 3, "employees": 0}
+
+
+def _clean_measures(values: dict[str, Any]) -> dict[str, Any]:
+    errors: list[FieldError] = []
+    clean: dict[str, Any] = {}
+    for name, raw in values.items():
+        if name not in MEASURES:
+            errors.append(FieldError(name, "未知字段 / unknown field", "unknown"))
+            continue
+        value, reason = workbook.parse_number(raw, _PLACES.get(name, 2))
+        if reason:
+            errors.append(FieldError(name, reason, "invalid"))
+        clean[name] = value
+    if errors:
+        raise ValidationFailed(errors)
+    return clean
+
+
+def _check_period(year: int, month: int) -> None:
+    errors = []
+    if not 2000 <= year <= 2100:
+        errors.append(FieldError("year", "年份应在 2000-2100 / year must be 2000-2100"))
+    if not 1 <= month <= 12:
+        errors.append(FieldError("month", "月份应为 1-12 / month must be 1-12"))
+    if errors:
+        raise ValidationFailed(errors)
+
+
+@transaction.atomic
+def monthly_save(
+    *,
+    actor: User,
+    via: str,
+    enterprise: Enterprise,
+    year: int,
+    month: int,
+    values: dict[str, Any],
+) -> EnterpriseMonthly:
+    """Create or replace one enterprise's figures for one month (the fields given)."""
+    _check_period(year, month)
+    # Lock the month's row if it exists, so two saves of the same month cannot interleave.
+    row = (
+        EnterpriseMonthly.objects.select_for_update()
+        .filter(enterprise=enterprise, year=year, month=month)
+        .first()
+    )
+    if row is None:
+        access.require_create(actor, EnterpriseMonthly, enterprise_id=enterprise.pk)
+    else:
+        access.require_change(actor, row, set(values))
+    clean = _clean_measures(values)
+    source = "api" if via in ("api", "token") else "form"
+    if row is None:
+        row = EnterpriseMonthly(
+            park_id=enterprise.park_id, enterprise=enterprise, year=year, month=month
+        )
+        before = None
+    else:
+        before = snapshot(row, MONTHLY_FIELDS)
+    for name, value in clean.items():
+        setattr(row, name, value)
+    # A month corrected by a person is no longer invented demo data.
+    row.source, row.is_demo, row.batch = source, False, None
+    # Checked on the merged row: a change of one field must still agree with the stored other.
+    if None not in (row.output_value, row.value_added) and row.value_added > row.output_value:
+        raise ValidationFailed.single(
+            "value_added",
+            "工业增加值不能大于工业总产值 / value added cannot exceed output value",
+            "exceeds_output",
+        )
+    row.save()
+    after = snapshot(row, MONTHLY_FIELDS)
+    if before is not None:
+        before, after = changed_only(before, after)
+    audit_record(
+        actor=actor,
+        via=via,
+        action="economy.monthly.create" if before is None else "economy.monthly.update",
+        obj=row,
+        before=before,
+        after=after,
+    )
+    return row
+
+
+@transaction.atomic
+def workbook_import(
+    *, actor: User, via: str, park: Park, file_name: str, content: bytes
+) -> ImportBatch:
+    """Import a statistics-office workbook. Any bad cell, sheet or row refuses the whole file
+    (ImportRejected lists each with sheet, row, column and reason) and writes nothing."""
+    access.require_create(actor, ImportBatch)
+    rows, errors = workbook.parse(content)
+    enterprises = {
+        e.credit_code: e
+        for e in Enterprise.objects.filter(park=park).only(
+            "id", "name", "credit_code", "short_name", "park_id"
+        )
+    }
+    for r in rows:
+        e = enterprises.get(r.credit_code)
+        if e is None:
+            errors.append(
+                CellError(
+                    r.sheet,
+                    r.row,
+                    "统一社会信用代码",
+                    "园区内没有该企业 / no such enterprise in this park",
+                    "unknown_enterprise",
+                )
+            )
+        elif r.name and r.name not in (e.name, e.short_name):
+            errors.append(
+                CellError(
+                    r.sheet,
+                    r.row,
+                    "企业名称",
+                    f"与信用代码登记的“{e.name}”不符 / does not match the registered name",
+                    "name_mismatch",
+                )
+            )
+        va, out = r.values.get("value_added"), r.values.get("output_value")
+        if va is not None and out is not None and va > out:
+            errors.append(
+                CellError(
+                    r.sheet,
+                    r.row,
+                    "工业增加值（万元）",
+                    "工业增加值不能大于工业总产值 / value added cannot exceed output value",
+                    "exceeds_output",
+                )
+            )
+    if not rows and not errors:
+        errors.append(CellError("", None, None, "文件中没有数据行 / no data rows", "empty"))
+    if errors:
+        errors.sort(key=lambda e: (e.sheet, e.row or 0))
+        raise ImportRejected(errors)
+    batch = ImportBatch.objects.create(
+        park=park,
+        file_name=file_name[:200],
+        sha256=hashlib.sha256(content).hexdigest(),
+        sheets=sorted({r.sheet for r in rows}),
+        rows=len(rows),
+        created_by=actor if actor.pk else None,
+    )
+    existing = {
+        (m.enterprise_id, m.year, m.month): m
+        for m in EnterpriseMonthly.objects.select_for_update().filter(
+            park=park, year__in={r.year for r in rows}, month__in={r.month for r in rows}
+        )
+    }
+    to_create, to_update = [], []
+    for r in rows:
+        e = enterprises[r.credit_code]
+        row = existing.get((e.pk, r.year, r.month))
+        if row is None:
+            row = EnterpriseMonthly(park=park, enterprise=e, year=r.year, month=r.month)
+            to_create.append(row)
+        else:
+            to_update.append(row)
+        for name in MEASURES:
+            setattr(row, name, r.values.get(name))
+        row.source, row.is_demo, row.batch = "import", False, batch
+    EnterpriseMonthly.objects.bulk_create(to_create, batch_size=500)
+    now = timezone.now()  # bulk_update skips auto_now; the cockpit's data version reads it
+    for row in to_update:
+        row.updated_at = now
+    EnterpriseMonthly.objects.bulk_update(
+        to_update, [*MEASURES, "source", "is_demo", "batch", "updated_at"], batch_size=500
+    )
+    audit_record(
+        actor=actor,
+        via=via,
+        action="economy.import",
+        obj=batch,
+        before=None,
+        after={
+            "file_name": batch.file_name,
+            "sha256": batch.sha256,
+            "sheets": batch.sheets,
+            "created": len(to_create),
+            "updated": len(to_update),
+        },
+    )
+    return batch
+
+
+@transaction.atomic
+def profile_save(
+    *, actor: User, via: str, enterprise: Enterprise, high_tech: bool, high_end_equipment: bool
+) -> EconomyProfile:
+    access.require_create(actor, EconomyProfile)
+    profile, created = EconomyProfile.objects.select_for_update().get_or_create(
+        enterprise=enterprise
+    )
+    fields = ["high_tech", "high_end_equipment", "is_demo"]
+    before = None if created else snapshot(profile, fields)
+    profile.high_tech, profile.high_end_equipment, profile.is_demo = (
+        high_tech,
+        high_end_equipment,
+        False,
+    )
+    profile.save()
+    after = snapshot(profile, fields)
+    if before is not None:
+        before, after = changed_only(before, after)
+    if after:
+        audit_record(
+            actor=actor,
+            via=via,
+            action="economy.profile.save",
+            obj=profile,
+            before=before,
+            after=after,
+            park_id=enterprise.park_id,
+        )
+    return profile

@@ -1,0 +1,163 @@
+import datetime
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+
+from parkpilot.economy import selectors, services, workbook
+from parkpilot.economy.errors import ImportRejected
+from parkpilot.economy.forms import MEASURE_LABELS, ImportForm, MonthlyForm
+from parkpilot.tenancy import selectors as tenancy
+from parkpilot.tenancy.errors import Forbidden, NotFound, ValidationFailed
+from parkpilot.tenancy.roles import Role
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _park_reader(request):
+    try:
+        selectors.require_park_reader(request.user)
+    except Forbidden:
+        raise PermissionDenied from None
+    park = tenancy.park_of(request.user)
+    if park is None:
+        raise Http404
+    return park
+
+
+def _int(value, default: int, low: int, high: int) -> int:
+    try:
+        return min(max(int(value), low), high)
+    except (TypeError, ValueError):
+        return default
+
+
+def period_from(request, park) -> tuple[int, int, str]:
+    """The period asked for, else the latest month with data, else last month."""
+    latest = selectors.latest_period(user=request.user, park_id=park.pk)
+    if latest is None:
+        today = datetime.date.today()
+        latest = (today.year, today.month)
+    year = _int(request.GET.get("year"), latest[0], 2000, 2100)
+    month = _int(request.GET.get("month"), latest[1], 1, 12)
+    mode = "month" if request.GET.get("mode") == "month" else "ytd"
+    return year, month, mode
+
+
+@login_required
+def indicators(request):
+    park = _park_reader(request)
+    year, month, mode = period_from(request, park)
+    result = selectors.park_indicators(
+        user=request.user, park_id=park.pk, year=year, month=month, mode=mode
+    )
+    context = {
+        "result": result,
+        "trend": selectors.monthly_trend(user=request.user, park_id=park.pk, year=year),
+        "zones": selectors.zone_breakdown(
+            user=request.user, park_id=park.pk, year=year, month=month
+        ),
+        "published": selectors.published_figures(user=request.user, park_id=park.pk).filter(
+            group="economy"
+        ),
+        "years": list(range(2019, datetime.date.today().year + 1)),
+        "months": list(range(1, 13)),
+    }
+    return TemplateResponse(request, "economy/indicators.html", context)
+
+
+@login_required
+def monthly_list(request):
+    user = request.user
+    if not (user.is_superuser or user.is_park_role or user.is_enterprise_role):
+        raise PermissionDenied
+    year = _int(request.GET.get("year"), 0, 0, 2100) or None
+    month = _int(request.GET.get("month"), 0, 0, 12) or None
+    rows = selectors.monthly_list(user=user, year=year, month=month)[:500]
+    context = {"rows": rows, "year": year, "month": month, "labels": MEASURE_LABELS}
+    return TemplateResponse(request, "economy/monthly_list.html", context)
+
+
+@login_required
+def monthly_new(request):
+    enterprises = _writable_enterprises(request.user)
+    if not enterprises:
+        raise PermissionDenied
+    initial = {}
+    if request.GET.get("enterprise"):
+        initial["enterprise_id"] = request.GET["enterprise"]
+    form = MonthlyForm(request.POST or None, enterprises=enterprises, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            enterprise = tenancy.enterprise_get(
+                user=request.user, enterprise_id=form.cleaned_data["enterprise_id"]
+            )
+            services.monthly_save(
+                actor=request.user,
+                via="ui",
+                enterprise=enterprise,
+                year=form.cleaned_data["year"],
+                month=form.cleaned_data["month"],
+                values=form.values(),
+            )
+            return redirect(
+                f"{reverse('economy:monthly_list')}?year={form.cleaned_data['year']}"
+                f"&month={form.cleaned_data['month']}"
+            )
+        except ValidationFailed as exc:
+            form.add_service_errors(exc)
+        except (NotFound, Forbidden):
+            form.add_error("enterprise_id", "无权填报该企业 / not yours to report")
+    return TemplateResponse(request, "economy/monthly_form.html", {"form": form})
+
+
+def _writable_enterprises(user):
+    """Park writers report for any enterprise; enterprise admins for their own."""
+    qs = tenancy.enterprise_list(user=user)
+    if user.is_superuser or user.role in (Role.PARK_ADMIN, Role.PARK_STAFF):
+        return list(qs)
+    if user.role == Role.ENTERPRISE_ADMIN:
+        return list(qs.filter(pk=user.enterprise_id))
+    return []
+
+
+@login_required
+def workbook_import(request):
+    park = _park_reader(request)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    errors, batch = [], None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            batch = services.workbook_import(
+                actor=request.user,
+                via="ui",
+                park=park,
+                file_name=upload.name,
+                content=upload.read(),
+            )
+        except ImportRejected as exc:
+            errors = exc.cell_errors
+        except Forbidden:
+            raise PermissionDenied from None
+    context = {
+        "form": form,
+        "errors": errors,
+        "batch": batch,
+        "batches": selectors.import_batches(user=request.user),
+    }
+    status = 422 if errors else 200
+    return TemplateResponse(request, "economy/import.html", context, status=status)
+
+
+@login_required
+def template_download(request):
+    park = _park_reader(request)
+    year, month, _mode = period_from(request, park)
+    content = workbook.template([(year, month)], tenancy.enterprise_list(user=request.user))
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="statistics-{year}-{month:02d}.xlsx"'
+    return response

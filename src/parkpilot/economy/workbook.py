@@ -1,0 +1,222 @@
+"""The statistics office's XLSX template: one sheet per month named like "2022-01" (or
+"2022年1月"), a header row, one row per enterprise keyed by its 统一社会信用代码. Parsing is pure:
+bytes in, rows and cell errors out; the service decides what to write."""
+
+import io
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.utils import get_column_letter
+
+from parkpilot.economy.errors import CellError
+
+# (field, header as printed in the template, decimal places; None = text, 0 = whole number)
+COLUMNS: list[tuple[str, str, int | None]] = [
+    ("credit_code", "统一社会信用代码", None),
+    ("name", "企业名称", None),
+    ("output_value", "工业总产值（万元）", 2),
+    ("value_added", "工业增加值（万元）", 2),
+    ("revenue", "营业收入（万元）", 2),
+    ("tax", "税收（万元）", 2),
+    ("employees", "从业人员（人）", 0),
+    ("rnd_spending", "研发费用（万元）", 2),
+    ("energy_tce", "综合能耗（吨标准煤）", 3),
+]
+NUMBER_FIELDS = [c for c in COLUMNS if c[2] is not None]
+_SHEET = [
+    re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})$"),
+    re.compile(r"^(?P<y>\d{4})年(?P<m>\d{1,2})月$"),
+]
+MAX_ROWS = 5000  # per sheet; a park has hundreds of reporting enterprises, not thousands
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    sheet: str
+    row: int
+    year: int
+    month: int
+    credit_code: str
+    name: str
+    values: dict  # field -> Decimal | int | None
+
+
+def sheet_month(name: str) -> tuple[int, int] | None:
+    for pattern in _SHEET:
+        m = pattern.match(name.strip())
+        if m:
+            year, month = int(m["y"]), int(m["m"])
+            if 2000 <= year <= 2100 and 1 <= month <= 12:
+                return year, month
+    return None
+
+
+def _norm_header(text) -> str:
+    s = str(text or "").strip()
+    s = s.replace("(", "（").replace(")", "）")
+    return re.sub(r"\s+", "", s)
+
+
+def parse(content: bytes) -> tuple[list[SheetRow], list[CellError]]:
+    errors: list[CellError] = []
+    rows: list[SheetRow] = []
+    try:
+        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
+        return [], [
+            CellError("", None, None, "不是有效的 XLSX 文件 / not a valid XLSX file", "format")
+        ]
+    months_seen: dict[tuple[int, int], str] = {}
+    for ws in wb.worksheets:
+        ym = sheet_month(ws.title)
+        if ym is None:
+            errors.append(
+                CellError(
+                    ws.title,
+                    None,
+                    None,
+                    "工作表名称应为月份，如 2022-01 / sheet name must be a month, e.g. 2022-01",
+                    "sheet",
+                )
+            )
+            continue
+        if ym in months_seen:
+            other = months_seen[ym]
+            errors.append(
+                CellError(
+                    ws.title,
+                    None,
+                    None,
+                    f"与工作表 {other} 为同一月份 / same month as sheet {other}",
+                    "duplicate_sheet",
+                )
+            )
+            continue
+        months_seen[ym] = ws.title
+        _parse_sheet(ws, ym, rows, errors)
+    wb.close()
+    return rows, errors
+
+
+def _parse_sheet(ws, ym, rows: list[SheetRow], errors: list[CellError]) -> None:
+    iterator = ws.iter_rows(values_only=True)
+    header = next(iterator, None) or ()
+    positions = {_norm_header(h): i for i, h in enumerate(header) if h is not None}
+    index: dict[str, int] = {}
+    for field, title, _places in COLUMNS:
+        if _norm_header(title) not in positions:
+            errors.append(
+                CellError(ws.title, 1, title, "缺少该列 / missing column", "missing_column")
+            )
+        else:
+            index[field] = positions[_norm_header(title)]
+    if len(index) != len(COLUMNS):
+        return
+    seen: dict[str, int] = {}
+    for offset, values in enumerate(iterator, start=2):
+        if offset > MAX_ROWS + 1:
+            errors.append(
+                CellError(ws.title, offset, None, f"行数超过 {MAX_ROWS} / over {MAX_ROWS} rows")
+            )
+            return
+        if values is None or all(v is None or str(v).strip() == "" for v in values):
+            continue
+        cell = {f: (values[i] if i < len(values) else None) for f, i in index.items()}
+        code = str(cell["credit_code"] or "").strip().upper()
+        if not code:
+            errors.append(
+                CellError(
+                    ws.title,
+                    offset,
+                    "统一社会信用代码",
+                    "不能为空 / must not be empty",
+                    "required",
+                )
+            )
+            continue
+        if code in seen:
+            errors.append(
+                CellError(
+                    ws.title,
+                    offset,
+                    "统一社会信用代码",
+                    f"与第 {seen[code]} 行为同一企业 / same enterprise as row {seen[code]}",
+                    "duplicate_row",
+                )
+            )
+            continue
+        seen[code] = offset
+        parsed = {}
+        ok = True
+        for field, title, places in NUMBER_FIELDS:
+            value, reason = parse_number(cell[field], places)
+            if reason:
+                errors.append(CellError(ws.title, offset, title, reason, "number"))
+                ok = False
+            parsed[field] = value
+        if ok:
+            rows.append(
+                SheetRow(
+                    sheet=ws.title,
+                    row=offset,
+                    year=ym[0],
+                    month=ym[1],
+                    credit_code=code,
+                    name=str(cell["name"] or "").strip(),
+                    values=parsed,
+                )
+            )
+
+
+def parse_number(raw, places: int) -> tuple[Decimal | int | None, str]:
+    """A cell's number, or the reason it is not one. Blank means "not reported" (None)."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None, ""
+    if isinstance(raw, bool):
+        return None, "应为数字 / must be a number"
+    try:
+        text = raw.strip().replace(",", "") if isinstance(raw, str) else str(raw)
+        value = Decimal(text)
+    except (InvalidOperation, ValueError):
+        return None, f"应为数字，而非“{str(raw)[:30]}” / must be a number, not text"
+    if not value.is_finite():
+        return None, "应为数字 / must be a number"
+    if value < 0:
+        return None, "不能为负数 / must not be negative"
+    if places == 0:
+        if value != value.to_integral_value():
+            return None, "应为整数 / must be a whole number"
+        return int(value), ""
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP), ""
+
+
+def template(months: list[tuple[int, int]], enterprises) -> bytes:
+    """An empty workbook for these months, one row per enterprise (credit code and name)."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    for year, month in months:
+        ws = wb.create_sheet(f"{year}-{month:02d}")
+        ws.append([title for _f, title, _p in COLUMNS])
+        for e in enterprises:
+            ws.append([e.credit_code, e.name])
+        for i, (_f, title, _p) in enumerate(COLUMNS, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = max(14, len(title) * 2 + 2)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def write_rows(sheet_rows: dict[str, list[list]], columns: list[str]) -> bytes:
+    """A workbook of plain tables: {sheet name: rows}, each sheet headed by `columns`."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheet_rows.items():
+        ws = wb.create_sheet(name[:31])
+        ws.append(columns)
+        for r in rows:
+            ws.append(r)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
