@@ -1,15 +1,223 @@
-from django.db.models import Count, QuerySet, Sum
+"""Reads for the projects ledger; everything starts from access.scoped()/get_for()."""
 
-from parkpilot.projects.models import Project
+import datetime
+import statistics
+from decimal import Decimal
+
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import ExtractYear
+
+from parkpilot.projects.models import (
+    AlertLevel,
+    AlertStatus,
+    MonthlyInvestment,
+    ProgressUpdate,
+    Project,
+    ProjectAlert,
+    ProjectStage,
+    Stage,
+)
 from parkpilot.tenancy import access
+from parkpilot.tenancy.models import User
 
 
-def project_list(*, user) -> QuerySet:
-    return access.scoped(user, Project).select_related("zone").order_by("id")
+def project_list(
+    *,
+    user,
+    stage: int | None = None,
+    zone_id: int | None = None,
+    tag: str = "",
+    delayed: bool | None = None,
+    q: str = "",
+) -> QuerySet:
+    qs = access.scoped(user, Project).select_related("zone", "contact", "enterprise")
+    if stage is not None:
+        qs = qs.filter(current_stage=stage)
+    if zone_id is not None:
+        qs = qs.filter(zone_id=zone_id)
+    if tag:
+        qs = qs.filter(tags_text__contains=f"|{tag}|")
+    if delayed is not None:
+        qs = qs.filter(is_delayed=delayed)
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(investor__icontains=q))
+    return qs.order_by("id")
 
 
 def project_summary(*, user) -> dict:
-    totals = project_list(user=user).aggregate(
+    totals = access.scoped(user, Project).aggregate(
         count=Count("id"), investment=Sum("investment_100m_cny")
     )
     return {"count": totals["count"], "investment_100m_cny": totals["investment"] or 0}
+
+
+def project_get(*, user, project_id: int) -> Project:
+    qs = Project.objects.select_related("zone", "contact", "enterprise", "park")
+    return access.get_for(user, qs, project_id)
+
+
+def project_stages(*, user, project: Project) -> list[ProjectStage]:
+    """All nine stages in order; a stage never recorded shows as an empty row."""
+    rows = {s.stage: s for s in access.scoped(user, ProjectStage).filter(project=project)}
+    return [rows.get(s) or ProjectStage(project=project, stage=s) for s in Stage]
+
+
+def project_timeline(*, user, project: Project) -> dict:
+    """The Gantt data: each stage runs from the previous stage's date to its own, planned and
+    actual separately, as ISO dates for ECharts."""
+    stages = project_stages(user=user, project=project)
+    rows = []
+    prev_planned = prev_actual = None
+    for s in stages:
+        rows.append(
+            {
+                "stage": s.stage,
+                "label": str(Stage(s.stage).label),
+                "planned": [_iso(prev_planned or s.planned_on), _iso(s.planned_on)],
+                "actual": [_iso(prev_actual or s.actual_on), _iso(s.actual_on)],
+            }
+        )
+        prev_planned = s.planned_on or prev_planned
+        prev_actual = s.actual_on or prev_actual
+    return {"rows": rows}
+
+
+def _iso(day: datetime.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def project_updates(*, user, project: Project, limit: int = 50) -> QuerySet:
+    return (
+        access.scoped(user, ProgressUpdate)
+        .filter(project=project)
+        .select_related("author")
+        .order_by("-at", "-id")[:limit]
+    )
+
+
+def project_investments(*, user, project: Project) -> QuerySet:
+    return access.scoped(user, MonthlyInvestment).filter(project=project).order_by("month")
+
+
+def investment_by_year(*, user, project: Project | None = None) -> list[dict]:
+    qs = access.scoped(user, MonthlyInvestment)
+    if project is not None:
+        qs = qs.filter(project=project)
+    rows = (
+        qs.annotate(year=ExtractYear("month"))
+        .values("year")
+        .annotate(planned=Sum("planned_100m_cny"), actual=Sum("actual_100m_cny"))
+        .order_by("year")
+    )
+    return [
+        {"year": r["year"], "planned": r["planned"] or Decimal(0), "actual": r["actual"] or 0}
+        for r in rows
+    ]
+
+
+def stage_funnel(*, user) -> list[dict]:
+    """How many visible projects have reached each stage (current stage at or past it)."""
+    counts = dict(
+        access.scoped(user, Project)
+        .values_list("current_stage")
+        .annotate(n=Count("id"))
+        .values_list("current_stage", "n")
+    )
+    funnel = []
+    for stage in Stage:
+        reached = sum(n for s, n in counts.items() if s >= stage)
+        funnel.append(
+            {
+                "stage": int(stage),
+                "label": str(stage.label),
+                "at": counts.get(stage, 0),
+                "reached": reached,
+            }
+        )
+    return funnel
+
+
+def land_to_start(*, user) -> dict:
+    """拿地即开工, park-wide: the gap in days between land supply and construction start."""
+    gaps = list(
+        access.scoped(user, Project)
+        .filter(land_to_start_days__isnull=False)
+        .values_list("land_to_start_days", flat=True)
+    )
+    if not gaps:
+        return {"projects": 0, "median_days": None, "mean_days": None, "same_day": 0}
+    return {
+        "projects": len(gaps),
+        "median_days": statistics.median(gaps),
+        "mean_days": round(sum(gaps) / len(gaps), 1),
+        "same_day": sum(1 for g in gaps if g <= 0),
+    }
+
+
+def ledger_counts(*, user) -> dict:
+    return access.scoped(user, Project).aggregate(
+        total=Count("id"),
+        delayed=Count("id", filter=Q(is_delayed=True)),
+        planned=Sum("investment_100m_cny"),
+        completed=Sum("completed_investment_100m_cny"),
+    )
+
+
+def tag_choices(*, user) -> list[str]:
+    tags: set[str] = set()
+    for text in (
+        access.scoped(user, Project)
+        .exclude(tags_text="")
+        .values_list("tags_text", flat=True)
+        .distinct()
+    ):
+        tags.update(t for t in text.split("|") if t)
+    return sorted(tags)
+
+
+def alert_list(
+    *,
+    user,
+    status: str = "",
+    project_id: int | None = None,
+    level: int | None = None,
+    mine: bool = False,
+) -> QuerySet:
+    qs = access.scoped(user, ProjectAlert).select_related("project", "project__contact")
+    if status == "active":
+        qs = qs.exclude(status=AlertStatus.CLOSED)
+    elif status:
+        qs = qs.filter(status=status)
+    if project_id is not None:
+        qs = qs.filter(project_id=project_id)
+    if level is not None:
+        qs = qs.filter(level=level)
+    if mine:
+        qs = qs.filter(alert_recipient_q(user))
+    return qs.order_by("-raised_at", "-id")
+
+
+def alert_recipient_q(user: User) -> Q:
+    """Who an alert goes to: the contact first; after escalation also park leadership (park
+    admins) and the supervisors."""
+    q = Q(project__contact=user)
+    if user.role in ("park_admin", "supervisor"):
+        q |= Q(level=AlertLevel.LEADERSHIP)
+    return q
+
+
+def alert_get(*, user, alert_id: int) -> ProjectAlert:
+    return access.get_for(user, ProjectAlert.objects.select_related("project"), alert_id)
+
+
+def contact_choices(*, user) -> QuerySet:
+    """Park staff who can be a project's contact person (park roles only see them)."""
+    if not user.is_park_role and not user.is_superuser:
+        return User.objects.none()
+    return User.objects.filter(
+        park_id=user.park_id, role__in=("park_admin", "park_staff"), is_active=True
+    ).order_by("id")
+
+
+def stages_prefetch(user) -> Prefetch:
+    return Prefetch("stages", queryset=access.scoped(user, ProjectStage).order_by("stage"))

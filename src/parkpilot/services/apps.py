@@ -1,6 +1,10 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from parkpilot.cockpit.tiles import Tile
+from parkpilot.portal.nav import NavItem
+from parkpilot.tenancy.roles import ENTERPRISE_ROLES, PARK_ROLES, Role
+
 
 class ServicesConfig(AppConfig):
     """Enterprise services (五个一)."""
@@ -8,3 +12,31 @@ class ServicesConfig(AppConfig):
     name = "parkpilot.services"
     label = "services"
     verbose_name = _("Enterprise services")
+    nav_items = (
+        NavItem(
+            _("Enterprise services"), "services:request_list", PARK_ROLES | ENTERPRISE_ROLES, 40
+        ),
+        NavItem(
+            _("Supervision"),
+            "services:supervision",
+            frozenset({Role.SUPERVISOR, Role.PARK_ADMIN}),
+            41,
+        ),
+    )
+    demo_loader = "parkpilot.services.demo.load"
+    cockpit_tiles = (
+        Tile(
+            key="services.by_status",
+            title=_("Service requests by status"),
+            compute="parkpilot.services.tiles.by_status",
+            roles=PARK_ROLES,
+            order=40,
+        ),
+        Tile(
+            key="services.overdue",
+            title=_("Overdue service requests"),
+            compute="parkpilot.services.tiles.overdue",
+            roles=PARK_ROLES,
+            order=41,
+        ),
+    )

@@ -1,1 +1,318 @@
-"""Models of the services app."""
+"""Enterprise service requests (五个一: one enterprise, one problem, one named contact, one
+solution, followed to the end) and their supervision (督办).
+
+The request's life is a state machine (django-fsm-2): transitions are methods, the status field
+cannot be assigned directly, and a save writes only if the row is still in the state it was read
+in (ConcurrentTransitionMixin: `UPDATE ... WHERE status = <read state>`), so two people acting on
+the same request at once cannot both succeed."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from parkpilot.tenancy.models import Enterprise, Park
+from parkpilot.tenancy.policy import Policy
+from parkpilot.tenancy.roles import ENTERPRISE_ROLES, PARK_ROLES, Role
+
+
+class NoDeleteMixin:
+    """Nothing here is ever deleted: the record of how a problem was handled is the point."""
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError(f"{type(self).__name__} rows are never deleted")
+
+
+class Category(models.TextChoices):
+    LAND = "land", _("Land")
+    APPROVAL = "approval", _("Approval")
+    TALENT = "talent", _("Talent")
+    FINANCE = "finance", _("Finance")
+    ENERGY = "energy", _("Energy")
+    TRANSPORT = "transport", _("Transport")
+    OTHER = "other", _("Other")
+
+
+class Urgency(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    URGENT = "urgent", _("Urgent")
+    CRITICAL = "critical", _("Critical")
+
+
+class Status(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    ASSIGNED = "assigned", _("Contact assigned")
+    PLANNED = "planned", _("Solution planned")
+    RESOLVED = "resolved", _("Resolved, awaiting confirmation")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_STATUSES = (Status.SUBMITTED, Status.ASSIGNED, Status.PLANNED)
+
+
+class ServiceRequest(NoDeleteMixin, ConcurrentTransitionMixin, models.Model):
+    # Enterprises raise requests for themselves and confirm or reopen them; the park triages,
+    # plans and resolves. Supervisors read everything and write none of it.
+    tenancy_policy = Policy(
+        park_path="park",
+        enterprise_path="enterprise",
+        own_creators=ENTERPRISE_ROLES,
+        own_writers=ENTERPRISE_ROLES,
+        own_writable_fields=frozenset({"confirmation"}),
+    )
+
+    park = models.ForeignKey(Park, on_delete=models.PROTECT, related_name="+")
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.PROTECT, related_name="service_requests"
+    )
+    title = models.CharField(_("problem"), max_length=200)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    urgency = models.CharField(
+        _("urgency"), max_length=20, choices=Urgency.choices, default=Urgency.NORMAL
+    )
+    description = models.TextField(_("description"))
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    raised_at = models.DateTimeField(_("raised at"), default=timezone.now)
+    status = FSMField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED, protected=True
+    )
+    # Exactly one named contact person (park staff) once triaged.
+    contact = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contact_requests",
+        verbose_name=_("contact person"),
+    )
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    plan = models.TextField(_("solution plan"), blank=True)
+    plan_departments = models.CharField(_("departments involved"), max_length=300, blank=True)
+    plan_promised_on = models.DateField(_("promised date"), null=True, blank=True)
+    planned_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.TextField(_("resolution"), blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    rating = models.PositiveSmallIntegerField(_("rating (1-5)"), null=True, blank=True)
+    confirmation_comment = models.CharField(_("comment"), max_length=500, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    reopen_count = models.PositiveSmallIntegerField(default=0)
+    # Service-level deadlines: the last working day on which each step is still on time.
+    response_due_on = models.DateField(_("first response due"))
+    plan_due_on = models.DateField(_("solution plan due"))
+    resolve_due_on = models.DateField(_("resolution due"))
+    # A deadline fell in a year the holiday calendar does not cover yet: weekends only.
+    calendar_estimated = models.BooleanField(default=False)
+    # "reminded:plan", "escalated:resolve", ...: what the SLA scan has already done.
+    sla_flags = models.JSONField(default=list, blank=True)
+    escalated_at = models.DateTimeField(_("escalated to supervisors"), null=True, blank=True)
+    demo = models.BooleanField(_("demo data"), default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("service request")
+        verbose_name_plural = _("service requests")
+        constraints = [
+            models.CheckConstraint(
+                name="triaged_requests_have_a_contact",
+                condition=models.Q(status="submitted") | models.Q(contact__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="rating_1_to_5",
+                condition=models.Q(rating__isnull=True) | models.Q(rating__gte=1, rating__lte=5),
+            ),
+            models.CheckConstraint(
+                name="closed_requests_are_rated",
+                condition=~models.Q(status="closed") | models.Q(rating__isnull=False),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["park", "status"], name="request_park_status"),
+            models.Index(fields=["park", "resolve_due_on"], name="request_park_resolve_due"),
+        ]
+        ordering = ["-raised_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.title}"
+
+    # The transitions. Bodies stay empty: the services set the data that goes with each step,
+    # and the decorator refuses a step from the wrong state (TransitionNotAllowed).
+    @transition(field=status, source=Status.SUBMITTED, target=Status.ASSIGNED)
+    def assign(self):
+        pass
+
+    @transition(field=status, source=[Status.ASSIGNED, Status.PLANNED], target=Status.PLANNED)
+    def record_plan(self):
+        pass
+
+    @transition(field=status, source=Status.PLANNED, target=Status.RESOLVED)
+    def resolve(self):
+        pass
+
+    @transition(field=status, source=Status.RESOLVED, target=Status.CLOSED)
+    def confirm(self):
+        pass
+
+    @transition(field=status, source=[Status.RESOLVED, Status.CLOSED], target=Status.PLANNED)
+    def reopen(self):
+        pass
+
+
+class EventKind(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    ASSIGNED = "assigned", _("Contact assigned")
+    REASSIGNED = "reassigned", _("Contact changed")
+    PLANNED = "planned", _("Solution plan recorded")
+    NOTE = "note", _("Progress note")
+    RESOLVED = "resolved", _("Resolved")
+    CONFIRMED = "confirmed", _("Confirmed and rated")
+    REOPENED = "reopened", _("Reopened")
+    REMINDER = "reminder", _("Reminder")
+    ESCALATED = "escalated", _("Escalated to supervisors")
+
+
+class ServiceEvent(NoDeleteMixin, models.Model):
+    """The request's history as the enterprise sees it (the audit log holds the full record)."""
+
+    tenancy_policy = Policy(
+        park_path="request__park", enterprise_path="request__enterprise", park_writers=frozenset()
+    )
+
+    request = models.ForeignKey(ServiceRequest, on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=EventKind.choices)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    text = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.kind}"
+
+
+class SlaRule(models.Model):
+    """Working days allowed for each step, per category and urgency (defaults in sla.py)."""
+
+    tenancy_policy = Policy(
+        park_path="park", readers=PARK_ROLES, park_writers=frozenset({Role.PARK_ADMIN})
+    )
+
+    park = models.ForeignKey(Park, on_delete=models.PROTECT, related_name="+")
+    category = models.CharField(max_length=20, choices=Category.choices)
+    urgency = models.CharField(max_length=20, choices=Urgency.choices)
+    response_days = models.PositiveSmallIntegerField(_("first response (working days)"))
+    plan_days = models.PositiveSmallIntegerField(_("solution plan (working days)"))
+    resolve_days = models.PositiveSmallIntegerField(_("resolution (working days)"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["park", "category", "urgency"], name="one_sla_per_category_urgency"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category}/{self.urgency}"
+
+
+class CaseStatus(models.TextChoices):
+    OPEN = "open", _("Under supervision")
+    CLOSED = "closed", _("Closed")
+
+
+SUPERVISION_WRITERS = frozenset({Role.PARK_ADMIN, Role.SUPERVISOR})
+
+
+class SupervisionCase(NoDeleteMixin, ConcurrentTransitionMixin, models.Model):
+    """督办: a supervisor follows one overdue request (or delayed project) until it is closed."""
+
+    # The only models a supervisor writes. Enterprises do not see supervision.
+    tenancy_policy = Policy(park_path="park", readers=PARK_ROLES, park_writers=SUPERVISION_WRITERS)
+
+    park = models.ForeignKey(Park, on_delete=models.PROTECT, related_name="+")
+    service_request = models.ForeignKey(
+        ServiceRequest,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="supervision_cases",
+    )
+    project = models.ForeignKey(
+        "projects.Project",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="supervision_cases",
+    )
+    title = models.CharField(_("subject"), max_length=200)
+    instruction = models.TextField(_("instruction"))
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    opened_at = models.DateTimeField(default=timezone.now)
+    status = FSMField(
+        max_length=20, choices=CaseStatus.choices, default=CaseStatus.OPEN, protected=True
+    )
+    conclusion = models.TextField(_("conclusion"), blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("supervision case")
+        verbose_name_plural = _("supervision cases")
+        constraints = [
+            models.CheckConstraint(
+                name="case_has_a_subject",
+                condition=models.Q(service_request__isnull=False) | models.Q(project__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["service_request"],
+                condition=models.Q(status="open"),
+                name="one_open_case_per_request",
+            ),
+        ]
+        indexes = [models.Index(fields=["park", "status"], name="case_park_status")]
+        ordering = ["-opened_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @transition(field=status, source=CaseStatus.OPEN, target=CaseStatus.CLOSED)
+    def close(self):
+        pass
+
+
+class NoteKind(models.TextChoices):
+    INSTRUCTION = "instruction", _("Instruction")
+    REPLY = "reply", _("Reply")
+
+
+class SupervisionNote(NoDeleteMixin, models.Model):
+    # Supervisors write instructions; park staff reply on the same case.
+    tenancy_policy = Policy(
+        park_path="case__park",
+        readers=PARK_ROLES,
+        park_writers=frozenset({Role.PARK_ADMIN, Role.PARK_STAFF, Role.SUPERVISOR}),
+    )
+
+    case = models.ForeignKey(SupervisionCase, on_delete=models.PROTECT, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(max_length=20, choices=NoteKind.choices)
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind}"

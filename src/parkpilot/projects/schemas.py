@@ -1,0 +1,128 @@
+import datetime
+from decimal import Decimal
+
+from ninja import Field, Schema
+
+
+class ProjectOut(Schema):
+    id: int
+    name: str
+    investor: str
+    zone_id: int | None
+    zone_name: str | None = Field(None, alias="zone.name")
+    enterprise_id: int | None
+    industry: str
+    land_parcel: str
+    contact_id: int | None
+    contact_name: str | None = Field(None, alias="contact.display_name")
+    investment_100m_cny: Decimal | None
+    completed_investment_100m_cny: Decimal
+    land_ha: Decimal | None
+    floor_area_10k_m2: Decimal | None
+    capacity: str
+    tags: list[str]
+    current_stage: int
+    current_stage_label: str = Field(alias="get_current_stage_display")
+    land_to_start_days: int | None
+    is_delayed: bool
+    last_update_at: datetime.datetime | None
+    signed_on: datetime.date | None
+    started_on: datetime.date | None
+    in_use_on: datetime.date | None
+    demo_fields: list[str]
+
+
+class ProjectIn(Schema):
+    name: str = Field(max_length=200)
+    investor: str = Field("", max_length=200)
+    zone_id: int | None = None
+    enterprise_id: int | None = None
+    industry: str = Field("", max_length=100)
+    land_parcel: str = Field("", max_length=100)
+    contact_id: int | None = None
+    investment_100m_cny: Decimal | None = None
+    land_ha: Decimal | None = None
+    floor_area_10k_m2: Decimal | None = None
+    capacity: str = Field("", max_length=200)
+    tags: list[str] = []
+
+
+class ProjectPatch(Schema):
+    name: str | None = Field(None, max_length=200)
+    investor: str | None = Field(None, max_length=200)
+    zone_id: int | None = None
+    enterprise_id: int | None = None
+    industry: str | None = Field(None, max_length=100)
+    land_parcel: str | None = Field(None, max_length=100)
+    contact_id: int | None = None
+    investment_100m_cny: Decimal | None = None
+    land_ha: Decimal | None = None
+    floor_area_10k_m2: Decimal | None = None
+    capacity: str | None = Field(None, max_length=200)
+    tags: list[str] | None = None
+
+
+class StageOut(Schema):
+    stage: int
+    label: str = Field(alias="get_stage_display")
+    planned_on: datetime.date | None
+    actual_on: datetime.date | None
+    approving_body: str
+    submitted_on: datetime.date | None
+    approved_on: datetime.date | None
+    approval_days: int | None
+    note: str
+
+
+class StagePatch(Schema):
+    planned_on: datetime.date | None = None
+    actual_on: datetime.date | None = None
+    approving_body: str | None = Field(None, max_length=100)
+    submitted_on: datetime.date | None = None
+    approved_on: datetime.date | None = None
+    note: str | None = Field(None, max_length=300)
+
+
+class ProgressIn(Schema):
+    text: str = Field(max_length=5000)
+    stage: int | None = None
+
+
+class ProgressOut(Schema):
+    id: int
+    at: datetime.datetime
+    author: str = Field(alias="author.username")
+    stage: int | None
+    text: str
+
+
+class InvestmentIn(Schema):
+    month: str = Field(description="YYYY-MM", max_length=10)
+    planned_100m_cny: Decimal | None = None
+    actual_100m_cny: Decimal | None = None
+
+
+class InvestmentOut(Schema):
+    month: datetime.date
+    planned_100m_cny: Decimal
+    actual_100m_cny: Decimal | None
+
+
+class AlertOut(Schema):
+    id: int
+    project_id: int
+    project_name: str = Field(alias="project.name")
+    kind: str
+    stage: int | None
+    detail: str
+    level: int
+    status: str
+    raised_at: datetime.datetime
+    escalated_at: datetime.datetime | None
+    acknowledged_at: datetime.datetime | None
+    closed_at: datetime.datetime | None
+    close_reason: str
+
+
+class AlertCloseIn(Schema):
+    reason: str = Field(max_length=300)

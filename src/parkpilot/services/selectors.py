@@ -1,0 +1,156 @@
+"""Reads for enterprise services and supervision; everything starts from access.scoped()."""
+
+import datetime
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from parkpilot.services import workcalendar
+from parkpilot.services.models import (
+    OPEN_STATUSES,
+    CaseStatus,
+    ServiceEvent,
+    ServiceRequest,
+    Status,
+    SupervisionCase,
+    SupervisionNote,
+)
+from parkpilot.tenancy import access
+from parkpilot.tenancy.models import User
+
+
+def overdue_q(today: datetime.date) -> Q:
+    """A request is overdue when a timer still running has passed its last working day."""
+    return (
+        Q(status=Status.SUBMITTED, response_due_on__lt=today)
+        | Q(status__in=[Status.SUBMITTED, Status.ASSIGNED], plan_due_on__lt=today)
+        | Q(status__in=OPEN_STATUSES, resolve_due_on__lt=today)
+    )
+
+
+def request_list(
+    *,
+    user,
+    status: str = "",
+    category: str = "",
+    overdue: bool = False,
+    enterprise_id: int | None = None,
+    mine: bool = False,
+    today: datetime.date | None = None,
+) -> QuerySet:
+    qs = access.scoped(user, ServiceRequest).select_related("enterprise", "contact")
+    if status == "open":
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    elif status:
+        qs = qs.filter(status=status)
+    if category:
+        qs = qs.filter(category=category)
+    if enterprise_id is not None:
+        qs = qs.filter(enterprise_id=enterprise_id)
+    if overdue:
+        qs = qs.filter(overdue_q(today or timezone.localdate()))
+    if mine:
+        qs = qs.filter(contact=user)
+    return qs.order_by("-raised_at", "-id")
+
+
+def request_get(*, user, request_id: int) -> ServiceRequest:
+    qs = ServiceRequest.objects.select_related("enterprise", "contact", "raised_by", "park")
+    return access.get_for(user, qs, request_id)
+
+
+def request_events(*, user, request: ServiceRequest) -> QuerySet:
+    return (
+        access.scoped(user, ServiceEvent)
+        .filter(request=request)
+        .select_related("actor")
+        .order_by("at", "id")
+    )
+
+
+def timers(request: ServiceRequest, today: datetime.date | None = None) -> list[dict]:
+    """The three service-level timers as the page shows them: due date, met when, late by."""
+    today = today or timezone.localdate()
+    met = {
+        "response": request.assigned_at,
+        "plan": request.planned_at,
+        "resolve": request.resolved_at
+        if request.status in (Status.RESOLVED, Status.CLOSED)
+        else None,
+    }
+    rows = []
+    for name in ("response", "plan", "resolve"):
+        due = getattr(request, f"{name}_due_on")
+        done = met[name]
+        if done is not None:
+            done_on = timezone.localdate(done)
+            state = "met" if done_on <= due else "late"
+            late = workcalendar.working_days_late(due, done_on)
+        else:
+            state = "overdue" if due < today else "running"
+            late = workcalendar.working_days_late(due, today)
+        rows.append({"name": name, "due_on": due, "done_at": done, "state": state, "late": late})
+    return rows
+
+
+def status_counts(*, user) -> dict[str, int]:
+    rows = access.scoped(user, ServiceRequest).values("status").annotate(n=Count("id"))
+    counts = {s: 0 for s in Status.values}
+    counts.update({r["status"]: r["n"] for r in rows})
+    return counts
+
+
+def supervision_overdue(*, user, today: datetime.date | None = None) -> QuerySet:
+    """Every overdue request the user may read, the longest overdue first."""
+    access.require_read(user, SupervisionCase)
+    today = today or timezone.localdate()
+    return (
+        access.scoped(user, ServiceRequest)
+        .filter(overdue_q(today))
+        .select_related("enterprise", "contact")
+        .annotate(open_cases=Count("supervision_cases", filter=Q(supervision_cases__status="open")))
+        .order_by("resolve_due_on", "id")
+    )
+
+
+def overdue_count(*, user, today: datetime.date | None = None) -> int:
+    today = today or timezone.localdate()
+    return access.scoped(user, ServiceRequest).filter(overdue_q(today)).count()
+
+
+def case_list(*, user, status: str = "") -> QuerySet:
+    access.require_read(user, SupervisionCase)
+    qs = access.scoped(user, SupervisionCase).select_related(
+        "service_request", "service_request__enterprise", "project", "opened_by"
+    )
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-opened_at", "-id")
+
+
+def case_get(*, user, case_id: int) -> SupervisionCase:
+    qs = SupervisionCase.objects.select_related(
+        "service_request", "project", "opened_by", "closed_by", "park"
+    )
+    return access.get_for(user, qs, case_id)
+
+
+def case_notes(*, user, case: SupervisionCase) -> QuerySet:
+    return (
+        access.scoped(user, SupervisionNote)
+        .filter(case=case)
+        .select_related("author")
+        .order_by("at", "id")
+    )
+
+
+def open_case_count(*, user) -> int:
+    return access.scoped(user, SupervisionCase).filter(status=CaseStatus.OPEN).count()
+
+
+def contact_choices(*, user) -> QuerySet:
+    if not (user.is_superuser or user.is_park_role):
+        return User.objects.none()
+    return User.objects.filter(
+        park_id=user.park_id, role__in=("park_admin", "park_staff"), is_active=True
+    ).order_by("id")

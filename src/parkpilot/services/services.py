@@ -1,0 +1,638 @@
+"""Writes for enterprise services and supervision. Keyword-only, atomic, audited.
+
+Each step of a request is a state-machine transition (models.ServiceRequest). A step from the
+wrong state is refused with the reason; a step that loses a race (someone else moved the request
+after it was read) is refused as a conflict. Either way nothing is written: the transaction rolls
+back with the error."""
+
+import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django_fsm import ConcurrentTransition, TransitionNotAllowed
+
+from parkpilot.services import sla
+from parkpilot.services.models import (
+    OPEN_STATUSES,
+    CaseStatus,
+    Category,
+    EventKind,
+    NoteKind,
+    ServiceEvent,
+    ServiceRequest,
+    Status,
+    SupervisionCase,
+    SupervisionNote,
+    Urgency,
+)
+from parkpilot.tenancy import access
+from parkpilot.tenancy.audit import _jsonable, audit_record
+from parkpilot.tenancy.errors import FieldError, Forbidden, ValidationFailed
+from parkpilot.tenancy.models import Enterprise, Park, User
+from parkpilot.tenancy.roles import ENTERPRISE_ROLES, Role
+
+CONTACT_ROLES = frozenset({Role.PARK_ADMIN, Role.PARK_STAFF})
+STEP_NAMES = {
+    "assign": ("分派联系人", "assign a contact to"),
+    "record_plan": ("制定解决方案", "record a solution plan for"),
+    "resolve": ("办结", "resolve"),
+    "confirm": ("确认办结", "confirm"),
+    "reopen": ("重新打开", "reopen"),
+    "close": ("结案", "close"),
+}
+STATUS_ZH = {
+    Status.SUBMITTED: "已提交",
+    Status.ASSIGNED: "已分派",
+    Status.PLANNED: "办理中",
+    Status.RESOLVED: "已办结待确认",
+    Status.CLOSED: "已关闭",
+    CaseStatus.OPEN: "督办中",
+}
+
+
+def _text(value, field: str, errors: list[FieldError], *, max_length: int = 5000) -> str:
+    text = (value or "").strip()
+    if not text:
+        errors.append(FieldError(field, "不能为空 / must not be empty", "required"))
+    elif len(text) > max_length:
+        errors.append(FieldError(field, f"不能超过{max_length}字 / too long", "too_long"))
+    return text
+
+
+def _step(obj, step: str, *, changes: dict[str, Any]) -> str:
+    """Run one transition and save it conditionally; returns the state it came from."""
+    before = obj.status
+    try:
+        getattr(obj, step)()
+    except TransitionNotAllowed:
+        zh, en = STEP_NAMES[step]
+        raise ValidationFailed.single(
+            "status",
+            f"当前状态为“{STATUS_ZH.get(before, before)}”，不能{zh} / cannot {en} it while "
+            f"it is {before}",
+            "invalid_transition",
+        ) from None
+    for name, value in changes.items():
+        setattr(obj, name, value)
+    try:
+        obj.save()
+    except ConcurrentTransition:
+        raise ValidationFailed.single(
+            "status",
+            "已被他人处理，请刷新后重试 / someone else changed it meanwhile; reload and retry",
+            "conflict",
+        ) from None
+    return before
+
+
+def _record(
+    *,
+    actor: User | None,
+    via: str,
+    request: ServiceRequest,
+    kind: str,
+    before: str,
+    text: str = "",
+    data: dict | None = None,
+    now: datetime.datetime,
+) -> None:
+    ServiceEvent.objects.create(
+        request=request,
+        at=now,
+        actor=actor,
+        kind=kind,
+        from_status=before,
+        to_status=request.status,
+        text=text,
+    )
+    audit_record(
+        actor=actor,
+        via=via,
+        action=f"service_request.{kind}",
+        obj=request,
+        before={"status": before},
+        after={"status": request.status, **{k: _jsonable(v) for k, v in (data or {}).items()}},
+        park_id=request.park_id,
+    )
+
+
+def _require_handler(actor: User, request: ServiceRequest) -> None:
+    """Planning, notes and resolution are the contact's (or a park administrator's) to record."""
+    access.require_change(actor, request, {"status"})
+    if actor.is_superuser or actor.role == Role.PARK_ADMIN or actor.pk == request.contact_id:
+        return
+    raise Forbidden("只有该诉求的联系人或园区管理员可以办理 / only the contact person may do this")
+
+
+# --- requests ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def request_create(
+    *,
+    actor: User,
+    via: str,
+    park: Park,
+    data: dict[str, Any],
+    now: datetime.datetime | None = None,
+) -> ServiceRequest:
+    """An enterprise raises a problem for itself; park staff may raise one on its behalf."""
+    now = now or timezone.now()
+    enterprise_id = data.get("enterprise_id")
+    if actor.role in ENTERPRISE_ROLES:
+        enterprise_id = actor.enterprise_id
+    access.require_create(actor, ServiceRequest, enterprise_id=enterprise_id)
+    errors: list[FieldError] = []
+    enterprise = Enterprise.objects.filter(park=park, pk=enterprise_id).first()
+    if enterprise is None:
+        errors.append(FieldError("enterprise_id", "园区内没有该企业 / no such enterprise"))
+    title = _text(data.get("title"), "title", errors, max_length=200)
+    description = _text(data.get("description"), "description", errors)
+    category = data.get("category")
+    if category not in Category.values:
+        errors.append(FieldError("category", "类别无效 / unknown category"))
+    urgency = data.get("urgency") or Urgency.NORMAL
+    if urgency not in Urgency.values:
+        errors.append(FieldError("urgency", "紧急程度无效 / unknown urgency"))
+    if errors:
+        raise ValidationFailed(errors)
+    due = sla.deadlines(
+        park_id=park.pk, category=category, urgency=urgency, start=timezone.localdate(now)
+    )
+    request = ServiceRequest.objects.create(
+        park=park,
+        enterprise=enterprise,
+        title=title,
+        description=description,
+        category=category,
+        urgency=urgency,
+        raised_by=actor,
+        raised_at=now,
+        **due,
+    )
+    _record(
+        actor=actor,
+        via=via,
+        request=request,
+        kind=EventKind.SUBMITTED,
+        before="",
+        text=title,
+        data={"category": category, "urgency": urgency, **due},
+        now=now,
+    )
+    return request
+
+
+@transaction.atomic
+def request_assign(
+    *,
+    actor: User,
+    via: str,
+    request: ServiceRequest,
+    contact_id: int | None,
+    now: datetime.datetime | None = None,
+) -> ServiceRequest:
+    """Triage: name the one contact person. Later calls change the contact (and say so)."""
+    now = now or timezone.now()
+    access.require_change(actor, request, {"contact"})
+    contact = User.objects.filter(
+        pk=contact_id, park_id=request.park_id, role__in=CONTACT_ROLES, is_active=True
+    ).first()
+    if contact is None:
+        raise ValidationFailed.single(
+            "contact_id", "联系人须为本园区工作人员 / the contact must be park staff of this park"
+        )
+    if request.status == Status.SUBMITTED:
+        before = _step(request, "assign", changes={"contact": contact, "assigned_at": now})
+        kind = EventKind.ASSIGNED
+    elif request.status in (Status.ASSIGNED, Status.PLANNED):
+        if contact.pk == request.contact_id:
+            return request
+        before = request.status
+        locked = ServiceRequest.objects.select_for_update().get(pk=request.pk)
+        if locked.status != before:
+            raise ValidationFailed.single("status", "已被他人处理，请刷新 / reload", "conflict")
+        ServiceRequest.objects.filter(pk=request.pk).update(contact=contact)
+        request.contact = contact
+        kind = EventKind.REASSIGNED
+    else:
+        raise ValidationFailed.single(
+            "status",
+            f"当前状态为“{STATUS_ZH[request.status]}”，不能更换联系人 / cannot change the contact "
+            f"of a request that is {request.status}",
+            "invalid_transition",
+        )
+    _record(
+        actor=actor,
+        via=via,
+        request=request,
+        kind=kind,
+        before=before,
+        text=str(contact),
+        data={"contact": contact.username},
+        now=now,
+    )
+    return request
+
+
+@transaction.atomic
+def request_plan(
+    *,
+    actor: User,
+    via: str,
+    request: ServiceRequest,
+    plan: str,
+    departments: str = "",
+    promised_on: datetime.date | None = None,
+    now: datetime.datetime | None = None,
+) -> ServiceRequest:
+    now = now or timezone.now()
+    _require_handler(actor, request)
+    errors: list[FieldError] = []
+    plan = _text(plan, "plan", errors)
+    if promised_on is None:
+        errors.append(
+            FieldError("promised_on", "须承诺办结日期 / a promised date is required", "required")
+        )
+    elif promised_on < timezone.localdate(now):
+        errors.append(FieldError("promised_on", "承诺日期不能早于今天 / cannot be in the past"))
+    if errors:
+        raise ValidationFailed(errors)
+    changes = {
+        "plan": plan,
+        "plan_departments": (departments or "").strip()[:300],
+        "plan_promised_on": promised_on,
+        "planned_at": now,
+    }
+    before = _step(request, "record_plan", changes=changes)
+    _record(
+        actor=actor,
+        via=via,
+        request=request,
+        kind=EventKind.PLANNED,
+        before=before,
+        text=plan,
+        data={"departments": changes["plan_departments"], "promised_on": promised_on},
+        now=now,
+    )
+    return request
+
+
+@transaction.atomic
+def request_note(
+    *,
+    actor: User,
+    via: str,
+    request: ServiceRequest,
+    text: str,
+    now: datetime.datetime | None = None,
+) -> ServiceEvent:
+    now = now or timezone.now()
+    _require_handler(actor, request)
+    errors: list[FieldError] = []
+    text = _text(text, "text", errors)
+    if errors:
+        raise ValidationFailed(errors)
+    if request.status == Status.CLOSED:
+        raise ValidationFailed.single(
+            "status", "诉求已关闭 / the request is closed", "invalid_transition"
+        )
+    event = ServiceEvent.objects.create(
+        request=request, at=now, actor=actor, kind=EventKind.NOTE, text=text
+    )
+    audit_record(
+        actor=actor,
+        via=via,
+        action="service_request.note",
+        obj=request,
+        before=None,
+        after={"note": text[:500]},
+        park_id=request.park_id,
+    )
+    return event
+
+
+@transaction.atomic
+def request_resolve(
+    *,
+    actor: User,
+    via: str,
+    request: ServiceRequest,
+    resolution: str,
+    now: datetime.datetime | None = None,
+) -> ServiceRequest:
+    now = now or timezone.now()
+    _require_handler(actor, request)
+    errors: list[FieldError] = []
+    resolution = _text(resolution, "resolution", errors)
+    if errors:
+        raise ValidationFailed(errors)
+    before = _step(request, "resolve", changes={"resolution": resolution, "resolved_at": now})
+    _record(
+        actor=actor,
+        via=via,
+        request=request,
+        kind=EventKind.RESOLVED,
+        before=before,
+        text=resolution,
+        now=now,
+    )
+    return request
+
+
+@transaction.atomic
+def request_confirm(
+    *,
+    actor: User,
+    via: str,
+    request: ServiceRequest,
+    rating: int | None,
+    comment: str = "",
+    now: datetime.datetime | None = None,
+) -> ServiceRequest:
+    """Only the enterprise closes its request, by confirming the resolution and rating it."""
+    now = now or timezone.now()
+    access.require_change(actor, request, {"confirmation"})
+    if actor.role not in ENTERPRISE_ROLES:
+        raise Forbidden("只有提出诉求的企业可以确认办结 / only the enterprise confirms")
+    if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5:
+        raise ValidationFailed.single("rating", "评分须为1到5 / rating must be 1 to 5")
+    comment = (comment or "").strip()[:500]
+    before = _step(
+        request,
+        "confirm",
+        changes={"rating": rating, "confirmation_comment": comment, "confirmed_at": now},
+    )
+    _record(
+        actor=actor,
+        via=via,
+        request=request,
+        kind=EventKind.CONFIRMED,
+        before=before,
+        text=comment,
+        data={"rating": rating},
+        now=now,
+    )
+    return request
+
+
+@transaction.atomic
+def request_reopen(
+    *,
+    actor: User,
+    via: str,
+    request: ServiceRequest,
+    reason: str,
+    now: datetime.datetime | None = None,
+) -> ServiceRequest:
+    """Back to work with the reason; the resolution clock starts again from today."""
+    now = now or timezone.now()
+    access.require_change(actor, request, {"confirmation"})
+    if actor.role == Role.SUPERVISOR:
+        raise Forbidden
+    errors: list[FieldError] = []
+    reason = _text(reason, "reason", errors, max_length=1000)
+    if errors:
+        raise ValidationFailed(errors)
+    due, estimated = sla.resolve_deadline(
+        park_id=request.park_id,
+        category=request.category,
+        urgency=request.urgency,
+        start=timezone.localdate(now),
+    )
+    changes = {
+        "reopen_count": request.reopen_count + 1,
+        "resolve_due_on": due,
+        "calendar_estimated": request.calendar_estimated or estimated,
+        "sla_flags": [f for f in request.sla_flags if not f.endswith(":resolve")],
+        "rating": None,
+        "confirmed_at": None,
+    }
+    before = _step(request, "reopen", changes=changes)
+    _record(
+        actor=actor,
+        via=via,
+        request=request,
+        kind=EventKind.REOPENED,
+        before=before,
+        text=reason,
+        data={"reason": reason, "resolve_due_on": due},
+        now=now,
+    )
+    return request
+
+
+# --- SLA ---------------------------------------------------------------------------------------
+
+
+def pending_timers(request: ServiceRequest) -> list[str]:
+    """The timers still running for a request in its current state."""
+    if request.status == Status.SUBMITTED:
+        return ["response", "plan", "resolve"]
+    if request.status == Status.ASSIGNED:
+        return ["plan", "resolve"]
+    if request.status == Status.PLANNED:
+        return ["resolve"]
+    return []
+
+
+@transaction.atomic
+def sla_scan(*, park: Park, now: datetime.datetime, via: str = "system") -> dict[str, int]:
+    """Remind the contact on a timer's last day; escalate to the supervisors once it has passed.
+    Each timer reminds and escalates at most once (sla_flags); idempotent for a given `now`."""
+    today = timezone.localdate(now)
+    counts = {"reminded": 0, "escalated": 0}
+    candidates = ServiceRequest.objects.filter(
+        park=park, status__in=OPEN_STATUSES, response_due_on__lte=today
+    ).select_related("contact")
+    for request in candidates.iterator(chunk_size=500):
+        flags = list(request.sla_flags)
+        escalated = False
+        for timer in pending_timers(request):
+            due = getattr(request, f"{timer}_due_on")
+            if due == today and f"reminded:{timer}" not in flags:
+                flags.append(f"reminded:{timer}")
+                counts["reminded"] += 1
+                _sla_event(request, EventKind.REMINDER, timer, due, now, via)
+            elif due < today and f"escalated:{timer}" not in flags:
+                flags.append(f"escalated:{timer}")
+                counts["escalated"] += 1
+                escalated = True
+                _sla_event(request, EventKind.ESCALATED, timer, due, now, via)
+        if flags != request.sla_flags:
+            update = {"sla_flags": flags}
+            if escalated:
+                update["escalated_at"] = now
+            # Conditional on the state read: a request that moved meanwhile is left for the
+            # next scan rather than flagged for a timer that no longer runs.
+            ServiceRequest.objects.filter(pk=request.pk, status=request.status).update(**update)
+    return counts
+
+
+TIMER_ZH = {"response": "首次响应", "plan": "解决方案", "resolve": "办结"}
+
+
+def _sla_event(request, kind, timer, due, now, via) -> None:
+    if kind == EventKind.REMINDER:
+        text = f"{TIMER_ZH[timer]}今日到期（{due:%Y-%m-%d}）/ {timer} due today"
+    else:
+        text = f"{TIMER_ZH[timer]}已超期（应于 {due:%Y-%m-%d}）/ {timer} overdue, escalated"
+    ServiceEvent.objects.create(
+        request=request,
+        at=now,
+        actor=None,
+        kind=kind,
+        from_status=request.status,
+        to_status=request.status,
+        text=text,
+    )
+    audit_record(
+        actor=None,
+        via=via,
+        action=f"service_request.{kind}",
+        obj=request,
+        before=None,
+        after={"timer": timer, "due_on": due.isoformat()},
+        park_id=request.park_id,
+    )
+
+
+# --- supervision ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def case_open(
+    *,
+    actor: User,
+    via: str,
+    park: Park,
+    instruction: str,
+    service_request_id: int | None = None,
+    project_id: int | None = None,
+    deadline: datetime.date | None = None,
+    now: datetime.datetime | None = None,
+) -> SupervisionCase:
+    from parkpilot.projects import selectors as projects
+
+    now = now or timezone.now()
+    access.require_create(actor, SupervisionCase)
+    errors: list[FieldError] = []
+    instruction = _text(instruction, "instruction", errors)
+    request = project = None
+    if service_request_id is not None:
+        request = ServiceRequest.objects.filter(park=park, pk=service_request_id).first()
+        if request is None:
+            errors.append(FieldError("service_request_id", "没有该诉求 / no such request"))
+    if project_id is not None:
+        try:
+            project = projects.project_get(user=actor, project_id=project_id)
+        except Exception:  # NotFound: reported on the field like any bad reference
+            errors.append(FieldError("project_id", "没有该项目 / no such project"))
+    if service_request_id is None and project_id is None:
+        errors.append(
+            FieldError("service_request_id", "须指明督办的诉求或项目 / name a request or a project")
+        )
+    if deadline is not None and deadline < timezone.localdate(now):
+        errors.append(FieldError("deadline", "期限不能早于今天 / cannot be in the past"))
+    if errors:
+        raise ValidationFailed(errors)
+    title = str(request or project)[:200]
+    try:
+        with transaction.atomic():
+            case = SupervisionCase.objects.create(
+                park=park,
+                service_request=request,
+                project=project,
+                title=title,
+                instruction=instruction,
+                deadline=deadline,
+                opened_by=actor,
+                opened_at=now,
+            )
+    except IntegrityError:
+        raise ValidationFailed.single(
+            "service_request_id", "该诉求已在督办中 / already under supervision", "taken"
+        ) from None
+    SupervisionNote.objects.create(
+        case=case, author=actor, at=now, kind=NoteKind.INSTRUCTION, text=instruction
+    )
+    audit_record(
+        actor=actor,
+        via=via,
+        action="supervision.open",
+        obj=case,
+        before=None,
+        after={
+            "service_request": request.pk if request else None,
+            "project": project.pk if project else None,
+            "instruction": instruction[:500],
+            "deadline": _jsonable(deadline),
+        },
+        park_id=park.pk,
+    )
+    return case
+
+
+@transaction.atomic
+def case_note(
+    *,
+    actor: User,
+    via: str,
+    case: SupervisionCase,
+    text: str,
+    now: datetime.datetime | None = None,
+) -> SupervisionNote:
+    """Supervisors write instructions; park staff reply. Nothing is added to a closed case."""
+    now = now or timezone.now()
+    access.require_create(actor, SupervisionNote)
+    errors: list[FieldError] = []
+    text = _text(text, "text", errors)
+    if errors:
+        raise ValidationFailed(errors)
+    if case.status != CaseStatus.OPEN:
+        raise ValidationFailed.single(
+            "status", "督办已结案 / the case is closed", "invalid_transition"
+        )
+    kind = NoteKind.INSTRUCTION if actor.role == Role.SUPERVISOR else NoteKind.REPLY
+    note = SupervisionNote.objects.create(case=case, author=actor, at=now, kind=kind, text=text)
+    audit_record(
+        actor=actor,
+        via=via,
+        action=f"supervision.{kind}",
+        obj=case,
+        before=None,
+        after={"note": note.pk, "kind": kind, "text": text[:500]},
+        park_id=case.park_id,
+    )
+    return note
+
+
+@transaction.atomic
+def case_close(
+    *,
+    actor: User,
+    via: str,
+    case: SupervisionCase,
+    conclusion: str,
+    now: datetime.datetime | None = None,
+) -> SupervisionCase:
+    now = now or timezone.now()
+    access.require_change(actor, case, {"status"})
+    errors: list[FieldError] = []
+    conclusion = _text(conclusion, "conclusion", errors)
+    if errors:
+        raise ValidationFailed(errors)
+    before = _step(
+        case, "close", changes={"conclusion": conclusion, "closed_by": actor, "closed_at": now}
+    )
+    audit_record(
+        actor=actor,
+        via=via,
+        action="supervision.close",
+        obj=case,
+        before={"status": before},
+        after={"status": case.status, "conclusion": conclusion[:500]},
+        park_id=case.park_id,
+    )
+    return case

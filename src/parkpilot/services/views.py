@@ -1,0 +1,248 @@
+"""Service-request and supervision pages. Views load through selectors and write through the
+same services as the API; they hold no rules."""
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from parkpilot.services import selectors, services
+from parkpilot.services.models import Category, ServiceRequest, Status, SupervisionCase, Urgency
+from parkpilot.tenancy import access
+from parkpilot.tenancy import selectors as tenancy
+from parkpilot.tenancy.errors import Forbidden, NotFound, ValidationFailed
+
+PAGE_SIZE = 50
+
+
+def _request_or_404(request, request_id: int) -> ServiceRequest:
+    try:
+        return selectors.request_get(user=request.user, request_id=request_id)
+    except NotFound:
+        raise Http404 from None
+
+
+def _case_or_404(request, case_id: int) -> SupervisionCase:
+    try:
+        return selectors.case_get(user=request.user, case_id=case_id)
+    except NotFound:
+        raise Http404 from None
+
+
+def _run(request, fn, **kwargs):
+    """Call a service; a refusal becomes a message on the page, a forbidden step a 403."""
+    try:
+        return fn(actor=request.user, via="ui", **kwargs)
+    except ValidationFailed as exc:
+        for e in exc.errors:
+            messages.error(request, f"{e.field}: {e.reason}")
+    except Forbidden as exc:
+        raise PermissionDenied(str(exc)) from None
+    return None
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _date(value):
+    try:
+        return datetime.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@login_required
+def request_list(request):
+    user = request.user
+    status = request.GET.get("status", "")
+    category = request.GET.get("category", "")
+    overdue = request.GET.get("overdue") == "1"
+    mine = request.GET.get("mine") == "1"
+    qs = selectors.request_list(
+        user=user, status=status, category=category, overdue=overdue, mine=mine
+    )
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "status": status,
+        "category": category,
+        "overdue": overdue,
+        "mine": mine,
+        "statuses": Status.choices,
+        "categories": Category.choices,
+        "counts": selectors.status_counts(user=user),
+        "can_raise": _can_raise(user),
+        "today": timezone.localdate(),
+    }
+    return TemplateResponse(request, "services/request_list.html", context)
+
+
+def _can_raise(user) -> bool:
+    try:
+        access.require_create(user, ServiceRequest, enterprise_id=user.enterprise_id)
+    except Forbidden:
+        return False
+    return True
+
+
+@login_required
+def request_new(request):
+    user = request.user
+    if not _can_raise(user):
+        raise PermissionDenied
+    values = request.POST if request.method == "POST" else {}
+    if request.method == "POST":
+        park = tenancy.park_of(user)
+        data = {
+            "title": values.get("title", ""),
+            "category": values.get("category", ""),
+            "urgency": values.get("urgency", "normal"),
+            "description": values.get("description", ""),
+            "enterprise_id": _int(values.get("enterprise_id")),
+        }
+        created = _run(request, services.request_create, park=park, data=data)
+        if created is not None:
+            return redirect("services:request_detail", request_id=created.pk)
+    context = {
+        "values": values,
+        "categories": Category.choices,
+        "urgencies": Urgency.choices,
+        "enterprises": tenancy.enterprise_list(user=user) if user.is_park_role else None,
+    }
+    return TemplateResponse(request, "services/request_form.html", context)
+
+
+@login_required
+def request_detail(request, request_id: int):
+    user = request.user
+    obj = _request_or_404(request, request_id)
+    is_handler = access.can_change(user, obj) and user.is_park_role
+    context = {
+        "req": obj,
+        "timers": selectors.timers(obj),
+        "events": selectors.request_events(user=user, request=obj),
+        "is_enterprise": user.is_enterprise_role,
+        "is_handler": is_handler and (user.role == "park_admin" or user.pk == obj.contact_id),
+        "can_assign": is_handler,
+        "contacts": selectors.contact_choices(user=user) if is_handler else [],
+        "is_supervisor": user.role == "supervisor",
+        "cases": obj.supervision_cases.all() if user.is_park_role else [],
+        "today": timezone.localdate(),
+    }
+    return TemplateResponse(request, "services/request_detail.html", context)
+
+
+@login_required
+@require_POST
+def request_action(request, request_id: int, action: str):
+    obj = _request_or_404(request, request_id)
+    post = request.POST
+    steps = {
+        "assign": lambda: _run(
+            request, services.request_assign, request=obj, contact_id=_int(post.get("contact_id"))
+        ),
+        "plan": lambda: _run(
+            request,
+            services.request_plan,
+            request=obj,
+            plan=post.get("plan", ""),
+            departments=post.get("departments", ""),
+            promised_on=_date(post.get("promised_on")),
+        ),
+        "note": lambda: _run(
+            request, services.request_note, request=obj, text=post.get("text", "")
+        ),
+        "resolve": lambda: _run(
+            request, services.request_resolve, request=obj, resolution=post.get("resolution", "")
+        ),
+        "confirm": lambda: _run(
+            request,
+            services.request_confirm,
+            request=obj,
+            rating=_int(post.get("rating")),
+            comment=post.get("comment", ""),
+        ),
+        "reopen": lambda: _run(
+            request, services.request_reopen, request=obj, reason=post.get("reason", "")
+        ),
+    }
+    if action not in steps:
+        raise Http404
+    steps[action]()
+    return redirect("services:request_detail", request_id=request_id)
+
+
+@login_required
+def supervision(request):
+    user = request.user
+    try:
+        overdue = selectors.supervision_overdue(user=user)
+        cases = selectors.case_list(user=user, status="open")
+    except Forbidden:
+        raise PermissionDenied from None
+    page = Paginator(overdue, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "cases": cases[:100],
+        "counts": selectors.status_counts(user=user),
+        "can_open": user.is_superuser or user.role in SupervisionCase.tenancy_policy.park_writers,
+        "today": timezone.localdate(),
+    }
+    return TemplateResponse(request, "services/supervision.html", context)
+
+
+@login_required
+@require_POST
+def case_open(request):
+    park = tenancy.park_of(request.user)
+    if park is None:
+        raise PermissionDenied
+    case = _run(
+        request,
+        services.case_open,
+        park=park,
+        instruction=request.POST.get("instruction", ""),
+        service_request_id=_int(request.POST.get("service_request_id")),
+        project_id=_int(request.POST.get("project_id")),
+        deadline=_date(request.POST.get("deadline")),
+    )
+    if case is not None:
+        return redirect("services:case_detail", case_id=case.pk)
+    return redirect(request.POST.get("next") or "services:supervision")
+
+
+@login_required
+def case_detail(request, case_id: int):
+    user = request.user
+    case = _case_or_404(request, case_id)
+    context = {
+        "case": case,
+        "notes": selectors.case_notes(user=user, case=case),
+        "can_note": user.is_superuser or user.role in ("park_admin", "park_staff", "supervisor"),
+        "can_close": access.can_change(user, case),
+    }
+    return TemplateResponse(request, "services/case_detail.html", context)
+
+
+@login_required
+@require_POST
+def case_action(request, case_id: int, action: str):
+    case = _case_or_404(request, case_id)
+    if action == "note":
+        _run(request, services.case_note, case=case, text=request.POST.get("text", ""))
+    elif action == "close":
+        _run(request, services.case_close, case=case, conclusion=request.POST.get("conclusion", ""))
+    else:
+        raise Http404
+    return redirect("services:case_detail", case_id=case_id)
