@@ -43,7 +43,7 @@ def _table(result) -> dict:
             _("Value (100M CNY)"),
             _("YoY growth (%)"),
             _("Share (%)"),
-            _("Enterprises"),
+            _("Number of enterprises"),
             _("Comparable enterprises"),
         ],
         "rows": [
@@ -149,7 +149,7 @@ def zones_tile(user, park) -> TileData:
                 _("Zone"),
                 _("Value added (100M CNY)"),
                 _("Output (100M CNY)"),
-                _("Enterprises"),
+                _("Number of enterprises"),
             ],
             "rows": [
                 [

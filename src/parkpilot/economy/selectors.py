@@ -163,7 +163,7 @@ def round1(value: Decimal) -> Decimal:
 
 
 def period_label(year: int, month: int, mode: str) -> str:
-    if mode == "month":
+    if mode == "month" or month == 1:
         return f"{year}年{month}月"
     return f"{year}年" if month == 12 else f"{year}年1-{month}月"
 
