@@ -48,7 +48,7 @@ def alerts(tiles: list[RenderedTile]) -> list[dict]:
         for item in t.data.extra.get("alerts", ()):
             feed.append({"status": "warn", "link": "", **item, "tile": t.key})
         if t.data.status in ("warn", "alert"):
-            text = f"{t.title}: {t.data.value}{t.data.unit} · {t.data.caption}"
+            text = f"{t.title}: {t.data.value} {t.data.unit} · {t.data.caption}"
             feed.append({"text": text, "link": t.data.link, "status": t.data.status, "tile": t.key})
     order = {"alert": 0, "error": 1, "warn": 2}
     return sorted(feed, key=lambda a: order.get(a["status"], 3))

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 
 from asgiref.sync import sync_to_async
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
 from parkpilot.cockpit import selectors, tiles
 
@@ -80,13 +80,17 @@ class Broadcaster:
                 del self.groups[key]
 
     async def _run(self) -> None:
-        while self.groups:
-            try:
-                await self.tick()
-            except Exception:  # a bad tick must not end the stream for everyone
-                log.exception("cockpit stream tick failed")
-            await asyncio.sleep(POLL_SECONDS)
-        self.task = None
+        try:
+            while self.groups:
+                try:
+                    await self.tick()
+                except Exception:  # a bad tick must not end the stream for everyone
+                    log.exception("cockpit stream tick failed")
+                await asyncio.sleep(POLL_SECONDS)
+        finally:
+            self.task = None
+            # Nobody is watching: give the poller's database connection back.
+            await _db(connections.close_all)
 
     async def tick(self) -> None:
         parks = {g.park.pk: g.park for g in self.groups.values()}

@@ -1,0 +1,192 @@
+"""The cockpit and the big screen in Chromium, zh-Hans, 1920×1080, served by uvicorn (ASGI).
+
+The big screen's live updates are Server-Sent Events from an async view. pytest-django's
+live_server is a threaded WSGI server: it would iterate the endless event stream synchronously
+and never send a byte, so these tests start the real ASGI server (uvicorn, as `parkpilot
+serve` runs it) in a thread of the test process, on a free port, against the test database."""
+
+import socket
+import threading
+import time
+from decimal import Decimal
+
+import pytest
+import uvicorn
+from django.conf import settings
+from playwright.sync_api import expect
+
+from helpers import screenshot
+from parkpilot.demo.services import demo_load
+from parkpilot.economy import services as economy
+from parkpilot.economy.models import EnterpriseMonthly
+from parkpilot.tenancy.models import Enterprise, User
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    # WhiteNoise serves static files with a synchronous iterator; Django warns under ASGI.
+    pytest.mark.filterwarnings("ignore:StreamingHttpResponse must consume synchronous"),
+]
+
+
+class AsgiServer:
+    def __init__(self):
+        from parkpilot.asgi import application
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        config = uvicorn.Config(
+            application,
+            log_level="warning",
+            lifespan="off",
+            timeout_graceful_shutdown=1,  # open event streams must not hold the shutdown
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
+        )
+
+    def start(self):
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            assert time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.05)
+        return self
+
+    def stop(self):
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+@pytest.fixture
+def demo_park(transactional_db):
+    demo_load()
+
+
+@pytest.fixture
+def asgi_server(demo_park):
+    server = AsgiServer().start()
+    yield server
+    server.stop()
+    _drop_server_connections()
+
+
+def _drop_server_connections():
+    """PostgreSQL refuses to drop the test database while the server's threads still hold
+    connections; end them (same role, so no superuser needed)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+
+
+def sign_in(page, base_url, username):
+    page.goto(f"{base_url}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", settings.PARKPILOT_DEMO_PASSWORD)
+    page.get_by_test_id("login-submit").click()
+    page.wait_for_url(f"{base_url}/")
+
+
+def _va_tile(page):
+    return page.locator('[data-tile-key="economy.value_added"] [data-testid=screen-value]')
+
+
+def test_big_screen_updates_live_and_shows_a_stopped_stream(asgi_server, new_page):
+    page = new_page(width=1920, height=1080, locale="zh-CN")
+    sign_in(page, asgi_server.url, "staff")
+    page.goto(f"{asgi_server.url}/cockpit/screen")
+    status = page.get_by_test_id("stream-status")
+    expect(status).to_have_attribute("data-state", "live")
+    expect(status).to_have_text("实时")
+    # 2022 Jan-Aug as published: 规上工业增加值 90.8 亿元.
+    expect(_va_tile(page)).to_have_text("90.8")
+    expect(page.get_by_test_id("clock")).not_to_be_empty()
+    # No scrolling on the wall.
+    assert page.evaluate("document.documentElement.scrollHeight") <= 1080
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1920
+    page.evaluate("window.__noReload = true")
+    screenshot(page, "cockpit-screen-zh")
+    # Rotating panels: the value-added trend chart is the second panel.
+    page.evaluate("window.cockpitScreen.showPanel(1)")
+    active = page.locator(".panel.active")
+    expect(active.locator("h2")).to_have_text("规上工业增加值")
+    expect(active.locator("canvas")).to_have_count(1)
+    screenshot(page, "cockpit-screen-zh-chart")
+
+    # A new data point: 杭叉 corrects August 2022 by +10,000 万元 (1 亿元) of value added.
+    hangcha = Enterprise.objects.get(name="杭叉集团股份有限公司")
+    august = EnterpriseMonthly.objects.get(enterprise=hangcha, year=2022, month=8)
+    economy.monthly_save(
+        actor=User.objects.get(username="staff"),
+        via="test",
+        enterprise=hangcha,
+        year=2022,
+        month=8,
+        values={
+            "output_value": august.output_value + Decimal("10000"),
+            "value_added": august.value_added + Decimal("10000"),
+        },
+    )
+    # 908,000 + 10,000 万元 = 91.8 亿元, pushed over the stream: same page, no reload.
+    expect(_va_tile(page)).to_have_text("91.8", timeout=10_000)
+    assert page.evaluate("window.__noReload") is True
+    screenshot(page, "cockpit-screen-zh-updated")
+
+    # The server goes away: the screen says so instead of showing stale figures as live.
+    asgi_server.stop()
+    expect(page.get_by_test_id("stream-stopped")).to_be_visible(timeout=20_000)
+    expect(status).to_have_text("数据流已中断")
+    expect(_va_tile(page)).to_have_text("91.8")
+    screenshot(page, "cockpit-screen-zh-stopped")
+
+
+def test_cockpit_page_for_staff(asgi_server, new_page):
+    page = new_page(width=1920, height=1080, locale="zh-CN")
+    sign_in(page, asgi_server.url, "staff")
+    page.get_by_test_id("nav").get_by_text("数据驾驶舱").click()
+    expect(page.get_by_test_id("cockpit-title")).to_contain_text("数据驾驶舱")
+    tile = page.locator('[data-testid=tile][data-tile-key="economy.output"]')
+    # 2022 Jan-Aug as published: 规上工业总产值 454.4 亿元, +8.5%.
+    expect(tile.get_by_test_id("tile-value")).to_have_text("454.4")
+    expect(tile.get_by_test_id("tile-caption")).to_contain_text("+8.5%")
+    expect(tile.get_by_text("演示数据")).to_be_visible()
+    for chart in page.get_by_test_id("chart").all():
+        expect(chart).to_have_attribute("data-rendered", "true")
+    screenshot(page, "cockpit-staff-zh")
+    # The tile links to the figures behind it.
+    tile.get_by_test_id("tile-link").click()
+    expect(page.get_by_test_id("period-label")).to_have_text("2022年1-8月")
+    expect(page.get_by_test_id("value-above_scale_industrial_output")).to_have_text("454.4")
+    expect(page.get_by_test_id("growth-above_scale_industrial_output")).to_have_text("+8.5%")
+    screenshot(page, "economy-indicators-staff-zh")
+
+
+def test_economy_2020_as_published(asgi_server, new_page):
+    page = new_page(width=1440, height=900)
+    sign_in(page, asgi_server.url, "supervisor")
+    page.goto(f"{asgi_server.url}/economy/?year=2020&month=12")
+    expect(page.get_by_test_id("period-label")).to_have_text("2020年")
+    expect(page.get_by_test_id("value-above_scale_industrial_added_value")).to_have_text("85.6")
+    expect(page.get_by_test_id("growth-above_scale_industrial_added_value")).to_have_text("+17.1%")
+    expect(page.get_by_test_id("value-high_tech_added_value")).to_have_text("73.6")
+    expect(page.get_by_test_id("growth-high_tech_added_value")).to_have_text("+21.3%")
+    expect(page.get_by_test_id("value-high_end_equipment_added_value")).to_have_text("48.1")
+    expect(page.get_by_test_id("growth-high_end_equipment_added_value")).to_have_text("+33.3%")
+    expect(page.get_by_test_id("trend-chart")).to_have_attribute("data-rendered", "true")
+    screenshot(page, "economy-2020-supervisor-zh")
+
+
+def test_enterprise_user_gets_no_cockpit(asgi_server, new_page):
+    page = new_page()
+    sign_in(page, asgi_server.url, "hangcha-user")
+    expect(page.get_by_test_id("nav").get_by_text("数据驾驶舱")).to_have_count(0)
+    assert page.goto(f"{asgi_server.url}/cockpit/").status == 403
+    assert page.goto(f"{asgi_server.url}/cockpit/screen").status == 403
+    assert page.goto(f"{asgi_server.url}/cockpit/screen/stream").status == 403
