@@ -523,7 +523,8 @@ def _wanted_alerts(park: Park, now: datetime.datetime, rule: AlertRule) -> dict:
         .filter(planned__gt=F("actual"))
     )
     for row in behind:
-        detail = f"累计计划 {row['planned']} 亿元，完成 {row['actual']} 亿元 / behind plan"
+        planned, actual = Decimal(row["planned"]), Decimal(row["actual"])
+        detail = f"累计计划 {planned:.2f} 亿元，完成 {actual:.2f} 亿元 / behind plan"
         wanted[(row["project_id"], "investment")] = (AlertKind.INVESTMENT_BEHIND, None, detail)
     stale_before = now - datetime.timedelta(days=rule.no_update_days)
     stale = (

@@ -213,6 +213,15 @@ def _import_row(actor, via, park, number, values, col, counts) -> list[Problem]:
     problems = [Problem(SHEET, number, header_of[f], r) for f, r in errors]
     if problems:
         return problems
+    bad_dates = []
+    for header, _stage in STAGE_COLUMNS:
+        value = _cell_date(cell(header))
+        if isinstance(value, str):
+            try:
+                datetime.date.fromisoformat(value)
+            except ValueError:
+                reason = "日期格式应为 YYYY-MM-DD / date must be YYYY-MM-DD"
+                bad_dates.append(Problem(SHEET, number, header, reason))
     existing = Project.objects.filter(park=park, name=data["name"]).first()
     try:
         if existing is None:
@@ -224,9 +233,11 @@ def _import_row(actor, via, park, number, values, col, counts) -> list[Problem]:
     except ValidationFailed as exc:
         return [
             Problem(SHEET, number, header_of.get(e.field, e.field), e.reason) for e in exc.errors
-        ]
+        ] + bad_dates
     except Forbidden:
         return [Problem(SHEET, number, "-", "无权修改 / not allowed")]
+    if bad_dates:
+        return bad_dates
     by_stage: dict[int, dict] = {}
     for header, (stage, field) in STAGE_COLUMNS:
         by_stage.setdefault(stage, {})[field] = _cell_date(cell(header))
