@@ -1,0 +1,68 @@
+"""The live stream's fan-out: one poller per process; a data change is computed once per
+(park, role) group and the same event goes to every subscriber, however many there are."""
+
+import asyncio
+import json
+from types import SimpleNamespace
+
+from parkpilot.cockpit import stream
+
+
+def _user(role):
+    return SimpleNamespace(role=role, is_superuser=False, pk=1)
+
+
+def test_one_compute_per_change_for_all_subscribers(monkeypatch):
+    park = SimpleNamespace(pk=7, name="园区")
+    version = {"n": 1}
+    version_calls, builds = [], []
+
+    def data_version(p):
+        version_calls.append(p.pk)
+        return str(version["n"])
+
+    def build(group, v):
+        builds.append((group.user.role, v))
+        return stream.encode("figures", {"version": v, "role": group.user.role})
+
+    monkeypatch.setattr(stream.tiles, "data_version", data_version)
+    monkeypatch.setattr(stream, "_build", build)
+
+    async def no_poller(self):  # the test ticks by hand
+        return None
+
+    monkeypatch.setattr(stream.Broadcaster, "_run", no_poller)
+
+    async def scenario():
+        hub = stream.Broadcaster()
+        staff = [await hub.subscribe(_user("park_staff"), park) for _ in range(50)]
+        supervisors = [await hub.subscribe(_user("supervisor"), park) for _ in range(3)]
+        # Subscribing: one compute per group, not per screen.
+        assert builds == [("park_staff", "1"), ("supervisor", "1")]
+        for q in staff + supervisors:
+            q.get_nowait()
+        await hub.tick()  # nothing changed: nothing computed, nothing sent
+        assert len(builds) == 2
+        assert all(q.empty() for q in staff + supervisors)
+        version["n"] = 2
+        await hub.tick()
+        assert builds[2:] == [("park_staff", "2"), ("supervisor", "2")]
+        events = [q.get_nowait() for q in staff]
+        assert len(set(events)) == 1
+        data = json.loads(events[0].decode().split("data: ", 1)[1])
+        assert data == {"version": "2", "role": "park_staff"}
+        # One version check per tick for the park, not one per subscriber.
+        assert version_calls.count(7) == 4  # two subscribe-time checks and two ticks
+        for q in staff + supervisors:
+            hub.unsubscribe(q)
+        assert hub.groups == {}
+
+    asyncio.run(scenario())
+
+
+def test_a_slow_client_gets_the_newest_figures_not_a_backlog():
+    q = asyncio.Queue(maxsize=1)
+    stream._offer(q, b"old")
+    stream._offer(q, b"new")
+    assert q.get_nowait() == b"new"
+    assert q.empty()
