@@ -218,3 +218,6 @@ class EnergyRollup(models.Model):
     energy = models.FloatField()
     readings = models.PositiveIntegerField()
     flagged_energy = models.FloatField(default=0.0)
+
+
+from parkpilot.energy.models_ops import *  # noqa
