@@ -1,5 +1,6 @@
 """ParkPilot settings. What a deployment changes comes from the environment (docs/operations.md)."""
 
+import os
 import secrets
 from pathlib import Path
 
@@ -107,12 +108,15 @@ def _database() -> dict:
                 ),
                 "transaction_mode": "IMMEDIATE",
             },
-            "TEST": {"NAME": DATA_DIR / "test-parkpilot.sqlite3"},
+            # A file (not memory) so worker subprocesses in tests can open it; one per process
+            # so test runs side by side do not share it.
+            "TEST": {"NAME": DATA_DIR / f"test-parkpilot-{os.getpid()}.sqlite3"},
         }
     try:
         config = dj_database_url.parse(url, conn_max_age=env_int("PARKPILOT_DB_CONN_MAX_AGE", 60))
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is not a usable database URL: {exc}") from exc
+    config["TEST"] = {"NAME": f"test_{config['NAME']}_{os.getpid()}"}
     if config["ENGINE"] not in (
         "django.db.backends.postgresql",
         "django.db.backends.sqlite3",

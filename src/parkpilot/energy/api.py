@@ -1,3 +1,180 @@
-from ninja import Router
+"""/api/v1/energy: registry, readings intake, rollups, data quality."""
+
+from datetime import datetime
+
+from django.http import HttpRequest, HttpResponse
+from ninja import File, Router
+from ninja.files import UploadedFile
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from parkpilot.energy import schemas, selectors, services
+from parkpilot.tenancy import selectors as tenancy_selectors
+from parkpilot.tenancy.auth import via_of
+from parkpilot.tenancy.errors import NotFound, ValidationFailed
 
 router = Router(tags=["energy"])
+
+
+@router.get("/points", response=list[schemas.PointOut])
+@paginate(LimitOffsetPagination)
+def point_list(request: HttpRequest, kind: str = "", owner_id: int | None = None, q: str = ""):
+    return selectors.point_list(user=request.auth, kind=kind, owner_id=owner_id, q=q)
+
+
+@router.post("/points", response={201: schemas.PointOut})
+def point_create(request: HttpRequest, payload: schemas.PointIn):
+    park = tenancy_selectors.park_of(request.auth)
+    if park is None:
+        raise NotFound
+    point = services.point_create(
+        actor=request.auth, via=via_of(request), park=park, data=_model_names(payload.dict())
+    )
+    return 201, point
+
+
+@router.get("/points/export.csv")
+def point_export(request: HttpRequest):
+    rows = [
+        {
+            "code": p.code,
+            "name": p.name,
+            "owner_credit_code": p.owner.credit_code if p.owner else "",
+            "zone_code": p.zone.code if p.zone else "",
+            "building": p.building,
+            "kind": p.kind,
+            "unit": p.unit,
+            "register": p.register,
+            "multiplier": p.multiplier,
+            "rollover": p.rollover if p.rollover is not None else "",
+            "rated_max_per_h": p.rated_max_per_h,
+            "interval_s": p.interval_s,
+            "parent_code": p.parent.code if p.parent else "",
+            "gateway": p.gateway.username if p.gateway else "",
+            "enthalpy_gj_per_t": p.enthalpy_gj_per_t if p.enthalpy_gj_per_t is not None else "",
+        }
+        for p in selectors.point_list(user=request.auth).select_related("parent")
+    ]
+    body = services.rows_to_csv(rows, services.IMPORT_COLUMNS)
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="metering-points.csv"'
+    return response
+
+
+@router.post("/points/import", response=schemas.ImportOut)
+def point_import(request: HttpRequest, file: File[UploadedFile]):
+    park = tenancy_selectors.park_of(request.auth)
+    if park is None:
+        raise NotFound
+    try:
+        rows = services.read_table(filename=file.name, content=file.read())
+    except (UnicodeDecodeError, ValueError, KeyError) as exc:
+        raise ValidationFailed.single(
+            "file", f"无法读取文件 / cannot read the file: {exc}"
+        ) from None
+    return services.points_import(actor=request.auth, via=via_of(request), park=park, rows=rows)
+
+
+@router.get("/points/{point_id}", response=schemas.PointOut)
+def point_detail(request: HttpRequest, point_id: int):
+    return selectors.point_get(user=request.auth, point_id=point_id)
+
+
+@router.patch("/points/{point_id}", response=schemas.PointOut)
+def point_update(request: HttpRequest, point_id: int, payload: schemas.PointPatch):
+    point = selectors.point_get(user=request.auth, point_id=point_id)
+    return services.point_update(
+        actor=request.auth,
+        via=via_of(request),
+        point=point,
+        changes=_model_names(payload.dict(exclude_unset=True)),
+    )
+
+
+def _model_names(data: dict) -> dict:
+    if "register_type" in data:
+        data["register"] = data.pop("register_type")
+    return data
+
+
+@router.get("/points/{point_id}/rollups", response=list[schemas.RollupOut])
+def point_rollups(
+    request: HttpRequest, point_id: int, start: datetime, end: datetime, level: str = "1h"
+):
+    return selectors.point_series(
+        user=request.auth, point_id=point_id, level=level, start=start, end=end
+    )
+
+
+@router.post(
+    "/readings",
+    response=schemas.IngestOut,
+    openapi_extra=schemas.READINGS_BODY,
+    summary="Submit readings (a gateway token writes its own points)",
+)
+def readings_submit(request: HttpRequest):
+    # The body is parsed by the intake core itself (orjson, per-reading refusals), not by a
+    # schema that would refuse the whole batch for one bad reading.
+    return services.readings_ingest(actor=request.auth, payload=request.body).as_dict()
+
+
+@router.get("/rollups", response=list[schemas.RollupOut])
+def rollups(
+    request: HttpRequest,
+    scope: str,
+    scope_id: int,
+    start: datetime,
+    end: datetime,
+    level: str = "1h",
+    kind: str = "",
+):
+    return selectors.rollup_series(
+        user=request.auth,
+        scope=scope,
+        scope_id=scope_id,
+        level=level,
+        start=start,
+        end=end,
+        kind=kind,
+    )
+
+
+@router.get("/quality", response=schemas.QualityOut)
+def quality(request: HttpRequest):
+    park = tenancy_selectors.park_of(request.auth)
+    if park is None:
+        raise NotFound
+    return selectors.quality_summary(user=request.auth, park_id=park.pk)
+
+
+@router.get("/dead-letters", response=list[schemas.DeadLetterOut])
+@paginate(LimitOffsetPagination)
+def dead_letters(request: HttpRequest, status: str = "open", point_code: str = ""):
+    return selectors.dead_letter_list(user=request.auth, status=status, point_code=point_code)
+
+
+@router.post("/dead-letters/{letter_id}/reprocess", response=schemas.DeadLetterOut)
+def dead_letter_reprocess(request: HttpRequest, letter_id: int):
+    letter = selectors.dead_letter_get(user=request.auth, letter_id=letter_id)
+    return services.dead_letter_reprocess(actor=request.auth, via=via_of(request), letter=letter)
+
+
+@router.post("/dead-letters/{letter_id}/dismiss", response=schemas.DeadLetterOut)
+def dead_letter_dismiss(request: HttpRequest, letter_id: int, payload: schemas.DismissIn):
+    letter = selectors.dead_letter_get(user=request.auth, letter_id=letter_id)
+    return services.dead_letter_dismiss(
+        actor=request.auth, via=via_of(request), letter=letter, note=payload.note
+    )
+
+
+@router.get("/conflicts", response=list[schemas.ConflictOut])
+@paginate(LimitOffsetPagination)
+def conflicts(request: HttpRequest, resolved: bool = False):
+    return selectors.conflict_list(user=request.auth, resolved=resolved)
+
+
+@router.post("/conflicts/{conflict_id}/resolve", response=schemas.ConflictOut)
+def conflict_resolve(request: HttpRequest, conflict_id: int, payload: schemas.ResolveIn):
+    conflict = selectors.conflict_get(user=request.auth, conflict_id=conflict_id)
+    return services.conflict_resolve(
+        actor=request.auth, via=via_of(request), conflict=conflict, keep=payload.keep
+    )

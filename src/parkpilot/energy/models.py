@@ -20,8 +20,9 @@ class RegisterType(models.TextChoices):
 
 
 class MeteringPoint(models.Model):
-    # Enterprise users read their own points; public loads (owner empty) are the park's.
-    tenancy_policy = Policy(park_path="park", enterprise_path="owner")
+    # Enterprise users read their own points; public loads (owner empty) are the park's;
+    # a gateway reads the points it may write.
+    tenancy_policy = Policy(park_path="park", enterprise_path="owner", gateway_path="gateway")
 
     park = models.ForeignKey(Park, on_delete=models.PROTECT, related_name="metering_points")
     code = models.CharField(_("code"), max_length=64)

@@ -31,7 +31,11 @@ def scoped(user, queryset: models.QuerySet | type[models.Model]) -> models.Query
     if user.park_id is None:
         return qs.none()
     in_park = qs.filter(**{policy.park_path: user.park_id})
-    if policy.shared_in_park and user.role != Role.GATEWAY:
+    if user.role == Role.GATEWAY:
+        if policy.gateway_path:
+            return in_park.filter(**{policy.gateway_path: user.pk})
+        return qs.none()
+    if policy.shared_in_park:
         return in_park
     if user.role not in policy.readers:
         return qs.none()

@@ -10,6 +10,8 @@ class Policy:
     park_path: str  # lookup from the model to its Park, e.g. "park" or "enterprise__park"
     # Lookup to the owning Enterprise, or None when the rows belong to the park as a whole.
     enterprise_path: str | None = None
+    # Lookup to the gateway user allowed to write the row; device gateways read only those.
+    gateway_path: str | None = None
     # Park-wide rows everyone in the park may read (zones, published figures).
     shared_in_park: bool = False
     # Roles that may read at all; park roles read the whole park, enterprise roles their own.

@@ -58,10 +58,16 @@ def ingest_payload(
 
 
 def ingest_items(
-    *, park_id: int, items: list, source: str, gateway_id: int | None = None
+    *,
+    park_id: int,
+    items: list,
+    source: str,
+    gateway_id: int | None = None,
+    record_refusals: bool = True,
 ) -> IngestResult:
     """Validate and store already-parsed reading objects. `gateway_id` set: the writer is that
-    gateway and may only write its own points."""
+    gateway and may only write its own points. `record_refusals=False` (re-processing a dead
+    letter) reports refusals without filing them again."""
     received_at = timezone.now()
     result = IngestResult()
     points = registry.lookup_table()
@@ -98,7 +104,8 @@ def ingest_items(
         result.accepted = len(inserted)
         result.conflicts = len(conflicts)
         _conflicts(conflicts, source, received_at)
-        _dead_letters(park_id, source, gateway_id, refused, received_at)
+        if record_refusals:
+            _dead_letters(park_id, source, gateway_id, refused, received_at)
         if inserted:
             result.batch_id = _batch(inserted, source).pk
     return result

@@ -1,0 +1,155 @@
+from datetime import datetime
+
+from ninja import Field, Schema
+
+from parkpilot.energy.errors import MAX_READINGS_PER_REQUEST
+
+
+class PointOut(Schema):
+    id: int
+    code: str
+    name: str
+    owner_id: int | None
+    zone_id: int | None
+    building: str
+    kind: str
+    unit: str
+    # "register" would shadow pydantic's own attribute; the API calls it register_type.
+    register_type: str = Field(alias="register")
+    multiplier: float
+    rollover: float | None
+    rated_max_per_h: float
+    interval_s: int
+    parent_id: int | None
+    gateway_id: int | None
+    enthalpy_gj_per_t: float | None
+    active: bool
+    is_demo: bool
+
+
+class PointIn(Schema):
+    code: str = Field(max_length=64)
+    name: str = Field("", max_length=200)
+    owner_id: int | None = None
+    zone_id: int | None = None
+    building: str = Field("", max_length=100)
+    kind: str
+    unit: str
+    register_type: str = Field(description="cumulative | interval")
+    multiplier: float = 1.0
+    rollover: float | None = None
+    rated_max_per_h: float = Field(description="rated maximum per hour (kW for electricity)")
+    interval_s: int = 60
+    parent_id: int | None = None
+    gateway_id: int | None = None
+    enthalpy_gj_per_t: float | None = None
+
+
+class PointPatch(Schema):
+    name: str | None = None
+    owner_id: int | None = None
+    zone_id: int | None = None
+    building: str | None = None
+    unit: str | None = None
+    register_type: str | None = None
+    multiplier: float | None = None
+    rollover: float | None = None
+    rated_max_per_h: float | None = None
+    interval_s: int | None = None
+    parent_id: int | None = None
+    gateway_id: int | None = None
+    enthalpy_gj_per_t: float | None = None
+    active: bool | None = None
+
+
+class ReadingIn(Schema):
+    point: str = Field(description="metering point code")
+    ts: str = Field(description="ISO-8601 with UTC offset, e.g. 2026-03-01T10:00:00+08:00")
+    value: float
+    unit: str | None = Field(None, description="optional; must equal the point's unit")
+
+
+READINGS_BODY = {
+    "requestBody": {
+        "content": {
+            "application/json": {
+                "schema": {
+                    "oneOf": [
+                        {"$ref": "#/components/schemas/ReadingIn"},
+                        {
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/ReadingIn"},
+                            "maxItems": MAX_READINGS_PER_REQUEST,
+                        },
+                    ]
+                }
+            }
+        },
+        "required": True,
+    }
+}
+
+
+class RejectionOut(Schema):
+    index: int
+    field: str
+    reason: str
+
+
+class IngestOut(Schema):
+    accepted: int
+    duplicates: int
+    conflicts: int
+    rejected: list[RejectionOut]
+
+
+class DeadLetterOut(Schema):
+    id: int
+    received_at: datetime
+    source: str
+    point_code: str
+    raw: str
+    field: str
+    reason: str
+    status: str
+
+
+class DismissIn(Schema):
+    note: str
+
+
+class ConflictOut(Schema):
+    id: int
+    point_code: str = Field(alias="point.code")
+    ts: datetime
+    stored_value: float
+    new_value: float
+    received_at: datetime
+    source: str
+    resolved: bool
+
+
+class ResolveIn(Schema):
+    keep: str = Field(description="stored | new")
+
+
+class RollupOut(Schema):
+    bucket: datetime
+    kind: str | None = None
+    energy: float
+    readings: int
+    flagged_energy: float
+
+
+class ImportOut(Schema):
+    created: int
+    updated: int
+
+
+class QualityOut(Schema):
+    completeness_today: float
+    open_dead_letters: int
+    open_conflicts: int
+    open_gaps_today: int
+    points: int
+    as_of: datetime

@@ -1,0 +1,194 @@
+"""Reads for energy. Pages and APIs read rollups and the registry, never scan raw readings."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from parkpilot.energy.buckets import aware
+from parkpilot.energy.models import (
+    DeadLetter,
+    EnergyRollup,
+    Gap,
+    Level,
+    MeteringPoint,
+    PointRollup,
+    ReadingConflict,
+    Scope,
+)
+from parkpilot.tenancy import access
+
+
+def point_list(*, user, kind: str = "", owner_id: int | None = None, q: str = "") -> QuerySet:
+    qs = access.scoped(user, MeteringPoint).select_related("owner", "zone", "gateway")
+    if kind:
+        qs = qs.filter(kind=kind)
+    if owner_id is not None:
+        qs = qs.filter(owner_id=owner_id)
+    if q:
+        qs = qs.filter(Q(code__icontains=q) | Q(name__icontains=q))
+    return qs.order_by("code")
+
+
+def point_get(*, user, point_id: int) -> MeteringPoint:
+    return access.get_for(
+        user, MeteringPoint.objects.select_related("owner", "zone", "gateway"), point_id
+    )
+
+
+def dead_letter_list(*, user, status: str = "open", point_code: str = "") -> QuerySet:
+    qs = access.scoped(user, DeadLetter)
+    if status:
+        qs = qs.filter(status=status)
+    if point_code:
+        qs = qs.filter(point_code=point_code)
+    return qs.order_by("-received_at", "-id")
+
+
+def dead_letter_get(*, user, letter_id: int) -> DeadLetter:
+    return access.get_for(user, DeadLetter, letter_id)
+
+
+def conflict_list(*, user, resolved: bool = False) -> QuerySet:
+    return (
+        access.scoped(user, ReadingConflict)
+        .filter(resolved=resolved)
+        .select_related("point")
+        .order_by("-received_at", "-id")
+    )
+
+
+def conflict_get(*, user, conflict_id: int) -> ReadingConflict:
+    return access.get_for(user, ReadingConflict.objects.select_related("point"), conflict_id)
+
+
+def rollup_series(
+    *,
+    user,
+    scope: str,
+    scope_id: int,
+    level: str,
+    start: datetime,
+    end: datetime,
+    kind: str = "",
+) -> list[dict]:
+    """Energy per bucket of a scope (park, zone, enterprise, public) in [start, end)."""
+    qs = access.scoped(user, EnergyRollup).filter(
+        scope=scope, scope_id=scope_id, level=level, bucket__gte=start, bucket__lt=end
+    )
+    if kind:
+        qs = qs.filter(kind=kind)
+    return list(
+        qs.order_by("bucket", "kind").values(
+            "bucket", "kind", "energy", "readings", "flagged_energy"
+        )
+    )
+
+
+def point_series(*, user, point_id: int, level: str, start: datetime, end: datetime) -> list:
+    point = point_get(user=user, point_id=point_id)
+    return list(
+        PointRollup.objects.filter(point=point, level=level, bucket__gte=start, bucket__lt=end)
+        .order_by("bucket")
+        .values("bucket", "energy", "readings", "flagged_energy")
+    )
+
+
+@dataclass
+class DayCompleteness:
+    day: datetime
+    expected: int
+    received: int
+
+    @property
+    def rate(self) -> float:
+        return round(self.received / self.expected, 4) if self.expected else 0.0
+
+
+def _expected_per_day(points: QuerySet) -> int:
+    return sum(86400 // p for p in points.values_list("interval_s", flat=True))
+
+
+def park_completeness(*, user, park_id: int, days: int = 14) -> list[DayCompleteness]:
+    """Received vs expected readings per local day, park-wide (all active points)."""
+    points = access.scoped(user, MeteringPoint).filter(park_id=park_id, active=True)
+    expected = _expected_per_day(points)
+    today = _local_midnight(park_id)
+    start = today - timedelta(days=days - 1)
+    received = dict(
+        access.scoped(user, EnergyRollup)
+        .filter(scope=Scope.PARK, scope_id=park_id, level=Level.DAY, bucket__gte=start)
+        .values("bucket")
+        .annotate(n=Sum("readings"))
+        .values_list("bucket", "n")
+    )
+    return [
+        DayCompleteness(day, expected, received.get(day, 0))
+        for day in (start + timedelta(days=i) for i in range(days))
+    ]
+
+
+def _local_midnight(park_id: int) -> datetime:
+    from zoneinfo import ZoneInfo
+
+    from parkpilot.tenancy.models import Park
+
+    tz = ZoneInfo(Park.objects.values_list("timezone", flat=True).get(pk=park_id))
+    return timezone.now().astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def point_quality(*, user, park_id: int, day: datetime | None = None, limit: int = 50) -> list:
+    """Per point for one local day: last reading, completeness, open gaps, dead letters,
+    worst completeness first."""
+    day = day or _local_midnight(park_id)
+    points = access.scoped(user, MeteringPoint).filter(park_id=park_id, active=True)
+    received = dict(
+        PointRollup.objects.filter(point__in=points, level=Level.DAY, bucket=day).values_list(
+            "point_id", "readings"
+        )
+    )
+    gaps = dict(
+        Gap.objects.filter(point__in=points, end__gte=day)
+        .values("point_id")
+        .annotate(n=Count("id"))
+        .values_list("point_id", "n")
+    )
+    letters = dict(
+        access.scoped(user, DeadLetter)
+        .filter(status=DeadLetter.Status.OPEN)
+        .values("point_code")
+        .annotate(n=Count("id"))
+        .values_list("point_code", "n")
+    )
+    rows = []
+    for p in points.select_related("state", "owner").order_by("code"):
+        expected = 86400 // p.interval_s
+        state = getattr(p, "state", None)
+        rows.append(
+            {
+                "point": p,
+                "last_reading": state.rolled_ts if state else None,
+                "received": received.get(p.pk, 0),
+                "expected": expected,
+                "rate": round(received.get(p.pk, 0) / expected, 4),
+                "gaps": gaps.get(p.pk, 0),
+                "dead_letters": letters.get(p.code, 0),
+            }
+        )
+    rows.sort(key=lambda r: (r["rate"], r["point"].code))
+    return rows[:limit]
+
+
+def quality_summary(*, user, park_id: int) -> dict:
+    days = park_completeness(user=user, park_id=park_id, days=1)
+    return {
+        "completeness_today": days[0].rate if days else 0.0,
+        "open_dead_letters": dead_letter_list(user=user).count(),
+        "open_conflicts": conflict_list(user=user).count(),
+        "open_gaps_today": access.scoped(user, Gap).filter(end__gte=days[0].day).count()
+        if days
+        else 0,
+        "points": access.scoped(user, MeteringPoint).filter(active=True).count(),
+        "as_of": aware(timezone.now().timestamp()),
+    }

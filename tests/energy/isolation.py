@@ -1,0 +1,187 @@
+"""Tenant-isolation cases for /api/v1/energy (collected by tests/tenancy/test_route_isolation.py).
+Each: ent_b's user and another park's admin neither see nor change what is ent_a's."""
+
+from parkpilot.energy.ingest.core import ingest_items
+from parkpilot.energy.models import DeadLetter, MeteringPoint, ReadingConflict
+from parkpilot.energy.registry import registry
+from parkpilot.energy.rollups import rollup_pending
+
+T0 = "2026-03-01T10:00:00+08:00"
+
+
+def _point(ent, personas, code="A-E1"):
+    point, _ = MeteringPoint.objects.get_or_create(
+        park=ent.park, code=code,
+        defaults=dict(owner=ent, kind="grid_import", unit="kWh", register="cumulative",
+                      rated_max_per_h=1000.0, gateway=personas["gateway"]),
+    )  # fmt: skip
+    registry.invalidate()
+    return point
+
+
+def _outsiders(api_as):
+    return [api_as("ent_b_user"), api_as("other_park_admin")]
+
+
+def points_list(api_as, personas, ent_a, ent_b):
+    point = _point(ent_a, personas)
+    for client in _outsiders(api_as):
+        ids = [p["id"] for p in client.get("/api/v1/energy/points").json()["items"]]
+        assert point.pk not in ids
+
+
+def points_create(api_as, personas, ent_a, ent_b):
+    body = {"code": "X1", "kind": "grid_import", "unit": "kWh", "register_type": "cumulative",
+            "rated_max_per_h": 10, "owner_id": ent_a.pk}  # fmt: skip
+    assert api_as("ent_b_user").post("/api/v1/energy/points", body).status_code == 403
+    # Another park's admin cannot attach a point to ent_a (unknown in its park).
+    response = api_as("other_park_admin").post("/api/v1/energy/points", body)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][-1] == "owner_id"
+    assert not MeteringPoint.objects.filter(code="X1").exists()
+
+
+def points_export(api_as, personas, ent_a, ent_b):
+    _point(ent_a, personas)
+    for client in _outsiders(api_as):
+        assert "A-E1" not in client.get("/api/v1/energy/points/export.csv").content.decode()
+
+
+def points_import(api_as, personas, ent_a, ent_b):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    csv = "code,kind,unit,register,rated_max_per_h,owner_credit_code\n"
+    csv += f"A-E1,grid_import,kWh,cumulative,5,{ent_a.credit_code}\n"
+    point = _point(ent_a, personas)
+    client = api_as("ent_b_user").client
+    upload = SimpleUploadedFile("p.csv", csv.encode())
+    assert client.post("/api/v1/energy/points/import", {"file": upload}).status_code == 403
+    other = api_as("other_park_admin").client
+    upload = SimpleUploadedFile("p.csv", csv.encode())
+    response = other.post("/api/v1/energy/points/import", {"file": upload})
+    assert response.status_code == 422  # ent_a's credit code is unknown in the other park
+    point.refresh_from_db()
+    assert point.rated_max_per_h == 1000.0
+
+
+def point_detail(api_as, personas, ent_a, ent_b):
+    point = _point(ent_a, personas)
+    for client in _outsiders(api_as):
+        assert client.get(f"/api/v1/energy/points/{point.pk}").status_code == 404
+
+
+def point_patch(api_as, personas, ent_a, ent_b):
+    point = _point(ent_a, personas)
+    for client in _outsiders(api_as):
+        response = client.patch(f"/api/v1/energy/points/{point.pk}", {"rated_max_per_h": 1})
+        assert response.status_code == 404
+    point.refresh_from_db()
+    assert point.rated_max_per_h == 1000.0
+
+
+def point_rollups(api_as, personas, ent_a, ent_b):
+    point = _point(ent_a, personas)
+    url = f"/api/v1/energy/points/{point.pk}/rollups?start=2026-03-01T00:00:00Z&end=2026-03-02T00:00:00Z"
+    for client in _outsiders(api_as):
+        assert client.get(url).status_code == 404
+
+
+def readings(api_as, personas, ent_a, ent_b):
+    _point(ent_a, personas)
+    body = [{"point": "A-E1", "ts": T0, "value": 1.0}]
+    assert api_as("ent_b_user").post("/api/v1/energy/readings", body).status_code == 403
+    # Another park's admin writes into its own park, where A-E1 does not exist.
+    result = api_as("other_park_admin").post("/api/v1/energy/readings", body).json()
+    assert result["accepted"] == 0
+    assert "unknown point" in result["rejected"][0]["reason"]
+
+
+def rollups(api_as, personas, ent_a, ent_b):
+    _point(ent_a, personas)
+    ingest_items(park_id=ent_a.park_id, items=[{"point": "A-E1", "ts": T0, "value": 1.0}],
+                 source="direct")  # fmt: skip
+    rollup_pending()
+    url = (f"/api/v1/energy/rollups?scope=enterprise&scope_id={ent_a.pk}&level=1d"
+           "&start=2026-02-01T00:00:00Z&end=2026-04-01T00:00:00Z")  # fmt: skip
+    assert len(api_as("ent_a_user").get(url).json()) == 1
+    for client in _outsiders(api_as):
+        assert client.get(url).json() == []
+
+
+def quality(api_as, personas, ent_a, ent_b):
+    _point(ent_a, personas)
+    assert api_as("ent_b_user").get("/api/v1/energy/quality").json()["points"] == 0
+    assert api_as("other_park_admin").get("/api/v1/energy/quality").json()["points"] == 0
+
+
+def _letter(ent_a):
+    ingest_items(park_id=ent_a.park_id, items=[{"point": "NOPE", "ts": T0, "value": 1.0}],
+                 source="direct")  # fmt: skip
+    return DeadLetter.objects.get(point_code="NOPE")
+
+
+def dead_letters(api_as, personas, ent_a, ent_b):
+    _letter(ent_a)
+    assert api_as("other_park_admin").get("/api/v1/energy/dead-letters").json()["count"] == 0
+    assert api_as("ent_b_user").get("/api/v1/energy/dead-letters").json()["count"] == 0
+
+
+def dead_letter_reprocess(api_as, personas, ent_a, ent_b):
+    letter = _letter(ent_a)
+    for client in _outsiders(api_as):
+        url = f"/api/v1/energy/dead-letters/{letter.pk}/reprocess"
+        assert client.post(url, {}).status_code == 404
+    letter.refresh_from_db()
+    assert letter.status == "open"
+
+
+def dead_letter_dismiss(api_as, personas, ent_a, ent_b):
+    letter = _letter(ent_a)
+    for client in _outsiders(api_as):
+        url = f"/api/v1/energy/dead-letters/{letter.pk}/dismiss"
+        assert client.post(url, {"note": "x"}).status_code == 404
+    letter.refresh_from_db()
+    assert letter.status == "open"
+
+
+def _conflict(ent_a, personas):
+    _point(ent_a, personas)
+    for value in (1.0, 2.0):
+        ingest_items(park_id=ent_a.park_id, items=[{"point": "A-E1", "ts": T0, "value": value}],
+                     source="direct")  # fmt: skip
+    return ReadingConflict.objects.get()
+
+
+def conflicts(api_as, personas, ent_a, ent_b):
+    _conflict(ent_a, personas)
+    assert api_as("ent_a_user").get("/api/v1/energy/conflicts").json()["count"] == 1
+    for client in _outsiders(api_as):
+        assert client.get("/api/v1/energy/conflicts").json()["count"] == 0
+
+
+def conflict_resolve(api_as, personas, ent_a, ent_b):
+    conflict = _conflict(ent_a, personas)
+    for client in _outsiders(api_as):
+        url = f"/api/v1/energy/conflicts/{conflict.pk}/resolve"
+        assert client.post(url, {"keep": "new"}).status_code == 404
+    conflict.refresh_from_db()
+    assert not conflict.resolved
+
+
+CASES = {
+    ("GET", "/api/v1/energy/points"): points_list,
+    ("POST", "/api/v1/energy/points"): points_create,
+    ("GET", "/api/v1/energy/points/export.csv"): points_export,
+    ("POST", "/api/v1/energy/points/import"): points_import,
+    ("GET", "/api/v1/energy/points/{point_id}"): point_detail,
+    ("PATCH", "/api/v1/energy/points/{point_id}"): point_patch,
+    ("GET", "/api/v1/energy/points/{point_id}/rollups"): point_rollups,
+    ("POST", "/api/v1/energy/readings"): readings,
+    ("GET", "/api/v1/energy/rollups"): rollups,
+    ("GET", "/api/v1/energy/quality"): quality,
+    ("GET", "/api/v1/energy/dead-letters"): dead_letters,
+    ("POST", "/api/v1/energy/dead-letters/{letter_id}/reprocess"): dead_letter_reprocess,
+    ("POST", "/api/v1/energy/dead-letters/{letter_id}/dismiss"): dead_letter_dismiss,
+    ("GET", "/api/v1/energy/conflicts"): conflicts,
+    ("POST", "/api/v1/energy/conflicts/{conflict_id}/resolve"): conflict_resolve,
+}
