@@ -81,7 +81,10 @@ def point_patch(api_as, personas, ent_a, ent_b):
 
 def point_rollups(api_as, personas, ent_a, ent_b):
     point = _point(ent_a, personas)
-    url = f"/api/v1/energy/points/{point.pk}/rollups?start=2026-03-01T00:00:00Z&end=2026-03-02T00:00:00Z"
+    url = (
+        f"/api/v1/energy/points/{point.pk}/rollups"
+        "?start=2026-03-01T00:00:00Z&end=2026-03-02T00:00:00Z"
+    )
     for client in _outsiders(api_as):
         assert client.get(url).status_code == 404
 
