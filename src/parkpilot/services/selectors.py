@@ -135,6 +135,10 @@ def case_get(*, user, case_id: int) -> SupervisionCase:
     return access.get_for(user, qs, case_id)
 
 
+def request_cases(*, user, request: ServiceRequest) -> QuerySet:
+    return access.scoped(user, SupervisionCase).filter(service_request=request).order_by("id")
+
+
 def case_notes(*, user, case: SupervisionCase) -> QuerySet:
     return (
         access.scoped(user, SupervisionNote)

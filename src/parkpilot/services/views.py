@@ -36,13 +36,13 @@ def _case_or_404(request, case_id: int) -> SupervisionCase:
         raise Http404 from None
 
 
-def _run(request, fn, **kwargs):
+def _run(http, fn, /, **kwargs):
     """Call a service; a refusal becomes a message on the page, a forbidden step a 403."""
     try:
-        return fn(actor=request.user, via="ui", **kwargs)
+        return fn(actor=http.user, via="ui", **kwargs)
     except ValidationFailed as exc:
         for e in exc.errors:
-            messages.error(request, f"{e.field}: {e.reason}")
+            messages.error(http, f"{e.field}: {e.reason}")
     except Forbidden as exc:
         raise PermissionDenied(str(exc)) from None
     return None
@@ -128,6 +128,7 @@ def request_detail(request, request_id: int):
     user = request.user
     obj = _request_or_404(request, request_id)
     is_handler = access.can_change(user, obj) and user.is_park_role
+    cases = list(selectors.request_cases(user=user, request=obj)) if user.is_park_role else []
     context = {
         "req": obj,
         "timers": selectors.timers(obj),
@@ -137,7 +138,8 @@ def request_detail(request, request_id: int):
         "can_assign": is_handler,
         "contacts": selectors.contact_choices(user=user) if is_handler else [],
         "is_supervisor": user.role == "supervisor",
-        "cases": obj.supervision_cases.all() if user.is_park_role else [],
+        "cases": cases,
+        "has_open_case": any(c.status == "open" for c in cases),
         "today": timezone.localdate(),
     }
     return TemplateResponse(request, "services/request_detail.html", context)

@@ -1,0 +1,102 @@
+"""Enterprise services in a real browser: an enterprise raises a problem and sees its named
+contact and timers; staff assign and plan; the enterprise confirms and rates; the supervisor's
+view lists what is overdue and opens a case. Screenshots go to test-artifacts/."""
+
+import datetime
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from helpers import screenshot
+from parkpilot.demo.services import demo_load
+from parkpilot.services import services
+from parkpilot.services.models import ServiceRequest, Status, SupervisionCase
+from parkpilot.tenancy.models import Park
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def demo_park(transactional_db):
+    demo_load()
+    park = Park.objects.get()
+    services.sla_scan(park=park, now=timezone.now())
+    return park
+
+
+def sign_in(page, live_server, username):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", settings.PARKPILOT_DEMO_PASSWORD)
+    page.get_by_test_id("login-submit").click()
+
+
+def test_enterprise_raises_a_problem_and_follows_it_to_the_end(demo_park, live_server, new_page):
+    page = new_page()
+    sign_in(page, live_server, "hangcha-user")
+    page.get_by_test_id("nav").get_by_text("企业服务").click()
+    rows = page.get_by_test_id("request-rows")
+    expect(rows).to_contain_text("新厂房用电增容")
+    expect(rows).not_to_contain_text("人才公寓申请")  # 南都's request
+    page.get_by_test_id("raise").click()
+    page.get_by_test_id("title").fill("员工子女入学咨询")
+    page.get_by_test_id("category").select_option("talent")
+    page.get_by_test_id("description").fill("新引进工程师 3 名，子女需就近入学。")
+    page.get_by_test_id("submit").click()
+    expect(page.get_by_test_id("status")).to_have_text("已提交")
+    expect(page.get_by_test_id("contact-card")).to_contain_text("正在分派")
+    req = ServiceRequest.objects.get(title="员工子女入学咨询")
+    # Staff assign themselves as the contact and record a plan, through the same pages.
+    staff = new_page()
+    sign_in(staff, live_server, "staff")
+    staff.goto(f"{live_server.url}/services/{req.pk}/")
+    staff.get_by_test_id("contact-select").select_option(label="管委会工作人员")
+    staff.get_by_test_id("assign").click()
+    expect(staff.get_by_test_id("status")).to_have_text("已分派联系人")
+    staff.locator("textarea[name=plan]").fill("协调教育局按人才政策安排就近入学")
+    staff.locator("input[name=departments]").fill("教育局、人才办")
+    staff.locator("input[name=promised_on]").fill(
+        (timezone.localdate() + datetime.timedelta(days=14)).isoformat()
+    )
+    staff.get_by_test_id("plan-submit").click()
+    expect(staff.get_by_test_id("status")).to_have_text("办理中")
+    staff.locator("textarea[name=resolution]").fill("已安排至青山湖小学")
+    staff.get_by_test_id("resolve").click()
+    expect(staff.get_by_test_id("status")).to_have_text("已办结待确认")
+    # The enterprise sees who handled it and confirms with a rating.
+    page.reload()
+    expect(page.get_by_test_id("contact")).to_have_text("管委会工作人员")
+    expect(page.get_by_test_id("timer-response")).to_contain_text("按时")
+    screenshot(page, "services-request-enterprise")
+    page.get_by_test_id("confirm").click()
+    expect(page.get_by_test_id("status")).to_have_text("已关闭")
+    expect(page.get_by_test_id("rating")).to_contain_text("★★★★★")
+    req.refresh_from_db()
+    assert (req.status, req.rating) == (Status.CLOSED, 5)
+
+
+def test_supervision_view(demo_park, live_server, new_page):
+    page = new_page()
+    sign_in(page, live_server, "supervisor")
+    page.get_by_test_id("nav").get_by_text("督办").click()
+    overdue = page.get_by_test_id("overdue-rows")
+    expect(overdue).to_contain_text("新厂房用电增容")
+    expect(page.get_by_test_id("overdue-count")).to_have_text("1")
+    overdue.locator("input[name=instruction]").first.fill("请三个工作日内书面报告进展")
+    overdue.get_by_role("button").first.click()
+    expect(page.get_by_test_id("case-title")).to_contain_text("新厂房用电增容")
+    page.locator("textarea[name=text]").fill("请同步供电公司审批节点")
+    page.get_by_test_id("note-submit").click()
+    expect(page.get_by_test_id("note")).to_have_count(2)
+    page.get_by_test_id("nav").get_by_text("督办").click()
+    expect(page.get_by_test_id("case-count")).to_have_text("1")
+    screenshot(page, "services-supervision-supervisor")
+    assert SupervisionCase.objects.get().opened_by.username == "supervisor"
+    # A supervisor reads requests but has no actions on them.
+    req = ServiceRequest.objects.get(title="新厂房用电增容")
+    page.goto(f"{live_server.url}/services/{req.pk}/")
+    expect(page.get_by_test_id("actions").locator("button")).to_have_count(0)
+    response = page.request.post(f"{live_server.url}/services/{req.pk}/resolve/")
+    assert response.status == 403
