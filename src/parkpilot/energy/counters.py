@@ -88,3 +88,65 @@ def intervals(
         kept.append(Interval(ts, value, energy, flag, gap_after))
         prev = (ts, value)
     return kept, spikes
+
+
+@dataclass
+class Summary:
+    """A point's readings in a window, reduced to per-bucket sums (what the rollup stage needs)."""
+
+    buckets: dict[int, list]  # bucket start → [energy, readings, flagged energy]
+    spikes: list[Interval]
+    gaps: list[tuple[float, float]]  # (previous reading, next reading)
+    last: tuple[float, float] | None  # the last reading counted
+
+
+def summarise(
+    meter: Meter,
+    base,
+    readings: list[tuple[float, float]],
+    bucket_of,
+    bucket_length: int = 900,
+) -> Summary:
+    """`intervals` reduced into buckets in one pass. The common case (a counter that rose by a
+    plausible amount since a recent reading) is computed inline; anything else goes through
+    `interval_energy` so there is one set of rules."""
+    buckets: dict[int, list] = {}
+    spikes: list[Interval] = []
+    gaps: list[tuple[float, float]] = []
+    prev = base
+    lo = hi = 0.0  # the current bucket's (start, end]; readings are in time order
+    sums: list = []
+    scale, gap_s = meter.scale, meter.interval_s * GAP_FACTOR
+    cap_per_s = meter.cap_per_s * CAP_TOLERANCE
+    min_cap = meter.cap_per_s * meter.interval_s * CAP_TOLERANCE
+    for ts, value in readings:
+        flagged = False
+        if prev is not None and meter.cumulative and value >= prev[1]:
+            elapsed = ts - prev[0]
+            energy = (value - prev[1]) * scale
+            if energy > max(min_cap, cap_per_s * elapsed):
+                spikes.append(Interval(ts, value, energy, SPIKE))
+                continue
+            if elapsed > gap_s:
+                gaps.append((prev[0], ts))
+                flagged = True
+        else:
+            energy, flag = interval_energy(meter, prev, ts, value)
+            if flag == SPIKE:
+                spikes.append(Interval(ts, value, energy, flag))
+                continue
+            if prev is not None and ts - prev[0] > gap_s:
+                gaps.append((prev[0], ts))
+            flagged = flag != OK
+        if not lo < ts <= hi:
+            bucket = bucket_of(ts)
+            lo, hi = bucket, bucket + bucket_length
+            sums = buckets.get(bucket)
+            if sums is None:
+                sums = buckets[bucket] = [0.0, 0, 0.0]
+        sums[0] += energy
+        sums[1] += 1
+        if flagged:
+            sums[2] += energy
+        prev = (ts, value)
+    return Summary(buckets, spikes, gaps, prev if prev is not base else None)

@@ -13,6 +13,7 @@ its hour, day and month and to the point's enterprise, zone and park rows, so ea
 bucket is touched exactly once per pass and no unaffected bucket is read. One pass runs at a
 time (a PostgreSQL advisory lock; SQLite serialises writers itself)."""
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -21,12 +22,14 @@ from django.utils import timezone
 
 from parkpilot.energy import counters
 from parkpilot.energy.buckets import aware, parents, quarter_start
+from parkpilot.energy.ingest.core import gc_paused
 from parkpilot.energy.ingest.store import (
     db_ts,
     delete_readings,
     epoch_of,
     fetch_readings,
     reading_at_or_before,
+    ts_param_converter,
 )
 from parkpilot.energy.models import (
     DeadLetter,
@@ -70,7 +73,7 @@ class PassResult:
 def rollup_pending(*, limit: int = 2000) -> PassResult:
     """Roll up what intake committed since the last pass. Safe to call from anywhere, any time."""
     result = PassResult()
-    with transaction.atomic():
+    with gc_paused(), transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
@@ -111,22 +114,21 @@ def _roll(spans: dict[int, list[float]], result: PassResult) -> None:
     new_states, spikes, gaps, replaced = [], [], [], []
     for plan in plans:
         tz_name = tz_by_park[plan.point.park_id]
-        kept, point_spikes = counters.intervals(
-            plan.point.meter, plan.base, readings.get(plan.point.id, [])
+        summary = counters.summarise(
+            plan.point.meter,
+            plan.base,
+            readings.get(plan.point.id, []),
+            functools.partial(quarter_start, tz_name=tz_name),
         )
-        for interval in kept:
-            q = quarter_start(interval.ts, tz_name)
-            flagged = interval.energy if interval.flag != counters.OK else 0.0
-            quarter_deltas[(plan.point.id, q)].add(interval.energy, 1, flagged)
-            if interval.gap_after is not None:
-                gaps.append((plan.point, interval.gap_after, interval.ts))
-        spikes += [(plan.point, s) for s in point_spikes]
+        for quarter, (energy, count, flagged) in summary.buckets.items():
+            quarter_deltas[(plan.point.id, quarter)].add(energy, count, flagged)
+        gaps += [(plan.point, start, end) for start, end in summary.gaps]
+        spikes += [(plan.point, s) for s in summary.spikes]
         if plan.replace_from is not None:
             replaced.append(plan)
-        last = kept[-1] if kept else None
-        if last is not None:
-            new_states.append((plan.point.id, last.ts, last.value))
-        result.readings += len(kept)
+        if summary.last is not None:
+            new_states.append((plan.point.id, *summary.last))
+        result.readings += sum(b[1] for b in summary.buckets.values())
     _subtract_replaced(replaced, quarter_deltas)
     _write_gaps(replaced, gaps)
     _refuse_spikes(spikes)
@@ -213,21 +215,23 @@ def _refuse_spikes(spikes) -> None:
 def _save_states(new_states) -> None:
     if not new_states:
         return
-    now = db_ts(timezone.now().timestamp())
+    param = ts_param_converter()
+    now = param(timezone.now().timestamp())
     with connection.cursor() as cursor:
         cursor.executemany(
             "INSERT INTO energy_pointstate (point_id, rolled_ts, rolled_value, last_received_at) "
             "VALUES (%s, %s, %s, %s) ON CONFLICT (point_id) DO UPDATE SET "
             "rolled_ts = EXCLUDED.rolled_ts, rolled_value = EXCLUDED.rolled_value, "
             "last_received_at = EXCLUDED.last_received_at",
-            [(pid, db_ts(ts), value, now) for pid, ts, value in new_states],
+            [(pid, param(ts), value, now) for pid, ts, value in new_states],
         )
 
 
 def _apply(quarter_deltas: dict[tuple[int, int], Totals], tz_by_park) -> int:
     """Add each quarter's change to the quarter, its hour/day/month, and the scopes' rows."""
     point_rows: dict[tuple[int, str, int], Totals] = defaultdict(Totals)
-    scope_rows: dict[tuple, Totals] = defaultdict(Totals)
+    scope_quarters: dict[tuple, Totals] = defaultdict(Totals)
+    scopes_of: dict[int, list[tuple]] = {}
     for (point_id, quarter), t in quarter_deltas.items():
         if t.energy == 0 and t.readings == 0 and t.flagged == 0:
             continue
@@ -235,9 +239,22 @@ def _apply(quarter_deltas: dict[tuple[int, int], Totals], tz_by_park) -> int:
         hour, day, month = parents(quarter, tz_by_park[point.park_id])
         for level, bucket in zip(LEVELS, (quarter, hour, day, month), strict=True):
             point_rows[(point_id, level, bucket)].add(t.energy, t.readings, t.flagged)
-            for scope, scope_id, enterprise_id in _scopes(point):
-                key = (point.park_id, scope, scope_id, enterprise_id, point.kind, level, bucket)
-                scope_rows[key].add(t.energy, t.readings, t.flagged)
+        scopes = scopes_of.get(point_id)
+        if scopes is None:
+            scopes = scopes_of[point_id] = [
+                (point.park_id, scope, scope_id, enterprise_id, point.kind)
+                for scope, scope_id, enterprise_id in _scopes(point)
+            ]
+        for scope in scopes:
+            scope_quarters[(*scope, quarter)].add(t.energy, t.readings, t.flagged)
+    # Scopes are few: sum their quarters first, then carry each sum up the levels.
+    scope_rows: dict[tuple, Totals] = defaultdict(Totals)
+    for (park_id, scope, sid, ent, kind, quarter), t in scope_quarters.items():
+        hour, day, month = parents(quarter, tz_by_park[park_id])
+        for level, bucket in zip(LEVELS, (quarter, hour, day, month), strict=True):
+            scope_rows[(park_id, scope, sid, ent, kind, level, bucket)].add(
+                t.energy, t.readings, t.flagged
+            )
     _upsert_point_rows(point_rows)
     _upsert_scope_rows(scope_rows)
     return len(point_rows) + len(scope_rows)
@@ -254,6 +271,7 @@ def _scopes(point: PointInfo):
 
 
 def _upsert_point_rows(rows) -> None:
+    param = ts_param_converter()
     with connection.cursor() as cursor:
         cursor.executemany(
             "INSERT INTO energy_pointrollup (point_id, level, bucket, energy, readings, "
@@ -263,13 +281,14 @@ def _upsert_point_rows(rows) -> None:
             "readings = energy_pointrollup.readings + EXCLUDED.readings, "
             "flagged_energy = energy_pointrollup.flagged_energy + EXCLUDED.flagged_energy",
             [
-                (pid, level, db_ts(bucket), t.energy, t.readings, t.flagged)
+                (pid, level, param(bucket), t.energy, t.readings, t.flagged)
                 for (pid, level, bucket), t in rows.items()
             ],
         )
 
 
 def _upsert_scope_rows(rows) -> None:
+    param = ts_param_converter()
     with connection.cursor() as cursor:
         cursor.executemany(
             "INSERT INTO energy_energyrollup (park_id, scope, scope_id, enterprise_id, kind, "
@@ -280,7 +299,7 @@ def _upsert_scope_rows(rows) -> None:
             "readings = energy_energyrollup.readings + EXCLUDED.readings, "
             "flagged_energy = energy_energyrollup.flagged_energy + EXCLUDED.flagged_energy",
             [
-                (park, scope, sid, ent, kind, level, db_ts(bucket), t.energy, t.readings, t.flagged)
+                (park, scope, sid, ent, kind, level, param(bucket), t.energy, t.readings, t.flagged)
                 for (park, scope, sid, ent, kind, level, bucket), t in rows.items()
             ],
         )

@@ -5,7 +5,9 @@ and the reason), the conflicts and the batch's work item for the rollup stage co
 or not at all. Idempotent on (point, ts): a redelivered reading with the same value is counted
 as a duplicate; one with a different value is kept as a conflict for review."""
 
+import gc
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import orjson
@@ -57,6 +59,20 @@ def ingest_payload(
     return ingest_items(park_id=park_id, items=items, source=source, gateway_id=gateway_id)
 
 
+@contextmanager
+def gc_paused():
+    """A batch allocates an object or two per reading and frees them all at the end; the cyclic
+    collector's full passes over the process heap meanwhile cost more than the insert (measured:
+    ~3x intake throughput). Nothing in a batch forms cycles, so pause it for the batch."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def ingest_items(
     *,
     park_id: int,
@@ -68,6 +84,17 @@ def ingest_items(
     """Validate and store already-parsed reading objects. `gateway_id` set: the writer is that
     gateway and may only write its own points. `record_refusals=False` (re-processing a dead
     letter) reports refusals without filing them again."""
+    with gc_paused():
+        return _ingest(
+            park_id=park_id,
+            items=items,
+            source=source,
+            gateway_id=gateway_id,
+            record_refusals=record_refusals,
+        )
+
+
+def _ingest(*, park_id, items, source, gateway_id, record_refusals) -> IngestResult:
     received_at = timezone.now()
     result = IngestResult()
     points = registry.lookup_table()
@@ -75,9 +102,15 @@ def ingest_items(
     good: dict[tuple[int, float], tuple[int, Accepted]] = {}
     in_batch_conflicts: list[tuple[Accepted, float]] = []
     refused: list[tuple[str, str, str, str]] = []
+    timestamps: dict = {}
     for index, item in enumerate(items):
         outcome = check(
-            item, points=points, park_id=park_id, gateway_id=gateway_id, now_epoch=now_epoch
+            item,
+            points=points,
+            park_id=park_id,
+            gateway_id=gateway_id,
+            now_epoch=now_epoch,
+            timestamps=timestamps,
         )
         if isinstance(outcome, Refused):
             result.rejected.append(Rejection(index, outcome.field, outcome.reason))

@@ -34,7 +34,13 @@ def _sqlite_ts(ts: datetime) -> str:
 
 def _insert_sqlite(rows: list[Row], received_at: datetime) -> dict[int, float]:
     received = _sqlite_ts(received_at)
-    stamped = [(p, _sqlite_ts(ts), v, received) for p, ts, v in rows]
+    texts: dict[datetime, str] = {}  # rows share few distinct instants: convert each once
+    stamped = []
+    for p, ts, v in rows:
+        text = texts.get(ts)
+        if text is None:
+            text = texts[ts] = _sqlite_ts(ts)
+        stamped.append((p, text, v, received))
     connection.ensure_connection()
     cursor = connection.connection.cursor()
     cursor.executemany(
@@ -122,8 +128,23 @@ def _copy(cursor, statement: str, rows: list[Row], received_at: datetime) -> Non
 
 def db_ts(epoch: float):
     """A timestamp parameter as this engine's column expects it."""
-    ts = datetime.fromtimestamp(epoch, UTC)
-    return _sqlite_ts(ts) if connection.vendor == "sqlite" else ts
+    return ts_param_converter()(epoch)
+
+
+def ts_param_converter():
+    """epoch → parameter, for many rows: the engine is looked up once, each instant converted
+    once (rollup rows of one pass share a few bucket instants)."""
+    sqlite = connection.vendor == "sqlite"
+    cache: dict[float, object] = {}
+
+    def convert(epoch: float):
+        value = cache.get(epoch)
+        if value is None:
+            ts = datetime.fromtimestamp(epoch, UTC)
+            value = cache[epoch] = _sqlite_ts(ts) if sqlite else ts
+        return value
+
+    return convert
 
 
 def epoch_of(value) -> float:
@@ -143,10 +164,12 @@ def fetch_readings(
 ) -> dict[int, list[tuple[float, float]]]:
     """{point_id: [(epoch, value), ...] in time order} for lo < ts <= hi of each window."""
     found: dict[int, list[tuple[float, float]]] = {}
+    epochs: dict = {}
+    postgresql = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
         for start in range(0, len(windows), _WINDOW_CHUNK):
             chunk = windows[start : start + _WINDOW_CHUNK]
-            if connection.vendor == "postgresql":
+            if postgresql:
                 cursor.execute(
                     "SELECT r.point_id, r.ts, r.value FROM energy_reading r JOIN "
                     "unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[]) AS w(p, lo, hi) "
@@ -161,15 +184,19 @@ def fetch_readings(
             else:
                 values = ",".join("(%s, %s, %s)" for _ in chunk)
                 params = [x for p, lo, hi in chunk for x in (p, db_ts(lo), db_ts(hi))]
+                # ts as plain text: skips Django's per-row datetime converter.
                 cursor.execute(
                     f"WITH w(p, lo, hi) AS (VALUES {values}) "
-                    "SELECT r.point_id, r.ts, r.value FROM energy_reading r JOIN w "
+                    "SELECT r.point_id, CAST(r.ts AS TEXT), r.value FROM energy_reading r JOIN w "
                     "ON r.point_id = w.p AND r.ts > w.lo AND r.ts <= w.hi "
                     "ORDER BY r.point_id, r.ts",
                     params,
                 )
             for point_id, ts, value in cursor.fetchall():
-                found.setdefault(point_id, []).append((epoch_of(ts), value))
+                epoch = epochs.get(ts)
+                if epoch is None:
+                    epoch = epochs[ts] = epoch_of(ts)
+                found.setdefault(point_id, []).append((epoch, value))
     return found
 
 

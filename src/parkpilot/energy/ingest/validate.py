@@ -10,12 +10,16 @@ from parkpilot.energy.registry import PointInfo
 MAX_FUTURE_S = 300
 
 
-@dataclass(frozen=True)
 class Accepted:
-    point: PointInfo
-    ts: datetime  # aware
-    epoch: float
-    value: float
+    """A reading that passed (a plain slotted class: one is made per reading, in the hot path)."""
+
+    __slots__ = ("epoch", "point", "ts", "value")
+
+    def __init__(self, point: PointInfo, ts: datetime, epoch: float, value: float):
+        self.point = point
+        self.ts = ts  # aware
+        self.epoch = epoch
+        self.value = value
 
 
 @dataclass(frozen=True)
@@ -32,7 +36,10 @@ def check(
     park_id: int,
     gateway_id: int | None,
     now_epoch: float,
+    timestamps: dict,
 ) -> Accepted | Refused:
+    """`timestamps` caches parsed timestamps for the batch: a gateway stamps all its points with
+    the same instant, so each distinct string is parsed once."""
     if not isinstance(item, dict):
         return Refused("reading", "不是 JSON 对象 / not a JSON object")
     code = item.get("point")
@@ -43,10 +50,15 @@ def check(
         return Refused("point", f"未知计量点 / unknown point: {code}", code)
     if gateway_id is not None and point.gateway_id != gateway_id:
         return Refused("point", "该计量点不属于此网关 / not this gateway's point", code)
-    ts = _timestamp(item.get("ts"))
-    if isinstance(ts, Refused):
-        return Refused(ts.field, ts.reason, code)
-    epoch = ts.timestamp()
+    raw_ts = item.get("ts")
+    parsed = timestamps.get(raw_ts) if isinstance(raw_ts, str) else None
+    if parsed is None:
+        parsed = _timestamp(raw_ts)
+        if isinstance(raw_ts, str):
+            timestamps[raw_ts] = parsed
+    if isinstance(parsed, Refused):
+        return Refused(parsed.field, parsed.reason, code)
+    ts, epoch = parsed
     if epoch > now_epoch + MAX_FUTURE_S:
         return Refused("ts", "时间戳在未来 / timestamp is in the future", code)
     value = item.get("value")
@@ -56,7 +68,7 @@ def check(
     return Accepted(point=point, ts=ts, epoch=epoch, value=float(value))
 
 
-def _timestamp(raw) -> datetime | Refused:
+def _timestamp(raw) -> tuple[datetime, float] | Refused:
     if not isinstance(raw, str):
         return Refused("ts", "缺少时间戳或不是字符串 / ts missing or not a string")
     try:
@@ -65,7 +77,7 @@ def _timestamp(raw) -> datetime | Refused:
         return Refused("ts", f"不是 ISO-8601 时间 / not an ISO-8601 timestamp: {raw[:40]}")
     if ts.tzinfo is None:
         return Refused("ts", "时间戳缺少时区偏移 / timestamp has no UTC offset")
-    return ts
+    return ts, ts.timestamp()
 
 
 def _value_refusal(point: PointInfo, value, unit) -> tuple[str, str] | None:
