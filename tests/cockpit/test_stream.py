@@ -3,6 +3,7 @@
 
 import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 
 from parkpilot.cockpit import stream
@@ -57,7 +58,13 @@ def test_one_compute_per_change_for_all_subscribers(monkeypatch):
             hub.unsubscribe(q)
         assert hub.groups == {}
 
-    asyncio.run(scenario())
+    _run(scenario())
+
+
+def _run(coro):
+    # In a thread of its own: Playwright's sync API may have left a loop running in this one.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, coro).result()
 
 
 def test_a_slow_client_gets_the_newest_figures_not_a_backlog():

@@ -14,6 +14,7 @@ import contextlib
 import contextvars
 import json
 import logging
+import random
 import time
 from dataclasses import dataclass, field
 
@@ -40,6 +41,9 @@ class Group:
     park: object
     queues: set = field(default_factory=set)
     last: bytes | None = None
+    # The first subscriber computes the figures; the ones arriving meanwhile wait for it
+    # instead of each computing the same payload (200 screens reconnecting at once).
+    ready: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 class Broadcaster:
@@ -60,11 +64,13 @@ class Broadcaster:
         if group is None:
             group = self.groups[key] = Group(user=user, park=park)
         group.queues.add(queue)
-        if group.last is None:
-            version = await _db(tiles.data_version, park)
-            self.versions.setdefault(park.pk, version)
-            group.last = await _db(_build, group, self.versions[park.pk])
-        queue.put_nowait(group.last)
+        async with group.ready:
+            if group.last is None:
+                version = await _db(tiles.data_version, park)
+                self.versions.setdefault(park.pk, version)
+                group.last = await _db(_build, group, self.versions[park.pk])
+        if queue.empty():
+            queue.put_nowait(group.last)
         if self.task is None or self.task.done():
             # A fresh context: the poller outlives this request, so it must not inherit the
             # request's thread-sensitive executor (asgiref shuts that down with the request).
@@ -149,7 +155,9 @@ async def events(request_user, park):
     hub = broadcaster()
     queue = await hub.subscribe(request_user, park)
     try:
-        yield b"retry: 2000\n\n"
+        # Each screen retries after its own delay, so a server restart is not followed by every
+        # screen reconnecting in the same millisecond.
+        yield f"retry: {random.randint(1000, 5000)}\n\n".encode()
         while True:
             try:
                 message = await asyncio.wait_for(queue.get(), timeout=HEARTBEAT_SECONDS)

@@ -2,6 +2,7 @@ import orjson
 from asgiref.sync import sync_to_async
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import connections
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -52,12 +53,21 @@ def screen(request):
     return TemplateResponse(request, "cockpit/screen.html", {"park": park, "payload": payload})
 
 
+def _open_stream(user):
+    park = _park(user)
+    # An open stream must not pin a database connection: this request's thread (session, auth,
+    # the check above) gives its connection back now, or 200 screens would hold 200 of them
+    # (PostgreSQL's default max_connections is 100). The figures come from the poller's one.
+    connections.close_all()
+    return park
+
+
 @login_required
 async def screen_stream(request):
     """Server-Sent Events for the big screen. Async, so an open stream holds no thread; the
     figures come from the process's one broadcaster (cockpit/stream.py)."""
     user = await request.auser()
-    park = await sync_to_async(_park)(user)
+    park = await sync_to_async(_open_stream)(user)
     response = StreamingHttpResponse(
         stream.events(user, park), content_type="text/event-stream; charset=utf-8"
     )
