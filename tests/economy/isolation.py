@@ -89,7 +89,25 @@ def _import(api_as, personas, ent_a, ent_b):
     assert row.value_added == Decimal("20")
 
 
+def _profile(api_as, personas, ent_a, ent_b):
+    from parkpilot.economy.models import EconomyProfile
+
+    body = {"high_tech": True, "high_end_equipment": False}
+    for persona in ("ent_b_user", "other_park_admin"):
+        response = api_as(persona).client.put(
+            f"/api/v1/economy/profiles/{ent_a.pk}", body, content_type="application/json"
+        )
+        assert response.status_code == 404
+    # Its own enterprise's admin may see the enterprise but not classify it.
+    response = api_as("ent_a_admin").client.put(
+        f"/api/v1/economy/profiles/{ent_a.pk}", body, content_type="application/json"
+    )
+    assert response.status_code == 403
+    assert not EconomyProfile.objects.exists()
+
+
 CASES = {
+    ("PUT", "/api/v1/economy/profiles/{enterprise_id}"): _profile,
     ("GET", "/api/v1/economy/indicators"): _indicators,
     ("GET", "/api/v1/economy/monthly"): _monthly_list,
     ("POST", "/api/v1/economy/monthly"): _monthly_save,

@@ -103,3 +103,23 @@ def test_economy_pages_by_role(client, personas):
         assert client.get("/economy/import/").status_code == status, name
     client.force_login(personas["resident"])
     assert client.get("/economy/monthly/").status_code == 403
+
+
+def test_park_staff_classify_an_enterprise(api_as, ent_a):
+    client = api_as("park_staff").client
+    url = f"/api/v1/economy/profiles/{ent_a.pk}"
+    body = {"high_tech": True, "high_end_equipment": True}
+    response = client.put(url, body, content_type="application/json")
+    assert response.status_code == 200
+    assert response.json() == {
+        "enterprise_id": ent_a.pk,
+        "high_tech": True,
+        "high_end_equipment": True,
+        "is_demo": False,
+    }
+    client.put(
+        url, {"high_tech": True, "high_end_equipment": False}, content_type="application/json"
+    )
+    change = AuditLog.objects.filter(action="economy.profile.save").order_by("id").last()
+    assert change.before == {"high_end_equipment": True}
+    assert change.after == {"high_end_equipment": False}

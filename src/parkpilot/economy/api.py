@@ -12,6 +12,8 @@ from parkpilot.economy.schemas import (
     IndicatorsOut,
     MonthlyIn,
     MonthlyOut,
+    ProfileIn,
+    ProfileOut,
 )
 from parkpilot.tenancy import selectors as tenancy
 from parkpilot.tenancy.auth import via_of
@@ -100,3 +102,16 @@ def workbook_import(request: HttpRequest, file: File[UploadedFile]):
         )
     except ImportRejected as exc:
         return 422, {"detail": [e.as_dict() for e in exc.cell_errors]}
+
+
+@router.put("/profiles/{enterprise_id}", response=ProfileOut)
+def profile_save(request: HttpRequest, enterprise_id: int, payload: ProfileIn):
+    """How the statistics office classifies an enterprise (park staff only)."""
+    enterprise = tenancy.enterprise_get(user=request.auth, enterprise_id=enterprise_id)
+    return services.profile_save(
+        actor=request.auth,
+        via=via_of(request),
+        enterprise=enterprise,
+        high_tech=payload.high_tech,
+        high_end_equipment=payload.high_end_equipment,
+    )

@@ -76,3 +76,15 @@ class CellErrorOut(Schema):
 
 class ImportErrorsOut(Schema):
     detail: list[CellErrorOut]
+
+
+class ProfileIn(Schema):
+    high_tech: bool = Field(description="counts toward 高新技术产业增加值")
+    high_end_equipment: bool = Field(description="counts toward 高端装备制造业增加值")
+
+
+class ProfileOut(Schema):
+    enterprise_id: int
+    high_tech: bool
+    high_end_equipment: bool
+    is_demo: bool
