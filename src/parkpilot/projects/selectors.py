@@ -1,10 +1,9 @@
 """Reads for the projects ledger; everything starts from access.scoped()/get_for()."""
 
 import datetime
-import statistics
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Avg, Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import ExtractYear
 
 from parkpilot.projects.models import (
@@ -139,18 +138,24 @@ def stage_funnel(*, user) -> list[dict]:
 
 def land_to_start(*, user) -> dict:
     """拿地即开工, park-wide: the gap in days between land supply and construction start."""
-    gaps = list(
-        access.scoped(user, Project)
-        .filter(land_to_start_days__isnull=False)
-        .values_list("land_to_start_days", flat=True)
+    gaps = access.scoped(user, Project).filter(land_to_start_days__isnull=False)
+    agg = gaps.aggregate(
+        n=Count("id"),
+        mean=Avg("land_to_start_days"),
+        same_day=Count("id", filter=Q(land_to_start_days__lte=0)),
     )
-    if not gaps:
+    n = agg["n"]
+    if not n:
         return {"projects": 0, "median_days": None, "mean_days": None, "same_day": 0}
+    # The median from the database: the middle one or two values, not every row.
+    ordered = gaps.order_by("land_to_start_days").values_list("land_to_start_days", flat=True)
+    middle = list(ordered[(n - 1) // 2 : n // 2 + 1])
+    median = middle[0] if n % 2 else sum(middle) / 2
     return {
-        "projects": len(gaps),
-        "median_days": statistics.median(gaps),
-        "mean_days": round(sum(gaps) / len(gaps), 1),
-        "same_day": sum(1 for g in gaps if g <= 0),
+        "projects": n,
+        "median_days": median,
+        "mean_days": round(float(agg["mean"]), 1),
+        "same_day": agg["same_day"],
     }
 
 

@@ -84,7 +84,6 @@ class OverdueOut(Schema):
     plan_due_on: datetime.date
     resolve_due_on: datetime.date
     escalated_at: datetime.datetime | None
-    open_cases: int
 
 
 class CaseIn(Schema):

@@ -20,12 +20,10 @@ from parkpilot.tenancy.models import User
 
 
 def overdue_q(today: datetime.date) -> Q:
-    """A request is overdue when a timer still running has passed its last working day."""
-    return (
-        Q(status=Status.SUBMITTED, response_due_on__lt=today)
-        | Q(status__in=[Status.SUBMITTED, Status.ASSIGNED], plan_due_on__lt=today)
-        | Q(status__in=OPEN_STATUSES, resolve_due_on__lt=today)
-    )
+    """A request is overdue when the step it waits for has passed its last working day. (The
+    deadlines run response <= plan <= resolution, so the step it waits for is the one that
+    breaches first.)"""
+    return Q(next_due_on__lt=today)
 
 
 def request_list(
@@ -108,9 +106,22 @@ def supervision_overdue(*, user, today: datetime.date | None = None) -> QuerySet
         access.scoped(user, ServiceRequest)
         .filter(overdue_q(today))
         .select_related("enterprise", "contact")
-        .annotate(open_cases=Count("supervision_cases", filter=Q(supervision_cases__status="open")))
-        .order_by("resolve_due_on", "id")
+        .order_by("next_due_on", "id")
     )
+
+
+def with_open_cases(*, user, requests) -> list[ServiceRequest]:
+    """Mark each request of a page with whether a supervision case is open on it: one query for
+    the page, not a join over every overdue request."""
+    rows = list(requests)
+    open_ids = set(
+        access.scoped(user, SupervisionCase)
+        .filter(service_request__in=[r.pk for r in rows], status=CaseStatus.OPEN)
+        .values_list("service_request_id", flat=True)
+    )
+    for r in rows:
+        r.open_cases = 1 if r.pk in open_ids else 0
+    return rows
 
 
 def overdue_count(*, user, today: datetime.date | None = None) -> int:

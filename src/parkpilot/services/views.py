@@ -194,9 +194,10 @@ def supervision(request):
     except Forbidden:
         raise PermissionDenied from None
     page = Paginator(overdue, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_open_cases(user=user, requests=page.object_list)
     context = {
         "page": page,
-        "cases": cases[:100],
+        "cases": list(cases[:100]),
         "counts": selectors.status_counts(user=user),
         "can_open": user.is_superuser or user.role in SupervisionCase.tenancy_policy.park_writers,
         "today": timezone.localdate(),
