@@ -30,6 +30,7 @@ from parkpilot.energy.ingest.store import (
     fetch_readings,
     reading_at_or_before,
     ts_param_converter,
+    upsert_add,
 )
 from parkpilot.energy.models import (
     DeadLetter,
@@ -272,34 +273,40 @@ def _scopes(point: PointInfo):
 
 def _upsert_point_rows(rows) -> None:
     param = ts_param_converter()
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            "INSERT INTO energy_pointrollup (point_id, level, bucket, energy, readings, "
-            "flagged_energy) VALUES (%s, %s, %s, %s, %s, %s) "
-            "ON CONFLICT (point_id, level, bucket) DO UPDATE SET "
-            "energy = energy_pointrollup.energy + EXCLUDED.energy, "
-            "readings = energy_pointrollup.readings + EXCLUDED.readings, "
-            "flagged_energy = energy_pointrollup.flagged_energy + EXCLUDED.flagged_energy",
-            [
-                (pid, level, param(bucket), t.energy, t.readings, t.flagged)
-                for (pid, level, bucket), t in rows.items()
-            ],
-        )
+    upsert_add(
+        "energy_pointrollup",
+        ["point_id", "level", "bucket"],
+        [],
+        ["energy", "readings", "flagged_energy"],
+        ["bigint", "text", "timestamptz", "float8", "int", "float8"],
+        [
+            (pid, level, param(bucket), t.energy, t.readings, t.flagged)
+            for (pid, level, bucket), t in rows.items()
+        ],
+    )
 
 
 def _upsert_scope_rows(rows) -> None:
     param = ts_param_converter()
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            "INSERT INTO energy_energyrollup (park_id, scope, scope_id, enterprise_id, kind, "
-            "level, bucket, energy, readings, flagged_energy) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
-            "ON CONFLICT (park_id, scope, scope_id, kind, level, bucket) DO UPDATE SET "
-            "energy = energy_energyrollup.energy + EXCLUDED.energy, "
-            "readings = energy_energyrollup.readings + EXCLUDED.readings, "
-            "flagged_energy = energy_energyrollup.flagged_energy + EXCLUDED.flagged_energy",
-            [
-                (park, scope, sid, ent, kind, level, param(bucket), t.energy, t.readings, t.flagged)
-                for (park, scope, sid, ent, kind, level, bucket), t in rows.items()
-            ],
-        )
+    upsert_add(
+        "energy_energyrollup",
+        ["park_id", "scope", "scope_id", "kind", "level", "bucket"],
+        ["enterprise_id"],
+        ["energy", "readings", "flagged_energy"],
+        [
+            "bigint",
+            "text",
+            "bigint",
+            "text",
+            "text",
+            "timestamptz",
+            "bigint",
+            "float8",
+            "int",
+            "float8",
+        ],
+        [
+            (park, scope, sid, kind, level, param(bucket), ent, t.energy, t.readings, t.flagged)
+            for (park, scope, sid, ent, kind, level, bucket), t in rows.items()
+        ],
+    )
