@@ -1,9 +1,34 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from parkpilot.cockpit.tiles import Tile
+from parkpilot.portal.nav import NavItem
+from parkpilot.tenancy.roles import ENTERPRISE_ROLES, PARK_ROLES, Role
+
+PARK_OPERATORS = frozenset({Role.PARK_ADMIN, Role.PARK_STAFF})
+
 
 class EnergyConfig(AppConfig):
     name = "parkpilot.energy"
     label = "energy"
     verbose_name = _("Energy")
     demo_loader = "parkpilot.energy.demo.load"
+    nav_items = (
+        NavItem(_("Meters"), "energy:points", PARK_ROLES | ENTERPRISE_ROLES, 20),
+        NavItem(_("Data quality"), "energy:quality", PARK_ROLES, 21),
+    )
+    cockpit_tiles = (
+        Tile(
+            "energy.electricity_today",
+            _("Electricity today"),
+            "parkpilot.energy.cockpit.electricity_today",
+            order=40,
+        ),
+        Tile(
+            "energy.completeness",
+            _("Meter data"),
+            "parkpilot.energy.cockpit.meter_completeness",
+            order=41,
+        ),
+    )
+    cockpit_version = "parkpilot.energy.cockpit.data_version"

@@ -114,7 +114,7 @@ def park_completeness(*, user, park_id: int, days: int = 14) -> list[DayComplete
     """Received vs expected readings per local day, park-wide (all active points)."""
     points = access.scoped(user, MeteringPoint).filter(park_id=park_id, active=True)
     expected = _expected_per_day(points)
-    today = _local_midnight(park_id)
+    today = local_midnight(park_id)
     start = today - timedelta(days=days - 1)
     received = dict(
         access.scoped(user, EnergyRollup)
@@ -129,7 +129,7 @@ def park_completeness(*, user, park_id: int, days: int = 14) -> list[DayComplete
     ]
 
 
-def _local_midnight(park_id: int) -> datetime:
+def local_midnight(park_id: int) -> datetime:
     from zoneinfo import ZoneInfo
 
     from parkpilot.tenancy.models import Park
@@ -141,7 +141,7 @@ def _local_midnight(park_id: int) -> datetime:
 def point_quality(*, user, park_id: int, day: datetime | None = None, limit: int = 50) -> list:
     """Per point for one local day: last reading, completeness, open gaps, dead letters,
     worst completeness first."""
-    day = day or _local_midnight(park_id)
+    day = day or local_midnight(park_id)
     points = access.scoped(user, MeteringPoint).filter(park_id=park_id, active=True)
     received = dict(
         PointRollup.objects.filter(point__in=points, level=Level.DAY, bucket=day).values_list(
@@ -192,3 +192,7 @@ def quality_summary(*, user, park_id: int) -> dict:
         "points": access.scoped(user, MeteringPoint).filter(active=True).count(),
         "as_of": aware(timezone.now().timestamp()),
     }
+
+
+def park_has_demo_points(*, park_id: int) -> bool:
+    return MeteringPoint.objects.filter(park_id=park_id, is_demo=True).exists()

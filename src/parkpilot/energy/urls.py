@@ -1,9 +1,22 @@
 from django.urls import path
 
-from parkpilot.energy import import_views
+from parkpilot.energy import import_views, views
 
 app_name = "energy"
 urlpatterns = [
+    path("", views.points, name="points"),
+    path("quality/", views.quality, name="quality"),
+    path(
+        "dead-letters/<int:letter_id>/reprocess/",
+        views.dead_letter_reprocess,
+        name="dead_letter_reprocess",
+    ),
+    path(
+        "dead-letters/<int:letter_id>/dismiss/",
+        views.dead_letter_dismiss,
+        name="dead_letter_dismiss",
+    ),
+    path("conflicts/<int:conflict_id>/resolve/", views.conflict_resolve, name="conflict_resolve"),
     path("import/", import_views.upload, name="import"),
     path("import/<int:job_id>/", import_views.job_status, name="import_status"),
 ]

@@ -1,0 +1,90 @@
+"""Energy pages: the metering points and the data-quality page. Thin: selectors and services."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+
+from parkpilot.energy import selectors, services
+from parkpilot.energy.kinds import EnergyKind
+from parkpilot.tenancy import selectors as tenancy_selectors
+from parkpilot.tenancy.errors import Forbidden, NotFound, ValidationFailed
+from parkpilot.tenancy.roles import PARK_ROLES
+
+
+@login_required
+def points(request):
+    kind = request.GET.get("kind", "")
+    q = request.GET.get("q", "").strip()
+    rows = selectors.point_list(user=request.user, kind=kind, q=q)[:500]
+    template = "energy/points.html#rows" if request.htmx else "energy/points.html"
+    context = {"points": rows, "kinds": EnergyKind.choices, "kind": kind, "q": q}
+    return TemplateResponse(request, template, context)
+
+
+def _park_or_404(request):
+    park = tenancy_selectors.park_of(request.user)
+    if park is None or not (request.user.is_superuser or request.user.role in PARK_ROLES):
+        raise Http404
+    return park
+
+
+@login_required
+def quality(request):
+    park = _park_or_404(request)
+    days = selectors.park_completeness(user=request.user, park_id=park.pk, days=14)
+    context = {
+        "summary": selectors.quality_summary(user=request.user, park_id=park.pk),
+        "worst": selectors.point_quality(user=request.user, park_id=park.pk, limit=20),
+        "letters": selectors.dead_letter_list(user=request.user)[:50],
+        "conflicts": selectors.conflict_list(user=request.user)[:50],
+        "chart": {
+            "days": [d.day.strftime("%m-%d") for d in days],
+            "rates": [round(d.rate * 100, 2) for d in days],
+        },
+    }
+    return TemplateResponse(request, "energy/quality.html", context)
+
+
+def _act(request, action):
+    if request.method != "POST":
+        raise Http404
+    try:
+        action()
+    except NotFound:
+        raise Http404 from None
+    except Forbidden:
+        raise PermissionDenied from None
+    except ValidationFailed:
+        pass  # already handled by someone else: the page shows the current state
+    return redirect("energy:quality")
+
+
+@login_required
+def dead_letter_reprocess(request, letter_id: int):
+    def action():
+        letter = selectors.dead_letter_get(user=request.user, letter_id=letter_id)
+        services.dead_letter_reprocess(actor=request.user, via="ui", letter=letter)
+
+    return _act(request, action)
+
+
+@login_required
+def dead_letter_dismiss(request, letter_id: int):
+    def action():
+        letter = selectors.dead_letter_get(user=request.user, letter_id=letter_id)
+        note = request.POST.get("note", "") or "dismissed on the data-quality page"
+        services.dead_letter_dismiss(actor=request.user, via="ui", letter=letter, note=note)
+
+    return _act(request, action)
+
+
+@login_required
+def conflict_resolve(request, conflict_id: int):
+    def action():
+        conflict = selectors.conflict_get(user=request.user, conflict_id=conflict_id)
+        keep = request.POST.get("keep", "")
+        services.conflict_resolve(actor=request.user, via="ui", conflict=conflict, keep=keep)
+
+    return _act(request, action)

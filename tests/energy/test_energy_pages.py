@@ -1,0 +1,64 @@
+"""Energy pages: who may open them, what they show, and the repair actions."""
+
+import pytest
+from django.test import Client
+
+from parkpilot.energy.ingest.core import ingest_items
+from parkpilot.energy.models import DeadLetter, Reading
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def a_e1(make_point, ent_a):
+    return make_point("A-E1", owner=ent_a)
+
+
+def test_points_page_lists_only_the_enterprises_own(personas, make_point, ent_a, ent_b):
+    make_point("A-E1", owner=ent_a)
+    make_point("B-E1", owner=ent_b)
+    page = client_for(personas["ent_a_user"]).get("/energy/").content.decode()
+    assert "A-E1" in page
+    assert "B-E1" not in page
+
+
+def test_quality_page_is_for_park_roles(personas, a_e1):
+    assert client_for(personas["park_staff"]).get("/energy/quality/").status_code == 200
+    assert client_for(personas["supervisor"]).get("/energy/quality/").status_code == 200
+    assert client_for(personas["ent_a_admin"]).get("/energy/quality/").status_code == 404
+
+
+def test_quality_page_query_count_is_pinned(personas, a_e1, django_assert_max_num_queries):
+    client = client_for(personas["park_staff"])
+    client.get("/energy/quality/")
+    with django_assert_max_num_queries(20):
+        client.get("/energy/quality/")
+
+
+def test_reprocess_from_the_page(personas, park, make_point, ent_a):
+    ingest_items(park_id=park.id, items=[{"point": "LATE-1", "ts": "2026-03-01T10:00:00+08:00",
+                                          "value": 1.0}], source="mqtt")  # fmt: skip
+    letter = DeadLetter.objects.get()
+    make_point("LATE-1", owner=ent_a)
+    client = client_for(personas["park_staff"])
+    response = client.post(f"/energy/dead-letters/{letter.pk}/reprocess/")
+    assert response.status_code == 302
+    letter.refresh_from_db()
+    assert letter.status == "reprocessed"
+    assert Reading.objects.count() == 1
+
+
+def test_another_parks_admin_cannot_touch_the_letter(personas, park):
+    ingest_items(park_id=park.id, items=[{"point": "X", "ts": "2026-03-01T10:00:00+08:00",
+                                          "value": 1.0}], source="mqtt")  # fmt: skip
+    letter = DeadLetter.objects.get()
+    client = client_for(personas["other_park_admin"])
+    assert client.post(f"/energy/dead-letters/{letter.pk}/dismiss/").status_code == 404
+    letter.refresh_from_db()
+    assert letter.status == "open"
