@@ -71,6 +71,7 @@ def test_ledger_list_filters_and_charts(demo_park, live_server, new_page):
     expect(page.get_by_test_id("count-total")).to_have_text("26")
     expect(page.get_by_test_id("funnel-chart")).to_have_attribute("data-rendered", "true")
     expect(page.get_by_test_id("investment-chart")).to_have_attribute("data-rendered", "true")
+    expect(page.get_by_test_id("portfolio-chart")).to_have_attribute("data-rendered", "true")
     rows = page.get_by_test_id("ledger-rows")
     expect(rows).to_contain_text("浙江华正新材料股份有限公司二期项目")
     expect(rows.get_by_text("演示数据").first).to_be_visible()

@@ -11,9 +11,11 @@ from playwright.sync_api import expect
 
 from helpers import screenshot
 from parkpilot.demo.services import demo_load
+from parkpilot.projects import services as ledger
+from parkpilot.projects.models import Project, Stage
 from parkpilot.services import services
 from parkpilot.services.models import ServiceRequest, Status, SupervisionCase
-from parkpilot.tenancy.models import Park
+from parkpilot.tenancy.models import Park, User
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,6 +25,18 @@ def demo_park(transactional_db):
     demo_load()
     park = Park.objects.get()
     services.sla_scan(park=park, now=timezone.now())
+    # A ledger alert raised 8 days ago and not closed: escalated to the supervisors (default 7).
+    project = Project.objects.get(name="所托瑞安汽车科技有限公司总部及产业基地")
+    staff = User.objects.get(username="staff")
+    ledger.project_stage_update(
+        actor=staff,
+        via="test",
+        project=project,
+        stage=Stage.LAND,
+        changes={"planned_on": "2021-06-30"},
+    )
+    ledger.alerts_scan(park=park, now=timezone.now() - datetime.timedelta(days=8))
+    ledger.alerts_scan(park=park, now=timezone.now())
     return park
 
 
@@ -84,6 +98,9 @@ def test_supervision_view(demo_park, live_server, new_page):
     overdue = page.get_by_test_id("overdue-rows")
     expect(overdue).to_contain_text("新厂房用电增容")
     expect(page.get_by_test_id("overdue-count")).to_have_text("1")
+    expect(page.get_by_test_id("project-alert-rows")).to_contain_text(
+        "所托瑞安汽车科技有限公司总部及产业基地"
+    )
     overdue.locator("input[name=instruction]").first.fill("请三个工作日内书面报告进展")
     overdue.get_by_role("button").first.click()
     expect(page.get_by_test_id("case-title")).to_contain_text("新厂房用电增容")

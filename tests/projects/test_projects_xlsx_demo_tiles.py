@@ -196,7 +196,7 @@ def test_ledger_page_query_count_does_not_grow_with_rows(
     client = Client()
     client.force_login(personas["park_staff"])
     client.get("/projects/")  # warm the session and the nav
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         response = client.get("/projects/?tag=152")
     assert response.status_code == 200
     assert response.content.decode().count('href="/projects/') >= n

@@ -81,6 +81,31 @@ def project_timeline(*, user, project: Project) -> dict:
     return {"rows": rows}
 
 
+def portfolio_timeline(*, user, projects) -> dict:
+    """The portfolio Gantt for a page of projects: one row per project, one bar per stage from
+    the previous stage's actual date to its own (actual dates only; the ledger is what happened),
+    plus the next planned stage's date as a marker."""
+    page = list(projects)
+    stages: dict[int, list[ProjectStage]] = {}
+    for s in (
+        access.scoped(user, ProjectStage)
+        .filter(project__in=[p.pk for p in page])
+        .order_by("project_id", "stage")
+    ):
+        stages.setdefault(s.project_id, []).append(s)
+    rows = []
+    for p in page:
+        bars, prev, next_planned = [], None, None
+        for s in stages.get(p.pk, []):
+            if s.actual_on:
+                bars.append([s.stage, _iso(prev or s.actual_on), _iso(s.actual_on)])
+                prev = s.actual_on
+            elif s.planned_on and next_planned is None and s.stage > p.current_stage:
+                next_planned = [s.stage, _iso(s.planned_on)]
+        rows.append({"name": p.name, "bars": bars, "next": next_planned, "delayed": p.is_delayed})
+    return {"rows": rows, "stages": [str(s.label) for s in Stage]}
+
+
 def _iso(day: datetime.date | None) -> str | None:
     return day.isoformat() if day else None
 

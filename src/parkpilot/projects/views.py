@@ -61,6 +61,7 @@ def ledger(request):
     )
     context = {
         "page": page,
+        "portfolio": selectors.portfolio_timeline(user=user, projects=page.object_list),
         "filters": filters,
         "query": request.GET.copy(),
         "stages": Stage.choices,

@@ -129,6 +129,22 @@ def overdue_count(*, user, today: datetime.date | None = None) -> int:
     return access.scoped(user, ServiceRequest).filter(overdue_q(today)).count()
 
 
+def escalated_project_alerts(*, user, limit: int = 50) -> list:
+    """Delay alerts of the ledger that reached park leadership and the supervisors, each marked
+    with whether a supervision case is open on its project (read through the ledger's selectors)."""
+    from parkpilot.projects import selectors as projects
+
+    alerts = list(projects.alert_list(user=user, status="active", level=1)[:limit])
+    supervised = set(
+        access.scoped(user, SupervisionCase)
+        .filter(project__in={a.project_id for a in alerts}, status=CaseStatus.OPEN)
+        .values_list("project_id", flat=True)
+    )
+    for a in alerts:
+        a.under_supervision = a.project_id in supervised
+    return alerts
+
+
 def case_list(*, user, status: str = "") -> QuerySet:
     access.require_read(user, SupervisionCase)
     qs = access.scoped(user, SupervisionCase).select_related(

@@ -197,6 +197,7 @@ def supervision(request):
     page.object_list = selectors.with_open_cases(user=user, requests=page.object_list)
     context = {
         "page": page,
+        "escalated_alerts": selectors.escalated_project_alerts(user=user),
         "cases": list(cases[:100]),
         "counts": selectors.status_counts(user=user),
         "can_open": user.is_superuser or user.role in SupervisionCase.tenancy_policy.park_writers,
