@@ -113,10 +113,19 @@ def _database() -> dict:
             "TEST": {"NAME": DATA_DIR / f"test-parkpilot-{os.getpid()}.sqlite3"},
         }
     try:
-        config = dj_database_url.parse(url, conn_max_age=env_int("PARKPILOT_DB_CONN_MAX_AGE", 60))
+        config = dj_database_url.parse(url)
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is not a usable database URL: {exc}") from exc
     config["TEST"] = {"NAME": f"test_{config['NAME']}_{os.getpid()}"}
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        # Under ASGI every request may run in its own thread; a pool (psycopg_pool) bounds the
+        # server's connections instead of one kept per thread (Django's advice for ASGI).
+        config["CONN_MAX_AGE"] = 0
+        config.setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env_int("PARKPILOT_DB_POOL_MIN", 2),
+            "max_size": env_int("PARKPILOT_DB_POOL_MAX", 20),
+            "timeout": env_int("PARKPILOT_DB_POOL_TIMEOUT", 10),
+        }
     if config["ENGINE"] not in (
         "django.db.backends.postgresql",
         "django.db.backends.sqlite3",

@@ -18,8 +18,18 @@ def test_there_is_a_project_catalogue():
 
 @pytest.mark.parametrize("po_path", CATALOGUES, ids=lambda p: str(p.parent.parent.parent.parent))
 def test_compiled_catalogue_matches_the_po_file(po_path):
-    po = {e.msgid: e.msgstr for e in polib.pofile(str(po_path)) if e.msgstr and not e.obsolete}
-    mo = {e.msgid: e.msgstr for e in polib.mofile(str(po_path.with_suffix(".mo"))) if e.msgid}
+    def entries(catalogue):
+        return {
+            (e.msgctxt, e.msgid): e.msgstr or dict(e.msgstr_plural)
+            for e in catalogue
+            if e.msgid
+            and (e.msgstr or e.msgstr_plural)
+            and not e.obsolete
+            and "fuzzy" not in getattr(e, "flags", ())
+        }
+
+    po = entries(polib.pofile(str(po_path)))
+    mo = entries(polib.mofile(str(po_path.with_suffix(".mo"))))
     assert mo == po, "run `make messages` after editing a django.po"
 
 
