@@ -50,7 +50,7 @@ def sign_in(page, live_server, username):
 def test_enterprise_raises_a_problem_and_follows_it_to_the_end(demo_park, live_server, new_page):
     page = new_page()
     sign_in(page, live_server, "hangcha-user")
-    page.get_by_test_id("nav").get_by_text("企业服务").click()
+    page.get_by_test_id("nav").get_by_text("服务诉求").click()
     rows = page.get_by_test_id("request-rows")
     expect(rows).to_contain_text("新厂房用电增容")
     expect(rows).not_to_contain_text("人才公寓申请")  # 南都's request

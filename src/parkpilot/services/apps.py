@@ -14,7 +14,7 @@ class ServicesConfig(AppConfig):
     verbose_name = _("Enterprise services")
     nav_items = (
         NavItem(
-            _("Enterprise services"), "services:request_list", PARK_ROLES | ENTERPRISE_ROLES, 40
+            _("Service requests"), "services:request_list", PARK_ROLES | ENTERPRISE_ROLES, 40
         ),
         NavItem(
             _("Supervision"),
