@@ -3,10 +3,17 @@ change ent_a's project, its stages, updates, investment or alerts (404, nothing 
 
 import datetime
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from parkpilot.projects import services
-from parkpilot.projects.models import MonthlyInvestment, ProgressUpdate, Project, ProjectAlert
+from parkpilot.projects.models import (
+    MonthlyInvestment,
+    ProgressUpdate,
+    Project,
+    ProjectAlert,
+    ProjectDocument,
+)
 
 OUTSIDERS = ("ent_b_user", "other_park_admin")
 
@@ -155,6 +162,23 @@ def _alert_close(api_as, personas, ent_a, ent_b):
     assert alert.status == "open"
 
 
+def _documents(api_as, personas, ent_a, ent_b):
+    project = _project(personas, ent_a)
+    for who in OUTSIDERS:
+        assert api_as(who).get(f"/api/v1/projects/{project.pk}/documents").status_code == 404
+    assert api_as("ent_a_user").get(f"/api/v1/projects/{project.pk}/documents").json() == []
+
+
+def _document_add(api_as, personas, ent_a, ent_b):
+    project = _project(personas, ent_a)
+    url = f"/api/v1/projects/{project.pk}/documents"
+    for who in (*OUTSIDERS, "ent_a_admin", "supervisor"):
+        upload = SimpleUploadedFile("permit.pdf", b"%PDF-1.4 x", content_type="application/pdf")
+        response = api_as(who).client.post(url, {"title": "施工许可证", "file": upload})
+        assert response.status_code == (404 if who in OUTSIDERS else 403), who
+    assert not ProjectDocument.objects.exists()
+
+
 CASES = {
     ("GET", "/api/v1/projects"): _list,
     ("POST", "/api/v1/projects"): _create,
@@ -169,4 +193,6 @@ CASES = {
     ("GET", "/api/v1/projects/alerts"): _alerts,
     ("POST", "/api/v1/projects/alerts/{alert_id}/acknowledge"): _alert_ack,
     ("POST", "/api/v1/projects/alerts/{alert_id}/close"): _alert_close,
+    ("GET", "/api/v1/projects/{project_id}/documents"): _documents,
+    ("POST", "/api/v1/projects/{project_id}/documents"): _document_add,
 }

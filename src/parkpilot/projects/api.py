@@ -1,13 +1,15 @@
 """/api/v1/projects: the ledger, stages, progress, investment and delay alerts."""
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import File, Form, Router
+from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from parkpilot.projects import selectors, services
 from parkpilot.projects.schemas import (
     AlertCloseIn,
     AlertOut,
+    DocumentOut,
     InvestmentIn,
     InvestmentOut,
     ProgressIn,
@@ -144,3 +146,29 @@ def investment_record(request: HttpRequest, project_id: int, payload: Investment
         planned_100m_cny=payload.planned_100m_cny,
         actual_100m_cny=payload.actual_100m_cny,
     )
+
+
+@router.get("/{project_id}/documents", response=list[DocumentOut])
+def document_list(request: HttpRequest, project_id: int):
+    project = selectors.project_get(user=request.auth, project_id=project_id)
+    return selectors.project_documents(user=request.auth, project=project)
+
+
+@router.post("/{project_id}/documents", response={201: DocumentOut})
+def document_add(
+    request: HttpRequest,
+    project_id: int,
+    title: str = Form(..., max_length=200),
+    stage: int | None = Form(None),
+    file: UploadedFile = File(...),  # noqa: B008 (ninja declares form parts this way)
+):
+    project = selectors.project_get(user=request.auth, project_id=project_id)
+    doc = services.document_add(
+        actor=request.auth,
+        via=via_of(request),
+        project=project,
+        title=title,
+        stage=stage,
+        file=file,
+    )
+    return 201, doc

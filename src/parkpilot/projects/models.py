@@ -116,10 +116,26 @@ class Project(NoDeleteMixin, models.Model):
         super().save(*args, **kwargs)
 
 
+class AttachmentStorage(FileSystemStorage):
+    """Photos and documents live beside the data (PARKPILOT_DATA_DIR/media), never under a
+    public URL: they are served only through views that check access. The location is read from
+    the settings each time, so tests can point it elsewhere."""
+
+    @property
+    def base_location(self):
+        return settings.DATA_DIR / "media"
+
+    @property
+    def location(self):
+        return str(self.base_location.resolve())
+
+    @property
+    def base_url(self):
+        return None
+
+
 def attachments_storage() -> FileSystemStorage:
-    """Photos and documents live beside the data, not under the working directory; they are
-    served only through a view that checks access."""
-    return FileSystemStorage(location=settings.DATA_DIR / "media")
+    return AttachmentStorage()
 
 
 _PROJECT_CHILD = {"park_path": "project__park", "enterprise_path": "project__enterprise"}
@@ -178,6 +194,33 @@ class ProgressUpdate(NoDeleteMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.project} {self.at:%Y-%m-%d}"
+
+
+class ProjectDocument(NoDeleteMixin, models.Model):
+    """A document attached to a project, usually to one stage (an approval, a permit, a
+    completion certificate)."""
+
+    tenancy_policy = Policy(**_PROJECT_CHILD)
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="documents")
+    stage = models.PositiveSmallIntegerField(_("stage"), choices=Stage.choices, null=True)
+    title = models.CharField(_("title"), max_length=200)
+    file = models.FileField(
+        _("file"), upload_to="projects/documents/%Y/%m/", storage=attachments_storage
+    )
+    size = models.PositiveIntegerField(default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("project document")
+        verbose_name_plural = _("project documents")
+        ordering = ["stage", "id"]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class MonthlyInvestment(NoDeleteMixin, models.Model):

@@ -126,3 +126,12 @@ class AlertOut(Schema):
 
 class AlertCloseIn(Schema):
     reason: str = Field(max_length=300)
+
+
+class DocumentOut(Schema):
+    id: int
+    stage: int | None
+    title: str
+    size: int
+    uploaded_by: str = Field(alias="uploaded_by.username")
+    uploaded_at: datetime.datetime

@@ -13,6 +13,7 @@ from parkpilot.projects.models import (
     ProgressUpdate,
     Project,
     ProjectAlert,
+    ProjectDocument,
     ProjectStage,
     Stage,
 )
@@ -117,6 +118,19 @@ def project_updates(*, user, project: Project, limit: int = 50) -> QuerySet:
         .select_related("author")
         .order_by("-at", "-id")[:limit]
     )
+
+
+def project_documents(*, user, project: Project) -> QuerySet:
+    return (
+        access.scoped(user, ProjectDocument)
+        .filter(project=project)
+        .select_related("uploaded_by")
+        .order_by("stage", "id")
+    )
+
+
+def document_get(*, user, document_id: int) -> ProjectDocument:
+    return access.get_for(user, ProjectDocument, document_id)
 
 
 def project_investments(*, user, project: Project) -> QuerySet:

@@ -19,6 +19,7 @@ from parkpilot.projects.models import (
     ProgressUpdate,
     Project,
     ProjectAlert,
+    ProjectDocument,
     ProjectStage,
     Stage,
 )
@@ -313,6 +314,8 @@ def progress_update_create(
         errors.append(FieldError("text", "进度内容不能为空 / text must not be empty", "required"))
     if stage is not None and stage not in Stage.values:
         errors.append(FieldError("stage", "没有该阶段 / no such stage"))
+    if photo is not None:
+        _check_file(photo, "photo", PHOTO_TYPES, errors)
     if errors:
         raise ValidationFailed(errors)
     update = ProgressUpdate(project=project, author=actor, at=now, stage=stage, text=text)
@@ -332,6 +335,66 @@ def progress_update_create(
     _alerts_clear(project=project, keys=["no_update"], now=now)
     _delayed_refresh([project.pk])
     return update
+
+
+DOCUMENT_TYPES = frozenset({"pdf", "ofd", "doc", "docx", "xls", "xlsx", "jpg", "jpeg", "png"})
+DOCUMENT_MAX_BYTES = 20 * 1024 * 1024
+PHOTO_TYPES = frozenset({"jpg", "jpeg", "png", "webp"})
+
+
+def _check_file(file, field: str, allowed: frozenset[str], errors: list[FieldError]) -> None:
+    name = getattr(file, "name", "") or ""
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if ext not in allowed:
+        errors.append(
+            FieldError(field, f"文件类型须为 {', '.join(sorted(allowed))} / file type not allowed")
+        )
+    if (getattr(file, "size", 0) or 0) > DOCUMENT_MAX_BYTES:
+        errors.append(FieldError(field, "文件不能超过 20 MB / file larger than 20 MB"))
+
+
+@transaction.atomic
+def document_add(
+    *,
+    actor: User,
+    via: str,
+    project: Project,
+    title: str,
+    file,
+    stage: int | None = None,
+) -> ProjectDocument:
+    """Attach a document to a project (and a stage). Park staff only; nothing is ever removed."""
+    access.require_change(actor, project, {"documents"})
+    errors: list[FieldError] = []
+    title = (title or "").strip()
+    if not title:
+        errors.append(FieldError("title", "标题不能为空 / title must not be empty", "required"))
+    if stage is not None and stage not in Stage.values:
+        errors.append(FieldError("stage", "没有该阶段 / no such stage"))
+    if file is None:
+        errors.append(FieldError("file", "请选择文件 / a file is required", "required"))
+    else:
+        _check_file(file, "file", DOCUMENT_TYPES, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    doc = ProjectDocument.objects.create(
+        project=project,
+        stage=stage,
+        title=title[:200],
+        file=file,
+        size=file.size or 0,
+        uploaded_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        via=via,
+        action="project.document",
+        obj=doc,
+        before=None,
+        after={"project": project.pk, "stage": stage, "title": doc.title, "file": doc.file.name},
+        park_id=project.park_id,
+    )
+    return doc
 
 
 def _month(value, errors: list[FieldError]) -> datetime.date | None:

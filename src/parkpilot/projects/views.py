@@ -93,6 +93,7 @@ def project_detail(request, project_id: int):
         "timeline": selectors.project_timeline(user=user, project=project),
         "updates": selectors.project_updates(user=user, project=project),
         "investments": selectors.project_investments(user=user, project=project),
+        "documents": _by_stage(selectors.project_documents(user=user, project=project)),
         "alerts": selectors.alert_list(user=user, project_id=project.pk),
         "can_edit": access.can_change(user, project),
         "can_report": _can_report(user, project),
@@ -103,6 +104,13 @@ def project_detail(request, project_id: int):
         "can_act": _can_act_on_alerts(user),
     }
     return TemplateResponse(request, "projects/project_detail.html", context)
+
+
+def _by_stage(documents) -> dict:
+    grouped: dict = {}
+    for d in documents:
+        grouped.setdefault(d.stage or 0, []).append(d)
+    return grouped
 
 
 def _can_report(user, project) -> bool:
@@ -181,6 +189,32 @@ def investment_record(request, project_id: int):
         actual_100m_cny=request.POST.get("actual_100m_cny") or None,
     )
     return _back(request, project_id)
+
+
+@login_required
+@require_POST
+def document_add(request, project_id: int):
+    project = _project_or_404(request, project_id)
+    _run(
+        request,
+        services.document_add,
+        project=project,
+        title=request.POST.get("title", ""),
+        stage=_int(request.POST.get("stage")),
+        file=request.FILES.get("file"),
+    )
+    return _back(request, project_id)
+
+
+@login_required
+def document(request, document_id: int):
+    try:
+        doc = selectors.document_get(user=request.user, document_id=document_id)
+    except NotFound:
+        raise Http404 from None
+    return FileResponse(
+        doc.file.open("rb"), as_attachment=True, filename=doc.file.name.rsplit("/", 1)[-1]
+    )
 
 
 @login_required
