@@ -50,8 +50,8 @@ def test_home_for_each_role(username, demo_park, live_server, new_page):
     expect(chart).to_have_attribute("data-rendered", "true")
     expect(chart.locator("canvas")).to_have_count(1)
     nav = page.get_by_test_id("nav")
-    expect(nav.get_by_text("审计日志")).to_have_count(1 if sees_audit else 0)
-    expect(nav.get_by_text("企业")).to_have_count(1 if visible_enterprises else 0)
+    expect(nav.get_by_text("审计日志", exact=True)).to_have_count(1 if sees_audit else 0)
+    expect(nav.get_by_text("企业", exact=True)).to_have_count(1 if visible_enterprises else 0)
     if visible_enterprises:
         expect(page.get_by_test_id("enterprise-count")).to_have_text(str(visible_enterprises))
     screenshot(page, f"home-{username}")
