@@ -1,8 +1,27 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from parkpilot.cockpit.tiles import Tile
+from parkpilot.portal.nav import NavItem
+from parkpilot.tenancy.roles import ENTERPRISE_ROLES, PARK_ROLES
+
 
 class CarbonConfig(AppConfig):
     name = "parkpilot.carbon"
     label = "carbon"
     verbose_name = _("Carbon")
+    demo_loader = "parkpilot.carbon.demo.load"
+    nav_items = (
+        NavItem(_("Carbon control"), "carbon:park", PARK_ROLES, 24),
+        NavItem(_("Our carbon"), "carbon:mine", ENTERPRISE_ROLES, 24),
+        NavItem(_("Carbon reports"), "carbon:reports", PARK_ROLES | ENTERPRISE_ROLES, 25),
+        NavItem(_("Emission factors"), "carbon:factors", PARK_ROLES, 26),
+    )
+    cockpit_tiles = (
+        Tile("carbon.emissions", _("Carbon emissions this month"),
+             "parkpilot.carbon.cockpit.emissions_tile", order=42),
+        Tile("carbon.grades", _("Carbon-efficiency grades"),
+             "parkpilot.carbon.cockpit.grades_tile", order=43),
+        Tile("carbon.budget", _("Carbon budget"), "parkpilot.carbon.cockpit.budget_tile", order=44),
+    )  # fmt: skip
+    cockpit_version = "parkpilot.carbon.cockpit.data_version"

@@ -1,2 +1,14 @@
+from django.urls import path
+
+from parkpilot.carbon import views
+
 app_name = "carbon"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.park_page, name="park"),
+    path("mine/", views.mine_page, name="mine"),
+    path("reports/", views.reports_page, name="reports"),
+    path("reports/<int:report_id>.pdf", views.report_pdf, name="report_pdf"),
+    path("reports/<int:report_id>.xlsx", views.report_xlsx, name="report_xlsx"),
+    path("factors/", views.factors_page, name="factors"),
+    path("stream", views.stream, name="stream"),
+]

@@ -1,0 +1,1 @@
+"""Carbon's tiles on the data cockpit (registered on CarbonConfig.cockpit_tiles)."""

@@ -1,0 +1,2 @@
+def load(*, park, data, report) -> None:
+    return None

@@ -1,0 +1,144 @@
+"""The factor catalogue's rules: which units each factor may be written in, how each converts
+to the per-canonical-unit figure accounting multiplies by, and which factor a period uses.
+
+The factors themselves are data (EmissionFactor rows, loaded by the demo or entered by staff),
+never constants in code."""
+
+from dataclasses import dataclass
+
+from parkpilot.carbon.models import Carrier, EmissionFactor, Quantity, Region
+from parkpilot.tenancy.errors import FieldError, ValidationFailed
+
+# (carrier, quantity) -> {unit as written: multiplier to tCO2 or tce per canonical unit}.
+# Canonical units: electricity kWh, natural gas m3, heat GJ.
+UNITS: dict[tuple[str, str], dict[str, float]] = {
+    (Carrier.ELECTRICITY, Quantity.CO2): {"kgCO2/kWh": 1e-3, "tCO2/MWh": 1e-3},
+    (Carrier.NATURAL_GAS, Quantity.CO2): {"tCO2/10^4Nm3": 1e-4, "kgCO2/m3": 1e-3},
+    (Carrier.HEAT, Quantity.CO2): {"tCO2/GJ": 1.0, "kgCO2/GJ": 1e-3},
+    (Carrier.ELECTRICITY, Quantity.TCE): {"kgce/kWh": 1e-3},
+    (Carrier.NATURAL_GAS, Quantity.TCE): {"kgce/m3": 1e-3},
+    # 1 kgce/MJ = 1,000 kgce/GJ = 1 tce/GJ.
+    (Carrier.HEAT, Quantity.TCE): {"kgce/MJ": 1.0, "tce/GJ": 1.0},
+}
+
+# Provinces (first two digits of the administrative division code) in the East China grid.
+EAST_CHINA = {"31", "32", "33", "34", "35"}
+PROVINCE_REGION = {"33": Region.ZHEJIANG}
+
+
+def region_chain(region_code: str, carrier: str) -> list[str]:
+    """Where to look for a factor, most specific first. Only electricity has regional factors
+    (the grid mix differs); fuels and heat use national defaults."""
+    if carrier != Carrier.ELECTRICITY:
+        return [Region.NATIONAL]
+    prov = (region_code or "")[:2]
+    chain = []
+    if prov in PROVINCE_REGION:
+        chain.append(PROVINCE_REGION[prov])
+    if prov in EAST_CHINA:
+        chain.append(Region.EAST_CHINA)
+    chain.append(Region.NATIONAL)
+    return chain
+
+
+def validate_unit(carrier: str, quantity: str, unit: str) -> float:
+    allowed = UNITS.get((carrier, quantity))
+    if allowed is None:
+        raise ValidationFailed.single("carrier", "未知的能源品种或量 / unknown carrier or quantity")
+    if unit not in allowed:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "unit",
+                    f"单位须为 {'/'.join(allowed)} 之一 / unit must be one of {', '.join(allowed)}",
+                )
+            ]
+        )
+    return allowed[unit]
+
+
+@dataclass(frozen=True)
+class Factor:
+    id: int
+    carrier: str
+    quantity: str
+    region: str
+    year: int
+    value: float  # as written
+    unit: str
+    per_unit: float  # tCO2 or tce per canonical unit
+    document: str
+    version: int
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "carrier": self.carrier,
+            "quantity": self.quantity,
+            "region": self.region,
+            "year": self.year,
+            "value": self.value,
+            "unit": self.unit,
+            "document": self.document,
+            "version": self.version,
+        }
+
+
+def _factor(row: EmissionFactor) -> Factor:
+    return Factor(
+        id=row.pk,
+        carrier=row.carrier,
+        quantity=row.quantity,
+        region=row.region,
+        year=row.year,
+        value=float(row.value),
+        unit=row.unit,
+        per_unit=float(row.value) * UNITS[(row.carrier, row.quantity)][row.unit],
+        document=row.document,
+        version=row.version,
+    )
+
+
+class FactorMissing(ValidationFailed):
+    """No factor for a carrier in a period: named, never a silent zero or fall-back."""
+
+    def __init__(self, carrier: str, quantity: str, regions: list[str], year: int):
+        self.carrier, self.quantity, self.regions, self.year = carrier, quantity, regions, year
+        where = "/".join(regions)
+        super().__init__(
+            [
+                FieldError(
+                    "factor",
+                    f"缺少排放因子：{carrier} {quantity}，地区 {where}，年份 {year} / "
+                    f"no {quantity} factor for {carrier}, region {where}, year {year}",
+                    "factor_missing",
+                )
+            ]
+        )
+
+
+class FactorSet:
+    """The current factors of a park for one year (latest version of each key), loaded once."""
+
+    def __init__(self, *, park, year: int, rows: list[EmissionFactor] | None = None):
+        self.park, self.year = park, year
+        if rows is None:
+            rows = list(
+                EmissionFactor.objects.filter(
+                    park=park, year=year, purpose="default", superseded=False
+                )
+            )
+        self.by_key = {(r.carrier, r.quantity, r.region): _factor(r) for r in rows}
+
+    @classmethod
+    def from_ids(cls, *, park, year: int, ids: list[int]) -> "FactorSet":
+        """Exactly the factor versions a stored account used (superseded or not)."""
+        return cls(park=park, year=year, rows=list(EmissionFactor.objects.filter(pk__in=ids)))
+
+    def get(self, carrier: str, quantity: str) -> Factor:
+        chain = region_chain(self.park.region_code, carrier)
+        for region in chain:
+            found = self.by_key.get((carrier, quantity, region))
+            if found is not None:
+                return found
+        raise FactorMissing(carrier, quantity, chain, self.year)

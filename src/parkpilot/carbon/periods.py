@@ -1,0 +1,95 @@
+"""Accounting periods in the park's local time: their UTC bounds and the rollup level to read."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from parkpilot.carbon.models import Level
+from parkpilot.tenancy.errors import ValidationFailed
+
+ROLLUP_LEVEL = {Level.HOUR: "1h", Level.DAY: "1d", Level.MONTH: "1mo", Level.YEAR: "1mo"}
+
+
+@dataclass(frozen=True)
+class Period:
+    level: str
+    start: datetime  # local, aware
+    end: datetime
+
+    @property
+    def year(self) -> int:
+        return self.start.year
+
+    @property
+    def rollup_level(self) -> str:
+        return ROLLUP_LEVEL[self.level]
+
+    @property
+    def label(self) -> str:
+        if self.level == Level.YEAR:
+            return f"{self.start:%Y}"
+        if self.level == Level.MONTH:
+            return f"{self.start:%Y-%m}"
+        if self.level == Level.DAY:
+            return f"{self.start:%Y-%m-%d}"
+        return f"{self.start:%Y-%m-%d %H}:00"
+
+    @property
+    def fraction_of_year(self) -> float:
+        y0 = self.start.replace(month=1, day=1, hour=0)
+        y1 = y0.replace(year=y0.year + 1)
+        return (self.end - self.start) / (y1 - y0)
+
+    def previous(self) -> "Period":
+        if self.level == Level.YEAR:
+            return period(
+                self.level, self.start.replace(year=self.start.year - 1), self.start.tzinfo
+            )
+        if self.level == Level.MONTH:
+            prev = (self.start - timedelta(days=1)).replace(day=1)
+            return period(self.level, prev, self.start.tzinfo)
+        step = timedelta(days=1) if self.level == Level.DAY else timedelta(hours=1)
+        return period(self.level, self.start - step, self.start.tzinfo)
+
+    def year_ago(self) -> "Period":
+        return period(self.level, self.start.replace(year=self.start.year - 1), self.start.tzinfo)
+
+
+def period(level: str, start: date | datetime, tz) -> Period:
+    tz = ZoneInfo(tz) if isinstance(tz, str) else tz
+    if level not in Level.values:
+        raise ValidationFailed.single("level", "须为 1h/1d/1mo/1y / must be 1h, 1d, 1mo or 1y")
+    if isinstance(start, datetime):
+        s = start.astimezone(tz) if start.tzinfo else start.replace(tzinfo=tz)
+    else:
+        s = datetime(start.year, start.month, start.day, tzinfo=tz)
+    if level == Level.HOUR:
+        s = s.replace(minute=0, second=0, microsecond=0)
+        return Period(level, s, s + timedelta(hours=1))
+    s = s.replace(hour=0, minute=0, second=0, microsecond=0)
+    if level == Level.DAY:
+        return Period(level, s, _local(s + timedelta(days=1), tz))
+    if level == Level.MONTH:
+        s = s.replace(day=1)
+        nxt = (s.replace(day=28) + timedelta(days=4)).replace(day=1)
+        return Period(level, s, nxt)
+    s = s.replace(month=1, day=1)
+    return Period(level, s, s.replace(year=s.year + 1))
+
+
+def _local(dt: datetime, tz) -> datetime:
+    return dt.replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=tz)
+
+
+def parse(level: str, value: str, tz) -> Period:
+    """ "2026-03" (month), "2026" (year), "2026-03-01" (day), "2026-03-01T10" (hour)."""
+    try:
+        if level == Level.YEAR:
+            return period(level, date(int(value[:4]), 1, 1), tz)
+        if level == Level.MONTH:
+            return period(level, date(int(value[:4]), int(value[5:7]), 1), tz)
+        if level == Level.DAY:
+            return period(level, date.fromisoformat(value[:10]), tz)
+        return period(level, datetime.fromisoformat(value[:13] + ":00"), tz)
+    except (ValueError, IndexError):
+        raise ValidationFailed.single("period", "期间格式无效 / invalid period") from None

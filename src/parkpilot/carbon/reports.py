@@ -1,0 +1,398 @@
+"""The 碳体检报告: its content (figures, findings) and its two renderings, PDF (WeasyPrint:
+HTML + inline SVG charts, Chinese set in Noto Sans CJK through fontconfig) and XLSX."""
+
+import io
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from parkpilot.carbon import grading, selectors
+from parkpilot.carbon.models import AccountScope, Budget, CarbonAccount, Level
+from parkpilot.carbon.periods import Period, period
+from parkpilot.energy import selectors_carbon as energy
+from parkpilot.energy.kinds import CANONICAL_UNIT, EnergyKind
+from parkpilot.tenancy.errors import ValidationFailed
+
+INDICATORS = [
+    ("energy_tce", "能源消费总量", "tce"),
+    ("co2_t", "碳排放总量", "tCO2"),
+    ("energy_intensity", "能耗强度", "tce/万元"),
+    ("carbon_intensity", "碳排放强度", "tCO2/万元"),
+]
+KIND_NAMES = {
+    EnergyKind.GRID_IMPORT: "电网购电",
+    EnergyKind.GRID_EXPORT: "上网电量",
+    EnergyKind.PV_GENERATION: "光伏发电",
+    EnergyKind.STORAGE_CHARGE: "储能充电",
+    EnergyKind.STORAGE_DISCHARGE: "储能放电",
+    EnergyKind.EV_CHARGING: "充电桩",
+    EnergyKind.STREET_LIGHTING: "路灯",
+    EnergyKind.NATURAL_GAS: "天然气",
+    EnergyKind.STEAM: "蒸汽",
+    EnergyKind.WATER: "水",
+}
+CARRIER_NAMES = {"electricity": "电力", "natural_gas": "天然气", "heat": "热力（蒸汽）"}
+REGION_NAMES = {"national": "全国", "east_china": "华东区域电网", "zhejiang": "浙江省"}
+
+
+def _per(park, year: int, month: int) -> Period:
+    if month:
+        return period(Level.MONTH, date(year, month, 1), park.timezone)
+    return period(Level.YEAR, date(year, 1, 1), park.timezone)
+
+
+def _account(park, ent, per: Period) -> tuple[dict, bool]:
+    stored = CarbonAccount.objects.filter(
+        park=park, scope=AccountScope.ENTERPRISE, scope_id=ent.pk, level=per.level,
+        period_start=per.start.date(),
+    ).first()  # fmt: skip
+    if stored is not None:
+        return stored.figures, True
+    system = selectors.system_reader(park)
+    acc = selectors.live_accounts(user=system, park=park, per=per)
+    return acc.enterprise(ent.pk), False
+
+
+def _change(now, before):
+    if now is None or not before:
+        return None
+    return (now - before) / before
+
+
+def _safe(fn):
+    try:
+        return fn()
+    except ValidationFailed:
+        return None
+
+
+def build_content(*, enterprise, year: int, month: int) -> dict:
+    park = enterprise.park
+    per = _per(park, year, month)
+    system = selectors.system_reader(park)
+    account, stored = _account(park, enterprise, per)
+    econ_all = selectors.economics(user=system, park=park, per=per)
+    ints = selectors.intensities(account, econ_all.get(enterprise.pk), enterprise.floor_area_m2)
+
+    def ints_of(p: Period):
+        acc = selectors.live_accounts(user=system, park=park, per=p).enterprise(enterprise.pk)
+        e = selectors.economics(user=system, park=park, per=p).get(enterprise.pk)
+        return selectors.intensities(acc, e, enterprise.floor_area_m2)
+
+    prev, ago = _safe(lambda: ints_of(per.previous())), _safe(lambda: ints_of(per.year_ago()))
+    indicators = []
+    for key, name, unit in INDICATORS:
+        value = ints[key]
+        indicators.append(
+            {
+                "key": key, "name": name, "unit": unit, "value": value,
+                "mom": _change(value, prev and prev[key]) if per.level == Level.MONTH else None,
+                "yoy": _change(value, ago and ago[key]),
+            }
+        )  # fmt: skip
+    grade, grade_note = None, ""
+    try:
+        acc_all = selectors.live_accounts(user=system, park=park, per=per)
+        all_grades = selectors.grades(park=park, accounts=acc_all, econ=econ_all)
+        grade = all_grades[enterprise.pk]
+        names = {eid: m["name"] for eid, m in acc_all.meta.items()}
+        grade["peers"] = (
+            selectors.ranking_for(all_grades, enterprise.pk, names) if grade.get("rank") else []
+        )
+        with_va = [g for g in all_grades.values() if g["carbon_intensity"] is not None]
+        grade["park_average"] = (
+            sum(g["co2_t"] for g in with_va) / sum(g["value_added"] for g in with_va)
+            if with_va
+            else None
+        )
+        if grade["why"] == "no_value_added":
+            grade_note = (
+                "本期无工业增加值数据（如研发类企业），按建筑面积计算强度，不评定碳效等级。"
+            )
+        elif grade["why"] == "no_industry_average":
+            grade_note = "所属行业本年度无平均碳排放强度，仅评定碳排放水平。"
+    except ValidationFailed as exc:
+        grade_note = str(exc)
+    profile = load_profile(park, enterprise, per)
+    complete = energy.completeness(
+        user=system, park_id=park.pk, owner_id=enterprise.pk, start=per.start,
+        end=min(per.end, timezone.now()),
+    )  # fmt: skip
+    budget = _budget(park, enterprise, per)
+    elec = account["electricity"]
+    pv = {
+        "generation": elec["pv_generation_kwh"],
+        "self_consumed": elec["pv_self_consumed_kwh"],
+        "share": elec["pv_self_consumed_kwh"] / elec["used_kwh"] if elec["used_kwh"] else 0.0,
+        "self_consumption": (
+            elec["pv_self_consumed_kwh"] / elec["pv_generation_kwh"]
+            if elec["pv_generation_kwh"]
+            else None
+        ),
+    }
+    content = {
+        "enterprise": {
+            "id": enterprise.pk,
+            "name": enterprise.name,
+            "credit_code": enterprise.credit_code,
+            "industry_code": enterprise.industry_code,
+            "zone": enterprise.zone.name if enterprise.zone else "",
+            "floor_area_m2": enterprise.floor_area_m2,
+            "demo": enterprise.is_demo,
+        },
+        "park": park.name,
+        "period": per.label,
+        "level": per.level,
+        "stored": stored,
+        "generated_at": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
+        "energy": [
+            {"kind": k, "name": KIND_NAMES.get(k, k), "quantity": v, "unit": CANONICAL_UNIT[k]}
+            for k, v in account["energy"].items()
+        ],
+        "tce_by_carrier": [
+            {"carrier": c, "name": CARRIER_NAMES[c], "tce": v}
+            for c, v in account["tce_by_carrier"].items()
+        ],
+        "electricity": elec,
+        "sources": [
+            {
+                "key": k,
+                "name": _source_name(k),
+                "scope": s["scope"],
+                "quantity": s["quantity"],
+                "unit": s["unit"],
+                "co2_t": s["co2_t"],
+                "factor": s["factor"]["value"] if s.get("factor") else None,
+                "factor_unit": s["factor"]["unit"] if s.get("factor") else "",
+                "region": REGION_NAMES.get((s.get("factor") or {}).get("region"), ""),
+                "factor_year": (s.get("factor") or {}).get("year"),
+                "document": (s.get("factor") or {}).get("document", ""),
+            }
+            for k, s in account["sources"].items()
+        ],
+        "tce_factors": [
+            {
+                "carrier": CARRIER_NAMES.get(f["carrier"], f["carrier"]),
+                "value": f["value"],
+                "unit": f["unit"],
+                "document": f["document"],
+            }
+            for f in account["factors"].values()
+            if f["quantity"] == "tce"
+        ],
+        "scope1_co2_t": account["scope1_co2_t"],
+        "scope2_co2_t": account["scope2_co2_t"],
+        "co2_t": account["co2_t"],
+        "tce": account["tce"],
+        "indicators": indicators,
+        "intensities": ints,
+        "grade": grade,
+        "grade_note": grade_note,
+        "level_name": grading.LEVEL_LABELS.get((grade or {}).get("level"), ""),
+        "profile": profile,
+        "pv": pv,
+        "completeness": complete,
+        "budget": budget,
+    }
+    content["findings"] = findings(content)
+    return content
+
+
+def _source_name(key: str) -> str:
+    from parkpilot.carbon.accounting import SOURCE_LABELS
+
+    return SOURCE_LABELS[key][0]
+
+
+def _budget(park, enterprise, per: Period) -> dict | None:
+    b = Budget.objects.filter(park=park, enterprise=enterprise, year=per.year).first()
+    if b is None:
+        return None
+    from parkpilot.carbon.services import ytd_period
+
+    ytd = ytd_period(per) if per.level == Level.MONTH else per
+    acc = selectors.live_accounts(user=selectors.system_reader(park), park=park, per=ytd)
+    a = acc.enterprise(enterprise.pk)
+    return {
+        "energy": selectors.projection(a["tce"], ytd, float(b.energy_tce)),
+        "co2": selectors.projection(a["co2_t"], ytd, float(b.co2_t)),
+    }
+
+
+def load_profile(park, enterprise, per: Period) -> dict:
+    """Typical day (mean kWh per local hour), time-of-use shares, night base load (kW)."""
+    rows = energy.hourly_profile(
+        user=selectors.system_reader(park), park_id=park.pk, owner_id=enterprise.pk,
+        start=per.start, end=per.end, kinds=(EnergyKind.GRID_IMPORT,),
+    )  # fmt: skip
+    tz = ZoneInfo(park.timezone)
+    sums, days = [0.0] * 24, [set() for _ in range(24)]
+    for bucket, e in rows:
+        local = bucket.astimezone(tz)
+        sums[local.hour] += e
+        days[local.hour].add(local.date())
+    typical = [sums[h] / len(days[h]) if days[h] else 0.0 for h in range(24)]
+    try:
+        tou_hours = grading.settings_for(park, per.year).tou_hours
+    except ValidationFailed:
+        tou_hours = {}
+    total = sum(sums)
+    shares = {}
+    assigned = set()
+    for name in ("sharp", "peak", "valley"):
+        hours = set(tou_hours.get(name, [])) - assigned
+        assigned |= hours
+        shares[name] = sum(sums[h] for h in hours) / total if total else 0.0
+    shares["flat"] = 1.0 - sum(shares.values()) if total else 0.0
+    night = [typical[h] for h in (1, 2, 3, 4)]
+    mean = sum(typical) / 24
+    return {
+        "typical_day": typical,
+        "tou_shares": shares,
+        "tou_configured": bool(tou_hours),
+        "night_base_kw": sum(night) / len(night),
+        "mean_kw": mean,
+        "night_ratio": (sum(night) / len(night)) / mean if mean else None,
+    }
+
+
+def findings(c: dict) -> list[dict]:
+    """Rules over the figures; each finding names the figure that triggered it."""
+    out = []
+
+    def add(figure, value, text, advice):
+        out.append({"figure": figure, "value": value, "text": text, "advice": advice})
+
+    rate = c["completeness"]["rate"]
+    if c["completeness"]["expected"] and rate < 0.95:
+        add("数据完整率", f"{rate:.1%}", f"计量数据完整率 {rate:.1%}，低于 95%。",
+            "检查通信中断或故障的计量点，补齐数据后重新核算。")  # fmt: skip
+    ratio = c["profile"]["night_ratio"]
+    if ratio is not None and ratio > 0.5:
+        add("夜间基础负荷", f"{c['profile']['night_base_kw']:.1f} kW",
+            f"夜间（1-5 时）基础负荷为平均负荷的 {ratio:.0%}。",
+            "排查夜间待机设备、空压机泄漏和照明，非生产时段关停。")  # fmt: skip
+    shares = c["profile"]["tou_shares"]
+    peak = shares.get("sharp", 0) + shares.get("peak", 0)
+    if c["profile"]["tou_configured"] and peak > 0.5:
+        add("尖峰时段用电占比", f"{peak:.1%}", f"尖峰和高峰时段用电占 {peak:.1%}。",
+            "将可调节负荷转移至低谷时段，或配置储能削峰填谷。")  # fmt: skip
+    grade = c["grade"] or {}
+    if grade.get("grade") and grade["grade"] >= 4:
+        g = grade["grade"]
+        add("碳效等级", f"{g} 级", f"碳效等级为 {g} 级，低于行业平均水平。",
+            "开展能源审计，优先实施电机、空压、余热利用等节能改造。")  # fmt: skip
+    co2 = next(i for i in c["indicators"] if i["key"] == "co2_t")
+    if co2["yoy"] is not None and co2["yoy"] > 0.1:
+        add("碳排放总量同比", f"{co2['yoy']:+.1%}", f"碳排放总量同比增长 {co2['yoy']:.1%}。",
+            "核查产量变化与单位产品能耗，制定年度减碳计划。")  # fmt: skip
+    if c["electricity"]["used_kwh"] and not c["pv"]["generation"]:
+        add("光伏电量占比", "0%", "本期无自发自用光伏电量。",
+            "评估屋顶分布式光伏或购买绿电，降低外购电力排放。")  # fmt: skip
+    budget = c["budget"] or {}
+    for key, name in (("energy", "能耗预算"), ("co2", "碳排放预算")):
+        p = budget.get(key)
+        if p and p["over"]:
+            add(name, f"{p['projected_share']:.0%}", f"按当前进度全年将达{name}的 "
+                f"{p['projected_share']:.0%}。", "落实用能计划，控制高耗能工序。")  # fmt: skip
+    return out
+
+
+# --- rendering -----------------------------------------------------------------------------
+
+
+def bar_svg(values: list[float], labels: list[str], *, width=640, height=180, color="#2e7d32"):
+    """A plain SVG bar chart (embedded in the PDF; no browser needed to draw it)."""
+    n = max(len(values), 1)
+    top = max(values) if values and max(values) > 0 else 1.0
+    pad_l, pad_b, pad_t = 48, 22, 10
+    bw = (width - pad_l - 8) / n
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="Noto Sans CJK SC" font-size="9">',
+        f'<line x1="{pad_l}" y1="{height - pad_b}" x2="{width - 4}" y2="{height - pad_b}" '
+        'stroke="#999"/>',
+        f'<text x="{pad_l - 4}" y="{pad_t + 8}" text-anchor="end">{top:.4g}</text>',
+        f'<text x="{pad_l - 4}" y="{height - pad_b}" text-anchor="end">0</text>',
+    ]
+    for i, (v, label) in enumerate(zip(values, labels, strict=True)):
+        h = (height - pad_b - pad_t) * (v / top) if v > 0 else 0
+        x = pad_l + i * bw + bw * 0.15
+        parts.append(
+            f'<rect x="{x:.1f}" y="{height - pad_b - h:.1f}" width="{bw * 0.7:.1f}" '
+            f'height="{h:.1f}" fill="{color}"/>'
+        )
+        parts.append(
+            f'<text x="{x + bw * 0.35:.1f}" y="{height - 8}" text-anchor="middle">{label}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def render_pdf(content: dict) -> bytes:
+    from weasyprint import HTML
+
+    typical = content["profile"]["typical_day"]
+    charts = {
+        "typical_day": bar_svg(typical, [str(h) for h in range(24)]),
+        "sources": bar_svg(
+            [s["co2_t"] for s in content["sources"]],
+            [s["name"] for s in content["sources"]],
+            width=400,
+            color="#c62828",
+        ),
+    }
+    html = render_to_string("carbon/report_pdf.html", {"c": content, "charts": charts})
+    return HTML(string=html).write_pdf()
+
+
+def render_xlsx(content: dict) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "概况"
+    e = content["enterprise"]
+    rows = [
+        ("碳体检报告", ""),
+        ("企业", e["name"]),
+        ("统一社会信用代码", e["credit_code"]),
+        ("行业", e["industry_code"]),
+        ("园区 / 片区", f"{content['park']} / {e['zone']}"),
+        ("期间", content["period"]),
+        ("生成时间", content["generated_at"]),
+        ("演示数据", "是" if e["demo"] else "否"),
+    ]
+    for r in rows:
+        ws.append(r)
+    ws["A1"].font = Font(bold=True, size=14)
+    sheets = {
+        "四项指标": (["指标", "数值", "单位", "环比", "同比"],
+                 [[i["name"], i["value"], i["unit"], i["mom"], i["yoy"]]
+                  for i in content["indicators"]]),
+        "能源": (["能源品种", "实物量", "单位"],
+               [[x["name"], x["quantity"], x["unit"]] for x in content["energy"]]
+               + [[f"{x['name']}（折标煤）", x["tce"], "tce"] for x in content["tce_by_carrier"]]),
+        "排放": (["排放源", "范围", "活动水平", "单位", "排放因子", "因子单位", "地区", "年份",
+                "来源文件", "排放量 tCO2"],
+               [[s["name"], s["scope"], s["quantity"], s["unit"], s["factor"], s["factor_unit"],
+                 s["region"], s["factor_year"], s["document"], s["co2_t"]]
+                for s in content["sources"]]),
+        "典型日负荷": (["时", "kWh"],
+                  [[h, v] for h, v in enumerate(content["profile"]["typical_day"])]),
+        "发现与建议": (["指标", "数值", "发现", "建议"],
+                  [[f["figure"], f["value"], f["text"], f["advice"]]
+                   for f in content["findings"]]),
+    }  # fmt: skip
+    for title, (header, body) in sheets.items():
+        sheet = wb.create_sheet(title)
+        sheet.append(header)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for r in body:
+            sheet.append(r)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

@@ -1,0 +1,493 @@
+"""Writes for carbon. Keyword-only, atomic, audited in the same transaction."""
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from parkpilot.carbon import accounting, grading, selectors
+from parkpilot.carbon.factors import FactorSet, validate_unit
+from parkpilot.carbon.models import (
+    AccountScope,
+    Alert,
+    Budget,
+    CarbonAccount,
+    Carrier,
+    EmissionFactor,
+    IndustryAverage,
+    Level,
+    Quantity,
+    Region,
+    Report,
+    ReportBatch,
+    YearSettings,
+)
+from parkpilot.carbon.periods import Period, period
+from parkpilot.tenancy import access
+from parkpilot.tenancy.audit import audit_record, snapshot
+from parkpilot.tenancy.errors import FieldError, NotFound, ValidationFailed
+from parkpilot.tenancy.models import Enterprise, Park
+
+ESCALATE_AFTER = timedelta(days=3)
+
+
+def _decimal(field: str, value, *, positive: bool = True) -> Decimal:
+    try:
+        d = Decimal(str(value))
+    except (InvalidOperation, ValueError, TypeError):
+        raise ValidationFailed.single(field, "须为数字 / must be a number") from None
+    if not d.is_finite() or (positive and d <= 0) or d < 0:
+        raise ValidationFailed.single(field, "须为正数 / must be positive")
+    return d
+
+
+def _choice(field: str, value: str, choices) -> str:
+    if value not in choices.values:
+        raise ValidationFailed.single(
+            field,
+            f"须为 {'/'.join(choices.values)} 之一 / must be one of {', '.join(choices.values)}",
+        )
+    return value
+
+
+def _require(actor, model) -> None:
+    """People need the policy's write right; `None` is the system itself (demo, scheduler)."""
+    if actor is not None:
+        access.require_create(actor, model)
+
+
+# --- catalogue -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def factor_create(
+    *,
+    actor,
+    via: str,
+    park: Park,
+    carrier: str,
+    quantity: str,
+    region: str,
+    year: int,
+    value,
+    unit: str,
+    document: str,
+    effective_from: date,
+    purpose: str = "default",
+    note: str = "",
+    is_demo: bool = False,
+) -> EmissionFactor:
+    """Add a factor. The same key again is a new version; the previous one is kept (stored
+    accounts that used it still name it) and marked superseded."""
+    _require(actor, EmissionFactor)
+    errors = []
+    for f, v, ch in (("carrier", carrier, Carrier), ("quantity", quantity, Quantity)):
+        if v not in ch.values:
+            errors.append(FieldError(f, f"未知的取值 / unknown value {v!r}"))
+    if region not in Region.values:
+        errors.append(FieldError("region", f"未知的地区 / unknown region {region!r}"))
+    if not (2000 <= int(year) <= 2100):
+        errors.append(FieldError("year", "年份须在 2000-2100 / year must be 2000-2100"))
+    if not (document or "").strip():
+        errors.append(FieldError("document", "须注明发布文件 / the source document is required"))
+    if errors:
+        raise ValidationFailed(errors)
+    validate_unit(carrier, quantity, unit)
+    amount = _decimal("value", value)
+    key = dict(park=park, carrier=carrier, quantity=quantity, purpose=purpose or "default",
+               region=region, year=int(year))  # fmt: skip
+    previous = EmissionFactor.objects.select_for_update().filter(**key).order_by("-version")
+    last = previous.first()
+    if last is not None:
+        previous.filter(superseded=False).update(superseded=True)
+    row = EmissionFactor.objects.create(
+        **key,
+        value=amount,
+        unit=unit,
+        document=document.strip(),
+        effective_from=effective_from,
+        note=note,
+        version=(last.version + 1) if last else 1,
+        is_demo=is_demo,
+        created_by=actor if actor is not None and actor.pk else None,
+    )
+    audit_record(
+        actor=actor, via=via, action="carbon.factor.create", obj=row,
+        before=snapshot(last, ["value", "unit", "document", "version"]) if last else None,
+        after=snapshot(row, ["carrier", "quantity", "region", "year", "value", "unit",
+                             "document", "version"]),
+    )  # fmt: skip
+    return row
+
+
+@transaction.atomic
+def settings_upsert(
+    *,
+    actor,
+    via: str,
+    park: Park,
+    year: int,
+    grade_bounds=None,
+    level_bounds=None,
+    tou_hours: dict | None = None,
+    document: str = "",
+    is_demo: bool = False,
+) -> YearSettings:
+    _require(actor, YearSettings)
+    grade_b = grading.validate_bounds(
+        "grade_bounds", grade_bounds or grading.DEFAULT_GRADE_BOUNDS, 4
+    )
+    level_b = grading.validate_bounds(
+        "level_bounds", level_bounds or grading.DEFAULT_LEVEL_BOUNDS, 2
+    )
+    tou = tou_hours or {}
+    for name, hours in tou.items():
+        if name not in ("sharp", "peak", "valley") or not all(
+            isinstance(h, int) and 0 <= h <= 23 for h in hours
+        ):
+            raise ValidationFailed.single("tou_hours", "时段须为 0-23 的整点 / hours 0-23")
+    row = YearSettings.objects.filter(park=park, year=year).first()
+    before = snapshot(row, ["grade_bounds", "level_bounds", "tou_hours"]) if row else None
+    if row is None:
+        row = YearSettings(park=park, year=year)
+    row.grade_bounds, row.level_bounds, row.tou_hours = grade_b, level_b, tou
+    row.document, row.is_demo = document, is_demo
+    row.save()
+    audit_record(
+        actor=actor, via=via, action="carbon.settings.save", obj=row, before=before,
+        after=snapshot(row, ["grade_bounds", "level_bounds", "tou_hours"]),
+    )  # fmt: skip
+    return row
+
+
+@transaction.atomic
+def industry_average_upsert(
+    *, actor, via: str, park: Park, industry_code: str, year: int, intensity, document: str = "",
+    is_demo: bool = False,
+) -> IndustryAverage:  # fmt: skip
+    _require(actor, IndustryAverage)
+    if not industry_code or len(industry_code) > 3:
+        raise ValidationFailed.single("industry_code", "行业代码无效 / invalid industry code")
+    value = _decimal("intensity", intensity)
+    row, _ = IndustryAverage.objects.update_or_create(
+        park=park, industry_code=industry_code, year=year,
+        defaults={"intensity": value, "document": document, "is_demo": is_demo},
+    )  # fmt: skip
+    audit_record(
+        actor=actor, via=via, action="carbon.industry_average.save", obj=row, before=None,
+        after=snapshot(row, ["industry_code", "year", "intensity"]),
+    )  # fmt: skip
+    return row
+
+
+# --- accounts ------------------------------------------------------------------------------
+
+
+def _all_scopes(acc: selectors.Accounts, park: Park):
+    for eid, a in acc.enterprises.items():
+        yield AccountScope.ENTERPRISE, eid, eid, a
+    if acc.public:
+        yield AccountScope.PUBLIC, park.pk, None, acc.public_total()
+    for zid in acc.zones:
+        yield AccountScope.ZONE, zid, None, acc.zone(zid)
+    yield AccountScope.PARK, park.pk, None, acc.park()
+
+
+@transaction.atomic
+def account_close(*, actor, via: str, park: Park, per: Period) -> list[CarbonAccount]:
+    """Store the period's accounts for every scope, with the factor versions used. Accounts
+    already stored are left as they are (a published figure does not change by itself)."""
+    _require(actor, CarbonAccount)
+    acc = selectors.live_accounts(user=selectors.system_reader(park), park=park, per=per)
+    existing = set(
+        CarbonAccount.objects.filter(
+            park=park, level=per.level, period_start=per.start.date()
+        ).values_list("scope", "scope_id")
+    )
+    rows = [
+        CarbonAccount(
+            park=park,
+            scope=scope,
+            scope_id=sid,
+            enterprise_id=ent,
+            level=per.level,
+            period_start=per.start.date(),
+            tce=a["tce"],
+            co2_t=a["co2_t"],
+            figures=a,
+            factor_ids=accounting.factor_ids(a),
+        )
+        for scope, sid, ent, a in _all_scopes(acc, park)
+        if (scope, sid) not in existing
+    ]
+    CarbonAccount.objects.bulk_create(rows)
+    park_row = CarbonAccount.objects.get(
+        park=park, scope=AccountScope.PARK, scope_id=park.pk, level=per.level,
+        period_start=per.start.date(),
+    )  # fmt: skip
+    audit_record(
+        actor=actor, via=via, action="carbon.account.close", obj=park_row, park_id=park.pk,
+        before=None, after={"period": per.label, "level": per.level, "stored": len(rows)},
+    )  # fmt: skip
+    return rows
+
+
+def reproduce(*, account: CarbonAccount, park: Park) -> dict:
+    """Recompute a stored account from the rollups with exactly its own factor versions."""
+    per = period(account.level, account.period_start, park.timezone)
+    factors = FactorSet.from_ids(park=park, year=per.year, ids=account.factor_ids)
+    acc = selectors.live_accounts(
+        user=selectors.system_reader(park), park=park, per=per, factors=factors
+    )
+    return acc.scope(account.scope, account.scope_id)
+
+
+@transaction.atomic
+def account_recompute(*, actor, via: str, park: Park, per: Period) -> list[dict]:
+    """Recompute a closed period with the current catalogue: an explicit, audited action.
+    Returns, per stored account, the figures before and after and their difference."""
+    access.require_create(actor, CarbonAccount)
+    stored = {
+        (a.scope, a.scope_id): a
+        for a in CarbonAccount.objects.select_for_update().filter(
+            park=park, level=per.level, period_start=per.start.date()
+        )
+    }
+    if not stored:
+        raise ValidationFailed.single("period", "该期间尚未结账 / this period is not closed")
+    acc = selectors.live_accounts(user=selectors.system_reader(park), park=park, per=per)
+    changes = []
+    for scope, sid, _ent, a in _all_scopes(acc, park):
+        row = stored.get((scope, sid))
+        if row is None:
+            continue
+        new_ids = accounting.factor_ids(a)
+        before = {"co2_t": row.co2_t, "tce": row.tce, "factor_ids": row.factor_ids}
+        after = {"co2_t": a["co2_t"], "tce": a["tce"], "factor_ids": new_ids}
+        changes.append(
+            {
+                "scope": scope,
+                "scope_id": sid,
+                "before": before,
+                "after": after,
+                "co2_t_diff": a["co2_t"] - row.co2_t,
+                "tce_diff": a["tce"] - row.tce,
+            }
+        )
+        if before != after:
+            row.figures, row.tce, row.co2_t, row.factor_ids = a, a["tce"], a["co2_t"], new_ids
+            row.save()
+            audit_record(
+                actor=actor, via=via, action="carbon.account.recompute", obj=row,
+                before=before, after=after,
+            )  # fmt: skip
+    return changes
+
+
+# --- budgets and alerts --------------------------------------------------------------------
+
+
+@transaction.atomic
+def budget_upsert(
+    *, actor, via: str, park: Park, year: int, energy_tce, co2_t, enterprise_id: int | None = None,
+    is_demo: bool = False,
+) -> Budget:  # fmt: skip
+    access.require_create(actor, Budget)
+    if enterprise_id is not None:
+        ent = Enterprise.objects.filter(park=park, pk=enterprise_id).first()
+        if ent is None:
+            raise ValidationFailed.single("enterprise_id", "企业不存在 / unknown enterprise")
+    energy, co2 = _decimal("energy_tce", energy_tce), _decimal("co2_t", co2_t)
+    row = Budget.objects.filter(park=park, enterprise_id=enterprise_id, year=year).first()
+    before = snapshot(row, ["energy_tce", "co2_t"]) if row else None
+    if row is None:
+        row = Budget(park=park, enterprise_id=enterprise_id, year=year)
+    row.energy_tce, row.co2_t, row.is_demo = energy, co2, is_demo
+    row.save()
+    audit_record(
+        actor=actor, via=via, action="carbon.budget.save", obj=row, before=before,
+        after=snapshot(row, ["enterprise", "year", "energy_tce", "co2_t"]),
+    )  # fmt: skip
+    return row
+
+
+def ytd_period(per: Period) -> Period:
+    """1 January to the end of `per` (a month)."""
+    year = period(Level.YEAR, per.start.date(), per.start.tzinfo)
+    return Period(Level.YEAR, year.start, per.end)
+
+
+@transaction.atomic
+def alerts_evaluate(*, park: Park, per: Period) -> list[Alert]:
+    """After a month: projected over budget, or a grade worse than the month before → an
+    alert to the enterprise (each at most once per period and kind)."""
+    system = selectors.system_reader(park)
+    ytd = ytd_period(per)
+    ytd_acc = selectors.live_accounts(user=system, park=park, per=ytd)
+    made = []
+    budgets = {b.enterprise_id: b for b in Budget.objects.filter(park=park, year=per.year)}
+    for eid, b in budgets.items():
+        if eid is None:
+            continue
+        acc = ytd_acc.enterprise(eid)
+        for kind, used, limit, label in (
+            (Alert.Kind.BUDGET_ENERGY, acc["tce"], float(b.energy_tce), "能耗"),
+            (Alert.Kind.BUDGET_CO2, acc["co2_t"], float(b.co2_t), "碳排放"),
+        ):
+            p = selectors.projection(used, ytd, limit)
+            if p["over"]:
+                unit = "tce" if kind == Alert.Kind.BUDGET_ENERGY else "tCO2"
+                made += _alert(
+                    park, eid, kind, str(per.year),
+                    f"按当前进度，全年{label}预计 {p['projected']:.1f} {unit}，超出预算 "
+                    f"{limit:.1f} {unit} / projected {p['projected']:.1f} {unit} over the "
+                    f"budget of {limit:.1f} {unit}",
+                    {"figure": kind, "projected": p["projected"], "budget": limit, "used": used},
+                )  # fmt: skip
+    try:
+        now_g = _grades(park, per)
+        prev_g = _grades(park, per.previous())
+    except ValidationFailed:
+        return made
+    for eid, g in now_g.items():
+        before = prev_g.get(eid, {}).get("grade")
+        if g["grade"] and before and g["grade"] > before:
+            made += _alert(
+                park, eid, Alert.Kind.GRADE_WORSE, per.label,
+                f"碳效等级由 {before} 级降为 {g['grade']} 级（碳排放强度 "
+                f"{g['carbon_intensity']:.3f} tCO2/万元） / grade worsened from {before} to "
+                f"{g['grade']}",
+                {"figure": "carbon_efficiency_grade", "before": before, "after": g["grade"],
+                 "carbon_intensity": g["carbon_intensity"]},
+            )  # fmt: skip
+    return made
+
+
+def _grades(park: Park, per: Period) -> dict:
+    system = selectors.system_reader(park)
+    acc = selectors.live_accounts(user=system, park=park, per=per)
+    return selectors.grades(
+        park=park, accounts=acc, econ=selectors.economics(user=system, park=park, per=per)
+    )
+
+
+def _alert(park, eid, kind, period_label, message, figure) -> list[Alert]:
+    row, created = Alert.objects.get_or_create(
+        park=park, enterprise_id=eid, kind=kind, period=period_label,
+        defaults={"message": message[:300], "figure": figure},
+    )  # fmt: skip
+    if created:
+        audit_record(
+            actor=None, via="system", action="carbon.alert.raise", obj=row, before=None,
+            after={"kind": kind, "period": period_label, "figure": figure},
+        )  # fmt: skip
+    return [row] if created else []
+
+
+@transaction.atomic
+def alert_acknowledge(*, actor, via: str, alert_id: int) -> Alert:
+    alert = access.get_for(actor, Alert.objects.select_for_update(), alert_id)
+    access.require_change(actor, alert, {"acknowledged_at"})
+    if alert.acknowledged_at is None:
+        alert.acknowledged_at = timezone.now()
+        alert.save(update_fields=["acknowledged_at"])
+        audit_record(
+            actor=actor, via=via, action="carbon.alert.acknowledge", obj=alert,
+            before={"acknowledged_at": None},
+            after={"acknowledged_at": alert.acknowledged_at.isoformat()},
+        )  # fmt: skip
+    return alert
+
+
+@transaction.atomic
+def alerts_escalate(*, now: datetime | None = None) -> int:
+    """Alerts an enterprise has not acknowledged within ESCALATE_AFTER go to park staff."""
+    now = now or timezone.now()
+    due = Alert.objects.filter(
+        acknowledged_at__isnull=True,
+        escalated_at__isnull=True,
+        created_at__lte=now - ESCALATE_AFTER,
+    )
+    ids = list(due.values_list("pk", flat=True))
+    for alert in Alert.objects.filter(pk__in=ids):
+        alert.escalated_at = now
+        alert.save(update_fields=["escalated_at"])
+        audit_record(
+            actor=None, via="system", action="carbon.alert.escalate", obj=alert,
+            before={"escalated_at": None}, after={"escalated_at": now.isoformat()},
+        )  # fmt: skip
+    return len(ids)
+
+
+# --- reports -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def report_generate(
+    *, actor, via: str, enterprise_id: int, year: int, month: int, batch_id: int | None = None
+) -> Report:
+    """Build one enterprise's 碳体检报告 (PDF + XLSX) for a month (or the year: month 0)."""
+    from parkpilot.carbon import reports
+
+    ent = Enterprise.objects.select_related("park", "zone").filter(pk=enterprise_id).first()
+    if ent is None:
+        raise NotFound
+    _require(actor, Report)
+    if actor is not None and not actor.is_superuser and actor.park_id != ent.park_id:
+        raise NotFound
+    content = reports.build_content(enterprise=ent, year=year, month=month)
+    pdf, xlsx = reports.render_pdf(content), reports.render_xlsx(content)
+    row, _created = Report.objects.update_or_create(
+        enterprise=ent, year=year, month=month,
+        defaults={"park": ent.park, "pdf": pdf, "xlsx": xlsx, "content": content,
+                  "batch_id": batch_id},
+    )  # fmt: skip
+    audit_record(
+        actor=actor, via=via, action="carbon.report.generate", obj=row, before=None,
+        after={"enterprise": ent.pk, "period": row.period, "pdf_bytes": len(pdf)},
+    )  # fmt: skip
+    return row
+
+
+@transaction.atomic
+def batch_create(*, actor, via: str, park: Park, year: int, month: int) -> ReportBatch:
+    from parkpilot.carbon import tasks
+
+    _require(actor, ReportBatch)
+    if not (0 <= month <= 12):
+        raise ValidationFailed.single("month", "月份须为 0-12 / month must be 0-12")
+    total = Enterprise.objects.filter(park=park).count()
+    batch = ReportBatch.objects.create(park=park, year=year, month=month, total=total)
+    audit_record(
+        actor=actor, via=via, action="carbon.report.batch", obj=batch, before=None,
+        after={"year": year, "month": month, "total": total},
+    )  # fmt: skip
+    transaction.on_commit(lambda: tasks.run_batch(batch.pk))
+    return batch
+
+
+def batch_run(*, batch_id: int) -> ReportBatch:
+    """Generate every enterprise's report, one transaction each, counting progress as it goes
+    (a failure is recorded with the enterprise and the batch goes on)."""
+    batch = ReportBatch.objects.select_related("park").get(pk=batch_id)
+    ReportBatch.objects.filter(pk=batch_id).update(status="running")
+    system = selectors.system_reader(batch.park)
+    enterprises = Enterprise.objects.filter(park=batch.park).order_by("id")
+    ids = list(enterprises.values_list("pk", flat=True))
+    for eid in ids:
+        try:
+            report_generate(
+                actor=system, via="system", enterprise_id=eid, year=batch.year,
+                month=batch.month, batch_id=batch_id,
+            )  # fmt: skip
+            ReportBatch.objects.filter(pk=batch_id).update(done=F("done") + 1)
+        except ValidationFailed as exc:
+            ReportBatch.objects.filter(pk=batch_id).update(failed=F("failed") + 1)
+            batch.refresh_from_db(fields=["errors"])
+            batch.errors = [*batch.errors, {"enterprise_id": eid, "error": str(exc)}][-50:]
+            batch.save(update_fields=["errors"])
+    ReportBatch.objects.filter(pk=batch_id).update(status="done", finished_at=timezone.now())
+    batch.refresh_from_db()
+    return batch
