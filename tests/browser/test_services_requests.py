@@ -47,7 +47,10 @@ def sign_in(page, live_server, username):
     page.get_by_test_id("login-submit").click()
 
 
-def test_enterprise_raises_a_problem_and_follows_it_to_the_end(demo_park, live_server, new_page):
+def test_enterprise_raises_a_problem_and_follows_it_to_the_end(
+    demo_park, live_server, new_page, settings, tmp_path
+):
+    settings.DATA_DIR = tmp_path
     page = new_page()
     sign_in(page, live_server, "hangcha-user")
     page.get_by_test_id("nav").get_by_text("服务诉求").click()
@@ -58,8 +61,12 @@ def test_enterprise_raises_a_problem_and_follows_it_to_the_end(demo_park, live_s
     page.get_by_test_id("title").fill("员工子女入学咨询")
     page.get_by_test_id("category").select_option("talent")
     page.get_by_test_id("description").fill("新引进工程师 3 名，子女需就近入学。")
+    page.get_by_test_id("files").set_input_files(
+        [{"name": "户口所在地证明.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 x"}]
+    )
     page.get_by_test_id("submit").click()
     expect(page.get_by_test_id("status")).to_have_text("已提交")
+    expect(page.get_by_test_id("attachments")).to_contain_text("户口所在地证明.pdf")
     expect(page.get_by_test_id("contact-card")).to_contain_text("正在分派")
     req = ServiceRequest.objects.get(title="员工子女入学咨询")
     # Staff assign themselves as the contact and record a plan, through the same pages.

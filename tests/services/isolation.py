@@ -2,8 +2,16 @@
 change ent_a's requests or their supervision (404, nothing changed); enterprises never see
 supervision at all (403)."""
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+
 from parkpilot.services import services
-from parkpilot.services.models import ServiceEvent, ServiceRequest, SupervisionCase, SupervisionNote
+from parkpilot.services.models import (
+    ServiceAttachment,
+    ServiceEvent,
+    ServiceRequest,
+    SupervisionCase,
+    SupervisionNote,
+)
 
 OUTSIDERS = ("ent_b_user", "other_park_admin")
 
@@ -151,12 +159,29 @@ def _case_close(api_as, personas, ent_a, ent_b):
     assert case.status == "open"
 
 
+def _attachments(api_as, personas, ent_a, ent_b):
+    req = _request(personas, ent_a)
+    for who in OUTSIDERS:
+        assert api_as(who).get(f"/api/v1/services/requests/{req.pk}/attachments").status_code == 404
+
+
+def _attachment_add(api_as, personas, ent_a, ent_b):
+    req = _request(personas, ent_a)
+    url = f"/api/v1/services/requests/{req.pk}/attachments"
+    for who, status in (("ent_b_user", 404), ("other_park_admin", 404), ("supervisor", 403)):
+        upload = SimpleUploadedFile("notice.pdf", b"%PDF-1.4", content_type="application/pdf")
+        assert api_as(who).client.post(url, {"file": upload}).status_code == status, who
+    assert not ServiceAttachment.objects.exists()
+
+
 BASE = "/api/v1/services/requests/{request_id}"
 CASES = {
     ("GET", "/api/v1/services/requests"): _list,
     ("POST", "/api/v1/services/requests"): _create,
     ("GET", BASE): _detail,
     ("GET", BASE + "/events"): _events,
+    ("GET", BASE + "/attachments"): _attachments,
+    ("POST", BASE + "/attachments"): _attachment_add,
     ("POST", BASE + "/assign"): _step_case("assign", {"contact_id": 1}, "submitted"),
     ("POST", BASE + "/plan"): _step_case(
         "plan", {"plan": "x", "promised_on": "2099-01-01"}, "assigned"

@@ -1,12 +1,14 @@
 """/api/v1/services: service requests (五个一) and supervision (督办)."""
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import File, Router
+from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from parkpilot.services import selectors, services
 from parkpilot.services.schemas import (
     AssignIn,
+    AttachmentOut,
     CaseCloseIn,
     CaseIn,
     CaseNoteOut,
@@ -66,6 +68,24 @@ def _step(request: HttpRequest, request_id: int, fn, **kwargs):
     obj = selectors.request_get(user=request.auth, request_id=request_id)
     fn(actor=request.auth, via=via_of(request), request=obj, **kwargs)
     return selectors.request_get(user=request.auth, request_id=request_id)
+
+
+@router.get("/requests/{request_id}/attachments", response=list[AttachmentOut])
+def attachment_list(request: HttpRequest, request_id: int):
+    obj = selectors.request_get(user=request.auth, request_id=request_id)
+    return selectors.request_attachments(user=request.auth, request=obj)
+
+
+@router.post("/requests/{request_id}/attachments", response={201: AttachmentOut})
+def attachment_add(
+    request: HttpRequest,
+    request_id: int,
+    file: UploadedFile = File(...),  # noqa: B008 (ninja declares form parts this way)
+):
+    obj = selectors.request_get(user=request.auth, request_id=request_id)
+    return 201, services.attachment_add(
+        actor=request.auth, via=via_of(request), request=obj, file=file
+    )
 
 
 @router.post("/requests/{request_id}/assign", response=RequestOut)

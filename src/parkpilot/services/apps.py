@@ -13,9 +13,7 @@ class ServicesConfig(AppConfig):
     label = "services"
     verbose_name = _("Enterprise services")
     nav_items = (
-        NavItem(
-            _("Service requests"), "services:request_list", PARK_ROLES | ENTERPRISE_ROLES, 40
-        ),
+        NavItem(_("Service requests"), "services:request_list", PARK_ROLES | ENTERPRISE_ROLES, 40),
         NavItem(
             _("Supervision"),
             "services:supervision",

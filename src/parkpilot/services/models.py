@@ -7,6 +7,7 @@ in (ConcurrentTransitionMixin: `UPDATE ... WHERE status = <read state>`), so two
 the same request at once cannot both succeed."""
 
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -184,6 +185,7 @@ class EventKind(models.TextChoices):
     RESOLVED = "resolved", _("Resolved")
     CONFIRMED = "confirmed", _("Confirmed and rated")
     REOPENED = "reopened", _("Reopened")
+    ATTACHED = "attached", _("Attachment added")
     REMINDER = "reminder", _("Reminder")
     ESCALATED = "escalated", _("Escalated to supervisors")
 
@@ -210,6 +212,56 @@ class ServiceEvent(NoDeleteMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id} {self.kind}"
+
+
+class AttachmentStorage(FileSystemStorage):
+    """Attachments live beside the data (PARKPILOT_DATA_DIR/media), never under a public URL:
+    they are served only through a view that checks access."""
+
+    @property
+    def base_location(self):
+        return settings.DATA_DIR / "media"
+
+    @property
+    def location(self):
+        return str(self.base_location.resolve())
+
+    @property
+    def base_url(self):
+        return None
+
+
+def attachments_storage() -> FileSystemStorage:
+    return AttachmentStorage()
+
+
+class ServiceAttachment(NoDeleteMixin, models.Model):
+    """A file the enterprise (or the park) attaches to a request: a drawing, a notice, a photo."""
+
+    tenancy_policy = Policy(
+        park_path="request__park",
+        enterprise_path="request__enterprise",
+        own_creators=ENTERPRISE_ROLES,
+    )
+
+    request = models.ForeignKey(
+        ServiceRequest, on_delete=models.PROTECT, related_name="attachments"
+    )
+    file = models.FileField(
+        _("file"), upload_to="services/attachments/%Y/%m/", storage=attachments_storage
+    )
+    name = models.CharField(_("file name"), max_length=200)
+    size = models.PositiveIntegerField(default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class SlaRule(models.Model):

@@ -117,3 +117,11 @@ class CaseNoteOut(Schema):
 
 class CaseCloseIn(Schema):
     conclusion: str = Field(max_length=5000)
+
+
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    size: int
+    uploaded_by: str = Field(alias="uploaded_by.username")
+    uploaded_at: datetime.datetime

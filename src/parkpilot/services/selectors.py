@@ -9,6 +9,7 @@ from parkpilot.services import workcalendar
 from parkpilot.services.models import (
     OPEN_STATUSES,
     CaseStatus,
+    ServiceAttachment,
     ServiceEvent,
     ServiceRequest,
     Status,
@@ -64,6 +65,19 @@ def request_events(*, user, request: ServiceRequest) -> QuerySet:
         .select_related("actor")
         .order_by("at", "id")
     )
+
+
+def request_attachments(*, user, request: ServiceRequest) -> QuerySet:
+    return (
+        access.scoped(user, ServiceAttachment)
+        .filter(request=request)
+        .select_related("uploaded_by")
+        .order_by("id")
+    )
+
+
+def attachment_get(*, user, attachment_id: int) -> ServiceAttachment:
+    return access.get_for(user, ServiceAttachment, attachment_id)
 
 
 def timers(request: ServiceRequest, today: datetime.date | None = None) -> list[dict]:

@@ -19,6 +19,7 @@ from parkpilot.services.models import (
     Category,
     EventKind,
     NoteKind,
+    ServiceAttachment,
     ServiceEvent,
     ServiceRequest,
     Status,
@@ -125,6 +126,77 @@ def _require_handler(actor: User, request: ServiceRequest) -> None:
     raise Forbidden("只有该诉求的联系人或园区管理员可以办理 / only the contact person may do this")
 
 
+# --- attachments ---------------------------------------------------------------------------
+
+ATTACHMENT_TYPES = frozenset(
+    {"pdf", "ofd", "doc", "docx", "xls", "xlsx", "jpg", "jpeg", "png", "webp", "txt"}
+)
+ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
+
+
+def _check_files(files, errors: list[FieldError]) -> None:
+    for f in files:
+        name = getattr(f, "name", "") or ""
+        ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+        if ext not in ATTACHMENT_TYPES:
+            errors.append(
+                FieldError(
+                    "file",
+                    f"{name}: 文件类型须为 {'、'.join(sorted(ATTACHMENT_TYPES))} / not allowed",
+                )
+            )
+        elif (getattr(f, "size", 0) or 0) > ATTACHMENT_MAX_BYTES:
+            errors.append(FieldError("file", f"{name}: 文件不能超过 20 MB / larger than 20 MB"))
+
+
+def _attach(*, actor, via, request, file, now) -> ServiceAttachment:
+    attachment = ServiceAttachment.objects.create(
+        request=request,
+        file=file,
+        name=(getattr(file, "name", "") or "file")[:200],
+        size=getattr(file, "size", 0) or 0,
+        uploaded_by=actor,
+        uploaded_at=now,
+    )
+    _record(
+        actor=actor,
+        via=via,
+        request=request,
+        kind=EventKind.ATTACHED,
+        before=request.status,
+        text=attachment.name,
+        data={"attachment": attachment.name, "size": attachment.size},
+        now=now,
+    )
+    return attachment
+
+
+@transaction.atomic
+def attachment_add(
+    *,
+    actor: User,
+    via: str,
+    request: ServiceRequest,
+    file,
+    now: datetime.datetime | None = None,
+) -> ServiceAttachment:
+    """The enterprise or park staff attach a file to an open request."""
+    now = now or timezone.now()
+    access.require_create(actor, ServiceAttachment, enterprise_id=request.enterprise_id)
+    errors: list[FieldError] = []
+    if file is None:
+        errors.append(FieldError("file", "请选择文件 / a file is required", "required"))
+    else:
+        _check_files([file], errors)
+    if request.status == Status.CLOSED:
+        errors.append(
+            FieldError("status", "诉求已关闭 / the request is closed", "invalid_transition")
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    return _attach(actor=actor, via=via, request=request, file=file, now=now)
+
+
 # --- requests ------------------------------------------------------------------------------
 
 
@@ -135,9 +207,11 @@ def request_create(
     via: str,
     park: Park,
     data: dict[str, Any],
+    files: list | None = None,
     now: datetime.datetime | None = None,
 ) -> ServiceRequest:
-    """An enterprise raises a problem for itself; park staff may raise one on its behalf."""
+    """An enterprise raises a problem for itself; park staff may raise one on its behalf.
+    Attachments given here are stored with it, in the same transaction."""
     now = now or timezone.now()
     enterprise_id = data.get("enterprise_id")
     if actor.role in ENTERPRISE_ROLES:
@@ -155,6 +229,7 @@ def request_create(
     urgency = data.get("urgency") or Urgency.NORMAL
     if urgency not in Urgency.values:
         errors.append(FieldError("urgency", "紧急程度无效 / unknown urgency"))
+    _check_files(files or [], errors)
     if errors:
         raise ValidationFailed(errors)
     due = sla.deadlines(
@@ -181,6 +256,8 @@ def request_create(
         data={"category": category, "urgency": urgency, **due},
         now=now,
     )
+    for file in files or []:
+        _attach(actor=actor, via=via, request=request, file=file, now=now)
     return request
 
 

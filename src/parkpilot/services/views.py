@@ -7,14 +7,21 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from parkpilot.services import selectors, services
-from parkpilot.services.models import Category, ServiceRequest, Status, SupervisionCase, Urgency
+from parkpilot.services.models import (
+    Category,
+    ServiceAttachment,
+    ServiceRequest,
+    Status,
+    SupervisionCase,
+    Urgency,
+)
 from parkpilot.tenancy import access
 from parkpilot.tenancy import selectors as tenancy
 from parkpilot.tenancy.errors import Forbidden, NotFound, ValidationFailed
@@ -111,7 +118,13 @@ def request_new(request):
             "description": values.get("description", ""),
             "enterprise_id": _int(values.get("enterprise_id")),
         }
-        created = _run(request, services.request_create, park=park, data=data)
+        created = _run(
+            request,
+            services.request_create,
+            park=park,
+            data=data,
+            files=request.FILES.getlist("files"),
+        )
         if created is not None:
             return redirect("services:request_detail", request_id=created.pk)
     context = {
@@ -133,6 +146,8 @@ def request_detail(request, request_id: int):
         "req": obj,
         "timers": selectors.timers(obj),
         "events": selectors.request_events(user=user, request=obj),
+        "attachments": selectors.request_attachments(user=user, request=obj),
+        "can_attach": obj.status != "closed" and _can_attach(user, obj),
         "is_enterprise": user.is_enterprise_role,
         "is_handler": is_handler and (user.role == "park_admin" or user.pk == obj.contact_id),
         "can_assign": is_handler,
@@ -143,6 +158,23 @@ def request_detail(request, request_id: int):
         "today": timezone.localdate(),
     }
     return TemplateResponse(request, "services/request_detail.html", context)
+
+
+def _can_attach(user, obj) -> bool:
+    try:
+        access.require_create(user, ServiceAttachment, enterprise_id=obj.enterprise_id)
+    except Forbidden:
+        return False
+    return True
+
+
+@login_required
+def attachment(request, attachment_id: int):
+    try:
+        att = selectors.attachment_get(user=request.user, attachment_id=attachment_id)
+    except NotFound:
+        raise Http404 from None
+    return FileResponse(att.file.open("rb"), as_attachment=True, filename=att.name)
 
 
 @login_required
@@ -177,6 +209,9 @@ def request_action(request, request_id: int, action: str):
         ),
         "reopen": lambda: _run(
             request, services.request_reopen, request=obj, reason=post.get("reason", "")
+        ),
+        "attach": lambda: _run(
+            request, services.attachment_add, request=obj, file=request.FILES.get("file")
         ),
     }
     if action not in steps:
