@@ -1,3 +1,7 @@
+import subprocess
+import sys
+from pathlib import Path
+
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -6,16 +10,26 @@ from django.db import connection
 from parkpilot.demo.services import DEMO_USERS, demo_load
 from parkpilot.tenancy.models import Role
 
+# What keeps the demo alive besides the web server: the task queue (rollups, alerts, reports,
+# escalations) and the meter simulator (90 days of history back-filled, then live readings).
+BACKGROUND = {
+    "tasks": ["run_huey", "--workers", "2", "--worker-type", "thread"],
+    "simulator": ["simulate", "--backfill-days", "90"],
+}
+
 
 class Command(BaseCommand):
-    help = "Set up the Qingshanhu demo park (migrate, load, static files) and serve it."
+    help = "Set up the Qingshanhu demo park (migrate, load, static files) and serve it, live."
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--no-serve", action="store_true", help="set up, then stop")
+        parser.add_argument(
+            "--no-simulator", action="store_true", help="no simulated meters or task queue"
+        )
 
-    def handle(self, *args, host: str, port: int, no_serve: bool, **options):
+    def handle(self, *args, host: str, port: int, no_serve: bool, no_simulator: bool, **options):
         call_command("migrate", interactive=False, verbosity=0)
         report = demo_load()
         self.stdout.write(
@@ -24,15 +38,37 @@ class Command(BaseCommand):
         )
         call_command("collectstatic", interactive=False, verbosity=0)
         self._print_logins(host, port)
-        if not no_serve:
+        if no_serve:
+            return
+        children = [] if no_simulator else self._start_background()
+        try:
             call_command("serve", host=host, port=port)
+        finally:
+            for child in children:
+                child.terminate()
+            for child in children:
+                child.wait(timeout=30)
+
+    def _start_background(self) -> list[subprocess.Popen]:
+        logs = Path(settings.DATA_DIR) / "log"
+        logs.mkdir(parents=True, exist_ok=True)
+        children = []
+        for name, args in BACKGROUND.items():
+            log = (logs / f"{name}.log").open("ab")
+            children.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "parkpilot.cli", *args], stdout=log, stderr=log
+                )
+            )
+            self.stdout.write(f"{name}: running in the background, log in {logs / name}.log")
+        return children
 
     def _print_logins(self, host: str, port: int) -> None:
         url = f"http://{host}:{port}/"
         self.stdout.write(self.style.SUCCESS(f"\nParkPilot 园区数智领航平台: {url}"))
-        self.stdout.write(
-            f"API docs: {url}api/docs\n\nLogins (password: {settings.PARKPILOT_DEMO_PASSWORD}):"
-        )
+        self.stdout.write(f"API docs: {url}api/docs")
+        password = settings.PARKPILOT_DEMO_PASSWORD
+        self.stdout.write(f"\nLogins (password: {password}):")
         for username, role, enterprise, display in DEMO_USERS:
             where = f" @ {enterprise}" if enterprise else ""
             self.stdout.write(f"  {username:<15} {Role(role).label}{where} ({display})")
