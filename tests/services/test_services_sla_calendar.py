@@ -100,3 +100,18 @@ def test_calendar_primitives():
     assert workcalendar.add_working_days(D(2026, 10, 3), 0) == (D(2026, 10, 8), True)
     # Late by working days: due Friday 10-09, today Tuesday 10-13: Sat 10 (make-up), Mon 12, Tue 13.
     assert workcalendar.working_days_late(D(2026, 10, 9), D(2026, 10, 13)) == 3
+
+
+def test_a_rule_keeps_the_steps_in_order(park):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SlaRule.objects.create(
+            park=park,
+            category="other",
+            urgency="normal",
+            response_days=3,
+            plan_days=2,
+            resolve_days=10,
+        )
+    assert not SlaRule.objects.exists()

@@ -282,7 +282,14 @@ class SlaRule(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["park", "category", "urgency"], name="one_sla_per_category_urgency"
-            )
+            ),
+            # The steps follow one another, so the step a request waits for is the one that
+            # breaches first (ServiceRequest.next_due_on relies on it).
+            models.CheckConstraint(
+                name="sla_steps_in_order",
+                condition=models.Q(plan_days__gte=models.F("response_days"))
+                & models.Q(resolve_days__gte=models.F("plan_days")),
+            ),
         ]
 
     def __str__(self) -> str:
