@@ -69,6 +69,12 @@ class IntakeJob(models.Model):
         return min(99, int(self.done * 100 / self.total)) if self.total else 0
 
     @property
+    def range_label(self) -> str:
+        """A back-fill's span, `2026-08-25 12:30 – 2026-11-23 12:30` (stored as ISO/ISO)."""
+        start, _, end = self.message.partition("/")
+        return f"{start[:16].replace('T', ' ')} – {end[:16].replace('T', ' ')}" if end else ""
+
+    @property
     def finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
 
