@@ -1,2 +1,72 @@
-def load(*, park, data, report) -> None:
-    return None
+"""The demo park's carbon data: the factor catalogue (published values; later years carried
+forward and marked demo), 碳效码 settings per year, industry averages and budgets (demo)."""
+
+from datetime import date
+from decimal import Decimal
+
+from parkpilot.carbon.models import Budget, EmissionFactor, IndustryAverage, YearSettings
+from parkpilot.demo.services import LoadReport, upsert
+from parkpilot.tenancy.models import Enterprise, Park
+
+
+def load(*, park: Park, data: dict, report: LoadReport) -> None:
+    carbon = data.get("carbon")
+    if not carbon:
+        return
+    demo = carbon.get("demo", {})
+    factors = list(carbon["factors"])
+    carry = demo.get("carry_forward")
+    if carry:
+        base = [
+            f
+            for f in factors
+            if f["year"] == carry["from_year"] and f.get("purpose", "default") == "default"
+        ]
+        for year in carry["years"]:
+            for f in base:
+                factors.append(
+                    {**f, "year": year, "is_demo": True,
+                     "note": f"沿用{carry['from_year']}年公布值（演示） / {carry['from_year']} value carried forward (demo)"}  # noqa: E501
+                )  # fmt: skip
+    for f in factors:
+        upsert(
+            report, "emission_factor", EmissionFactor,
+            {"park": park, "carrier": f["carrier"], "quantity": f["quantity"],
+             "purpose": f.get("purpose", "default"), "region": f["region"], "year": f["year"],
+             "version": 1},
+            {"value": Decimal(f["value"]), "unit": f["unit"], "document": f["document"],
+             "effective_from": date.fromisoformat(f["effective_from"]),
+             "note": f.get("note", ""), "is_demo": bool(f.get("is_demo"))},
+        )  # fmt: skip
+    grading = carbon["grading"]
+    for year in demo.get("grading_years", []):
+        upsert(
+            report, "carbon_year_settings", YearSettings, {"park": park, "year": year},
+            {"grade_bounds": grading["grade_bounds"], "level_bounds": grading["level_bounds"],
+             "tou_hours": demo.get("tou_hours", {}), "document": grading["document"],
+             "is_demo": True},
+        )  # fmt: skip
+        for code, value in demo.get("industry_average_intensity", {}).items():
+            upsert(
+                report, "industry_average", IndustryAverage,
+                {"park": park, "industry_code": code, "year": year},
+                {"intensity": Decimal(str(value)), "document": "演示数据 / demo",
+                 "is_demo": True},
+            )  # fmt: skip
+    years = demo.get("grading_years", [])
+    if not years:
+        return
+    year = max(years)
+    pb = demo["park_budget"]
+    upsert(
+        report, "carbon_budget", Budget, {"park": park, "enterprise": None, "year": year},
+        {"energy_tce": Decimal(str(pb["energy_tce"])), "co2_t": Decimal(str(pb["co2_t"])),
+         "is_demo": True},
+    )  # fmt: skip
+    per = demo["enterprise_budget_per_employee"]
+    for ent in Enterprise.objects.filter(park=park).exclude(employees=None):
+        upsert(
+            report, "carbon_budget", Budget, {"park": park, "enterprise": ent, "year": year},
+            {"energy_tce": Decimal(str(per["energy_tce"] * ent.employees)),
+             "co2_t": Decimal(str(per["co2_t"] * ent.employees)), "is_demo": True},
+        )  # fmt: skip
