@@ -1,0 +1,136 @@
+"""Carbon pages in Chromium (zh-Hans), served by uvicorn so the live figures stream (SSE):
+new readings change the park's figures on the open page, without a reload."""
+
+import socket
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+import uvicorn
+from django.conf import settings
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from helpers import screenshot
+from parkpilot.carbon import cockpit, services
+from parkpilot.demo.services import demo_load
+from parkpilot.energy.ingest.core import ingest_items
+from parkpilot.energy.models import MeteringPoint
+from parkpilot.energy.registry import registry
+from parkpilot.energy.rollups import rollup_pending
+from parkpilot.tenancy.models import Enterprise, User
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.filterwarnings("ignore:StreamingHttpResponse must consume synchronous"),
+]
+
+
+class AsgiServer:
+    def __init__(self):
+        from parkpilot.asgi import application
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        config = uvicorn.Config(
+            application, log_level="warning", lifespan="off", timeout_graceful_shutdown=1
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
+        )
+
+    def start(self):
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            assert time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.05)
+        return self
+
+    def stop(self):
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+@pytest.fixture
+def asgi_server(transactional_db):
+    demo_load()
+    registry.invalidate()
+    server = AsgiServer().start()
+    yield server
+    server.stop()
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+
+
+def sign_in(page, base_url, username):
+    page.goto(f"{base_url}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", settings.PARKPILOT_DEMO_PASSWORD)
+    page.get_by_test_id("login-submit").click()
+    page.wait_for_url(f"{base_url}/")
+
+
+def _feed_hangcha(kwh_per_step: float = 50.0):
+    ent = Enterprise.objects.get(name="杭叉集团股份有限公司")
+    point = MeteringPoint.objects.filter(owner=ent, kind="grid_import", parent=None).first()
+    now = timezone.now()
+    start = max(now - timedelta(minutes=30), timezone.localtime(now).replace(day=1, hour=0))
+    step = kwh_per_step / point.multiplier
+    items = [
+        {"point": point.code, "ts": (start + timedelta(minutes=i)).isoformat(), "value": i * step}
+        for i in range(3)
+    ]
+    result = ingest_items(park_id=ent.park_id, items=items, source="direct")
+    assert result.accepted == 3, result.as_dict()
+    rollup_pending()
+
+
+def test_park_page_updates_live(asgi_server, new_page):
+    page = new_page()
+    sign_in(page, asgi_server.url, "staff")
+    page.goto(f"{asgi_server.url}/carbon/")
+    co2 = page.get_by_test_id("live-co2")
+    expect(co2).to_be_visible()
+    before = co2.inner_text()
+    _feed_hangcha()
+    staff = User.objects.get(username="staff")
+    expected = cockpit.live_figures(user=staff, park=staff.park)["co2_t"]
+    assert str(expected) != before
+    # The stream polls every 0.5 s: the new figure arrives without a reload, well within 2 s.
+    expect(co2).to_have_text(str(expected), timeout=2_000)
+    expect(page.get_by_test_id("top-emitters")).to_contain_text("杭叉集团股份有限公司")
+    screenshot(page, "carbon-park")
+
+
+def test_enterprise_page_reports_and_factors(asgi_server, new_page):
+    _feed_hangcha()
+    ent = Enterprise.objects.get(name="杭叉集团股份有限公司")
+    today = timezone.localdate()
+    services.report_generate(
+        actor=None, via="test", enterprise_id=ent.pk, year=today.year, month=today.month
+    )
+    page = new_page()
+    sign_in(page, asgi_server.url, "hangcha-user")
+    page.goto(f"{asgi_server.url}/carbon/mine/")
+    expect(page.get_by_test_id("indicators")).to_be_visible()
+    expect(page.get_by_test_id("reports")).to_contain_text(f"{today:%Y-%m}")
+    screenshot(page, "carbon-enterprise")
+    page.goto(f"{asgi_server.url}/carbon/reports/")
+    expect(page.get_by_test_id("report-list")).to_contain_text("杭叉集团股份有限公司")
+    screenshot(page, "carbon-reports")
+    staff = new_page()
+    sign_in(staff, asgi_server.url, "staff")
+    staff.goto(f"{asgi_server.url}/carbon/factors/")
+    expect(staff.get_by_test_id("factors")).to_contain_text("0.5617")
+    screenshot(staff, "carbon-factors")
