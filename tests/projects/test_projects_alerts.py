@@ -174,3 +174,15 @@ def test_close_needs_a_reason_and_only_the_park_acts(personas, project, ent_a):
     )
     with pytest.raises(ValidationFailed):
         services.alert_acknowledge(actor=personas["park_staff"], via="test", alert=alert)
+
+
+@pytest.mark.parametrize("n", [3, 30])
+def test_the_scan_reads_nothing_per_project(personas, ent_a, n, django_assert_num_queries):
+    admin = personas["park_admin"]
+    for i in range(n):
+        services.project_create(actor=admin, via="test", park=ent_a.park, data={"name": f"P{i}"})
+    Project.objects.update(created_at=at("2026-01-01"))
+    # n alerts in one INSERT, n audit rows (one INSERT each), and 10 fixed queries: no read
+    # per alert.
+    with django_assert_num_queries(10 + n):
+        assert services.alerts_scan(park=ent_a.park, now=at("2026-03-01"))["raised"] == n

@@ -609,7 +609,9 @@ def alerts_scan(*, park: Park, now: datetime.datetime, via: str = "system") -> d
     wanted = _wanted_alerts(park, now, rule)
     current = {
         (a.project_id, a.key): a
-        for a in ProjectAlert.objects.filter(project__park=park).exclude(status=AlertStatus.CLOSED)
+        for a in ProjectAlert.objects.filter(project__park=park)
+        .exclude(status=AlertStatus.CLOSED)
+        .select_related("project")
     }
     new = [
         ProjectAlert(
@@ -623,7 +625,10 @@ def alerts_scan(*, park: Park, now: datetime.datetime, via: str = "system") -> d
         for (project_id, key), (kind, stage, detail) in wanted.items()
         if (project_id, key) not in current
     ]
+    # The audit row names the project: fetch the projects once, not once per alert.
+    projects = Project.objects.in_bulk({a.project_id for a in new})
     for alert in ProjectAlert.objects.bulk_create(new):
+        alert.project = projects[alert.project_id]
         audit_record(
             actor=None,
             via=via,
