@@ -253,10 +253,14 @@ class IngestWorker:
 
     def _handle(self, batch: list[Message]) -> None:
         delay = 1.0
+        one_by_one = False
         while True:
             close_old_connections()
             try:
-                self._ingest(batch)
+                if one_by_one:
+                    self._ingest_one_by_one(batch)
+                else:
+                    self._ingest(batch)
                 break
             except (OperationalError, InterfaceError) as exc:
                 # The database is away: keep the messages unacked and try again.
@@ -266,9 +270,12 @@ class IngestWorker:
                     return  # stopping with nothing committed: the broker redelivers it later
                 delay = min(delay * 2, 30.0)
             except Exception:
+                if one_by_one:  # not even a dead letter could be written: leave it unacked
+                    log.critical("batch could not be stored nor dead-lettered; not acked")
+                    return
+                # Not the database: one message breaks the batch; find it, keep the others.
                 log.exception("batch failed; ingesting its messages one by one")
-                self._ingest_one_by_one(batch)
-                break
+                one_by_one = True
         self._ack(batch)
         self.stats.batches += 1
         self.stats.messages += len(batch)

@@ -1,0 +1,75 @@
+"""The worker's handling of what arrives, without a broker: topics, bad payloads, batching."""
+
+import orjson
+import pytest
+
+from parkpilot.energy.models import DeadLetter, Reading
+from parkpilot.energy.mqtt.config import MqttConfig, subscription_filter
+from parkpilot.energy.mqtt.worker import IngestWorker, Message
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def worker(tmp_path, monkeypatch):
+    # Between batches the worker recycles stale connections; the test's transaction is not one.
+    monkeypatch.setattr("parkpilot.energy.mqtt.worker.close_old_connections", lambda: None)
+    config = MqttConfig("127.0.0.1", 1, "", "", tmp_path / "p", tmp_path / "a", None)
+    return IngestWorker(config=config, client_id="t", rollup=False)
+
+
+def _message(topic, payload):
+    return Message(topic=topic, payload=payload, mid=1, qos=0, generation=0)
+
+
+def _reading(code, minute=0, value=1.0):
+    return {"point": code, "ts": f"2026-11-01T08:{minute:02d}:00+08:00", "value": value}
+
+
+def test_subscription_filters():
+    assert subscription_filter("shared") == "$share/parkpilot/parkpilot/+/readings/+"
+    assert subscription_filter("exclusive") == "parkpilot/+/readings/+"
+    with pytest.raises(ValueError):
+        subscription_filter("both")
+
+
+@pytest.mark.parametrize(
+    "topic,reason",
+    [
+        ("parkpilot/qsh/other/gateway", "topic is not parkpilot/<park>/readings/<gw>"),
+        ("parkpilot/nowhere/readings/gateway", "unknown park: nowhere"),
+        ("parkpilot/qsh/readings/staff", "unknown gateway: staff"),  # a person, not a gateway
+        ("parkpilot/other/readings/gateway", "unknown gateway: gateway"),  # not of that park
+    ],
+)
+def test_a_topic_naming_no_known_gateway_is_a_dead_letter(
+    topic, reason, worker, make_point, other_park
+):
+    make_point("m1")
+    worker._handle([_message(topic, orjson.dumps([_reading("m1")]))])
+    letter = DeadLetter.objects.get()
+    assert (letter.source, letter.field) == ("mqtt", "topic")
+    assert reason in letter.reason
+    assert letter.raw.startswith(topic + "\n")
+    assert Reading.objects.count() == 0
+
+
+def test_messages_of_one_gateway_are_one_ingest_and_bad_ones_dead_letters(
+    worker, make_point, personas
+):
+    make_point("m1")
+    make_point("m2")
+    topic = "parkpilot/qsh/readings/gateway"
+    batch = [
+        _message(topic, orjson.dumps([_reading("m1", 0), _reading("m2", 0)])),
+        _message(topic, b"not json"),
+        _message(topic, orjson.dumps(_reading("m1", 1, 2.0))),
+        _message(topic, orjson.dumps(_reading("m1", 1, 2.0))),  # redelivered
+    ]
+    worker._handle(batch)
+    assert Reading.objects.count() == 3
+    assert list(DeadLetter.objects.values_list("field", "gateway_id")) == [
+        ("payload", personas["gateway"].pk)
+    ]
+    stats = worker.stats
+    assert (stats.messages, stats.accepted, stats.duplicates, stats.rejected) == (4, 3, 1, 1)
