@@ -2,6 +2,7 @@
 HTML + inline SVG charts, Chinese set in Noto Sans CJK through fontconfig) and XLSX."""
 
 import io
+import logging
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,9 @@ from parkpilot.carbon.periods import Period, period
 from parkpilot.energy import selectors_carbon as energy
 from parkpilot.energy.kinds import CANONICAL_UNIT, EnergyKind
 from parkpilot.tenancy.errors import ValidationFailed
+
+# WeasyPrint logs every layout step at INFO; a batch of 500 reports would flood the log.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 INDICATORS = [
     ("energy_tce", "能源消费总量", "tce"),
