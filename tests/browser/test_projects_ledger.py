@@ -39,7 +39,11 @@ def demo_park(transactional_db):
         if actual:
             changes["actual_on"] = actual
         if stage == Stage.CONSTRUCTION_PERMIT:
-            changes |= {"approving_body": "临安区住建局", "submitted_on": "2020-03-11"}
+            changes |= {
+                "approving_body": "临安区住建局",
+                "submitted_on": "2020-03-11",
+                "approved_on": "2020-03-24",
+            }
         services.project_stage_update(
             actor=staff, via="test", project=project, stage=stage, changes=changes
         )
@@ -102,6 +106,10 @@ def test_project_timeline(demo_park, live_server, new_page):
     expect(page.get_by_test_id("current-stage")).to_have_text("投产/投用")
     demo_park.refresh_from_db()
     assert demo_park.stages.get(stage=Stage.IN_USE).actual_on == datetime.date(2022, 7, 15)
+    page.goto(f"{live_server.url}/projects/approvals/")
+    expect(page.get_by_test_id("approval-stats")).to_contain_text("临安区住建局")
+    expect(page.get_by_test_id("approval-stats")).to_contain_text("13")
+    screenshot(page, "projects-approvals-staff")
 
 
 def test_enterprise_reports_progress_on_its_project(demo_park, live_server, new_page):

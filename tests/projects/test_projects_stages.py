@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from parkpilot.projects import selectors, services
@@ -175,3 +176,47 @@ def test_filters_and_funnel(personas, project, ent_b):
     assert [p.pk for p in selectors.project_list(user=personas["ent_b_user"])] == [other.pk]
     with pytest.raises(PermissionError):
         project.delete()
+
+
+def test_approval_zone_times_each_approval(personas, project, ent_a, django_assert_num_queries):
+    other = services.project_create(
+        actor=personas["park_admin"], via="test", park=ent_a.park, data={"name": "二号项目"}
+    )
+    body = "临安区住建局"
+    # 14 and 20 days at the same body; one still waiting since 2024-06-01.
+    _stage(
+        personas,
+        project,
+        Stage.CONSTRUCTION_PERMIT,
+        approving_body=body,
+        submitted_on="2024-05-06",
+        approved_on="2024-05-20",
+    )
+    _stage(
+        personas,
+        other,
+        Stage.CONSTRUCTION_PERMIT,
+        approving_body=body,
+        submitted_on="2024-03-01",
+        approved_on="2024-03-21",
+    )
+    _stage(
+        personas, other, Stage.PLANNING_PERMIT, approving_body="规划分局", submitted_on="2024-06-01"
+    )
+    zone = selectors.approvals(user=personas["supervisor"], today=D(2024, 6, 11))
+    assert zone["table"] == [
+        {
+            "stage": "施工许可",
+            "body": body,
+            "count": 2,
+            "mean_days": 17.0,
+            "median_days": 17.0,
+            "max_days": 20,
+        },
+    ]
+    assert [(w["row"].project.name, w["days"]) for w in zone["waiting"]] == [("二号项目", 10)]
+    client = Client()
+    client.force_login(personas["supervisor"])
+    client.get("/projects/approvals/")
+    with django_assert_num_queries(4):
+        assert client.get("/projects/approvals/").status_code == 200

@@ -1,12 +1,14 @@
 """Reads for the projects ledger; everything starts from access.scoped()/get_for()."""
 
 import datetime
+import statistics
 from decimal import Decimal
 
 from django.db.models import Avg, Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import ExtractYear
 
 from parkpilot.projects.models import (
+    APPROVAL_STAGES,
     AlertLevel,
     AlertStatus,
     MonthlyInvestment,
@@ -151,6 +153,37 @@ def investment_by_year(*, user, project: Project | None = None) -> list[dict]:
         {"year": r["year"], "planned": r["planned"] or Decimal(0), "actual": r["actual"] or 0}
         for r in rows
     ]
+
+
+def approvals(*, user, today: datetime.date) -> dict:
+    """审批专区: how long each approval took, by stage and approving body, and the approvals
+    submitted and still waiting (with the days they have waited)."""
+    rows = (
+        access.scoped(user, ProjectStage)
+        .filter(stage__in=[int(s) for s in APPROVAL_STAGES], submitted_on__isnull=False)
+        .select_related("project")
+        .order_by("stage", "submitted_on", "id")
+    )
+    stats: dict[tuple[int, str], list[int]] = {}
+    waiting = []
+    for r in rows:
+        if r.approved_on:
+            stats.setdefault((r.stage, r.approving_body or "—"), []).append(r.approval_days)
+        elif r.actual_on is None:  # a stage reached without its approval date is not waiting
+            waiting.append({"row": r, "days": (today - r.submitted_on).days})
+    table = [
+        {
+            "stage": str(Stage(stage).label),
+            "body": body,
+            "count": len(days),
+            "mean_days": round(sum(days) / len(days), 1),
+            "median_days": statistics.median(days),
+            "max_days": max(days),
+        }
+        for (stage, body), days in sorted(stats.items())
+    ]
+    waiting.sort(key=lambda w: -w["days"])
+    return {"table": table, "waiting": waiting}
 
 
 def stage_funnel(*, user) -> list[dict]:

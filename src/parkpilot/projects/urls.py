@@ -8,6 +8,7 @@ urlpatterns = [
     path("export.xlsx", views.ledger_export, name="ledger_export"),
     path("import/", views.ledger_import, name="ledger_import"),
     path("alerts/", views.alert_list, name="alert_list"),
+    path("approvals/", views.approvals, name="approvals"),
     path("alerts/<int:alert_id>/<str:action>/", views.alert_action, name="alert_action"),
     path("photos/<int:update_id>/", views.photo, name="photo"),
     path("documents/<int:document_id>/", views.document, name="document"),

@@ -260,6 +260,12 @@ def alert_action(request, alert_id: int, action: str):
 
 
 @login_required
+def approvals(request):
+    context = selectors.approvals(user=request.user, today=timezone.localdate())
+    return TemplateResponse(request, "projects/approvals.html", context)
+
+
+@login_required
 def ledger_export(request):
     projects = selectors.project_list(user=request.user, **_filters(request)).prefetch_related(
         selectors.stages_prefetch(request.user)
