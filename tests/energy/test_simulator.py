@@ -170,3 +170,18 @@ def test_simulate_direct_with_faults_and_a_backfill(capsys):
     assert live == 2 * 50
     assert DeadLetter.objects.filter(source="simulator").count() == 2 * 50
     assert EnergyRollup.objects.filter(park=park, scope="park", level="1h").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simulate_through_http_with_each_gateways_token(live_server, capsys):
+    demo_load()
+    start = dt.datetime(2026, 11, 20, 9, 0, tzinfo=TZ)
+    call_command(
+        "simulate",
+        *("--via", "http", "--url", live_server.url),
+        *("--start", start.isoformat(), "--ticks", "1", "--points", "200"),
+    )
+    # 200 points span three gateways (95 each): one request per gateway, each its own token.
+    assert Reading.objects.filter(ts=start).count() == 200
+    out = capsys.readouterr().out
+    assert "'accepted': 200" in out and "'messages': 3" in out
