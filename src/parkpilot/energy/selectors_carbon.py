@@ -12,6 +12,14 @@ from django.db.models import Count, F, QuerySet, Sum
 
 from parkpilot.energy.models import Level, MeteringPoint, PointRollup
 from parkpilot.tenancy import access
+from parkpilot.tenancy.roles import PARK_ROLES
+
+
+def _whole_park(user, park_id: int) -> bool:
+    return bool(
+        user.is_active
+        and (user.is_superuser or (user.role in PARK_ROLES and user.park_id == park_id))
+    )
 
 
 def _points(user, park_id: int, owner_id: int | None, public: bool) -> QuerySet:
@@ -34,12 +42,16 @@ def accounting_rows(
     public: bool = False,
 ) -> list[dict]:
     """Energy of top-level points per (owner, zone, kind, enthalpy) in buckets [start, end)."""
-    points = _points(user, park_id, owner_id, public).filter(parent__isnull=True)
+    rollups = PointRollup.objects.filter(level=level, bucket__gte=start, bucket__lt=end)
+    if owner_id is None and not public and _whole_park(user, park_id):
+        # Readers of the whole park (what access.scoped gives park roles): a plain join, as the
+        # IN (subquery) form is several times slower on SQLite.
+        rollups = rollups.filter(point__park_id=park_id, point__parent__isnull=True)
+    else:
+        points = _points(user, park_id, owner_id, public).filter(parent__isnull=True)
+        rollups = rollups.filter(point__in=points.values("pk"))
     return list(
-        PointRollup.objects.filter(
-            point__in=points.values("pk"), level=level, bucket__gte=start, bucket__lt=end
-        )
-        .values(
+        rollups.values(
             owner_id=F("point__owner_id"),
             zone_id=F("point__zone_id"),
             kind=F("point__kind"),
