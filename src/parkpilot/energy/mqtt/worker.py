@@ -44,7 +44,10 @@ log = logging.getLogger("parkpilot.energy.mqtt")
 
 SOURCE = "mqtt"
 SESSION_EXPIRY_S = 7 * 24 * 3600  # how long the broker keeps our queue while no worker runs
-TOPIC_CACHE_S = 30.0  # a new gateway is recognised within this time
+TOPIC_CACHE_S = 30.0
+ROLLUP_LIMIT = (
+    2000  # intake batches per rollup pass  # a new gateway is recognised within this time
+)
 
 
 @dataclass
@@ -118,6 +121,7 @@ class IngestWorker:
         receive_maximum: int = 2_000,
         session_expiry_s: int = SESSION_EXPIRY_S,
         rollup: bool = True,
+        rollup_every_ms: int = 1000,
         subscription: str = "shared",
     ):
         self.topic_filter = subscription_filter(subscription)
@@ -128,6 +132,9 @@ class IngestWorker:
         self.receive_maximum = receive_maximum
         self.session_expiry_s = session_expiry_s
         self.rollup = rollup
+        self.rollup_every_s = rollup_every_ms / 1000
+        self._rolled_at = 0.0
+        self._unrolled = False  # batches committed since the last complete rollup pass
         self.inbox: queue.Queue[Message] = queue.Queue()
         self.stats = Stats()
         self.resolver = TopicResolver()
@@ -218,6 +225,8 @@ class IngestWorker:
                 batch = self._collect()
                 if batch:
                     self._handle(batch)
+                elif self._unrolled and self.rollup:
+                    self._rollup()
             # SIGTERM: what already arrived is ingested and acked before leaving.
             while True:
                 batch = self._collect(wait=False)
@@ -277,15 +286,25 @@ class IngestWorker:
                 log.exception("batch failed; ingesting its messages one by one")
                 one_by_one = True
         self._ack(batch)
+        self._unrolled = True
         self.stats.batches += 1
         self.stats.messages += len(batch)
-        if self.rollup:
-            try:
-                rollup_pending()
-            except DatabaseError:
-                # Intake is committed and the work list keeps it: the next pass rolls it up.
-                log.exception("rollup pass failed; it is retried after the next batch")
-                _close_connection()
+        # Roll up as soon as the worker has caught up (low latency when the stream is light),
+        # and under load at most every `rollup_every_s`: one pass over many batches costs about
+        # what a pass over one costs, since its work is per point and bucket, not per reading.
+        caught_up = self.inbox.empty()
+        if self.rollup and (caught_up or time.monotonic() - self._rolled_at >= self.rollup_every_s):
+            self._rollup()
+
+    def _rollup(self) -> None:
+        self._rolled_at = time.monotonic()
+        try:
+            passed = rollup_pending(limit=ROLLUP_LIMIT)
+            self._unrolled = passed.batches >= ROLLUP_LIMIT
+        except DatabaseError:
+            # Intake is committed and the work list keeps it: the next pass rolls it up.
+            log.exception("rollup pass failed; it is retried after the next batch")
+            _close_connection()
 
     def _ingest(self, batch: list[Message]) -> None:
         groups: dict[str, list[Message]] = {}

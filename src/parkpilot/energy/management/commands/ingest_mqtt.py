@@ -33,6 +33,12 @@ class Command(BaseCommand):
         parser.add_argument("--batch-ms", type=int, default=200)
         parser.add_argument("--receive-maximum", type=int, default=2_000)
         parser.add_argument("--no-rollup", action="store_true", help="leave rollups to others")
+        parser.add_argument(
+            "--rollup-every-ms",
+            type=int,
+            default=1000,
+            help="under load, roll up at most this often (at once when caught up)",
+        )
         parser.add_argument("--max-seconds", type=float, default=None, help=argparse_hidden())
 
     def handle(self, *args, **options):
@@ -46,6 +52,7 @@ class Command(BaseCommand):
             batch_ms=options["batch_ms"],
             receive_maximum=options["receive_maximum"],
             rollup=not options["no_rollup"],
+            rollup_every_ms=options["rollup_every_ms"],
             subscription=options["subscription"],
         )
         worker.install_signal_handlers()
