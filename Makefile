@@ -8,6 +8,7 @@ PORT ?= 8000
 .PHONY: demo test bench lint format install install-test services messages clean
 
 demo: install ## install, load the Qingshanhu demo park and serve it on http://127.0.0.1:8000
+	SERVICES=pdf scripts/services.sh
 	$(BIN)/parkpilot demo --host $(HOST) --port $(PORT)
 
 test: install-test services ## install what the tests need, start the services, run the suite

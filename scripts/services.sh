@@ -47,14 +47,15 @@ else
 fi
 
 # --- selection ---------------------------------------------------------------
-want_pg=0 want_mqtt=0 want_redis=0 want_chromium=0
+want_pg=0 want_mqtt=0 want_redis=0 want_chromium=0 want_pdf=0
 for s in $SERVICES; do
     case "$s" in
         postgresql|postgres|pg) want_pg=1 ;;
         mosquitto|mqtt)         want_mqtt=1 ;;
         redis|redis-server)     want_redis=1 ;;
-        chromium)               want_chromium=1 ;;
-        *) die "unknown service '$s' in SERVICES (known: postgresql mosquitto redis chromium)" ;;
+        chromium)               want_chromium=1; want_pdf=1 ;;
+        pdf)                    want_pdf=1 ;;
+        *) die "unknown service '$s' in SERVICES (known: postgresql mosquitto redis chromium pdf)" ;;
     esac
 done
 
@@ -98,8 +99,10 @@ need_pkg() { pkg_installed "$1" || missing+=("$1"); }
 ((want_pg))       && { need_pkg postgresql; need_pkg postgresql-client; }
 ((want_mqtt))     && { need_pkg mosquitto; need_pkg mosquitto-clients; }
 ((want_redis))    && { need_pkg redis-server; need_pkg redis-tools; }
-# CJK fonts: without them Chinese renders as empty boxes in screenshots and PDFs.
-((want_chromium)) && { need_pkg chromium; need_pkg fonts-noto-cjk; }
+((want_chromium)) && need_pkg chromium
+# PDF reports (WeasyPrint renders with Pango) and CJK fonts: without the fonts Chinese renders
+# as empty boxes in screenshots and PDFs.
+((want_pdf)) && { need_pkg libpango-1.0-0; need_pkg libpangoft2-1.0-0; need_pkg fonts-noto-cjk; }
 
 if ((${#missing[@]})); then
     log "installing: ${missing[*]}"
@@ -233,4 +236,7 @@ fi
 if ((want_chromium)); then
     chromium_ok || die "chromium: /usr/bin/chromium missing after install"
     echo "chromium: ok (/usr/bin/chromium)"
+fi
+if ((want_pdf)); then
+    echo "pdf: ok (pango, fonts-noto-cjk)"
 fi
