@@ -236,7 +236,7 @@ class Backfill:
 
 @dataclass
 class LiveOptions:
-    interval_s: float = 60.0  # simulated seconds between two readings of a point
+    interval_s: float = 900.0  # simulated seconds between two readings of a point
     speedup: float = 1.0
     start: float | None = None  # simulated start (epoch); default: now
     points: int | None = None  # only the first N points

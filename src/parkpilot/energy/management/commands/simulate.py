@@ -30,7 +30,10 @@ class Command(BaseCommand):
         parser.add_argument("--park", default="qingshanhu", help="park code")
         parser.add_argument("--via", choices=["direct", "mqtt", "http"], default="direct")
         parser.add_argument(
-            "--interval", type=float, default=60.0, help="seconds between readings of a point"
+            "--interval",
+            type=float,
+            default=900.0,
+            help="seconds between readings of a point (default: the meters' 15 minutes)",
         )
         parser.add_argument(
             "--speedup", type=float, default=1.0, help="simulated seconds per wall second"
