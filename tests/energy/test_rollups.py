@@ -208,3 +208,23 @@ def test_any_arrival_order_gives_the_same_rollups(park, a_e1, order, cut):
         utc(2026, 3, 1, 2, 30): pytest.approx(13.5),
     }
     assert scope_energy("park", "1h", utc(2026, 3, 1, 2, 0)) == pytest.approx(58.5)
+
+
+def test_sub_meters_do_not_count_twice_in_the_totals(park, make_point, ent_a):
+    main = make_point("A-MAIN", owner=ent_a)
+    sub = make_point("A-SUB", owner=ent_a)
+    sub.parent = main
+    sub.save()
+    from parkpilot.energy.registry import registry
+
+    registry.invalidate()
+    # Main meter +3 kWh a minute, of which the sub-meter measures +1.
+    feed(
+        park,
+        [{"point": "A-MAIN", "ts": ts(10, m), "value": 3.0 * m} for m in range(16)]
+        + [{"point": "A-SUB", "ts": ts(10, m), "value": 1.0 * m} for m in range(16)],
+    )
+    q = utc(2026, 3, 1, 2, 0)
+    assert point_rows("15m", code="A-SUB")[1][1] == 15.0  # its own breakdown is kept
+    assert scope_energy("enterprise", "15m", q) == 45.0  # the main meter's, not 45 + 15
+    assert scope_energy("park", "15m", q) == 45.0

@@ -25,6 +25,7 @@ class PointInfo:
     owner_id: int | None
     zone_id: int | None
     gateway_id: int | None
+    parent_id: int | None
     kind: str
     unit: str
     meter: Meter
@@ -49,6 +50,7 @@ def _info(point: MeteringPoint) -> PointInfo:
         owner_id=point.owner_id,
         zone_id=point.zone_id,
         gateway_id=point.gateway_id,
+        parent_id=point.parent_id,
         kind=point.kind,
         unit=point.unit,
         meter=meter,

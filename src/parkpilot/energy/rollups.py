@@ -262,6 +262,10 @@ def _apply(quarter_deltas: dict[tuple[int, int], Totals], tz_by_park) -> int:
 
 
 def _scopes(point: PointInfo):
+    # A sub-meter measures part of what its parent already measures: it has its own point
+    # rollups, but adding it to the enterprise, zone and park totals would count it twice.
+    if point.parent_id is not None:
+        return
     yield Scope.PARK, point.park_id, None
     if point.owner_id:
         yield Scope.ENTERPRISE, point.owner_id, point.owner_id

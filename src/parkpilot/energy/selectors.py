@@ -116,9 +116,9 @@ def park_completeness(*, user, park_id: int, days: int = 14) -> list[DayComplete
     expected = _expected_per_day(points)
     today = local_midnight(park_id)
     start = today - timedelta(days=days - 1)
+    # Per point (sub-meters included: each is expected to report), not the park total.
     received = dict(
-        access.scoped(user, EnergyRollup)
-        .filter(scope=Scope.PARK, scope_id=park_id, level=Level.DAY, bucket__gte=start)
+        PointRollup.objects.filter(point__in=points, level=Level.DAY, bucket__gte=start)
         .values("bucket")
         .annotate(n=Sum("readings"))
         .values_list("bucket", "n")
