@@ -15,7 +15,6 @@ from parkpilot.energy.models import (
     MeteringPoint,
     PointRollup,
     ReadingConflict,
-    Scope,
 )
 from parkpilot.tenancy import access
 
