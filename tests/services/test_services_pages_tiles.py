@@ -119,3 +119,21 @@ def test_raising_through_the_page_reports_bad_input(personas):
     assert "title: 不能为空 / must not be empty" in page
     assert "category: 类别无效 / unknown category" in page
     assert ServiceRequest.objects.count() == 0
+
+
+def test_no_open_redirect_after_opening_a_case(personas, raise_request):
+    req = raise_request()
+    client = Client()
+    client.force_login(personas["supervisor"])
+    # A refused case (no instruction) sends the user back: only to this site.
+    response = client.post(
+        "/services/supervision/cases/new/",
+        {"service_request_id": req.pk, "instruction": "", "next": "https://evil.example/"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/services/supervision/"
+    response = client.post(
+        "/services/supervision/cases/new/",
+        {"service_request_id": req.pk, "instruction": "", "next": f"/services/{req.pk}/"},
+    )
+    assert response["Location"] == f"/services/{req.pk}/"

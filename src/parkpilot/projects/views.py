@@ -8,6 +8,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -32,6 +33,16 @@ def _project_or_404(request, project_id: int) -> Project:
         return selectors.project_get(user=request.user, project_id=project_id)
     except NotFound:
         raise Http404 from None
+
+
+def _safe_next(request, default: str):
+    """Back to the page the form was on, but never to another site (no open redirect)."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
 
 
 def _int(value) -> int | None:
@@ -256,7 +267,7 @@ def alert_action(request, alert_id: int, action: str):
         _run(request, services.alert_close, alert=alert, reason=request.POST.get("reason", ""))
     else:
         raise Http404
-    return redirect(request.POST.get("next") or "projects:alert_list")
+    return redirect(_safe_next(request, "projects:alert_list"))
 
 
 @login_required

@@ -11,6 +11,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from parkpilot.services import selectors, services
@@ -53,6 +54,16 @@ def _run(http, fn, /, **kwargs):
     except Forbidden as exc:
         raise PermissionDenied(str(exc)) from None
     return None
+
+
+def _safe_next(request, default: str):
+    """Back to the page the form was on, but never to another site (no open redirect)."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
 
 
 def _int(value):
@@ -258,7 +269,7 @@ def case_open(request):
     )
     if case is not None:
         return redirect("services:case_detail", case_id=case.pk)
-    return redirect(request.POST.get("next") or "services:supervision")
+    return redirect(_safe_next(request, "services:supervision"))
 
 
 @login_required
