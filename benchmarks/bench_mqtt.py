@@ -186,7 +186,8 @@ def _measure(connection) -> dict:
         metrics=metrics,
         baseline=baseline,
         notes=f"{rows} readings, messages of {PER_MESSAGE}, window {WINDOW}; latency "
-        f"{POINTS} points × 1/s for {LATENCY_TICKS} s; worker: default batching (10,000 / 200 ms)",
+        f"{POINTS} points × 1/s for {LATENCY_TICKS} s; worker defaults (batches of 20,000 "
+        "readings or 200 ms, receive maximum 1,000, rollup when caught up or every 1 s)",
     )
     print(f"{path}: {metrics} (baseline {baseline})")
     return metrics

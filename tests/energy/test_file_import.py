@@ -183,4 +183,4 @@ def test_the_page_lists_jobs_with_pinned_queries(
         response = client.get("/energy/import/")
     body = response.content.decode()
     assert body.count('data-status="done"') == 3
-    assert "90 of 360 six-hour chunks" in body
+    assert "90 / 360 个六小时数据块" in body  # zh-Hans first

@@ -29,9 +29,9 @@ class Command(BaseCommand):
             help="shared: any number of workers; exclusive: one worker, survives a Mosquitto "
             "2.0 restart without loss (docs/energy-mqtt.md)",
         )
-        parser.add_argument("--batch-readings", type=int, default=10_000)
+        parser.add_argument("--batch-readings", type=int, default=20_000)
         parser.add_argument("--batch-ms", type=int, default=200)
-        parser.add_argument("--receive-maximum", type=int, default=2_000)
+        parser.add_argument("--receive-maximum", type=int, default=1_000)
         parser.add_argument("--no-rollup", action="store_true", help="leave rollups to others")
         parser.add_argument(
             "--rollup-every-ms",
