@@ -351,3 +351,36 @@ def test_mosquitto_forgets_shared_subscriptions_over_a_restart(tmp_path):
             client.loop_stop()
     finally:
         anonymous.stop()
+
+
+def test_the_simulator_publishes_through_the_broker(tmp_path, monkeypatch):
+    """`simulate --via mqtt` on an open development broker: every gateway's topic, one worker."""
+    from django.core.management import call_command
+
+    from parkpilot.demo.services import demo_load
+    from parkpilot.energy.simulator.engine import TZ
+
+    if not Path(MOSQUITTO).exists():
+        service_missing(f"{MOSQUITTO} is not installed (scripts/services.sh installs it)")
+    demo_load()
+    broker = LocalBroker(tmp_path / "open", authenticated=False)
+    broker.start()
+    worker = Worker(broker, tmp_path)
+    try:
+        worker.start()
+        monkeypatch.setenv("PARKPILOT_MQTT_PORT", str(broker.port))
+        monkeypatch.setenv("PARKPILOT_MQTT_USERNAME", "")
+        start = datetime(2026, 11, 20, 9, 0, tzinfo=TZ)
+        call_command(
+            "simulate",
+            *("--via", "mqtt", "--start", start.isoformat(), "--ticks", "1"),
+            *("--points", "300", "--interval", "60"),
+        )
+        _wait_for(lambda: Reading.objects.filter(ts=start).count() == 300, "300", worker)
+        # 300 points of four gateways (95 each): each gateway's readings on its own topic.
+        assert DeadLetter.objects.count() == 0
+        assert worker.terminate() == 0
+    finally:
+        if worker.process.poll() is None:
+            worker.process.kill()
+        broker.stop()
