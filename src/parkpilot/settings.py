@@ -121,6 +121,9 @@ def _database() -> dict:
         # Under ASGI every request may run in its own thread; a pool (psycopg_pool) bounds the
         # server's connections instead of one kept per thread (Django's advice for ASGI).
         config["CONN_MAX_AGE"] = 0
+        # A connection the server dropped (restart, failover) is replaced, not handed out:
+        # Django makes the pool check each connection it lends when health checks are on.
+        config["CONN_HEALTH_CHECKS"] = True
         config.setdefault("OPTIONS", {})["pool"] = {
             "min_size": env_int("PARKPILOT_DB_POOL_MIN", 2),
             "max_size": env_int("PARKPILOT_DB_POOL_MAX", 20),
