@@ -68,6 +68,7 @@ class MqttSender:
         from parkpilot.energy.mqtt.config import readings_topic
 
         self.topic = lambda gateway: readings_topic(park.code, gateway)
+        self.window_size = window
         self.window = threading.BoundedSemaphore(window)
         self.sent = Sent()
         self.client = mqtt.Client(
@@ -91,7 +92,13 @@ class MqttSender:
                 self.sent.messages += 1
             self.sent.readings += len(items)
 
-    def close(self) -> None:
+    def close(self, timeout: float = 30.0) -> None:
+        # Wait for the broker to acknowledge what is in flight: disconnecting drops it.
+        deadline = time.monotonic() + timeout
+        held = 0
+        while held < self.window_size and time.monotonic() < deadline:
+            if self.window.acquire(timeout=max(0.0, deadline - time.monotonic())):
+                held += 1
         self.client.disconnect()
         self.client.loop_stop()
 
