@@ -185,3 +185,22 @@ def test_simulate_through_http_with_each_gateways_token(live_server, capsys):
     assert Reading.objects.filter(ts=start).count() == 200
     out = capsys.readouterr().out
     assert "'accepted': 200" in out and "'messages': 3" in out
+
+
+@pytest.mark.django_db
+def test_a_restarted_backfill_resumes_or_continues(park, plan):
+    from parkpilot.energy.simulator.runner import Backfill
+
+    t = dt.datetime(2026, 11, 20, 12, 0, tzinfo=TZ).timestamp()
+    first = Backfill.prepare(park, plan, days=1, now=t)
+    assert (first.job.total, first.job.done) == (4, 0)
+    first.job.done = 2
+    first.job.save()
+    resumed = Backfill.prepare(park, plan, days=1, now=t + 3600)
+    assert resumed.job.pk == first.job.pk and (resumed.start, resumed.end) == (t - 86400, t)
+    first.job.status, first.job.done = "done", 4
+    first.job.save()
+    later = Backfill.prepare(park, plan, days=1, now=t + 3600)
+    # Only the hour since, from the last quarter sent (chunks cover (lo, hi]).
+    assert (later.start, later.end, later.job.total) == (t - 900, t + 3600, 1)
+    assert Backfill.prepare(park, plan, days=1, now=t + 3600).job.pk == later.job.pk

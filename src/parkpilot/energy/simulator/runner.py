@@ -184,7 +184,9 @@ class Backfill:
             prev_end = dt.datetime.fromisoformat(prev_end).timestamp()
             if last.status != IntakeJob.Status.DONE and prev_start <= start + 86400:
                 return cls(park, plan, last, prev_start, prev_end)
-            start = max(start, prev_end)
+            # Chunks cover (lo, hi]: start one quarter early so `prev_end` itself is sent (the
+            # previous live stream may have sent it already: then it is a duplicate, harmless).
+            start = max(start, prev_end - QUARTER_S)
         if end <= start:
             return None
         chunks = int(-(-(end - start) // (CHUNK_HOURS * 3600)))
