@@ -62,3 +62,28 @@ def test_another_parks_admin_cannot_touch_the_letter(personas, park):
     assert client.post(f"/energy/dead-letters/{letter.pk}/dismiss/").status_code == 404
     letter.refresh_from_db()
     assert letter.status == "open"
+
+
+def test_completeness_is_capped_per_point(personas, park, make_point, ent_a):
+    """A meter declared at 15 minutes that sends every minute is complete, not 1,500% complete;
+    it cannot make up for a silent one."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from parkpilot.energy import selectors
+    from parkpilot.energy.rollups import rollup_pending
+
+    make_point("FAST", owner=ent_a, interval_s=900)
+    make_point("SILENT", owner=ent_a, interval_s=900)
+    start = selectors.local_midnight(park.pk) + timedelta(minutes=1)
+    minutes = min(300, int((timezone.now() - start).total_seconds() // 60))
+    ingest_items(park_id=park.id, items=[
+        {"point": "FAST", "ts": (start + timedelta(minutes=m)).isoformat(), "value": float(m)}
+        for m in range(minutes)
+    ], source="direct")  # fmt: skip
+    rollup_pending()
+    [today] = selectors.park_completeness(user=personas["park_staff"], park_id=park.pk, days=1)
+    # expected: 2 points × 96 a day; received: FAST capped at 96 (or fewer this early), SILENT 0
+    assert today.expected == 192
+    assert today.received == min(minutes, 96)

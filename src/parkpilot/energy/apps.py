@@ -16,6 +16,7 @@ class EnergyConfig(AppConfig):
     nav_items = (
         NavItem(_("Meters"), "energy:points", PARK_ROLES | ENTERPRISE_ROLES, 20),
         NavItem(_("Data quality"), "energy:quality", PARK_ROLES, 21),
+        NavItem(_("Import readings"), "energy:import", PARK_OPERATORS, 22),
     )
     cockpit_tiles = (
         Tile(

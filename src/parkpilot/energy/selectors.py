@@ -3,7 +3,8 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Least
 from django.utils import timezone
 
 from parkpilot.energy.buckets import aware
@@ -116,10 +117,12 @@ def park_completeness(*, user, park_id: int, days: int = 14) -> list[DayComplete
     today = local_midnight(park_id)
     start = today - timedelta(days=days - 1)
     # Per point (sub-meters included: each is expected to report), not the park total.
+    # A point that reports more often than declared counts as complete, not as over 100%.
+    capped = Least(F("readings"), Value(86400) / F("point__interval_s"))
     received = dict(
         PointRollup.objects.filter(point__in=points, level=Level.DAY, bucket__gte=start)
         .values("bucket")
-        .annotate(n=Sum("readings"))
+        .annotate(n=Sum(capped))
         .values_list("bucket", "n")
     )
     return [
@@ -170,7 +173,7 @@ def point_quality(*, user, park_id: int, day: datetime | None = None, limit: int
                 "last_reading": state.rolled_ts if state else None,
                 "received": received.get(p.pk, 0),
                 "expected": expected,
-                "rate": round(received.get(p.pk, 0) / expected, 4),
+                "rate": round(min(received.get(p.pk, 0), expected) / expected, 4),
                 "gaps": gaps.get(p.pk, 0),
                 "dead_letters": letters.get(p.code, 0),
             }

@@ -3,6 +3,7 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
+from parkpilot.energy.fileimport import import_readings_task  # noqa: F401  (registers it)
 from parkpilot.energy.rollups import rollup_pending
 
 
