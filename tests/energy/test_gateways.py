@@ -6,6 +6,7 @@ import subprocess
 
 import pytest
 
+from helpers import service_missing
 from parkpilot.energy.gateways import (
     broker_files_sync,
     gateway_mqtt_credentials_issue,
@@ -47,7 +48,7 @@ def test_hash_is_mosquitto_passwd_format():
 def test_hash_checks_a_line_written_by_mosquitto_passwd(tmp_path):
     tool = shutil.which("mosquitto_passwd")
     if tool is None:
-        pytest.skip("mosquitto_passwd is not installed")
+        service_missing("mosquitto_passwd is not installed (scripts/services.sh installs it)")
     path = tmp_path / "pw"
     subprocess.run([tool, "-c", "-b", str(path), "alice", "s3cret"], check=True)
     hashed = path.read_text().strip().split(":", 1)[1]
