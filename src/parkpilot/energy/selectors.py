@@ -106,21 +106,23 @@ class DayCompleteness:
         return round(self.received / self.expected, 4) if self.expected else 0.0
 
 
-def _expected_per_day(points: QuerySet) -> int:
-    return sum(86400 // p for p in points.values_list("interval_s", flat=True))
-
-
 def park_completeness(*, user, park_id: int, days: int = 14) -> list[DayCompleteness]:
     """Received vs expected readings per local day, park-wide (all active points)."""
-    points = access.scoped(user, MeteringPoint).filter(park_id=park_id, active=True)
-    expected = _expected_per_day(points)
+    points = dict(
+        access.scoped(user, MeteringPoint)
+        .filter(park_id=park_id, active=True)
+        .values_list("pk", "interval_s")
+    )
+    expected = sum(86400 // interval for interval in points.values())
     today = local_midnight(park_id)
     start = today - timedelta(days=days - 1)
     # Per point (sub-meters included: each is expected to report), not the park total.
     # A point that reports more often than declared counts as complete, not as over 100%.
     capped = Least(F("readings"), Value(86400) / F("point__interval_s"))
+    # The ids as a list: PostgreSQL then walks the (point, level, bucket) key per point instead
+    # of scanning every point's rollups (measured 31 ms → a few with a year of data).
     received = dict(
-        PointRollup.objects.filter(point__in=points, level=Level.DAY, bucket__gte=start)
+        PointRollup.objects.filter(point_id__in=list(points), level=Level.DAY, bucket__gte=start)
         .values("bucket")
         .annotate(n=Sum(capped))
         .values_list("bucket", "n")
