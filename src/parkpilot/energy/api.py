@@ -34,26 +34,7 @@ def point_create(request: HttpRequest, payload: schemas.PointIn):
 
 @router.get("/points/export.csv")
 def point_export(request: HttpRequest):
-    rows = [
-        {
-            "code": p.code,
-            "name": p.name,
-            "owner_credit_code": p.owner.credit_code if p.owner else "",
-            "zone_code": p.zone.code if p.zone else "",
-            "building": p.building,
-            "kind": p.kind,
-            "unit": p.unit,
-            "register": p.register,
-            "multiplier": p.multiplier,
-            "rollover": p.rollover if p.rollover is not None else "",
-            "rated_max_per_h": p.rated_max_per_h,
-            "interval_s": p.interval_s,
-            "parent_code": p.parent.code if p.parent else "",
-            "gateway": p.gateway.username if p.gateway else "",
-            "enthalpy_gj_per_t": p.enthalpy_gj_per_t if p.enthalpy_gj_per_t is not None else "",
-        }
-        for p in selectors.point_list(user=request.auth).select_related("parent")
-    ]
+    rows = selectors.point_export_rows(user=request.auth)
     body = services.rows_to_csv(rows, services.IMPORT_COLUMNS)
     response = HttpResponse(body, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="metering-points.csv"'

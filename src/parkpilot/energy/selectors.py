@@ -31,6 +31,35 @@ def point_list(*, user, kind: str = "", owner_id: int | None = None, q: str = ""
     return qs.order_by("code")
 
 
+def point_export_rows(*, user) -> list[dict]:
+    """The registry as rows of the import format (services.IMPORT_COLUMNS), so an export can be
+    edited and imported again."""
+
+    def blank_if_none(value):
+        return "" if value is None else value
+
+    return [
+        {
+            "code": p.code,
+            "name": p.name,
+            "owner_credit_code": p.owner.credit_code if p.owner else "",
+            "zone_code": p.zone.code if p.zone else "",
+            "building": p.building,
+            "kind": p.kind,
+            "unit": p.unit,
+            "register": p.register,
+            "multiplier": p.multiplier,
+            "rollover": blank_if_none(p.rollover),
+            "rated_max_per_h": p.rated_max_per_h,
+            "interval_s": p.interval_s,
+            "parent_code": p.parent.code if p.parent else "",
+            "gateway": p.gateway.username if p.gateway else "",
+            "enthalpy_gj_per_t": blank_if_none(p.enthalpy_gj_per_t),
+        }
+        for p in point_list(user=user).select_related("parent")
+    ]
+
+
 def point_get(*, user, point_id: int) -> MeteringPoint:
     return access.get_for(
         user, MeteringPoint.objects.select_related("owner", "zone", "gateway"), point_id

@@ -14,7 +14,14 @@ from parkpilot.energy.ingest.core import IngestResult, ingest_items
 from parkpilot.energy.ingest.parse import parse_payload
 from parkpilot.energy.ingest.validate import Refused
 from parkpilot.energy.kinds import CANONICAL_UNIT, EnergyKind, unit_factor
-from parkpilot.energy.models import DeadLetter, MeteringPoint, ReadingConflict, RegisterType
+from parkpilot.energy.models import (
+    DeadLetter,
+    IngestBatch,
+    MeteringPoint,
+    Reading,
+    ReadingConflict,
+    RegisterType,
+)
 from parkpilot.energy.registry import registry
 from parkpilot.tenancy import access
 from parkpilot.tenancy.audit import audit_record, changed_only, snapshot
@@ -346,8 +353,6 @@ def conflict_resolve(
 
 
 def _replace_reading(conflict: ReadingConflict) -> None:
-    from parkpilot.energy.models import IngestBatch, Reading
-
     Reading.objects.filter(point_id=conflict.point_id, ts=conflict.ts).update(
         value=conflict.new_value
     )
