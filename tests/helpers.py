@@ -22,3 +22,55 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+class AsgiServer:
+    """ParkPilot's ASGI application under uvicorn in a thread of the test process, against the
+    test database: what Server-Sent Events need (pytest-django's live_server is WSGI and never
+    delivers an endless stream)."""
+
+    def __init__(self):
+        import socket
+        import threading
+
+        import uvicorn
+
+        from parkpilot.asgi import application
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        config = uvicorn.Config(
+            application, log_level="warning", lifespan="off", timeout_graceful_shutdown=1
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
+        )
+
+    def start(self):
+        import time
+
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            assert time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.05)
+        return self
+
+    def stop(self):
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+def drop_server_connections():
+    """PostgreSQL refuses to drop the test database while the server's threads still hold
+    connections; end them (same role, so no superuser needed)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )

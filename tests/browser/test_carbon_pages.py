@@ -1,18 +1,14 @@
 """Carbon pages in Chromium (zh-Hans), served by uvicorn so the live figures stream (SSE):
 new readings change the park's figures on the open page, without a reload."""
 
-import socket
-import threading
-import time
 from datetime import timedelta
 
 import pytest
-import uvicorn
 from django.conf import settings
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from helpers import screenshot
+from helpers import AsgiServer, drop_server_connections, screenshot
 from parkpilot.carbon import cockpit, services
 from parkpilot.demo.services import demo_load
 from parkpilot.energy.ingest.core import ingest_items
@@ -28,34 +24,6 @@ pytestmark = [
 ]
 
 
-class AsgiServer:
-    def __init__(self):
-        from parkpilot.asgi import application
-
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        config = uvicorn.Config(
-            application, log_level="warning", lifespan="off", timeout_graceful_shutdown=1
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(
-            target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
-        )
-
-    def start(self):
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.05)
-        return self
-
-    def stop(self):
-        self.server.should_exit = True
-        self.thread.join(10)
-
-
 @pytest.fixture
 def asgi_server(transactional_db):
     demo_load()
@@ -63,14 +31,7 @@ def asgi_server(transactional_db):
     server = AsgiServer().start()
     yield server
     server.stop()
-    from django.db import connection
-
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
+    drop_server_connections()
 
 
 def sign_in(page, base_url, username):

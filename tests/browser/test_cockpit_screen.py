@@ -5,17 +5,13 @@ live_server is a threaded WSGI server: it would iterate the endless event stream
 and never send a byte, so these tests start the real ASGI server (uvicorn, as `parkpilot
 serve` runs it) in a thread of the test process, on a free port, against the test database."""
 
-import socket
-import threading
-import time
 from decimal import Decimal
 
 import pytest
-import uvicorn
 from django.conf import settings
 from playwright.sync_api import expect
 
-from helpers import screenshot
+from helpers import AsgiServer, drop_server_connections, screenshot
 from parkpilot.demo.services import demo_load
 from parkpilot.economy import services as economy
 from parkpilot.economy.models import EnterpriseMonthly
@@ -29,37 +25,6 @@ pytestmark = [
 ]
 
 
-class AsgiServer:
-    def __init__(self):
-        from parkpilot.asgi import application
-
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        config = uvicorn.Config(
-            application,
-            log_level="warning",
-            lifespan="off",
-            timeout_graceful_shutdown=1,  # open event streams must not hold the shutdown
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(
-            target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
-        )
-
-    def start(self):
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.05)
-        return self
-
-    def stop(self):
-        self.server.should_exit = True
-        self.thread.join(10)
-
-
 @pytest.fixture
 def demo_park(transactional_db):
     demo_load()
@@ -70,20 +35,7 @@ def asgi_server(demo_park):
     server = AsgiServer().start()
     yield server
     server.stop()
-    _drop_server_connections()
-
-
-def _drop_server_connections():
-    """PostgreSQL refuses to drop the test database while the server's threads still hold
-    connections; end them (same role, so no superuser needed)."""
-    from django.db import connection
-
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
+    drop_server_connections()
 
 
 def sign_in(page, base_url, username):
