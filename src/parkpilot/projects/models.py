@@ -2,7 +2,6 @@
 the approvals behind them, progress updates, monthly investment, and delay alerts."""
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from parkpilot.tenancy.models import Enterprise, Park, Zone
 from parkpilot.tenancy.policy import Policy
 from parkpilot.tenancy.roles import ENTERPRISE_ROLES, PARK_ROLES, Role
+from parkpilot.tenancy.storage import attachments_storage
 
 
 class Stage(models.IntegerChoices):
@@ -114,28 +114,6 @@ class Project(NoDeleteMixin, models.Model):
         if kwargs.get("update_fields") is not None and "tags" in kwargs["update_fields"]:
             kwargs["update_fields"] = {*kwargs["update_fields"], "tags_text"}
         super().save(*args, **kwargs)
-
-
-class AttachmentStorage(FileSystemStorage):
-    """Photos and documents live beside the data (PARKPILOT_DATA_DIR/media), never under a
-    public URL: they are served only through views that check access. The location is read from
-    the settings each time, so tests can point it elsewhere."""
-
-    @property
-    def base_location(self):
-        return settings.DATA_DIR / "media"
-
-    @property
-    def location(self):
-        return str(self.base_location.resolve())
-
-    @property
-    def base_url(self):
-        return None
-
-
-def attachments_storage() -> FileSystemStorage:
-    return AttachmentStorage()
 
 
 _PROJECT_CHILD = {"park_path": "project__park", "enterprise_path": "project__enterprise"}

@@ -7,7 +7,6 @@ in (ConcurrentTransitionMixin: `UPDATE ... WHERE status = <read state>`), so two
 the same request at once cannot both succeed."""
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +15,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from parkpilot.tenancy.models import Enterprise, Park
 from parkpilot.tenancy.policy import Policy
 from parkpilot.tenancy.roles import ENTERPRISE_ROLES, PARK_ROLES, Role
+from parkpilot.tenancy.storage import attachments_storage
 
 
 class NoDeleteMixin:
@@ -212,27 +212,6 @@ class ServiceEvent(NoDeleteMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id} {self.kind}"
-
-
-class AttachmentStorage(FileSystemStorage):
-    """Attachments live beside the data (PARKPILOT_DATA_DIR/media), never under a public URL:
-    they are served only through a view that checks access."""
-
-    @property
-    def base_location(self):
-        return settings.DATA_DIR / "media"
-
-    @property
-    def location(self):
-        return str(self.base_location.resolve())
-
-    @property
-    def base_url(self):
-        return None
-
-
-def attachments_storage() -> FileSystemStorage:
-    return AttachmentStorage()
 
 
 class ServiceAttachment(NoDeleteMixin, models.Model):
