@@ -19,6 +19,7 @@ from parkpilot.carbon import selectors, services
 from parkpilot.carbon.factors import FactorMissing
 from parkpilot.carbon.models import CarbonAccount
 from parkpilot.carbon.periods import period
+from parkpilot.tenancy.errors import ValidationFailed
 from parkpilot.tenancy.models import AuditLog
 
 pytestmark = pytest.mark.django_db
@@ -192,3 +193,24 @@ def test_hour_day_and_year_levels(metered, ent_a):
         per = parse(level, start, metered.timezone)
         a = selectors.live_accounts(user=system, park=metered, per=per).enterprise(ent_a.pk)
         assert r6(a["co2_t"]) == 10.815, level
+
+
+def test_steam_point_without_enthalpy_is_a_named_error(park, ent_a, make_point, factors):
+    make_point("A-STM", owner=ent_a, kind="steam", unit="t")  # no enthalpy: heat unknown
+    feed(park, {"A-STM": ramp(10)})
+    with pytest.raises(ValidationFailed) as err:
+        accounts(park)
+    assert err.value.errors[0].field == "enthalpy_gj_per_t"
+
+
+def test_enterprise_with_points_in_two_zones_has_one_account(park, ent_a, make_point, factors):
+    from parkpilot.tenancy.models import Zone
+
+    north = Zone.objects.create(park=park, code="N", name="北区")
+    south = Zone.objects.create(park=park, code="S", name="南区")
+    make_point("A-N", owner=ent_a, zone=north)
+    make_point("A-S", owner=ent_a, zone=south)
+    feed(park, {"A-N": ramp(1000), "A-S": ramp(3000)})
+    a = accounts(park).enterprise(ent_a.pk)
+    assert a["energy"] == {"grid_import": 4000.0}
+    assert r6(a["co2_t"]) == 2.2468  # 4,000 kWh × 0.5617 kg

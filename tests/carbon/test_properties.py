@@ -31,11 +31,8 @@ flows_st = st.fixed_dictionaries({k: amount for k in KINDS})
 
 
 def flows(values: dict, scale: float = 1.0) -> accounting.Flows:
-    f = accounting.Flows()
-    for kind, v in values.items():
-        f.add_row({"kind": kind, "energy": v * scale, "readings": 1, "flagged": 0.0,
-                   "enthalpy": 2.76})  # fmt: skip
-    return f
+    energy = {kind: v * scale for kind, v in values.items()}
+    return accounting.Flows(energy, steam_gj=energy["steam"] * 2.76, readings=len(values))
 
 
 def close(a, b):

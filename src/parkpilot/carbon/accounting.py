@@ -13,11 +13,10 @@ The rules (docs/carbon.md has the reasoning):
 An entity's figures are additive: a zone or the park is the sum of its entities' accounts, so
 the park's total always equals its enterprises plus its public loads."""
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from parkpilot.carbon.factors import FactorSet
-from parkpilot.carbon.models import Carrier, Quantity
+from parkpilot.carbon.models import Carrier
 from parkpilot.energy.kinds import EnergyKind
 from parkpilot.tenancy.errors import ValidationFailed
 
@@ -28,30 +27,20 @@ K = EnergyKind
 class Flows:
     """Metered quantities of one entity in one period, canonical units."""
 
-    energy: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    energy: dict[str, float] = field(default_factory=dict)
     steam_gj: float = 0.0
     readings: int = 0
     flagged: float = 0.0
 
-    def add_row(self, row: dict) -> None:
-        kind, energy = row["kind"], float(row["energy"] or 0.0)
-        self.energy[kind] += energy
-        self.readings += int(row["readings"] or 0)
-        self.flagged += float(row["flagged"] or 0.0)
-        if kind == K.STEAM:
-            if row.get("enthalpy") is None:
-                raise ValidationFailed.single(
-                    "enthalpy_gj_per_t",
-                    "蒸汽计量点未配置焓值 / a steam point has no enthalpy configured",
-                )
-            self.steam_gj += energy * float(row["enthalpy"])
-
-    def merge(self, other: "Flows") -> None:
-        for k, v in other.energy.items():
-            self.energy[k] += v
-        self.steam_gj += other.steam_gj
-        self.readings += other.readings
-        self.flagged += other.flagged
+    @classmethod
+    def from_totals(cls, row: dict) -> "Flows":
+        """From one row of energy.selectors_carbon.accounting_rows (an entity's totals)."""
+        if row["steam_without_enthalpy"]:
+            raise ValidationFailed.single(
+                "enthalpy_gj_per_t",
+                "蒸汽计量点未配置焓值 / a steam point has no enthalpy configured",
+            )
+        return cls(row["energy"], row["steam_gj"], row["readings"], row["flagged"])
 
 
 SOURCE_LABELS = {
@@ -61,57 +50,60 @@ SOURCE_LABELS = {
 }
 
 
+# Plain-str keys: accounting runs for every entity of the park, and enum members cost a Python
+# call each time they are hashed or formatted.
+GRID_IMPORT, GRID_EXPORT, PV = K.GRID_IMPORT.value, K.GRID_EXPORT.value, K.PV_GENERATION.value
+EV, LIGHTS, CHARGE, DISCHARGE = (
+    K.EV_CHARGING.value, K.STREET_LIGHTING.value, K.STORAGE_CHARGE.value, K.STORAGE_DISCHARGE.value
+)  # fmt: skip
+GAS, STEAM = K.NATURAL_GAS.value, K.STEAM.value
+ELECTRICITY, NATURAL_GAS, HEAT = (
+    Carrier.ELECTRICITY.value,
+    Carrier.NATURAL_GAS.value,
+    Carrier.HEAT.value,
+)
+SCOPE = {key: label[2] for key, label in SOURCE_LABELS.items()}
+
+
 def compute(flows: Flows, factors: FactorSet) -> dict:
     """One entity's account as a JSON-ready dict (what CarbonAccount.figures stores)."""
     e = flows.energy
-    imp, exp, pv = e.get(K.GRID_IMPORT, 0.0), e.get(K.GRID_EXPORT, 0.0), e.get(K.PV_GENERATION, 0.0)
-    public_loads = e.get(K.EV_CHARGING, 0.0) + e.get(K.STREET_LIGHTING, 0.0)
+    imp, exp, pv = e.get(GRID_IMPORT, 0.0), e.get(GRID_EXPORT, 0.0), e.get(PV, 0.0)
+    ev, lights = e.get(EV, 0.0), e.get(LIGHTS, 0.0)
+    public_loads = ev + lights
     used = max(0.0, imp + public_loads + pv - exp)
     pv_self = min(used, max(0.0, pv - exp))
     grid = used - pv_self
-    gas = e.get(K.NATURAL_GAS, 0.0)
+    gas = e.get(GAS, 0.0)
     heat_gj = flows.steam_gj
 
-    used_factors: dict[str, dict] = {}
-
-    def factor(carrier, quantity):
-        f = factors.get(carrier, quantity)
-        used_factors[f"{carrier}.{quantity}"] = f.as_dict()
-        return f.per_unit
-
-    electric_present = any(
-        e.get(k, 0.0) for k in (K.GRID_IMPORT, K.EV_CHARGING, K.STREET_LIGHTING, K.PV_GENERATION)
-    )
     sources: dict[str, dict] = {}
     tce_by_carrier: dict[str, float] = {}
-    if electric_present or used:
-        co2 = grid * factor(Carrier.ELECTRICITY, Quantity.CO2)
-        tce_by_carrier["electricity"] = used * factor(Carrier.ELECTRICITY, Quantity.TCE)
-        sources["grid_electricity"] = {"quantity": grid, "unit": "kWh", "co2_t": co2}
+    used_factors: dict[str, dict] = {}
+    scope1 = scope2 = 0.0
+
+    def source(carrier: str, key: str, quantity: float, unit: str, tce_of: float) -> dict:
+        co2_factor, tce_factor = factors.pair(carrier)
+        used_factors[f"{carrier}.co2"] = co2_factor.as_dict
+        used_factors[f"{carrier}.tce"] = tce_factor.as_dict
+        tce_by_carrier[carrier] = tce_of * tce_factor.per_unit
+        sources[key] = out = {
+            "quantity": quantity,
+            "unit": unit,
+            "co2_t": quantity * co2_factor.per_unit,
+            "scope": SCOPE[key],
+            "factor": co2_factor.as_dict,
+        }
+        return out
+
+    if imp or ev or lights or pv or used:
+        scope2 += source(ELECTRICITY, "grid_electricity", grid, "kWh", used)["co2_t"]
     if gas:
-        sources["natural_gas"] = {
-            "quantity": gas,
-            "unit": "m3",
-            "co2_t": gas * factor(Carrier.NATURAL_GAS, Quantity.CO2),
-        }
-        tce_by_carrier["natural_gas"] = gas * factor(Carrier.NATURAL_GAS, Quantity.TCE)
+        scope1 += source(NATURAL_GAS, "natural_gas", gas, "m3", gas)["co2_t"]
     if heat_gj:
-        sources["steam"] = {
-            "quantity": heat_gj,
-            "unit": "GJ",
-            "mass_t": e.get(K.STEAM, 0.0),
-            "co2_t": heat_gj * factor(Carrier.HEAT, Quantity.CO2),
-        }
-        tce_by_carrier["heat"] = heat_gj * factor(Carrier.HEAT, Quantity.TCE)
-    for key, s in sources.items():
-        s["scope"] = SOURCE_LABELS[key][2]
-        s["factor"] = used_factors.get(
-            {"grid_electricity": "electricity.co2", "natural_gas": "natural_gas.co2"}.get(
-                key, "heat.co2"
-            )
-        )
-    scope1 = sum(s["co2_t"] for s in sources.values() if s["scope"] == 1)
-    scope2 = sum(s["co2_t"] for s in sources.values() if s["scope"] == 2)
+        steam = source(HEAT, "steam", heat_gj, "GJ", heat_gj)
+        steam["mass_t"] = e.get(STEAM, 0.0)
+        scope2 += steam["co2_t"]
     return {
         "energy": {k: v for k, v in sorted(e.items()) if v},
         "electricity": {
@@ -120,8 +112,8 @@ def compute(flows: Flows, factors: FactorSet) -> dict:
             "export_kwh": exp,
             "pv_self_consumed_kwh": pv_self,
             "grid_kwh": grid,
-            "storage_charge_kwh": e.get(K.STORAGE_CHARGE, 0.0),
-            "storage_discharge_kwh": e.get(K.STORAGE_DISCHARGE, 0.0),
+            "storage_charge_kwh": e.get(CHARGE, 0.0),
+            "storage_discharge_kwh": e.get(DISCHARGE, 0.0),
             "public_loads_kwh": public_loads,
         },
         "heat_gj": heat_gj,

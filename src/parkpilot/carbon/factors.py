@@ -5,6 +5,7 @@ The factors themselves are data (EmissionFactor rows, loaded by the demo or ente
 never constants in code."""
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from parkpilot.carbon.models import Carrier, EmissionFactor, Quantity, Region
 from parkpilot.tenancy.errors import FieldError, ValidationFailed
@@ -70,7 +71,9 @@ class Factor:
     document: str
     version: int
 
+    @cached_property
     def as_dict(self) -> dict:
+        """Read-only: built once and shared by every account that used this factor."""
         return {
             "id": self.id,
             "carrier": self.carrier,
@@ -129,6 +132,8 @@ class FactorSet:
                 )
             )
         self.by_key = {(r.carrier, r.quantity, r.region): _factor(r) for r in rows}
+        self._resolved: dict[tuple[str, str], Factor] = {}
+        self._pairs: dict[str, tuple[Factor, Factor]] = {}
 
     @classmethod
     def from_ids(cls, *, park, year: int, ids: list[int]) -> "FactorSet":
@@ -136,6 +141,23 @@ class FactorSet:
         return cls(park=park, year=year, rows=list(EmissionFactor.objects.filter(pk__in=ids)))
 
     def get(self, carrier: str, quantity: str) -> Factor:
+        # Accounting asks for the same few factors once per entity: resolve each once.
+        found = self._resolved.get((carrier, quantity))
+        if found is None:
+            found = self._resolved[carrier, quantity] = self._resolve(carrier, quantity)
+        return found
+
+    def pair(self, carrier: str) -> tuple[Factor, Factor]:
+        """The carrier's CO2 factor and standard-coal coefficient."""
+        found = self._pairs.get(carrier)
+        if found is None:
+            found = self._pairs[carrier] = (
+                self.get(carrier, Quantity.CO2.value),
+                self.get(carrier, Quantity.TCE.value),
+            )
+        return found
+
+    def _resolve(self, carrier: str, quantity: str) -> Factor:
         chain = region_chain(self.park.region_code, carrier)
         for region in chain:
             found = self.by_key.get((carrier, quantity, region))

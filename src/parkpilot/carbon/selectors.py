@@ -114,13 +114,13 @@ def live_accounts(*, user, park: Park, per: Period, factors: FactorSet | None = 
     rows = energy.accounting_rows(
         user=user, park_id=park.pk, level=per.rollup_level, start=per.start, end=per.end
     )
-    ent_flows: dict[int, accounting.Flows] = defaultdict(accounting.Flows)
-    pub_flows: dict[int | None, accounting.Flows] = defaultdict(accounting.Flows)
+    ent_flows: dict[int, accounting.Flows] = {}
+    pub_flows: dict[int | None, accounting.Flows] = {}
     for row in rows:
         if row["owner_id"] is None:
-            pub_flows[row["zone_id"]].add_row(row)
+            pub_flows[row["zone_id"]] = accounting.Flows.from_totals(row)
         elif row["owner_id"] in meta:
-            ent_flows[row["owner_id"]].add_row(row)
+            ent_flows[row["owner_id"]] = accounting.Flows.from_totals(row)
     empty = accounting.Flows()
     enterprises = {
         eid: accounting.compute(ent_flows.get(eid, empty), factors) for eid in sorted(meta)

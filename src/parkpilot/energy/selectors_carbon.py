@@ -8,11 +8,15 @@ query. Steam rows keep the point's enthalpy so mass can be turned into heat."""
 
 from datetime import datetime
 
+from django.db import connections
 from django.db.models import Count, F, QuerySet, Sum
 
+from parkpilot.energy.kinds import EnergyKind
 from parkpilot.energy.models import Level, MeteringPoint, PointRollup
 from parkpilot.tenancy import access
 from parkpilot.tenancy.roles import PARK_ROLES
+
+STEAM = EnergyKind.STEAM.value
 
 
 def _whole_park(user, park_id: int) -> bool:
@@ -41,7 +45,9 @@ def accounting_rows(
     owner_id: int | None = None,
     public: bool = False,
 ) -> list[dict]:
-    """Energy of top-level points per (owner, zone, kind, enthalpy) in buckets [start, end)."""
+    """Energy of top-level points in buckets [start, end), one row per enterprise and one per
+    zone for the park's public loads: {"owner_id", "zone_id" (public loads only), "energy":
+    {kind: amount}, "steam_gj", "readings", "flagged", "steam_without_enthalpy"}."""
     rollups = PointRollup.objects.filter(level=level, bucket__gte=start, bucket__lt=end)
     if owner_id is None and not public and _whole_park(user, park_id):
         # Readers of the whole park (what access.scoped gives park roles): a plain join, as the
@@ -50,16 +56,55 @@ def accounting_rows(
     else:
         points = _points(user, park_id, owner_id, public).filter(parent__isnull=True)
         rollups = rollups.filter(point__in=points.values("pk"))
-    return list(
-        rollups.values(
-            owner_id=F("point__owner_id"),
-            zone_id=F("point__zone_id"),
-            kind=F("point__kind"),
-            enthalpy=F("point__enthalpy_gj_per_t"),
+    grouped = (
+        rollups.values_list(
+            "point__owner_id", "point__zone_id", "point__kind", "point__enthalpy_gj_per_t"
         )
-        .annotate(energy=Sum("energy"), readings=Sum("readings"), flagged=Sum("flagged_energy"))
+        .annotate(Sum("energy"), Sum("readings"), Sum("flagged_energy"))
         .order_by()
     )
+    return _entity_totals(_fetch_tuples(grouped))
+
+
+def _entity_totals(rows: list[tuple]) -> list[dict]:
+    """Rows per (owner, zone, kind, enthalpy) folded into one per enterprise (wherever its
+    points are) and one per zone for the public loads."""
+    totals: dict[tuple, dict] = {}
+    for owner_id, point_zone_id, kind, enthalpy, energy, readings, flagged in rows:
+        zone_id = point_zone_id if owner_id is None else None
+        entity = totals.get((owner_id, zone_id))
+        if entity is None:
+            entity = totals[owner_id, zone_id] = {
+                "owner_id": owner_id,
+                "zone_id": zone_id,
+                "energy": {},
+                "steam_gj": 0.0,
+                "readings": 0,
+                "flagged": 0.0,
+                "steam_without_enthalpy": 0,
+            }
+        energy = float(energy or 0.0)
+        entity["energy"][kind] = entity["energy"].get(kind, 0.0) + energy
+        entity["readings"] += int(readings or 0)
+        entity["flagged"] += float(flagged or 0.0)
+        if kind == STEAM:
+            if enthalpy is None:
+                entity["steam_without_enthalpy"] += 1
+            else:
+                entity["steam_gj"] += energy * enthalpy
+    return list(totals.values())
+
+
+def _fetch_tuples(queryset: QuerySet) -> list[tuple]:
+    """The rows of a values_list() query, read straight from the cursor.
+
+    Every column here is an id, a string or a number the driver already returns as such, so
+    the ORM's per-row converters would only cost time (on a park of 500 enterprises, a third of
+    the accounting read). The SQL is still the ORM's, tenancy filters included."""
+    sql, params = queryset.query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def point_rows(
