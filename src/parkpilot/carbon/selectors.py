@@ -3,9 +3,11 @@ ranking, budgets, alerts, reports. Everything starts from access.scoped()/get_fo
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from parkpilot.carbon import accounting, grading
 from parkpilot.carbon.factors import FactorSet
@@ -407,8 +409,6 @@ def batch_get(*, user, batch_id: int) -> ReportBatch:
 
 
 def month_period(park: Park, year: int, month: int) -> Period:
-    from datetime import date
-
     return period(Level.MONTH, date(year, month, 1), park.timezone)
 
 
@@ -455,15 +455,20 @@ def grade_table(*, user, park: Park, per: Period) -> list[dict]:
     ]
 
 
-def budget_status(*, user, park: Park, year: int, month: int = 12) -> list[dict]:
-    """Each visible budget with use from 1 January to the end of `month` and the projection."""
-    from datetime import date
-
+def budget_status(
+    *, user, park: Park, year: int, month: int = 12, now: datetime | None = None
+) -> list[dict]:
+    """Each visible budget with use from 1 January to the end of `month` and the projection.
+    The elapsed share of the year ends at the end of `month` or now, whichever is earlier: a
+    month (or year) still running counts only as far as it has run, else the straight line
+    would divide this month's first days of use by the whole month."""
     budgets = list(budget_list(user=user, park_id=park.pk, year=year))
     if not budgets:
         return []
+    start = period(Level.YEAR, date(year, 1, 1), park.timezone).start
     end = period(Level.MONTH, date(year, min(max(month, 1), 12), 1), park.timezone).end
-    ytd = Period(Level.YEAR, period(Level.YEAR, date(year, 1, 1), park.timezone).start, end)
+    end = max(start, min(end, now or timezone.now()))
+    ytd = Period(Level.YEAR, start, end)
     acc = live_accounts(user=system_reader(park), park=park, per=ytd)
     out = []
     for b in budgets:
