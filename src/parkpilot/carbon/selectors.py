@@ -360,6 +360,24 @@ def budget_list(*, user, park_id: int, year: int) -> QuerySet:
     )
 
 
+def settings_overview(*, user, park: Park, year: int) -> dict:
+    """What the settings page lists: the year's budgets and industry averages, every year's
+    grading settings (the selected year's apart, to fill the form), the park's enterprises."""
+    settings = list(settings_list(user=user, park_id=park.pk))
+    return {
+        "budgets": list(budget_list(user=user, park_id=park.pk, year=year)),
+        "settings": settings,
+        "year_settings": next((r for r in settings if r.year == year), None),
+        "averages": list(industry_average_list(user=user, park_id=park.pk, year=year)),
+        "enterprises": list(
+            access.scoped(user, Enterprise)
+            .filter(park=park)
+            .order_by("name")
+            .values("id", "name", "industry_code")
+        ),
+    }
+
+
 def projection(used: float, per_ytd: Period, budget: float | None) -> dict:
     """Straight line: what was used from 1 January to the end of per_ytd, scaled to the year."""
     frac = per_ytd.fraction_of_year

@@ -43,6 +43,16 @@ def _decimal(field: str, value, *, positive: bool = True) -> Decimal:
     return d
 
 
+def _year(value) -> int:
+    try:
+        year = int(str(value).strip())
+    except (ValueError, TypeError):
+        year = 0
+    if not (2000 <= year <= 2100):
+        raise ValidationFailed.single("year", "年份须在 2000-2100 / year must be 2000-2100")
+    return year
+
+
 def _choice(field: str, value: str, choices) -> str:
     if value not in choices.values:
         raise ValidationFailed.single(
@@ -136,6 +146,7 @@ def settings_upsert(
     is_demo: bool = False,
 ) -> YearSettings:
     _require(actor, YearSettings)
+    year = _year(year)
     grade_b = grading.validate_bounds(
         "grade_bounds", grade_bounds or grading.DEFAULT_GRADE_BOUNDS, 4
     )
@@ -168,8 +179,11 @@ def industry_average_upsert(
     is_demo: bool = False,
 ) -> IndustryAverage:  # fmt: skip
     _require(actor, IndustryAverage)
+    # GB/T 4754 division as enterprises carry it (e.g. "C34"): grading matches it exactly.
+    industry_code = (industry_code or "").strip().upper()
     if not industry_code or len(industry_code) > 3:
         raise ValidationFailed.single("industry_code", "行业代码无效 / invalid industry code")
+    year = _year(year)
     value = _decimal("intensity", intensity)
     row, _ = IndustryAverage.objects.update_or_create(
         park=park, industry_code=industry_code, year=year,
@@ -295,6 +309,7 @@ def budget_upsert(
     is_demo: bool = False,
 ) -> Budget:  # fmt: skip
     access.require_create(actor, Budget)
+    year = _year(year)
     if enterprise_id is not None:
         ent = Enterprise.objects.filter(park=park, pk=enterprise_id).first()
         if ent is None:

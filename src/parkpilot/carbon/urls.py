@@ -10,5 +10,6 @@ urlpatterns = [
     path("reports/<int:report_id>.pdf", views.report_pdf, name="report_pdf"),
     path("reports/<int:report_id>.xlsx", views.report_xlsx, name="report_xlsx"),
     path("factors/", views.factors_page, name="factors"),
+    path("settings/", views.settings_page, name="settings"),
     path("stream", views.stream, name="stream"),
 ]

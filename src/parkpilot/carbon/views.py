@@ -2,6 +2,7 @@
 the factor catalogue, report downloads, and the live-figures stream (SSE)."""
 
 import asyncio
+import re
 import time
 from datetime import date
 
@@ -15,7 +16,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from parkpilot.carbon import cockpit, selectors, services
-from parkpilot.carbon.models import Carrier, Level, Quantity, Region
+from parkpilot.carbon.models import PARK_OPERATORS, Carrier, Level, Quantity, Region
 from parkpilot.carbon.periods import Period, parse, period
 from parkpilot.cockpit.stream import HEARTBEAT_SECONDS, POLL_SECONDS, encode
 from parkpilot.tenancy import selectors as tenancy
@@ -30,6 +31,10 @@ def _park(user):
     if park is None:
         raise Http404
     return park
+
+
+def _can_edit(user) -> bool:
+    return user.is_superuser or user.role in PARK_OPERATORS
 
 
 def _month(request, park) -> Period:
@@ -117,7 +122,7 @@ def reports_page(request):
         request,
         "carbon/reports.html",
         {"park": park, "reports": reports, "batch": batch, "message": message,
-         "can_batch": user.is_superuser or user.role in ("park_admin", "park_staff"),
+         "can_batch": _can_edit(user),
          "today": timezone.localdate()},
     )  # fmt: skip
 
@@ -176,7 +181,97 @@ def factors_page(request):
         {"park": park, "factors": list(selectors.factor_list(user=user, park_id=park.pk)),
          "carriers": Carrier.choices, "quantities": Quantity.choices, "regions": Region.choices,
          "errors": errors, "values": values,
-         "can_edit": user.is_superuser or user.role in ("park_admin", "park_staff")},
+         "can_edit": _can_edit(user)},
+    )  # fmt: skip
+
+
+# --- budgets, grading settings, industry averages (what accounting needs from staff) -------
+
+
+def _list(text: str) -> list:
+    """ "0.6, 0.8，1.2 2.0" → ["0.6", "0.8", "1.2", "2.0"]; the service checks the values."""
+    return [p for p in re.split(r"[,，;；\s]+", text or "") if p]
+
+
+def _hours(text: str) -> list:
+    return [int(h) if h.isdecimal() else h for h in _list(text)]
+
+
+def _save_budget(user, park, v):
+    ent = (v.get("enterprise_id") or "").strip()
+    return services.budget_upsert(
+        actor=user, via="ui", park=park, year=v.get("year"), energy_tce=v.get("energy_tce"),
+        co2_t=v.get("co2_t"), enterprise_id=(int(ent) if ent.isdecimal() else -1) if ent else None,
+    )  # fmt: skip
+
+
+def _save_settings(user, park, v):
+    tou = {k: _hours(v.get(f"tou_{k}", "")) for k in TOU if v.get(f"tou_{k}", "").strip()}
+    return services.settings_upsert(
+        actor=user, via="ui", park=park, year=v.get("year"),
+        grade_bounds=_list(v.get("grade_bounds", "")),
+        level_bounds=_list(v.get("level_bounds", "")), tou_hours=tou,
+        document=v.get("document", "").strip(),
+    )  # fmt: skip
+
+
+def _save_average(user, park, v):
+    return services.industry_average_upsert(
+        actor=user, via="ui", park=park, industry_code=v.get("industry_code", ""),
+        year=v.get("year"), intensity=v.get("intensity"), document=v.get("document", "").strip(),
+    )  # fmt: skip
+
+
+SAVE = {"budget": _save_budget, "settings": _save_settings, "average": _save_average}
+TOU = ("sharp", "peak", "valley")
+
+
+def _settings_initial(row) -> dict:
+    if row is None:
+        return {}
+    join = ", ".join
+    return {
+        "grade_bounds": join(f"{b:g}" for b in row.grade_bounds),
+        "level_bounds": join(f"{b:g}" for b in row.level_bounds),
+        "document": row.document,
+        **{f"tou_{k}": join(str(h) for h in row.tou_hours.get(k, [])) for k in TOU},
+    }
+
+
+@login_required
+def settings_page(request):
+    """Park staff keep the year's budgets, grading thresholds and industry averages; other
+    park roles read them; anyone else finds no such page."""
+    user = request.user
+    if not selectors.is_park_reader(user):
+        raise Http404
+    park = _park(user)
+    asked = request.GET.get("year", "")
+    year = int(asked) if asked.isdecimal() and 2000 <= int(asked) <= 2100 else None
+    year = year or timezone.localdate().year
+    form, errors, values = "", {}, {}
+    if request.method == "POST":
+        form, values = request.POST.get("form", ""), request.POST.dict()
+        if form not in SAVE:
+            raise Http404
+        try:
+            row = SAVE[form](user, park, values)
+            return redirect(f"{request.path}?year={row.year}&saved={form}")
+        except Forbidden:
+            raise PermissionDenied from None
+        except ValidationFailed as exc:
+            errors = {e.field: e.reason for e in exc.errors}
+    data = selectors.settings_overview(user=user, park=park, year=year)
+    initial = {"budget": {"year": year}, "average": {"year": year},
+               "settings": {"year": year, **_settings_initial(data["year_settings"])}}  # fmt: skip
+    if form:
+        initial[form] = values
+    return TemplateResponse(
+        request,
+        "carbon/settings.html",
+        {"park": park, "year": year, "errors": {form: errors} if form else {}, "values": initial,
+         "saved": "" if form else request.GET.get("saved", ""), **data,
+         "can_edit": _can_edit(user)},
     )  # fmt: skip
 
 
