@@ -133,7 +133,8 @@ def _ingest(*, park_id, items, source, gateway_id, record_refusals) -> IngestRes
                 result.duplicates += 1
             else:
                 conflicts.append((ordered[index], stored))
-        inserted = [a for i, a in enumerate(ordered) if i not in existing]
+        # Commonly every reading was new: then there is nothing to filter out.
+        inserted = [a for i, a in enumerate(ordered) if i not in existing] if existing else ordered
         result.accepted = len(inserted)
         result.conflicts = len(conflicts)
         _conflicts(conflicts, source, received_at)
@@ -186,11 +187,12 @@ def _conflicts(conflicts: list[tuple[Accepted, float]], source, received_at) -> 
 
 
 def _batch(inserted: list[Accepted], source: str) -> IngestBatch:
-    ranges: dict[int, list[float]] = {}
-    for a in inserted:  # sorted by (point, ts): first and last of each point are min and max
-        span = ranges.get(a.point.id)
-        if span is None:
-            ranges[a.point.id] = [a.epoch, a.epoch]
-        else:
-            span[1] = a.epoch
+    # Sorted by (point, ts): a point's first reading is its earliest, its last the latest.
+    first: dict[int, float] = {}
+    last: dict[int, float] = {}
+    for a in inserted:
+        last[a.point.id] = a.epoch
+    for a in reversed(inserted):
+        first[a.point.id] = a.epoch
+    ranges = {point_id: [first[point_id], epoch] for point_id, epoch in last.items()}
     return IngestBatch.objects.create(source=source, accepted=len(inserted), ranges=ranges)

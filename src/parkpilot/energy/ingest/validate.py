@@ -8,6 +8,7 @@ from parkpilot.energy.registry import PointInfo
 
 # Meters' clocks drift; beyond this a timestamp is a configuration error, not drift.
 MAX_FUTURE_S = 300
+NUMBER_TYPES = frozenset({int, float})
 
 
 class Accepted:
@@ -81,8 +82,8 @@ def _timestamp(raw) -> tuple[datetime, float] | Refused:
 
 
 def _value_refusal(point: PointInfo, value, unit) -> tuple[str, str] | None:
-    # bool is an int in Python; a meter never sends true/false as a reading.
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    # Exact types: bool is an int subclass, and a meter never sends true/false as a reading.
+    if type(value) not in NUMBER_TYPES:
         return "value", "读数不是数字 / value is not a number"
     if not math.isfinite(value):
         return "value", "读数不是有限数 / value is NaN or infinite"
