@@ -80,30 +80,31 @@ def compute(flows: Flows, factors: FactorSet) -> dict:
     sources: dict[str, dict] = {}
     tce_by_carrier: dict[str, float] = {}
     used_factors: dict[str, dict] = {}
-    scope1 = scope2 = 0.0
+    co2_by_scope = {1: 0.0, 2: 0.0}
 
     def source(carrier: str, key: str, quantity: float, unit: str, tce_of: float) -> dict:
         co2_factor, tce_factor = factors.pair(carrier)
         used_factors[f"{carrier}.co2"] = co2_factor.as_dict
         used_factors[f"{carrier}.tce"] = tce_factor.as_dict
         tce_by_carrier[carrier] = tce_of * tce_factor.per_unit
+        co2 = quantity * co2_factor.per_unit
+        co2_by_scope[SCOPE[key]] += co2
         sources[key] = out = {
             "quantity": quantity,
             "unit": unit,
-            "co2_t": quantity * co2_factor.per_unit,
+            "co2_t": co2,
             "scope": SCOPE[key],
             "factor": co2_factor.as_dict,
         }
         return out
 
     if imp or ev or lights or pv or used:
-        scope2 += source(ELECTRICITY, "grid_electricity", grid, "kWh", used)["co2_t"]
+        source(ELECTRICITY, "grid_electricity", grid, "kWh", used)
     if gas:
-        scope1 += source(NATURAL_GAS, "natural_gas", gas, "m3", gas)["co2_t"]
+        source(NATURAL_GAS, "natural_gas", gas, "m3", gas)
     if heat_gj:
-        steam = source(HEAT, "steam", heat_gj, "GJ", heat_gj)
-        steam["mass_t"] = e.get(STEAM, 0.0)
-        scope2 += steam["co2_t"]
+        source(HEAT, "steam", heat_gj, "GJ", heat_gj)["mass_t"] = e.get(STEAM, 0.0)
+    scope1, scope2 = co2_by_scope[1], co2_by_scope[2]
     return {
         "energy": {k: v for k, v in sorted(e.items()) if v},
         "electricity": {

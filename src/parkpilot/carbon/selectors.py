@@ -2,9 +2,10 @@
 ranking, budgets, alerts, reports. Everything starts from access.scoped()/get_for()."""
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cached_property
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -77,7 +78,13 @@ class Accounts:
     enterprises: dict[int, dict]
     public: dict[int | None, dict]
     meta: dict[int, dict]
-    zones: dict[int, str] = field(default_factory=dict)
+    park_id: int
+
+    @cached_property
+    def zones(self) -> dict[int, str]:
+        """The park's zones by id, read only when a caller lists zones: accounting itself
+        does not need their names."""
+        return dict(Zone.objects.filter(park_id=self.park_id).values_list("id", "name"))
 
     def enterprise(self, enterprise_id: int) -> dict:
         return self.enterprises[enterprise_id]
@@ -128,8 +135,7 @@ def live_accounts(*, user, park: Park, per: Period, factors: FactorSet | None = 
         eid: accounting.compute(ent_flows.get(eid, empty), factors) for eid in sorted(meta)
     }
     public = {z: accounting.compute(f, factors) for z, f in pub_flows.items()}
-    zones = dict(Zone.objects.filter(park=park).values_list("id", "name"))
-    return Accounts(per, enterprises, public, meta, zones)
+    return Accounts(per, enterprises, public, meta, park.pk)
 
 
 def _authorize_scope(user, park: Park, scope: str, scope_id: int) -> None:
