@@ -95,7 +95,8 @@ def _history(days: int) -> int:
                 "FROM energy_meteringpoint p, m",
                 [days * 1440 - 1, str(start.replace(tzinfo=None)), days * 1440],
             )
-        count = cursor.rowcount
+        cursor.execute("SELECT COUNT(*) FROM energy_reading")  # SQLite's rowcount says -1 here
+        count = cursor.fetchone()[0]
     print(f"history: {count:,} readings in {time.perf_counter() - began:.0f} s", flush=True)
     _reset()
     return count
