@@ -22,12 +22,11 @@ def test_one_compute_per_change_for_all_subscribers(monkeypatch):
         version_calls.append(p.pk)
         return str(version["n"])
 
-    def build(group, v):
-        builds.append((group.user.role, v))
-        return stream.encode("figures", {"version": v, "role": group.user.role})
+    def figures(user, p, v):
+        builds.append((user.role, v))
+        return {"version": v, "role": user.role}
 
-    monkeypatch.setattr(stream.tiles, "data_version", data_version)
-    monkeypatch.setattr(stream, "_build", build)
+    feed = stream.Feed("test", data_version, figures, stream.COCKPIT.group_key)
 
     async def no_poller(self):  # the test ticks by hand
         return None
@@ -35,7 +34,7 @@ def test_one_compute_per_change_for_all_subscribers(monkeypatch):
     monkeypatch.setattr(stream.Broadcaster, "_run", no_poller)
 
     async def scenario():
-        hub = stream.Broadcaster()
+        hub = stream.Broadcaster(feed)
         staff = [await hub.subscribe(_user("park_staff"), park) for _ in range(50)]
         supervisors = [await hub.subscribe(_user("supervisor"), park) for _ in range(3)]
         # Subscribing: one compute per group, not per screen.
@@ -59,6 +58,23 @@ def test_one_compute_per_change_for_all_subscribers(monkeypatch):
         assert hub.groups == {}
 
     _run(scenario())
+
+
+def test_carbon_feed_shares_figures_only_among_viewers_who_see_the_same():
+    from parkpilot.carbon.cockpit import LIVE
+
+    park = SimpleNamespace(pk=7)
+
+    def viewer(role, enterprise_id=None):
+        return SimpleNamespace(role=role, is_superuser=False, enterprise_id=enterprise_id)
+
+    staff, supervisor = viewer("park_staff"), viewer("supervisor")
+    a1, a2 = viewer("enterprise_user", 1), viewer("enterprise_admin", 1)
+    b = viewer("enterprise_user", 2)
+    # Park readers all see the park's totals: one group. Each enterprise: a group of its own.
+    assert LIVE.group_key(staff, park) == LIVE.group_key(supervisor, park)
+    assert LIVE.group_key(a1, park) == LIVE.group_key(a2, park)
+    assert len({LIVE.group_key(u, park) for u in (staff, a1, b)}) == 3
 
 
 def _run(coro):

@@ -11,11 +11,12 @@ from django.utils.translation import gettext as _
 from parkpilot.carbon import selectors
 from parkpilot.carbon.models import EmissionFactor, Level
 from parkpilot.carbon.periods import Period, period
+from parkpilot.cockpit.stream import Feed
 from parkpilot.cockpit.tiles import TileData
 from parkpilot.energy import cockpit as energy_cockpit
 from parkpilot.energy import selectors as energy_selectors
 from parkpilot.energy.kinds import CANONICAL_UNIT
-from parkpilot.tenancy.errors import NotFound
+from parkpilot.tenancy.errors import NotFound, ValidationFailed
 
 
 def data_version(park) -> str:
@@ -52,6 +53,25 @@ def live_figures(*, user, park) -> dict:
         "as_of": timezone.localtime().strftime("%H:%M:%S"),
         "demo": energy_selectors.park_has_demo_points(park_id=park.pk),
     }
+
+
+def _live_figures_event(user, park, version: str) -> dict:
+    try:
+        return live_figures(user=user, park=park)
+    except ValidationFailed as exc:  # e.g. a factor missing: the page says so, the stream goes on
+        return {"error": str(exc)}
+
+
+def _viewers(user, park) -> tuple:
+    """Park readers all see the park's totals; an enterprise's users see that enterprise's."""
+    if selectors.is_park_reader(user):
+        return (park.pk, "park")
+    return (park.pk, "enterprise", user.enterprise_id)
+
+
+# The carbon pages' live figures: one poll and one computation per process for all open pages
+# of the same park (and enterprise), however many are open.
+LIVE = Feed(name="carbon", version=data_version, figures=_live_figures_event, group_key=_viewers)
 
 
 def park_overview(*, user, park, per: Period) -> dict:

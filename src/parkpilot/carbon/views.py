@@ -1,9 +1,7 @@
 """Pages: the park's carbon control page, an enterprise's own carbon page, the report library,
 the factor catalogue, report downloads, and the live-figures stream (SSE)."""
 
-import asyncio
 import re
-import time
 from datetime import date
 
 from asgiref.sync import sync_to_async
@@ -18,7 +16,7 @@ from django.utils import timezone
 from parkpilot.carbon import cockpit, selectors, services
 from parkpilot.carbon.models import PARK_OPERATORS, Carrier, Level, Quantity, Region
 from parkpilot.carbon.periods import Period, parse, period
-from parkpilot.cockpit.stream import HEARTBEAT_SECONDS, POLL_SECONDS, encode
+from parkpilot.cockpit import stream as live_stream
 from parkpilot.tenancy import selectors as tenancy
 from parkpilot.tenancy.errors import Forbidden, NotFound, ValidationFailed
 from parkpilot.tenancy.roles import ENTERPRISE_ROLES
@@ -276,9 +274,8 @@ def settings_page(request):
 
 
 # --- live figures (SSE) --------------------------------------------------------------------
-# The cockpit's stream pattern (cheap version poll, recompute only on change, heartbeat,
-# latest figures only), per connection: the cockpit's broadcaster groups subscribers by role,
-# and enterprise users of the same role must not share figures.
+# The cockpit's broadcaster with carbon's feed (carbon/cockpit.py LIVE): one poll per process,
+# figures computed once per park, and once per enterprise for enterprises' users.
 
 
 def _open(user):
@@ -289,43 +286,12 @@ def _open(user):
     return park
 
 
-def _db(fn, *args, **kwargs):
-    def run():
-        connections["default"].close_if_unusable_or_obsolete()
-        return fn(*args, **kwargs)
-
-    return sync_to_async(run, thread_sensitive=True)()
-
-
-async def _events(user, park):
-    yield b"retry: 2000\n\n"
-    last_version, last_beat = None, time.monotonic()
-    try:
-        while True:
-            version = await _db(cockpit.data_version, park)
-            if version != last_version:
-                last_version = version
-                try:
-                    figures = await _db(cockpit.live_figures, user=user, park=park)
-                except ValidationFailed as exc:
-                    figures = {"error": str(exc)}
-                yield encode("figures", figures)
-                last_beat = time.monotonic()
-            elif time.monotonic() - last_beat >= HEARTBEAT_SECONDS:
-                yield encode("heartbeat", {"at": time.time()})
-                last_beat = time.monotonic()
-            await asyncio.sleep(POLL_SECONDS)
-    finally:
-        await _db(connections.close_all)
-
-
 @login_required
 async def stream(request):
     user = await request.auser()
     park = await sync_to_async(_open)(user)
-    response = StreamingHttpResponse(
-        _events(user, park), content_type="text/event-stream; charset=utf-8"
-    )
+    events = live_stream.events(user, park, cockpit.LIVE)
+    response = StreamingHttpResponse(events, content_type="text/event-stream; charset=utf-8")
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"
     return response

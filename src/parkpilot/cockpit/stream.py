@@ -1,13 +1,16 @@
-"""Live updates for the big screen: one poller per server process fans out to every client.
+"""Live updates (Server-Sent Events): one poller per server process and feed fans out to every
+client.
 
-Each connected screen subscribes with an asyncio queue. A single task per event loop checks the
-parks' cheap data version (tiles.data_version, one small query per app) every POLL_SECONDS;
-only when it changes (or every REFRESH_SECONDS, for apps without a version hook) does it
-recompute the payload, once per (park, role) group, and put the same encoded event in every
-subscriber's queue. 200 screens therefore cost the database what one screen costs.
+A Feed names what a live page streams: a park's cheap data version, the figures, and which
+viewers may share one copy of them. Each connected page subscribes with an asyncio queue. A
+single task per event loop and feed checks the parks' data version every POLL_SECONDS; only when
+it changes (or every `refresh_seconds`, for data without a version) does it recompute the
+figures, once per group of viewers, and put the same encoded event in every subscriber's queue.
+200 screens therefore cost the database what one screen costs.
 
-Park roles see the whole park, so every subscriber of a group gets the figures its role may see;
-the group's payload is computed as one of its users (all of them have the same visibility)."""
+The big screen (COCKPIT) groups by (park, role): park roles see the whole park, so the group's
+payload is computed as one of its users (all of them have the same visibility). Other apps'
+feeds (carbon's live figures) put whatever decides visibility into their group key."""
 
 import asyncio
 import contextlib
@@ -16,6 +19,7 @@ import json
 import logging
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from asgiref.sync import sync_to_async
@@ -35,6 +39,28 @@ def encode(event: str, data: dict) -> bytes:
     return f"event: {event}\ndata: {body}\n\n".encode()
 
 
+@dataclass(frozen=True)
+class Feed:
+    name: str
+    version: Callable[[object], str]  # (park) -> str: cheap, changes when the figures may
+    figures: Callable[[object, object, str], dict]  # (user, park, version) -> JSON-ready dict
+    group_key: Callable[[object, object], tuple]  # viewers with equal keys see equal figures
+    refresh_seconds: float | None = None  # recompute this often even without a new version
+
+
+def _cockpit_figures(user, park, version: str) -> dict:
+    return selectors.screen_payload(user=user, park=park, version=version)
+
+
+COCKPIT = Feed(
+    name="cockpit",
+    version=tiles.data_version,
+    figures=_cockpit_figures,
+    group_key=lambda user, park: (park.pk, user.role, user.is_superuser),
+    refresh_seconds=REFRESH_SECONDS,
+)
+
+
 @dataclass
 class Group:
     user: object
@@ -47,28 +73,25 @@ class Group:
 
 
 class Broadcaster:
-    def __init__(self):
+    def __init__(self, feed: Feed = COCKPIT):
+        self.feed = feed
         self.groups: dict[tuple, Group] = {}
         self.versions: dict[int, str] = {}
         self.refreshed: dict[int, float] = {}
         self.task: asyncio.Task | None = None
 
-    @staticmethod
-    def group_key(user, park) -> tuple:
-        return (park.pk, user.role, user.is_superuser)
-
     async def subscribe(self, user, park) -> asyncio.Queue:
         queue: asyncio.Queue = asyncio.Queue(maxsize=1)
-        key = self.group_key(user, park)
+        key = self.feed.group_key(user, park)
         group = self.groups.get(key)
         if group is None:
             group = self.groups[key] = Group(user=user, park=park)
         group.queues.add(queue)
         async with group.ready:
             if group.last is None:
-                version = await _db(tiles.data_version, park)
+                version = await _db(self.feed.version, park)
                 self.versions.setdefault(park.pk, version)
-                group.last = await _db(_build, group, self.versions[park.pk])
+                group.last = await _db(self._build, group, self.versions[park.pk])
         if queue.empty():
             queue.put_nowait(group.last)
         if self.task is None or self.task.done():
@@ -91,7 +114,7 @@ class Broadcaster:
                 try:
                     await self.tick()
                 except Exception:  # a bad tick must not end the stream for everyone
-                    log.exception("cockpit stream tick failed")
+                    log.exception("%s stream tick failed", self.feed.name)
                 await asyncio.sleep(POLL_SECONDS)
         finally:
             self.task = None
@@ -101,19 +124,23 @@ class Broadcaster:
     async def tick(self) -> None:
         parks = {g.park.pk: g.park for g in self.groups.values()}
         now = time.monotonic()
+        refresh = self.feed.refresh_seconds
         for park_id, park in parks.items():
-            version = await _db(tiles.data_version, park)
-            stale = now - self.refreshed.get(park_id, now) >= REFRESH_SECONDS
+            version = await _db(self.feed.version, park)
+            stale = refresh is not None and now - self.refreshed.get(park_id, now) >= refresh
             if version == self.versions.get(park_id) and not stale:
                 continue
             self.versions[park_id] = version
             self.refreshed[park_id] = now
             for group in [g for g in self.groups.values() if g.park.pk == park_id]:
-                group.last = await _db(_build, group, version)
+                group.last = await _db(self._build, group, version)
                 for queue in list(group.queues):
                     _offer(queue, group.last)
         for park_id in parks:
             self.refreshed.setdefault(park_id, now)
+
+    def _build(self, group: Group, version: str) -> bytes:
+        return encode("figures", self.feed.figures(group.user, group.park, version))
 
 
 def _offer(queue: asyncio.Queue, message: bytes) -> None:
@@ -124,11 +151,6 @@ def _offer(queue: asyncio.Queue, message: bytes) -> None:
     queue.put_nowait(message)
 
 
-def _build(group: Group, version: str) -> bytes:
-    payload = selectors.screen_payload(user=group.user, park=group.park, version=version)
-    return encode("figures", payload)
-
-
 async def _db(fn, *args):
     def run():
         close_old_connections()
@@ -137,22 +159,22 @@ async def _db(fn, *args):
     return await sync_to_async(run, thread_sensitive=True)()
 
 
-_broadcasters: dict[int, Broadcaster] = {}
+_broadcasters: dict[tuple[int, str], Broadcaster] = {}
 
 
-def broadcaster() -> Broadcaster:
-    """One per event loop, i.e. one per server process (tests may run several loops)."""
-    loop = asyncio.get_running_loop()
-    b = _broadcasters.get(id(loop))
+def broadcaster(feed: Feed = COCKPIT) -> Broadcaster:
+    """One per event loop and feed, i.e. per server process (tests may run several loops)."""
+    key = (id(asyncio.get_running_loop()), feed.name)
+    b = _broadcasters.get(key)
     if b is None:
-        b = _broadcasters[id(loop)] = Broadcaster()
+        b = _broadcasters[key] = Broadcaster(feed)
     return b
 
 
-async def events(request_user, park):
+async def events(request_user, park, feed: Feed = COCKPIT):
     """The SSE body: the current figures at once, new figures when they change, and a
-    heartbeat (the server's clock) so the screen can tell a quiet stream from a dead one."""
-    hub = broadcaster()
+    heartbeat (the server's clock) so the page can tell a quiet stream from a dead one."""
+    hub = broadcaster(feed)
     queue = await hub.subscribe(request_user, park)
     try:
         # Each screen retries after its own delay, so a server restart is not followed by every
