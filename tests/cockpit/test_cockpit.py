@@ -173,3 +173,18 @@ def test_tiledata_keeps_its_original_fields():
     t = TileData(1, "个", "caption", "/x/", "warn", {"series": []}, {"k": 1})
     assert (t.value, t.unit, t.caption, t.link, t.status) == (1, "个", "caption", "/x/", "warn")
     assert (t.table, t.demo, t.as_of) == (None, False, "")
+
+
+def test_whole_cockpit_query_count_is_pinned_on_the_demo_park(client, django_assert_num_queries):
+    from parkpilot.demo.services import demo_load
+    from parkpilot.tenancy.models import User
+
+    demo_load()
+    client.force_login(User.objects.get(username="staff"))
+    client.get("/cockpit/")  # warm the session
+    # Every app's tiles on the demo park (economy, projects, services, energy, carbon): the
+    # figure benchmarks/bench_cockpit.py reports as cockpit_queries, here kept from growing.
+    with django_assert_num_queries(41):
+        response = client.get("/cockpit/")
+    assert response.status_code == 200
+    assert len(response.context["tiles"]) >= 12
