@@ -195,11 +195,19 @@ def _hours(text: str) -> list:
     return [int(h) if h.isdecimal() else h for h in _list(text)]
 
 
+def _enterprise_id(text: str) -> int | None:
+    """Blank: the park's own budget. Not a number: an id no enterprise has, so the service
+    refuses it as an unknown enterprise (naming the field) instead of the view guessing."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    return int(text) if text.isdecimal() else -1
+
+
 def _save_budget(user, park, v):
-    ent = (v.get("enterprise_id") or "").strip()
     return services.budget_upsert(
         actor=user, via="ui", park=park, year=v.get("year"), energy_tce=v.get("energy_tce"),
-        co2_t=v.get("co2_t"), enterprise_id=(int(ent) if ent.isdecimal() else -1) if ent else None,
+        co2_t=v.get("co2_t"), enterprise_id=_enterprise_id(v.get("enterprise_id")),
     )  # fmt: skip
 
 
