@@ -166,7 +166,7 @@ def fetch_readings(
     found: dict[int, list[tuple[float, float]]] = {}
     epochs: dict = {}
     postgresql = connection.vendor == "postgresql"
-    with connection.cursor() as cursor:
+    with _binary_cursor() if postgresql else connection.cursor() as cursor:
         for start in range(0, len(windows), _WINDOW_CHUNK):
             chunk = windows[start : start + _WINDOW_CHUNK]
             if postgresql:
@@ -174,7 +174,7 @@ def fetch_readings(
                 cursor.execute(
                     "SELECT r.point_id, extract(epoch FROM r.ts)::float8, r.value "
                     "FROM energy_reading r JOIN "
-                    "unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[]) AS w(p, lo, hi) "
+                    "unnest(%b::bigint[], %b::timestamptz[], %b::timestamptz[]) AS w(p, lo, hi) "
                     "ON r.point_id = w.p AND r.ts > w.lo AND r.ts <= w.hi "
                     "ORDER BY r.point_id, r.ts",
                     [
@@ -221,6 +221,17 @@ def delete_readings(keys: list[tuple[int, float]]) -> None:
         )
 
 
+def _binary_cursor():
+    """PostgreSQL: a server-binding cursor on Django's connection (same transaction). Django's
+    own cursors bind on the client, turning an array parameter into a quoted text literal
+    element by element (a regex per element: a fifth of the rollup stage); with %b
+    placeholders the arrays go over in binary."""
+    import psycopg
+
+    connection.ensure_connection()
+    return psycopg.Cursor(connection.connection)
+
+
 def upsert_add(
     table: str, key: list[str], fixed: list[str], added: list[str], types: list[str], rows
 ) -> None:
@@ -236,18 +247,12 @@ def upsert_add(
         return
     if connection.vendor == "postgresql":
         arrays = [list(col) for col in zip(*rows, strict=True)]
-        unnest = ", ".join(f"%s::{t}[]" for t in types)
-        import psycopg
-
-        connection.ensure_connection()
-        # A server-binding cursor with binary parameters (Django's own binds on the client):
-        # the arrays go over without text quoting.
-        with psycopg.Cursor(connection.connection) as cursor:
+        unnest = ", ".join(f"%b::{t}[]" for t in types)
+        with _binary_cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {table} ({', '.join(names)}) SELECT * FROM unnest({unnest}) "
                 f"{conflict}",
                 arrays,
-                binary=True,
             )
         return
     marks = ", ".join("%s" for _ in names)
