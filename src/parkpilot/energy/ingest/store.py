@@ -182,6 +182,7 @@ def fetch_readings(
                         [db_ts(w[1]) for w in chunk],
                         [db_ts(w[2]) for w in chunk],
                     ],
+                    prepare=False,  # a generic plan cannot see how few windows there are
                 )
             else:
                 values = ",".join("(%s, %s, %s)" for _ in chunk)
@@ -253,6 +254,7 @@ def upsert_add(
                 f"INSERT INTO {table} ({', '.join(names)}) SELECT * FROM unnest({unnest}) "
                 f"{conflict}",
                 arrays,
+                prepare=False,  # planned for these arrays, never a generic plan
             )
         return
     marks = ", ".join("%s" for _ in names)
