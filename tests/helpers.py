@@ -74,3 +74,16 @@ def drop_server_connections():
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                 "WHERE datname = current_database() AND pid <> pg_backend_pid()"
             )
+
+
+def sign_in(page, base_url: str, username: str, password: str | None = None) -> None:
+    """Log in through the login form. With the demo password (the default) the login must
+    succeed: wait until the browser has left the login page, so the next step sees the session."""
+    from django.conf import settings
+
+    page.goto(f"{base_url}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password or settings.PARKPILOT_DEMO_PASSWORD)
+    page.get_by_test_id("login-submit").click()
+    if password is None:
+        page.wait_for_url(lambda url: "/accounts/login/" not in url)

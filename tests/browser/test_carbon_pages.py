@@ -4,11 +4,10 @@ new readings change the park's figures on the open page, without a reload."""
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from helpers import AsgiServer, drop_server_connections, screenshot
+from helpers import AsgiServer, drop_server_connections, screenshot, sign_in
 from parkpilot.carbon import cockpit, services
 from parkpilot.demo.services import demo_load
 from parkpilot.energy.ingest.core import ingest_items
@@ -32,14 +31,6 @@ def asgi_server(transactional_db):
     yield server
     server.stop()
     drop_server_connections()
-
-
-def sign_in(page, base_url, username):
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", settings.PARKPILOT_DEMO_PASSWORD)
-    page.get_by_test_id("login-submit").click()
-    page.wait_for_url(f"{base_url}/")
 
 
 def _feed_hangcha(kwh_per_step: float = 50.0):

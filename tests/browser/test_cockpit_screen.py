@@ -8,10 +8,9 @@ serve` runs it) in a thread of the test process, on a free port, against the tes
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
 from playwright.sync_api import expect
 
-from helpers import AsgiServer, drop_server_connections, screenshot
+from helpers import AsgiServer, drop_server_connections, screenshot, sign_in
 from parkpilot.demo.services import demo_load
 from parkpilot.economy import services as economy
 from parkpilot.economy.models import EnterpriseMonthly
@@ -36,14 +35,6 @@ def asgi_server(demo_park):
     yield server
     server.stop()
     drop_server_connections()
-
-
-def sign_in(page, base_url, username):
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", settings.PARKPILOT_DEMO_PASSWORD)
-    page.get_by_test_id("login-submit").click()
-    page.wait_for_url(f"{base_url}/")
 
 
 def _va_tile(page):

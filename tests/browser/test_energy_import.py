@@ -4,7 +4,7 @@ simulator's history back-fill."""
 import pytest
 from playwright.sync_api import expect
 
-from helpers import screenshot
+from helpers import screenshot, sign_in
 from parkpilot.demo.services import demo_load
 from parkpilot.energy.models import Reading
 from parkpilot.energy.models_ops import IntakeJob
@@ -42,20 +42,11 @@ def demo_park(transactional_db):
     registry.invalidate()
 
 
-def sign_in(page, live_server, username):
-    from django.conf import settings
-
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", settings.PARKPILOT_DEMO_PASSWORD)
-    page.get_by_test_id("login-submit").click()
-
-
 def test_staff_upload_a_csv_and_see_the_result(demo_park, live_server, new_page, tmp_path):
     path = tmp_path / "readings.csv"
     path.write_text(CSV)
     page = new_page()
-    sign_in(page, live_server, "staff")
+    sign_in(page, live_server.url, "staff")
     page.goto(f"{live_server.url}/energy/import/")
     expect(page.get_by_test_id("import-title")).to_have_text("导入计量读数")
     backfill = page.get_by_test_id("backfill-jobs")
@@ -76,7 +67,7 @@ def test_a_wrong_file_names_the_field(demo_park, live_server, new_page, tmp_path
     path = tmp_path / "readings.json"
     path.write_text("[]")
     page = new_page()
-    sign_in(page, live_server, "admin")
+    sign_in(page, live_server.url, "admin")
     page.goto(f"{live_server.url}/energy/import/")
     page.get_by_test_id("file-input").set_input_files(str(path))
     page.get_by_test_id("upload-submit").click()
@@ -86,5 +77,5 @@ def test_a_wrong_file_names_the_field(demo_park, live_server, new_page, tmp_path
 
 def test_an_enterprise_user_cannot_open_the_page(demo_park, live_server, new_page):
     page = new_page()
-    sign_in(page, live_server, "hangcha-user")
+    sign_in(page, live_server.url, "hangcha-user")
     assert page.goto(f"{live_server.url}/energy/import/").status == 403

@@ -1,10 +1,9 @@
 """Each role signs in, sees the home page of the demo park, and only what its role may see."""
 
 import pytest
-from django.conf import settings
 from playwright.sync_api import expect
 
-from helpers import screenshot
+from helpers import screenshot, sign_in
 from parkpilot.demo.services import demo_load
 from parkpilot.tenancy.models import Enterprise
 
@@ -28,18 +27,11 @@ def demo_park(transactional_db):
     demo_load()
 
 
-def sign_in(page, live_server, username: str, password: str | None = None):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password or settings.PARKPILOT_DEMO_PASSWORD)
-    page.get_by_test_id("login-submit").click()
-
-
 @pytest.mark.parametrize("username", sorted(ROLES))
 def test_home_for_each_role(username, demo_park, live_server, new_page):
     visible_enterprises, sees_audit = ROLES[username]
     page = new_page()
-    sign_in(page, live_server, username)
+    sign_in(page, live_server.url, username)
     expect(page.get_by_test_id("home-title")).to_have_text("青山湖科技城")
     # The 2020 figures as published: 规上工业增加值 85.6 亿元, +17.1%.
     figures = page.get_by_test_id("headline-figures")
@@ -61,7 +53,7 @@ def test_enterprise_user_gets_404_for_another_enterprise_page(demo_park, live_se
     own = Enterprise.objects.get(name="杭叉集团股份有限公司")
     other = Enterprise.objects.get(name="浙江南都电源动力股份有限公司")
     page = new_page()
-    sign_in(page, live_server, "hangcha-user")
+    sign_in(page, live_server.url, "hangcha-user")
     response = page.goto(f"{live_server.url}/enterprises/{own.pk}/")
     assert response.status == 200
     expect(page.get_by_test_id("enterprise-name")).to_have_text(own.name)
@@ -74,7 +66,7 @@ def test_enterprise_user_gets_404_for_another_enterprise_page(demo_park, live_se
 def test_enterprise_admin_edits_own_profile_and_sees_bad_input(demo_park, live_server, new_page):
     own = Enterprise.objects.get(name="杭叉集团股份有限公司")
     page = new_page()
-    sign_in(page, live_server, "hangcha-admin")
+    sign_in(page, live_server.url, "hangcha-admin")
     page.goto(f"{live_server.url}/enterprises/{own.pk}/edit/")
     expect(page.locator("input[name=name]")).to_be_disabled()
     page.fill("input[name=employees]", "-5")
@@ -95,13 +87,13 @@ def test_gateway_cannot_sign_in_with_a_password(demo_park, live_server, new_page
     gateway.set_password("a-password-nobody-should-use")
     gateway.save()
     page = new_page()
-    sign_in(page, live_server, "gateway-01", "a-password-nobody-should-use")
+    sign_in(page, live_server.url, "gateway-01", "a-password-nobody-should-use")
     expect(page.get_by_role("alert")).to_contain_text("用户名或密码错误")
 
 
 def test_english_switch_and_phone_layout(demo_park, live_server, new_page):
     page = new_page(width=390, height=844)
-    sign_in(page, live_server, "staff")
+    sign_in(page, live_server.url, "staff")
     expect(page.get_by_test_id("nav")).to_contain_text("首页")
     screenshot(page, "home-staff-phone-zh")
     page.get_by_test_id("lang-switch").click()
@@ -114,7 +106,7 @@ def test_english_switch_and_phone_layout(demo_park, live_server, new_page):
 
 def test_park_admin_reads_the_audit_log(demo_park, live_server, new_page):
     page = new_page()
-    sign_in(page, live_server, "admin")
+    sign_in(page, live_server.url, "admin")
     page.get_by_test_id("nav").get_by_text("审计日志").click()
     expect(page.get_by_test_id("audit-rows")).to_contain_text("demo.load")
     screenshot(page, "audit-log-admin")

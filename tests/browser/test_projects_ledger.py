@@ -8,7 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from helpers import screenshot
+from helpers import screenshot, sign_in
 from parkpilot.demo.services import demo_load
 from parkpilot.projects import services
 from parkpilot.projects.models import Project, Stage
@@ -61,16 +61,9 @@ def demo_park(transactional_db):
     return project
 
 
-def sign_in(page, live_server, username):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", settings.PARKPILOT_DEMO_PASSWORD)
-    page.get_by_test_id("login-submit").click()
-
-
 def test_ledger_list_filters_and_charts(demo_park, live_server, new_page):
     page = new_page()
-    sign_in(page, live_server, "staff")
+    sign_in(page, live_server.url, "staff")
     page.get_by_test_id("nav").get_by_text("项目一本账").click()
     expect(page.get_by_test_id("count-total")).to_have_text("26")
     expect(page.get_by_test_id("funnel-chart")).to_have_attribute("data-rendered", "true")
@@ -91,7 +84,7 @@ def test_ledger_list_filters_and_charts(demo_park, live_server, new_page):
 
 def test_project_timeline(demo_park, live_server, new_page):
     page = new_page()
-    sign_in(page, live_server, "staff")
+    sign_in(page, live_server.url, "staff")
     page.goto(f"{live_server.url}/projects/{demo_park.pk}/")
     expect(page.get_by_test_id("project-name")).to_have_text("浙江华正新材料股份有限公司二期项目")
     expect(page.get_by_test_id("timeline-chart")).to_have_attribute("data-rendered", "true")
@@ -123,7 +116,7 @@ def test_enterprise_reports_progress_on_its_project(demo_park, live_server, new_
         enterprise=project.enterprise,
     )
     page = new_page()
-    sign_in(page, live_server, "investor-user")
+    sign_in(page, live_server.url, "investor-user")
     page.goto(f"{live_server.url}/projects/{project.pk}/")
     page.get_by_test_id("progress-text").fill("厂房主体封顶")
     page.get_by_test_id("progress-submit").click()

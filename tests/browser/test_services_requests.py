@@ -5,11 +5,10 @@ view lists what is overdue and opens a case. Screenshots go to test-artifacts/."
 import datetime
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from helpers import screenshot
+from helpers import screenshot, sign_in
 from parkpilot.demo.services import demo_load
 from parkpilot.projects import services as ledger
 from parkpilot.projects.models import Project, Stage
@@ -40,19 +39,12 @@ def demo_park(transactional_db):
     return park
 
 
-def sign_in(page, live_server, username):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", settings.PARKPILOT_DEMO_PASSWORD)
-    page.get_by_test_id("login-submit").click()
-
-
 def test_enterprise_raises_a_problem_and_follows_it_to_the_end(
     demo_park, live_server, new_page, settings, tmp_path
 ):
     settings.DATA_DIR = tmp_path
     page = new_page()
-    sign_in(page, live_server, "hangcha-user")
+    sign_in(page, live_server.url, "hangcha-user")
     page.get_by_test_id("nav").get_by_text("服务诉求").click()
     rows = page.get_by_test_id("request-rows")
     expect(rows).to_contain_text("新厂房用电增容")
@@ -71,7 +63,7 @@ def test_enterprise_raises_a_problem_and_follows_it_to_the_end(
     req = ServiceRequest.objects.get(title="员工子女入学咨询")
     # Staff assign themselves as the contact and record a plan, through the same pages.
     staff = new_page()
-    sign_in(staff, live_server, "staff")
+    sign_in(staff, live_server.url, "staff")
     staff.goto(f"{live_server.url}/services/{req.pk}/")
     staff.get_by_test_id("contact-select").select_option(label="管委会工作人员")
     staff.get_by_test_id("assign").click()
@@ -100,7 +92,7 @@ def test_enterprise_raises_a_problem_and_follows_it_to_the_end(
 
 def test_supervision_view(demo_park, live_server, new_page):
     page = new_page()
-    sign_in(page, live_server, "supervisor")
+    sign_in(page, live_server.url, "supervisor")
     page.get_by_test_id("nav").get_by_text("督办").click()
     overdue = page.get_by_test_id("overdue-rows")
     expect(overdue).to_contain_text("新厂房用电增容")
