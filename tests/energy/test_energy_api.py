@@ -212,3 +212,23 @@ def test_quality_summary(api_as, a_e1):
     body = api_as("park_staff").get("/api/v1/energy/quality").json()
     assert body["points"] == 1
     assert body["open_dead_letters"] == 0
+
+
+def test_registry_import_names_each_unknown_reference(api_as, ent_a):
+    header = (
+        "code,kind,unit,register,rated_max_per_h,owner_credit_code,zone_code,parent_code,gateway"
+    )
+    row = "A-1,grid_import,kWh,cumulative,100,91330000000000000X,Z9,NOPE,gw-nobody"
+    client = api_as("park_staff").client
+    response = client.post(
+        "/api/v1/energy/points/import",
+        {"file": SimpleUploadedFile("p.csv", f"{header}\n{row}\n".encode())},
+    )
+    assert response.status_code == 422
+    assert [(e["loc"][1], e["msg"]) for e in response.json()["detail"]] == [
+        ("row 2.owner_credit_code", "园区内无此企业 / no such enterprise: 91330000000000000X"),
+        ("row 2.zone_code", "园区内无此片区 / no such zone: Z9"),
+        ("row 2.parent_code", "无此上级表 / no such parent point: NOPE"),
+        ("row 2.gateway", "无此网关 / no such gateway: gw-nobody"),
+    ]
+    assert MeteringPoint.objects.count() == 0

@@ -204,6 +204,21 @@ def points_import(*, actor: User, via: str, park: Park, rows: list[dict[str, str
     return {"created": created, "updated": updated}
 
 
+# Registry columns that name another record of the park: (model, its lookup field, the id key
+# the point takes, what to say when there is no such record).
+_REFERENCES = {
+    "owner_credit_code": (
+        Enterprise,
+        "credit_code",
+        "owner_id",
+        "园区内无此企业 / no such enterprise",
+    ),
+    "zone_code": (Zone, "code", "zone_id", "园区内无此片区 / no such zone"),
+    "parent_code": (MeteringPoint, "code", "parent_id", "无此上级表 / no such parent point"),
+    "gateway": (User, "username", "gateway_id", "无此网关 / no such gateway"),
+}
+
+
 def _row_data(park: Park, row: dict[str, str]) -> dict[str, Any]:
     data: dict[str, Any] = {}
     errors = []
@@ -215,26 +230,12 @@ def _row_data(park: Park, row: dict[str, str]) -> dict[str, Any]:
                     data[column] = _NUMBERS[column](float(raw))
                 except ValueError:
                     errors.append(FieldError(column, f"不是数字 / not a number: {raw}"))
-        elif column == "owner_credit_code":
-            owner = Enterprise.objects.filter(park=park, credit_code=raw).first() if raw else None
-            if raw and owner is None:
-                errors.append(FieldError(column, f"园区内无此企业 / no such enterprise: {raw}"))
-            data["owner_id"] = owner.pk if owner else None
-        elif column == "zone_code":
-            zone = Zone.objects.filter(park=park, code=raw).first() if raw else None
-            if raw and zone is None:
-                errors.append(FieldError(column, f"园区内无此片区 / no such zone: {raw}"))
-            data["zone_id"] = zone.pk if zone else None
-        elif column == "parent_code":
-            parent = MeteringPoint.objects.filter(park=park, code=raw).first() if raw else None
-            if raw and parent is None:
-                errors.append(FieldError(column, f"无此上级表 / no such parent point: {raw}"))
-            data["parent_id"] = parent.pk if parent else None
-        elif column == "gateway":
-            gateway = User.objects.filter(park=park, username=raw).first() if raw else None
-            if raw and gateway is None:
-                errors.append(FieldError(column, f"无此网关 / no such gateway: {raw}"))
-            data["gateway_id"] = gateway.pk if gateway else None
+        elif column in _REFERENCES:
+            model, lookup, key, missing = _REFERENCES[column]
+            found = model.objects.filter(park=park, **{lookup: raw}).first() if raw else None
+            if raw and found is None:
+                errors.append(FieldError(column, f"{missing}: {raw}"))
+            data[key] = found.pk if found else None
         else:
             data[column] = raw
     if errors:
