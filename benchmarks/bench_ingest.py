@@ -5,13 +5,16 @@ week of readings for the same points, as a running park's does (an empty table f
 its index fits in memory), and every method starts from exactly that state:
   - physical limit: raw COPY (PostgreSQL) / raw executemany in one transaction (SQLite);
   - the naive way: Django bulk_create(ignore_conflicts=True);
-  - the full core, direct: ingest_items (validate, idempotent write, dead letters, work list)
-    in batches of 10,000, then the rollup stage (interval energy = the delta, 15m/1h/1d/1mo);
+  - the full core, direct: ingest_items (validate, idempotent write, the batch's interval
+    energy = the delta, dead letters, work list) in batches of 10,000;
+  - then the rollup stage (the interval from each point's watermark to the batch, 15m/1h/1d/1mo
+    buckets per point and scope), timed on its own and added for the "with rollups" figures;
   - the full core over HTTP: POST /api/v1/energy/readings with a gateway token, 10,000 a request
-    (Django's test client in-process: handler, JSON, core; no socket).
-Figures: ingest_direct_<db>_readings_per_s, ingest_http_<db>_readings_per_s (with rollups),
+    (Django's test client in-process: handler, JSON parse, core; no socket).
+Figures: ingest_direct_<db>_readings_per_s, ingest_http_<db>_readings_per_s,
 ingest_ratio_to_copy (PostgreSQL) / ingest_ratio_to_executemany (SQLite) and
-ingest_ratio_to_bulk_create (the core incl. rollups vs each baseline), rollup_day_recompute_s."""
+ingest_ratio_to_bulk_create (the full core vs each baseline), the same with the rollup stage
+added (…_with_rollups…), rollup_day_recompute_s."""
 
 import statistics
 import time
@@ -22,7 +25,7 @@ from benchmarks.harness import setup_django, write_result
 POINTS = 1421
 MINUTES = 100  # 142,100 readings per method
 BATCH = 10_000
-ROUNDS = 3
+ROUNDS = 5
 DAY_POINTS = 1421
 HISTORY_DAYS = 7  # 14.3 million readings already stored when the measured ones arrive
 WINDOW_START = datetime(2026, 3, 1, tzinfo=UTC)
@@ -212,10 +215,11 @@ def _http(gateway, items) -> float:
             response = client.post("/api/v1/energy/readings", body,
                                    content_type="application/json")  # fmt: skip
             assert response.status_code == 200 and not response.json()["rejected"]
-        while rollup_pending().batches:
-            pass
 
-    return _timed(post_all)
+    elapsed = _timed(post_all)
+    while rollup_pending().batches:  # not timed: the same stage as after the direct door
+        pass
+    return elapsed
 
 
 def _day_recompute(park, gateway) -> tuple[float, int]:
@@ -274,15 +278,16 @@ def _measure() -> dict:
     )
     day_s, day_n = _day_recompute(park, gateway)
 
-    core_s = intake_s + rollup_s
+    with_rollups_s = intake_s + rollup_s
     baseline_name = "copy" if vendor == "postgresql" else "executemany"
     metrics = {
-        f"ingest_direct_{vendor}_readings_per_s": round(n / core_s),
-        f"ingest_direct_{vendor}_intake_only_readings_per_s": round(n / intake_s),
+        f"ingest_direct_{vendor}_readings_per_s": round(n / intake_s),
+        f"ingest_direct_{vendor}_with_rollups_readings_per_s": round(n / with_rollups_s),
         f"ingest_http_{vendor}_readings_per_s": round(n / http_s),
-        f"ingest_ratio_to_{baseline_name}": round(raw_s / core_s, 3),
-        f"ingest_intake_only_ratio_to_{baseline_name}": round(raw_s / intake_s, 3),
-        "ingest_ratio_to_bulk_create": round(bulk_s / core_s, 3),
+        f"ingest_ratio_to_{baseline_name}": round(raw_s / intake_s, 3),
+        f"ingest_with_rollups_ratio_to_{baseline_name}": round(raw_s / with_rollups_s, 3),
+        "ingest_ratio_to_bulk_create": round(bulk_s / intake_s, 3),
+        "ingest_with_rollups_ratio_to_bulk_create": round(bulk_s / with_rollups_s, 3),
         "rollup_day_recompute_s": round(day_s, 2),
     }
     baseline = {

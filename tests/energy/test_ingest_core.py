@@ -149,7 +149,7 @@ def test_same_instant_in_two_offsets_is_one_reading(park, points):
 def test_a_failed_write_leaves_nothing_half_written(park, points, monkeypatch):
     from parkpilot.energy.ingest import core
 
-    def broken_batch(inserted, source):
+    def broken_batch(*args):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(core, "_batch", broken_batch)

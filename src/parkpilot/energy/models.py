@@ -100,6 +100,9 @@ class IngestBatch(models.Model):
     accepted = models.PositiveIntegerField()
     # {point_id: [min_ts_epoch, max_ts_epoch]} of the readings inserted by this batch
     ranges = models.JSONField()
+    # The batch's own interval energy per point and quarter (ingest/deltas.py), compact JSON;
+    # empty when the item was made elsewhere: the stage then recomputes from the readings.
+    deltas = models.TextField(blank=True, default="")
 
 
 class DeadLetter(models.Model):

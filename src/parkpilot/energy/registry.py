@@ -29,6 +29,7 @@ class PointInfo:
     kind: str
     unit: str
     meter: Meter
+    tz_name: str  # the park's time zone: buckets start at its local boundaries
     rated_max_per_h: float
     enthalpy_gj_per_t: float | None
 
@@ -54,6 +55,7 @@ def _info(point: MeteringPoint) -> PointInfo:
         kind=point.kind,
         unit=point.unit,
         meter=meter,
+        tz_name=point.park.timezone,
         rated_max_per_h=point.rated_max_per_h,
         enthalpy_gj_per_t=point.enthalpy_gj_per_t,
     )
@@ -84,7 +86,9 @@ class Registry:
             self._checked_at = now
             if version == self._version:
                 return
-            points = [_info(p) for p in MeteringPoint.objects.filter(active=True)]
+            points = [
+                _info(p) for p in MeteringPoint.objects.filter(active=True).select_related("park")
+            ]
             self._by_code = {(p.park_id, p.code): p for p in points}
             self._by_id = {p.id: p for p in points}
             self._version = version

@@ -1,10 +1,12 @@
 """The rollup stage: readings → interval energy → 15-minute, hour, day and month buckets per
 point and per enterprise / zone / park / public loads and energy kind.
 
-It consumes the work list intake leaves (IngestBatch: per point, the time span it added) and
-keeps a watermark per point (PointState: the last reading already counted):
-  - in order (every new reading is after the watermark): the new intervals' energy is ADDED to
-    their buckets;
+It consumes the work list intake leaves (IngestBatch: per point, the time span it added and
+the batch's own interval energy per quarter, ingest/deltas.py) and keeps a watermark per point
+(PointState: the last reading already counted):
+  - in order (every new reading is after the watermark): the interval from the watermark to the
+    batch's first reading is computed here, and with the batch's own deltas ADDED to the
+    buckets; the readings are not read back;
   - late or out of order: the point's 15-minute buckets from the late reading's bucket up to
     the watermark are recomputed from the raw readings, and the difference to the stored values
     is added.
@@ -22,6 +24,7 @@ from django.utils import timezone
 
 from parkpilot.energy import counters
 from parkpilot.energy.buckets import aware, parents, quarter_start
+from parkpilot.energy.ingest import deltas
 from parkpilot.energy.ingest.core import gc_paused
 from parkpilot.energy.ingest.store import (
     db_ts,
@@ -78,23 +81,36 @@ def rollup_pending(*, limit: int = 2000) -> PassResult:
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
-        batches = list(IngestBatch.objects.order_by("id").values_list("id", "ranges")[:limit])
+        batches = list(
+            IngestBatch.objects.order_by("id").values_list("id", "ranges", "deltas")[:limit]
+        )
         if not batches:
             return result
-        spans = _merge(batches)
-        _roll(spans, result)
+        spans, chains = _merge(batches)
+        _roll(spans, chains, result)
         IngestBatch.objects.filter(id__in=[b[0] for b in batches]).delete()
         result.batches = len(batches)
     return result
 
 
-def _merge(batches) -> dict[int, list[float]]:
+def _merge(batches) -> tuple[dict[int, list[float]], dict[int, tuple[str, list] | None]]:
+    """Per point: the time span all batches added, and the batches' own deltas (None when a
+    batch carries none for it: that point is recomputed from its readings)."""
     spans: dict[int, list[float]] = {}
-    for _, ranges in batches:
-        for point_id, (lo, hi) in ranges.items():
-            span = spans.setdefault(int(point_id), [lo, hi])
+    chains: dict[int, tuple[str, list] | None] = {}
+    for _, ranges, encoded in batches:
+        tz_name, entries = deltas.decode(encoded)
+        for key, (lo, hi) in ranges.items():
+            point_id = int(key)
+            span = spans.setdefault(point_id, [lo, hi])
             span[0], span[1] = min(span[0], lo), max(span[1], hi)
-    return spans
+            entry = entries.get(point_id)
+            chain = chains.setdefault(point_id, (tz_name, []))
+            if entry is None or chain is None or chain[0] != tz_name:
+                chains[point_id] = None
+            else:
+                chain[1].append(entry)
+    return spans, chains
 
 
 @dataclass
@@ -106,52 +122,70 @@ class _Plan:
     replace_from: int | None  # first 15-minute bucket to recompute (late data), else None
 
 
-def _roll(spans: dict[int, list[float]], result: PassResult) -> None:
+def _roll(spans, chains, result: PassResult) -> None:
     tz_by_park = dict(Park.objects.values_list("id", "timezone"))
     states = {s.point_id: s for s in PointState.objects.filter(point_id__in=list(spans))}
-    plans = [p for p in (_plan(pid, span, states, tz_by_park) for pid, span in spans.items()) if p]
+    summaries: list[tuple[PointInfo, counters.Summary]] = []
+    plans = []
+    for point_id, span in spans.items():
+        point = registry.by_id(point_id)
+        if point is None:  # deactivated since: its readings stay, its energy stops
+            continue
+        tz_name = tz_by_park[point.park_id]
+        chained = _chain(point, states.get(point_id), chains.get(point_id), tz_name)
+        if chained is not None:
+            summaries.append((point, chained))
+        else:
+            plans.append(_plan(point, span, states, tz_name))
     readings = fetch_readings([(p.point.id, p.lo, p.hi) for p in plans])
-    quarter_deltas: dict[tuple[int, int], Totals] = defaultdict(Totals)
-    new_states, spikes, gaps, replaced = [], [], [], []
     for plan in plans:
-        tz_name = tz_by_park[plan.point.park_id]
         summary = counters.summarise(
             plan.point.meter,
             plan.base,
             readings.get(plan.point.id, []),
-            functools.partial(quarter_start, tz_name=tz_name),
+            functools.partial(quarter_start, tz_name=tz_by_park[plan.point.park_id]),
         )
+        summaries.append((plan.point, summary))
+    replaced = [plan for plan in plans if plan.replace_from is not None]
+    quarter_deltas: dict[tuple[int, int], Totals] = defaultdict(Totals)
+    new_states, spikes, gaps = [], [], []
+    for point, summary in summaries:
         for quarter, (energy, count, flagged) in summary.buckets.items():
-            quarter_deltas[(plan.point.id, quarter)].add(energy, count, flagged)
-        gaps += [(plan.point, start, end) for start, end in summary.gaps]
-        spikes += [(plan.point, s) for s in summary.spikes]
-        if plan.replace_from is not None:
-            replaced.append(plan)
+            quarter_deltas[(point.id, quarter)].add(energy, count, flagged)
+        gaps += [(point, start, end) for start, end in summary.gaps]
+        spikes += [(point, s) for s in summary.spikes]
         if summary.last is not None:
-            new_states.append((plan.point.id, *summary.last))
+            new_states.append((point.id, *summary.last))
         result.readings += sum(b[1] for b in summary.buckets.values())
     _subtract_replaced(replaced, quarter_deltas)
     _write_gaps(replaced, gaps)
     _refuse_spikes(spikes)
     _save_states(new_states)
     result.buckets_written = _apply(quarter_deltas, tz_by_park)
-    result.points, result.recomputed_points = len(plans), len(replaced)
+    result.points, result.recomputed_points = len(summaries), len(replaced)
     result.spikes, result.gaps = len(spikes), len(gaps)
 
 
-def _plan(point_id: int, span, states, tz_by_park) -> _Plan | None:
-    point = registry.by_id(point_id)
-    if point is None:  # deactivated since: its readings stay, its energy stops
+def _chain(point: PointInfo, state, chain, tz_name: str) -> counters.Summary | None:
+    """The batches' own deltas joined onto the point's watermark; None (recompute from the
+    readings) when they do not simply follow it, or were bucketed in another time zone."""
+    if chain is None or chain[0] != tz_name:
         return None
+    prev = (state.rolled_ts.timestamp(), state.rolled_value) if state else None
+    bucket_of = functools.partial(quarter_start, tz_name=tz_name)
+    return deltas.join(point.meter, prev, chain[1], bucket_of)
+
+
+def _plan(point: PointInfo, span, states, tz_name: str) -> _Plan:
     lo, hi = span
-    state = states.get(point_id)
+    state = states.get(point.id)
     if state is None or lo > state.rolled_ts.timestamp():
         base = (state.rolled_ts.timestamp(), state.rolled_value) if state else None
         start = base[0] if base else lo - 1e-6
         return _Plan(point, base, start, hi, None)
     # Late data: recompute from the late reading's quarter up to the watermark (or beyond).
-    first_quarter = quarter_start(lo, tz_by_park[point.park_id])
-    base = reading_at_or_before(point_id, first_quarter)
+    first_quarter = quarter_start(lo, tz_name)
+    base = reading_at_or_before(point.id, first_quarter)
     end = max(hi, state.rolled_ts.timestamp())
     return _Plan(point, base, base[0] if base else first_quarter, end, first_quarter)
 

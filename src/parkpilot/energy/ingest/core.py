@@ -14,9 +14,10 @@ import orjson
 from django.db import transaction
 from django.utils import timezone
 
+from parkpilot.energy.ingest import deltas
 from parkpilot.energy.ingest.parse import parse_payload
 from parkpilot.energy.ingest.store import insert_readings
-from parkpilot.energy.ingest.validate import Accepted, Refused, check
+from parkpilot.energy.ingest.validate import Accepted, Refused, batch_checker
 from parkpilot.energy.models import DeadLetter, IngestBatch, ReadingConflict
 from parkpilot.energy.registry import registry
 
@@ -97,21 +98,17 @@ def ingest_items(
 def _ingest(*, park_id, items, source, gateway_id, record_refusals) -> IngestResult:
     received_at = timezone.now()
     result = IngestResult()
-    points = registry.lookup_table()
-    now_epoch = time.time()
+    check = batch_checker(
+        points=registry.lookup_table(),
+        park_id=park_id,
+        gateway_id=gateway_id,
+        now_epoch=time.time(),
+    )
     good: dict[tuple[int, float], tuple[int, Accepted]] = {}
     in_batch_conflicts: list[tuple[Accepted, float]] = []
     refused: list[tuple[str, str, str, str]] = []
-    timestamps: dict = {}
     for index, item in enumerate(items):
-        outcome = check(
-            item,
-            points=points,
-            park_id=park_id,
-            gateway_id=gateway_id,
-            now_epoch=now_epoch,
-            timestamps=timestamps,
-        )
+        outcome = check(item)
         if isinstance(outcome, Refused):
             result.rejected.append(Rejection(index, outcome.field, outcome.reason))
             refused.append((_raw(item), outcome.field, outcome.reason, outcome.point_code))
@@ -125,8 +122,15 @@ def _ingest(*, park_id, items, source, gateway_id, record_refusals) -> IngestRes
         else:
             in_batch_conflicts.append((outcome, first[1].value))
     ordered = [good[key][1] for key in sorted(good)]
+    tz_name = ordered[0].point.tz_name if ordered else ""
+    work_items = []
     with transaction.atomic():
-        existing = insert_readings([(a.point.id, a.ts, a.value) for a in ordered], received_at)
+        existing = insert_readings(
+            [(a.point.id, a.ts, a.value) for a in ordered],
+            received_at,
+            # The batch's own deltas, worked out while the database takes the rows in.
+            meanwhile=lambda: work_items.append(deltas.encode(ordered, tz_name)),
+        )
         conflicts = list(in_batch_conflicts)
         for index, stored in existing.items():
             if stored == ordered[index].value:
@@ -141,7 +145,10 @@ def _ingest(*, park_id, items, source, gateway_id, record_refusals) -> IngestRes
         if record_refusals:
             _dead_letters(park_id, source, gateway_id, refused, received_at)
         if inserted:
-            result.batch_id = _batch(inserted, source).pk
+            # Worked out for `ordered`: good unless some rows were there already.
+            fresh = work_items and not existing
+            work_item = work_items[0] if fresh else deltas.encode(inserted, tz_name)
+            result.batch_id = _batch(inserted, source, work_item).pk
     return result
 
 
@@ -186,13 +193,8 @@ def _conflicts(conflicts: list[tuple[Accepted, float]], source, received_at) -> 
     )
 
 
-def _batch(inserted: list[Accepted], source: str) -> IngestBatch:
-    # Sorted by (point, ts): a point's first reading is its earliest, its last the latest.
-    first: dict[int, float] = {}
-    last: dict[int, float] = {}
-    for a in inserted:
-        last[a.point.id] = a.epoch
-    for a in reversed(inserted):
-        first[a.point.id] = a.epoch
-    ranges = {point_id: [first[point_id], epoch] for point_id, epoch in last.items()}
-    return IngestBatch.objects.create(source=source, accepted=len(inserted), ranges=ranges)
+def _batch(inserted: list[Accepted], source: str, work_item: tuple[dict, str]) -> IngestBatch:
+    ranges, encoded = work_item
+    return IngestBatch.objects.create(
+        source=source, accepted=len(inserted), ranges=ranges, deltas=encoded
+    )

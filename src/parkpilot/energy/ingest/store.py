@@ -9,6 +9,7 @@ Both paths are idempotent on (point_id, ts). Each returns the rows that were NOT
     rows changed than were sent, look the batch's keys up.
 """
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from django.db import IntegrityError, connection, transaction
@@ -18,12 +19,18 @@ Row = tuple[int, datetime, float]  # point_id, ts (aware), raw value
 _SQLITE_CHUNK = 400  # key pairs per lookup (2 parameters each)
 
 
-def insert_readings(rows: list[Row], received_at: datetime) -> dict[int, float]:
-    """Insert rows (sorted by key); return {row index: stored value} for rows already there."""
+def insert_readings(
+    rows: list[Row], received_at: datetime, meanwhile: Callable[[], object] = lambda: None
+) -> dict[int, float]:
+    """Insert rows (sorted by key); return {row index: stored value} for rows already there.
+    `meanwhile` is called once, on PostgreSQL while the server is still writing the streamed
+    rows (the client would otherwise sit waiting for it)."""
     if not rows:
+        meanwhile()
         return {}
     if connection.vendor == "postgresql":
-        return _insert_postgresql(rows, received_at)
+        return _insert_postgresql(rows, received_at, meanwhile)
+    meanwhile()
     return _insert_sqlite(rows, received_at)
 
 
@@ -74,7 +81,7 @@ def _sqlite_existing(cursor, stamped, received: str) -> dict[int, float]:
 _PG_COLUMNS = "(point_id, ts, value, received_at)"
 
 
-def _insert_postgresql(rows: list[Row], received_at: datetime) -> dict[int, float]:
+def _insert_postgresql(rows: list[Row], received_at: datetime, meanwhile) -> dict[int, float]:
     import psycopg
 
     connection.ensure_connection()
@@ -86,6 +93,7 @@ def _insert_postgresql(rows: list[Row], received_at: datetime) -> dict[int, floa
                 f"COPY energy_reading {_PG_COLUMNS} FROM STDIN (FORMAT BINARY)",
                 rows,
                 received_at,
+                meanwhile,
             )
         return {}
     except (IntegrityError, psycopg.errors.UniqueViolation):
@@ -116,11 +124,13 @@ def _insert_postgresql(rows: list[Row], received_at: datetime) -> dict[int, floa
         return dict(cursor.fetchall())
 
 
-def _copy(cursor, statement: str, rows: list[Row], received_at: datetime) -> None:
+def _copy(cursor, statement: str, rows: list[Row], received_at: datetime, meanwhile) -> None:
     with cursor.copy(statement) as copy:
         copy.set_types(["int8", "timestamptz", "float8", "timestamptz"])
         for point_id, ts, value in rows:
             copy.write_row((point_id, ts, value, received_at))
+        # All but the last buffer is on its way; the server works through it while we do this.
+        meanwhile()
 
 
 # --- reads and repairs for the rollup stage ------------------------------------------------

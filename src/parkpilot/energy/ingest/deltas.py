@@ -1,0 +1,99 @@
+"""The batch's own interval energy, computed at intake: the "delta" of the full core.
+
+For each point, every reading after the point's first one in the batch is compared with the one
+before it (`counters.summarise`: resets, roll-overs, spikes, gaps) and its energy summed into its
+15-minute bucket. The one interval intake cannot know is the one from the point's last reading
+before the batch to the batch's first: that reading may sit in a batch another worker is
+committing at the same moment. The rollup stage, which runs one pass at a time, adds that
+interval (`rollups._chain`) and so never has to read the batch's readings back.
+
+Stored on the batch's work item as compact JSON, one entry per point:
+    {"tz": zone name, "points": {point_id: [first_ts, first_value, last_ts, last_value,
+        [quarter, energy, readings, flagged energy, ...], [gap_start, gap_end, ...],
+        [spike_ts, spike_value, spike_energy, ...]]}}
+(epoch seconds; energy in the kind's canonical unit; `last` is the last reading counted)."""
+
+import functools
+
+import orjson
+
+from parkpilot.energy import counters
+from parkpilot.energy.buckets import quarter_start
+from parkpilot.energy.ingest.validate import Accepted
+
+
+def encode(inserted: list[Accepted], tz_name: str) -> tuple[dict, str]:
+    """The batch's work item: ({point_id: [first ts, last ts]}, deltas as JSON). `inserted` is
+    sorted by (point, ts), as intake writes it."""
+    bucket_of = functools.partial(quarter_start, tz_name=tz_name)
+    series: dict[int, list[tuple[float, float]]] = {}
+    meters = {}
+    for a in inserted:
+        readings = series.get(a.point.id)
+        if readings is None:
+            readings = series[a.point.id] = []
+            meters[a.point.id] = a.point.meter
+        readings.append((a.epoch, a.value))
+    ranges, points = {}, {}
+    for point_id, readings in series.items():
+        first = readings[0]
+        summary = counters.summarise(meters[point_id], first, readings[1:], bucket_of)
+        last = summary.last or first
+        ranges[point_id] = [first[0], readings[-1][0]]
+        points[point_id] = [
+            *first,
+            *last,
+            [x for quarter, sums in summary.buckets.items() for x in (quarter, *sums)],
+            [x for gap in summary.gaps for x in gap],
+            [x for s in summary.spikes for x in (s.ts, s.value, s.energy)],
+        ]
+    text = orjson.dumps({"tz": tz_name, "points": points}, option=orjson.OPT_NON_STR_KEYS)
+    return ranges, text.decode()
+
+
+def decode(text: str) -> tuple[str, dict[int, list]]:
+    """(time zone, {point_id: entry}); an empty text (a work item made elsewhere, e.g. a
+    resolved conflict) decodes to no entries, so the stage recomputes from the readings."""
+    if not text:
+        return "", {}
+    data = orjson.loads(text)
+    return data["tz"], {int(pid): entry for pid, entry in data["points"].items()}
+
+
+def join(meter: counters.Meter, prev, entries: list[list], bucket_of) -> counters.Summary | None:
+    """Batches' entries for one point joined onto `prev` (the last reading counted before them,
+    or None): the interval from `prev` to each batch's first reading is computed here, the rest
+    is the batch's own. The same Summary that `counters.summarise` over all their readings
+    gives; None when the batches do not simply follow `prev` (late or overlapping readings, or
+    a batch whose first reading is a spike): then only the readings can tell."""
+    buckets: dict[int, list] = {}
+    gaps: list[tuple[float, float]] = []
+    spikes: list[counters.Interval] = []
+    for first_ts, first_value, last_ts, last_value, flat, gap_flat, spike_flat in sorted(entries):
+        if prev is not None and first_ts <= prev[0]:
+            return None
+        head = counters.summarise(meter, prev, [(first_ts, first_value)], bucket_of)
+        if head.spikes:
+            return None
+        for quarter, (energy, count, flagged) in head.buckets.items():
+            _add(buckets, quarter, energy, count, flagged)
+        for i in range(0, len(flat), 4):
+            _add(buckets, flat[i], flat[i + 1], flat[i + 2], flat[i + 3])
+        gaps += head.gaps
+        gaps += zip(gap_flat[::2], gap_flat[1::2], strict=True)
+        spikes += (
+            counters.Interval(spike_flat[i], spike_flat[i + 1], spike_flat[i + 2], counters.SPIKE)
+            for i in range(0, len(spike_flat), 3)
+        )
+        prev = (last_ts, last_value)
+    return counters.Summary(buckets, spikes, gaps, prev)
+
+
+def _add(buckets: dict, quarter: int, energy: float, count: int, flagged: float) -> None:
+    sums = buckets.get(quarter)
+    if sums is None:
+        buckets[quarter] = [energy, count, flagged]
+    else:
+        sums[0] += energy
+        sums[1] += count
+        sums[2] += flagged
