@@ -273,6 +273,7 @@ def test_intake_deltas_give_the_same_rollups_as_recomputing(park, make_point, en
     """The batches' own deltas (computed at intake) joined at the watermark must give exactly
     what recomputing the same readings from the table gives: resets, roll-overs, spikes and
     gaps included, however the readings are cut into batches."""
+    from parkpilot.energy.ingest import deltas
     from parkpilot.energy.models import IngestBatch, MeteringPoint
 
     if not MeteringPoint.objects.filter(code="R-1").exists():
@@ -298,8 +299,11 @@ def test_intake_deltas_give_the_same_rollups_as_recomputing(park, make_point, en
         _clear_energy()
         for batch in batches:
             ingest_items(park_id=park.id, items=batch, source="direct")
-            if not with_deltas:
-                IngestBatch.objects.update(deltas="")
+            if not with_deltas:  # a work item that names only the spans, as a conflict's does
+                for item in IngestBatch.objects.all():
+                    spans = deltas.spans(deltas.decode(item.deltas)[1])
+                    item.ranges, item.deltas = {str(p): list(s) for p, s in spans.items()}, ""
+                    item.save()
             rollup_pending()
         return _rollup_snapshot()
 

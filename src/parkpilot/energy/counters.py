@@ -90,6 +90,21 @@ def intervals(
     return kept, spikes
 
 
+def plain_energy(meter: Meter, prev, ts: float, value: float) -> float | None:
+    """The interval's energy when it is the common case (a counter that rose by a plausible
+    amount since a recent reading: no reset, roll-over, spike or gap), else None. The same
+    rule `summarise` applies inline."""
+    if prev is None or not meter.cumulative or value < prev[1]:
+        return None
+    elapsed = ts - prev[0]
+    energy = (value - prev[1]) * meter.scale
+    cap_per_s = meter.cap_per_s * CAP_TOLERANCE  # as summarise computes it, to the last bit
+    cap = max(meter.cap_per_s * meter.interval_s * CAP_TOLERANCE, cap_per_s * elapsed)
+    if energy > cap or elapsed > meter.interval_s * GAP_FACTOR:
+        return None
+    return energy
+
+
 @dataclass
 class Summary:
     """A point's readings in a window, reduced to per-bucket sums (what the rollup stage needs)."""

@@ -98,11 +98,12 @@ class IngestBatch(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     source = models.CharField(max_length=12)  # mqtt, http, file, direct, simulator
     accepted = models.PositiveIntegerField()
-    # {point_id: [min_ts_epoch, max_ts_epoch]} of the readings inserted by this batch
-    ranges = models.JSONField()
-    # The batch's own interval energy per point and quarter (ingest/deltas.py), compact JSON;
-    # empty when the item was made elsewhere: the stage then recomputes from the readings.
+    # The batch's own interval energy per point and quarter, and each point's time span
+    # (ingest/deltas.py), compact JSON. Empty when the item was made elsewhere (a resolved
+    # conflict): then `ranges` names the spans and the stage recomputes from the readings.
     deltas = models.TextField(blank=True, default="")
+    # {point_id: [min_ts_epoch, max_ts_epoch]} of the readings added, for items without deltas
+    ranges = models.JSONField(default=dict)
 
 
 class DeadLetter(models.Model):

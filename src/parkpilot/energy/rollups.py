@@ -15,8 +15,6 @@ its hour, day and month and to the point's enterprise, zone and park rows, so ea
 bucket is touched exactly once per pass and no unaffected bucket is read. One pass runs at a
 time (a PostgreSQL advisory lock; SQLite serialises writers itself)."""
 
-import functools
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
@@ -34,6 +32,7 @@ from parkpilot.energy.ingest.store import (
     reading_at_or_before,
     ts_param_converter,
     upsert_add,
+    upsert_replace,
 )
 from parkpilot.energy.models import (
     DeadLetter,
@@ -48,18 +47,7 @@ from parkpilot.tenancy.models import Park
 
 _LOCK_KEY = 7_412_001  # PostgreSQL advisory lock id of the rollup stage
 LEVELS = (Level.QUARTER, Level.HOUR, Level.DAY, Level.MONTH)
-
-
-@dataclass
-class Totals:
-    energy: float = 0.0
-    readings: int = 0
-    flagged: float = 0.0
-
-    def add(self, energy: float, readings: int, flagged: float) -> None:
-        self.energy += energy
-        self.readings += readings
-        self.flagged += flagged
+UPPER_LEVELS = LEVELS[1:]  # the levels above a quarter, in `parents()` order
 
 
 @dataclass
@@ -100,7 +88,8 @@ def _merge(batches) -> tuple[dict[int, list[float]], dict[int, tuple[str, list] 
     chains: dict[int, tuple[str, list] | None] = {}
     for _, ranges, encoded in batches:
         tz_name, entries = deltas.decode(encoded)
-        for key, (lo, hi) in ranges.items():
+        added = deltas.spans(entries) if entries else ranges
+        for key, (lo, hi) in added.items():
             point_id = int(key)
             span = spans.setdefault(point_id, [lo, hi])
             span[0], span[1] = min(span[0], lo), max(span[1], hi)
@@ -124,7 +113,13 @@ class _Plan:
 
 def _roll(spans, chains, result: PassResult) -> None:
     tz_by_park = dict(Park.objects.values_list("id", "timezone"))
-    states = {s.point_id: s for s in PointState.objects.filter(point_id__in=list(spans))}
+    states = {
+        point_id: (ts.timestamp(), value)
+        for point_id, ts, value in PointState.objects.filter(point_id__in=list(spans)).values_list(
+            "point_id", "rolled_ts", "rolled_value"
+        )
+    }
+    bucket_of = {tz: _quarters_of(tz) for tz in set(tz_by_park.values())}
     summaries: list[tuple[PointInfo, counters.Summary]] = []
     plans = []
     for point_id, span in spans.items():
@@ -132,7 +127,7 @@ def _roll(spans, chains, result: PassResult) -> None:
         if point is None:  # deactivated since: its readings stay, its energy stops
             continue
         tz_name = tz_by_park[point.park_id]
-        chained = _chain(point, states.get(point_id), chains.get(point_id), tz_name)
+        chained = _chain(point, states.get(point_id), chains.get(point_id), bucket_of, tz_name)
         if chained is not None:
             summaries.append((point, chained))
         else:
@@ -143,54 +138,63 @@ def _roll(spans, chains, result: PassResult) -> None:
             plan.point.meter,
             plan.base,
             readings.get(plan.point.id, []),
-            functools.partial(quarter_start, tz_name=tz_by_park[plan.point.park_id]),
+            bucket_of[tz_by_park[plan.point.park_id]],
         )
         summaries.append((plan.point, summary))
     replaced = [plan for plan in plans if plan.replace_from is not None]
-    quarter_deltas: dict[tuple[int, int], Totals] = defaultdict(Totals)
     new_states, spikes, gaps = [], [], []
     for point, summary in summaries:
-        for quarter, (energy, count, flagged) in summary.buckets.items():
-            quarter_deltas[(point.id, quarter)].add(energy, count, flagged)
         gaps += [(point, start, end) for start, end in summary.gaps]
         spikes += [(point, s) for s in summary.spikes]
         if summary.last is not None:
             new_states.append((point.id, *summary.last))
         result.readings += sum(b[1] for b in summary.buckets.values())
-    _subtract_replaced(replaced, quarter_deltas)
+    # Each point is in `summaries` once: its buckets are the changes to its quarters.
+    changes = {point.id: summary.buckets for point, summary in summaries}
+    _subtract_replaced(replaced, changes)
     _write_gaps(replaced, gaps)
     _refuse_spikes(spikes)
     _save_states(new_states)
-    result.buckets_written = _apply(quarter_deltas, tz_by_park)
+    result.buckets_written = _apply(summaries, tz_by_park)
     result.points, result.recomputed_points = len(summaries), len(replaced)
     result.spikes, result.gaps = len(spikes), len(gaps)
 
 
-def _chain(point: PointInfo, state, chain, tz_name: str) -> counters.Summary | None:
+def _chain(point: PointInfo, state, chain, bucket_of, tz_name: str) -> counters.Summary | None:
     """The batches' own deltas joined onto the point's watermark; None (recompute from the
     readings) when they do not simply follow it, or were bucketed in another time zone."""
     if chain is None or chain[0] != tz_name:
         return None
-    prev = (state.rolled_ts.timestamp(), state.rolled_value) if state else None
-    bucket_of = functools.partial(quarter_start, tz_name=tz_name)
-    return deltas.join(point.meter, prev, chain[1], bucket_of)
+    return deltas.join(point.meter, state, chain[1], bucket_of[tz_name])
+
+
+def _quarters_of(tz_name: str):
+    """quarter_start for one zone, remembered for the pass: points share their instants."""
+    cache: dict[float, int] = {}
+
+    def bucket_of(epoch: float) -> int:
+        quarter = cache.get(epoch)
+        if quarter is None:
+            quarter = cache[epoch] = quarter_start(epoch, tz_name)
+        return quarter
+
+    return bucket_of
 
 
 def _plan(point: PointInfo, span, states, tz_name: str) -> _Plan:
     lo, hi = span
-    state = states.get(point.id)
-    if state is None or lo > state.rolled_ts.timestamp():
-        base = (state.rolled_ts.timestamp(), state.rolled_value) if state else None
-        start = base[0] if base else lo - 1e-6
-        return _Plan(point, base, start, hi, None)
+    state = states.get(point.id)  # (ts, value) of the last reading counted
+    if state is None or lo > state[0]:
+        start = state[0] if state else lo - 1e-6
+        return _Plan(point, state, start, hi, None)
     # Late data: recompute from the late reading's quarter up to the watermark (or beyond).
     first_quarter = quarter_start(lo, tz_name)
     base = reading_at_or_before(point.id, first_quarter)
-    end = max(hi, state.rolled_ts.timestamp())
+    end = max(hi, state[0])
     return _Plan(point, base, base[0] if base else first_quarter, end, first_quarter)
 
 
-def _subtract_replaced(replaced: list[_Plan], deltas: dict[tuple[int, int], Totals]) -> None:
+def _subtract_replaced(replaced: list[_Plan], changes: dict[int, dict[int, list]]) -> None:
     """For recomputed points the new quarter values replace the stored ones: add new − old."""
     if not replaced:
         return
@@ -201,9 +205,20 @@ def _subtract_replaced(replaced: list[_Plan], deltas: dict[tuple[int, int], Tota
                 "WHERE point_id = %s AND level = %s AND bucket >= %s AND bucket <= %s",
                 [plan.point.id, Level.QUARTER, db_ts(plan.replace_from), db_ts(plan.hi)],
             )
+            quarters = changes[plan.point.id]
             for bucket, energy, readings, flagged in cursor.fetchall():
-                key = (plan.point.id, int(epoch_of(bucket)))
-                deltas[key].add(-energy, -readings, -flagged)
+                _accumulate(quarters, int(epoch_of(bucket)), (-energy, -readings, -flagged))
+
+
+def _accumulate(table: dict, key, sums) -> None:
+    """table[key] += sums, element-wise ([energy, readings, flagged energy])."""
+    acc = table.get(key)
+    if acc is None:
+        table[key] = list(sums)
+    else:
+        acc[0] += sums[0]
+        acc[1] += sums[1]
+        acc[2] += sums[2]
 
 
 def _write_gaps(replaced: list[_Plan], gaps) -> None:
@@ -248,48 +263,43 @@ def _refuse_spikes(spikes) -> None:
 
 
 def _save_states(new_states) -> None:
-    if not new_states:
-        return
     param = ts_param_converter()
     now = param(timezone.now().timestamp())
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            "INSERT INTO energy_pointstate (point_id, rolled_ts, rolled_value, last_received_at) "
-            "VALUES (%s, %s, %s, %s) ON CONFLICT (point_id) DO UPDATE SET "
-            "rolled_ts = EXCLUDED.rolled_ts, rolled_value = EXCLUDED.rolled_value, "
-            "last_received_at = EXCLUDED.last_received_at",
-            [(pid, param(ts), value, now) for pid, ts, value in new_states],
-        )
+    upsert_replace(
+        "energy_pointstate",
+        ["point_id"],
+        ["rolled_ts", "rolled_value", "last_received_at"],
+        ["bigint", "timestamptz", "float8", "timestamptz"],
+        [(pid, param(ts), value, now) for pid, ts, value in new_states],
+    )
 
 
-def _apply(quarter_deltas: dict[tuple[int, int], Totals], tz_by_park) -> int:
+def _apply(summaries: list[tuple[PointInfo, counters.Summary]], tz_by_park) -> int:
     """Add each quarter's change to the quarter, its hour/day/month, and the scopes' rows."""
-    point_rows: dict[tuple[int, str, int], Totals] = defaultdict(Totals)
-    scope_quarters: dict[tuple, Totals] = defaultdict(Totals)
-    scopes_of: dict[int, list[tuple]] = {}
-    for (point_id, quarter), t in quarter_deltas.items():
-        if t.energy == 0 and t.readings == 0 and t.flagged == 0:
-            continue
-        point = registry.by_id(point_id)
-        hour, day, month = parents(quarter, tz_by_park[point.park_id])
-        for level, bucket in zip(LEVELS, (quarter, hour, day, month), strict=True):
-            point_rows[(point_id, level, bucket)].add(t.energy, t.readings, t.flagged)
-        scopes = scopes_of.get(point_id)
-        if scopes is None:
-            scopes = scopes_of[point_id] = [
-                (point.park_id, scope, scope_id, enterprise_id, point.kind)
-                for scope, scope_id, enterprise_id in _scopes(point)
-            ]
-        for scope in scopes:
-            scope_quarters[(*scope, quarter)].add(t.energy, t.readings, t.flagged)
+    point_rows: list[tuple] = []
+    scope_quarters: dict[tuple, list] = {}
+    for point, summary in summaries:
+        tz_name = tz_by_park[point.park_id]
+        scopes = [
+            (point.park_id, scope, scope_id, enterprise_id, point.kind)
+            for scope, scope_id, enterprise_id in _scopes(point)
+        ]
+        upper: dict[tuple[str, int], list] = {}
+        for quarter, sums in summary.buckets.items():
+            if not (sums[0] or sums[1] or sums[2]):
+                continue
+            point_rows.append((point.id, Level.QUARTER, quarter, *sums))
+            for key in zip(UPPER_LEVELS, parents(quarter, tz_name), strict=True):
+                _accumulate(upper, key, sums)
+            for scope in scopes:
+                _accumulate(scope_quarters, (*scope, quarter), sums)
+        point_rows += [(point.id, *key, *sums) for key, sums in upper.items()]
     # Scopes are few: sum their quarters first, then carry each sum up the levels.
-    scope_rows: dict[tuple, Totals] = defaultdict(Totals)
-    for (park_id, scope, sid, ent, kind, quarter), t in scope_quarters.items():
-        hour, day, month = parents(quarter, tz_by_park[park_id])
-        for level, bucket in zip(LEVELS, (quarter, hour, day, month), strict=True):
-            scope_rows[(park_id, scope, sid, ent, kind, level, bucket)].add(
-                t.energy, t.readings, t.flagged
-            )
+    scope_rows: dict[tuple, list] = {}
+    for (park_id, scope, sid, ent, kind, quarter), sums in scope_quarters.items():
+        buckets = (quarter, *parents(quarter, tz_by_park[park_id]))
+        for level, bucket in zip(LEVELS, buckets, strict=True):
+            _accumulate(scope_rows, (park_id, scope, sid, ent, kind, level, bucket), sums)
     _upsert_point_rows(point_rows)
     _upsert_scope_rows(scope_rows)
     return len(point_rows) + len(scope_rows)
@@ -309,7 +319,7 @@ def _scopes(point: PointInfo):
         yield Scope.ZONE, point.zone_id, None
 
 
-def _upsert_point_rows(rows) -> None:
+def _upsert_point_rows(rows: list[tuple]) -> None:
     param = ts_param_converter()
     upsert_add(
         "energy_pointrollup",
@@ -317,14 +327,11 @@ def _upsert_point_rows(rows) -> None:
         [],
         ["energy", "readings", "flagged_energy"],
         ["bigint", "text", "timestamptz", "float8", "int", "float8"],
-        [
-            (pid, level, param(bucket), t.energy, t.readings, t.flagged)
-            for (pid, level, bucket), t in rows.items()
-        ],
+        [(pid, level, param(bucket), *sums) for pid, level, bucket, *sums in rows],
     )
 
 
-def _upsert_scope_rows(rows) -> None:
+def _upsert_scope_rows(rows: dict[tuple, list]) -> None:
     param = ts_param_converter()
     upsert_add(
         "energy_energyrollup",
@@ -344,7 +351,7 @@ def _upsert_scope_rows(rows) -> None:
             "float8",
         ],
         [
-            (park, scope, sid, kind, level, param(bucket), ent, t.energy, t.readings, t.flagged)
-            for (park, scope, sid, ent, kind, level, bucket), t in rows.items()
+            (park, scope, sid, kind, level, param(bucket), ent, *sums)
+            for (park, scope, sid, ent, kind, level, bucket), sums in rows.items()
         ],
     )

@@ -6,6 +6,7 @@ or not at all. Idempotent on (point, ts): a redelivered reading with the same va
 as a duplicate; one with a different value is kept as a conflict for review."""
 
 import gc
+import operator
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -104,24 +105,16 @@ def _ingest(*, park_id, items, source, gateway_id, record_refusals) -> IngestRes
         gateway_id=gateway_id,
         now_epoch=time.time(),
     )
-    good: dict[tuple[int, float], tuple[int, Accepted]] = {}
-    in_batch_conflicts: list[tuple[Accepted, float]] = []
+    accepted: list[Accepted] = []
     refused: list[tuple[str, str, str, str]] = []
     for index, item in enumerate(items):
         outcome = check(item)
-        if isinstance(outcome, Refused):
-            result.rejected.append(Rejection(index, outcome.field, outcome.reason))
-            refused.append((_raw(item), outcome.field, outcome.reason, outcome.point_code))
+        if type(outcome) is Accepted:
+            accepted.append(outcome)
             continue
-        key = (outcome.point.id, outcome.epoch)
-        first = good.get(key)
-        if first is None:
-            good[key] = (index, outcome)
-        elif first[1].value == outcome.value:
-            result.duplicates += 1
-        else:
-            in_batch_conflicts.append((outcome, first[1].value))
-    ordered = [good[key][1] for key in sorted(good)]
+        result.rejected.append(Rejection(index, outcome.field, outcome.reason))
+        refused.append((_raw(item), outcome.field, outcome.reason, outcome.point_code))
+    ordered, in_batch_conflicts, result.duplicates = _in_key_order(accepted)
     tz_name = ordered[0].point.tz_name if ordered else ""
     work_items = []
     with transaction.atomic():
@@ -150,6 +143,34 @@ def _ingest(*, park_id, items, source, gateway_id, record_refusals) -> IngestRes
             work_item = work_items[0] if fresh else deltas.encode(inserted, tz_name)
             result.batch_id = _batch(inserted, source, work_item).pk
     return result
+
+
+_BY_TIME = operator.attrgetter("epoch")
+_BY_POINT = operator.attrgetter("point.id")
+
+
+def _in_key_order(accepted: list[Accepted]) -> tuple[list[Accepted], list, int]:
+    """(readings sorted by (point, ts) with each key once, in-batch conflicts, in-batch
+    duplicates). Of readings with the same key the first to arrive is kept; a later one with
+    the same value is a duplicate, with another value a conflict."""
+    # Two stable sorts give (point, ts) order and keep arrival order among equal keys; the
+    # first is nearly free on time-major batches, which is how gateways send them.
+    accepted.sort(key=_BY_TIME)
+    accepted.sort(key=_BY_POINT)
+    ordered: list[Accepted] = []
+    conflicts: list[tuple[Accepted, float]] = []
+    duplicates = 0
+    kept = None
+    for a in accepted:
+        if kept is not None and a.epoch == kept.epoch and a.point.id == kept.point.id:
+            if a.value == kept.value:
+                duplicates += 1
+            else:
+                conflicts.append((a, kept.value))
+            continue
+        ordered.append(a)
+        kept = a
+    return ordered, conflicts, duplicates
 
 
 def _raw(item) -> str:
@@ -193,8 +214,8 @@ def _conflicts(conflicts: list[tuple[Accepted, float]], source, received_at) -> 
     )
 
 
-def _batch(inserted: list[Accepted], source: str, work_item: tuple[dict, str]) -> IngestBatch:
-    ranges, encoded = work_item
+def _batch(inserted: list[Accepted], source: str, encoded_deltas: str) -> IngestBatch:
+    # The deltas name each point's time span: `ranges` is only for work items without them.
     return IngestBatch.objects.create(
-        source=source, accepted=len(inserted), ranges=ranges, deltas=encoded
+        source=source, accepted=len(inserted), ranges={}, deltas=encoded_deltas
     )

@@ -10,10 +10,13 @@ interval (`rollups._chain`) and so never has to read the batch's readings back.
 Stored on the batch's work item as compact JSON, one entry per point:
     {"tz": zone name, "points": {point_id: [first_ts, first_value, last_ts, last_value,
         [quarter, energy, readings, flagged energy, ...], [gap_start, gap_end, ...],
-        [spike_ts, spike_value, spike_energy, ...]]}}
-(epoch seconds; energy in the kind's canonical unit; `last` is the last reading counted)."""
+        [spike_ts, spike_value, spike_energy, ...], latest_ts]}}
+(epoch seconds; energy in the kind's canonical unit; `last` is the last reading counted,
+`latest` the last one written, a spike perhaps)."""
 
 import functools
+import itertools
+import operator
 
 import orjson
 
@@ -21,34 +24,28 @@ from parkpilot.energy import counters
 from parkpilot.energy.buckets import quarter_start
 from parkpilot.energy.ingest.validate import Accepted
 
+_POINT = operator.attrgetter("point")
 
-def encode(inserted: list[Accepted], tz_name: str) -> tuple[dict, str]:
-    """The batch's work item: ({point_id: [first ts, last ts]}, deltas as JSON). `inserted` is
-    sorted by (point, ts), as intake writes it."""
+
+def encode(inserted: list[Accepted], tz_name: str) -> str:
+    """The batch's deltas as JSON. `inserted` is sorted by (point, ts), as intake writes it."""
     bucket_of = functools.partial(quarter_start, tz_name=tz_name)
-    series: dict[int, list[tuple[float, float]]] = {}
-    meters = {}
-    for a in inserted:
-        readings = series.get(a.point.id)
-        if readings is None:
-            readings = series[a.point.id] = []
-            meters[a.point.id] = a.point.meter
-        readings.append((a.epoch, a.value))
-    ranges, points = {}, {}
-    for point_id, readings in series.items():
+    points = {}
+    for point, group in itertools.groupby(inserted, key=_POINT):
+        readings = [(a.epoch, a.value) for a in group]
         first = readings[0]
-        summary = counters.summarise(meters[point_id], first, readings[1:], bucket_of)
+        summary = counters.summarise(point.meter, first, readings[1:], bucket_of)
         last = summary.last or first
-        ranges[point_id] = [first[0], readings[-1][0]]
-        points[point_id] = [
+        points[point.id] = [
             *first,
             *last,
             [x for quarter, sums in summary.buckets.items() for x in (quarter, *sums)],
             [x for gap in summary.gaps for x in gap],
             [x for s in summary.spikes for x in (s.ts, s.value, s.energy)],
+            readings[-1][0],
         ]
     text = orjson.dumps({"tz": tz_name, "points": points}, option=orjson.OPT_NON_STR_KEYS)
-    return ranges, text.decode()
+    return text.decode()
 
 
 def decode(text: str) -> tuple[str, dict[int, list]]:
@@ -60,6 +57,11 @@ def decode(text: str) -> tuple[str, dict[int, list]]:
     return data["tz"], {int(pid): entry for pid, entry in data["points"].items()}
 
 
+def spans(entries: dict[int, list]) -> dict[int, tuple[float, float]]:
+    """{point_id: (first, latest)}: the time span each point's readings in the batch cover."""
+    return {point_id: (entry[0], entry[7]) for point_id, entry in entries.items()}
+
+
 def join(meter: counters.Meter, prev, entries: list[list], bucket_of) -> counters.Summary | None:
     """Batches' entries for one point joined onto `prev` (the last reading counted before them,
     or None): the interval from `prev` to each batch's first reading is computed here, the rest
@@ -69,22 +71,31 @@ def join(meter: counters.Meter, prev, entries: list[list], bucket_of) -> counter
     buckets: dict[int, list] = {}
     gaps: list[tuple[float, float]] = []
     spikes: list[counters.Interval] = []
-    for first_ts, first_value, last_ts, last_value, flat, gap_flat, spike_flat in sorted(entries):
+    for entry in sorted(entries):
+        first_ts, first_value, last_ts, last_value, flat, gap_flat, spike_flat, _ = entry
         if prev is not None and first_ts <= prev[0]:
             return None
-        head = counters.summarise(meter, prev, [(first_ts, first_value)], bucket_of)
-        if head.spikes:
-            return None
-        for quarter, (energy, count, flagged) in head.buckets.items():
-            _add(buckets, quarter, energy, count, flagged)
+        energy = counters.plain_energy(meter, prev, first_ts, first_value)
+        if energy is not None:  # the common case, without building a Summary
+            _add(buckets, bucket_of(first_ts), energy, 1, 0.0)
+        else:
+            head = counters.summarise(meter, prev, [(first_ts, first_value)], bucket_of)
+            if head.spikes:
+                return None
+            for quarter, (energy, count, flagged) in head.buckets.items():
+                _add(buckets, quarter, energy, count, flagged)
+            gaps += head.gaps
         for i in range(0, len(flat), 4):
             _add(buckets, flat[i], flat[i + 1], flat[i + 2], flat[i + 3])
-        gaps += head.gaps
-        gaps += zip(gap_flat[::2], gap_flat[1::2], strict=True)
-        spikes += (
-            counters.Interval(spike_flat[i], spike_flat[i + 1], spike_flat[i + 2], counters.SPIKE)
-            for i in range(0, len(spike_flat), 3)
-        )
+        if gap_flat:
+            gaps += zip(gap_flat[::2], gap_flat[1::2], strict=True)
+        if spike_flat:
+            spikes += (
+                counters.Interval(
+                    spike_flat[i], spike_flat[i + 1], spike_flat[i + 2], counters.SPIKE
+                )
+                for i in range(0, len(spike_flat), 3)
+            )
         prev = (last_ts, last_value)
     return counters.Summary(buckets, spikes, gaps, prev)
 

@@ -247,15 +247,23 @@ def upsert_add(
     table: str, key: list[str], fixed: list[str], added: list[str], types: list[str], rows
 ) -> None:
     """INSERT rows (columns: key, fixed, added); on a key conflict ADD the `added` columns to
-    the stored ones (`fixed` ones follow from the key and stay).
-    PostgreSQL: one statement over unnest()ed arrays (one round trip, no per-row binding);
+    the stored ones (`fixed` ones follow from the key and stay)."""
+    updates = ", ".join(f"{c} = {table}.{c} + EXCLUDED.{c}" for c in added)
+    _upsert(table, key, key + fixed + added, updates, types, rows)
+
+
+def upsert_replace(table: str, key: list[str], replaced: list[str], types: list[str], rows):
+    """INSERT rows (columns: key, replaced); on a key conflict overwrite the `replaced` ones."""
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in replaced)
+    _upsert(table, key, key + replaced, updates, types, rows)
+
+
+def _upsert(table: str, key: list[str], names: list[str], updates: str, types: list[str], rows):
+    """PostgreSQL: one statement over unnest()ed arrays (one round trip, no per-row binding);
     SQLite: executemany in-process."""
-    names = key + fixed + added
-    columns = added
-    updates = ", ".join(f"{c} = {table}.{c} + EXCLUDED.{c}" for c in columns)
-    conflict = f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
     if not rows:
         return
+    conflict = f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
     if connection.vendor == "postgresql":
         arrays = [list(col) for col in zip(*rows, strict=True)]
         unnest = ", ".join(f"%b::{t}[]" for t in types)
