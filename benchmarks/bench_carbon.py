@@ -193,6 +193,11 @@ def _measure(connection) -> dict:
     _rollups(synth, per)
     ssys = selectors.system_reader(synth)
 
+    # A running park's tables have statistics; without them the plans (and whether
+    # PostgreSQL's JIT kicks in, ~15 ms) depend on when autovacuum last ran.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
     # Bound as the ORM binds them: SQLite stores datetimes as text without an offset, so a raw
     # datetime parameter ("…+00:00") would compare as text and match no row at all.
     adapt = connection.ops.adapt_datetimefield_value

@@ -214,3 +214,17 @@ def test_enterprise_with_points_in_two_zones_has_one_account(park, ent_a, make_p
     a = accounts(park).enterprise(ent_a.pk)
     assert a["energy"] == {"grid_import": 4000.0}
     assert r6(a["co2_t"]) == 2.2468  # 4,000 kWh × 0.5617 kg
+
+
+def test_live_accounts_use_a_new_factor_version_at_once(metered, ent_a):
+    """Live reads share the loaded catalogue; a new version must reach the next read."""
+    before = accounts(metered).enterprise(ent_a.pk)["sources"]["grid_electricity"]
+    assert r6(before["co2_t"]) == 5.617  # 10,000 kWh × 0.5617 kg (华东 2022)
+    services.factor_create(
+        actor=None, via="test", park=metered, carrier="electricity", quantity="co2",
+        region="east_china", year=2022, value="0.6", unit="kgCO2/kWh", document="修订 / revised",
+        effective_from=date(2022, 1, 1),
+    )  # fmt: skip
+    after = accounts(metered).enterprise(ent_a.pk)["sources"]["grid_electricity"]
+    assert r6(after["co2_t"]) == 6.0  # 10,000 kWh × 0.6 kg
+    assert after["factor"]["version"] == before["factor"]["version"] + 1

@@ -66,55 +66,48 @@ SCOPE = {key: label[2] for key, label in SOURCE_LABELS.items()}
 
 
 def compute(flows: Flows, factors: FactorSet) -> dict:
-    """One entity's account as a JSON-ready dict (what CarbonAccount.figures stores)."""
+    """One entity's account as a JSON-ready dict (what CarbonAccount.figures stores). It runs
+    for every entity of the park on every live read: kept to plain dict building."""
     e = flows.energy
-    imp, exp, pv = e.get(GRID_IMPORT, 0.0), e.get(GRID_EXPORT, 0.0), e.get(PV, 0.0)
-    ev, lights = e.get(EV, 0.0), e.get(LIGHTS, 0.0)
+    get = e.get
+    imp, exp, pv = get(GRID_IMPORT, 0.0), get(GRID_EXPORT, 0.0), get(PV, 0.0)
+    ev, lights = get(EV, 0.0), get(LIGHTS, 0.0)
     public_loads = ev + lights
     used = max(0.0, imp + public_loads + pv - exp)
     pv_self = min(used, max(0.0, pv - exp))
     grid = used - pv_self
-    gas = e.get(GAS, 0.0)
+    gas = get(GAS, 0.0)
     heat_gj = flows.steam_gj
 
     sources: dict[str, dict] = {}
     tce_by_carrier: dict[str, float] = {}
-    used_factors: dict[str, dict] = {}
-    co2_by_scope = {1: 0.0, 2: 0.0}
-
-    def source(carrier: str, key: str, quantity: float, unit: str, tce_of: float) -> dict:
-        co2_factor, tce_factor = factors.pair(carrier)
-        used_factors[f"{carrier}.co2"] = co2_factor.as_dict
-        used_factors[f"{carrier}.tce"] = tce_factor.as_dict
-        tce_by_carrier[carrier] = tce_of * tce_factor.per_unit
-        co2 = quantity * co2_factor.per_unit
-        co2_by_scope[SCOPE[key]] += co2
-        sources[key] = out = {
-            "quantity": quantity,
-            "unit": unit,
-            "co2_t": co2,
-            "scope": SCOPE[key],
-            "factor": co2_factor.as_dict,
-        }
-        return out
-
     if imp or ev or lights or pv or used:
-        source(ELECTRICITY, "grid_electricity", grid, "kWh", used)
+        priced = factors.priced(ELECTRICITY)
+        tce_by_carrier[ELECTRICITY] = used * priced.tce.per_unit
+        sources["grid_electricity"] = _source(priced, grid, "kWh", SCOPE["grid_electricity"])
     if gas:
-        source(NATURAL_GAS, "natural_gas", gas, "m3", gas)
+        priced = factors.priced(NATURAL_GAS)
+        tce_by_carrier[NATURAL_GAS] = gas * priced.tce.per_unit
+        sources["natural_gas"] = _source(priced, gas, "m3", SCOPE["natural_gas"])
     if heat_gj:
-        source(HEAT, "steam", heat_gj, "GJ", heat_gj)["mass_t"] = e.get(STEAM, 0.0)
+        priced = factors.priced(HEAT)
+        tce_by_carrier[HEAT] = heat_gj * priced.tce.per_unit
+        sources["steam"] = _source(priced, heat_gj, "GJ", SCOPE["steam"])
+        sources["steam"]["mass_t"] = get(STEAM, 0.0)
+    co2_by_scope = [0.0, 0.0, 0.0]  # by scope number
+    for source in sources.values():
+        co2_by_scope[source["scope"]] += source["co2_t"]
     scope1, scope2 = co2_by_scope[1], co2_by_scope[2]
     return {
-        "energy": {k: v for k, v in sorted(e.items()) if v},
+        "energy": {k: e[k] for k in sorted(e) if e[k]},
         "electricity": {
             "used_kwh": used,
             "pv_generation_kwh": pv,
             "export_kwh": exp,
             "pv_self_consumed_kwh": pv_self,
             "grid_kwh": grid,
-            "storage_charge_kwh": e.get(CHARGE, 0.0),
-            "storage_discharge_kwh": e.get(DISCHARGE, 0.0),
+            "storage_charge_kwh": get(CHARGE, 0.0),
+            "storage_discharge_kwh": get(DISCHARGE, 0.0),
             "public_loads_kwh": public_loads,
         },
         "heat_gj": heat_gj,
@@ -126,7 +119,18 @@ def compute(flows: Flows, factors: FactorSet) -> dict:
         "co2_t": scope1 + scope2,
         "readings": flows.readings,
         "flagged_energy": flows.flagged,
-        "factors": used_factors,
+        # Read-only, shared by every account that used the same carriers.
+        "factors": factors.used_by(tuple(tce_by_carrier)),
+    }
+
+
+def _source(priced, quantity: float, unit: str, scope: int) -> dict:
+    return {
+        "quantity": quantity,
+        "unit": unit,
+        "co2_t": quantity * priced.co2.per_unit,
+        "scope": scope,
+        "factor": priced.co2.as_dict,
     }
 
 

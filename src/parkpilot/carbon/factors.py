@@ -7,6 +7,8 @@ never constants in code."""
 from dataclasses import dataclass
 from functools import cached_property
 
+from django.db import connection
+
 from parkpilot.carbon.models import Carrier, EmissionFactor, Quantity, Region
 from parkpilot.tenancy.errors import FieldError, ValidationFailed
 
@@ -120,6 +122,17 @@ class FactorMissing(ValidationFailed):
         )
 
 
+@dataclass(frozen=True)
+class Priced:
+    """A carrier's CO2 factor and standard-coal coefficient, with the keys an account files
+    them under (`<carrier>.co2`, `<carrier>.tce`)."""
+
+    co2: Factor
+    tce: Factor
+    co2_key: str
+    tce_key: str
+
+
 class FactorSet:
     """The current factors of a park for one year (latest version of each key), loaded once."""
 
@@ -134,6 +147,23 @@ class FactorSet:
         self.by_key = {(r.carrier, r.quantity, r.region): _factor(r) for r in rows}
         self._resolved: dict[tuple[str, str], Factor] = {}
         self._pairs: dict[str, tuple[Factor, Factor]] = {}
+        self._priced: dict[str, Priced] = {}
+        self._used_by: dict[tuple[str, ...], dict[str, dict]] = {}
+
+    @classmethod
+    def current(cls, *, park, year: int) -> "FactorSet":
+        """The park's current factors for a year, shared by the live reads of this process and
+        re-read whenever the catalogue changed. A new factor or version always adds a row and
+        rows are never edited in place, so (count, last id, last created) names the state: one
+        small aggregate instead of loading every row on every live read."""
+        key = (park.pk, park.region_code, year)
+        stamp = _catalogue_stamp(park.pk, year)
+        cached = _CURRENT.get(key)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        found = cls(park=park, year=year)
+        _CURRENT[key] = (stamp, found)
+        return found
 
     @classmethod
     def from_ids(cls, *, park, year: int, ids: list[int]) -> "FactorSet":
@@ -157,6 +187,27 @@ class FactorSet:
             )
         return found
 
+    def priced(self, carrier: str) -> Priced:
+        found = self._priced.get(carrier)
+        if found is None:
+            co2, tce = self.pair(carrier)
+            found = self._priced[carrier] = Priced(co2, tce, f"{carrier}.co2", f"{carrier}.tce")
+        return found
+
+    def used_by(self, carriers: tuple[str, ...]) -> dict[str, dict]:
+        """{"<carrier>.co2": factor, "<carrier>.tce": factor} for these carriers: what an
+        account files as the factors it used. Built once per combination and shared
+        (read-only), as every entity of a park uses one of very few combinations."""
+        found = self._used_by.get(carriers)
+        if found is None:
+            found = {}
+            for carrier in carriers:
+                priced = self.priced(carrier)
+                found[priced.co2_key] = priced.co2.as_dict
+                found[priced.tce_key] = priced.tce.as_dict
+            self._used_by[carriers] = found
+        return found
+
     def _resolve(self, carrier: str, quantity: str) -> Factor:
         chain = region_chain(self.park.region_code, carrier)
         for region in chain:
@@ -164,3 +215,17 @@ class FactorSet:
             if found is not None:
                 return found
         raise FactorMissing(carrier, quantity, chain, self.year)
+
+
+# (park, region, year) → (catalogue stamp, FactorSet); see FactorSet.current.
+_CURRENT: dict[tuple, tuple[tuple, FactorSet]] = {}
+
+
+def _catalogue_stamp(park_id: int, year: int) -> tuple:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*), MAX(id), MAX(created_at) FROM {EmissionFactor._meta.db_table} "
+            "WHERE park_id = %s AND year = %s",
+            [park_id, year],
+        )
+        return cursor.fetchone()

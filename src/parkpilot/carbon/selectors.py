@@ -27,6 +27,7 @@ from parkpilot.carbon.models import (
 from parkpilot.carbon.periods import Period, period
 from parkpilot.economy import selectors as economy
 from parkpilot.energy import selectors_carbon as energy
+from parkpilot.gcpause import gc_paused
 from parkpilot.tenancy import access
 from parkpilot.tenancy.errors import NotFound, ValidationFailed
 from parkpilot.tenancy.models import Enterprise, Park, User, Zone
@@ -113,7 +114,12 @@ class Accounts:
 
 def live_accounts(*, user, park: Park, per: Period, factors: FactorSet | None = None) -> Accounts:
     """Accounts from the rollups with the current catalogue (one query for the energy)."""
-    factors = factors or FactorSet(park=park, year=per.year)
+    with gc_paused():
+        return _live_accounts(user, park, per, factors)
+
+
+def _live_accounts(user, park: Park, per: Period, factors: FactorSet | None) -> Accounts:
+    factors = factors or FactorSet.current(park=park, year=per.year)
     meta = {
         e["id"]: e
         for e in access.scoped(user, Enterprise)

@@ -23,7 +23,6 @@ from django.utils import timezone
 from parkpilot.energy import counters
 from parkpilot.energy.buckets import aware, parents, quarter_start
 from parkpilot.energy.ingest import deltas
-from parkpilot.energy.ingest.core import gc_paused
 from parkpilot.energy.ingest.store import (
     db_ts,
     delete_readings,
@@ -43,6 +42,7 @@ from parkpilot.energy.models import (
     Scope,
 )
 from parkpilot.energy.registry import PointInfo, registry
+from parkpilot.gcpause import gc_paused
 from parkpilot.tenancy.models import Park
 
 _LOCK_KEY = 7_412_001  # PostgreSQL advisory lock id of the rollup stage

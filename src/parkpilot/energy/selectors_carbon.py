@@ -35,6 +35,36 @@ def _points(user, park_id: int, owner_id: int | None, public: bool) -> QuerySet:
     return qs
 
 
+# One row per entity: an enterprise (wherever its points are), or a zone's public loads. Kinds
+# are pivoted into columns so the database folds everything and sends 500 rows for 500
+# enterprises, not one per (entity, kind). Kind values come from the enum, never from input.
+_KINDS = tuple(kind.value for kind in EnergyKind)
+_ACCOUNTING_SQL = """
+SELECT p.owner_id, CASE WHEN p.owner_id IS NULL THEN p.zone_id END, {kinds},
+       SUM(CASE WHEN p.kind = '{steam}' THEN r.energy * p.enthalpy_gj_per_t END),
+       COUNT(CASE WHEN p.kind = '{steam}' AND p.enthalpy_gj_per_t IS NULL THEN 1 END),
+       SUM(r.readings), SUM(r.flagged_energy)
+FROM {rollups} r JOIN {points} p ON p.id = r.point_id
+WHERE {where} AND p.parent_id IS NULL AND r.level = %s AND r.bucket >= %s AND r.bucket < %s
+GROUP BY p.owner_id, CASE WHEN p.owner_id IS NULL THEN p.zone_id END
+"""
+
+
+def _accounting_sql(where: str) -> str:
+    return _ACCOUNTING_SQL.format(
+        kinds=", ".join(f"SUM(CASE WHEN p.kind = '{k}' THEN r.energy END)" for k in _KINDS),
+        steam=STEAM,
+        rollups=PointRollup._meta.db_table,
+        points=MeteringPoint._meta.db_table,
+        where=where,
+    )
+
+
+_WHOLE_PARK_SQL = _accounting_sql("p.park_id = %s")
+_STEAM_GJ = 2 + len(_KINDS)  # column of the steam heat, after owner, zone and the kinds
+_SCOPED_SQL = "p.id IN ({points})"
+
+
 def accounting_rows(
     *,
     user,
@@ -47,64 +77,40 @@ def accounting_rows(
 ) -> list[dict]:
     """Energy of top-level points in buckets [start, end), one row per enterprise and one per
     zone for the park's public loads: {"owner_id", "zone_id" (public loads only), "energy":
-    {kind: amount}, "steam_gj", "readings", "flagged", "steam_without_enthalpy"}."""
-    rollups = PointRollup.objects.filter(level=level, bucket__gte=start, bucket__lt=end)
+    {kind: amount}, "steam_gj", "readings", "flagged", "steam_without_enthalpy"}.
+
+    Written as SQL: it is the read behind every live carbon figure, and building the same
+    query through the ORM cost about as much as running it (measured on a park of 500
+    enterprises). Whole-park readers (what access.scoped gives park roles) filter by park;
+    everyone else by the ORM's own scoped point query, so tenancy stays in one place."""
+    connection = connections[PointRollup.objects.db]
+    adapt = connection.ops.adapt_datetimefield_value  # SQLite compares datetimes as text
+    bounds = [level, adapt(start), adapt(end)]
     if owner_id is None and not public and _whole_park(user, park_id):
-        # Readers of the whole park (what access.scoped gives park roles): a plain join, as the
-        # IN (subquery) form is several times slower on SQLite.
-        rollups = rollups.filter(point__park_id=park_id, point__parent__isnull=True)
+        sql, params = _WHOLE_PARK_SQL, [park_id, *bounds]
     else:
-        points = _points(user, park_id, owner_id, public).filter(parent__isnull=True)
-        rollups = rollups.filter(point__in=points.values("pk"))
-    grouped = (
-        rollups.values_list(
-            "point__owner_id", "point__zone_id", "point__kind", "point__enthalpy_gj_per_t"
+        points_sql, points_params = (
+            _points(user, park_id, owner_id, public).values("pk").query.sql_with_params()
         )
-        .annotate(Sum("energy"), Sum("readings"), Sum("flagged_energy"))
-        .order_by()
-    )
-    return _entity_totals(_fetch_tuples(grouped))
-
-
-def _entity_totals(rows: list[tuple]) -> list[dict]:
-    """Rows per (owner, zone, kind, enthalpy) folded into one per enterprise (wherever its
-    points are) and one per zone for the public loads."""
-    totals: dict[tuple, dict] = {}
-    for owner_id, point_zone_id, kind, enthalpy, energy, readings, flagged in rows:
-        zone_id = point_zone_id if owner_id is None else None
-        entity = totals.get((owner_id, zone_id))
-        if entity is None:
-            entity = totals[owner_id, zone_id] = {
-                "owner_id": owner_id,
-                "zone_id": zone_id,
-                "energy": {},
-                "steam_gj": 0.0,
-                "readings": 0,
-                "flagged": 0.0,
-                "steam_without_enthalpy": 0,
-            }
-        energy = float(energy or 0.0)
-        entity["energy"][kind] = entity["energy"].get(kind, 0.0) + energy
-        entity["readings"] += int(readings or 0)
-        entity["flagged"] += float(flagged or 0.0)
-        if kind == STEAM:
-            if enthalpy is None:
-                entity["steam_without_enthalpy"] += 1
-            else:
-                entity["steam_gj"] += energy * enthalpy
-    return list(totals.values())
-
-
-def _fetch_tuples(queryset: QuerySet) -> list[tuple]:
-    """The rows of a values_list() query, read straight from the cursor.
-
-    Every column here is an id, a string or a number the driver already returns as such, so
-    the ORM's per-row converters would only cost time (measured on a park of 500 enterprises:
-    about 1 ms of a 7 ms read). The SQL is still the ORM's, tenancy filters included."""
-    sql, params = queryset.query.sql_with_params()
-    with connections[queryset.db].cursor() as cursor:
+        sql = _accounting_sql(_SCOPED_SQL.format(points=points_sql))
+        params = [*points_params, *bounds]
+    with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        return [_entity(row) for row in cursor.fetchall()]
+
+
+def _entity(row: tuple) -> dict:
+    # Sums of float and integer columns come back as float and int from both engines.
+    energy = row[2:_STEAM_GJ]
+    return {
+        "owner_id": row[0],
+        "zone_id": row[1],
+        "energy": {k: v for k, v in zip(_KINDS, energy, strict=True) if v is not None},
+        "steam_gj": row[_STEAM_GJ] or 0.0,
+        "steam_without_enthalpy": row[_STEAM_GJ + 1],
+        "readings": row[_STEAM_GJ + 2] or 0,
+        "flagged": row[_STEAM_GJ + 3] or 0.0,
+    }
 
 
 def point_rows(

@@ -5,10 +5,8 @@ and the reason), the conflicts and the batch's work item for the rollup stage co
 or not at all. Idempotent on (point, ts): a redelivered reading with the same value is counted
 as a duplicate; one with a different value is kept as a conflict for review."""
 
-import gc
 import operator
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import orjson
@@ -21,6 +19,7 @@ from parkpilot.energy.ingest.store import insert_readings
 from parkpilot.energy.ingest.validate import Accepted, Refused, batch_checker
 from parkpilot.energy.models import DeadLetter, IngestBatch, ReadingConflict
 from parkpilot.energy.registry import registry
+from parkpilot.gcpause import gc_paused
 
 
 @dataclass
@@ -59,20 +58,6 @@ def ingest_payload(
         )
         return IngestResult(rejected=[Rejection(-1, items.field, items.reason)])
     return ingest_items(park_id=park_id, items=items, source=source, gateway_id=gateway_id)
-
-
-@contextmanager
-def gc_paused():
-    """A batch allocates an object or two per reading and frees them all at the end; the cyclic
-    collector's full passes over the process heap meanwhile cost more than the insert (measured:
-    ~3x intake throughput). Nothing in a batch forms cycles, so pause it for the batch."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def ingest_items(
