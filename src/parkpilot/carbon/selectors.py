@@ -120,12 +120,9 @@ def live_accounts(*, user, park: Park, per: Period, factors: FactorSet | None = 
 
 def _live_accounts(user, park: Park, per: Period, factors: FactorSet | None) -> Accounts:
     factors = factors or FactorSet.current(park=park, year=per.year)
-    meta = {
-        e["id"]: e
-        for e in access.scoped(user, Enterprise)
-        .filter(park=park)
-        .values("id", "name", "short_name", "zone_id", "industry_code", "floor_area_m2")
-    }
+    names = ("id", "name", "short_name", "zone_id", "industry_code", "floor_area_m2")
+    enterprises = access.scoped(user, Enterprise).filter(park=park).values_list(*names)
+    meta = {row[0]: dict(zip(names, row, strict=True)) for row in enterprises}
     rows = energy.accounting_rows(
         user=user, park_id=park.pk, level=per.rollup_level, start=per.start, end=per.end
     )
