@@ -33,14 +33,14 @@ class Flows:
     flagged: float = 0.0
 
     @classmethod
-    def from_totals(cls, row: dict) -> "Flows":
+    def from_totals(cls, row) -> "Flows":
         """From one row of energy.selectors_carbon.accounting_rows (an entity's totals)."""
-        if row["steam_without_enthalpy"]:
+        if row.steam_without_enthalpy:
             raise ValidationFailed.single(
                 "enthalpy_gj_per_t",
                 "蒸汽计量点未配置焓值 / a steam point has no enthalpy configured",
             )
-        return cls(row["energy"], row["steam_gj"], row["readings"], row["flagged"])
+        return cls(row.energy, row.steam_gj, row.readings, row.flagged)
 
 
 SOURCE_LABELS = {

@@ -129,10 +129,10 @@ def _live_accounts(user, park: Park, per: Period, factors: FactorSet | None) -> 
     ent_flows: dict[int, accounting.Flows] = {}
     pub_flows: dict[int | None, accounting.Flows] = {}
     for row in rows:
-        if row["owner_id"] is None:
-            pub_flows[row["zone_id"]] = accounting.Flows.from_totals(row)
-        elif row["owner_id"] in meta:
-            ent_flows[row["owner_id"]] = accounting.Flows.from_totals(row)
+        if row.owner_id is None:
+            pub_flows[row.zone_id] = accounting.Flows.from_totals(row)
+        elif row.owner_id in meta:
+            ent_flows[row.owner_id] = accounting.Flows.from_totals(row)
     empty = accounting.Flows()
     enterprises = {
         eid: accounting.compute(ent_flows.get(eid, empty), factors) for eid in sorted(meta)

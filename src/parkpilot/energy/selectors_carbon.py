@@ -1,12 +1,14 @@
 """Reads over the energy rollups for carbon accounting (owned by the carbon app).
 
 Why point rollups of top-level points rather than the scope rows of EnergyRollup: a sub-meter
-(a point with a parent) measures energy its parent already measured, and the scope rows add
-both; accounting that summed them would count that energy twice. Grouping the top-level
-points' rollups by owner, zone and kind gives the same scopes without the double count, in one
-query. Steam rows keep the point's enthalpy so mass can be turned into heat."""
+(a point with a parent) measures energy its parent already measured, so only top-level points
+count; steam needs each point's own enthalpy to turn mass into heat; and grouping by the
+registry as it is now puts a point that changed owner or parent where it belongs today, while
+scope rows keep the owner they were written under. One query gives every entity's totals."""
 
+import itertools
 from datetime import datetime
+from typing import NamedTuple
 
 from django.db import connections
 from django.db.models import Count, F, QuerySet, Sum
@@ -74,10 +76,9 @@ def accounting_rows(
     end: datetime,
     owner_id: int | None = None,
     public: bool = False,
-) -> list[dict]:
+) -> list["EntityTotals"]:
     """Energy of top-level points in buckets [start, end), one row per enterprise and one per
-    zone for the park's public loads: {"owner_id", "zone_id" (public loads only), "energy":
-    {kind: amount}, "steam_gj", "readings", "flagged", "steam_without_enthalpy"}.
+    zone for the park's public loads.
 
     Written as SQL: it is the read behind every live carbon figure, and building the same
     query through the ORM cost about as much as running it (measured on a park of 500
@@ -99,18 +100,24 @@ def accounting_rows(
         return [_entity(row) for row in cursor.fetchall()]
 
 
-def _entity(row: tuple) -> dict:
+class EntityTotals(NamedTuple):
+    owner_id: int | None
+    zone_id: int | None  # public loads only
+    energy: dict[str, float]  # by kind, canonical units
+    steam_gj: float
+    steam_without_enthalpy: int  # steam points whose mass cannot be turned into heat
+    readings: int
+    flagged: float
+
+
+def _entity(row: tuple) -> EntityTotals:
     # Sums of float and integer columns come back as float and int from both engines.
-    energy = row[2:_STEAM_GJ]
-    return {
-        "owner_id": row[0],
-        "zone_id": row[1],
-        "energy": {k: v for k, v in zip(_KINDS, energy, strict=True) if v is not None},
-        "steam_gj": row[_STEAM_GJ] or 0.0,
-        "steam_without_enthalpy": row[_STEAM_GJ + 1],
-        "readings": row[_STEAM_GJ + 2] or 0,
-        "flagged": row[_STEAM_GJ + 3] or 0.0,
-    }
+    steam_gj, missing, readings, flagged = row[_STEAM_GJ:]
+    amounts = row[2:_STEAM_GJ]
+    # Kinds with no energy (None: no such point; 0.0) are left out, as accounting reads a
+    # missing kind as zero.
+    energy = dict(itertools.compress(zip(_KINDS, amounts, strict=True), amounts))
+    return EntityTotals(row[0], row[1], energy, steam_gj or 0.0, missing, readings, flagged or 0.0)
 
 
 def point_rows(
