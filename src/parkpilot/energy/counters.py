@@ -105,6 +105,18 @@ def plain_energy(meter: Meter, prev, ts: float, value: float) -> float | None:
     return energy
 
 
+def add_sums(table: dict, key, energy: float, readings: int, flagged: float) -> None:
+    """table[key] += [energy, readings, flagged energy]: the bucket sums of a Summary, and of
+    every rollup row built from them."""
+    sums = table.get(key)
+    if sums is None:
+        table[key] = [energy, readings, flagged]
+    else:
+        sums[0] += energy
+        sums[1] += readings
+        sums[2] += flagged
+
+
 @dataclass
 class Summary:
     """A point's readings in a window, reduced to per-bucket sums (what the rollup stage needs)."""

@@ -207,18 +207,7 @@ def _subtract_replaced(replaced: list[_Plan], changes: dict[int, dict[int, list]
             )
             quarters = changes[plan.point.id]
             for bucket, energy, readings, flagged in cursor.fetchall():
-                _accumulate(quarters, int(epoch_of(bucket)), (-energy, -readings, -flagged))
-
-
-def _accumulate(table: dict, key, sums) -> None:
-    """table[key] += sums, element-wise ([energy, readings, flagged energy])."""
-    acc = table.get(key)
-    if acc is None:
-        table[key] = list(sums)
-    else:
-        acc[0] += sums[0]
-        acc[1] += sums[1]
-        acc[2] += sums[2]
+                counters.add_sums(quarters, int(epoch_of(bucket)), -energy, -readings, -flagged)
 
 
 def _write_gaps(replaced: list[_Plan], gaps) -> None:
@@ -290,16 +279,16 @@ def _apply(summaries: list[tuple[PointInfo, counters.Summary]], tz_by_park) -> i
                 continue
             point_rows.append((point.id, Level.QUARTER, quarter, *sums))
             for key in zip(UPPER_LEVELS, parents(quarter, tz_name), strict=True):
-                _accumulate(upper, key, sums)
+                counters.add_sums(upper, key, *sums)
             for scope in scopes:
-                _accumulate(scope_quarters, (*scope, quarter), sums)
+                counters.add_sums(scope_quarters, (*scope, quarter), *sums)
         point_rows += [(point.id, *key, *sums) for key, sums in upper.items()]
     # Scopes are few: sum their quarters first, then carry each sum up the levels.
     scope_rows: dict[tuple, list] = {}
     for (park_id, scope, sid, ent, kind, quarter), sums in scope_quarters.items():
         buckets = (quarter, *parents(quarter, tz_by_park[park_id]))
         for level, bucket in zip(LEVELS, buckets, strict=True):
-            _accumulate(scope_rows, (park_id, scope, sid, ent, kind, level, bucket), sums)
+            counters.add_sums(scope_rows, (park_id, scope, sid, ent, kind, level, bucket), *sums)
     _upsert_point_rows(point_rows)
     _upsert_scope_rows(scope_rows)
     return len(point_rows) + len(scope_rows)

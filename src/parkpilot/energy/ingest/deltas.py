@@ -77,16 +77,16 @@ def join(meter: counters.Meter, prev, entries: list[list], bucket_of) -> counter
             return None
         energy = counters.plain_energy(meter, prev, first_ts, first_value)
         if energy is not None:  # the common case, without building a Summary
-            _add(buckets, bucket_of(first_ts), energy, 1, 0.0)
+            counters.add_sums(buckets, bucket_of(first_ts), energy, 1, 0.0)
         else:
             head = counters.summarise(meter, prev, [(first_ts, first_value)], bucket_of)
             if head.spikes:
                 return None
             for quarter, (energy, count, flagged) in head.buckets.items():
-                _add(buckets, quarter, energy, count, flagged)
+                counters.add_sums(buckets, quarter, energy, count, flagged)
             gaps += head.gaps
         for i in range(0, len(flat), 4):
-            _add(buckets, flat[i], flat[i + 1], flat[i + 2], flat[i + 3])
+            counters.add_sums(buckets, flat[i], flat[i + 1], flat[i + 2], flat[i + 3])
         if gap_flat:
             gaps += zip(gap_flat[::2], gap_flat[1::2], strict=True)
         if spike_flat:
@@ -98,13 +98,3 @@ def join(meter: counters.Meter, prev, entries: list[list], bucket_of) -> counter
             )
         prev = (last_ts, last_value)
     return counters.Summary(buckets, spikes, gaps, prev)
-
-
-def _add(buckets: dict, quarter: int, energy: float, count: int, flagged: float) -> None:
-    sums = buckets.get(quarter)
-    if sums is None:
-        buckets[quarter] = [energy, count, flagged]
-    else:
-        sums[0] += energy
-        sums[1] += count
-        sums[2] += flagged
