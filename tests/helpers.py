@@ -65,14 +65,16 @@ class AsgiServer:
 
 def drop_server_connections():
     """PostgreSQL refuses to drop the test database while the server's threads still hold
-    connections; end them (same role, so no superuser needed)."""
+    connections; end them. Only this role's own sessions: an autovacuum worker on the test
+    database belongs to the superuser, and terminating it is refused (a flaky teardown)."""
     from django.db import connection
 
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                "AND usename = current_user AND backend_type = 'client backend'"
             )
 
 
