@@ -12,7 +12,7 @@ from helpers import screenshot, sign_in
 from parkpilot.demo.services import demo_load
 from parkpilot.projects import services as ledger
 from parkpilot.projects.models import Project, Stage
-from parkpilot.services import services
+from parkpilot.services import selectors, services
 from parkpilot.services.models import ServiceRequest, Status, SupervisionCase
 from parkpilot.tenancy.models import Park, User
 
@@ -96,7 +96,12 @@ def test_supervision_view(demo_park, live_server, new_page):
     page.get_by_test_id("nav").get_by_text("督办").click()
     overdue = page.get_by_test_id("overdue-rows")
     expect(overdue).to_contain_text("新厂房用电增容")
-    expect(page.get_by_test_id("overdue-count")).to_have_text("1")
+    # The demo's requests carry fixed dates, so which are overdue depends on today: the page's
+    # count must be the rule's count (overdue_q) for today, whatever that is.
+    supervisor = User.objects.get(username="supervisor")
+    titles = list(selectors.supervision_overdue(user=supervisor).values_list("title", flat=True))
+    assert "新厂房用电增容" in titles
+    expect(page.get_by_test_id("overdue-count")).to_have_text(str(len(titles)))
     expect(page.get_by_test_id("project-alert-rows")).to_contain_text(
         "所托瑞安汽车科技有限公司总部及产业基地"
     )
