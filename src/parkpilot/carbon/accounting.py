@@ -32,16 +32,6 @@ class Flows:
     readings: int = 0
     flagged: float = 0.0
 
-    @classmethod
-    def from_totals(cls, row) -> "Flows":
-        """From one row of energy.selectors_carbon.accounting_rows (an entity's totals)."""
-        if row.steam_without_enthalpy:
-            raise ValidationFailed.single(
-                "enthalpy_gj_per_t",
-                "蒸汽计量点未配置焓值 / a steam point has no enthalpy configured",
-            )
-        return cls(row.energy, row.steam_gj, row.readings, row.flagged)
-
 
 SOURCE_LABELS = {
     "grid_electricity": ("外购电力", "Purchased electricity", 2),
@@ -63,43 +53,61 @@ ELECTRICITY, NATURAL_GAS, HEAT = (
     Carrier.HEAT.value,
 )
 SCOPE = {key: label[2] for key, label in SOURCE_LABELS.items()}
+ELECTRICITY_SCOPE, GAS_SCOPE, HEAT_SCOPE = (
+    SCOPE["grid_electricity"], SCOPE["natural_gas"], SCOPE["steam"]
+)  # fmt: skip
 
 
 def compute(flows: Flows, factors: FactorSet) -> dict:
-    """One entity's account as a JSON-ready dict (what CarbonAccount.figures stores). It runs
-    for every entity of the park on every live read: kept to plain dict building."""
-    e = flows.energy
-    get = e.get
+    """One entity's account as a JSON-ready dict (what CarbonAccount.figures stores)."""
+    energy = {k: flows.energy[k] for k in sorted(flows.energy) if flows.energy[k]}
+    return account(energy, flows.steam_gj, flows.readings, flows.flagged, factors)
+
+
+def from_totals(row, factors: FactorSet) -> dict:
+    """One entity's account from its row of energy.selectors_carbon.accounting_rows, whose
+    energy by kind is already sorted and holds no zeros."""
+    if row.steam_without_enthalpy:
+        raise ValidationFailed.single(
+            "enthalpy_gj_per_t",
+            "蒸汽计量点未配置焓值 / a steam point has no enthalpy configured",
+        )
+    return account(row.energy, row.steam_gj, row.readings, row.flagged, factors)
+
+
+def account(
+    energy: dict[str, float], heat_gj: float, readings: int, flagged: float, factors: FactorSet
+) -> dict:
+    """The rules above for one entity. `energy` (by kind, sorted, no zeros) is stored as given.
+    It runs for every entity of the park on every live read: plain floats and dict literals,
+    each factor resolved once per FactorSet."""
+    get = energy.get
     imp, exp, pv = get(GRID_IMPORT, 0.0), get(GRID_EXPORT, 0.0), get(PV, 0.0)
-    ev, lights = get(EV, 0.0), get(LIGHTS, 0.0)
-    public_loads = ev + lights
+    public_loads = get(EV, 0.0) + get(LIGHTS, 0.0)
     used = max(0.0, imp + public_loads + pv - exp)
     pv_self = min(used, max(0.0, pv - exp))
     grid = used - pv_self
     gas = get(GAS, 0.0)
-    heat_gj = flows.steam_gj
 
     sources: dict[str, dict] = {}
     tce_by_carrier: dict[str, float] = {}
-    if imp or ev or lights or pv or used:
+    co2_by_scope = [0.0, 0.0, 0.0]  # by scope number
+    if imp or public_loads or pv or used:
         priced = factors.priced(ELECTRICITY)
         tce_by_carrier[ELECTRICITY] = used * priced.tce.per_unit
-        sources["grid_electricity"] = _source(priced, grid, "kWh", SCOPE["grid_electricity"])
+        sources["grid_electricity"] = _source(priced, grid, "kWh", ELECTRICITY_SCOPE, co2_by_scope)
     if gas:
         priced = factors.priced(NATURAL_GAS)
         tce_by_carrier[NATURAL_GAS] = gas * priced.tce.per_unit
-        sources["natural_gas"] = _source(priced, gas, "m3", SCOPE["natural_gas"])
+        sources["natural_gas"] = _source(priced, gas, "m3", GAS_SCOPE, co2_by_scope)
     if heat_gj:
         priced = factors.priced(HEAT)
         tce_by_carrier[HEAT] = heat_gj * priced.tce.per_unit
-        sources["steam"] = _source(priced, heat_gj, "GJ", SCOPE["steam"])
-        sources["steam"]["mass_t"] = get(STEAM, 0.0)
-    co2_by_scope = [0.0, 0.0, 0.0]  # by scope number
-    for source in sources.values():
-        co2_by_scope[source["scope"]] += source["co2_t"]
+        steam = sources["steam"] = _source(priced, heat_gj, "GJ", HEAT_SCOPE, co2_by_scope)
+        steam["mass_t"] = get(STEAM, 0.0)
     scope1, scope2 = co2_by_scope[1], co2_by_scope[2]
     return {
-        "energy": {k: e[k] for k in sorted(e) if e[k]},
+        "energy": energy,
         "electricity": {
             "used_kwh": used,
             "pv_generation_kwh": pv,
@@ -117,18 +125,20 @@ def compute(flows: Flows, factors: FactorSet) -> dict:
         "scope1_co2_t": scope1,
         "scope2_co2_t": scope2,
         "co2_t": scope1 + scope2,
-        "readings": flows.readings,
-        "flagged_energy": flows.flagged,
+        "readings": readings,
+        "flagged_energy": flagged,
         # Read-only, shared by every account that used the same carriers.
         "factors": factors.used_by(tuple(tce_by_carrier)),
     }
 
 
-def _source(priced, quantity: float, unit: str, scope: int) -> dict:
+def _source(priced, quantity: float, unit: str, scope: int, co2_by_scope: list[float]) -> dict:
+    co2 = quantity * priced.co2.per_unit
+    co2_by_scope[scope] += co2
     return {
         "quantity": quantity,
         "unit": unit,
-        "co2_t": quantity * priced.co2.per_unit,
+        "co2_t": co2,
         "scope": scope,
         "factor": priced.co2.as_dict,
     }

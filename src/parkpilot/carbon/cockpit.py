@@ -84,7 +84,7 @@ def park_overview(*, user, park, per: Period) -> dict:
     ]
     industries: dict[str, dict] = defaultdict(lambda: {"co2_t": 0.0, "tce": 0.0, "n": 0})
     for eid, a in acc.enterprises.items():
-        row = industries[acc.meta[eid]["industry_code"] or "—"]
+        row = industries[acc.meta[eid].industry_code or "—"]
         row["co2_t"] += a["co2_t"]
         row["tce"] += a["tce"]
         row["n"] += 1
@@ -102,7 +102,7 @@ def park_overview(*, user, park, per: Period) -> dict:
             for k, v in total["energy"].items()
         ],
         "top": [
-            {"id": eid, "name": acc.meta[eid]["name"], "co2_t": a["co2_t"], "tce": a["tce"]}
+            {"id": eid, "name": acc.meta[eid].name, "co2_t": a["co2_t"], "tce": a["tce"]}
             for eid, a in top
         ],
         "budgets": selectors.budget_status(

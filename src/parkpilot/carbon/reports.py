@@ -103,7 +103,7 @@ def build_content(*, enterprise, year: int, month: int) -> dict:
         acc_all = selectors.live_accounts(user=system, park=park, per=per)
         all_grades = selectors.grades(park=park, accounts=acc_all, econ=econ_all)
         grade = all_grades[enterprise.pk]
-        names = {eid: m["name"] for eid, m in acc_all.meta.items()}
+        names = {eid: m.name for eid, m in acc_all.meta.items()}
         grade["peers"] = (
             selectors.ranking_for(all_grades, enterprise.pk, names) if grade.get("rank") else []
         )

@@ -29,9 +29,11 @@ from parkpilot.economy import selectors as economy
 from parkpilot.energy import selectors_carbon as energy
 from parkpilot.gcpause import gc_paused
 from parkpilot.tenancy import access
+from parkpilot.tenancy import selectors as tenancy
 from parkpilot.tenancy.errors import NotFound, ValidationFailed
 from parkpilot.tenancy.models import Enterprise, Park, User, Zone
 from parkpilot.tenancy.roles import PARK_ROLES, Role
+from parkpilot.tenancy.selectors import EnterpriseFacts
 
 
 def system_reader(park: Park) -> User:
@@ -78,7 +80,7 @@ class Accounts:
     period: Period
     enterprises: dict[int, dict]
     public: dict[int | None, dict]
-    meta: dict[int, dict]
+    meta: dict[int, EnterpriseFacts]
     park_id: int
 
     @cached_property
@@ -94,7 +96,7 @@ class Accounts:
         return accounting.combine(list(self.public.values()))
 
     def zone(self, zone_id: int) -> dict:
-        parts = [a for eid, a in self.enterprises.items() if self.meta[eid]["zone_id"] == zone_id]
+        parts = [a for eid, a in self.enterprises.items() if self.meta[eid].zone_id == zone_id]
         if zone_id in self.public:
             parts.append(self.public[zone_id])
         return accounting.combine(parts)
@@ -120,24 +122,21 @@ def live_accounts(*, user, park: Park, per: Period, factors: FactorSet | None = 
 
 def _live_accounts(user, park: Park, per: Period, factors: FactorSet | None) -> Accounts:
     factors = factors or FactorSet.current(park=park, year=per.year)
-    names = ("id", "name", "short_name", "zone_id", "industry_code", "floor_area_m2")
-    enterprises = access.scoped(user, Enterprise).filter(park=park).values_list(*names)
-    meta = {row[0]: dict(zip(names, row, strict=True)) for row in enterprises}
+    meta = tenancy.enterprise_facts(user=user, park_id=park.pk)
     rows = energy.accounting_rows(
         user=user, park_id=park.pk, level=per.rollup_level, start=per.start, end=per.end
     )
-    ent_flows: dict[int, accounting.Flows] = {}
-    pub_flows: dict[int | None, accounting.Flows] = {}
+    enterprises: dict[int, dict] = {}
+    public: dict[int | None, dict] = {}
     for row in rows:
         if row.owner_id is None:
-            pub_flows[row.zone_id] = accounting.Flows.from_totals(row)
+            public[row.zone_id] = accounting.from_totals(row, factors)
         elif row.owner_id in meta:
-            ent_flows[row.owner_id] = accounting.Flows.from_totals(row)
-    empty = accounting.Flows()
+            enterprises[row.owner_id] = accounting.from_totals(row, factors)
+    # Every enterprise has an account, in id order; one without energy has an empty one.
     enterprises = {
-        eid: accounting.compute(ent_flows.get(eid, empty), factors) for eid in sorted(meta)
+        eid: enterprises.get(eid) or accounting.account({}, 0.0, 0, 0.0, factors) for eid in meta
     }
-    public = {z: accounting.compute(f, factors) for z, f in pub_flows.items()}
     return Accounts(per, enterprises, public, meta, park.pk)
 
 
@@ -310,12 +309,12 @@ def grades(*, park: Park, accounts: Accounts, econ: dict[int, dict]) -> dict[int
     out = {}
     for eid, acc in accounts.enterprises.items():
         m = accounts.meta[eid]
-        ints = intensities(acc, econ.get(eid), m["floor_area_m2"])
+        ints = intensities(acc, econ.get(eid), m.floor_area_m2)
         out[eid] = {
             **ints,
-            **grading.assess(ints["carbon_intensity"], avgs.get(m["industry_code"]), g),
-            "industry_code": m["industry_code"],
-            "industry_average": avgs.get(m["industry_code"]),
+            **grading.assess(ints["carbon_intensity"], avgs.get(m.industry_code), g),
+            "industry_code": m.industry_code,
+            "industry_average": avgs.get(m.industry_code),
             "settings_demo": g.is_demo,
         }
     by_industry: dict[str, list[int]] = defaultdict(list)
@@ -468,7 +467,7 @@ def enterprise_grade(*, user, park: Park, enterprise: Enterprise, per: Period) -
             "rank_of", "park_industry_average")  # fmt: skip
     out["grade"] = {k: mine.get(k) for k in keys}
     if mine.get("rank"):
-        names = {eid: m["name"] for eid, m in acc.meta.items()}
+        names = {eid: m.name for eid, m in acc.meta.items()}
         out["peers"] = ranking_for(table, enterprise.pk, names)
     return out
 
@@ -477,7 +476,7 @@ def grade_table(*, user, park: Park, per: Period) -> list[dict]:
     acc = live_accounts(user=user, park=park, per=per)
     table = grades(park=park, accounts=acc, econ=economics(user=user, park=park, per=per))
     return [
-        {"enterprise_id": eid, "name": acc.meta[eid]["name"], **row}
+        {"enterprise_id": eid, "name": acc.meta[eid].name, **row}
         for eid, row in sorted(table.items())
     ]
 

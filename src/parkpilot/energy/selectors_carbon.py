@@ -16,16 +16,8 @@ from django.db.models import Count, F, QuerySet, Sum
 from parkpilot.energy.kinds import EnergyKind
 from parkpilot.energy.models import Level, MeteringPoint, PointRollup
 from parkpilot.tenancy import access
-from parkpilot.tenancy.roles import PARK_ROLES
 
 STEAM = EnergyKind.STEAM.value
-
-
-def _whole_park(user, park_id: int) -> bool:
-    return bool(
-        user.is_active
-        and (user.is_superuser or (user.role in PARK_ROLES and user.park_id == park_id))
-    )
 
 
 def _points(user, park_id: int, owner_id: int | None, public: bool) -> QuerySet:
@@ -39,8 +31,9 @@ def _points(user, park_id: int, owner_id: int | None, public: bool) -> QuerySet:
 
 # One row per entity: an enterprise (wherever its points are), or a zone's public loads. Kinds
 # are pivoted into columns so the database folds everything and sends 500 rows for 500
-# enterprises, not one per (entity, kind). Kind values come from the enum, never from input.
-_KINDS = tuple(kind.value for kind in EnergyKind)
+# enterprises, not one per (entity, kind). Kind values come from the enum, never from input;
+# in name order, so each entity's energy by kind comes out sorted as accounts store it.
+_KINDS = tuple(sorted(kind.value for kind in EnergyKind))
 _ACCOUNTING_SQL = """
 SELECT p.owner_id, CASE WHEN p.owner_id IS NULL THEN p.zone_id END, {kinds},
        SUM(CASE WHEN p.kind = '{steam}' THEN r.energy * p.enthalpy_gj_per_t END),
@@ -87,7 +80,7 @@ def accounting_rows(
     connection = connections[PointRollup.objects.db]
     adapt = connection.ops.adapt_datetimefield_value  # SQLite compares datetimes as text
     bounds = [level, adapt(start), adapt(end)]
-    if owner_id is None and not public and _whole_park(user, park_id):
+    if owner_id is None and not public and access.whole_park(user, MeteringPoint, park_id):
         sql, params = _WHOLE_PARK_SQL, [park_id, *bounds]
     else:
         points_sql, points_params = (
@@ -115,8 +108,8 @@ def _entity(row: tuple) -> EntityTotals:
     steam_gj, missing, readings, flagged = row[_STEAM_GJ:]
     amounts = row[2:_STEAM_GJ]
     # Kinds with no energy (None: no such point; 0.0) are left out, as accounting reads a
-    # missing kind as zero.
-    energy = dict(itertools.compress(zip(_KINDS, amounts, strict=True), amounts))
+    # missing kind as zero. The row has one column per kind by construction.
+    energy = dict(itertools.compress(zip(_KINDS, amounts), amounts))  # noqa: B905
     return EntityTotals(row[0], row[1], energy, steam_gj or 0.0, missing, readings, flagged or 0.0)
 
 

@@ -46,6 +46,21 @@ def scoped(user, queryset: models.QuerySet | type[models.Model]) -> models.Query
     return qs.none()
 
 
+def whole_park(user, model: type[models.Model], park_id: int) -> bool:
+    """Whether scoped(user, model) holds every row of this park: then a read written as SQL may
+    filter by park alone (the hot reads over a whole park) and still agree with scoped()."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if user.is_superuser:
+        return True
+    policy = policy_of(model)
+    return (
+        user.park_id == park_id
+        and user.role in PARK_ROLES
+        and (policy.shared_in_park or user.role in policy.readers)
+    )
+
+
 def get_for(user, queryset: models.QuerySet | type[models.Model], pk) -> models.Model:
     """One object the user may read, or NotFound whether it is absent or someone else's."""
     try:

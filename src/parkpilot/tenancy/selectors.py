@@ -1,5 +1,8 @@
 """Reads for tenancy. Everything goes through access.scoped()/get_for()."""
 
+from typing import NamedTuple
+
+from django.db import connections
 from django.db.models import QuerySet
 
 from parkpilot.tenancy import access
@@ -13,6 +16,43 @@ def enterprise_list(*, user: User, zone_id: int | None = None, q: str = "") -> Q
     if q:
         qs = qs.filter(name__icontains=q) | qs.filter(credit_code__iexact=q)
     return qs.order_by("id")
+
+
+class EnterpriseFacts(NamedTuple):
+    """What the park-wide figures (accounts, grades, rankings) need of each enterprise."""
+
+    id: int
+    name: str
+    short_name: str
+    zone_id: int | None
+    industry_code: str
+    floor_area_m2: int | None
+
+
+_FACT_COLUMNS = [Enterprise._meta.get_field(f).column for f in EnterpriseFacts._fields]
+_PARK_FACTS_SQL = (
+    f"SELECT {', '.join(_FACT_COLUMNS)} FROM {Enterprise._meta.db_table} "
+    "WHERE park_id = %s ORDER BY id"
+)
+
+
+def enterprise_facts(*, user: User, park_id: int) -> dict[int, EnterpriseFacts]:
+    """The enterprises of a park this user may read, by id in id order. Whole-park readers get
+    them by one plain SQL read: every live carbon figure starts here, and building the ORM
+    query cost as much as running it (park of 500 enterprises). The columns are plain types,
+    which both databases return as the ORM would."""
+    if access.whole_park(user, Enterprise, park_id):
+        with connections[Enterprise.objects.db].cursor() as cursor:
+            cursor.execute(_PARK_FACTS_SQL, [park_id])
+            rows = cursor.fetchall()
+    else:
+        rows = (
+            access.scoped(user, Enterprise)
+            .filter(park_id=park_id)
+            .order_by("id")
+            .values_list(*EnterpriseFacts._fields)
+        )
+    return {row[0]: EnterpriseFacts._make(row) for row in rows}
 
 
 def enterprise_get(*, user: User, enterprise_id: int) -> Enterprise:
