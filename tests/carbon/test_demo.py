@@ -4,7 +4,9 @@ settings and industry averages per year, budgets; loading twice changes nothing.
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
+from parkpilot.carbon.demo import through_this_year
 from parkpilot.carbon.models import Budget, EmissionFactor, IndustryAverage, YearSettings
 from parkpilot.demo.services import demo_load
 
@@ -30,3 +32,25 @@ def test_demo_catalogue_and_idempotence():
         counts
     )
     assert not report.created.get("emission_factor")
+
+
+def test_demo_years_run_through_this_year():
+    listed = [2022, 2023, 2024, 2025, 2026]
+    assert through_this_year(listed, 2026) == listed
+    assert through_this_year(listed, 2025) == listed  # nothing dropped
+    assert through_this_year(listed, 2028) == [*listed, 2027, 2028]
+    assert through_this_year([], 2028) == []
+
+
+def test_the_demo_park_can_account_for_this_year():
+    """The demo's carried-forward factors, settings and budgets must reach the current year,
+    or its carbon pages fail on 1 January with a missing factor."""
+    demo_load()
+    year = timezone.localdate().year
+    for carrier in ("electricity", "natural_gas", "heat"):
+        for quantity in ("co2", "tce"):
+            assert EmissionFactor.objects.filter(
+                carrier=carrier, quantity=quantity, year=year, purpose="default"
+            ).exists(), (carrier, quantity, year)
+    assert YearSettings.objects.filter(year=year).exists()
+    assert Budget.objects.filter(enterprise__isnull=True, year=year).exists()

@@ -102,8 +102,9 @@ def test_staff_save_budgets_settings_and_averages(client, personas, park, ent_a)
     assert AuditLog.objects.filter(via="ui", action__startswith="carbon.").count() == 4
 
     page = client.get(f"{url}?year=2022").content.decode()
+    # The industry average is listed with its GB/T 4754 name, not the bare code.
     for text in ("45000.5", "杭叉集团股份有限公司", "2100", "0.5 / 0.8 / 1.2 / 2.0", "1.25",
-                 "DB33/T 1347-2023"):  # fmt: skip
+                 "DB33/T 1347-2023", "C34 通用设备制造业"):  # fmt: skip
         assert text in page, text
     # The year's settings fill the form, so saving thresholds again keeps the hours.
     assert 'name="tou_sharp" value="9, 10"' in page

@@ -8,6 +8,7 @@ from parkpilot.tenancy.industry import (
     IndustryCodeError,
     choices,
     division_name,
+    label,
     load_catalogue,
     section_of,
     validate_industry_code,
@@ -78,6 +79,15 @@ def test_known_divisions(division, section, name):
 )
 def test_known_sections(section, name):
     assert load_catalogue().sections[section].name == name
+
+
+@pytest.mark.parametrize(
+    ("code", "shown"),
+    [("C34", "C34 通用设备制造业"), ("c 38", "C38 电气机械和器材制造业"), ("C", "C 制造业"),
+     ("", ""), ("—", "—"), ("Z99", "Z99"), ("D34", "D34")],
+)  # fmt: skip
+def test_label_names_a_known_code_and_shows_anything_else_as_stored(code, shown):
+    assert label(code) == shown
 
 
 @pytest.mark.parametrize(

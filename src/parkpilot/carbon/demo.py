@@ -4,9 +4,20 @@ forward and marked demo), 碳效码 settings per year, industry averages and bud
 from datetime import date
 from decimal import Decimal
 
+from django.utils import timezone
+
 from parkpilot.carbon.models import Budget, EmissionFactor, IndustryAverage, YearSettings
 from parkpilot.demo.services import LoadReport, upsert
 from parkpilot.tenancy.models import Enterprise, Park
+
+
+def through_this_year(years: list[int], this_year: int | None = None) -> list[int]:
+    """The listed demo years and every later one up to this year, so the demo park still has
+    factors, settings and budgets after New Year (a real park's staff enter the new notice)."""
+    if not years:
+        return []
+    this_year = this_year or timezone.localdate().year
+    return sorted(set(years) | set(range(max(years) + 1, this_year + 1)))
 
 
 def load(*, park: Park, data: dict, report: LoadReport) -> None:
@@ -22,7 +33,7 @@ def load(*, park: Park, data: dict, report: LoadReport) -> None:
             for f in factors
             if f["year"] == carry["from_year"] and f.get("purpose", "default") == "default"
         ]
-        for year in carry["years"]:
+        for year in through_this_year(carry["years"]):
             for f in base:
                 factors.append(
                     {**f, "year": year, "is_demo": True,
@@ -39,7 +50,8 @@ def load(*, park: Park, data: dict, report: LoadReport) -> None:
              "note": f.get("note", ""), "is_demo": bool(f.get("is_demo"))},
         )  # fmt: skip
     grading = carbon["grading"]
-    for year in demo.get("grading_years", []):
+    years = through_this_year(demo.get("grading_years", []))
+    for year in years:
         upsert(
             report, "carbon_year_settings", YearSettings, {"park": park, "year": year},
             {"grade_bounds": grading["grade_bounds"], "level_bounds": grading["level_bounds"],
@@ -53,7 +65,6 @@ def load(*, park: Park, data: dict, report: LoadReport) -> None:
                 {"intensity": Decimal(str(value)), "document": "演示数据 / demo",
                  "is_demo": True},
             )  # fmt: skip
-    years = demo.get("grading_years", [])
     if not years:
         return
     year = max(years)

@@ -16,6 +16,7 @@ from parkpilot.carbon.models import AccountScope, Budget, CarbonAccount, Level
 from parkpilot.carbon.periods import Period, period
 from parkpilot.energy import selectors_carbon as energy
 from parkpilot.energy.kinds import CANONICAL_UNIT, EnergyKind
+from parkpilot.tenancy import industry
 from parkpilot.tenancy.errors import ValidationFailed
 
 # WeasyPrint logs every layout step at INFO; a batch of 500 reports would flood the log.
@@ -363,7 +364,7 @@ def render_xlsx(content: dict) -> bytes:
         ("碳体检报告", ""),
         ("企业", e["name"]),
         ("统一社会信用代码", e["credit_code"]),
-        ("行业", e["industry_code"]),
+        ("行业", industry.label(e["industry_code"] or "")),
         ("园区 / 片区", f"{content['park']} / {e['zone']}"),
         ("期间", content["period"]),
         ("生成时间", content["generated_at"]),

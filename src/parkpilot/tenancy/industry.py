@@ -80,6 +80,18 @@ def division_name(code: str) -> str:
     return _division(code).name
 
 
+def label(code: str) -> str:
+    """ "C34 通用设备制造业" for a division, "C 制造业" for a section; anything else (an empty or
+    unknown code) as given, so a page shows what is stored rather than failing on it."""
+    try:
+        normal = validate_industry_code(code)
+    except IndustryCodeError:
+        return code
+    if len(normal) == 1:
+        return f"{normal} {load_catalogue().sections[normal].name}"
+    return f"{normal} {_division(normal[1:]).name}"
+
+
 def validate_industry_code(value: str) -> str:
     """Normalize "C34" / "c 34" / "C" to "C34" / "C"; raise IndustryCodeError otherwise."""
     # NFKC folds full-width input such as "Ｃ３４" typed with a Chinese IME.
