@@ -19,8 +19,9 @@ from parkpilot.carbon import selectors, services
 from parkpilot.carbon.factors import FactorMissing
 from parkpilot.carbon.models import CarbonAccount
 from parkpilot.carbon.periods import period
+from parkpilot.tenancy.credit_code import make_demo_credit_code
 from parkpilot.tenancy.errors import ValidationFailed
-from parkpilot.tenancy.models import AuditLog
+from parkpilot.tenancy.models import AuditLog, Enterprise
 
 pytestmark = pytest.mark.django_db
 
@@ -228,3 +229,24 @@ def test_live_accounts_use_a_new_factor_version_at_once(metered, ent_a):
     after = accounts(metered).enterprise(ent_a.pk)["sources"]["grid_electricity"]
     assert r6(after["co2_t"]) == 6.0  # 10,000 kWh × 0.6 kg
     assert after["factor"]["version"] == before["factor"]["version"] + 1
+
+
+def test_every_enterprise_has_an_account_in_id_order_even_without_meters(metered, ent_a, ent_b):
+    quiet = Enterprise.objects.create(
+        park=metered, name="无计量企业有限公司", credit_code=make_demo_credit_code("无计量企业")
+    )
+    acc = accounts(metered)
+    assert list(acc.enterprises) == sorted([ent_a.pk, ent_b.pk, quiet.pk])
+    empty = acc.enterprise(quiet.pk)
+    assert (empty["co2_t"], empty["tce"], empty["energy"], empty["sources"]) == (0.0, 0.0, {}, {})
+    assert acc.meta[quiet.pk].name == "无计量企业有限公司"
+    # Energy by kind comes sorted and without zeros, as the stored figures keep it.
+    assert list(acc.enterprise(ent_a.pk)["energy"]) == ["grid_import", "natural_gas", "steam"]
+
+
+def test_an_enterprise_user_gets_only_its_own_account(metered, ent_a, personas):
+    mine = selectors.live_accounts(user=personas["ent_a_user"], park=metered, per=march(metered))
+    assert list(mine.enterprises) == [ent_a.pk]
+    assert list(mine.meta) == [ent_a.pk]
+    assert mine.public == {}  # the park's public loads are not an enterprise's to read
+    assert mine.enterprise(ent_a.pk) == accounts(metered).enterprise(ent_a.pk)

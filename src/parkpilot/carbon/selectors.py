@@ -126,16 +126,17 @@ def _live_accounts(user, park: Park, per: Period, factors: FactorSet | None) -> 
     rows = energy.accounting_rows(
         user=user, park_id=park.pk, level=per.rollup_level, start=per.start, end=per.end
     )
-    enterprises: dict[int, dict] = {}
+    metered: dict[int, dict] = {}
     public: dict[int | None, dict] = {}
     for row in rows:
         if row.owner_id is None:
             public[row.zone_id] = accounting.from_totals(row, factors)
         elif row.owner_id in meta:
-            enterprises[row.owner_id] = accounting.from_totals(row, factors)
+            metered[row.owner_id] = accounting.from_totals(row, factors)
     # Every enterprise has an account, in id order; one without energy has an empty one.
     enterprises = {
-        eid: enterprises.get(eid) or accounting.account({}, 0.0, 0, 0.0, factors) for eid in meta
+        eid: metered[eid] if eid in metered else accounting.account({}, 0.0, 0, 0.0, factors)
+        for eid in meta
     }
     return Accounts(per, enterprises, public, meta, park.pk)
 
