@@ -149,8 +149,8 @@ def _check_same_accounts(raw_rows, accounts) -> None:
         raise AssertionError("raw SQL baseline found other entities than ours")
     for key, (tce, co2) in raw.items():
         for name, mine, theirs in (
-            ("tce", ours[key]["tce"], tce),
-            ("co2", ours[key]["co2_t"], co2),
+            ("tce", ours[key].tce, tce),
+            ("co2", ours[key].co2_t, co2),
         ):
             if abs(float(theirs) - mine) > 1e-9 * max(1.0, abs(mine)):
                 raise AssertionError(

@@ -66,7 +66,7 @@ def r6(x):
 
 
 def test_enterprise_with_gas_steam_and_a_sub_meter(metered, ent_a):
-    a = accounts(metered).enterprise(ent_a.pk)
+    a = accounts(metered).enterprise(ent_a.pk).figures()
     # Electricity: the main meter's 10,000 kWh; the sub-meter's 4,000 kWh are inside it.
     assert a["energy"] == {"grid_import": 10000.0, "natural_gas": 1000.0, "steam": 10.0}
     # 10,000 kWh × 0.5617 kg = 5.617 t; 1,000 m³ × 21.62 t/10⁴ m³ = 2.162 t;
@@ -87,7 +87,7 @@ def test_enterprise_with_gas_steam_and_a_sub_meter(metered, ent_a):
 
 
 def test_pv_consumed_on_site_is_zero_carbon_and_deducted(metered, ent_b):
-    a = accounts(metered).enterprise(ent_b.pk)
+    a = accounts(metered).enterprise(ent_b.pk).figures()
     e = a["electricity"]
     # Used on site: 2,000 grid + 500 PV − 100 export = 2,400 kWh; PV consumed on site
     # 500 − 100 = 400 kWh (zero carbon); grid electricity 2,400 − 400 = 2,000 kWh.
@@ -97,7 +97,7 @@ def test_pv_consumed_on_site_is_zero_carbon_and_deducted(metered, ent_b):
 
 
 def test_public_loads_export_and_storage_without_double_counting(metered):
-    pub = accounts(metered).public_total()
+    pub = accounts(metered).public_total().figures()
     e = pub["electricity"]
     # EV 300 + street lights 200 + PV 1,000 − export 1,200 = 300 kWh used; export above the PV
     # (200 kWh) came from storage, whose charge/discharge (400/350) are internal flows.
@@ -112,9 +112,18 @@ def test_public_loads_export_and_storage_without_double_counting(metered):
 def test_park_and_zone_are_the_sum_of_enterprises_and_public_loads(metered, zone):
     acc = accounts(metered)
     # 10.815 + 1.1234 + 0.16851 = 12.10691 tCO2; 3.385012 + 0.29496 + 0.03687 = 3.716842 tce.
-    assert r6(acc.park()["co2_t"]) == 12.10691
-    assert r6(acc.park()["tce"]) == 3.716842
-    assert r6(acc.zone(zone.pk)["co2_t"]) == 12.10691
+    assert r6(acc.park().co2_t) == 12.10691
+    assert r6(acc.park().tce) == 3.716842
+    assert r6(acc.zone(zone.pk).co2_t) == 12.10691
+    # The park's figures: each additive figure is the sum of its parts.
+    park = acc.park().figures()
+    parts = [a.figures() for a in [*acc.enterprises.values(), *acc.public.values()]]
+    assert park["electricity"]["used_kwh"] == sum(p["electricity"]["used_kwh"] for p in parts)
+    assert park["energy"]["grid_import"] == 12000.0  # 10,000 (A) + 2,000 (B); sub-meter not
+    assert park["sources"]["natural_gas"]["quantity"] == 1000.0
+    assert park["sources"]["steam"]["mass_t"] == 10.0
+    assert set(park["factors"]) == {f"{c}.{q}" for c in ("electricity", "natural_gas", "heat")
+                                    for q in ("co2", "tce")}  # fmt: skip
 
 
 def test_missing_factor_names_kind_region_and_year(park, ent_a, make_point):
@@ -137,7 +146,7 @@ def test_provincial_factor_preferred_when_entered(metered, ent_a):
         region="zhejiang", year=2022, value="0.5", unit="kgCO2/kWh",
         document="测试：工作人员录入的浙江省因子", effective_from=date(2024, 12, 20),
     )  # fmt: skip
-    a = accounts(metered).enterprise(ent_a.pk)
+    a = accounts(metered).enterprise(ent_a.pk).figures()
     assert a["sources"]["grid_electricity"]["factor"]["region"] == "zhejiang"
     assert r6(a["sources"]["grid_electricity"]["co2_t"]) == 5.0  # 10,000 × 0.5 kg
 
@@ -192,7 +201,11 @@ def test_hour_day_and_year_levels(metered, ent_a):
         from parkpilot.carbon.periods import parse
 
         per = parse(level, start, metered.timezone)
-        a = selectors.live_accounts(user=system, park=metered, per=per).enterprise(ent_a.pk)
+        a = (
+            selectors.live_accounts(user=system, park=metered, per=per)
+            .enterprise(ent_a.pk)
+            .figures()
+        )
         assert r6(a["co2_t"]) == 10.815, level
 
 
@@ -212,21 +225,21 @@ def test_enterprise_with_points_in_two_zones_has_one_account(park, ent_a, make_p
     make_point("A-N", owner=ent_a, zone=north)
     make_point("A-S", owner=ent_a, zone=south)
     feed(park, {"A-N": ramp(1000), "A-S": ramp(3000)})
-    a = accounts(park).enterprise(ent_a.pk)
+    a = accounts(park).enterprise(ent_a.pk).figures()
     assert a["energy"] == {"grid_import": 4000.0}
     assert r6(a["co2_t"]) == 2.2468  # 4,000 kWh × 0.5617 kg
 
 
 def test_live_accounts_use_a_new_factor_version_at_once(metered, ent_a):
     """Live reads share the loaded catalogue; a new version must reach the next read."""
-    before = accounts(metered).enterprise(ent_a.pk)["sources"]["grid_electricity"]
+    before = accounts(metered).enterprise(ent_a.pk).figures()["sources"]["grid_electricity"]
     assert r6(before["co2_t"]) == 5.617  # 10,000 kWh × 0.5617 kg (华东 2022)
     services.factor_create(
         actor=None, via="test", park=metered, carrier="electricity", quantity="co2",
         region="east_china", year=2022, value="0.6", unit="kgCO2/kWh", document="修订 / revised",
         effective_from=date(2022, 1, 1),
     )  # fmt: skip
-    after = accounts(metered).enterprise(ent_a.pk)["sources"]["grid_electricity"]
+    after = accounts(metered).enterprise(ent_a.pk).figures()["sources"]["grid_electricity"]
     assert r6(after["co2_t"]) == 6.0  # 10,000 kWh × 0.6 kg
     assert after["factor"]["version"] == before["factor"]["version"] + 1
 
@@ -237,11 +250,11 @@ def test_every_enterprise_has_an_account_in_id_order_even_without_meters(metered
     )
     acc = accounts(metered)
     assert list(acc.enterprises) == sorted([ent_a.pk, ent_b.pk, quiet.pk])
-    empty = acc.enterprise(quiet.pk)
+    empty = acc.enterprise(quiet.pk).figures()
     assert (empty["co2_t"], empty["tce"], empty["energy"], empty["sources"]) == (0.0, 0.0, {}, {})
     assert acc.meta[quiet.pk].name == "无计量企业有限公司"
     # Energy by kind comes sorted and without zeros, as the stored figures keep it.
-    assert list(acc.enterprise(ent_a.pk)["energy"]) == ["grid_import", "natural_gas", "steam"]
+    assert list(acc.enterprise(ent_a.pk).energy) == ["grid_import", "natural_gas", "steam"]
 
 
 def test_an_enterprise_user_gets_only_its_own_account(metered, ent_a, personas):
@@ -249,4 +262,4 @@ def test_an_enterprise_user_gets_only_its_own_account(metered, ent_a, personas):
     assert list(mine.enterprises) == [ent_a.pk]
     assert list(mine.meta) == [ent_a.pk]
     assert mine.public == {}  # the park's public loads are not an enterprise's to read
-    assert mine.enterprise(ent_a.pk) == accounts(metered).enterprise(ent_a.pk)
+    assert mine.enterprise(ent_a.pk).figures() == accounts(metered).enterprise(ent_a.pk).figures()

@@ -41,15 +41,15 @@ def close(a, b):
 
 @given(flows_st, st.floats(min_value=0, max_value=1000, allow_nan=False))
 def test_emissions_scale_linearly_with_energy(values, c):
-    base = accounting.compute(flows(values), FACTORS)
-    scaled = accounting.compute(flows(values, c), FACTORS)
+    base = accounting.account_of(flows(values), FACTORS).figures()
+    scaled = accounting.account_of(flows(values, c), FACTORS).figures()
     assert close(scaled["co2_t"], c * base["co2_t"])
     assert close(scaled["tce"], c * base["tce"])
 
 
 @given(flows_st)
 def test_pv_deduction_never_makes_grid_emissions_negative(values):
-    a = accounting.compute(flows(values), FACTORS)
+    a = accounting.account_of(flows(values), FACTORS).figures()
     e = a["electricity"]
     assert e["grid_kwh"] >= 0 and e["pv_self_consumed_kwh"] >= 0
     assert e["pv_self_consumed_kwh"] <= e["used_kwh"]
@@ -60,9 +60,15 @@ def test_pv_deduction_never_makes_grid_emissions_negative(values):
 
 @given(st.lists(flows_st, min_size=1, max_size=6), st.lists(flows_st, max_size=3))
 def test_park_total_is_enterprises_plus_public_loads(ents, public):
-    ent_accounts = [accounting.compute(flows(v), FACTORS) for v in ents]
-    pub_accounts = [accounting.compute(flows(v), FACTORS) for v in public]
-    park = accounting.combine(ent_accounts + pub_accounts)
-    assert close(park["co2_t"], sum(a["co2_t"] for a in ent_accounts + pub_accounts))
-    assert close(park["tce"], sum(a["tce"] for a in ent_accounts + pub_accounts))
-    assert close(park["scope1_co2_t"] + park["scope2_co2_t"], park["co2_t"])
+    parts = [accounting.account_of(flows(v), FACTORS) for v in ents + public]
+    park = accounting.total(parts, FACTORS)
+    assert close(park.co2_t, sum(a.co2_t for a in parts))
+    assert close(park.tce, sum(a.tce for a in parts))
+    assert close(park.scope1_co2_t + park.scope2_co2_t, park.co2_t)
+    figures, each = park.figures(), [a.figures() for a in parts]
+    assert close(
+        figures["co2_t"], sum(sum(s["co2_t"] for s in f["sources"].values()) for f in each)
+    )
+    assert close(figures["tce"], sum(figures["tce_by_carrier"].values()))
+    for key in ("used_kwh", "pv_self_consumed_kwh", "grid_kwh", "public_loads_kwh"):
+        assert close(figures["electricity"][key], sum(f["electricity"][key] for f in each))

@@ -14,6 +14,7 @@ An entity's figures are additive: a zone or the park is the sum of its entities'
 the park's total always equals its enterprises plus its public loads."""
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from parkpilot.carbon.factors import FactorSet
 from parkpilot.carbon.models import Carrier
@@ -53,18 +54,92 @@ ELECTRICITY, NATURAL_GAS, HEAT = (
     Carrier.HEAT.value,
 )
 SCOPE = {key: label[2] for key, label in SOURCE_LABELS.items()}
-ELECTRICITY_SCOPE, GAS_SCOPE, HEAT_SCOPE = (
-    SCOPE["grid_electricity"], SCOPE["natural_gas"], SCOPE["steam"]
-)  # fmt: skip
 
 
-def compute(flows: Flows, factors: FactorSet) -> dict:
-    """One entity's account as a JSON-ready dict (what CarbonAccount.figures stores)."""
+CARRIERS = (ELECTRICITY, NATURAL_GAS, HEAT)
+# carrier -> (source key, unit of its quantity, scope)
+SOURCES = {
+    ELECTRICITY: ("grid_electricity", "kWh", SCOPE["grid_electricity"]),
+    NATURAL_GAS: ("natural_gas", "m3", SCOPE["natural_gas"]),
+    HEAT: ("steam", "GJ", SCOPE["steam"]),
+}
+ELECTRICITY_SCOPE, GAS_SCOPE, HEAT_SCOPE = (SOURCES[c][2] for c in CARRIERS)
+
+
+class Account(NamedTuple):
+    """One entity's account (or a sum of them): every figure computed, in canonical units, t
+    and tce. Live reads compute one per entity of the park and pages read the few figures they
+    show; figures() is the JSON-ready dict CarbonAccount.figures stores and reports read."""
+
+    energy: dict[str, float]  # metered, by kind, sorted, no zeros
+    used_kwh: float
+    pv_self_kwh: float
+    grid_kwh: float
+    gas_m3: float
+    heat_gj: float
+    tce_by_carrier: tuple[float, float, float]  # in CARRIERS order
+    co2_by_carrier: tuple[float, float, float]
+    tce: float
+    scope1_co2_t: float
+    scope2_co2_t: float
+    co2_t: float
+    readings: int
+    flagged_energy: float
+    carriers: tuple[str, ...]  # the carriers it used, in CARRIERS order
+    factor_set: FactorSet
+
+    def figures(self) -> dict:
+        """The stored form (CarbonAccount.figures): sources with their factors, and the
+        factor versions used, so a published account can be reproduced exactly."""
+        get = self.energy.get
+        factors = self.factor_set
+        quantities = {ELECTRICITY: self.grid_kwh, NATURAL_GAS: self.gas_m3, HEAT: self.heat_gj}
+        tce_by_carrier, sources = {}, {}
+        for carrier in self.carriers:
+            i = CARRIERS.index(carrier)
+            key, unit, scope = SOURCES[carrier]
+            tce_by_carrier[carrier] = self.tce_by_carrier[i]
+            sources[key] = {
+                "quantity": quantities[carrier],
+                "unit": unit,
+                "co2_t": self.co2_by_carrier[i],
+                "scope": scope,
+                "factor": factors.priced(carrier).co2.as_dict,
+            }
+        if HEAT in self.carriers:
+            sources["steam"]["mass_t"] = get(STEAM, 0.0)
+        return {
+            "energy": dict(self.energy),
+            "electricity": {
+                "used_kwh": self.used_kwh,
+                "pv_generation_kwh": get(PV, 0.0),
+                "export_kwh": get(GRID_EXPORT, 0.0),
+                "pv_self_consumed_kwh": self.pv_self_kwh,
+                "grid_kwh": self.grid_kwh,
+                "storage_charge_kwh": get(CHARGE, 0.0),
+                "storage_discharge_kwh": get(DISCHARGE, 0.0),
+                "public_loads_kwh": get(EV, 0.0) + get(LIGHTS, 0.0),
+            },
+            "heat_gj": self.heat_gj,
+            "tce_by_carrier": tce_by_carrier,
+            "tce": self.tce,
+            "sources": sources,
+            "scope1_co2_t": self.scope1_co2_t,
+            "scope2_co2_t": self.scope2_co2_t,
+            "co2_t": self.co2_t,
+            "readings": self.readings,
+            "flagged_energy": self.flagged_energy,
+            "factors": factors.used_by(self.carriers),
+        }
+
+
+def account_of(flows: Flows, factors: FactorSet) -> Account:
+    """One entity's account from its metered flows, in any order, zeros allowed."""
     energy = {k: flows.energy[k] for k in sorted(flows.energy) if flows.energy[k]}
     return account(energy, flows.steam_gj, flows.readings, flows.flagged, factors)
 
 
-def from_totals(row, factors: FactorSet) -> dict:
+def from_totals(row, factors: FactorSet) -> Account:
     """One entity's account from its row of energy.selectors_carbon.accounting_rows, whose
     energy by kind is already sorted and holds no zeros."""
     if row.steam_without_enthalpy:
@@ -77,10 +152,10 @@ def from_totals(row, factors: FactorSet) -> dict:
 
 def account(
     energy: dict[str, float], heat_gj: float, readings: int, flagged: float, factors: FactorSet
-) -> dict:
-    """The rules above for one entity. `energy` (by kind, sorted, no zeros) is stored as given.
-    It runs for every entity of the park on every live read: plain floats and dict literals,
-    each factor resolved once per FactorSet."""
+) -> Account:
+    """The rules above for one entity; `energy` (by kind, sorted, no zeros) is kept as given.
+    It runs for every entity of the park on every live read: plain floats, one tuple, each
+    factor resolved once per FactorSet (a carrier's factor only when the entity uses it)."""
     get = energy.get
     imp, exp, pv = get(GRID_IMPORT, 0.0), get(GRID_EXPORT, 0.0), get(PV, 0.0)
     public_loads = get(EV, 0.0) + get(LIGHTS, 0.0)
@@ -89,83 +164,57 @@ def account(
     grid = used - pv_self
     gas = get(GAS, 0.0)
 
-    sources: dict[str, dict] = {}
-    tce_by_carrier: dict[str, float] = {}
-    co2_by_scope = [0.0, 0.0, 0.0]  # by scope number
+    carriers: tuple[str, ...] = ()
+    tce_e = tce_g = tce_h = co2_e = co2_g = co2_h = 0.0
     if imp or public_loads or pv or used:
-        priced = factors.priced(ELECTRICITY)
-        tce_by_carrier[ELECTRICITY] = used * priced.tce.per_unit
-        sources["grid_electricity"] = _source(priced, grid, "kWh", ELECTRICITY_SCOPE, co2_by_scope)
+        co2, tce = factors.pair(ELECTRICITY)
+        tce_e, co2_e, carriers = used * tce.per_unit, grid * co2.per_unit, (ELECTRICITY,)
     if gas:
-        priced = factors.priced(NATURAL_GAS)
-        tce_by_carrier[NATURAL_GAS] = gas * priced.tce.per_unit
-        sources["natural_gas"] = _source(priced, gas, "m3", GAS_SCOPE, co2_by_scope)
+        co2, tce = factors.pair(NATURAL_GAS)
+        tce_g, co2_g, carriers = gas * tce.per_unit, gas * co2.per_unit, (*carriers, NATURAL_GAS)
     if heat_gj:
-        priced = factors.priced(HEAT)
-        tce_by_carrier[HEAT] = heat_gj * priced.tce.per_unit
-        steam = sources["steam"] = _source(priced, heat_gj, "GJ", HEAT_SCOPE, co2_by_scope)
-        steam["mass_t"] = get(STEAM, 0.0)
-    scope1, scope2 = co2_by_scope[1], co2_by_scope[2]
-    return {
-        "energy": energy,
-        "electricity": {
-            "used_kwh": used,
-            "pv_generation_kwh": pv,
-            "export_kwh": exp,
-            "pv_self_consumed_kwh": pv_self,
-            "grid_kwh": grid,
-            "storage_charge_kwh": get(CHARGE, 0.0),
-            "storage_discharge_kwh": get(DISCHARGE, 0.0),
-            "public_loads_kwh": public_loads,
-        },
-        "heat_gj": heat_gj,
-        "tce_by_carrier": tce_by_carrier,
-        "tce": sum(tce_by_carrier.values()),
-        "sources": sources,
-        "scope1_co2_t": scope1,
-        "scope2_co2_t": scope2,
-        "co2_t": scope1 + scope2,
-        "readings": readings,
-        "flagged_energy": flagged,
-        # Read-only, shared by every account that used the same carriers.
-        "factors": factors.used_by(tuple(tce_by_carrier)),
-    }
+        co2, tce = factors.pair(HEAT)
+        tce_h, co2_h, carriers = heat_gj * tce.per_unit, heat_gj * co2.per_unit, (*carriers, HEAT)
+    by_scope = [0.0, 0.0, 0.0]  # by scope number
+    by_scope[ELECTRICITY_SCOPE] += co2_e
+    by_scope[GAS_SCOPE] += co2_g
+    by_scope[HEAT_SCOPE] += co2_h
+    scope1, scope2 = by_scope[1], by_scope[2]
+    return Account(
+        energy, used, pv_self, grid, gas, heat_gj, (tce_e, tce_g, tce_h), (co2_e, co2_g, co2_h),
+        tce_e + tce_g + tce_h, scope1, scope2, scope1 + scope2, readings, flagged, carriers,
+        factors,
+    )  # fmt: skip
 
 
-def _source(priced, quantity: float, unit: str, scope: int, co2_by_scope: list[float]) -> dict:
-    co2 = quantity * priced.co2.per_unit
-    co2_by_scope[scope] += co2
-    return {
-        "quantity": quantity,
-        "unit": unit,
-        "co2_t": co2,
-        "scope": scope,
-        "factor": priced.co2.as_dict,
-    }
+_SUMMED = ("used_kwh", "pv_self_kwh", "grid_kwh", "gas_m3", "heat_gj", "tce", "scope1_co2_t",
+           "scope2_co2_t", "co2_t", "readings", "flagged_energy")  # fmt: skip
 
 
-ADDITIVE = ("tce", "scope1_co2_t", "scope2_co2_t", "co2_t", "heat_gj", "readings")
-ADDITIVE += ("flagged_energy",)
+def total(accounts: list[Account], factors: FactorSet) -> Account:
+    """The sum of several entities' accounts (a zone, the park): every figure adds up, so the
+    park is exactly its enterprises plus its public loads. Carriers: the union used."""
+    if not accounts:
+        return account({}, 0.0, 0, 0.0, factors)
+    columns = dict(zip(Account._fields, zip(*accounts, strict=True), strict=True))
+    energy: dict[str, float] = {}
+    for part in columns["energy"]:
+        for kind, value in part.items():
+            energy[kind] = energy.get(kind, 0.0) + value
+    sums = {name: sum(columns[name]) for name in _SUMMED}
+    used = set().union(*columns["carriers"])
+    return Account(
+        **sums | {"readings": int(sums["readings"])},
+        energy=dict(sorted(energy.items())),
+        tce_by_carrier=_per_carrier(columns["tce_by_carrier"]),
+        co2_by_carrier=_per_carrier(columns["co2_by_carrier"]),
+        carriers=tuple(c for c in CARRIERS if c in used),
+        factor_set=factors,
+    )
 
 
-def combine(accounts: list[dict]) -> dict:
-    """The sum of several entities' accounts (a zone, the park). Factors: the union used."""
-    out: dict = {k: 0.0 for k in ADDITIVE}
-    out.update(energy={}, electricity={}, tce_by_carrier={}, sources={}, factors={})
-    for a in accounts:
-        for k in ADDITIVE:
-            out[k] += a[k]
-        for group in ("energy", "electricity", "tce_by_carrier"):
-            for k, v in a[group].items():
-                out[group][k] = out[group].get(k, 0.0) + v
-        for k, s in a["sources"].items():
-            zero = {"quantity": 0.0, "co2_t": 0.0} | ({"mass_t": 0.0} if "mass_t" in s else {})
-            t = out["sources"].setdefault(k, {**s, **zero})
-            for q in zero:
-                t[q] += s[q]
-        out["factors"].update(a["factors"])
-    out["readings"] = int(out["readings"])
-    return out
+def _per_carrier(values: tuple[tuple[float, float, float], ...]) -> tuple[float, float, float]:
+    return tuple(sum(column) for column in zip(*values, strict=True))
 
 
 def factor_ids(account: dict) -> list[int]:

@@ -40,16 +40,15 @@ def live_figures(*, user, park) -> dict:
         a, who = acc.enterprise(user.enterprise_id), user.enterprise.name
     else:
         raise NotFound
-    e = a["electricity"]
     return {
         "who": who,
         "period": per.label,
-        "co2_t": round(a["co2_t"], 3),
-        "tce": round(a["tce"], 3),
-        "scope1_co2_t": round(a["scope1_co2_t"], 3),
-        "scope2_co2_t": round(a["scope2_co2_t"], 3),
-        "used_kwh": round(e["used_kwh"], 1),
-        "pv_self_kwh": round(e["pv_self_consumed_kwh"], 1),
+        "co2_t": round(a.co2_t, 3),
+        "tce": round(a.tce, 3),
+        "scope1_co2_t": round(a.scope1_co2_t, 3),
+        "scope2_co2_t": round(a.scope2_co2_t, 3),
+        "used_kwh": round(a.used_kwh, 1),
+        "pv_self_kwh": round(a.pv_self_kwh, 1),
         "as_of": timezone.localtime().strftime("%H:%M:%S"),
         "demo": energy_selectors.park_has_demo_points(park_id=park.pk),
     }
@@ -79,16 +78,16 @@ def park_overview(*, user, park, per: Period) -> dict:
     acc = selectors.live_accounts(user=selectors.system_reader(park), park=park, per=per)
     total = acc.park()
     zones = [
-        {"id": zid, "name": name, "co2_t": (z := acc.zone(zid))["co2_t"], "tce": z["tce"]}
+        {"id": zid, "name": name, "co2_t": (z := acc.zone(zid)).co2_t, "tce": z.tce}
         for zid, name in acc.zones.items()
     ]
     industries: dict[str, dict] = defaultdict(lambda: {"co2_t": 0.0, "tce": 0.0, "n": 0})
     for eid, a in acc.enterprises.items():
         row = industries[acc.meta[eid].industry_code or "—"]
-        row["co2_t"] += a["co2_t"]
-        row["tce"] += a["tce"]
+        row["co2_t"] += a.co2_t
+        row["tce"] += a.tce
         row["n"] += 1
-    top = sorted(acc.enterprises.items(), key=lambda kv: -kv[1]["co2_t"])[:10]
+    top = sorted(acc.enterprises.items(), key=lambda kv: -kv[1].co2_t)[:10]
     public = acc.public_total()
     return {
         "total": total,
@@ -99,10 +98,10 @@ def park_overview(*, user, park, per: Period) -> dict:
         ),
         "kinds": [
             {"kind": k, "quantity": v, "unit": CANONICAL_UNIT.get(k, "")}
-            for k, v in total["energy"].items()
+            for k, v in total.energy.items()
         ],
         "top": [
-            {"id": eid, "name": acc.meta[eid].name, "co2_t": a["co2_t"], "tce": a["tce"]}
+            {"id": eid, "name": acc.meta[eid].name, "co2_t": a.co2_t, "tce": a.tce}
             for eid, a in top
         ],
         "budgets": selectors.budget_status(

@@ -59,7 +59,7 @@ def _account(park, ent, per: Period) -> tuple[dict, bool]:
         return stored.figures, True
     system = selectors.system_reader(park)
     acc = selectors.live_accounts(user=system, park=park, per=per)
-    return acc.enterprise(ent.pk), False
+    return acc.enterprise(ent.pk).figures(), False
 
 
 def _change(now, before):
@@ -81,12 +81,14 @@ def build_content(*, enterprise, year: int, month: int) -> dict:
     system = selectors.system_reader(park)
     account, stored = _account(park, enterprise, per)
     econ_all = selectors.economics(user=system, park=park, per=per)
-    ints = selectors.intensities(account, econ_all.get(enterprise.pk), enterprise.floor_area_m2)
+    ints = selectors.intensities(
+        account["tce"], account["co2_t"], econ_all.get(enterprise.pk), enterprise.floor_area_m2
+    )
 
     def ints_of(p: Period):
         acc = selectors.live_accounts(user=system, park=park, per=p).enterprise(enterprise.pk)
         e = selectors.economics(user=system, park=park, per=p).get(enterprise.pk)
-        return selectors.intensities(acc, e, enterprise.floor_area_m2)
+        return selectors.intensities(acc.tce, acc.co2_t, e, enterprise.floor_area_m2)
 
     prev, ago = _safe(lambda: ints_of(per.previous())), _safe(lambda: ints_of(per.year_ago()))
     indicators = []
@@ -223,8 +225,8 @@ def _budget(park, enterprise, per: Period) -> dict | None:
     acc = selectors.live_accounts(user=selectors.system_reader(park), park=park, per=ytd)
     a = acc.enterprise(enterprise.pk)
     return {
-        "energy": selectors.projection(a["tce"], ytd, float(b.energy_tce)),
-        "co2": selectors.projection(a["co2_t"], ytd, float(b.co2_t)),
+        "energy": selectors.projection(a.tce, ytd, float(b.energy_tce)),
+        "co2": selectors.projection(a.co2_t, ytd, float(b.co2_t)),
     }
 
 

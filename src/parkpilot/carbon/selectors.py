@@ -75,13 +75,15 @@ def industry_average_list(*, user, park_id: int, year: int | None = None) -> Que
 
 @dataclass
 class Accounts:
-    """Live accounts of one period: per enterprise and per zone's public loads."""
+    """Live accounts of one period: per enterprise and per zone's public loads, each an
+    accounting.Account (its figures() is the stored, JSON-ready form)."""
 
     period: Period
-    enterprises: dict[int, dict]
-    public: dict[int | None, dict]
+    enterprises: dict[int, accounting.Account]
+    public: dict[int | None, accounting.Account]
     meta: dict[int, EnterpriseFacts]
     park_id: int
+    factors: FactorSet
 
     @cached_property
     def zones(self) -> dict[int, str]:
@@ -89,22 +91,22 @@ class Accounts:
         does not need their names."""
         return dict(Zone.objects.filter(park_id=self.park_id).values_list("id", "name"))
 
-    def enterprise(self, enterprise_id: int) -> dict:
+    def enterprise(self, enterprise_id: int) -> accounting.Account:
         return self.enterprises[enterprise_id]
 
-    def public_total(self) -> dict:
-        return accounting.combine(list(self.public.values()))
+    def public_total(self) -> accounting.Account:
+        return accounting.total(list(self.public.values()), self.factors)
 
-    def zone(self, zone_id: int) -> dict:
+    def zone(self, zone_id: int) -> accounting.Account:
         parts = [a for eid, a in self.enterprises.items() if self.meta[eid].zone_id == zone_id]
         if zone_id in self.public:
             parts.append(self.public[zone_id])
-        return accounting.combine(parts)
+        return accounting.total(parts, self.factors)
 
-    def park(self) -> dict:
-        return accounting.combine([*self.enterprises.values(), *self.public.values()])
+    def park(self) -> accounting.Account:
+        return accounting.total([*self.enterprises.values(), *self.public.values()], self.factors)
 
-    def scope(self, scope: str, scope_id: int) -> dict:
+    def scope(self, scope: str, scope_id: int) -> accounting.Account:
         if scope == AccountScope.ENTERPRISE:
             return self.enterprise(scope_id)
         if scope == AccountScope.ZONE:
@@ -126,8 +128,8 @@ def _live_accounts(user, park: Park, per: Period, factors: FactorSet | None) -> 
     rows = energy.accounting_rows(
         user=user, park_id=park.pk, level=per.rollup_level, start=per.start, end=per.end
     )
-    metered: dict[int, dict] = {}
-    public: dict[int | None, dict] = {}
+    metered: dict[int, accounting.Account] = {}
+    public: dict[int | None, accounting.Account] = {}
     for row in rows:
         if row.owner_id is None:
             public[row.zone_id] = accounting.from_totals(row, factors)
@@ -138,7 +140,7 @@ def _live_accounts(user, park: Park, per: Period, factors: FactorSet | None) -> 
         eid: metered[eid] if eid in metered else accounting.account({}, 0.0, 0, 0.0, factors)
         for eid in meta
     }
-    return Accounts(per, enterprises, public, meta, park.pk)
+    return Accounts(per, enterprises, public, meta, park.pk, factors)
 
 
 def _authorize_scope(user, park: Park, scope: str, scope_id: int) -> None:
@@ -184,9 +186,8 @@ def account_view(*, user, park: Park, scope: str, scope_id: int, per: Period) ->
             "figures": stored.figures,
             "factor_ids": stored.factor_ids,
         }
-    figures = live_accounts(user=_reader_for(user, park, scope), park=park, per=per).scope(
-        scope, scope_id
-    )
+    live = live_accounts(user=_reader_for(user, park, scope), park=park, per=per)
+    figures = live.scope(scope, scope_id).figures()
     return {
         "scope": scope,
         "scope_id": scope_id,
@@ -273,24 +274,25 @@ def _ratio(num: float, den) -> float | None:
     return num / float(den) if den else None
 
 
-def intensities(account: dict, econ: dict | None, floor_area_m2: int | None) -> dict:
+def intensities(tce: float, co2_t: float, econ: dict | None, floor_area_m2: int | None) -> dict:
+    """The four indicators' intensities from an account's tce and tCO2."""
     econ = econ or {}
     va, out = econ.get("value_added"), econ.get("output_value")
     result = {
-        "energy_tce": account["tce"],
-        "co2_t": account["co2_t"],
+        "energy_tce": tce,
+        "co2_t": co2_t,
         "value_added": float(va) if va is not None else None,
         "output_value": float(out) if out is not None else None,
-        "energy_intensity": _ratio(account["tce"], va),
-        "carbon_intensity": _ratio(account["co2_t"], va),
-        "energy_intensity_output": _ratio(account["tce"], out),
-        "carbon_intensity_output": _ratio(account["co2_t"], out),
+        "energy_intensity": _ratio(tce, va),
+        "carbon_intensity": _ratio(co2_t, va),
+        "energy_intensity_output": _ratio(tce, out),
+        "carbon_intensity_output": _ratio(co2_t, out),
         "energy_per_m2_kgce": None,
         "carbon_per_m2_kg": None,
     }
     if result["carbon_intensity"] is None and floor_area_m2:
-        result["energy_per_m2_kgce"] = account["tce"] * 1000 / floor_area_m2
-        result["carbon_per_m2_kg"] = account["co2_t"] * 1000 / floor_area_m2
+        result["energy_per_m2_kgce"] = tce * 1000 / floor_area_m2
+        result["carbon_per_m2_kg"] = co2_t * 1000 / floor_area_m2
     return result
 
 
@@ -310,7 +312,7 @@ def grades(*, park: Park, accounts: Accounts, econ: dict[int, dict]) -> dict[int
     out = {}
     for eid, acc in accounts.enterprises.items():
         m = accounts.meta[eid]
-        ints = intensities(acc, econ.get(eid), m.floor_area_m2)
+        ints = intensities(acc.tce, acc.co2_t, econ.get(eid), m.floor_area_m2)
         out[eid] = {
             **ints,
             **grading.assess(ints["carbon_intensity"], avgs.get(m.industry_code), g),
@@ -451,7 +453,10 @@ def enterprise_grade(*, user, park: Park, enterprise: Enterprise, per: Period) -
         "period": per.label,
         "level": per.level,
         "indicators": intensities(
-            view["figures"], econ.get(enterprise.pk), enterprise.floor_area_m2
+            view["figures"]["tce"],
+            view["figures"]["co2_t"],
+            econ.get(enterprise.pk),
+            enterprise.floor_area_m2,
         ),
         "grade": None,
         "peers": [],
@@ -507,8 +512,8 @@ def budget_status(
                 "name": b.enterprise.name if b.enterprise else park.name,
                 "year": year,
                 "through": f"{year}-{month:02d}",
-                "energy": projection(a["tce"], ytd, float(b.energy_tce)),
-                "co2": projection(a["co2_t"], ytd, float(b.co2_t)),
+                "energy": projection(a.tce, ytd, float(b.energy_tce)),
+                "co2": projection(a.co2_t, ytd, float(b.co2_t)),
                 "is_demo": b.is_demo,
             }
         )

@@ -200,13 +200,14 @@ def industry_average_upsert(
 
 
 def _all_scopes(acc: selectors.Accounts, park: Park):
+    """Every scope's figures (the stored form) in the period."""
     for eid, a in acc.enterprises.items():
-        yield AccountScope.ENTERPRISE, eid, eid, a
+        yield AccountScope.ENTERPRISE, eid, eid, a.figures()
     if acc.public:
-        yield AccountScope.PUBLIC, park.pk, None, acc.public_total()
+        yield AccountScope.PUBLIC, park.pk, None, acc.public_total().figures()
     for zid in acc.zones:
-        yield AccountScope.ZONE, zid, None, acc.zone(zid)
-    yield AccountScope.PARK, park.pk, None, acc.park()
+        yield AccountScope.ZONE, zid, None, acc.zone(zid).figures()
+    yield AccountScope.PARK, park.pk, None, acc.park().figures()
 
 
 @transaction.atomic
@@ -255,7 +256,7 @@ def reproduce(*, account: CarbonAccount, park: Park) -> dict:
     acc = selectors.live_accounts(
         user=selectors.system_reader(park), park=park, per=per, factors=factors
     )
-    return acc.scope(account.scope, account.scope_id)
+    return acc.scope(account.scope, account.scope_id).figures()
 
 
 @transaction.atomic
@@ -348,8 +349,8 @@ def alerts_evaluate(*, park: Park, per: Period) -> list[Alert]:
             continue
         acc = ytd_acc.enterprise(eid)
         for kind, used, limit, label in (
-            (Alert.Kind.BUDGET_ENERGY, acc["tce"], float(b.energy_tce), "能耗"),
-            (Alert.Kind.BUDGET_CO2, acc["co2_t"], float(b.co2_t), "碳排放"),
+            (Alert.Kind.BUDGET_ENERGY, acc.tce, float(b.energy_tce), "能耗"),
+            (Alert.Kind.BUDGET_CO2, acc.co2_t, float(b.co2_t), "碳排放"),
         ):
             p = selectors.projection(used, ytd, limit)
             if p["over"]:
