@@ -81,8 +81,8 @@ def division_name(code: str) -> str:
 
 
 def label(code: str) -> str:
-    """ "C34 通用设备制造业" for a division, "C 制造业" for a section; anything else (an empty or
-    unknown code) as given, so a page shows what is stored rather than failing on it."""
+    """A code with its name, for pages: "C34 通用设备制造业", or "C 制造业" for a section.
+    Anything else (an empty or unknown code) is shown as stored rather than failing the page."""
     try:
         normal = validate_industry_code(code)
     except IndustryCodeError:
