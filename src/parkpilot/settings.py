@@ -1,5 +1,6 @@
 """ParkPilot settings. What a deployment changes comes from the environment (docs/operations.md)."""
 
+import datetime
 import os
 import secrets
 from pathlib import Path
@@ -47,6 +48,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "huey.contrib.djhuey",
+    "axes",
     "parkpilot.tenancy",
     "parkpilot.energy",
     "parkpilot.carbon",
@@ -69,6 +71,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "parkpilot.urls"
@@ -140,10 +144,21 @@ def _database() -> dict:
 DATABASES = {"default": _database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "tenancy.User"
-AUTHENTICATION_BACKENDS = ["parkpilot.tenancy.backends.ParkPilotBackend"]
+# django-axes checks every password sign-in (the login page and /admin/login/) before our backend.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "parkpilot.tenancy.backends.ParkPilotBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Argon2id first (new and re-saved passwords); PBKDF2 still checks older hashes, which Django
+# re-hashes with Argon2 at their next sign-in.
+PASSWORD_HASHERS = [
+    "parkpilot.tenancy.backends.ParkPilotArgon2Hasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -169,6 +184,21 @@ STATICFILES_DIRS = [
     ("vendor/pico", _NODE_MODULES / "@picocss" / "pico" / "css"),
 ]
 WHITENOISE_USE_FINDERS = env_bool("PARKPILOT_STATIC_FROM_FINDERS", True)
+
+# Login throttling (django-axes, docs/operations.md). Failures count per user name *and* address:
+# a stranger elsewhere cannot lock a resident out, and one company's NAT address is not locked
+# for all its staff. After the limit that pair waits out the cool-off; staff can unlock earlier.
+AXES_FAILURE_LIMIT = env_int("PARKPILOT_LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("PARKPILOT_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "parkpilot.tenancy.logins.lockout_response"
+# Behind a reverse proxy, how many proxies append to X-Forwarded-For (0: use the peer address).
+AXES_IPWARE_PROXY_COUNT = env_int("PARKPILOT_PROXY_COUNT", 0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
+AXES_VERBOSE = False
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("PARKPILOT_SECURE_COOKIES", False)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from parkpilot.economy.models import EnterpriseMonthly, ImportBatch, PublishedFigure
@@ -78,9 +79,13 @@ def import_batches(*, user, limit: int = 20) -> QuerySet:
 
 
 def latest_period(*, user, park_id: int) -> tuple[int, int] | None:
+    """The newest month with figures, never one that has not begun (a row stored before future
+    months were refused must not make the headline figures jump to it)."""
+    today = timezone.localdate()
+    begun = Q(year__lt=today.year) | Q(year=today.year, month__lte=today.month)
     row = (
         access.scoped(user, EnterpriseMonthly)
-        .filter(park_id=park_id)
+        .filter(begun, park_id=park_id)
         .order_by("-year", "-month")
         .values("year", "month")
         .first()

@@ -35,12 +35,27 @@ def _clean_measures(values: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
+def current_month() -> tuple[int, int]:
+    """The month that is running now in the park's time zone: the latest one with statistics."""
+    today = timezone.localdate()
+    return today.year, today.month
+
+
 def _check_period(year: int, month: int) -> None:
     errors = []
-    if not 2000 <= year <= 2100:
-        errors.append(FieldError("year", "年份应在 2000-2100 / year must be 2000-2100"))
+    latest = current_month()
+    if not 2000 <= year <= latest[0]:
+        errors.append(
+            FieldError("year", f"年份应在 2000-{latest[0]} / year must be 2000-{latest[0]}")
+        )
     if not 1 <= month <= 12:
         errors.append(FieldError("month", "月份应为 1-12 / month must be 1-12"))
+    elif year == latest[0] and month > latest[1]:
+        errors.append(
+            FieldError(
+                "month", "该月份尚未开始，不能填报 / this month has not begun", "future_month"
+            )
+        )
     if errors:
         raise ValidationFailed(errors)
 
@@ -109,7 +124,7 @@ def workbook_import(
     """Import a statistics-office workbook. Any bad cell, sheet or row refuses the whole file
     (ImportRejected lists each with sheet, row, column and reason) and writes nothing."""
     access.require_create(actor, ImportBatch)
-    rows, errors = workbook.parse(content)
+    rows, errors = workbook.parse(content, latest=current_month())
     enterprises = {
         e.credit_code: e
         for e in Enterprise.objects.filter(park=park).only(

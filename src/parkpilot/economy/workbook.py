@@ -30,6 +30,10 @@ _SHEET = [
     re.compile(r"^(?P<y>\d{4})年(?P<m>\d{1,2})月$"),
 ]
 MAX_ROWS = 5000  # per sheet; a park has hundreds of reporting enterprises, not thousands
+# Every figure column is DecimalField(max_digits=14) (economy.models): its whole part holds
+# 14 - places digits. Head counts are bounded by the domain, not the column.
+COLUMN_DIGITS = 14
+MAX_EMPLOYEES_DIGITS = 7
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,11 @@ def _norm_header(text) -> str:
     return re.sub(r"\s+", "", s)
 
 
-def parse(content: bytes) -> tuple[list[SheetRow], list[CellError]]:
+def parse(
+    content: bytes, *, latest: tuple[int, int] | None = None
+) -> tuple[list[SheetRow], list[CellError]]:
+    """Rows and cell errors of a workbook. A sheet for a month after `latest` (the current
+    month) is refused: statistics describe months that have begun."""
     errors: list[CellError] = []
     rows: list[SheetRow] = []
     try:
@@ -79,6 +87,17 @@ def parse(content: bytes) -> tuple[list[SheetRow], list[CellError]]:
                     None,
                     "工作表名称应为月份，如 2022-01 / sheet name must be a month, e.g. 2022-01",
                     "sheet",
+                )
+            )
+            continue
+        if latest is not None and ym > latest:
+            errors.append(
+                CellError(
+                    ws.title,
+                    None,
+                    None,
+                    "该月份尚未开始，不能填报 / this month has not begun",
+                    "future_month",
                 )
             )
             continue
@@ -171,7 +190,8 @@ def _parse_sheet(ws, ym, rows: list[SheetRow], errors: list[CellError]) -> None:
 
 
 def parse_number(raw, places: int) -> tuple[Decimal | int | None, str]:
-    """A cell's number, or the reason it is not one. Blank means "not reported" (None)."""
+    """A cell's number, or the reason it is not one. Blank means "not reported" (None).
+    Bounded by what stores it: a number too long for its column is refused, never truncated."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None, ""
     if isinstance(raw, bool):
@@ -185,6 +205,13 @@ def parse_number(raw, places: int) -> tuple[Decimal | int | None, str]:
         return None, "应为数字 / must be a number"
     if value < 0:
         return None, "不能为负数 / must not be negative"
+    whole_digits = MAX_EMPLOYEES_DIGITS if places == 0 else COLUMN_DIGITS - places
+    if value >= 1 and value.adjusted() + 1 > whole_digits:
+        return (
+            None,
+            f"数值过大：整数部分最多 {whole_digits} 位"
+            f" / too large: at most {whole_digits} digits before the point",
+        )
     if places == 0:
         if value != value.to_integral_value():
             return None, "应为整数 / must be a whole number"

@@ -14,4 +14,8 @@ class TenancyConfig(AppConfig):
         NavItem(
             _("Audit log"), "tenancy:audit_log", frozenset({Role.PARK_ADMIN, Role.SUPERVISOR}), 90
         ),
+        NavItem(_("Locked sign-ins"), "tenancy:login_locks", frozenset({Role.PARK_ADMIN}), 91),
     )
+
+    def ready(self):
+        from parkpilot.tenancy import logins  # noqa: F401  (connects the sign-in receivers)

@@ -2,11 +2,16 @@
 
 from typing import NamedTuple
 
+from axes.models import AccessAttempt
+from django.conf import settings
 from django.db import connections
 from django.db.models import QuerySet
+from django.utils import timezone
 
-from parkpilot.tenancy import access
+from parkpilot.tenancy import access, logins
+from parkpilot.tenancy.errors import NotFound
 from parkpilot.tenancy.models import AuditLog, Enterprise, Park, User, Zone
+from parkpilot.tenancy.roles import Role
 
 
 def enterprise_list(*, user: User, zone_id: int | None = None, q: str = "") -> QuerySet:
@@ -82,3 +87,49 @@ def audit_log_list(
     if object_id:
         qs = qs.filter(object_id=object_id)
     return qs.order_by("-at", "-id")[:limit]
+
+
+class LockedLogin(NamedTuple):
+    user: User
+    address: str
+    failures: int
+    minutes_left: int
+
+
+def _lock_managers(user: User) -> QuerySet:
+    """The people whose lockouts this user may see and lift: a park admin's own park's people;
+    a superuser everyone's. Anyone else: nobody."""
+    if user.is_superuser:
+        return User.objects.all()
+    if user.role == Role.PARK_ADMIN and user.park_id:
+        return User.objects.filter(park_id=user.park_id)
+    return User.objects.none()
+
+
+def locked_login_list(*, user: User) -> list[LockedLogin]:
+    """Sign-ins locked right now (user name and address at the failure limit, cool-off running)."""
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    attempts = AccessAttempt.objects.filter(
+        failures_since_start__gte=settings.AXES_FAILURE_LIMIT, attempt_time__gte=since
+    ).order_by("-attempt_time")
+    people = {
+        u.username: u for u in _lock_managers(user).filter(username__in=attempts.values("username"))
+    }
+    return [
+        LockedLogin(
+            people[a.username],
+            a.ip_address or "",
+            a.failures_since_start,
+            logins.minutes_left(a.username, a.ip_address or ""),
+        )
+        for a in attempts
+        if a.username in people
+    ]
+
+
+def lockable_user_get(*, user: User, user_id: int) -> User:
+    """One person whose lockout `user` may lift, or NotFound (absent and foreign alike)."""
+    found = _lock_managers(user).filter(pk=user_id).first()
+    if found is None:
+        raise NotFound
+    return found

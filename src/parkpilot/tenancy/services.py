@@ -4,6 +4,7 @@ import hashlib
 import secrets
 from typing import Any
 
+from axes.utils import reset as axes_reset
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -159,3 +160,20 @@ def api_token_authenticate(secret: str) -> User | None:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     token.user.api_token = token
     return token.user
+
+
+@transaction.atomic
+def login_unlock(*, actor: User, via: str, user: User) -> int:
+    """Lift every sign-in lockout of `user` (all addresses) before its cool-off ends. The caller
+    has loaded `user` through selectors.lockable_user_get. Returns the attempts cleared."""
+    cleared = axes_reset(username=user.username)
+    audit_record(
+        actor=actor,
+        via=via,
+        action="login.unlock",
+        obj=user,
+        before={"attempts": cleared},
+        after={"attempts": 0},
+        park_id=user.park_id,
+    )
+    return cleared

@@ -1,13 +1,17 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from parkpilot.tenancy import access, selectors, services
 from parkpilot.tenancy.errors import Forbidden, NotFound, ValidationFailed
 from parkpilot.tenancy.forms import EnterpriseForm
 from parkpilot.tenancy.models import Enterprise
+from parkpilot.tenancy.roles import Role
 
 EDITABLE = [
     "name",
@@ -102,3 +106,23 @@ def audit_log(request):
     except Forbidden:
         raise PermissionDenied from None
     return TemplateResponse(request, "tenancy/audit_log.html", {"entries": entries})
+
+
+@login_required
+def login_locks(request):
+    if not (request.user.is_superuser or request.user.role == Role.PARK_ADMIN):
+        raise Http404
+    locked = selectors.locked_login_list(user=request.user)
+    return TemplateResponse(request, "tenancy/login_locks.html", {"locked": locked})
+
+
+@login_required
+@require_POST
+def login_unlock(request, user_id: int):
+    try:
+        person = selectors.lockable_user_get(user=request.user, user_id=user_id)
+    except NotFound:
+        raise Http404 from None
+    services.login_unlock(actor=request.user, via="ui", user=person)
+    messages.success(request, _("%(name)s may sign in again.") % {"name": person.username})
+    return redirect("tenancy:login_locks")
