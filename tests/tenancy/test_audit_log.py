@@ -102,5 +102,6 @@ def test_who_reads_the_audit_log(api_as, ent_a, persona, status):
     response = api_as(persona).get("/api/v1/audit")
     assert response.status_code == status
     if status == 200:
-        actions = [e["action"] for e in response.json() if e["object_type"] == "tenancy.enterprise"]
+        items = response.json()["items"]
+        actions = [e["action"] for e in items if e["object_type"] == "tenancy.enterprise"]
         assert actions == ["enterprise.update"]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from parkpilot.api import api
-from parkpilot.tenancy.models import AuditLog, Enterprise
+from parkpilot.tenancy.models import ApiToken, Enterprise
 
 pytestmark = pytest.mark.django_db
 
@@ -62,12 +62,40 @@ def _enterprise_patch(api_as, personas, ent_a, ent_b):
 
 def _audit(api_as, personas, ent_a, ent_b):
     api_as("park_staff").patch(f"/api/v1/enterprises/{ent_a.pk}", {"employees": 10})
-    assert AuditLog.objects.filter(park=ent_a.park).exists()
-    assert api_as("other_park_admin").get("/api/v1/audit").json() == [] or all(
-        e["object_id"] != str(ent_a.pk)
-        for e in api_as("other_park_admin").get("/api/v1/audit").json()
-    )
+    mine = api_as("park_admin").get("/api/v1/audit?object_type=tenancy.enterprise").json()
+    assert str(ent_a.pk) in [e["object_id"] for e in mine["items"]]  # the case is not vacuous
+    other = api_as("other_park_admin").get("/api/v1/audit?object_type=tenancy.enterprise").json()
+    assert str(ent_a.pk) not in [e["object_id"] for e in other["items"]]
     assert api_as("ent_a_admin").get("/api/v1/audit").status_code == 403
+
+
+def _token_list(api_as, personas, ent_a, ent_b):
+    a_user = api_as("ent_a_user")  # makes ent_a_user's token
+    assert a_user.get("/api/v1/tokens").json()["count"] == 1
+    for persona in ("ent_b_user", "other_park_admin"):
+        listed = api_as(persona).get("/api/v1/tokens?everyone=true").json()["items"]
+        assert "a-user" not in [t["username"] for t in listed]
+    park = api_as("park_admin").get("/api/v1/tokens?everyone=true").json()["items"]
+    assert "a-user" in [t["username"] for t in park]  # the park's admin manages it
+
+
+def _token_create(api_as, personas, ent_a, ent_b):
+    before = set(ApiToken.objects.filter(user=personas["ent_a_user"]).values_list("pk", flat=True))
+    response = api_as("ent_b_user").post("/api/v1/tokens", {"name": "mine"})
+    assert response.status_code == 201
+    assert response.json()["username"] == "b-user"  # a token is always for oneself
+    after = set(ApiToken.objects.filter(user=personas["ent_a_user"]).values_list("pk", flat=True))
+    assert after == before
+
+
+def _token_revoke(api_as, personas, ent_a, ent_b):
+    api_as("ent_a_user")
+    token = ApiToken.objects.get(user=personas["ent_a_user"])
+    for persona in ("ent_b_user", "other_park_admin", "park_staff"):
+        response = api_as(persona).post(f"/api/v1/tokens/{token.pk}/revoke", {})
+        assert response.status_code == 404
+    token.refresh_from_db()
+    assert token.revoked_at is None
 
 
 TENANCY_CASES = {
@@ -78,6 +106,9 @@ TENANCY_CASES = {
     ("GET", "/api/v1/enterprises/{enterprise_id}"): _enterprise_detail,
     ("PATCH", "/api/v1/enterprises/{enterprise_id}"): _enterprise_patch,
     ("GET", "/api/v1/audit"): _audit,
+    ("GET", "/api/v1/tokens"): _token_list,
+    ("POST", "/api/v1/tokens"): _token_create,
+    ("POST", "/api/v1/tokens/{token_id}/revoke"): _token_revoke,
 }
 
 

@@ -33,3 +33,6 @@ class EnergyConfig(AppConfig):
         ),
     )
     cockpit_version = "parkpilot.energy.cockpit.data_version"
+
+    def ready(self):
+        from parkpilot.energy import receivers  # noqa: F401  (connects energy's receivers)

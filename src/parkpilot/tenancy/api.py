@@ -1,3 +1,5 @@
+import datetime
+
 from django.http import HttpRequest
 from ninja import Router
 from ninja.pagination import LimitOffsetPagination, paginate
@@ -11,6 +13,9 @@ from parkpilot.tenancy.schemas import (
     EnterpriseOut,
     EnterprisePatch,
     MeOut,
+    TokenCreatedOut,
+    TokenIn,
+    TokenOut,
     ZoneOut,
 )
 
@@ -62,5 +67,47 @@ def enterprise_update(request: HttpRequest, enterprise_id: int, payload: Enterpr
 
 
 @router.get("/audit", response=list[AuditEntryOut])
-def audit_log(request: HttpRequest, object_type: str = "", object_id: str = ""):
-    return selectors.audit_log_list(user=request.auth, object_type=object_type, object_id=object_id)
+@paginate(LimitOffsetPagination)
+def audit_log(
+    request: HttpRequest,
+    object_type: str = "",
+    object_id: str = "",
+    actor: str = "",
+    action: str = "",
+    since: datetime.date | None = None,
+    until: datetime.date | None = None,
+):
+    """Newest first. `action` matches by prefix (`login.`: every sign-in); `since`/`until` are
+    inclusive days."""
+    return selectors.audit_log_list(
+        user=request.auth,
+        object_type=object_type,
+        object_id=object_id,
+        actor=actor,
+        action=action,
+        since=since,
+        until=until,
+    )
+
+
+@router.get("/tokens", response=list[TokenOut])
+@paginate(LimitOffsetPagination)
+def token_list(request: HttpRequest, everyone: bool = False):
+    """Your tokens; `everyone=true`: every token you manage (a park admin: the park's)."""
+    return selectors.api_token_list(user=request.auth, everyone=everyone)
+
+
+@router.post("/tokens", response={201: TokenCreatedOut})
+def token_create(request: HttpRequest, payload: TokenIn):
+    """A new token for yourself. The secret is in this answer only."""
+    token, secret = services.api_token_issue(
+        actor=request.auth, via=via_of(request), user=request.auth, **payload.dict()
+    )
+    token.secret = secret
+    return 201, token
+
+
+@router.post("/tokens/{token_id}/revoke", response=TokenOut)
+def token_revoke(request: HttpRequest, token_id: int):
+    token = selectors.api_token_get(user=request.auth, token_id=token_id)
+    return services.api_token_revoke(actor=request.auth, via=via_of(request), token=token)

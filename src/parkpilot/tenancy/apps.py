@@ -15,6 +15,7 @@ class TenancyConfig(AppConfig):
             _("Audit log"), "tenancy:audit_log", frozenset({Role.PARK_ADMIN, Role.SUPERVISOR}), 90
         ),
         NavItem(_("Locked sign-ins"), "tenancy:login_locks", frozenset({Role.PARK_ADMIN}), 91),
+        NavItem(_("API tokens"), "tenancy:tokens", PARK_ROLES | ENTERPRISE_ROLES, 92),
     )
 
     def ready(self):

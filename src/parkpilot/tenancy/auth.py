@@ -2,7 +2,11 @@
 
 from ninja.security import HttpBearer, SessionAuth
 
+from parkpilot.tenancy.errors import Forbidden
+from parkpilot.tenancy.models import TokenScope
 from parkpilot.tenancy.services import api_token_authenticate
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class BearerToken(HttpBearer):
@@ -10,6 +14,8 @@ class BearerToken(HttpBearer):
         user = api_token_authenticate(token)
         if user is None:
             return None
+        if user.api_token.scope == TokenScope.READ and request.method not in SAFE_METHODS:
+            raise Forbidden("只读令牌不能修改数据 / a read-only token cannot change data")
         request.user = user
         request.audit_via = "token"
         return user

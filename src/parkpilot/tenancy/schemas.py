@@ -1,4 +1,5 @@
 from datetime import datetime
+from typing import Literal
 
 from ninja import Field, Schema
 
@@ -66,3 +67,29 @@ class MeOut(Schema):
     role: str
     park_id: int | None
     enterprise_id: int | None
+
+
+class TokenIn(Schema):
+    name: str = Field("", max_length=100, description="what the token is for")
+    scope: Literal["read", "write", "gateway"] | None = Field(
+        None, description="read or write for people (default write), gateway for gateways"
+    )
+    expires_in_days: int | None = Field(
+        None, ge=1, le=730, description="default: 90 for people, never for gateways"
+    )
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    scope: str
+    prefix: str
+    username: str = Field(alias="user.username")
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TokenCreatedOut(TokenOut):
+    secret: str = Field(description="shown once: only its hash is stored")

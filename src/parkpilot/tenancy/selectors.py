@@ -1,16 +1,17 @@
 """Reads for tenancy. Everything goes through access.scoped()/get_for()."""
 
+import datetime
 from typing import NamedTuple
 
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from parkpilot.tenancy import access, logins
 from parkpilot.tenancy.errors import NotFound
-from parkpilot.tenancy.models import AuditLog, Enterprise, Park, User, Zone
+from parkpilot.tenancy.models import ApiToken, AuditLog, Enterprise, Park, User, Zone
 from parkpilot.tenancy.roles import Role
 
 
@@ -78,15 +79,37 @@ def park_of(user: User) -> Park | None:
 
 
 def audit_log_list(
-    *, user: User, object_type: str = "", object_id: str = "", limit: int = 200
+    *,
+    user: User,
+    object_type: str = "",
+    object_id: str = "",
+    actor: str = "",
+    action: str = "",
+    since: datetime.date | None = None,
+    until: datetime.date | None = None,
 ) -> QuerySet:
+    """The audit entries the user may read, newest first, filtered: `actor` by user name
+    (exact), `action` by prefix ("login." for every sign-in), `since`/`until` inclusive days in
+    the server's time zone."""
     access.require_read(user, AuditLog)
     qs = access.scoped(user, AuditLog).select_related("actor")
     if object_type:
         qs = qs.filter(object_type=object_type)
     if object_id:
         qs = qs.filter(object_id=object_id)
-    return qs.order_by("-at", "-id")[:limit]
+    if actor:
+        qs = qs.filter(actor_label=actor)
+    if action:
+        qs = qs.filter(action__startswith=action)
+    if since:
+        qs = qs.filter(at__gte=_start_of(since))
+    if until:
+        qs = qs.filter(at__lt=_start_of(until + datetime.timedelta(days=1)))
+    return qs.order_by("-at", "-id")
+
+
+def _start_of(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
 
 
 class LockedLogin(NamedTuple):
@@ -133,3 +156,27 @@ def lockable_user_get(*, user: User, user_id: int) -> User:
     if found is None:
         raise NotFound
     return found
+
+
+def _token_managers(user: User) -> QuerySet:
+    """Tokens `user` may see and revoke: their own; a park admin's also every token of their
+    park's people and gateways; a superuser's all."""
+    tokens = ApiToken.objects.select_related("user")
+    if user.is_superuser:
+        return tokens
+    if user.role == Role.PARK_ADMIN and user.park_id:
+        return tokens.filter(Q(user=user) | Q(user__park_id=user.park_id))
+    return tokens.filter(user=user)
+
+
+def api_token_list(*, user: User, everyone: bool = False) -> QuerySet:
+    """The user's own tokens, newest first; with everyone=True all the tokens they manage."""
+    tokens = _token_managers(user) if everyone else ApiToken.objects.filter(user=user)
+    return tokens.select_related("user").order_by("-created_at", "-id")
+
+
+def api_token_get(*, user: User, token_id: int) -> ApiToken:
+    token = _token_managers(user).filter(pk=token_id).first()
+    if token is None:
+        raise NotFound
+    return token

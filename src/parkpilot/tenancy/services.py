@@ -1,11 +1,13 @@
 """Writes for parks, enterprises and tokens. Keyword-only, atomic, audited."""
 
+import datetime
 import hashlib
 import secrets
 from typing import Any
 
 from axes.utils import reset as axes_reset
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from parkpilot.tenancy import access
@@ -13,7 +15,9 @@ from parkpilot.tenancy.audit import audit_record, changed_only, snapshot
 from parkpilot.tenancy.credit_code import CreditCodeError, validate_credit_code
 from parkpilot.tenancy.errors import FieldError, ValidationFailed
 from parkpilot.tenancy.industry import IndustryCodeError, validate_industry_code
-from parkpilot.tenancy.models import ApiToken, Enterprise, Park, User, Zone
+from parkpilot.tenancy.models import ApiToken, Enterprise, Park, TokenScope, User, Zone
+from parkpilot.tenancy.roles import Role
+from parkpilot.tenancy.signals import api_token_revoked
 
 ENTERPRISE_FIELDS = [
     "name",
@@ -126,12 +130,76 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-@transaction.atomic
-def api_token_create(*, actor: User | None, via: str, user: User, name: str = "") -> str:
+PERSON_TOKEN_DAYS = 90  # a person's token expires by default; a gateway's runs until revoked
+MAX_TOKEN_DAYS = 730
+
+
+def _token_scope(user: User, scope: str | None) -> str:
+    """Gateways hold gateway tokens only; people read or write tokens."""
+    if user.role == Role.GATEWAY:
+        allowed, default = {TokenScope.GATEWAY}, TokenScope.GATEWAY
+    else:
+        allowed, default = {TokenScope.READ, TokenScope.WRITE}, TokenScope.WRITE
+    scope = scope or default
+    if scope not in allowed:
+        names = "、".join(sorted(allowed))
+        raise ValidationFailed.single(
+            "scope", f"该账号的令牌范围只能是 {names} / scope must be one of {names}", "scope"
+        )
+    return scope
+
+
+def _token_expiry(user: User, days: int | None):
+    if days is None:
+        days = None if user.role == Role.GATEWAY else PERSON_TOKEN_DAYS
+    if days is None:
+        return None
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_TOKEN_DAYS:
+        # A non-number from a form arrives as text: refused here with the field named.
+        raise ValidationFailed.single(
+            "expires_in_days",
+            f"有效期应为 1-{MAX_TOKEN_DAYS} 天 / must be 1-{MAX_TOKEN_DAYS} days",
+            "range",
+        )
+    return timezone.now() + datetime.timedelta(days=days)
+
+
+def _token_name(name: str) -> str:
+    name = (name or "").strip()
+    if len(name) > 100 or any(ord(c) < 32 or ord(c) == 127 for c in name):
+        raise ValidationFailed.single(
+            "name",
+            "名称最多 100 个字符，不含控制字符 / at most 100 characters, no control characters",
+        )
+    return name
+
+
+def api_token_create(*, actor: User | None, via: str, user: User, **options) -> str:
     """Make a token for `user` and return its secret, which is never stored or shown again."""
+    return api_token_issue(actor=actor, via=via, user=user, **options)[1]
+
+
+@transaction.atomic
+def api_token_issue(
+    *,
+    actor: User | None,
+    via: str,
+    user: User,
+    name: str = "",
+    scope: str | None = None,
+    expires_in_days: int | None = None,
+) -> tuple[ApiToken, str]:
+    """A new token for `user` and its secret (shown once: only its SHA-256 is stored)."""
+    name, scope = _token_name(name), _token_scope(user, scope)
+    expires_at = _token_expiry(user, expires_in_days)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        user=user, name=name, prefix=secret[: len(TOKEN_PREFIX) + 6], digest=_digest(secret)
+        user=user,
+        name=name,
+        scope=scope,
+        expires_at=expires_at,
+        prefix=secret[: len(TOKEN_PREFIX) + 6],
+        digest=_digest(secret),
     )
     audit_record(
         actor=actor,
@@ -139,23 +207,53 @@ def api_token_create(*, actor: User | None, via: str, user: User, name: str = ""
         action="api_token.create",
         obj=token,
         before=None,
-        after={"user": user.username, "name": name, "prefix": token.prefix},
+        after={
+            "user": user.username,
+            "name": name,
+            "prefix": token.prefix,
+            "scope": scope,
+            "expires_at": expires_at.isoformat() if expires_at else None,
+        },
         park_id=user.park_id,
     )
-    return secret
+    return token, secret
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User | None, via: str, token: ApiToken) -> ApiToken:
+    """Revoke a token at once (loaded through selectors.api_token_get, so the actor may). Apps
+    that hang a login on a token follow in the same transaction (signals.api_token_revoked:
+    a gateway's MQTT login). Revoking a revoked token changes nothing."""
+    locked = ApiToken.objects.select_for_update().select_related("user").get(pk=token.pk)
+    if locked.revoked_at is not None:
+        return locked
+    locked.revoked_at = timezone.now()
+    locked.save(update_fields=["revoked_at"])
+    audit_record(
+        actor=actor,
+        via=via,
+        action="api_token.revoke",
+        obj=locked,
+        before={"revoked_at": None},
+        after={"revoked_at": locked.revoked_at.isoformat(), "prefix": locked.prefix},
+        park_id=locked.user.park_id,
+    )
+    api_token_revoked.send(sender=ApiToken, token=locked, actor=actor, via=via)
+    return locked
 
 
 def api_token_authenticate(secret: str) -> User | None:
-    """The active user a token belongs to, or None. Marks the token used (at most once a minute,
-    so authentication does not turn every API read into a write)."""
+    """The active user a live (unexpired, unrevoked) token belongs to, or None. Marks the token
+    used (at most once a minute, so authentication does not turn every API read into a write)."""
+    now = timezone.now()
     token = (
         ApiToken.objects.select_related("user")
         .filter(digest=_digest(secret), revoked_at__isnull=True, user__is_active=True)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
         .first()
     )
     if token is None:
         return None
-    now = timezone.now()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     token.user.api_token = token

@@ -1,6 +1,9 @@
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -10,8 +13,10 @@ from django.views.decorators.http import require_POST
 from parkpilot.tenancy import access, selectors, services
 from parkpilot.tenancy.errors import Forbidden, NotFound, ValidationFailed
 from parkpilot.tenancy.forms import EnterpriseForm
-from parkpilot.tenancy.models import Enterprise
+from parkpilot.tenancy.models import Enterprise, TokenScope
 from parkpilot.tenancy.roles import Role
+
+PAGE_SIZE = 50
 
 EDITABLE = [
     "name",
@@ -56,8 +61,8 @@ def enterprise_detail(request, enterprise_id: int):
 def _history(user, enterprise):
     try:
         return selectors.audit_log_list(
-            user=user, object_type="tenancy.enterprise", object_id=str(enterprise.pk), limit=20
-        )
+            user=user, object_type="tenancy.enterprise", object_id=str(enterprise.pk)
+        )[:20]
     except Forbidden:
         return None
 
@@ -99,13 +104,38 @@ def _writable_fields(user, enterprise) -> set[str]:
     return writable
 
 
+AUDIT_FILTERS = ("actor", "action", "object_type", "object_id")
+
+
 @login_required
 def audit_log(request):
+    filters = {name: request.GET.get(name, "").strip()[:100] for name in AUDIT_FILTERS}
+    errors = {}
+    for name in ("since", "until"):
+        filters[name], errors[name] = _date_param(request.GET.get(name, ""))
     try:
-        entries = selectors.audit_log_list(user=request.user, limit=300)
+        entries = selectors.audit_log_list(user=request.user, **filters)
     except Forbidden:
         raise PermissionDenied from None
-    return TemplateResponse(request, "tenancy/audit_log.html", {"entries": entries})
+    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "query": request.GET.copy(),
+        "filters": request.GET,
+        "errors": {k: v for k, v in errors.items() if v},
+    }
+    return TemplateResponse(request, "tenancy/audit_log.html", context)
+
+
+def _date_param(text: str) -> tuple[datetime.date | None, str]:
+    """(the day, "") or (None, the reason): a date the user typed into a filter."""
+    text = text.strip()
+    if not text:
+        return None, ""
+    try:
+        return datetime.date.fromisoformat(text), ""
+    except ValueError:
+        return None, _("Not a date: use YYYY-MM-DD.")
 
 
 @login_required
@@ -126,3 +156,55 @@ def login_unlock(request, user_id: int):
     services.login_unlock(actor=request.user, via="ui", user=person)
     messages.success(request, _("%(name)s may sign in again.") % {"name": person.username})
     return redirect("tenancy:login_locks")
+
+
+@login_required
+def token_list(request):
+    """Your API tokens (a park admin also sees the park's), a form for a new one, revoke."""
+    secret = None
+    errors = {}
+    if request.method == "POST":
+        try:
+            secret = services.api_token_create(
+                actor=request.user,
+                via="ui",
+                user=request.user,
+                name=request.POST.get("name", ""),
+                scope=request.POST.get("scope") or None,
+                expires_in_days=_int_or_none(request.POST.get("expires_in_days")),
+            )
+        except ValidationFailed as exc:
+            errors = {e.field: e.reason for e in exc.errors}
+    everyone = request.GET.get("everyone") == "1"
+    tokens = selectors.api_token_list(user=request.user, everyone=everyone)
+    page = Paginator(tokens, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "query": request.GET.copy(),
+        "everyone": everyone,
+        "may_see_everyone": request.user.is_superuser or request.user.role == Role.PARK_ADMIN,
+        "secret": secret,
+        "errors": errors,
+        "entered": request.POST if errors else {},  # a refused form keeps what was typed
+        "person_scopes": [TokenScope.READ, TokenScope.WRITE],
+    }
+    return TemplateResponse(request, "tenancy/tokens.html", context)
+
+
+def _int_or_none(text: str | None) -> int | str | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    return int(text) if text.isdigit() else text  # the service names a non-number's field
+
+
+@login_required
+@require_POST
+def token_revoke(request, token_id: int):
+    try:
+        token = selectors.api_token_get(user=request.user, token_id=token_id)
+    except NotFound:
+        raise Http404 from None
+    services.api_token_revoke(actor=request.user, via="ui", token=token)
+    messages.success(request, _("Token %(prefix)s… revoked.") % {"prefix": token.prefix})
+    return redirect("tenancy:tokens")
