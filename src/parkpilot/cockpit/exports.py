@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from parkpilot.cockpit.tiles import RenderedTile
+from parkpilot.spreadsheets import append_row
 
 PDF_TIMEOUT_SECONDS = 60
 
@@ -39,7 +40,7 @@ def tables_xlsx(tiles: list[RenderedTile], *, title: str, note: str) -> bytes:
         for cell in ws[3]:
             cell.font = Font(bold=True)
         for row in t.data.table["rows"]:
-            ws.append([_cell(v) for v in row])
+            append_row(ws, [_cell(v) for v in row])
         for i in range(len(t.data.table["columns"])):
             ws.column_dimensions[chr(ord("A") + i)].width = 22
     if not wb.worksheets:

@@ -11,6 +11,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 
 from parkpilot.economy.errors import CellError
+from parkpilot.spreadsheets import append_row
 
 # (field, header as printed in the template, decimal places; None = text, 0 = whole number)
 COLUMNS: list[tuple[str, str, int | None]] = [
@@ -227,7 +228,7 @@ def template(months: list[tuple[int, int]], enterprises) -> bytes:
         ws = wb.create_sheet(f"{year}-{month:02d}")
         ws.append([title for _f, title, _p in COLUMNS])
         for e in enterprises:
-            ws.append([e.credit_code, e.name])
+            append_row(ws, [e.credit_code, e.name])
         for i, (_f, title, _p) in enumerate(COLUMNS, start=1):
             ws.column_dimensions[get_column_letter(i)].width = max(14, len(title) * 2 + 2)
     out = io.BytesIO()
@@ -243,7 +244,7 @@ def write_rows(sheet_rows: dict[str, list[list]], columns: list[str]) -> bytes:
         ws = wb.create_sheet(name[:31])
         ws.append(columns)
         for r in rows:
-            ws.append(r)
+            append_row(ws, r)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -23,6 +23,7 @@ from parkpilot.energy.models import (
     RegisterType,
 )
 from parkpilot.energy.registry import registry
+from parkpilot.spreadsheets import csv_row
 from parkpilot.tenancy import access
 from parkpilot.tenancy.audit import audit_record, changed_only, snapshot
 from parkpilot.tenancy.errors import FieldError, Forbidden, ValidationFailed
@@ -369,5 +370,5 @@ def rows_to_csv(rows: list[dict[str, Any]], columns: list[str]) -> bytes:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows(csv_row(r) for r in rows)  # formula-leading text kept as text
     return ("\ufeff" + out.getvalue()).encode()  # BOM: Excel opens UTF-8 Chinese correctly

@@ -14,6 +14,7 @@ from openpyxl.utils import get_column_letter
 
 from parkpilot.projects import services
 from parkpilot.projects.models import Project, Stage
+from parkpilot.spreadsheets import append_row
 from parkpilot.tenancy.errors import Forbidden, ValidationFailed
 from parkpilot.tenancy.models import Enterprise, Park, User, Zone
 
@@ -76,7 +77,7 @@ def export_ledger(projects) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = SHEET
-    sheet.append(HEADERS + EXPORT_ONLY)
+    append_row(sheet, HEADERS + EXPORT_ONLY)
     for p in projects:
         stages = {s.stage: s for s in p.stages.all()}
         row = [
@@ -102,7 +103,7 @@ def export_ledger(projects) -> bytes:
             p.completed_investment_100m_cny,
             "是" if p.is_delayed else "",
         ]
-        sheet.append(row)
+        append_row(sheet, row)
     for index, header in enumerate(HEADERS + EXPORT_ONLY, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = max(12, len(header) * 2 + 2)
     sheet.freeze_panes = "B2"
