@@ -2,6 +2,8 @@
 
 Each app contributes one ninja Router; domain errors map to HTTP here, once."""
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import connection
 from ninja import NinjaAPI
 
@@ -43,6 +45,15 @@ def _validation_failed(request, exc: ValidationFailed):
     # Same shape as ninja's own 422s, so clients read one error format.
     detail = [{"loc": ["body", e.field], "msg": e.reason, "type": e.code} for e in exc.errors]
     return api.create_response(request, {"detail": detail}, status=422)
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request, exc):
+    limit_mb = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1024 / 1024
+    detail = (
+        f"请求体超过 {limit_mb:.1f} MB / request body over {limit_mb:.1f} MB: send smaller batches"
+    )
+    return api.create_response(request, {"detail": detail, "code": "too_large"}, status=413)
 
 
 @api.get("/v1/health", auth=None, tags=["system"])

@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "parkpilot.middleware.SecurityHeaders",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -203,6 +204,18 @@ AXES_VERBOSE = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("PARKPILOT_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# HTTPS in production (docs/operations.md): redirect plain HTTP, then tell browsers to stay on
+# HTTPS (HSTS). Behind a TLS proxy, PARKPILOT_PROXY_SSL says to trust its X-Forwarded-Proto.
+SECURE_SSL_REDIRECT = env_bool("PARKPILOT_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("PARKPILOT_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("PARKPILOT_HSTS_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("PARKPILOT_HSTS_PRELOAD", False)
+if env_bool("PARKPILOT_PROXY_SSL", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REFERRER_POLICY = "same-origin"
+# Submitting a domain to the browsers' HSTS preload list is its owner's decision, not the app's.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 
 def _huey() -> dict:

@@ -22,6 +22,13 @@ class BearerToken(HttpBearer):
 
 
 class Session(SessionAuth):
+    def _get_key(self, request):
+        # Without a signed-in session there is nothing to forge: no CSRF check, so a client with
+        # a missing or wrong token hears 401 "unauthorized", not 403 "CSRF check failed".
+        if not request.user.is_authenticated:
+            return None
+        return super()._get_key(request)
+
     def authenticate(self, request, key):
         user = super().authenticate(request, key)
         if user is not None:
