@@ -36,3 +36,17 @@ def test_pdf_snapshot_without_chromium_says_so(client, personas, monkeypatch):
     response = client.get("/cockpit/snapshot.pdf")
     assert response.status_code == 503
     assert "PDF" in response.content.decode()
+
+
+def test_chart_data_cannot_break_out_of_the_print_page():
+    """The print page's chart data is a JSON script element, never raw text in a <script>: a
+    title a user typed ("</script><script>...") stays data."""
+    from django.template.loader import render_to_string
+
+    hostile = "</script><script>alert(1)</script>"
+    html = render_to_string(
+        "cockpit/print.html",
+        {"charts": [{"key": "x", "title": hostile, "chart": {"series": [{"name": hostile}]}}]},
+    )
+    assert "<script>alert(1)" not in html
+    assert '<script id="charts-data" type="application/json">' in html

@@ -76,6 +76,12 @@ def chromium_path() -> str | None:
     return None
 
 
+def _sandbox_flags() -> list[str]:
+    """Chromium keeps its sandbox, except under root, where it cannot start with one (run the
+    server as an ordinary user in production: docs/operations.md)."""
+    return ["--no-sandbox"] if os.geteuid() == 0 else []
+
+
 def snapshot_pdf(context: dict) -> bytes:
     """Print the cockpit to PDF. The page is rendered here to a self-contained HTML file (data
     inline, ECharts inline), so Chromium needs neither a session nor the network."""
@@ -92,7 +98,7 @@ def snapshot_pdf(context: dict) -> bytes:
         command = [
             chromium,
             "--headless",
-            "--no-sandbox",
+            *_sandbox_flags(),
             "--disable-gpu",
             "--no-first-run",
             "--disable-background-networking",

@@ -1,4 +1,3 @@
-import orjson
 from asgiref.sync import sync_to_async
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -100,7 +99,6 @@ def export_xlsx(request, key: str | None = None):
 def snapshot_pdf(request):
     park = _park(request.user)
     context = _context(request.user, park)
-    context["charts_json"] = orjson.dumps(context["charts"]).decode()
     try:
         content = exports.snapshot_pdf(context)
     except exports.SnapshotUnavailable as exc:
