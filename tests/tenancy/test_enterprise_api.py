@@ -195,3 +195,29 @@ def test_openapi_schema_and_docs(anon_api):
     # Served from the installed package, not a CDN: the docs work on a closed network.
     assert b"cdn.jsdelivr.net" not in docs.content
     assert anon_api.get("/static/ninja/swagger-ui-bundle.js").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"above_scale": None}, "above_scale"),
+        ({"employees": 2**31}, "employees"),
+        ({"floor_area_m2": 10**12}, "floor_area_m2"),
+    ],
+)
+def test_values_the_columns_cannot_hold_are_refused_by_name(api_as, ent_a, change, field):
+    """Once answered 500 (NOT NULL / integer overflow); now 422 naming the field."""
+    response = api_as("park_staff").patch(f"/api/v1/enterprises/{ent_a.pk}", change)
+    assert response.status_code == 422
+    assert field in [d["loc"][-1] for d in response.json()["detail"]]
+    ent_a.refresh_from_db()
+    assert (ent_a.above_scale, ent_a.employees, ent_a.floor_area_m2) == (False, None, None)
+
+
+def test_an_empty_short_name_or_industry_may_be_sent_as_null(api_as, ent_a):
+    response = api_as("park_staff").patch(
+        f"/api/v1/enterprises/{ent_a.pk}", {"short_name": None, "industry_code": None}
+    )
+    assert response.status_code == 200
+    ent_a.refresh_from_db()
+    assert (ent_a.short_name, ent_a.industry_code) == ("", "")

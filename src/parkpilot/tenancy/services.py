@@ -30,6 +30,9 @@ ENTERPRISE_FIELDS = [
     "employees",
 ]
 TOKEN_PREFIX = "pp_"
+# Sensible bounds (and well inside the integer columns): the largest plants have tens of
+# thousands of staff and a few million m².
+COUNT_LIMITS = {"employees": 1_000_000, "floor_area_m2": 100_000_000}
 
 
 def _clean_enterprise_fields(
@@ -38,6 +41,15 @@ def _clean_enterprise_fields(
     """Validate and normalise enterprise fields; collect every error before raising."""
     errors: list[FieldError] = []
     clean = dict(data)
+    for text in ("short_name", "industry_code"):
+        if text in data and data[text] is None:
+            clean[text] = ""  # "no value" for a text column is the empty text
+    if "above_scale" in data and not isinstance(data["above_scale"], bool):
+        errors.append(FieldError("above_scale", "应为是或否 / must be true or false", "required"))
+    for number, most in COUNT_LIMITS.items():
+        value = data.get(number)
+        if value is not None and not 0 <= value <= most:
+            errors.append(FieldError(number, f"应在 0-{most} / must be 0-{most}", "range"))
     if "name" in data:
         clean["name"] = (data["name"] or "").strip()
         if not clean["name"]:
