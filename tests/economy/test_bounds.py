@@ -100,3 +100,22 @@ def test_a_stored_future_month_does_not_take_over_the_headline_period(personas, 
     month(ent_a, 2100, 1, 1, 1)
     latest = selectors.latest_period(user=personas["park_staff"], park_id=park.pk)
     assert latest == (2022, 8)
+
+
+def test_the_monthly_list_pages_through_every_row_and_finds_an_enterprise(
+    client, personas, ent_a, ent_b
+):
+    """Once cut at 500 rows without a word; now every row is on some page, with the total."""
+    for year in range(2001, 2007):
+        for m in range(1, 13):
+            month(ent_a, year, m, 10, 1)
+            month(ent_b, year, m, 10, 1)
+    client.force_login(personas["park_staff"])
+    first = client.get("/economy/monthly/")
+    assert first.context["page"].paginator.count == 144
+    seen = []
+    for number in first.context["page"].paginator.page_range:
+        seen += [r.pk for r in client.get(f"/economy/monthly/?page={number}").context["page"]]
+    assert sorted(seen) == sorted(EnterpriseMonthly.objects.values_list("pk", flat=True))
+    found = client.get("/economy/monthly/", {"q": ent_b.name[:4]}).context["page"]
+    assert found.paginator.count == 72 and {r.enterprise_id for r in found} == {ent_b.pk}

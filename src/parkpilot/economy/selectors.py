@@ -58,8 +58,12 @@ def monthly_list(
     year: int | None = None,
     month: int | None = None,
     enterprise_id: int | None = None,
+    q: str = "",
 ) -> QuerySet:
+    """Newest month first; `q` finds the enterprise by a part of its name."""
     qs = access.scoped(user, EnterpriseMonthly).select_related("enterprise")
+    if q:
+        qs = qs.filter(Q(enterprise__name__icontains=q) | Q(enterprise__short_name__icontains=q))
     if year is not None:
         qs = qs.filter(year=year)
     if month is not None:

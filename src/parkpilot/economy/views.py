@@ -2,6 +2,7 @@ import datetime
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -15,6 +16,7 @@ from parkpilot.tenancy.errors import Forbidden, NotFound, ValidationFailed
 from parkpilot.tenancy.roles import Role
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PAGE_SIZE = 100
 
 
 def _park_reader(request):
@@ -76,8 +78,17 @@ def monthly_list(request):
         raise PermissionDenied
     year = _int(request.GET.get("year"), 0, 0, 2100) or None
     month = _int(request.GET.get("month"), 0, 0, 12) or None
-    rows = selectors.monthly_list(user=user, year=year, month=month)[:500]
-    context = {"rows": rows, "year": year, "month": month, "labels": MEASURE_LABELS}
+    q = request.GET.get("q", "").strip()[:100]
+    rows = selectors.monthly_list(user=user, year=year, month=month, q=q)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "query": request.GET.copy(),
+        "year": year,
+        "month": month,
+        "q": q,
+        "labels": MEASURE_LABELS,
+    }
     return TemplateResponse(request, "economy/monthly_list.html", context)
 
 
