@@ -121,3 +121,24 @@ def test_supervision_view(demo_park, live_server, new_page):
     expect(page.get_by_test_id("actions").locator("button")).to_have_count(0)
     response = page.request.post(f"{live_server.url}/services/{req.pk}/resolve/")
     assert response.status == 403
+
+
+def test_the_enterprise_urges_and_adds_a_note(demo_park, live_server, new_page):
+    req = ServiceRequest.objects.get(title="新厂房用电增容")
+    page = new_page(width=1440, height=900)
+    sign_in(page, live_server.url, "hangcha-user")
+    page.goto(f"{live_server.url}/services/{req.pk}/")
+    page.get_by_test_id("comment-text").fill("已补充新厂房的配电图纸")
+    page.get_by_test_id("comment").click()
+    page.locator("input[name=text][maxlength='500']").fill("影响 12 月投产")
+    page.get_by_test_id("urge").click()
+    expect(page.get_by_test_id("urged")).to_have_text("已催办 1 次")
+    page.get_by_test_id("urge").click()  # twice in a day: refused with the wait
+    expect(page.get_by_text("今天已催办过")).to_be_visible()
+    expect(page.get_by_test_id("urged")).to_have_text("已催办 1 次")
+    screenshot(page, "service-request-urged")
+    staff = new_page()
+    sign_in(staff, live_server.url, "staff")
+    staff.goto(f"{live_server.url}/services/{req.pk}/")
+    expect(staff.get_by_text("已补充新厂房的配电图纸")).to_be_visible()
+    expect(staff.get_by_test_id("urge")).to_have_count(0)

@@ -187,6 +187,8 @@ CASES = {
         "plan", {"plan": "x", "promised_on": "2099-01-01"}, "assigned"
     ),
     ("POST", BASE + "/notes"): _step_case("notes", {"text": "x"}, "assigned"),
+    ("POST", BASE + "/comments"): _step_case("comments", {"text": "x"}, "assigned"),
+    ("POST", BASE + "/urge"): _step_case("urge", {"text": "x"}, "assigned"),
     ("POST", BASE + "/resolve"): _step_case("resolve", {"resolution": "x"}, "assigned"),
     ("POST", BASE + "/confirm"): _step_case("confirm", {"rating": 5}, "assigned"),
     ("POST", BASE + "/reopen"): _step_case("reopen", {"reason": "x"}, "assigned"),

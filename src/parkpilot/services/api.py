@@ -22,6 +22,7 @@ from parkpilot.services.schemas import (
     RequestIn,
     RequestOut,
     ResolveIn,
+    UrgeIn,
 )
 from parkpilot.tenancy import selectors as tenancy
 from parkpilot.tenancy.auth import via_of
@@ -108,6 +109,18 @@ def request_plan(request: HttpRequest, request_id: int, payload: PlanIn):
 @router.post("/requests/{request_id}/notes", response=RequestOut)
 def request_note(request: HttpRequest, request_id: int, payload: NoteIn):
     return _step(request, request_id, services.request_note, text=payload.text)
+
+
+@router.post("/requests/{request_id}/comments", response=RequestOut)
+def request_comment(request: HttpRequest, request_id: int, payload: NoteIn):
+    """The requesting enterprise adds a note to its own open request."""
+    return _step(request, request_id, services.request_comment, text=payload.text)
+
+
+@router.post("/requests/{request_id}/urge", response=RequestOut)
+def request_urge(request: HttpRequest, request_id: int, payload: UrgeIn):
+    """催办: the requesting enterprise asks for its open request to be handled (once a day)."""
+    return _step(request, request_id, services.request_urge, text=payload.text)
 
 
 @router.post("/requests/{request_id}/resolve", response=RequestOut)

@@ -188,6 +188,8 @@ class EventKind(models.TextChoices):
     ATTACHED = "attached", _("Attachment added")
     REMINDER = "reminder", _("Reminder")
     ESCALATED = "escalated", _("Escalated to supervisors")
+    COMMENTED = "commented", _("Enterprise comment")
+    URGED = "urged", _("Urged by the enterprise")
 
 
 class ServiceEvent(NoDeleteMixin, models.Model):

@@ -61,6 +61,10 @@ class NoteIn(Schema):
     text: str = Field(max_length=5000)
 
 
+class UrgeIn(Schema):
+    text: str = Field("", max_length=500, description="optional: why it is urgent")
+
+
 class ResolveIn(Schema):
     resolution: str = Field(max_length=5000)
 

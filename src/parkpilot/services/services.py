@@ -390,6 +390,107 @@ def request_note(
     return event
 
 
+def _require_own_enterprise(actor: User, request: ServiceRequest) -> None:
+    """Comments and urging are the requesting enterprise's own voice."""
+    access.require_change(actor, request, set())
+    if actor.role not in ENTERPRISE_ROLES or actor.enterprise_id != request.enterprise_id:
+        raise Forbidden("只有提出诉求的企业可以留言或催办 / only the requesting enterprise may")
+
+
+def _open_for_enterprise(request: ServiceRequest) -> None:
+    if request.status == Status.CLOSED:
+        raise ValidationFailed.single(
+            "status", "诉求已关闭 / the request is closed", "invalid_transition"
+        )
+
+
+@transaction.atomic
+def request_comment(
+    *,
+    actor: User,
+    via: str,
+    request: ServiceRequest,
+    text: str,
+    now: datetime.datetime | None = None,
+) -> ServiceEvent:
+    """The enterprise adds a note to its own open request (more detail, an answer to the
+    contact); it shows in the request's history for both sides."""
+    now = now or timezone.now()
+    _require_own_enterprise(actor, request)
+    errors: list[FieldError] = []
+    text = _text(text, "text", errors)
+    if errors:
+        raise ValidationFailed(errors)
+    _open_for_enterprise(request)
+    event = ServiceEvent.objects.create(
+        request=request, at=now, actor=actor, kind=EventKind.COMMENTED, text=text
+    )
+    audit_record(
+        actor=actor,
+        via=via,
+        action="service_request.comment",
+        obj=request,
+        before=None,
+        after={"comment": text[:500]},
+        park_id=request.park_id,
+    )
+    return event
+
+
+URGE_INTERVAL = datetime.timedelta(hours=24)  # once a day: urging is a signal, not a stream
+
+
+@transaction.atomic
+def request_urge(
+    *,
+    actor: User,
+    via: str,
+    request: ServiceRequest,
+    text: str = "",
+    now: datetime.datetime | None = None,
+) -> ServiceEvent:
+    """催办: the enterprise asks for its open request to be handled, at most once a day. The
+    contact (or, before one is named, the park's admins) sees it on the request and its list."""
+    now = now or timezone.now()
+    _require_own_enterprise(actor, request)
+    _open_for_enterprise(request)
+    if request.status == Status.RESOLVED:
+        raise ValidationFailed.single(
+            "status", "诉求已办结，请确认或重新打开 / resolved: confirm or reopen it", "resolved"
+        )
+    locked = ServiceRequest.objects.select_for_update().get(pk=request.pk)
+    last = (
+        ServiceEvent.objects.filter(request=locked, kind=EventKind.URGED)
+        .order_by("-at")
+        .values_list("at", flat=True)
+        .first()
+    )
+    if last is not None and now - last < URGE_INTERVAL:
+        hours = max(1, round((last + URGE_INTERVAL - now).total_seconds() / 3600))
+        raise ValidationFailed.single(
+            "urge",
+            f"今天已催办过，请 {hours} 小时后再催 / already urged today: again in {hours} h",
+            "too_soon",
+        )
+    errors: list[FieldError] = []
+    text = _text(text, "text", errors, max_length=500) if text else ""
+    if errors:
+        raise ValidationFailed(errors)
+    event = ServiceEvent.objects.create(
+        request=locked, at=now, actor=actor, kind=EventKind.URGED, text=text
+    )
+    audit_record(
+        actor=actor,
+        via=via,
+        action="service_request.urge",
+        obj=locked,
+        before=None,
+        after={"text": text},
+        park_id=locked.park_id,
+    )
+    return event
+
+
 @transaction.atomic
 def request_resolve(
     *,

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from parkpilot.services import selectors, services
 from parkpilot.services.models import (
     Category,
+    EventKind,
     ServiceAttachment,
     ServiceRequest,
     Status,
@@ -153,10 +154,13 @@ def request_detail(request, request_id: int):
     obj = _request_or_404(request, request_id)
     is_handler = access.can_change(user, obj) and user.is_park_role
     cases = list(selectors.request_cases(user=user, request=obj)) if user.is_park_role else []
+    events = list(selectors.request_events(user=user, request=obj))
     context = {
         "req": obj,
         "timers": selectors.timers(obj),
-        "events": selectors.request_events(user=user, request=obj),
+        "events": events,
+        "urged": sum(1 for e in events if e.kind == EventKind.URGED),
+        "own_enterprise": user.is_enterprise_role and user.enterprise_id == obj.enterprise_id,
         "attachments": selectors.request_attachments(user=user, request=obj),
         "can_attach": obj.status != "closed" and _can_attach(user, obj),
         "is_enterprise": user.is_enterprise_role,
@@ -207,6 +211,12 @@ def request_action(request, request_id: int, action: str):
         ),
         "note": lambda: _run(
             request, services.request_note, request=obj, text=post.get("text", "")
+        ),
+        "comment": lambda: _run(
+            request, services.request_comment, request=obj, text=post.get("text", "")
+        ),
+        "urge": lambda: _run(
+            request, services.request_urge, request=obj, text=post.get("text", "")
         ),
         "resolve": lambda: _run(
             request, services.request_resolve, request=obj, resolution=post.get("resolution", "")
