@@ -101,8 +101,8 @@ need_pkg() { pkg_installed "$1" || missing+=("$1"); }
 ((want_redis))    && { need_pkg redis-server; need_pkg redis-tools; }
 ((want_chromium)) && need_pkg chromium
 # PDF reports (WeasyPrint renders with Pango) and CJK fonts: without the fonts Chinese renders
-# as empty boxes in screenshots and PDFs.
-((want_pdf)) && { need_pkg libpango-1.0-0; need_pkg libpangoft2-1.0-0; need_pkg fonts-noto-cjk; }
+# as empty boxes in screenshots and PDFs. libmagic: upload checks read what a file really is.
+((want_pdf)) && { need_pkg libpango-1.0-0; need_pkg libpangoft2-1.0-0; need_pkg fonts-noto-cjk; need_pkg libmagic1; }
 
 if ((${#missing[@]})); then
     log "installing: ${missing[*]}"
@@ -238,5 +238,5 @@ if ((want_chromium)); then
     echo "chromium: ok (/usr/bin/chromium)"
 fi
 if ((want_pdf)); then
-    echo "pdf: ok (pango, fonts-noto-cjk)"
+    echo "pdf: ok (pango, fonts-noto-cjk, libmagic)"
 fi

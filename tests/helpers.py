@@ -1,6 +1,9 @@
 """Helpers shared by test modules (conftest files hold fixtures only)."""
 
+import base64
+import io
 import os
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -89,3 +92,25 @@ def sign_in(page, base_url: str, username: str, password: str | None = None) -> 
     page.get_by_test_id("login-submit").click()
     if password is None:
         page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+# Small genuine files for upload tests: uploads are checked by their content (parkpilot.uploads).
+PNG_1PX = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+)
+
+
+def docx_bytes(text: str = "正文") -> bytes:
+    """The smallest Word document libmagic recognises as one."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr(
+            "[Content_Types].xml",
+            '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org'
+            '/package/2006/content-types"><Override PartName="/word/document.xml" ContentType="'
+            'application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>'
+            "</Types>",
+        )
+        archive.writestr("_rels/.rels", "<Relationships/>")
+        archive.writestr("word/document.xml", f"<w:document>{text}</w:document>")
+    return out.getvalue()

@@ -17,6 +17,7 @@ from parkpilot.services.api import router as services_router
 from parkpilot.tenancy.api import router as tenancy_router
 from parkpilot.tenancy.auth import API_AUTH
 from parkpilot.tenancy.errors import Forbidden, NotFound, ValidationFailed
+from parkpilot.uploads import UploadTooLarge
 
 api = NinjaAPI(
     title="ParkPilot API",
@@ -53,6 +54,13 @@ def _too_big(request, exc):
     detail = (
         f"请求体超过 {limit_mb:.1f} MB / request body over {limit_mb:.1f} MB: send smaller batches"
     )
+    return api.create_response(request, {"detail": detail, "code": "too_large"}, status=413)
+
+
+@api.exception_handler(UploadTooLarge)
+def _upload_too_big(request, exc):
+    limit_mb = settings.PARKPILOT_UPLOAD_MAX_BYTES // (1024 * 1024)
+    detail = f"上传文件超过 {limit_mb} MB / upload over {limit_mb} MB"
     return api.create_response(request, {"detail": detail, "code": "too_large"}, status=413)
 
 

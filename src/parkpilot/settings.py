@@ -201,6 +201,15 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 )
 AXES_VERBOSE = False
 
+# Uploads stop while they stream in once a request's files pass this (parkpilot.uploads); each
+# form has its own, smaller limit besides (attachments 20 MB).
+PARKPILOT_UPLOAD_MAX_BYTES = env_int("PARKPILOT_UPLOAD_MAX_MB", 50) * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "parkpilot.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("PARKPILOT_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

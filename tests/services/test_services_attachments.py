@@ -5,6 +5,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from helpers import PNG_1PX, docx_bytes
 from parkpilot.services import services
 from parkpilot.services.models import EventKind, ServiceAttachment, ServiceEvent, ServiceRequest
 from parkpilot.tenancy.errors import Forbidden, ValidationFailed
@@ -31,7 +32,7 @@ def test_raised_with_attachments_and_read_by_the_right_people(personas, ent_a, t
         via="test",
         park=ent_a.park,
         data=_data(),
-        files=[_file(), _file("site.png", b"\x89PNG")],
+        files=[_file(), _file("site.png", PNG_1PX)],
     )
     names = list(ServiceAttachment.objects.filter(request=req).values_list("name", flat=True))
     assert names == ["drawing.pdf", "site.png"]
@@ -64,10 +65,33 @@ def test_added_later_by_enterprise_or_staff_not_by_supervisor(personas, ent_a):
     )
     services.attachment_add(actor=personas["ent_a_admin"], via="test", request=req, file=_file())
     services.attachment_add(
-        actor=personas["park_staff"], via="test", request=req, file=_file("reply.docx")
+        actor=personas["park_staff"],
+        via="test",
+        request=req,
+        file=_file("reply.docx", docx_bytes()),
     )
     with pytest.raises(Forbidden):
         services.attachment_add(actor=personas["supervisor"], via="test", request=req, file=_file())
     with pytest.raises(Forbidden):
         services.attachment_add(actor=personas["ent_b_user"], via="test", request=req, file=_file())
     assert ServiceAttachment.objects.filter(request=req).count() == 2
+
+
+@pytest.mark.parametrize(
+    ("name", "body"),
+    [
+        ("notice.pdf", b"<html><script>alert(1)</script></html>"),  # a web page renamed .pdf
+        ("report.docx", b"MZ\x90\x00" + b"\x00" * 200),  # a Windows program renamed .docx
+        ("photo.png", b"%PDF-1.4 not a picture"),
+    ],
+)
+def test_a_file_whose_content_is_not_its_type_is_refused(personas, ent_a, name, body):
+    req = services.request_create(
+        actor=personas["ent_a_user"], via="test", park=ent_a.park, data=_data()
+    )
+    with pytest.raises(ValidationFailed) as refused:
+        services.attachment_add(
+            actor=personas["ent_a_user"], via="test", request=req, file=_file(name, body)
+        )
+    assert refused.value.errors[0].field == "file" and refused.value.errors[0].code == "content"
+    assert not ServiceAttachment.objects.exists()

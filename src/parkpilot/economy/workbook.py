@@ -12,6 +12,7 @@ from openpyxl.utils import get_column_letter
 
 from parkpilot.economy.errors import CellError
 from parkpilot.spreadsheets import append_row
+from parkpilot.uploads import check_xlsx
 
 # (field, header as printed in the template, decimal places; None = text, 0 = whole number)
 COLUMNS: list[tuple[str, str, int | None]] = [
@@ -71,7 +72,11 @@ def parse(
     month) is refused: statistics describe months that have begun."""
     errors: list[CellError] = []
     rows: list[SheetRow] = []
+    refused = check_xlsx(io.BytesIO(content), field="file")  # a zip bomb, before any XML
+    if refused:
+        return [], [CellError("", None, None, refused[0].reason, refused[0].code)]
     try:
+        # External entities and entity expansion are refused inside (defusedxml is installed).
         wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a file that is not a workbook
         return [], [

@@ -28,6 +28,7 @@ from parkpilot.tenancy.audit import audit_record, changed_only, snapshot
 from parkpilot.tenancy.errors import FieldError, Forbidden, ValidationFailed
 from parkpilot.tenancy.models import Enterprise, Park, User, Zone
 from parkpilot.tenancy.roles import ENTERPRISE_ROLES, Role
+from parkpilot.uploads import check_file
 
 PROJECT_FIELDS = [
     "name",
@@ -343,14 +344,7 @@ PHOTO_TYPES = frozenset({"jpg", "jpeg", "png", "webp"})
 
 
 def _check_file(file, field: str, allowed: frozenset[str], errors: list[FieldError]) -> None:
-    name = getattr(file, "name", "") or ""
-    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if ext not in allowed:
-        errors.append(
-            FieldError(field, f"文件类型须为 {', '.join(sorted(allowed))} / file type not allowed")
-        )
-    if (getattr(file, "size", 0) or 0) > DOCUMENT_MAX_BYTES:
-        errors.append(FieldError(field, "文件不能超过 20 MB / file larger than 20 MB"))
+    errors += check_file(file, field=field, allowed=allowed, max_bytes=DOCUMENT_MAX_BYTES)
 
 
 @transaction.atomic

@@ -17,6 +17,7 @@ from parkpilot.projects.models import Project, Stage
 from parkpilot.spreadsheets import append_row
 from parkpilot.tenancy.errors import Forbidden, ValidationFailed
 from parkpilot.tenancy.models import Enterprise, Park, User, Zone
+from parkpilot.uploads import check_xlsx
 
 SHEET = "项目台账"
 # (header, project field or None for export-only)
@@ -127,6 +128,9 @@ def _cell_date(value):
 
 
 def import_ledger(*, actor: User, via: str, park: Park, file) -> dict[str, int]:
+    refused = check_xlsx(file, field="file")  # a zip bomb is refused before any XML is read
+    if refused:
+        raise ImportFailed([Problem("-", 0, "-", refused[0].reason)])
     try:
         book = load_workbook(file, read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a file that is not XLSX

@@ -32,6 +32,7 @@ from parkpilot.tenancy.audit import _jsonable, audit_record
 from parkpilot.tenancy.errors import FieldError, Forbidden, ValidationFailed
 from parkpilot.tenancy.models import Enterprise, Park, User
 from parkpilot.tenancy.roles import ENTERPRISE_ROLES, Role
+from parkpilot.uploads import check_file
 
 CONTACT_ROLES = frozenset({Role.PARK_ADMIN, Role.PARK_STAFF})
 STEP_NAMES = {
@@ -136,17 +137,9 @@ ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
 
 def _check_files(files, errors: list[FieldError]) -> None:
     for f in files:
-        name = getattr(f, "name", "") or ""
-        ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-        if ext not in ATTACHMENT_TYPES:
-            errors.append(
-                FieldError(
-                    "file",
-                    f"{name}: 文件类型须为 {'、'.join(sorted(ATTACHMENT_TYPES))} / not allowed",
-                )
-            )
-        elif (getattr(f, "size", 0) or 0) > ATTACHMENT_MAX_BYTES:
-            errors.append(FieldError("file", f"{name}: 文件不能超过 20 MB / larger than 20 MB"))
+        errors += check_file(
+            f, field="file", allowed=ATTACHMENT_TYPES, max_bytes=ATTACHMENT_MAX_BYTES
+        )
 
 
 def _attach(*, actor, via, request, file, now) -> ServiceAttachment:
