@@ -244,6 +244,9 @@ def _huey() -> dict:
 
 HUEY = _huey()
 
+# Every API list pages through the bounded limit/offset (also where @paginate names no class).
+NINJA_PAGINATION_CLASS = "parkpilot.pagination.LimitOffsetPagination"
+
 PARKPILOT_DEMO_PASSWORD = env_str("PARKPILOT_DEMO_PASSWORD", "qingshanhu-demo")
 
 LOGGING = {

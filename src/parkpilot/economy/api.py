@@ -1,7 +1,7 @@
 from django.http import HttpRequest
 from ninja import File, Router
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from parkpilot.economy import selectors, services
 from parkpilot.economy.errors import ImportRejected
@@ -15,6 +15,7 @@ from parkpilot.economy.schemas import (
     ProfileIn,
     ProfileOut,
 )
+from parkpilot.pagination import LimitOffsetPagination
 from parkpilot.tenancy import selectors as tenancy
 from parkpilot.tenancy.auth import via_of
 from parkpilot.tenancy.errors import NotFound

@@ -5,9 +5,10 @@ from datetime import datetime
 from django.http import HttpRequest, HttpResponse
 from ninja import File, Router
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from parkpilot.energy import schemas, selectors, services
+from parkpilot.pagination import LimitOffsetPagination
 from parkpilot.tenancy import selectors as tenancy_selectors
 from parkpilot.tenancy.auth import via_of
 from parkpilot.tenancy.errors import NotFound, ValidationFailed

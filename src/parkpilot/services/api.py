@@ -3,8 +3,9 @@
 from django.http import HttpRequest
 from ninja import File, Router
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from parkpilot.pagination import LimitOffsetPagination
 from parkpilot.services import selectors, services
 from parkpilot.services.schemas import (
     AssignIn,

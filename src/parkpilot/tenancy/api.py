@@ -2,8 +2,9 @@ import datetime
 
 from django.http import HttpRequest
 from ninja import Router
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from parkpilot.pagination import LimitOffsetPagination
 from parkpilot.tenancy import selectors, services
 from parkpilot.tenancy.auth import via_of
 from parkpilot.tenancy.errors import NotFound
