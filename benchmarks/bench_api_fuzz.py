@@ -1,0 +1,48 @@
+"""Generated input over every API operation as four roles (issue: ready for the open internet).
+
+Figure: api_fuzz_5xx, the operations that answered any generated request with a 5xx (goal 0),
+from tests/test_api_fuzz.py run with a larger budget (PARKPILOT_FUZZ_EXAMPLES, default 25 here;
+the suite runs 3). Baseline: the operations tried and the budget, so the figure reads in context.
+PARKPILOT_BENCH_QUICK=1 runs 3 examples."""
+
+import os
+import re
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from benchmarks.harness import write_result
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = 3 if os.environ.get("PARKPILOT_BENCH_QUICK") else 25
+
+
+def run(database_url: str | None = None) -> dict:
+    report = ROOT / "var" / "bench-api-fuzz.xml"
+    report.parent.mkdir(exist_ok=True)
+    env = {**os.environ, "PARKPILOT_FUZZ_EXAMPLES": str(EXAMPLES)}
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_api_fuzz.py",
+         "-k", "no_generated_request", f"--junitxml={report}"],
+        cwd=ROOT, env=env, check=False, capture_output=True,
+    )  # fmt: skip
+    seconds = time.perf_counter() - started
+    cases = ET.parse(report).getroot().iter("testcase")
+    failed = [
+        re.sub(r"^.*\[(.*)\]$", r"\1", c.get("name", ""))
+        for c in cases
+        if c.find("failure") is not None or c.find("error") is not None
+    ]
+    tried = sum(1 for _ in ET.parse(report).getroot().iter("testcase"))
+    vendor = "postgresql" if database_url else "sqlite"
+    metrics = {"api_fuzz_5xx": len(failed), "api_fuzz_failed_operations": failed}
+    baseline = {"operations": tried, "examples_per_operation": EXAMPLES, "roles": 4,
+                "seconds": round(seconds, 1)}  # fmt: skip
+    path = write_result(f"api_fuzz_{vendor}", metrics=metrics, baseline=baseline)
+    print(path.name, metrics, baseline)
+    return metrics
