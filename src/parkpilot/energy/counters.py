@@ -20,6 +20,9 @@ it is *held* as suspect and decided by the readings that follow.
     would replace may still recover).
   - a roll-over (the counter passed its configured maximum) that is plausible in the elapsed
     time is counted at once, as before; it is never held.
+  - a surge: held readings above the base that keep rising, until a reading fits both the base
+    and their rise, were true after all (the cap judged a fast rise too fast): counted, not
+    refused (the same energy either way).
   - stuck (frozen) values: the counter shows the same value for a while, then jumps by what
     flowed meanwhile. The jump is checked against the time since the value first appeared, and
     its energy is spread over that span, marked estimated, with a `stuck` decision.
@@ -51,6 +54,7 @@ NEAR_ZERO = 0.01
 
 # Flags of counted intervals.
 OK, FIRST, ROLLOVER, GAP, STUCK, RESET = "ok", "first", "rollover", "gap", "stuck", "reset"
+SURGE = "surge"  # a jump over the cap that the readings after it bore out
 # Why a reading was refused.
 SPIKE, DIP, ZERO = "spike", "dip", "zero"
 # Decisions worth a person's look (SuspectDecision rows).
@@ -236,12 +240,35 @@ class _Cleaner:
             self._count(ts, value, 0.0, ts, FIRST)
             return
         judged = self._judge(ts, value)
-        if judged is not None:
-            if self.held:  # a recovery: everything held was a bad reading
-                self._refuse(self.held, "recovered")
-            self._count(ts, value, *judged)
+        if judged is None:
+            self._hold(ts, value)
             return
-        self._hold(ts, value)
+        if self.held and self._vindicates(ts, value):
+            self._count_held()
+            judged = self._judge(ts, value)
+        elif self.held:  # a recovery: everything held was a bad reading
+            self._refuse(self.held, "recovered")
+        self._count(ts, value, *judged)
+
+    def _vindicates(self, ts: float, value: float) -> bool:
+        """The reading fits the base and also carries on the held readings' rise, which all
+        sit above the base: a surge the cap judged too fast, not bad readings. Counting them
+        gives the same energy as refusing them, and refuses nothing that may be true."""
+        held, meter = self.held, self.meter
+        if self.trend_start or held[0][1] < self.prev[1]:
+            return False
+        last_ts, last_value = held[-1]
+        return 0 <= (value - last_value) * meter.scale <= cap_for(meter, ts - last_ts)
+
+    def _count_held(self) -> None:
+        held, self.held = self.held, []
+        first_ts, first_value = held[0]
+        prev_ts, prev_value = self.prev
+        self._count(
+            first_ts, first_value, (first_value - prev_value) * self.meter.scale, prev_ts, SURGE
+        )
+        for ts, value in held[1:]:
+            self._count(ts, value, (value - self.prev[1]) * self.meter.scale, self.prev[0], OK)
 
     def _judge(self, ts: float, value: float):
         """(energy, spread from, flag) when the reading fits the base, else None."""
