@@ -174,6 +174,12 @@ class PointState(models.Model):
     rolled_ts = models.DateTimeField()
     rolled_value = models.FloatField()
     last_received_at = models.DateTimeField()
+    # Since when the counter has shown rolled_value (the stuck-value rule, counters.py), and the
+    # first reading after the watermark still held as suspect (NULL: none; while set, the point
+    # is recomputed from its readings after the watermark until they are decided). Epoch
+    # seconds: the rollup stage reads and writes them for every point on every pass.
+    run_start = models.FloatField(null=True)
+    held_since = models.FloatField(null=True)
 
 
 class Level(models.TextChoices):
@@ -226,3 +232,4 @@ class EnergyRollup(models.Model):
 
 
 from parkpilot.energy.models_ops import *  # noqa
+from parkpilot.energy.models_quality import *  # noqa
