@@ -4,16 +4,14 @@ import orjson
 import pytest
 
 from parkpilot.energy.models import DeadLetter, Reading
-from parkpilot.energy.mqtt.config import MqttConfig, subscription_filter
+from parkpilot.energy.mqtt.config import MqttConfig, parse_partition, subscription_filter
 from parkpilot.energy.mqtt.worker import IngestWorker, Message
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def worker(tmp_path, monkeypatch):
-    # Between batches the worker recycles stale connections; the test's transaction is not one.
-    monkeypatch.setattr("parkpilot.energy.mqtt.worker.close_old_connections", lambda: None)
+def worker(tmp_path):
     config = MqttConfig("127.0.0.1", 1, "", "", tmp_path / "p", tmp_path / "a", None)
     return IngestWorker(config=config, client_id="t", rollup=False)
 
@@ -31,6 +29,11 @@ def test_subscription_filters():
     assert subscription_filter("exclusive") == "parkpilot/+/readings/+"
     with pytest.raises(ValueError):
         subscription_filter("both")
+    assert parse_partition("1/3") == (0, 3)
+    assert parse_partition("3/3") == (2, 3)
+    for bad in ("0/3", "4/3", "x/2", "2"):
+        with pytest.raises(ValueError, match="K/N"):
+            parse_partition(bad)
 
 
 @pytest.mark.parametrize(
