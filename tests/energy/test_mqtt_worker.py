@@ -353,34 +353,75 @@ def test_mosquitto_forgets_shared_subscriptions_over_a_restart(tmp_path):
         anonymous.stop()
 
 
-def test_the_simulator_publishes_through_the_broker(tmp_path, monkeypatch):
-    """`simulate --via mqtt` on an open development broker: every gateway's topic, one worker."""
-    from django.core.management import call_command
-
+@pytest.fixture
+def demo_broker(tmp_path, monkeypatch):
+    """The demo park and a broker set up as documented: the platform's password and ACL files,
+    the worker's own read-only login, reloaded by SIGHUP (PARKPILOT_MQTT_PID_FILE)."""
     from parkpilot.demo.services import demo_load
-    from parkpilot.energy.simulator.engine import TZ
 
     if not Path(MOSQUITTO).exists():
         service_missing(f"{MOSQUITTO} is not installed (scripts/services.sh installs it)")
     demo_load()
-    broker = LocalBroker(tmp_path / "open", authenticated=False)
+    broker = LocalBroker(tmp_path / "demo-broker")
     broker.start()
-    worker = Worker(broker, tmp_path)
+    for name, value in {
+        "PARKPILOT_MQTT_PORT": str(broker.port),
+        "PARKPILOT_MQTT_USERNAME": WORKER_USER,
+        "PARKPILOT_MQTT_PASSWORD": WORKER_PASSWORD,
+        "PARKPILOT_MQTT_PASSWORD_FILE": str(broker.password_file),
+        "PARKPILOT_MQTT_ACL_FILE": str(broker.acl_file),
+        "PARKPILOT_MQTT_PID_FILE": str(broker.pid_file),
+        "PARKPILOT_SIMULATOR_CREDENTIALS": str(tmp_path / "simulator-credentials.json"),
+    }.items():
+        monkeypatch.setenv(name, value)
+    assert broker_files_sync().reloaded  # the worker's login
+    time.sleep(0.3)
+    yield broker
+    broker.stop()
+
+
+def test_the_simulator_publishes_with_gateway_credentials(demo_broker, tmp_path):
+    """`simulate --via mqtt` on a broker set up as documented: each gateway logs in as itself
+    (credentials issued by the simulator, broker reloaded), numbers its messages, and waits for
+    the platform's watermark before it reports."""
+    from django.core.management import call_command
+
+    from parkpilot.energy.models import GatewayWatermark
+    from parkpilot.energy.simulator.engine import TZ
+
+    worker = Worker(demo_broker, tmp_path)
+    worker.subscription = "exclusive"
     try:
         worker.start()
-        monkeypatch.setenv("PARKPILOT_MQTT_PORT", str(broker.port))
-        monkeypatch.setenv("PARKPILOT_MQTT_USERNAME", "")
         start = datetime(2026, 11, 20, 9, 0, tzinfo=TZ)
-        call_command(
-            "simulate",
-            *("--via", "mqtt", "--start", start.isoformat(), "--ticks", "1"),
-            *("--points", "300", "--interval", "60"),
-        )
-        _wait_for(lambda: Reading.objects.filter(ts=start).count() == 300, "300", worker)
-        # 300 points of four gateways (95 each): each gateway's readings on its own topic.
+        out = tmp_path / "simulate.out"
+        with open(out, "w") as stdout:
+            call_command(
+                "simulate",
+                *("--via", "mqtt", "--start", start.isoformat(), "--ticks", "1"),
+                *("--points", "300", "--interval", "60"),
+                stdout=stdout,
+            )
+        # Confirmed before it returned: the readings are stored already.
+        assert Reading.objects.filter(ts=start).count() == 300
+        assert "issued MQTT credentials to 4 simulated gateways" in out.read_text()
+        assert "'unconfirmed': 0" in out.read_text()
+        # 300 points of four gateways (95 each), each on its own topic, as itself.
+        marks = dict(GatewayWatermark.objects.values_list("gateway__username", "seq"))
+        assert marks == {"demo-gw-01": 1, "demo-gw-02": 1, "demo-gw-03": 1, "demo-gw-04": 1}
         assert DeadLetter.objects.count() == 0
         assert worker.terminate() == 0
     finally:
         if worker.process.poll() is None:
             worker.process.kill()
-        broker.stop()
+
+
+def test_the_simulator_fails_loudly_when_the_broker_refuses_it(demo_broker, monkeypatch):
+    """Credentials issued but the broker never told (no pid file to signal): the broker refuses
+    the login, and the command fails with the reason instead of reporting readings sent."""
+    from django.core.management import CommandError, call_command
+
+    monkeypatch.setenv("PARKPILOT_MQTT_PID_FILE", "")
+    with pytest.raises(CommandError, match="broker refused demo-gw-01's login: Not authorized"):
+        call_command("simulate", *("--via", "mqtt", "--ticks", "1", "--points", "5"))
+    assert Reading.objects.count() == 0

@@ -17,7 +17,10 @@ __all__ = ["GatewayWatermark"]
 
 
 class GatewayWatermark(models.Model):
-    tenancy_policy = Policy(park_path="gateway__park", readers=frozenset(PARK_ROLES))
+    # Park staff read their park's; a gateway reads its own (to resume from it).
+    tenancy_policy = Policy(
+        park_path="gateway__park", gateway_path="gateway", readers=frozenset(PARK_ROLES)
+    )
 
     gateway = models.OneToOneField(
         User, on_delete=models.CASCADE, primary_key=True, related_name="watermark"
