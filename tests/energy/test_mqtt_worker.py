@@ -78,12 +78,14 @@ def gateways(park, make_point, broker):
 
 
 class Worker:
-    def __init__(self, broker, tmp_path):
+    def __init__(self, broker, tmp_path, *, name="worker-1", extra=()):
         self.broker = broker
         self.tmp_path = tmp_path
         self.process = None
         self.runs = 0
         self.subscription = "shared"
+        self.name = name
+        self.extra = list(extra)
 
     def start(self):
         self.runs += 1
@@ -95,19 +97,19 @@ class Worker:
             "PARKPILOT_MQTT_USERNAME": WORKER_USER,
             "PARKPILOT_MQTT_PASSWORD": WORKER_PASSWORD,
         }
-        self.out = open(self.tmp_path / f"worker-{self.runs}.log", "wb")  # noqa: SIM115
+        logs = self.tmp_path / f"{self.name}-{self.runs}.log"
+        self.out = open(logs, "wb")  # noqa: SIM115
         self.process = subprocess.Popen(
             [
                 *(sys.executable, "-m", "parkpilot.cli", "ingest_mqtt"),
-                *("--client-id", "worker-1", "--batch-ms", "50"),
-                *("--subscription", self.subscription),
+                *("--client-id", self.name, "--batch-ms", "50"),
+                *("--subscription", self.subscription, *self.extra),
             ],
             env=env,
             stdout=self.out,
             stderr=subprocess.STDOUT,
         )
         # Until the first subscription exists the broker has nowhere to queue readings.
-        logs = self.tmp_path / f"worker-{self.runs}.log"
         _wait_for(lambda: "MQTT subscribed" in logs.read_text(), "the subscription", self)
 
     def kill(self):
@@ -119,7 +121,7 @@ class Worker:
         return self.process.wait(timeout=30)
 
     def log(self) -> str:
-        return "".join(p.read_text() for p in sorted(self.tmp_path.glob("worker-*.log")))
+        return "".join(p.read_text() for p in sorted(self.tmp_path.glob(f"{self.name}-*.log")))
 
 
 @pytest.fixture
@@ -300,6 +302,46 @@ def test_zero_loss_through_worker_kills_and_a_broker_restart(
     assert Reading.objects.count() == total
     values = sorted(Reading.objects.values_list("value", flat=True))
     assert values == [float(n) for n in range(total)]
+    assert DeadLetter.objects.count() == 0
+
+
+def test_two_partitioned_workers_lose_nothing_over_kills_and_broker_restarts(
+    gateways, broker, publisher, tmp_path
+):
+    """The supported multi-worker setup on Mosquitto 2.0: `--partition 1/2` and `2/2`, each on
+    plain subscriptions to its share of the gateways' topics (restored by the broker after a
+    restart, unlike shared ones). gw-a falls in partition 1, gw-b in 2 (a hash of the name)."""
+    workers = [
+        Worker(broker, tmp_path, name=f"part-{k}", extra=["--partition", f"{k}/2"]) for k in (1, 2)
+    ]
+    for worker in workers:
+        worker.subscription = "exclusive"  # --partition switches it to per-gateway topics
+        worker.start()
+    per_message, messages = 10, 200
+    senders = {name: publisher(name) for name in ("gw-a", "gw-b")}
+    disruptions = {
+        40: workers[0].kill,
+        60: workers[0].start,
+        100: broker.restart,
+        140: workers[1].kill,
+        170: workers[1].start,
+        180: broker.restart,
+    }
+    for m in range(messages):
+        if m in disruptions:
+            disruptions[m]()
+        for name, sender in senders.items():
+            payload = orjson.dumps(_readings(name, m * per_message, per_message))
+            reason = sender.publish(readings_topic("qsh", name), payload)
+            assert reason.value == 0, reason  # not 16 "No matching subscribers": queued
+    total = 2 * messages * per_message
+    _wait_for(lambda: Reading.objects.count() == total, f"{total} readings", workers[0])
+    for k, worker in enumerate(workers):
+        assert worker.terminate() == 0
+        assert f"subscription partition {k + 1}/2" in worker.log()
+    for name in ("gw-a", "gw-b"):
+        values = Reading.objects.filter(point__code__startswith=name).values_list("value")
+        assert sorted(v for (v,) in values) == [float(n) for n in range(messages * per_message)]
     assert DeadLetter.objects.count() == 0
 
 

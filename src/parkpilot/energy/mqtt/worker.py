@@ -18,11 +18,11 @@ Messages are batched (up to N readings or T milliseconds) into one transaction: 
 not MQTT, is the bottleneck of intake, and it is fastest with big sorted batches."""
 
 import contextlib
+import hashlib
 import logging
 import signal
 import threading
 import time
-import zlib
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -369,7 +369,7 @@ class IngestWorker:
         return sorted(
             readings_topic(park, name)
             for park, name in gateways
-            if zlib.crc32(name.encode()) % count == index
+            if partition_of(name, count) == index
         )
 
     def _wait_for_topics(self) -> None:
@@ -596,6 +596,13 @@ class IngestWorker:
             # (and then counted as duplicates); its old packet id may already name another.
             if message.qos > 0 and message.generation == generation:
                 self.client.ack(message.mid, message.qos)
+
+
+def partition_of(gateway_username: str, count: int) -> int:
+    """Which of `count` partitions a gateway's topic belongs to: a stable hash of its name, the
+    same in every worker and every run."""
+    digest = hashlib.blake2b(gateway_username.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % count
 
 
 def _unwrap_envelope(items: list, seqs: set[int]) -> list | Refused:
