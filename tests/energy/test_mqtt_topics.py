@@ -76,3 +76,19 @@ def test_messages_of_one_gateway_are_one_ingest_and_bad_ones_dead_letters(
     ]
     stats = worker.stats
     assert (stats.messages, stats.accepted, stats.duplicates, stats.rejected) == (4, 3, 1, 1)
+
+
+def test_services_sh_configures_the_system_broker_as_the_tests_run_theirs():
+    """scripts/services.sh's Mosquitto drop-in carries the same zero-loss settings as the
+    brokers the tests and benchmarks start (broker_config)."""
+    import re
+    from pathlib import Path
+
+    from parkpilot.energy.mqtt.broker import ZERO_LOSS_SETTINGS, broker_config
+
+    script = (Path(__file__).parents[2] / "scripts" / "services.sh").read_text()
+    dropin = re.search(r"want=\$'([^']*)'", script).group(1).split("\\n")
+    assert [line for line in dropin if line in ZERO_LOSS_SETTINGS] == list(ZERO_LOSS_SETTINGS)
+    ours = broker_config(port=1, directory=Path("/x"), password_file=None, acl_file=None)
+    assert set(ZERO_LOSS_SETTINGS) <= set(ours.splitlines())
+    assert "max_queued_messages 0" in dropin  # the default (1000) drops QoS 1 messages
