@@ -18,7 +18,13 @@ def readings_topic(park_code: str, gateway_username: str) -> str:
     return f"{TOPIC_PREFIX}/{park_code}/readings/{gateway_username}"
 
 
+def watermark_topic(park_code: str, gateway_username: str) -> str:
+    """Where the worker publishes (retained) the gateway's committed watermark."""
+    return f"{TOPIC_PREFIX}/{park_code}/watermark/{gateway_username}"
+
+
 READINGS_FILTER = f"{TOPIC_PREFIX}/+/readings/+"
+WATERMARKS_FILTER = f"{TOPIC_PREFIX}/+/watermark/+"
 # Every worker joins one shared subscription: the broker hands each message to one of them.
 SHARED_SUBSCRIPTION = f"$share/{SHARE_GROUP}/{READINGS_FILTER}"
 

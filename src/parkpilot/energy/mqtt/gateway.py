@@ -15,8 +15,7 @@ import time
 import orjson
 import paho.mqtt.client as mqtt
 
-from parkpilot.energy.mqtt.config import readings_topic
-from parkpilot.energy.mqtt.watermark import watermark_topic
+from parkpilot.energy.mqtt.config import readings_topic, watermark_topic
 
 log = logging.getLogger("parkpilot.energy.gateway")
 

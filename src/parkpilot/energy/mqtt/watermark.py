@@ -3,17 +3,12 @@ worker records the sequence numbers it commits in the same transaction as their 
 publishes each gateway's watermark, retained, on `parkpilot/<park>/watermark/<gateway>`."""
 
 from parkpilot.energy.models_watermark import GatewayWatermark
-from parkpilot.energy.mqtt.config import TOPIC_PREFIX
+from parkpilot.energy.mqtt.config import WATERMARKS_FILTER, watermark_topic
+
+__all__ = ["WATERMARKS_FILTER", "record_committed", "watermark_of", "watermark_topic"]
 
 MAX_SEQ = 2**53  # a JSON number every gateway can write exactly
 MAX_ABOVE = 100_000  # committed numbers kept above an open gap; beyond: the gap is a lost cause
-
-
-def watermark_topic(park_code: str, gateway_username: str) -> str:
-    return f"{TOPIC_PREFIX}/{park_code}/watermark/{gateway_username}"
-
-
-WATERMARKS_FILTER = f"{TOPIC_PREFIX}/+/watermark/+"
 
 
 def record_committed(committed: dict[int, set[int]]) -> dict[int, int]:
