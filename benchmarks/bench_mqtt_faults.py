@@ -76,6 +76,7 @@ def run(database_url: str | None = None) -> dict:
     baseline = {
         "worker_rss_idle_mb": backlog["rss_idle_mb"],
         "fault_readings_sent": faults["sent"],
+        "fault_dead_letters": faults["dead_letters"],
         "fault_messages_resent": faults["resent"],
         "backlog_readings": scale.backlog,
         "backlog_drain_readings_per_s": backlog["drain_per_s"],

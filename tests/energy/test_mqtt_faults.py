@@ -28,6 +28,7 @@ def test_no_reading_is_lost_and_the_worker_never_exits_through_every_fault(tmp_p
     assert result["sent"] >= 20_000
     assert result["lost"] == 0, result
     assert result["worker_exits"] == 0, logs[-3000:]
+    assert result["dead_letters"] == 0
     # The database restarts were seen, and survived by retrying, not by dead-lettering.
     assert "database unavailable" in logs
     assert "could not be processed" not in logs

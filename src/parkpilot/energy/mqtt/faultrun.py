@@ -12,7 +12,7 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -133,7 +133,16 @@ class Rig:
         except psycopg.OperationalError:
             return -1  # the database is restarting
 
-    def gateways(self, *, resend_after_s: float = 30.0) -> dict:
+    def dead_letters(self) -> int:
+        import psycopg
+
+        try:
+            with psycopg.connect(self.database_url, connect_timeout=3) as conn:
+                return conn.execute("SELECT count(*) FROM energy_deadletter").fetchone()[0]
+        except psycopg.OperationalError:
+            return 0
+
+    def gateways(self) -> dict:
         from parkpilot.energy.mqtt.gateway import GatewayClient
 
         made = {}
@@ -144,7 +153,6 @@ class Rig:
                 park_code=PARK,
                 username=name,
                 password=self.passwords[name],
-                resend_after_s=resend_after_s,
                 client_id=f"bench-{name}",
             )
             client.start()
@@ -167,18 +175,19 @@ class Rig:
 class Numbering:
     """Reading n of a gateway: point n % POINTS, minute n // POINTS, counter value n (rising)."""
 
-    base: datetime = field(
-        default_factory=lambda: (datetime.now(UTC) - timedelta(days=20)).replace(
-            second=0, microsecond=0
-        )
-    )
+    days_ago: float = 30.0  # where minute 0 is: every reading in the past, none refused as future
+    value_offset: float = 0.0  # a later run's counters continue above an earlier run's
+
+    def __post_init__(self):
+        start = datetime.now(UTC) - timedelta(days=self.days_ago)
+        self.base = start.replace(second=0, microsecond=0)
 
     def readings(self, gateway: str, start: int, count: int) -> list[dict]:
         return [
             {
                 "point": f"{gateway}-p{n % POINTS_PER_GATEWAY}",
                 "ts": (self.base + timedelta(minutes=n // POINTS_PER_GATEWAY)).isoformat(),
-                "value": float(n),
+                "value": self.value_offset + n,
             }
             for n in range(start, start + count)
         ]
@@ -247,6 +256,7 @@ def fault_run(rig: Rig, *, rate: float, duration_s: float) -> dict:
     return {
         "sent": total,
         "lost": total - stored,
+        "dead_letters": rig.dead_letters(),  # 0: a database outage never made one
         "worker_exits": rig.worker_exits,
         "recovery_s": round(recovery_s, 1),
         "resent": resent,
@@ -257,7 +267,8 @@ def backlog_run(rig: Rig, *, readings: int) -> dict:
     """Queue `readings` at the broker with the worker down, then let the worker drain them."""
     if not readings:
         return {"rss_peak_mb": 0.0, "rss_idle_mb": 0.0, "redelivered": 0, "drain_per_s": 0.0}
-    numbering = Numbering(base=datetime.now(UTC).replace(second=0, microsecond=0))
+    # 15 days ago: after the fault run's minutes (30 days ago onwards, a few days of them).
+    numbering = Numbering(days_ago=15.0, value_offset=1e8)
     before = rig.stored()
     rig.stop_worker()
     rig.start_worker()
@@ -267,10 +278,9 @@ def backlog_run(rig: Rig, *, readings: int) -> dict:
     clients = rig.gateways()
     names = list(clients)
     per_gateway = readings // len(names) // PER_MESSAGE * PER_MESSAGE
-    offset = 10**7  # after the fault run's numbers: new points in time, new keys
     for start in range(0, per_gateway, PER_MESSAGE):
         for name in names:
-            items = numbering.readings(name, offset + start, PER_MESSAGE)
+            items = numbering.readings(name, start, PER_MESSAGE)
             clients[name].send(items)
     for client in clients.values():
         client.close()  # every PUBACK in: the backlog is queued at the broker
@@ -280,6 +290,8 @@ def backlog_run(rig: Rig, *, readings: int) -> dict:
     peak = 0.0
     killed = False
     while rig.stored() < target:
+        if rig.dead_letters():
+            raise RuntimeError(f"the backlog was refused: {rig.dead_letters()} dead letters")
         peak = max(peak, rig.worker_rss_mb())
         if not killed and rig.stored() - before > (target - before) / 2:
             rig.kill_worker()  # halfway: what does a kill cost?

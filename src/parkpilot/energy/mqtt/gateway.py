@@ -5,7 +5,10 @@ implementation the simulator and the fault benchmark use.
   - each message is an envelope `{"seq": n, "readings": [...]}`, n = 1, 2, 3, … per gateway;
   - it keeps every message until the platform's committed watermark (retained on
     `parkpilot/<park>/watermark/<gateway>`) covers it, and sends again what is not covered
-    after a reconnect, or when the watermark has not moved for `resend_after_s`;
+    when the watermark has stopped moving for `resend_after_s` (counted afresh after a
+    reconnect, doubled after each resend that brought no progress, up to 5 minutes). Not at
+    once on reconnecting: after a clean broker restart, or while the worker works through a
+    backlog, the watermark keeps moving and a resend would only queue duplicates;
   - a refusal by the broker (CONNACK or PUBACK reason code ≥ 0x80) is an error, never a send."""
 
 import logging
@@ -37,13 +40,14 @@ class GatewayClient:
         password: str,
         start_seq: int | None = None,
         window: int = 100,
-        resend_after_s: float = 30.0,
+        resend_after_s: float = 10.0,
         client_id: str | None = None,
     ):
         self.username = username
         self.topic = readings_topic(park_code, username)
         self.watermark_topic = watermark_topic(park_code, username)
         self.resend_after_s = resend_after_s
+        self._quiet_s = resend_after_s  # grows while resends bring no progress
         self.watermark = 0
         self._heard_watermark = threading.Event()
         self._start_seq = start_seq
@@ -60,7 +64,6 @@ class GatewayClient:
         self._flight = threading.Lock()
         self._connected = threading.Event()
         self._connections = 0
-        self._resend_pending = False
         self.refusal: str | None = None
         self.no_subscribers = 0  # messages the broker had nowhere to queue (resent later)
         self.sent_messages = 0
@@ -88,7 +91,9 @@ class GatewayClient:
             return
         self._connections += 1
         if self._connections > 1:
-            self._resend_pending = True  # a new connection: send again what is not covered
+            # A new connection (the broker may have crashed): watch the watermark afresh.
+            self._moved_at = time.monotonic()
+            self._quiet_s = self.resend_after_s
         client.subscribe(self.watermark_topic, qos=1)
         self._connected.set()
 
@@ -118,6 +123,7 @@ class GatewayClient:
             if seq > self.watermark:
                 self.watermark = seq
                 self._moved_at = time.monotonic()
+                self._quiet_s = self.resend_after_s
                 for n in [n for n in self.unconfirmed if n <= seq]:
                     del self.unconfirmed[n]
             self._changed.notify_all()
@@ -168,17 +174,17 @@ class GatewayClient:
         self.check()
 
     def pump(self) -> None:
-        """Resend what the watermark does not cover, after a reconnect or a long silence."""
+        """Resend what the watermark does not cover once it has stopped moving."""
         self.check()
         stale = (
             self.unconfirmed
             and self._connected.is_set()
-            and time.monotonic() - self._moved_at > self.resend_after_s
+            and time.monotonic() - self._moved_at > self._quiet_s
         )
-        if not (self._resend_pending or stale):
+        if not stale:
             return
-        self._resend_pending = False
         self._moved_at = time.monotonic()
+        self._quiet_s = min(self._quiet_s * 2, 300.0)
         with self._changed:
             waiting = [payload for _, (payload, _) in sorted(self.unconfirmed.items())]
         for payload in waiting:

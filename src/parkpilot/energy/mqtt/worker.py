@@ -216,7 +216,7 @@ class IngestWorker:
         batch_readings: int = 20_000,
         batch_ms: int = 200,
         receive_maximum: int = 1_000,
-        inbox_bytes: int = 16 * 2**20,
+        inbox_bytes: int = 4 * 2**20,
         session_expiry_s: int = SESSION_EXPIRY_S,
         rollup: bool = True,
         rollup_every_ms: int = 1000,

@@ -41,7 +41,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--inbox-mb",
             type=float,
-            default=16,
+            default=4,
             help="payload bytes received but not yet ingested; beyond it the worker stops "
             "reading from the broker (bounded memory)",
         )
