@@ -18,6 +18,12 @@ from parkpilot.energy.mqtt.worker import Inbox, IngestWorker, Message, database_
 TOPIC = "parkpilot/qsh/readings/gateway"
 
 
+def settings_engine() -> str:
+    from django.conf import settings
+
+    return settings.DATABASES["default"]["ENGINE"]
+
+
 @pytest.fixture
 def worker(tmp_path):
     config = MqttConfig("127.0.0.1", 1, "", "", tmp_path / "p", tmp_path / "a", None)
@@ -116,3 +122,42 @@ def test_database_errors_are_told_from_bad_data():
     # Bad data while the database answers: one message's fault, not an outage.
     assert not database_away(DataError("invalid input syntax"))
     assert not database_away(ValueError("boom"))
+
+
+@pytest.mark.skipif(
+    not settings_engine().endswith("postgresql"), reason="the COPY path is PostgreSQL's"
+)
+@pytest.mark.django_db(transaction=True)
+def test_a_server_lost_during_copy_raises_djangos_operational_error(make_point):
+    """store.py's raw psycopg cursors: a terminated backend (what a restart does) must surface
+    as Django's OperationalError, which the worker retries, not as a stray psycopg error."""
+    from datetime import UTC, datetime
+
+    from django.db import connection
+
+    from parkpilot.energy.ingest.store import insert_readings
+
+    point = make_point("m1")
+    connection.ensure_connection()
+    pid = connection.connection.info.backend_pid
+    settings_dict = connection.settings_dict
+
+    def restart_meanwhile():  # called while the COPY is under way
+        with psycopg.connect(
+            host=settings_dict["HOST"] or "127.0.0.1",
+            port=settings_dict["PORT"] or 5432,
+            user=settings_dict["USER"],
+            password=settings_dict["PASSWORD"],
+            dbname=settings_dict["NAME"],
+            autocommit=True,
+        ) as other:
+            other.execute("SELECT pg_terminate_backend(%s)", [pid])
+        time.sleep(0.2)
+
+    rows = [(point.pk, datetime(2026, 11, 1, minute=m, tzinfo=UTC), float(m)) for m in range(5)]
+    with pytest.raises(OperationalError) as caught:
+        insert_readings(rows, datetime.now(UTC), meanwhile=restart_meanwhile)
+    assert isinstance(caught.value.__cause__, psycopg.OperationalError)  # from the raw cursor
+    assert database_away(caught.value)
+    connection.close()
+    assert Reading.objects.count() == 0  # and the database answers again after a reconnect
