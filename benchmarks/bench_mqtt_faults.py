@@ -44,7 +44,7 @@ class Scale:
 
 
 FULL = Scale(gateways=8, rate=8_000, duration_s=120, backlog=1_500_000)
-QUICK_SCALE = Scale(gateways=4, rate=4_000, duration_s=45, backlog=300_000)
+QUICK_SCALE = Scale(gateways=8, rate=4_000, duration_s=45, backlog=400_000)
 
 
 def run(database_url: str | None = None) -> dict:
