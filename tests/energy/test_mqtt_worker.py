@@ -467,3 +467,23 @@ def test_the_simulator_fails_loudly_when_the_broker_refuses_it(demo_broker, monk
     with pytest.raises(CommandError, match="broker refused demo-gw-01's login: Not authorized"):
         call_command("simulate", *("--via", "mqtt", "--ticks", "1", "--points", "5"))
     assert Reading.objects.count() == 0
+
+
+def test_a_gateway_client_refused_by_the_broker_raises_with_the_reason(gateways, broker):
+    """The reference gateway treats a PUBACK reason ≥ 0x80 as an error, never as sent."""
+    from parkpilot.energy.mqtt.gateway import GatewayClient, GatewayRefused
+
+    client = GatewayClient(
+        host="127.0.0.1", port=broker.port, park_code="qsh", username="gw-a",
+        password=gateways["gw-a"][1],
+    )  # fmt: skip
+    client.start()
+    try:
+        client.topic = readings_topic("qsh", "gw-b")  # another gateway's topic: the ACL says no
+        client.send(_readings("gw-b", 0, 1))
+        with pytest.raises(GatewayRefused, match="broker refused gw-a's message: Not authorized"):
+            _wait_for(lambda: client.refusal is not None, "the PUBACK")
+            client.check()
+        assert client.unconfirmed  # kept: a refused message is not a sent one
+    finally:
+        client.close(wait_s=0)
