@@ -93,7 +93,10 @@ class Rig:
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
-        _wait(lambda: b"MQTT subscribed" in log.read_bytes(), 120, "the worker's subscription")
+        # The first time, until it has subscribed (only then does the broker queue for it);
+        # later its session is there, and the broker may send the backlog before the SUBACK.
+        ready = b"MQTT subscribed" if self.worker_runs == 1 else b"MQTT connected"
+        _wait(lambda: ready in log.read_bytes(), 120, "the worker's connection")
         self._killing = False
 
     def _watch_worker(self) -> None:
