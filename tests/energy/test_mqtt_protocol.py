@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from parkpilot.energy.models import DeadLetter, GatewayWatermark, Reading
 from parkpilot.energy.mqtt.config import MqttConfig
+from parkpilot.energy.mqtt.watermark import watermark_message
 from parkpilot.energy.mqtt.worker import Inbox, IngestWorker, Message, database_away
 
 TOPIC = "parkpilot/qsh/readings/gateway"
@@ -62,9 +63,12 @@ def test_envelopes_out_of_order_move_the_watermark_only_when_the_gap_closes(
     worker._handle([_envelope(1, 0), _envelope(3, 2)])
     mark = GatewayWatermark.objects.get(gateway=gateway)
     assert (mark.seq, mark.above) == (1, [3])
+    # What the gateway is told: 2 is missing (committed from 3 on), resend it.
+    assert watermark_message(mark) == {"seq": 1, "gap_end": 3}
     worker._handle([_envelope(2, 1), _envelope(3, 2)])  # 3 again: a redelivery, harmless
     mark.refresh_from_db()
     assert (mark.seq, mark.above) == (3, [])
+    assert watermark_message(mark) == {"seq": 3}
     assert Reading.objects.count() == 3
     assert worker.stats.duplicates == 1
 

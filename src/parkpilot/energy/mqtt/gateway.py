@@ -4,11 +4,15 @@ implementation the simulator and the fault benchmark use.
   - it logs in with its own MQTT credentials and publishes QoS 1 to its own readings topic;
   - each message is an envelope `{"seq": n, "readings": [...]}`, n = 1, 2, 3, … per gateway;
   - it keeps every message until the platform's committed watermark (retained on
-    `parkpilot/<park>/watermark/<gateway>`) covers it, and sends again what is not covered
-    when the watermark has stopped moving for `resend_after_s` (counted afresh after a
-    reconnect, doubled after each resend that brought no progress, up to 5 minutes). Not at
-    once on reconnecting: after a clean broker restart, or while the worker works through a
-    backlog, the watermark keeps moving and a resend would only queue duplicates;
+    `parkpilot/<park>/watermark/<gateway>`) covers it. It resends
+      * the gap, when the watermark names one (`gap_end`: later messages are committed, these
+        are not, e.g. lost in a broker crash) and has not moved for `gap_after_s`;
+      * everything it holds, when the watermark has not moved for `resend_after_s` (a loss at
+        the tail, with nothing committed after it), counted afresh after a reconnect and
+        doubled after each resend that brought no progress, up to 5 minutes.
+    Never at once on reconnecting, nor while the worker merely lags behind: after a clean
+    broker restart, or during a backlog, the watermark keeps moving without a gap, and a resend
+    would only queue duplicates;
   - a refusal by the broker (CONNACK or PUBACK reason code ≥ 0x80) is an error, never a send."""
 
 import logging
@@ -40,7 +44,8 @@ class GatewayClient:
         password: str,
         start_seq: int | None = None,
         window: int = 100,
-        resend_after_s: float = 10.0,
+        resend_after_s: float = 60.0,
+        gap_after_s: float = 3.0,
         client_id: str | None = None,
     ):
         self.username = username
@@ -48,6 +53,9 @@ class GatewayClient:
         self.watermark_topic = watermark_topic(park_code, username)
         self.resend_after_s = resend_after_s
         self._quiet_s = resend_after_s  # grows while resends bring no progress
+        self.gap_after_s = gap_after_s
+        self.gap_end: int | None = None  # the platform committed from here on, above a gap
+        self._gap_sent: tuple[int, int] | None = None  # the gap last resent (watermark, end)
         self.watermark = 0
         self._heard_watermark = threading.Event()
         self._start_seq = start_seq
@@ -114,12 +122,16 @@ class GatewayClient:
 
     def _on_message(self, client, userdata, msg):
         try:
-            seq = int(orjson.loads(msg.payload)["seq"])
+            mark = orjson.loads(msg.payload)
+            seq = int(mark["seq"])
+            gap_end = int(mark["gap_end"]) if "gap_end" in mark else None
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
             log.warning("unreadable watermark on %s: %r", msg.topic, msg.payload[:100])
             return
         with self._changed:
             self._heard_watermark.set()
+            if seq >= self.watermark:
+                self.gap_end = gap_end
             if seq > self.watermark:
                 self.watermark = seq
                 self._moved_at = time.monotonic()
@@ -130,7 +142,7 @@ class GatewayClient:
 
     # --- the gateway's own thread ---------------------------------------------------------------
 
-    def start(self, timeout: float = 15.0) -> None:
+    def start(self, timeout: float = 60.0) -> None:
         """Connect; the numbering continues after the platform's watermark (retained topic),
         or after `start_seq` when the caller knows better (e.g. its own stored state)."""
         self.client.connect_async(self.host, self.port, keepalive=30, clean_start=True)
@@ -174,19 +186,23 @@ class GatewayClient:
         self.check()
 
     def pump(self) -> None:
-        """Resend what the watermark does not cover once it has stopped moving."""
+        """Resend what the watermark does not cover once it has stopped moving (see above)."""
         self.check()
-        stale = (
-            self.unconfirmed
-            and self._connected.is_set()
-            and time.monotonic() - self._moved_at > self._quiet_s
-        )
-        if not stale:
+        if not (self.unconfirmed and self._connected.is_set()):
             return
-        self._moved_at = time.monotonic()
-        self._quiet_s = min(self._quiet_s * 2, 300.0)
+        still = time.monotonic() - self._moved_at
+        gap = (self.watermark, self.gap_end) if self.gap_end else None
+        if gap and still > self.gap_after_s and gap != self._gap_sent:
+            self._gap_sent = gap
+            self._resend(lambda n: gap[0] < n < gap[1])
+        elif still > self._quiet_s:
+            self._moved_at = time.monotonic()
+            self._quiet_s = min(self._quiet_s * 2, 300.0)
+            self._resend(lambda n: True)
+
+    def _resend(self, wanted) -> None:
         with self._changed:
-            waiting = [payload for _, (payload, _) in sorted(self.unconfirmed.items())]
+            waiting = [payload for n, (payload, _) in sorted(self.unconfirmed.items()) if wanted(n)]
         for payload in waiting:
             self._publish(payload)
             self.resent_messages += 1

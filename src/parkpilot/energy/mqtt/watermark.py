@@ -11,9 +11,11 @@ MAX_SEQ = 2**53  # a JSON number every gateway can write exactly
 MAX_ABOVE = 100_000  # committed numbers kept above an open gap; beyond: the gap is a lost cause
 
 
-def record_committed(committed: dict[int, set[int]]) -> dict[int, int]:
+def record_committed(committed: dict[int, set[int]]) -> dict[int, dict]:
     """Inside the transaction that stores the messages: add their sequence numbers to each
-    gateway's record; returns {gateway id: watermark}. Rows are locked in id order, so workers
+    gateway's record; returns {gateway id: its watermark message}, `{"seq": n}`, with
+    `"gap_end": m` when messages from m on are committed above a gap (n < seq < m is missing:
+    what the gateway should resend). Rows are locked in id order, so workers
     committing the same gateways in parallel wait for each other instead of deadlocking."""
     if not committed:
         return {}
@@ -33,8 +35,12 @@ def record_committed(committed: dict[int, set[int]]) -> dict[int, int]:
             moved = True
         if moved or row.above != before:
             row.save(update_fields=["seq", "above", "updated_at"])
-        marks[row.gateway_id] = row.seq
+        marks[row.gateway_id] = watermark_message(row)
     return marks
+
+
+def watermark_message(row: GatewayWatermark) -> dict:
+    return {"seq": row.seq, "gap_end": row.above[0]} if row.above else {"seq": row.seq}
 
 
 def watermark_of(gateway_id: int) -> int:

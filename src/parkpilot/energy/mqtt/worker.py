@@ -571,17 +571,17 @@ class IngestWorker:
         )
         self.stats.rejected += 1
 
-    def _publish_watermarks(self, marks: dict[int, int], writers: dict[int, Writer]) -> None:
+    def _publish_watermarks(self, marks: dict[int, dict], writers: dict[int, Writer]) -> None:
         # After the commit. Retained: a gateway (re)subscribing gets its latest at once. Also
         # when it did not move: a gateway resending after a broker crash is waiting for it.
         # QoS 0: a lost update is made good by the next one (or the gateway's resend), while
         # QoS 1 would make paho's thread wait for PUBACKs queued behind the backlog the broker
         # is sending us, reading more messages and sending our own PUBACKs late.
-        for gateway_id, seq in marks.items():
+        for gateway_id, mark in marks.items():
             writer = writers[gateway_id]
             self.client.publish(
                 watermark_topic(writer.park_code, writer.gateway_name),
-                orjson.dumps({"seq": seq}),
+                orjson.dumps(mark),
                 qos=0,
                 retain=True,
             )
