@@ -4,6 +4,7 @@ SIGKILLed twice, the broker restarted cleanly and SIGKILLed, and a private Postg
 the shared one) restarted twice. Nothing a gateway following the protocol holds is lost, and
 the worker never exits."""
 
+import re
 import shutil
 from pathlib import Path
 
@@ -29,8 +30,9 @@ def test_no_reading_is_lost_and_the_worker_never_exits_through_every_fault(tmp_p
     assert result["lost"] == 0, result
     assert result["worker_exits"] == 0, logs[-3000:]
     assert result["dead_letters"] == 0
-    # The database restarts were seen (by a batch, then "database unavailable … retrying", or
-    # by a rollup pass, which is retried after the next batch), and never dead-lettered.
-    assert "terminating connection due to administrator command" in logs
+    # The database restarts reached the worker (a batch: "database unavailable … retrying"; a
+    # rollup pass: its OperationalError logged, retried after the next batch; the wording of
+    # PostgreSQL's message depends on the moment), and none made a dead letter.
+    assert re.search(r"database unavailable|OperationalError", logs)
     assert "could not be processed" not in logs
     assert rig.worker_runs == 3  # started once, and once after each SIGKILL
