@@ -1,6 +1,6 @@
 """MQTT intake (issue: energy ingestion), PostgreSQL, one run, a private zero-loss Mosquitto.
 
-The worker runs as its own process (`parkpilot ingest_mqtt`, shared subscription, manual acks,
+The worker runs as its own process (`parkpilot ingest_mqtt`, its default subscription, manual acks,
 rollups after each batch) against a throwaway database; this process publishes as a gateway.
 Figures and the in-process baselines measured in the same run on the same rows:
   - ingest_mqtt_postgresql_readings_per_s: 1,000,000 readings (1,421 points × 704 minutes) in
@@ -11,7 +11,10 @@ Figures and the in-process baselines measured in the same run on the same rows:
     the park's 15-minute rollup counting that tick's readings (polled every 5 ms); baseline: the
     in-process core for the same tick (ingest_items + rollup_pending), p95.
   - worker_rss_mb after those 1,000,000 readings; baseline: the same worker's RSS when idle
-    after start (worker_rss_idle_mb)."""
+    after start (worker_rss_idle_mb).
+
+PARKPILOT_BENCH_QUICK=1: 141 minutes (≈200,000 readings) and 10 latency ticks, to check that it
+runs and to compare two versions of the code on a busy machine (ratios, not absolute rates)."""
 
 import os
 import statistics
@@ -26,11 +29,12 @@ from pathlib import Path
 from benchmarks.harness import percentile, setup_django, write_result
 
 DATABASES = ("postgresql",)
+QUICK = os.environ.get("PARKPILOT_BENCH_QUICK") == "1"
 POINTS = 1421
-MINUTES = 704  # 1,421 × 704 = 1,000,384 readings
+MINUTES = 141 if QUICK else 704  # 1,421 × 704 = 1,000,384 readings
 PER_MESSAGE = 100
 WINDOW = 100
-LATENCY_TICKS = 30
+LATENCY_TICKS = 10 if QUICK else 30
 GATEWAY = "bench-gw"
 
 
@@ -182,7 +186,7 @@ def _measure(connection) -> dict:
         "worker_rss_idle_mb": round(rss_idle, 1),
     }
     path = write_result(
-        "mqtt_postgresql",
+        "mqtt_postgresql_quick" if QUICK else "mqtt_postgresql",
         metrics=metrics,
         baseline=baseline,
         notes=f"{rows} readings, messages of {PER_MESSAGE}, window {WINDOW}; latency "

@@ -175,8 +175,11 @@ mqtt_ensure_config() {
     # Debian's mosquitto.conf has no listener, i.e. mosquitto 2 "local only"
     # mode. Make the bind explicit (127.0.0.1:1883, anonymous) with a drop-in,
     # unless some config already declares its own listener/port.
+    # The zero-loss lines are parkpilot.energy.mqtt.broker.ZERO_LOSS_SETTINGS (a test keeps
+    # them equal); docs/energy-mqtt.md explains each. Anonymous on loopback for development:
+    # production adds password_file/acl_file from `parkpilot mqtt_sync`.
     local want existing
-    want=$'# Managed by ParkPilot scripts/services.sh\nlistener 1883 127.0.0.1\nallow_anonymous true'
+    want=$'# Managed by ParkPilot scripts/services.sh (docs/energy-mqtt.md)\nlistener 1883 127.0.0.1\nallow_anonymous true\npersistence true\nautosave_interval 1\nautosave_on_changes false\nmax_queued_messages 0\nmax_queued_bytes 0\nmax_inflight_messages 0\npersistent_client_expiration 14d'
     [[ -f "$MOSQUITTO_DROPIN" && "$(cat "$MOSQUITTO_DROPIN")" == "$want" ]] && return 0
     existing=$(grep -lsE '^[[:space:]]*(listener|port)[[:space:]]' "$MOSQUITTO_CONF" /etc/mosquitto/conf.d/*.conf \
                | grep -vx "$MOSQUITTO_DROPIN" || true)
@@ -186,7 +189,7 @@ mqtt_ensure_config() {
     fi
     grep -qsE '^[[:space:]]*include_dir[[:space:]]+/etc/mosquitto/conf.d' "$MOSQUITTO_CONF" \
         || { log "mosquitto: $MOSQUITTO_CONF has no include_dir conf.d; relying on its defaults"; return 0; }
-    log "mosquitto: writing $MOSQUITTO_DROPIN (listener 1883 127.0.0.1, allow_anonymous true)"
+    log "mosquitto: writing $MOSQUITTO_DROPIN (listener 1883 127.0.0.1, anonymous, zero-loss queues)"
     printf '%s\n' "$want" | as_root tee "$MOSQUITTO_DROPIN" >/dev/null
 }
 

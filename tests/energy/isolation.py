@@ -171,6 +171,21 @@ def conflict_resolve(api_as, personas, ent_a, ent_b):
     assert not conflict.resolved
 
 
+def gateway_watermark(api_as, personas, ent_a, ent_b):
+    from parkpilot.energy.models import GatewayWatermark
+
+    GatewayWatermark.objects.create(gateway=personas["gateway"], seq=41, above=[43])
+    url = "/api/v1/energy/gateways/gateway/watermark"
+    # An enterprise user and another park's admin: 404, as for a gateway that does not exist.
+    for client in _outsiders(api_as):
+        assert client.get(url).status_code == 404
+    assert api_as("ent_b_user").get("/api/v1/energy/gateways/nobody/watermark").status_code == 404
+    for who in ("gateway", "park_staff"):
+        answer = api_as(who).get(url).json()
+        assert (answer["seq"], answer["pending"]) == (41, 1)
+        assert answer["topic"] == "parkpilot/qsh/watermark/gateway"
+
+
 CASES = {
     ("GET", "/api/v1/energy/points"): points_list,
     ("POST", "/api/v1/energy/points"): points_create,
@@ -187,6 +202,7 @@ CASES = {
     ("POST", "/api/v1/energy/dead-letters/{letter_id}/dismiss"): dead_letter_dismiss,
     ("GET", "/api/v1/energy/conflicts"): conflicts,
     ("POST", "/api/v1/energy/conflicts/{conflict_id}/resolve"): conflict_resolve,
+    ("GET", "/api/v1/energy/gateways/{username}/watermark"): gateway_watermark,
 }
 
 

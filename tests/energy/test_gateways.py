@@ -92,9 +92,11 @@ def test_broker_files_exact_content(park, personas, tmp_path):
         "\n"
         "user parkpilot-worker\n"
         "topic read parkpilot/+/readings/+\n"
+        "topic write parkpilot/+/watermark/+\n"
         "\n"
         "user gateway\n"
         "topic write parkpilot/qsh/readings/gateway\n"
+        "topic read parkpilot/qsh/watermark/gateway\n"
         "\n"
     )
     worker_line, gateway_line = config.password_file.read_text().splitlines()

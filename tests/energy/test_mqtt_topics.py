@@ -4,16 +4,14 @@ import orjson
 import pytest
 
 from parkpilot.energy.models import DeadLetter, Reading
-from parkpilot.energy.mqtt.config import MqttConfig, subscription_filter
+from parkpilot.energy.mqtt.config import MqttConfig, parse_partition, subscription_filter
 from parkpilot.energy.mqtt.worker import IngestWorker, Message
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def worker(tmp_path, monkeypatch):
-    # Between batches the worker recycles stale connections; the test's transaction is not one.
-    monkeypatch.setattr("parkpilot.energy.mqtt.worker.close_old_connections", lambda: None)
+def worker(tmp_path):
     config = MqttConfig("127.0.0.1", 1, "", "", tmp_path / "p", tmp_path / "a", None)
     return IngestWorker(config=config, client_id="t", rollup=False)
 
@@ -31,6 +29,11 @@ def test_subscription_filters():
     assert subscription_filter("exclusive") == "parkpilot/+/readings/+"
     with pytest.raises(ValueError):
         subscription_filter("both")
+    assert parse_partition("1/3") == (0, 3)
+    assert parse_partition("3/3") == (2, 3)
+    for bad in ("0/3", "4/3", "x/2", "2"):
+        with pytest.raises(ValueError, match="K/N"):
+            parse_partition(bad)
 
 
 @pytest.mark.parametrize(
@@ -73,3 +76,19 @@ def test_messages_of_one_gateway_are_one_ingest_and_bad_ones_dead_letters(
     ]
     stats = worker.stats
     assert (stats.messages, stats.accepted, stats.duplicates, stats.rejected) == (4, 3, 1, 1)
+
+
+def test_services_sh_configures_the_system_broker_as_the_tests_run_theirs():
+    """scripts/services.sh's Mosquitto drop-in carries the same zero-loss settings as the
+    brokers the tests and benchmarks start (broker_config)."""
+    import re
+    from pathlib import Path
+
+    from parkpilot.energy.mqtt.broker import ZERO_LOSS_SETTINGS, broker_config
+
+    script = (Path(__file__).parents[2] / "scripts" / "services.sh").read_text()
+    dropin = re.search(r"want=\$'([^']*)'", script).group(1).split("\\n")
+    assert [line for line in dropin if line in ZERO_LOSS_SETTINGS] == list(ZERO_LOSS_SETTINGS)
+    ours = broker_config(port=1, directory=Path("/x"), password_file=None, acl_file=None)
+    assert set(ZERO_LOSS_SETTINGS) <= set(ours.splitlines())
+    assert "max_queued_messages 0" in dropin  # the default (1000) drops QoS 1 messages

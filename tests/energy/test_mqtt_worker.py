@@ -78,12 +78,14 @@ def gateways(park, make_point, broker):
 
 
 class Worker:
-    def __init__(self, broker, tmp_path):
+    def __init__(self, broker, tmp_path, *, name="worker-1", extra=()):
         self.broker = broker
         self.tmp_path = tmp_path
         self.process = None
         self.runs = 0
         self.subscription = "shared"
+        self.name = name
+        self.extra = list(extra)
 
     def start(self):
         self.runs += 1
@@ -95,19 +97,19 @@ class Worker:
             "PARKPILOT_MQTT_USERNAME": WORKER_USER,
             "PARKPILOT_MQTT_PASSWORD": WORKER_PASSWORD,
         }
-        self.out = open(self.tmp_path / f"worker-{self.runs}.log", "wb")  # noqa: SIM115
+        logs = self.tmp_path / f"{self.name}-{self.runs}.log"
+        self.out = open(logs, "wb")  # noqa: SIM115
         self.process = subprocess.Popen(
             [
                 *(sys.executable, "-m", "parkpilot.cli", "ingest_mqtt"),
-                *("--client-id", "worker-1", "--batch-ms", "50"),
-                *("--subscription", self.subscription),
+                *("--client-id", self.name, "--batch-ms", "50"),
+                *("--subscription", self.subscription, *self.extra),
             ],
             env=env,
             stdout=self.out,
             stderr=subprocess.STDOUT,
         )
         # Until the first subscription exists the broker has nowhere to queue readings.
-        logs = self.tmp_path / f"worker-{self.runs}.log"
         _wait_for(lambda: "MQTT subscribed" in logs.read_text(), "the subscription", self)
 
     def kill(self):
@@ -119,7 +121,7 @@ class Worker:
         return self.process.wait(timeout=30)
 
     def log(self) -> str:
-        return "".join(p.read_text() for p in sorted(self.tmp_path.glob("worker-*.log")))
+        return "".join(p.read_text() for p in sorted(self.tmp_path.glob(f"{self.name}-*.log")))
 
 
 @pytest.fixture
@@ -303,6 +305,46 @@ def test_zero_loss_through_worker_kills_and_a_broker_restart(
     assert DeadLetter.objects.count() == 0
 
 
+def test_two_partitioned_workers_lose_nothing_over_kills_and_broker_restarts(
+    gateways, broker, publisher, tmp_path
+):
+    """The supported multi-worker setup on Mosquitto 2.0: `--partition 1/2` and `2/2`, each on
+    plain subscriptions to its share of the gateways' topics (restored by the broker after a
+    restart, unlike shared ones). gw-a falls in partition 1, gw-b in 2 (a hash of the name)."""
+    workers = [
+        Worker(broker, tmp_path, name=f"part-{k}", extra=["--partition", f"{k}/2"]) for k in (1, 2)
+    ]
+    for worker in workers:
+        worker.subscription = "exclusive"  # --partition switches it to per-gateway topics
+        worker.start()
+    per_message, messages = 10, 200
+    senders = {name: publisher(name) for name in ("gw-a", "gw-b")}
+    disruptions = {
+        40: workers[0].kill,
+        60: workers[0].start,
+        100: broker.restart,
+        140: workers[1].kill,
+        170: workers[1].start,
+        180: broker.restart,
+    }
+    for m in range(messages):
+        if m in disruptions:
+            disruptions[m]()
+        for name, sender in senders.items():
+            payload = orjson.dumps(_readings(name, m * per_message, per_message))
+            reason = sender.publish(readings_topic("qsh", name), payload)
+            assert reason.value == 0, reason  # not 16 "No matching subscribers": queued
+    total = 2 * messages * per_message
+    _wait_for(lambda: Reading.objects.count() == total, f"{total} readings", workers[0])
+    for k, worker in enumerate(workers):
+        assert worker.terminate() == 0
+        assert f"subscription partition {k + 1}/2" in worker.log()
+    for name in ("gw-a", "gw-b"):
+        values = Reading.objects.filter(point__code__startswith=name).values_list("value")
+        assert sorted(v for (v,) in values) == [float(n) for n in range(messages * per_message)]
+    assert DeadLetter.objects.count() == 0
+
+
 def test_mosquitto_forgets_shared_subscriptions_over_a_restart(tmp_path):
     """Pins the broker behaviour the `exclusive` mode exists for (Mosquitto 2.0.11): after a
     restart a persistent session's plain subscription is restored, its shared one is not. When
@@ -353,34 +395,95 @@ def test_mosquitto_forgets_shared_subscriptions_over_a_restart(tmp_path):
         anonymous.stop()
 
 
-def test_the_simulator_publishes_through_the_broker(tmp_path, monkeypatch):
-    """`simulate --via mqtt` on an open development broker: every gateway's topic, one worker."""
-    from django.core.management import call_command
-
+@pytest.fixture
+def demo_broker(tmp_path, monkeypatch):
+    """The demo park and a broker set up as documented: the platform's password and ACL files,
+    the worker's own read-only login, reloaded by SIGHUP (PARKPILOT_MQTT_PID_FILE)."""
     from parkpilot.demo.services import demo_load
-    from parkpilot.energy.simulator.engine import TZ
 
     if not Path(MOSQUITTO).exists():
         service_missing(f"{MOSQUITTO} is not installed (scripts/services.sh installs it)")
     demo_load()
-    broker = LocalBroker(tmp_path / "open", authenticated=False)
+    broker = LocalBroker(tmp_path / "demo-broker")
     broker.start()
-    worker = Worker(broker, tmp_path)
+    for name, value in {
+        "PARKPILOT_MQTT_PORT": str(broker.port),
+        "PARKPILOT_MQTT_USERNAME": WORKER_USER,
+        "PARKPILOT_MQTT_PASSWORD": WORKER_PASSWORD,
+        "PARKPILOT_MQTT_PASSWORD_FILE": str(broker.password_file),
+        "PARKPILOT_MQTT_ACL_FILE": str(broker.acl_file),
+        "PARKPILOT_MQTT_PID_FILE": str(broker.pid_file),
+        "PARKPILOT_SIMULATOR_CREDENTIALS": str(tmp_path / "simulator-credentials.json"),
+    }.items():
+        monkeypatch.setenv(name, value)
+    assert broker_files_sync().reloaded  # the worker's login
+    time.sleep(0.3)
+    yield broker
+    broker.stop()
+
+
+def test_the_simulator_publishes_with_gateway_credentials(demo_broker, tmp_path):
+    """`simulate --via mqtt` on a broker set up as documented: each gateway logs in as itself
+    (credentials issued by the simulator, broker reloaded), numbers its messages, and waits for
+    the platform's watermark before it reports."""
+    from django.core.management import call_command
+
+    from parkpilot.energy.models import GatewayWatermark
+    from parkpilot.energy.simulator.engine import TZ
+
+    worker = Worker(demo_broker, tmp_path)
+    worker.subscription = "exclusive"
     try:
         worker.start()
-        monkeypatch.setenv("PARKPILOT_MQTT_PORT", str(broker.port))
-        monkeypatch.setenv("PARKPILOT_MQTT_USERNAME", "")
         start = datetime(2026, 11, 20, 9, 0, tzinfo=TZ)
-        call_command(
-            "simulate",
-            *("--via", "mqtt", "--start", start.isoformat(), "--ticks", "1"),
-            *("--points", "300", "--interval", "60"),
-        )
-        _wait_for(lambda: Reading.objects.filter(ts=start).count() == 300, "300", worker)
-        # 300 points of four gateways (95 each): each gateway's readings on its own topic.
+        out = tmp_path / "simulate.out"
+        with open(out, "w") as stdout:
+            call_command(
+                "simulate",
+                *("--via", "mqtt", "--start", start.isoformat(), "--ticks", "1"),
+                *("--points", "300", "--interval", "60"),
+                stdout=stdout,
+            )
+        # Confirmed before it returned: the readings are stored already.
+        assert Reading.objects.filter(ts=start).count() == 300
+        assert "issued MQTT credentials to 4 simulated gateways" in out.read_text()
+        assert "'unconfirmed': 0" in out.read_text()
+        # 300 points of four gateways (95 each), each on its own topic, as itself.
+        marks = dict(GatewayWatermark.objects.values_list("gateway__username", "seq"))
+        assert marks == {"demo-gw-01": 1, "demo-gw-02": 1, "demo-gw-03": 1, "demo-gw-04": 1}
         assert DeadLetter.objects.count() == 0
         assert worker.terminate() == 0
     finally:
         if worker.process.poll() is None:
             worker.process.kill()
-        broker.stop()
+
+
+def test_the_simulator_fails_loudly_when_the_broker_refuses_it(demo_broker, monkeypatch):
+    """Credentials issued but the broker never told (no pid file to signal): the broker refuses
+    the login, and the command fails with the reason instead of reporting readings sent."""
+    from django.core.management import CommandError, call_command
+
+    monkeypatch.setenv("PARKPILOT_MQTT_PID_FILE", "")
+    with pytest.raises(CommandError, match="broker refused demo-gw-01's login: Not authorized"):
+        call_command("simulate", *("--via", "mqtt", "--ticks", "1", "--points", "5"))
+    assert Reading.objects.count() == 0
+
+
+def test_a_gateway_client_refused_by_the_broker_raises_with_the_reason(gateways, broker):
+    """The reference gateway treats a PUBACK reason ≥ 0x80 as an error, never as sent."""
+    from parkpilot.energy.mqtt.gateway import GatewayClient, GatewayRefused
+
+    client = GatewayClient(
+        host="127.0.0.1", port=broker.port, park_code="qsh", username="gw-a",
+        password=gateways["gw-a"][1],
+    )  # fmt: skip
+    client.start()
+    try:
+        client.topic = readings_topic("qsh", "gw-b")  # another gateway's topic: the ACL says no
+        client.send(_readings("gw-b", 0, 1))
+        with pytest.raises(GatewayRefused, match="broker refused gw-a's message: Not authorized"):
+            _wait_for(lambda: client.refusal is not None, "the PUBACK")
+            client.check()
+        assert client.unconfirmed  # kept: a refused message is not a sent one
+    finally:
+        client.close(wait_s=0)

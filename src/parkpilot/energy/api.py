@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from django.http import HttpRequest, HttpResponse
-from ninja import File, Router
+from ninja import Field, File, Router, Schema
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
@@ -204,3 +204,43 @@ def quarantine(request: HttpRequest):
 def quarantine_retry(request: HttpRequest, point_id: int):
     row = selectors.quarantine_get(user=request.auth, point_id=point_id)
     return services.quarantine_retry(actor=request.auth, via=via_of(request), quarantined=row)
+# --- the delivery protocol's committed watermark (docs/energy-mqtt.md) -------------------------
+
+
+class WatermarkOut(Schema):
+    gateway: str
+    seq: int = Field(description="every message of this gateway numbered up to seq is stored")
+    pending: int = Field(description="messages stored above a gap that is still open")
+    updated_at: datetime | None
+    topic: str = Field(description="the retained MQTT topic carrying the same watermark")
+
+
+@router.get("/gateways/{username}/watermark", response=WatermarkOut)
+def gateway_watermark(request: HttpRequest, username: str):
+    """A gateway resumes from here after losing its state; staff watch gateways fall behind.
+    Readable by the gateway itself and its park's staff; anyone else gets 404."""
+    from parkpilot.energy.models_watermark import GatewayWatermark
+    from parkpilot.energy.mqtt.watermark import watermark_topic
+    from parkpilot.tenancy.models import User
+    from parkpilot.tenancy.roles import PARK_ROLES, Role
+
+    user = request.auth
+    gateway = (
+        User.objects.filter(username=username, role=Role.GATEWAY, park__isnull=False)
+        .select_related("park")
+        .first()
+    )
+    if gateway is None or not (
+        user.is_superuser
+        or user.pk == gateway.pk
+        or (user.park_id == gateway.park_id and user.role in PARK_ROLES)
+    ):
+        raise NotFound
+    mark = GatewayWatermark.objects.filter(gateway=gateway).first()
+    return WatermarkOut(
+        gateway=gateway.username,
+        seq=mark.seq if mark else 0,
+        pending=len(mark.above) if mark else 0,
+        updated_at=mark.updated_at if mark else None,
+        topic=watermark_topic(gateway.park.code, gateway.username),
+    )

@@ -25,6 +25,7 @@ from parkpilot.energy.mqtt.config import (
     mqtt_config,
     readings_topic,
 )
+from parkpilot.energy.mqtt.watermark import WATERMARKS_FILTER, watermark_topic
 from parkpilot.tenancy.audit import audit_record
 from parkpilot.tenancy.errors import Forbidden, ValidationFailed
 from parkpilot.tenancy.models import User
@@ -125,6 +126,7 @@ def render_broker_files(config: MqttConfig) -> tuple[str, str]:
             f"user {config.username}",
             # Mosquitto checks a shared subscription against the filter without `$share/<g>/`.
             f"topic read {READINGS_FILTER}",
+            f"topic write {WATERMARKS_FILTER}",  # each gateway's committed watermark, retained
             "",
         ]
     for credential in credentials:
@@ -133,6 +135,7 @@ def render_broker_files(config: MqttConfig) -> tuple[str, str]:
         acl += [
             f"user {gateway.username}",
             f"topic write {readings_topic(gateway.park.code, gateway.username)}",
+            f"topic read {watermark_topic(gateway.park.code, gateway.username)}",
             "",
         ]
     return "".join(f"{line}\n" for line in passwd), "\n".join(acl) + "\n"
@@ -176,5 +179,5 @@ def broker_files_sync(config: MqttConfig | None = None) -> SyncResult:
             reloaded = True
         except (ValueError, ProcessLookupError, PermissionError):
             reloaded = False
-    gateways = acl.count("\ntopic write ")
+    gateways = acl.count("\ntopic write ") - bool(config.username)  # the worker's watermarks
     return SyncResult(gateways, config.password_file, config.acl_file, reloaded)

@@ -49,15 +49,16 @@ def _insert_sqlite(rows: list[Row], received_at: datetime) -> dict[int, float]:
             text = texts[ts] = _sqlite_ts(ts)
         stamped.append((p, text, v, received))
     connection.ensure_connection()
-    cursor = connection.connection.cursor()
-    cursor.executemany(
-        "INSERT INTO energy_reading (point_id, ts, value, received_at) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT DO NOTHING",
-        stamped,
-    )
-    if cursor.rowcount == len(rows):
-        return {}
-    return _sqlite_existing(cursor, stamped, received)
+    with connection.wrap_database_errors:  # sqlite3's errors as Django's (see _insert_postgresql)
+        cursor = connection.connection.cursor()
+        cursor.executemany(
+            "INSERT INTO energy_reading (point_id, ts, value, received_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT DO NOTHING",
+            stamped,
+        )
+        if cursor.rowcount == len(rows):
+            return {}
+        return _sqlite_existing(cursor, stamped, received)
 
 
 def _sqlite_existing(cursor, stamped, received: str) -> dict[int, float]:
@@ -87,7 +88,10 @@ def _insert_postgresql(rows: list[Row], received_at: datetime, meanwhile) -> dic
     connection.ensure_connection()
     raw = connection.connection
     try:
-        with transaction.atomic(), raw.cursor() as cursor:
+        # wrap_database_errors: psycopg's own errors from this raw cursor become Django's
+        # (OperationalError for a lost server, IntegrityError, DataError...) and mark the
+        # connection as errored, so callers can tell "database away" from "bad data".
+        with transaction.atomic(), connection.wrap_database_errors, raw.cursor() as cursor:
             _copy(
                 cursor,
                 f"COPY energy_reading {_PG_COLUMNS} FROM STDIN (FORMAT BINARY)",
@@ -96,9 +100,11 @@ def _insert_postgresql(rows: list[Row], received_at: datetime, meanwhile) -> dic
                 meanwhile,
             )
         return {}
-    except (IntegrityError, psycopg.errors.UniqueViolation):
-        pass  # some rows were there already: the savepoint is rolled back, take the slow path
-    with raw.cursor() as cursor:
+    except IntegrityError as exc:
+        if not isinstance(exc.__cause__, psycopg.errors.UniqueViolation):
+            raise  # another constraint (a CHECK): bad data, not a duplicate
+        # Some rows were there already: the savepoint is rolled back, take the slow path.
+    with connection.wrap_database_errors, raw.cursor() as cursor:
         cursor.execute(
             "CREATE TEMP TABLE IF NOT EXISTS energy_reading_stage "
             "(n int, point_id bigint, ts timestamptz, value float8, received_at timestamptz) "
@@ -176,7 +182,10 @@ def fetch_readings(
     found: dict[int, list[tuple[float, float]]] = {}
     epochs: dict = {}
     postgresql = connection.vendor == "postgresql"
-    with _binary_cursor() if postgresql else connection.cursor() as cursor:
+    with (
+        connection.wrap_database_errors,
+        _binary_cursor() if postgresql else connection.cursor() as cursor,
+    ):
         for start in range(0, len(windows), _WINDOW_CHUNK):
             chunk = windows[start : start + _WINDOW_CHUNK]
             if postgresql:
@@ -267,7 +276,7 @@ def _upsert(table: str, key: list[str], names: list[str], updates: str, types: l
     if connection.vendor == "postgresql":
         arrays = [list(col) for col in zip(*rows, strict=True)]
         unnest = ", ".join(f"%b::{t}[]" for t in types)
-        with _binary_cursor() as cursor:
+        with connection.wrap_database_errors, _binary_cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {table} ({', '.join(names)}) SELECT * FROM unnest({unnest}) "
                 f"{conflict}",

@@ -14,6 +14,24 @@ from pathlib import Path
 
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
 
+# What makes Mosquitto keep every QoS 1 message queued for a worker (docs/energy-mqtt.md);
+# scripts/services.sh writes the same lines into the system broker's drop-in (tested).
+ZERO_LOSS_SETTINGS = (
+    # Sessions, their subscriptions and queued messages survive a restart; a crash (not a
+    # clean stop) loses at most the last second, which gateways resend (watermark protocol).
+    "persistence true",
+    "autosave_interval 1",
+    "autosave_on_changes false",
+    # Never drop a QoS 1 message queued for a worker that is down or behind.
+    "max_queued_messages 0",
+    "max_queued_bytes 0",
+    # No cap at the broker: Mosquitto 2.0.11 does not honour the worker's Receive Maximum
+    # anyway; the worker's bounded inbox and TCP back-pressure hold the rest at the broker.
+    "max_inflight_messages 0",
+    # Longer than the worker's session expiry (7 days): the session, not this, decides.
+    "persistent_client_expiration 14d",
+)
+
 
 def broker_config(
     *, port: int, directory: Path, password_file: Path | None, acl_file: Path | None
@@ -24,17 +42,8 @@ def broker_config(
         # Run as root, Mosquitto switches to the `mosquitto` user, which cannot use our files.
         f"user {getpass.getuser()}",
         f"listener {port} 127.0.0.1",
-        # Sessions and their queued messages survive a broker restart.
-        "persistence true",
+        *ZERO_LOSS_SETTINGS,
         f"persistence_location {directory}/",
-        "autosave_interval 1",
-        "autosave_on_changes false",
-        # Never drop a QoS 1 message queued for a worker that is down or behind.
-        "max_queued_messages 0",
-        "max_queued_bytes 0",
-        # Unacked messages in flight to one worker: what its batches may hold.
-        "max_inflight_messages 0",
-        "persistent_client_expiration 14d",
         f"pid_file {directory}/mosquitto.pid",
         "log_dest stderr",
         "log_type error",
@@ -111,6 +120,13 @@ class LocalBroker:
     def restart(self) -> None:
         self.stop()
         self.start()
+
+    def crash(self) -> None:
+        """SIGKILL: no last save; what arrived since the last autosave (1 s) is gone."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
 
     def reload(self) -> None:
         if self.process:

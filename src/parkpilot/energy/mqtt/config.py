@@ -18,20 +18,43 @@ def readings_topic(park_code: str, gateway_username: str) -> str:
     return f"{TOPIC_PREFIX}/{park_code}/readings/{gateway_username}"
 
 
+def watermark_topic(park_code: str, gateway_username: str) -> str:
+    """Where the worker publishes (retained) the gateway's committed watermark."""
+    return f"{TOPIC_PREFIX}/{park_code}/watermark/{gateway_username}"
+
+
 READINGS_FILTER = f"{TOPIC_PREFIX}/+/readings/+"
+WATERMARKS_FILTER = f"{TOPIC_PREFIX}/+/watermark/+"
 # Every worker joins one shared subscription: the broker hands each message to one of them.
 SHARED_SUBSCRIPTION = f"$share/{SHARE_GROUP}/{READINGS_FILTER}"
 
 
+SUBSCRIPTION_MODES = ("exclusive", "partition", "shared")
+
+
 def subscription_filter(mode: str) -> str:
-    """`shared`: any number of workers. `exclusive`: one worker on a plain subscription, which
-    Mosquitto 2.0 restores from persistence after a broker restart (its shared subscriptions
-    are not restored, so messages published before a worker resubscribes would be dropped)."""
+    """`exclusive`: one worker on a plain subscription, which Mosquitto 2.0 restores from
+    persistence after a broker restart. `shared`: any number of workers, but Mosquitto 2.0 does
+    not restore shared subscriptions, so messages published after a broker restart and before
+    a worker resubscribes are dropped. (`partition`, several workers on plain subscriptions to
+    their share of the gateways' topics, has no single filter: see the worker.)"""
     if mode == "shared":
         return SHARED_SUBSCRIPTION
     if mode == "exclusive":
         return READINGS_FILTER
-    raise ValueError(f"subscription mode must be shared or exclusive, not {mode!r}")
+    raise ValueError(f"subscription mode must be exclusive or shared, not {mode!r}")
+
+
+def parse_partition(text: str) -> tuple[int, int]:
+    """`2/3` → (1, 3): the second of three workers (numbered from 1 for people)."""
+    number, _, count = text.partition("/")
+    try:
+        index, total = int(number) - 1, int(count)
+    except ValueError:
+        index, total = -1, 0
+    if total < 1 or not 0 <= index < total:
+        raise ValueError(f"partition must be K/N with 1 ≤ K ≤ N, not {text!r}")
+    return index, total
 
 
 @dataclass(frozen=True)

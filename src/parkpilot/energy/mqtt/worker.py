@@ -1,41 +1,55 @@
 """The MQTT intake worker (`parkpilot ingest_mqtt`).
 
-Zero loss rests on four things together:
-  - a persistent MQTT 5 session (fixed client id, clean_start=False, a long session expiry), so
-    the broker keeps what arrives while the worker is down and resends what it had not acked;
+Zero loss rests on these together (docs/energy-mqtt.md):
+  - a persistent MQTT 5 session (fixed client id, clean_start=False, a long session expiry) on
+    plain subscriptions, which Mosquitto 2.0 restores after a restart (its shared ones it does
+    not), so the broker keeps what arrives while the worker is down and resends what it had not
+    acked;
   - manual acknowledgement: a message is acked (PUBACK) only after the readings it carried are
     committed, so a crash at any point means a redelivery, never a loss;
   - idempotent intake on (point, ts), so a redelivered message is counted as duplicates;
-  - a broker configured not to drop queued QoS 1 messages (docs/energy-mqtt.md).
+  - the database away is never a bad message: the batch stays unacked and is retried;
+  - a bounded inbox: when it is full paho's network thread waits, stops reading the socket, and
+    TCP holds the rest at the broker (Mosquitto 2.0.11 ignores our Receive Maximum);
+  - each gateway's committed watermark, for gateways that number their messages, so that what a
+    broker crash loses is resent by the gateway.
 
 Messages are batched (up to N readings or T milliseconds) into one transaction: the database,
 not MQTT, is the bottleneck of intake, and it is fastest with big sorted batches."""
 
 import contextlib
+import hashlib
 import logging
-import queue
 import signal
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 
+import orjson
 import paho.mqtt.client as mqtt
+import psycopg
 from django.db import (
-    DatabaseError,
     InterfaceError,
     OperationalError,
-    close_old_connections,
+    connection,
     transaction,
 )
 from django.utils import timezone
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from parkpilot.energy.ingest.core import ingest_items, ingest_payload
+from parkpilot.energy.ingest.core import IngestResult, ingest_items, ingest_payload
 from parkpilot.energy.ingest.parse import parse_payload
 from parkpilot.energy.ingest.validate import Refused
 from parkpilot.energy.models import DeadLetter
-from parkpilot.energy.mqtt.config import TOPIC_PREFIX, MqttConfig, subscription_filter
+from parkpilot.energy.mqtt.config import (
+    TOPIC_PREFIX,
+    MqttConfig,
+    readings_topic,
+    subscription_filter,
+)
+from parkpilot.energy.mqtt.watermark import MAX_SEQ, record_committed, watermark_topic
 from parkpilot.energy.rollups import rollup_pending
 from parkpilot.tenancy.models import Park, User
 from parkpilot.tenancy.roles import Role
@@ -44,10 +58,13 @@ log = logging.getLogger("parkpilot.energy.mqtt")
 
 SOURCE = "mqtt"
 SESSION_EXPIRY_S = 7 * 24 * 3600  # how long the broker keeps our queue while no worker runs
-TOPIC_CACHE_S = 30.0
-ROLLUP_LIMIT = (
-    2000  # intake batches per rollup pass  # a new gateway is recognised within this time
-)
+TOPIC_CACHE_S = 30.0  # a new gateway is recognised within this time
+PARTITION_REFRESH_S = 30.0  # a partitioned worker subscribes to new gateways within this time
+ROLLUP_LIMIT = 2000  # intake batches per rollup pass
+# paho's thread may wait on a full inbox for as long as a database outage lasts; the broker
+# drops a client it has not heard from in 1.5 × keepalive, which then only costs a reconnect.
+KEEPALIVE_S = 60
+MAX_DELAY_S = 30.0
 
 
 @dataclass
@@ -67,6 +84,7 @@ class Stats:
     conflicts: int = 0
     rejected: int = 0
     batches: int = 0
+    retries: int = 0  # batches retried because the database was away
     started: float = field(default_factory=time.monotonic)
 
 
@@ -75,6 +93,8 @@ class Writer:
     park_id: int | None
     gateway_id: int | None
     refusal: str = ""  # why the topic names no known park/gateway
+    park_code: str = ""
+    gateway_name: str = ""
 
 
 class TopicResolver:
@@ -107,7 +127,84 @@ class TopicResolver:
         )
         if gateway is None:
             return Writer(park, None, f"未知网关 / unknown gateway: {parts[3][:40]}")
-        return Writer(park, gateway)
+        return Writer(park, gateway, park_code=parts[1], gateway_name=parts[3])
+
+
+class Inbox:
+    """Messages from paho's network thread to the worker's, bounded by payload bytes. `put`
+    blocks while the inbox is full: paho then stops reading the socket and TCP back-pressure
+    keeps the broker's messages at the broker, so the worker's memory is bounded whatever the
+    broker sends. Closed (stopping), it takes nothing more: those messages stay unacked and the
+    broker sends them again to the next session."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self._items: deque[Message] = deque()
+        self._bytes = 0
+        self._closed = False
+        self._changed = threading.Condition()
+        self.waited = 0  # times put() had to wait (the flow control at work)
+
+    def put(self, message: Message) -> bool:
+        with self._changed:
+            if self._items and self._bytes >= self.max_bytes and not self._closed:
+                self.waited += 1
+            # Always room for one message, however big: the inbox never deadlocks.
+            while self._items and self._bytes >= self.max_bytes and not self._closed:
+                self._changed.wait(0.5)
+            if self._closed:
+                return False
+            self._items.append(message)
+            self._bytes += len(message.payload)
+            self._changed.notify_all()
+            return True
+
+    def get(self, timeout: float) -> Message | None:
+        with self._changed:
+            if not self._items and timeout > 0:
+                self._changed.wait_for(lambda: self._items, timeout)
+            if not self._items:
+                return None
+            message = self._items.popleft()
+            self._bytes -= len(message.payload)
+            self._changed.notify_all()
+            return message
+
+    def empty(self) -> bool:
+        return not self._items
+
+    def close(self) -> None:
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
+
+    @property
+    def bytes(self) -> int:
+        return self._bytes
+
+
+# Django's (wrapped) and psycopg's own (raised by raw cursors) classes for "cannot reach it"; a
+# restart shows as AdminShutdown / "server closed the connection", both OperationalError.
+_AWAY = (OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError)
+
+
+def database_away(exc: BaseException) -> bool:
+    """True when `exc` means the database is unreachable (restart, lost connection, locked),
+    not that the data was bad: then the batch is retried later, never dead-lettered."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, _AWAY):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return not _database_answers()
+
+
+def _database_answers() -> bool:
+    try:
+        connection.ensure_connection()
+        return connection.is_usable()
+    except Exception:
+        return False
 
 
 class IngestWorker:
@@ -119,12 +216,15 @@ class IngestWorker:
         batch_readings: int = 20_000,
         batch_ms: int = 200,
         receive_maximum: int = 1_000,
+        inbox_bytes: int = 4 * 2**20,
         session_expiry_s: int = SESSION_EXPIRY_S,
         rollup: bool = True,
         rollup_every_ms: int = 1000,
-        subscription: str = "shared",
+        subscription: str = "exclusive",
+        partition: tuple[int, int] | None = None,
     ):
-        self.topic_filter = subscription_filter(subscription)
+        self.subscription = subscription
+        self.partition = partition
         self.config = config
         self.client_id = client_id
         self.batch_readings = batch_readings
@@ -135,12 +235,16 @@ class IngestWorker:
         self.rollup_every_s = rollup_every_ms / 1000
         self._rolled_at = 0.0
         self._unrolled = False  # batches committed since the last complete rollup pass
-        self.inbox: queue.Queue[Message] = queue.Queue()
+        self.inbox = Inbox(inbox_bytes)
         self.stats = Stats()
         self.resolver = TopicResolver()
         self._stop = threading.Event()
         self._generation = 0
         self._connected = threading.Event()
+        self._topics: list[str] = (
+            [] if subscription == "partition" else [subscription_filter(subscription)]
+        )
+        self._topics_at = 0.0
         self.client = self._make_client()
 
     # --- MQTT side (paho's network thread) ----------------------------------------------------
@@ -176,14 +280,19 @@ class IngestWorker:
         )
         # Also with a session present: subscribing again is harmless and covers a broker that
         # lost its state.
-        client.subscribe(self.topic_filter, options=mqtt.SubscribeOptions(qos=1))
+        self._subscribe(list(self._topics))
+
+    def _subscribe(self, topics: list[str]) -> None:
+        for start in range(0, len(topics), 100):
+            chunk = topics[start : start + 100]
+            self.client.subscribe([(t, mqtt.SubscribeOptions(qos=1)) for t in chunk])
 
     def _on_subscribe(self, client, userdata, mid, reason_codes, properties):
-        for code in reason_codes:
-            if code.is_failure:
-                log.error("MQTT subscription to %s refused: %s", self.topic_filter, code)
-            else:
-                log.info("MQTT subscribed to %s", self.topic_filter)
+        failed = [code for code in reason_codes if code.is_failure]
+        if failed:
+            log.error("MQTT subscription refused: %s", failed[0])
+        else:
+            log.info("MQTT subscribed (%d topic filters)", len(reason_codes))
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties):
         self._connected.clear()
@@ -191,6 +300,7 @@ class IngestWorker:
             log.warning("MQTT disconnected (%s); reconnecting", reason_code)
 
     def _on_message(self, client, userdata, msg):
+        # Blocks while the inbox is full (flow control, see Inbox).
         self.inbox.put(Message(msg.topic, msg.payload, msg.mid, msg.qos, self._generation))
 
     # --- the main loop (the command's thread) -------------------------------------------------
@@ -209,83 +319,133 @@ class IngestWorker:
         self.client.connect_async(
             self.config.host,
             self.config.port,
-            keepalive=30,
+            keepalive=KEEPALIVE_S,
             clean_start=False,
             properties=properties,
         )
         self.client.loop_start()  # paho's thread reconnects by itself, with the backoff above
 
     def run(self, *, max_seconds: float | None = None) -> Stats:
-        self.connect()
         deadline = time.monotonic() + max_seconds if max_seconds else None
+        if self.subscription == "partition":
+            self._wait_for_topics()
+        self.connect()
         try:
             while not self._stop.is_set():
                 if deadline and time.monotonic() > deadline:
                     break
-                batch = self._collect()
-                if batch:
-                    self._handle(batch)
-                elif self._unrolled and self.rollup:
-                    self._rollup()
-            # SIGTERM: what already arrived is ingested and acked before leaving.
-            while True:
-                batch = self._collect(wait=False)
-                if not batch:
-                    break
+                try:
+                    self._step()
+                except Exception:
+                    log.exception("worker step failed; going on")
+                    _close_connection()
+                    self._stop.wait(1.0)
+            # SIGTERM: what already arrived is ingested and acked before leaving; what paho
+            # receives from now on stays unacked for the next session.
+            self.inbox.close()
+            while batch := self._collect(wait=False):
                 self._handle(batch)
         finally:
             self.client.disconnect()
             self.client.loop_stop()
         return self.stats
 
+    def _step(self) -> None:
+        if self.subscription == "partition":
+            self._refresh_partition()
+        batch = self._collect()
+        if batch:
+            self._handle(batch)
+        elif self._unrolled and self.rollup:
+            self._rollup()
+
+    # --- partitions: several workers, plain subscriptions -------------------------------------
+
+    def _partition_topics(self) -> list[str]:
+        index, count = self.partition
+        gateways = User.objects.filter(
+            role=Role.GATEWAY, is_active=True, park__isnull=False
+        ).values_list("park__code", "username")
+        return sorted(
+            readings_topic(park, name)
+            for park, name in gateways
+            if partition_of(name, count) == index
+        )
+
+    def _wait_for_topics(self) -> None:
+        delay = 1.0
+        while not self._stop.is_set():
+            try:
+                self._topics = self._partition_topics()
+                self._topics_at = time.monotonic()
+                return
+            except Exception as exc:
+                log.error("cannot read the gateways (%s); retrying in %.0f s", exc, delay)
+                _close_connection()
+                self._stop.wait(delay)
+                delay = min(delay * 2, MAX_DELAY_S)
+
+    def _refresh_partition(self) -> None:
+        if time.monotonic() - self._topics_at < PARTITION_REFRESH_S:
+            return
+        self._topics_at = time.monotonic()
+        topics = self._partition_topics()
+        new = sorted(set(topics) - set(self._topics))
+        self._topics = topics
+        if new and self._connected.is_set():
+            log.info("subscribing to %d new gateways", len(new))
+            self._subscribe(new)
+
+    # --- batches ------------------------------------------------------------------------------
+
     def _collect(self, *, wait: bool = True) -> list[Message]:
-        batch: list[Message] = []
-        readings = 0
-        try:
-            first = self.inbox.get(timeout=0.5) if wait else self.inbox.get_nowait()
-        except queue.Empty:
-            return batch
-        batch.append(first)
-        readings += _estimate(first.payload)
+        first = self.inbox.get(0.5 if wait else 0)
+        if first is None:
+            return []
+        batch = [first]
+        readings = _estimate(first.payload)
         until = time.monotonic() + self.batch_s
         while readings < self.batch_readings:
             remaining = until - time.monotonic()
             if remaining <= 0 or (self._stop.is_set() and self.inbox.empty()):
                 break
-            try:
-                message = self.inbox.get(timeout=remaining)
-            except queue.Empty:
+            message = self.inbox.get(remaining if wait else 0)
+            if message is None:
                 break
             batch.append(message)
             readings += _estimate(message.payload)
         return batch
 
     def _handle(self, batch: list[Message]) -> None:
+        """Ingest and ack the batch. The database away: wait and retry the whole batch (still
+        unacked), however long it takes. Anything else: one message breaks the batch; take
+        them one by one so that one alone becomes a dead letter."""
+        pending = list(batch)
         delay = 1.0
         one_by_one = False
-        while True:
-            close_old_connections()
+        while pending:
             try:
                 if one_by_one:
-                    self._ingest_one_by_one(batch)
+                    self._ingest_one_by_one(pending)  # acks and removes each as it commits
                 else:
-                    self._ingest(batch)
-                break
-            except (OperationalError, InterfaceError) as exc:
-                # The database is away: keep the messages unacked and try again.
-                log.error("database unavailable (%s); retrying in %.0f s", exc, delay)
-                _close_connection()
+                    self._ingest(pending)
+                    self._ack(pending)
+                    pending = []
+            except Exception as exc:
+                away = database_away(exc)
+                if not away and not one_by_one:
+                    log.exception("batch failed; ingesting its messages one by one")
+                    one_by_one = True
+                    continue
+                if away:
+                    log.error("database unavailable (%s); retrying in %.0f s", exc, delay)
+                else:  # not even a dead letter could be written: keep it, unacked
+                    log.critical("message could not be stored nor dead-lettered; retrying")
+                self.stats.retries += 1
+                _close_connection()  # reconnect afresh: the old connection may be half dead
                 if self._stop.wait(delay):
-                    return  # stopping with nothing committed: the broker redelivers it later
-                delay = min(delay * 2, 30.0)
-            except Exception:
-                if one_by_one:  # not even a dead letter could be written: leave it unacked
-                    log.critical("batch could not be stored nor dead-lettered; not acked")
-                    return
-                # Not the database: one message breaks the batch; find it, keep the others.
-                log.exception("batch failed; ingesting its messages one by one")
-                one_by_one = True
-        self._ack(batch)
+                    return  # stopping: what is left stays unacked, the broker redelivers it
+                delay = min(delay * 2, MAX_DELAY_S)
         self._unrolled = True
         self.stats.batches += 1
         self.stats.messages += len(batch)
@@ -301,28 +461,39 @@ class IngestWorker:
         try:
             passed = rollup_pending(limit=ROLLUP_LIMIT)
             self._unrolled = passed.batches >= ROLLUP_LIMIT
-        except DatabaseError:
+        except Exception:
             # Intake is committed and the work list keeps it: the next pass rolls it up.
             log.exception("rollup pass failed; it is retried after the next batch")
             _close_connection()
 
-    def _ingest(self, batch: list[Message]) -> None:
+    def _ingest(self, messages: list[Message]) -> None:
+        """One transaction: every message's readings and dead letters, and the watermarks."""
         groups: dict[str, list[Message]] = {}
-        for message in batch:
+        for message in messages:
             groups.setdefault(message.topic, []).append(message)
+        committed: dict[int, set[int]] = {}
+        writers: dict[int, Writer] = {}
         with transaction.atomic():
-            for topic, messages in groups.items():
-                self._ingest_topic(topic, messages)
+            for topic, group in groups.items():
+                writer, seqs = self._ingest_topic(topic, group)
+                if seqs:
+                    committed.setdefault(writer.gateway_id, set()).update(seqs)
+                    writers[writer.gateway_id] = writer
+            marks = record_committed(committed)
+        self._publish_watermarks(marks, writers)
 
-    def _ingest_topic(self, topic: str, messages: list[Message]) -> None:
+    def _ingest_topic(self, topic: str, messages: list[Message]) -> tuple[Writer, set[int]]:
         writer = self.resolver.resolve(topic)
         if writer.refusal:
             for message in messages:
                 self._dead_letter(writer.park_id, message, "topic", writer.refusal)
-            return
+            return writer, set()
         items: list = []
+        seqs: set[int] = set()
         for message in messages:
             parsed = parse_payload(message.payload)
+            if not isinstance(parsed, Refused):
+                parsed = _unwrap_envelope(parsed, seqs)
             if isinstance(parsed, Refused):
                 self._count(
                     ingest_payload(
@@ -331,6 +502,8 @@ class IngestWorker:
                         source=SOURCE,
                         gateway_id=writer.gateway_id,
                     )
+                    if parsed.field == "payload"
+                    else self._refuse(writer, message, parsed)
                 )
             else:
                 items.extend(parsed)
@@ -343,34 +516,75 @@ class IngestWorker:
                     gateway_id=writer.gateway_id,
                 )
             )
+        return writer, seqs
 
-    def _ingest_one_by_one(self, batch: list[Message]) -> None:
-        for message in batch:
+    def _refuse(self, writer: Writer, message: Message, refused: Refused):
+        self._dead_letter(writer.park_id, message, refused.field, refused.reason, writer.gateway_id)
+        return IngestResult()
+
+    def _ingest_one_by_one(self, pending: list[Message]) -> None:
+        """Each message in its own transaction, acked once committed. A message that fails
+        while the database answers becomes a dead letter (its raw payload kept for staff to
+        reprocess); the database away propagates, and what is left is retried."""
+        while pending:
+            message = pending[0]
             try:
-                with transaction.atomic():
-                    self._ingest_topic(message.topic, [message])
-            except (OperationalError, InterfaceError):
-                raise
+                self._ingest([message])
             except Exception as exc:
+                if database_away(exc):
+                    raise
                 log.exception("message on %s could not be ingested", message.topic)
-                writer = self.resolver.resolve(message.topic)
-                self._dead_letter(
-                    writer.park_id,
-                    message,
-                    "payload",
-                    f"处理失败 / could not be processed: {type(exc).__name__}",
-                )
+                self._dead_letter_failed(message, exc)
+            self._ack([message])
+            pending.pop(0)
 
-    def _dead_letter(self, park_id, message: Message, field_name: str, reason: str) -> None:
+    def _dead_letter_failed(self, message: Message, exc: Exception) -> None:
+        writer = self.resolver.resolve(message.topic)
+        with transaction.atomic():
+            self._dead_letter(
+                writer.park_id,
+                message,
+                "payload",
+                f"处理失败 / could not be processed: {type(exc).__name__}",
+                writer.gateway_id,
+            )
+            # Held as a dead letter, the message is committed: the gateway may let it go.
+            seqs: set[int] = set()
+            parsed = parse_payload(message.payload)
+            if writer.gateway_id and not isinstance(parsed, Refused):
+                _unwrap_envelope(parsed, seqs)
+            marks = record_committed({writer.gateway_id: seqs} if seqs else {})
+        self._publish_watermarks(marks, {writer.gateway_id: writer})
+
+    def _dead_letter(
+        self, park_id, message: Message, field_name: str, reason: str, gateway_id=None
+    ) -> None:
+        raw = f"{message.topic}\n{message.payload.decode('utf-8', 'replace')}"[:100_000]
         DeadLetter.objects.create(
             park_id=park_id,
+            gateway_id=gateway_id,
             received_at=timezone.now(),
             source=SOURCE,
-            raw=f"{message.topic}\n{message.payload.decode('utf-8', 'replace')}"[:100_000],
+            raw=raw.replace("\x00", "\\u0000"),  # PostgreSQL text holds no NUL
             field=field_name,
             reason=reason[:300],
         )
         self.stats.rejected += 1
+
+    def _publish_watermarks(self, marks: dict[int, dict], writers: dict[int, Writer]) -> None:
+        # After the commit. Retained: a gateway (re)subscribing gets its latest at once. Also
+        # when it did not move: a gateway resending after a broker crash is waiting for it.
+        # QoS 0: a lost update is made good by the next one (or the gateway's resend), while
+        # QoS 1 would make paho's thread wait for PUBACKs queued behind the backlog the broker
+        # is sending us, reading more messages and sending our own PUBACKs late.
+        for gateway_id, mark in marks.items():
+            writer = writers[gateway_id]
+            self.client.publish(
+                watermark_topic(writer.park_code, writer.gateway_name),
+                orjson.dumps(mark),
+                qos=0,
+                retain=True,
+            )
 
     def _count(self, result) -> None:
         self.stats.accepted += result.accepted
@@ -387,13 +601,34 @@ class IngestWorker:
                 self.client.ack(message.mid, message.qos)
 
 
+def partition_of(gateway_username: str, count: int) -> int:
+    """Which of `count` partitions a gateway's topic belongs to: a stable hash of its name, the
+    same in every worker and every run."""
+    digest = hashlib.blake2b(gateway_username.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % count
+
+
+def _unwrap_envelope(items: list, seqs: set[int]) -> list | Refused:
+    """`{"seq": n, "readings": [...]}` (a gateway following the protocol) → its readings, with
+    n added to `seqs`; a plain reading or array of readings passes unchanged."""
+    if len(items) != 1 or not isinstance(items[0], dict) or "readings" not in items[0]:
+        return items
+    envelope = items[0]
+    seq = envelope.get("seq")
+    if type(seq) is not int or not 1 <= seq <= MAX_SEQ:
+        return Refused("seq", "须为 1 至 2^53 的整数 / must be an integer from 1 to 2^53")
+    readings = envelope["readings"]
+    if not isinstance(readings, list):
+        return Refused("readings", "须为数组 / must be an array")
+    seqs.add(seq)
+    return readings
+
+
 def _estimate(payload: bytes) -> int:
     """Readings in a payload, without parsing it (each reading has one "point" key)."""
     return max(1, payload.count(b'"point"'))
 
 
 def _close_connection() -> None:
-    from django.db import connection
-
-    with contextlib.suppress(DatabaseError):
+    with contextlib.suppress(Exception):
         connection.close()

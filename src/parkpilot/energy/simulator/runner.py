@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from parkpilot.energy.ingest.core import ingest_items
 from parkpilot.energy.models_ops import IntakeJob
+from parkpilot.energy.mqtt.gateway import GatewayClient
 from parkpilot.energy.rollups import rollup_pending
 from parkpilot.energy.simulator.engine import TZ, Faults, Meters, iso, readings_at
 from parkpilot.energy.simulator.plan import PointSpec
@@ -35,6 +36,8 @@ class Sent:
     duplicates: int = 0
     rejected: int = 0
     messages: int = 0
+    unconfirmed: int = 0  # MQTT: readings the platform's watermark did not cover at the end
+    no_subscribers: int = 0  # MQTT: messages the broker had no subscriber for (resent)
 
 
 class DirectSender:
@@ -57,50 +60,68 @@ class DirectSender:
 
 
 class MqttSender:
-    """Publishes each gateway's readings as one JSON array to its topic, QoS 1, with a bounded
-    window of unacknowledged messages (paho's packet ids are 16-bit; the broker queues)."""
+    """Each gateway publishes its own readings with its own MQTT login, as the reference gateway
+    of the delivery protocol (energy.mqtt.gateway): envelopes numbered per gateway, kept until
+    the platform's watermark covers them, resent after a reconnect. A refusal by the broker
+    raises GatewayRefused (the command exits non-zero)."""
 
     name = "mqtt"
 
-    def __init__(self, park: Park, *, host: str, port: int, username="", password="", window=100):
-        import paho.mqtt.client as mqtt
-
-        from parkpilot.energy.mqtt.config import readings_topic
-
-        self.topic = lambda gateway: readings_topic(park.code, gateway)
-        self.window_size = window
-        self.window = threading.BoundedSemaphore(window)
+    def __init__(self, park: Park, *, host: str, port: int, passwords: dict[str, str], window=100):
+        self.park = park
+        self.host, self.port = host, port
+        self.passwords = passwords
+        self.window = window
+        self.gateways: dict[str, GatewayClient] = {}
         self.sent = Sent()
-        self.client = mqtt.Client(
-            mqtt.CallbackAPIVersion.VERSION2,
-            client_id=f"parkpilot-simulator-{park.code}",
-            protocol=mqtt.MQTTv5,
-        )
-        if username:
-            self.client.username_pw_set(username, password)
-        self.client.on_publish = lambda *args: self.window.release()
-        self.client.connect(host, port)
-        self.client.loop_start()
+
+    def _gateway(self, name: str) -> GatewayClient:
+        client = self.gateways.get(name)
+        if client is None:
+            client = GatewayClient(
+                host=self.host,
+                port=self.port,
+                park_code=self.park.code,
+                username=name,
+                password=self.passwords.get(name, ""),
+                # The platform's own record, in case the retained topic was lost.
+                start_seq=watermark_of_gateway(name),
+                window=self.window,
+                client_id=f"parkpilot-simulator-{name}",
+            )
+            client.start()
+            self.gateways[name] = client
+        return client
 
     def send(self, by_gateway: dict[str, list]) -> None:
         for gateway, items in by_gateway.items():
+            client = self._gateway(gateway)
             for start in range(0, len(items), 100):
-                self.window.acquire()
-                self.client.publish(
-                    self.topic(gateway), orjson.dumps(items[start : start + 100]), qos=1
-                )
+                client.send(items[start : start + 100])
                 self.sent.messages += 1
             self.sent.readings += len(items)
+        for client in self.gateways.values():
+            client.pump()
 
     def close(self, timeout: float = 30.0) -> None:
-        # Wait for the broker to acknowledge what is in flight: disconnecting drops it.
+        """Wait until the platform confirms (watermark) what was sent, then disconnect.
+        `sent.unconfirmed` counts the readings it did not confirm in time."""
         deadline = time.monotonic() + timeout
-        held = 0
-        while held < self.window_size and time.monotonic() < deadline:
-            if self.window.acquire(timeout=max(0.0, deadline - time.monotonic())):
-                held += 1
-        self.client.disconnect()
-        self.client.loop_stop()
+        try:
+            for client in self.gateways.values():
+                client.wait_confirmed(max(0.0, deadline - time.monotonic()))
+        finally:
+            self.sent.unconfirmed = sum(c.unconfirmed_readings for c in self.gateways.values())
+            self.sent.no_subscribers = sum(c.no_subscribers for c in self.gateways.values())
+            for client in self.gateways.values():
+                client.close()
+
+
+def watermark_of_gateway(username: str) -> int:
+    from parkpilot.energy.models_watermark import GatewayWatermark
+
+    mark = GatewayWatermark.objects.filter(gateway__username=username).values("seq").first()
+    return mark["seq"] if mark else 0
 
 
 class HttpSender:

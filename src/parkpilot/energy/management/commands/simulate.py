@@ -7,6 +7,8 @@ from django.core.management.base import BaseCommand, CommandError
 from parkpilot.demo.services import load_demo_data
 from parkpilot.energy.demo import plan_for
 from parkpilot.energy.mqtt.config import mqtt_config
+from parkpilot.energy.mqtt.gateway import GatewayRefused
+from parkpilot.energy.simulator.credentials import credentials_file, gateway_passwords
 from parkpilot.energy.simulator.engine import Faults, parse_faults
 from parkpilot.energy.simulator.runner import (
     Backfill,
@@ -54,6 +56,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-live", action="store_true", help="only back-fill, then stop")
         parser.add_argument("--url", default="http://127.0.0.1:8000", help="for --via http")
+        parser.add_argument(
+            "--confirm-timeout",
+            type=float,
+            default=30.0,
+            help="--via mqtt: seconds to wait at the end for the platform to confirm storage",
+        )
 
     def handle(self, *args, **o):
         park = Park.objects.filter(code=o["park"]).first()
@@ -73,6 +81,15 @@ class Command(BaseCommand):
                 raise CommandError("--start needs a UTC offset, e.g. 2026-11-20T00:00+08:00")
             start = parsed.timestamp()
         sender = self._sender(o["via"], park, plan, o)
+        try:
+            self._simulate(park, plan, sender, start, faults, o)
+        except GatewayRefused as exc:
+            raise CommandError(
+                f"{exc}. Is the broker using the platform's password and ACL files, reloaded "
+                "since (`parkpilot mqtt_sync`, PARKPILOT_MQTT_PID_FILE)? (docs/energy-mqtt.md)"
+            ) from exc
+
+    def _simulate(self, park, plan, sender, start, faults, o):
         backfill = None
         if o["backfill_days"]:
             backfill = Backfill.prepare(
@@ -107,19 +124,26 @@ class Command(BaseCommand):
             report=self.stdout.write,
         )
         if hasattr(sender, "close"):
-            sender.close()
+            sender.close(o["confirm_timeout"])
         self.stdout.write(f"simulator stopped: {summary}")
+        if sender.sent.unconfirmed:
+            raise CommandError(
+                f"{sender.sent.unconfirmed} of {sender.sent.readings} readings sent were not "
+                f"confirmed stored within {o['confirm_timeout']:g} s: is `parkpilot ingest_mqtt` "
+                "running against this broker? (they stay resendable by a real gateway)"
+            )
 
     def _sender(self, via, park, plan, o):
         if via == "direct":
             return DirectSender(park)
         if via == "mqtt":
             config = mqtt_config()
-            return MqttSender(
-                park,
-                host=config.host,
-                port=config.port,
-                username=config.username,
-                password=config.password,
-            )
+            gateways = sorted({p.gateway for p in plan[: o["points"] or len(plan)]})
+            passwords, issued = gateway_passwords(gateways)
+            if issued:
+                self.stdout.write(
+                    f"issued MQTT credentials to {len(issued)} simulated gateways "
+                    f"(kept in {credentials_file()})"
+                )
+            return MqttSender(park, host=config.host, port=config.port, passwords=passwords)
         return HttpSender(park, base_url=o["url"], gateways=sorted({p.gateway for p in plan}))
