@@ -127,7 +127,8 @@ def count_rows(path: Path, kind: str) -> int:
 def iter_rows(path: Path, kind: str, tz: ZoneInfo) -> Iterator[tuple[int, dict]]:
     """(row number as a spreadsheet shows it, reading item) for every non-empty data row."""
     if kind == "csv":
-        with open(path, encoding="utf-8-sig", newline="") as handle:
+        # A byte that is not UTF-8 spoils its row alone (refused as an unknown point, say).
+        with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
             reader = csv.reader(handle)
             header = next(reader, None)
             if header is None:

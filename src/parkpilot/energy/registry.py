@@ -7,7 +7,11 @@ most every few seconds, and at once in the process that made the change)."""
 import threading
 import time
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from datetime import time as clock
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import Count, Max
 
 from parkpilot.energy.counters import Meter
@@ -32,6 +36,23 @@ class PointInfo:
     tz_name: str  # the park's time zone: buckets start at its local boundaries
     rated_max_per_h: float
     enthalpy_gj_per_t: float | None
+    # Readings dated before this (epoch s) are refused: the commissioning day's local midnight,
+    # or the platform's earliest date for points without one.
+    not_before_epoch: float = 0.0
+    commissioned: bool = False
+
+
+def platform_earliest_epoch() -> float:
+    day = date.fromisoformat(settings.PARKPILOT_ENERGY_EARLIEST)
+    return datetime.combine(day, clock(), UTC).timestamp()
+
+
+def not_before_epoch(commissioned_on: date | None, tz_name: str) -> float:
+    earliest = platform_earliest_epoch()
+    if commissioned_on is None:
+        return earliest
+    midnight = datetime.combine(commissioned_on, clock(), ZoneInfo(tz_name or "Asia/Shanghai"))
+    return max(earliest, midnight.timestamp())
 
 
 def _info(point: MeteringPoint) -> PointInfo:
@@ -58,6 +79,8 @@ def _info(point: MeteringPoint) -> PointInfo:
         tz_name=point.park.timezone,
         rated_max_per_h=point.rated_max_per_h,
         enthalpy_gj_per_t=point.enthalpy_gj_per_t,
+        not_before_epoch=not_before_epoch(point.commissioned_on, point.park.timezone),
+        commissioned=point.commissioned_on is not None,
     )
 
 

@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime
 
 from ninja import Field, Schema
 
@@ -23,6 +23,7 @@ class PointOut(Schema):
     parent_id: int | None
     gateway_id: int | None
     enthalpy_gj_per_t: float | None
+    commissioned_on: date | None
     active: bool
     is_demo: bool
 
@@ -43,6 +44,9 @@ class PointIn(Schema):
     parent_id: int | None = None
     gateway_id: int | None = None
     enthalpy_gj_per_t: float | None = None
+    commissioned_on: date | None = Field(
+        None, description="readings dated before this local day are refused"
+    )
 
 
 class PointPatch(Schema):
@@ -59,6 +63,7 @@ class PointPatch(Schema):
     parent_id: int | None = None
     gateway_id: int | None = None
     enthalpy_gj_per_t: float | None = None
+    commissioned_on: date | None = None
     active: bool | None = None
 
 

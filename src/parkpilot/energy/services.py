@@ -12,7 +12,7 @@ from parkpilot.energy import tasks
 from parkpilot.energy.errors import MAX_READINGS_PER_REQUEST
 from parkpilot.energy.ingest.core import IngestResult, ingest_items
 from parkpilot.energy.ingest.parse import parse_payload
-from parkpilot.energy.ingest.validate import Refused
+from parkpilot.energy.ingest.validate import MAX_ABS_VALUE, Refused
 from parkpilot.energy.kinds import CANONICAL_UNIT, EnergyKind, unit_factor
 from parkpilot.energy.models import (
     DeadLetter,
@@ -32,9 +32,17 @@ from parkpilot.tenancy.roles import Role
 POINT_FIELDS = [
     "code", "name", "owner", "zone", "building", "kind", "unit", "register", "multiplier",
     "rollover", "rated_max_per_h", "interval_s", "parent", "gateway", "enthalpy_gj_per_t",
-    "active",
+    "commissioned_on", "active",
 ]  # fmt: skip
 READING_WRITERS = frozenset({Role.GATEWAY, Role.PARK_ADMIN, Role.PARK_STAFF})
+# A meter's settings within what real meters have: a roll-over below 1 (say 2.2e-311) would
+# make every reading "beyond the roll-over", a multiplier near 0 would zero the energy.
+METER_BOUNDS = {
+    "multiplier": (1e-6, 1e6),
+    "rollover": (1.0, MAX_ABS_VALUE),
+    "rated_max_per_h": (1e-6, 1e9),
+    "enthalpy_gj_per_t": (1e-3, 100.0),
+}
 
 
 # --- intake through the API -----------------------------------------------------------------
@@ -92,10 +100,12 @@ def _clean_point(*, park: Park, data: dict[str, Any], exclude_pk: int | None) ->
             f"单位 {data['unit']} 不适用于 {kind}（应可换算为 {CANONICAL_UNIT[kind]}）/ "
             f"unit does not convert to {CANONICAL_UNIT[kind]}",
         )
-    for name, minimum in (("multiplier", 0.0), ("rated_max_per_h", 0.0), ("rollover", 0.0)):
+    for name, (low, high) in METER_BOUNDS.items():
         value = data.get(name)
-        if value is not None and (not math.isfinite(value) or value <= minimum):
-            refuse(name, "须为正数 / must be a positive number")
+        if value is not None and not (math.isfinite(value) and low <= value <= high):
+            refuse(
+                name, f"须在 {low:g} 到 {high:g} 之间 / must be a number from {low:g} to {high:g}"
+            )
     if "interval_s" in data and not (1 <= int(data["interval_s"] or 0) <= 86400):
         refuse("interval_s", "须在 1 到 86400 秒之间 / must be 1-86400 seconds")
     _resolve_refs(park=park, data=data, clean=clean, refuse=refuse, exclude_pk=exclude_pk)
