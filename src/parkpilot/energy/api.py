@@ -7,18 +7,35 @@ from ninja import File, Router
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from parkpilot.energy import schemas, selectors, services
+from parkpilot.energy import fileimport, schemas, selectors, services
+from parkpilot.energy import point_import as point_import_service
 from parkpilot.tenancy import selectors as tenancy_selectors
 from parkpilot.tenancy.auth import via_of
-from parkpilot.tenancy.errors import NotFound, ValidationFailed
+from parkpilot.tenancy.errors import NotFound
 
 router = Router(tags=["energy"])
 
 
 @router.get("/points", response=list[schemas.PointOut])
 @paginate(LimitOffsetPagination)
-def point_list(request: HttpRequest, kind: str = "", owner_id: int | None = None, q: str = ""):
-    return selectors.point_list(user=request.auth, kind=kind, owner_id=owner_id, q=q)
+def point_list(
+    request: HttpRequest,
+    kind: str = "",
+    owner_id: int | None = None,
+    gateway_id: int | None = None,
+    status: str = "",
+    q: str = "",
+):
+    """Paginated (`limit`, `offset`; `count` is the total matching). `status`: active,
+    inactive, or empty for both."""
+    return selectors.point_list(
+        user=request.auth,
+        kind=kind,
+        owner_id=owner_id,
+        gateway_id=gateway_id,
+        status=status,
+        q=q,
+    )
 
 
 @router.post("/points", response={201: schemas.PointOut})
@@ -41,18 +58,36 @@ def point_export(request: HttpRequest):
     return response
 
 
-@router.post("/points/import", response=schemas.ImportOut)
+@router.post("/points/import", response={202: schemas.JobOut})
 def point_import(request: HttpRequest, file: File[UploadedFile]):
+    """Queue a registry import (CSV/XLSX, at most 20 MB and 50,000 rows); poll
+    `GET /imports/{id}`. Every row is checked first: any bad row imports nothing."""
     park = tenancy_selectors.park_of(request.auth)
     if park is None:
         raise NotFound
-    try:
-        rows = services.read_table(filename=file.name, content=file.read())
-    except (UnicodeDecodeError, ValueError, KeyError) as exc:
-        raise ValidationFailed.single(
-            "file", f"无法读取文件 / cannot read the file: {exc}"
-        ) from None
-    return services.points_import(actor=request.auth, via=via_of(request), park=park, rows=rows)
+    job = point_import_service.points_import_start(
+        actor=request.auth, via=via_of(request), upload=file, park=park
+    )
+    return 202, job
+
+
+@router.post("/imports", response={202: schemas.JobOut})
+def readings_import(request: HttpRequest, file: File[UploadedFile]):
+    """Queue a readings file import (CSV/XLSX: point, ts, value[, unit]); poll
+    `GET /imports/{id}`."""
+    return 202, fileimport.readings_import_start(actor=request.auth, via=via_of(request),
+                                                 upload=file)  # fmt: skip
+
+
+@router.get("/imports", response=list[schemas.JobOut])
+@paginate(LimitOffsetPagination)
+def import_list(request: HttpRequest, kind: str = "", status: str = ""):
+    return selectors.intake_job_list(user=request.auth, kind=kind, status=status)
+
+
+@router.get("/imports/{job_id}", response=schemas.JobOut)
+def import_detail(request: HttpRequest, job_id: int):
+    return selectors.intake_job_get(user=request.auth, job_id=job_id)
 
 
 @router.get("/points/{point_id}", response=schemas.PointOut)

@@ -146,9 +146,36 @@ class RollupOut(Schema):
     flagged_energy: float
 
 
-class ImportOut(Schema):
-    created: int
-    updated: int
+class JobErrorOut(Schema):
+    row: int
+    field: str
+    reason: str
+
+
+class JobOut(Schema):
+    """A background import (readings file, metering-point registry) or back-fill, with its
+    progress: `done` of `total` rows (a point import counts them twice: phase check, then
+    write)."""
+
+    id: int
+    kind: str
+    status: str = Field(description="queued | running | done | failed")
+    phase: str = Field(description="point imports: check | write")
+    file_name: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    total: int
+    done: int
+    percent: int
+    accepted: int
+    duplicates: int
+    conflicts: int
+    rejected: int = Field(description="refused readings, or bad rows of a point import")
+    created_points: int
+    updated_points: int
+    errors: list[JobErrorOut] = Field(description="the first refusals (capped; see rejected)")
+    message: str
 
 
 class QualityOut(Schema):
