@@ -7,8 +7,10 @@ twice:
    references (enterprise, zone, gateway, parent) against the registry as it stands and the
    rows above it, and codes repeated in the file. Nothing is written.
 2. **Write**, only when no row is bad, in chunks of `WRITE_CHUNK` rows, each chunk one short
-   transaction (bulk insert / update plus its audit rows), so no chunk holds the database's
-   write lock for more than a few milliseconds and gateways keep writing meanwhile.
+   transaction (bulk insert / update plus its audit rows, worked out before it opens), so no
+   chunk holds the database's write lock for more than a few tens of milliseconds and
+   gateways keep writing meanwhile (on SQLite the import pauses between chunks so that
+   waiting writers get their turn).
 
 All or nothing by rows: a file with any bad row imports nothing and the job lists its bad rows
 (the first `MAX_ERRORS_KEPT`, with the total). A registry file is usually an edited export;
@@ -24,12 +26,13 @@ lacks leaves that field as it is, so a file of `code,multiplier` changes multipl
 import csv
 import datetime as dt
 import logging
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from parkpilot.energy import tasks
@@ -48,7 +51,8 @@ log = logging.getLogger("parkpilot.energy.point_import")
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 50_000
-WRITE_CHUNK = 250
+WRITE_CHUNK = 100
+SQLITE_PAUSE_S = 0.1
 PROGRESS_EVERY = 1000
 MAX_ERRORS_KEPT = 100
 _NUMBERS = {"multiplier": float, "rollover": float, "rated_max_per_h": float,
@@ -223,8 +227,8 @@ def write_file(path: Path, kind: str, park: Park, actor: User | None, via: str, 
         nonlocal created, updated
         made, changed = _write_chunk(chunk, park, lookups, actor, via)
         created, updated = created + made, updated + changed
-        registry.invalidate()
         chunk.clear()
+        _let_other_writers_in()
 
     done = 0
     for _number, row in iter_table(path, kind):
@@ -237,24 +241,66 @@ def write_file(path: Path, kind: str, park: Park, actor: User | None, via: str, 
     if chunk:
         done += len(chunk)
         flush()
+    # Other processes' caches see the new points by their `updated_at` within seconds.
+    registry.invalidate()
     return created, updated
 
 
-@transaction.atomic
+@dataclass
+class ChunkPlan:
+    """A chunk's writes, worked out before its transaction opens: the ORM's Python work
+    (building objects, comparing snapshots) then costs no time under the write lock."""
+
+    new: list[MeteringPoint] = field(default_factory=list)
+    changed: list[tuple[MeteringPoint, dict]] = field(default_factory=list)  # point, before
+    parent_of: dict[str, str] = field(default_factory=dict)  # code → parent code
+
+
 def _write_chunk(rows: list[dict], park: Park, lookups: Lookups, actor, via) -> tuple[int, int]:
+    return _apply_chunk(_plan_chunk(rows, park, lookups), lookups, actor, via)
+
+
+def _let_other_writers_in() -> None:
+    """SQLite has no queue for its write lock: a waiting writer sleeps and retries (its busy
+    handler backs off to 100 ms between tries), so a writer that takes the lock again at once
+    can starve it. A pause as long as that back-off after each chunk lets every waiting
+    gateway write in before the next chunk. PostgreSQL locks rows, not the database."""
+    if connection.vendor == "sqlite":
+        time.sleep(SQLITE_PAUSE_S)
+
+
+@transaction.atomic
+def _apply_chunk(plan: "ChunkPlan", lookups: Lookups, actor, via) -> tuple[int, int]:
+    """The chunk's one transaction (SQLite: its write lock, from BEGIN IMMEDIATE to COMMIT)."""
+    _create_in_parent_order(plan, lookups)
+    audits = [(p, "metering_point.create", None, snapshot(p, POINT_FIELDS)) for p in plan.new]
     now = timezone.now()
+    for point, before in plan.changed:
+        if point.code in plan.parent_of:
+            point.parent_id = lookups.points.get(plan.parent_of[point.code])
+        old, after = changed_only(before, snapshot(point, POINT_FIELDS))
+        if after:
+            # snapshot() names foreign keys by their column (owner_id), as update() takes.
+            fields = {name: getattr(point, name) for name in after}
+            MeteringPoint.objects.filter(pk=point.pk).update(**fields, updated_at=now)
+            audits.append((point, "metering_point.update", old, after))
+    AuditLog.objects.bulk_create(_audit_rows(audits, actor, via))
+    return len(plan.new), len(audits) - len(plan.new)
+
+
+def _plan_chunk(rows: list[dict], park: Park, lookups: Lookups) -> ChunkPlan:
     existing = {
         p.code: p
         for p in MeteringPoint.objects.filter(park=park, code__in=[r["code"] for r in rows])
     }
-    new, changed, audits = [], [], []
+    plan = ChunkPlan()
     for data in rows:
         point = existing.get(data["code"])
         if point is None:
             point = MeteringPoint(park=park, code=data["code"])
-            new.append(point)
+            plan.new.append(point)
         else:
-            before = snapshot(point, POINT_FIELDS)
+            plan.changed.append((point, snapshot(point, POINT_FIELDS)))
         # An existing point keeps the fields whose column the file does not have.
         columns = data["columns"] if point.pk is not None else None
         for name in _WRITTEN:
@@ -263,27 +309,29 @@ def _write_chunk(rows: list[dict], park: Park, lookups: Lookups, actor, via) -> 
         if columns is None or "parent_code" in columns:
             parent = data["parent_code"]
             point.parent_id = lookups.points.get(parent) if parent else None
-        if point.pk is not None:
-            old, after = changed_only(before, snapshot(point, POINT_FIELDS))
-            if after:
-                point.updated_at = now
-                changed.append(point)
-                audits.append((point, "metering_point.update", old, after))
-    MeteringPoint.objects.bulk_create(new)
-    for point in new:
-        lookups.points[point.code] = point.pk
-    # A parent defined in this very chunk has its id only now.
-    parents = {r["code"]: r["parent_code"] for r in rows if r["parent_code"]}
-    orphans = [p for p in new if p.code in parents and p.parent_id is None]
-    for point in orphans:
-        point.parent_id = lookups.points[parents[point.code]]
-    if orphans:
-        MeteringPoint.objects.bulk_update(orphans, ["parent"])
-    audits += [(p, "metering_point.create", None, snapshot(p, POINT_FIELDS)) for p in new]
-    if changed:
-        MeteringPoint.objects.bulk_update(changed, [*_WRITTEN, "parent", "updated_at"])
-    AuditLog.objects.bulk_create(_audit_rows(audits, actor, via))
-    return len(new), len(changed)
+            if parent and point.parent_id is None:  # defined in this very chunk
+                plan.parent_of[point.code] = parent
+    return plan
+
+
+def _create_in_parent_order(plan: ChunkPlan, lookups: Lookups) -> None:
+    """Insert the new points, parents before their children (a child needs its parent's id)."""
+    pending = plan.new
+    while pending:
+        ready = [p for p in pending if _parent_known(p, plan, lookups)]
+        if not ready:  # the check pass makes every parent come first; never left hanging
+            raise ValueError(f"parent of {pending[0].code} is not in the file above it")
+        for point in ready:
+            if point.code in plan.parent_of:
+                point.parent_id = lookups.points[plan.parent_of[point.code]]
+        MeteringPoint.objects.bulk_create(ready)
+        for point in ready:
+            lookups.points[point.code] = point.pk
+        pending = [p for p in pending if p.pk is None]
+
+
+def _parent_known(point: MeteringPoint, plan: ChunkPlan, lookups: Lookups) -> bool:
+    return point.code not in plan.parent_of or plan.parent_of[point.code] in lookups.points
 
 
 def _audit_rows(audits, actor, via) -> list[AuditLog]:

@@ -109,12 +109,31 @@ class Registry:
             self._checked_at = now
             if version == self._version:
                 return
-            points = [
-                _info(p) for p in MeteringPoint.objects.filter(active=True).select_related("park")
-            ]
-            self._by_code = {(p.park_id, p.code): p for p in points}
-            self._by_id = {p.id: p for p in points}
+            if not self._load_changes(since=self._version, count=stats["n"]):
+                points = MeteringPoint.objects.filter(active=True).select_related("park")
+                self._install({p.pk: _info(p) for p in points})
             self._version = version
+
+    def _load_changes(self, *, since: tuple | None, count: int) -> bool:
+        """Apply only the points changed since the last load (a registry import changes a few
+        hundred of 30,000 at a time, and every intake process reloads meanwhile). False when
+        that cannot be trusted (first load, a point deleted): then everything is reloaded."""
+        if since is None or since[1] is None:
+            return False
+        by_id = dict(self._by_id)
+        for point in MeteringPoint.objects.filter(updated_at__gte=since[1]).select_related("park"):
+            by_id.pop(point.pk, None)
+            if point.active:
+                by_id[point.pk] = _info(point)
+        if len(by_id) != count:
+            return False
+        self._install(by_id)
+        return True
+
+    def _install(self, by_id: dict[int, PointInfo]) -> None:
+        # New dicts, swapped in whole: a reader never sees one half updated.
+        self._by_code = {(p.park_id, p.code): p for p in by_id.values()}
+        self._by_id = by_id
 
     def by_code(self, park_id: int, code: str) -> PointInfo | None:
         self._refresh()

@@ -94,6 +94,10 @@ def _clean_point(*, park: Park, data: dict[str, Any], exclude_pk: int | None) ->
     return clean
 
 
+_KINDS = frozenset(EnergyKind.values)  # an enum's .values is rebuilt on every access
+_REGISTERS = frozenset(RegisterType.values)
+
+
 def point_field_errors(data: dict[str, Any]) -> list[FieldError]:
     """The checks of a point's own fields that need no database (the registry import runs them
     on every row before writing any)."""
@@ -104,12 +108,12 @@ def point_field_errors(data: dict[str, Any]) -> list[FieldError]:
 
     if "code" in data and not (data["code"] or "").strip():
         refuse("code", "编码不能为空 / code must not be empty", "required")
-    if "kind" in data and data["kind"] not in EnergyKind.values:
+    if "kind" in data and data["kind"] not in _KINDS:
         refuse("kind", f"未知能源种类 / unknown energy kind: {data['kind']}")
-    if "register" in data and data["register"] not in RegisterType.values:
+    if "register" in data and data["register"] not in _REGISTERS:
         refuse("register", "须为 cumulative 或 interval / must be cumulative or interval")
     kind = data.get("kind")
-    if "unit" in data and kind in EnergyKind.values and unit_factor(kind, data["unit"]) is None:
+    if "unit" in data and kind in _KINDS and unit_factor(kind, data["unit"]) is None:
         refuse(
             "unit",
             f"单位 {data['unit']} 不适用于 {kind}（应可换算为 {CANONICAL_UNIT[kind]}）/ "
