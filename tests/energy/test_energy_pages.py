@@ -95,7 +95,7 @@ def test_points_page_pages_through_every_point_with_its_total(personas, make_poi
     client = client_for(personas["park_staff"])
     first = client.get("/energy/").content.decode()
     assert "P-000" in first and "P-049" in first and "P-050" not in first
-    assert "第 1–50 个，共 120 个" in first or "1–50" in first  # zh-Hans first, count shown
+    assert "计量点第 1–50 个，共 120 个" in first  # zh-Hans first, the total shown
     last = client.get("/energy/?page=3").content.decode()
     assert "P-100" in last and "P-119" in last and "P-099" not in last
     assert "3 / 3" in last
