@@ -219,3 +219,16 @@ def test_a_commissioning_date_is_set_through_the_api(api_as, a_e1):
     assert response.json()["commissioned_on"] == "2026-03-01"
     a_e1.refresh_from_db()
     assert a_e1.commissioned_on == dt.date(2026, 3, 1)
+
+
+def test_the_api_shows_a_letters_count_size_and_refuses_to_reprocess_a_cut_one(api_as, a_e1):
+    item = b'{"point":"NOPE","ts":"2026-03-01T10:00:00+08:00","value":"' + b"x" * 10_000 + b'"}'
+    _post_raw(api_as, item)
+    _post_raw(api_as, item)
+    (letter,) = api_as("park_staff").get("/api/v1/energy/dead-letters").json()["items"]
+    assert (letter["count"], letter["raw_bytes"], letter["truncated"]) == (2, len(item), True)
+    response = api_as("park_staff").post(
+        f"/api/v1/energy/dead-letters/{letter['id']}/reprocess", {}
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][-1] == "raw"

@@ -110,10 +110,15 @@ class IngestOut(Schema):
 
 class DeadLetterOut(Schema):
     id: int
-    received_at: datetime
+    received_at: datetime = Field(description="the first refusal this letter stands for")
+    last_at: datetime | None = Field(description="the last one (repeats are counted, not filed)")
+    count: int = Field(description="refusals with the same writer, point, field and reason")
     source: str
     point_code: str
-    raw: str
+    raw: str = Field(description="the first refusal's payload, at most 4,096 characters")
+    raw_bytes: int = Field(description="the whole payload's size in bytes")
+    raw_sha256: str
+    truncated: bool
     field: str
     reason: str
     status: str

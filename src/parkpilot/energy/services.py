@@ -226,6 +226,12 @@ def dead_letter_reprocess(*, actor: User, via: str, letter: DeadLetter) -> DeadL
     locked = DeadLetter.objects.select_for_update().get(pk=letter.pk)
     if locked.status != DeadLetter.Status.OPEN:
         raise ValidationFailed.single("status", "已处理 / already handled", "state")
+    if locked.truncated:
+        raise ValidationFailed.single(
+            "raw",
+            "载荷已截断，无法重新处理 / payload was cut short: cannot be reprocessed",
+            "state",
+        )
     items = parse_payload(locked.raw)
     if isinstance(items, Refused):
         outcome = IngestResult(rejected=[])
