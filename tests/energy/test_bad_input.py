@@ -232,3 +232,14 @@ def test_the_api_shows_a_letters_count_size_and_refuses_to_reprocess_a_cut_one(a
     )
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"][-1] == "raw"
+
+
+def test_a_body_over_the_upload_limit_is_a_422_stating_the_limit(api_as, a_e1):
+    reading = b'{"point":"A-E1","ts":"2026-03-01T10:00:00+08:00","value":1}'
+    body = b"[" + b",".join([reading] * 60_000) + b"]"  # 3.6 MB
+    response = _post_raw(api_as, body)
+    assert response.status_code == 422
+    detail = response.json()["detail"][0]
+    assert (detail["loc"][-1], detail["type"]) == ("payload", "too_large")
+    assert "body over 2.5 MB (at most 10000 readings per request)" in detail["msg"]
+    assert Reading.objects.count() == 0

@@ -2,6 +2,8 @@
 
 from datetime import datetime
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from ninja import File, Router
 from ninja.files import UploadedFile
@@ -9,9 +11,10 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from parkpilot.energy import fileimport, schemas, selectors, services
 from parkpilot.energy import point_import as point_import_service
+from parkpilot.energy.errors import MAX_READINGS_PER_REQUEST
 from parkpilot.tenancy import selectors as tenancy_selectors
 from parkpilot.tenancy.auth import via_of
-from parkpilot.tenancy.errors import NotFound
+from parkpilot.tenancy.errors import NotFound, ValidationFailed
 
 router = Router(tags=["energy"])
 
@@ -130,7 +133,17 @@ def point_rollups(
 def readings_submit(request: HttpRequest):
     # The body is parsed by the intake core itself (orjson, per-reading refusals), not by a
     # schema that would refuse the whole batch for one bad reading.
-    return services.readings_ingest(actor=request.auth, payload=request.body).as_dict()
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        limit_mb = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / (1024 * 1024)
+        raise ValidationFailed.single(
+            "payload",
+            f"请求体超过 {limit_mb:g} MB / body over {limit_mb:g} MB "
+            f"(at most {MAX_READINGS_PER_REQUEST} readings per request)",
+            "too_large",
+        ) from None
+    return services.readings_ingest(actor=request.auth, payload=body).as_dict()
 
 
 @router.get("/rollups", response=list[schemas.RollupOut])
