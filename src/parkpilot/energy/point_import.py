@@ -36,7 +36,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from parkpilot.energy import tasks
-from parkpilot.energy.fileimport import FileRefused, file_kind, store_upload
+from parkpilot.energy.fileimport import FileRefused, count_rows, file_kind, store_upload
 from parkpilot.energy.models import MeteringPoint
 from parkpilot.energy.models_ops import IntakeJob
 from parkpilot.energy.registry import registry
@@ -181,6 +181,10 @@ def row_values(row: dict[str, str], lookups: Lookups) -> tuple[dict[str, Any], l
     return data, errors
 
 
+def _too_many_rows() -> str:
+    return f"超过 {MAX_ROWS:,} 行 / over {MAX_ROWS:,} rows: split the file"
+
+
 def check_file(path: Path, kind: str, park: Park, progress=None) -> CheckResult:
     """Pass 1: every row checked, nothing written."""
     lookups = Lookups.load(park)
@@ -189,7 +193,7 @@ def check_file(path: Path, kind: str, park: Park, progress=None) -> CheckResult:
     for number, row in iter_table(path, kind):
         result.rows += 1
         if result.rows > MAX_ROWS:
-            raise FileRefused(f"超过 {MAX_ROWS} 行 / over {MAX_ROWS:,} rows: split the file")
+            raise FileRefused(_too_many_rows())
         data, errors = row_values(row, lookups)
         code = data.get("code", "")
         if code in seen:
@@ -405,7 +409,11 @@ def points_import_run(*, job_id: int, via: str = "task") -> IntakeJob:
     try:
         kind = file_kind(job.file_name)
         jobs.update(status=IntakeJob.Status.RUNNING, started_at=timezone.now(), phase="check")
-        checked = check_file(path, kind, job.park, progress=lambda n: jobs.update(done=n, total=n))
+        total = count_rows(path, kind)  # for the progress bar; blank rows make it an upper bound
+        if total > MAX_ROWS:
+            raise FileRefused(_too_many_rows())
+        jobs.update(total=total)
+        checked = check_file(path, kind, job.park, progress=lambda n: jobs.update(done=n))
         jobs.update(
             total=checked.rows, done=checked.rows, rejected=checked.bad_rows, errors=checked.errors
         )
