@@ -14,6 +14,7 @@ import datetime as dt
 import logging
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -215,18 +216,24 @@ def _upload_dir() -> Path:
     return Path(settings.DATA_DIR) / "imports"
 
 
-def store_upload(upload) -> Path:
-    """Write an upload to the imports directory piece by piece (never whole in memory)."""
+@contextmanager
+def kept_upload(upload) -> Iterator[Path]:
+    """Write an upload to the imports directory piece by piece (never whole in memory), before
+    any transaction opens (SQLite would hold its write lock for the copy). The file is removed
+    again if the job that should own it is not created."""
     directory = _upload_dir()
     directory.mkdir(parents=True, exist_ok=True)
     stored = directory / f"{uuid.uuid4().hex}{Path(upload.name).suffix.lower()}"
-    with open(stored, "wb") as handle:
-        for piece in upload.chunks():
-            handle.write(piece)
-    return stored
+    try:
+        with open(stored, "wb") as handle:
+            for piece in upload.chunks():
+                handle.write(piece)
+        yield stored
+    except BaseException:
+        stored.unlink(missing_ok=True)
+        raise
 
 
-@transaction.atomic
 def readings_import_start(*, actor: User, via: str, upload) -> IntakeJob:
     """Keep an uploaded CSV/XLSX and queue its import; the job shows the progress."""
     if actor.park_id is None:
@@ -242,23 +249,23 @@ def readings_import_start(*, actor: User, via: str, upload) -> IntakeJob:
             f"文件超过 200 MB / file over 200 MB ({MAX_ROWS:,} rows at most)",
             "too_large",
         )
-    stored = store_upload(upload)
-    job = IntakeJob.objects.create(
-        park_id=actor.park_id,
-        kind=IntakeJob.Kind.IMPORT,
-        created_by=actor,
-        file_name=Path(upload.name).name[:200],
-        stored_path=str(stored),
-    )
-    audit_record(
-        actor=actor,
-        via=via,
-        action="energy.readings_import.start",
-        obj=job,
-        before=None,
-        after={"file_name": job.file_name, "bytes": upload.size},
-    )
-    transaction.on_commit(lambda: import_readings_task(job.pk))
+    with kept_upload(upload) as stored, transaction.atomic():
+        job = IntakeJob.objects.create(
+            park_id=actor.park_id,
+            kind=IntakeJob.Kind.IMPORT,
+            created_by=actor,
+            file_name=Path(upload.name).name[:200],
+            stored_path=str(stored),
+        )
+        audit_record(
+            actor=actor,
+            via=via,
+            action="energy.readings_import.start",
+            obj=job,
+            before=None,
+            after={"file_name": job.file_name, "bytes": upload.size},
+        )
+        transaction.on_commit(lambda: import_readings_task(job.pk))
     return job
 
 

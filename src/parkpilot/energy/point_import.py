@@ -36,7 +36,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from parkpilot.energy import tasks
-from parkpilot.energy.fileimport import FileRefused, count_rows, file_kind, store_upload
+from parkpilot.energy.fileimport import FileRefused, count_rows, file_kind, kept_upload
 from parkpilot.energy.models import MeteringPoint
 from parkpilot.energy.models_ops import IntakeJob
 from parkpilot.energy.registry import registry
@@ -376,13 +376,13 @@ def points_import_start(*, actor: User, via: str, upload, park: Park) -> IntakeJ
             f"文件超过 {limit} MB / file over {limit} MB ({MAX_ROWS:,} rows at most)",
             "too_large",
         )
-    with transaction.atomic():
+    with kept_upload(upload) as stored, transaction.atomic():
         job = IntakeJob.objects.create(
             park=park,
             kind=IntakeJob.Kind.POINTS,
             created_by=actor,
             file_name=Path(upload.name).name[:200],
-            stored_path=str(store_upload(upload)),
+            stored_path=str(stored),
         )
         audit_record(
             actor=actor,
