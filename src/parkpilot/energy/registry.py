@@ -102,23 +102,33 @@ class Registry:
         if self._version is not None and now - self._checked_at < CHECK_EVERY_S:
             return
         with self._lock:
-            stats = MeteringPoint.objects.filter(active=True).aggregate(
-                n=Count("id"), changed=Max("updated_at")
-            )
-            version = (stats["n"], stats["changed"])
+            version = self._current_version()
             self._checked_at = now
             if version == self._version:
                 return
-            if not self._load_changes(since=self._version, count=stats["n"]):
+            # Points committed between the count and the changes make them disagree (an
+            # import writes a chunk every few hundred ms): count again before giving up.
+            for _attempt in range(3 if self._version is not None else 0):
+                if self._load_changes(since=self._version, count=version[0]):
+                    break
+                version = self._current_version()
+            else:
                 points = MeteringPoint.objects.filter(active=True).select_related("park")
                 self._install({p.pk: _info(p) for p in points})
             self._version = version
 
+    @staticmethod
+    def _current_version() -> tuple:
+        stats = MeteringPoint.objects.filter(active=True).aggregate(
+            n=Count("id"), changed=Max("updated_at")
+        )
+        return stats["n"], stats["changed"]
+
     def _load_changes(self, *, since: tuple | None, count: int) -> bool:
         """Apply only the points changed since the last load (a registry import changes a few
         hundred of 30,000 at a time, and every intake process reloads meanwhile). False when
-        that cannot be trusted (first load, a point deleted): then everything is reloaded."""
-        if since is None or since[1] is None:
+        that cannot be trusted (a point deleted): then everything is reloaded."""
+        if since[1] is None:
             return False
         by_id = dict(self._by_id)
         for point in MeteringPoint.objects.filter(updated_at__gte=since[1]).select_related("park"):
