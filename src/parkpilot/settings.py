@@ -246,6 +246,10 @@ HUEY = _huey()
 
 # Every API list pages through the bounded limit/offset (also where @paginate names no class).
 NINJA_PAGINATION_CLASS = "parkpilot.pagination.LimitOffsetPagination"
+# Energy intake's time bounds: readings dated before this day (UTC) or more than this many
+# seconds ahead of the server's clock are refused (a point's commissioning date raises the floor).
+PARKPILOT_ENERGY_EARLIEST = env_str("PARKPILOT_ENERGY_EARLIEST", "2000-01-01")
+PARKPILOT_ENERGY_FUTURE_S = env_int("PARKPILOT_ENERGY_FUTURE_S", 300)
 
 PARKPILOT_DEMO_PASSWORD = env_str("PARKPILOT_DEMO_PASSWORD", "qingshanhu-demo")
 

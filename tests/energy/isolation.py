@@ -50,6 +50,8 @@ def points_export(api_as, personas, ent_a, ent_b):
 def points_import(api_as, personas, ent_a, ent_b):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    from parkpilot.energy.point_import import points_import_run
+
     csv = "code,kind,unit,register,rated_max_per_h,owner_credit_code\n"
     csv += f"A-E1,grid_import,kWh,cumulative,5,{ent_a.credit_code}\n"
     point = _point(ent_a, personas)
@@ -59,9 +61,52 @@ def points_import(api_as, personas, ent_a, ent_b):
     other = api_as("other_park_admin").client
     upload = SimpleUploadedFile("p.csv", csv.encode())
     response = other.post("/api/v1/energy/points/import", {"file": upload})
-    assert response.status_code == 422  # ent_a's credit code is unknown in the other park
+    assert response.status_code == 202
+    job = points_import_run(job_id=response.json()["id"])
+    assert job.status == "failed"  # ent_a's credit code is unknown in the other park
     point.refresh_from_db()
     assert point.rated_max_per_h == 1000.0
+
+
+def _job(ent, kind="import"):
+    from parkpilot.energy.models_ops import IntakeJob
+
+    return IntakeJob.objects.create(park=ent.park, kind=kind, file_name="a.csv")
+
+
+def imports_start(api_as, personas, ent_a, ent_b):
+    from pathlib import Path
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from parkpilot.energy.models_ops import IntakeJob
+
+    upload = SimpleUploadedFile("r.csv", b"point,ts,value\n")
+    assert (
+        api_as("ent_b_user").client.post("/api/v1/energy/imports", {"file": upload}).status_code
+        == 403
+    )
+    upload = SimpleUploadedFile("r.csv", b"point,ts,value\n")
+    response = api_as("other_park_admin").client.post("/api/v1/energy/imports", {"file": upload})
+    assert response.status_code == 202
+    job = IntakeJob.objects.get()
+    assert job.park_id != ent_a.park_id  # filed in its own park
+    Path(job.stored_path).unlink()  # the task did not run: remove the kept upload
+
+
+def imports_list(api_as, personas, ent_a, ent_b):
+    _job(ent_a)
+    for client in _outsiders(api_as):
+        response = client.get("/api/v1/energy/imports")
+        assert response.status_code in (200, 403)
+        if response.status_code == 200:
+            assert response.json()["count"] == 0
+
+
+def import_detail(api_as, personas, ent_a, ent_b):
+    job = _job(ent_a, kind="points")
+    for client in _outsiders(api_as):
+        assert client.get(f"/api/v1/energy/imports/{job.pk}").status_code == 404
 
 
 def point_detail(api_as, personas, ent_a, ent_b):
@@ -191,6 +236,9 @@ CASES = {
     ("POST", "/api/v1/energy/points"): points_create,
     ("GET", "/api/v1/energy/points/export.csv"): points_export,
     ("POST", "/api/v1/energy/points/import"): points_import,
+    ("POST", "/api/v1/energy/imports"): imports_start,
+    ("GET", "/api/v1/energy/imports"): imports_list,
+    ("GET", "/api/v1/energy/imports/{job_id}"): import_detail,
     ("GET", "/api/v1/energy/points/{point_id}"): point_detail,
     ("PATCH", "/api/v1/energy/points/{point_id}"): point_patch,
     ("GET", "/api/v1/energy/points/{point_id}/rollups"): point_rollups,

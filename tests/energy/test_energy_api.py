@@ -1,7 +1,6 @@
 """/api/v1/energy: the HTTP door, the registry, dead letters and conflicts, as clients use them."""
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from parkpilot.energy.models import (
     DeadLetter,
@@ -135,36 +134,6 @@ def test_create_and_patch_point_are_audited(api_as, ent_a):
     assert actions == ["metering_point.create", "metering_point.update"]
 
 
-def test_registry_import_is_all_or_nothing(api_as, ent_a):
-    good = f"A-1,grid_import,kWh,cumulative,100,{ent_a.credit_code}"
-    bad = "A-2,grid_import,kWh,cumulative,lots,"
-    csv = "code,kind,unit,register,rated_max_per_h,owner_credit_code\n" + good + "\n" + bad + "\n"
-    client = api_as("park_staff").client
-    response = client.post(
-        "/api/v1/energy/points/import", {"file": SimpleUploadedFile("p.csv", csv.encode())}
-    )
-    assert response.status_code == 422
-    assert response.json()["detail"] == [
-        {"loc": ["body", "row 3.rated_max_per_h"], "msg": "不是数字 / not a number: lots",
-         "type": "invalid"}
-    ]  # fmt: skip
-    assert MeteringPoint.objects.count() == 0
-
-
-def test_registry_export_then_import_round_trips(api_as, make_point, ent_a):
-    make_point("A-E1", owner=ent_a, multiplier=40.0)
-    exported = api_as("park_staff").get("/api/v1/energy/points/export.csv").content
-    MeteringPoint.objects.all().delete()
-    client = api_as("park_staff").client
-    response = client.post(
-        "/api/v1/energy/points/import", {"file": SimpleUploadedFile("p.csv", exported)}
-    )
-    assert response.json() == {"created": 1, "updated": 0}
-    point = MeteringPoint.objects.get()
-    assert (point.code, point.owner, point.multiplier, point.gateway.username) == (
-        "A-E1", ent_a, 40.0, "gateway")  # fmt: skip
-
-
 def test_dead_letter_reprocessed_after_the_registry_is_fixed(api_as, make_point, ent_a):
     api_as("gateway").post("/api/v1/energy/readings", [{"point": "NEW-1", "ts": ts(0), "value": 5}])
     letter = DeadLetter.objects.get()
@@ -212,23 +181,3 @@ def test_quality_summary(api_as, a_e1):
     body = api_as("park_staff").get("/api/v1/energy/quality").json()
     assert body["points"] == 1
     assert body["open_dead_letters"] == 0
-
-
-def test_registry_import_names_each_unknown_reference(api_as, ent_a):
-    header = (
-        "code,kind,unit,register,rated_max_per_h,owner_credit_code,zone_code,parent_code,gateway"
-    )
-    row = "A-1,grid_import,kWh,cumulative,100,91330000000000000X,Z9,NOPE,gw-nobody"
-    client = api_as("park_staff").client
-    response = client.post(
-        "/api/v1/energy/points/import",
-        {"file": SimpleUploadedFile("p.csv", f"{header}\n{row}\n".encode())},
-    )
-    assert response.status_code == 422
-    assert [(e["loc"][1], e["msg"]) for e in response.json()["detail"]] == [
-        ("row 2.owner_credit_code", "园区内无此企业 / no such enterprise: 91330000000000000X"),
-        ("row 2.zone_code", "园区内无此片区 / no such zone: Z9"),
-        ("row 2.parent_code", "无此上级表 / no such parent point: NOPE"),
-        ("row 2.gateway", "无此网关 / no such gateway: gw-nobody"),
-    ]
-    assert MeteringPoint.objects.count() == 0

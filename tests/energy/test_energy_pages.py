@@ -87,3 +87,71 @@ def test_completeness_is_capped_per_point(personas, park, make_point, ent_a):
     # expected: 2 points × 96 a day; received: FAST capped at 96 (or fewer this early), SILENT 0
     assert today.expected == 192
     assert today.received == min(minutes, 96)
+
+
+def test_points_page_pages_through_every_point_with_its_total(personas, make_point, ent_a):
+    for n in range(120):
+        make_point(f"P-{n:03d}", owner=ent_a)
+    client = client_for(personas["park_staff"])
+    first = client.get("/energy/").content.decode()
+    assert "P-000" in first and "P-049" in first and "P-050" not in first
+    assert "计量点第 1–50 个，共 120 个" in first  # zh-Hans first, the total shown
+    last = client.get("/energy/?page=3").content.decode()
+    assert "P-100" in last and "P-119" in last and "P-099" not in last
+    assert "3 / 3" in last
+
+
+def test_points_page_filters_by_enterprise_kind_gateway_and_status(
+    personas, make_point, ent_a, ent_b
+):
+    make_point("A-E1", owner=ent_a)
+    make_point("B-E1", owner=ent_b, gateway=None)
+    make_point("LIGHT", kind="street_lighting", gateway=None)
+    off = make_point("A-OLD", owner=ent_a)
+    off.active = False
+    off.save()
+    client = client_for(personas["park_staff"])
+
+    def codes(query):
+        body = client.get(f"/energy/?{query}").content.decode()
+        return [c for c in ("A-E1", "B-E1", "LIGHT", "A-OLD") if f"<code>{c}</code>" in body]
+
+    assert codes("") == ["A-E1", "B-E1", "LIGHT", "A-OLD"]
+    assert codes(f"enterprise={ent_a.pk}") == ["A-E1", "A-OLD"]
+    assert codes("kind=street_lighting") == ["LIGHT"]
+    assert codes(f"gateway={personas['gateway'].pk}") == ["A-E1", "A-OLD"]
+    assert codes("status=inactive") == ["A-OLD"]
+    assert codes("status=active&q=e1") == ["A-E1", "B-E1"]
+    # The filters keep the page's query in the pager links.
+    for n in range(60):
+        make_point(f"A-X{n:02d}", owner=ent_a)
+    body = client.get(f"/energy/?enterprise={ent_a.pk}").content.decode()
+    assert f"?enterprise={ent_a.pk}&page=2" in body
+
+
+def test_points_page_query_count_does_not_grow_with_points(
+    personas, make_point, ent_a, django_assert_max_num_queries
+):
+    for n in range(60):
+        make_point(f"P-{n:03d}", owner=ent_a)
+    client = client_for(personas["park_staff"])
+    client.get("/energy/")
+    with django_assert_max_num_queries(8):
+        client.get("/energy/")
+
+
+def test_the_api_point_list_filters_and_gives_a_total(api_as, make_point, ent_a, ent_b, personas):
+    for n in range(7):
+        make_point(f"A-{n}", owner=ent_a)
+    make_point("B-1", owner=ent_b, gateway=None)
+    body = (
+        api_as("park_staff")
+        .get(f"/api/v1/energy/points?owner_id={ent_a.pk}&limit=3&offset=3&status=active")
+        .json()
+    )
+    assert body["count"] == 7
+    assert [p["code"] for p in body["items"]] == ["A-3", "A-4", "A-5"]
+    gateway = personas["gateway"].pk
+    assert (
+        api_as("park_staff").get(f"/api/v1/energy/points?gateway_id={gateway}").json()["count"] == 7
+    )

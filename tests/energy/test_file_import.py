@@ -179,8 +179,53 @@ def test_the_page_lists_jobs_with_pinned_queries(
     IntakeJob.objects.create(park=park, kind="backfill", total=360, done=90, status="running")
     client = client_as("park_staff")
     client.get("/energy/import/")  # warm the session and the registry
-    with django_assert_num_queries(4):  # session, user, jobs, nav/park
+    # session, user, imports count and page, back-fills, nav/park
+    with django_assert_num_queries(6):
         response = client.get("/energy/import/")
     body = response.content.decode()
     assert body.count('data-status="done"') == 3
     assert "90 / 360 个六小时数据块" in body  # zh-Hans first
+
+
+def test_a_malformed_xlsx_ends_failed_with_its_reason_and_its_file_removed(
+    park, points, client_as, django_capture_on_commit_callbacks, settings, tmp_path
+):
+    settings.DATA_DIR = tmp_path
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _upload(client_as("park_staff"), name="readings.xlsx", content=b"PK\x03\x04junk")
+    assert response.status_code == 302
+    job = IntakeJob.objects.get()
+    assert job.status == "failed"
+    assert job.message.startswith("无法读取 XLSX / not a readable XLSX file")
+    assert job.finished_at is not None
+    assert not list((tmp_path / "imports").iterdir())
+
+
+def test_a_file_over_the_row_limit_fails_naming_the_limit(
+    park, points, client_as, django_capture_on_commit_callbacks, settings, tmp_path, monkeypatch
+):
+    from parkpilot.energy import fileimport
+
+    monkeypatch.setattr(fileimport, "MAX_ROWS", 5)
+    settings.DATA_DIR = tmp_path
+    with django_capture_on_commit_callbacks(execute=True):
+        _upload(client_as("park_staff"))
+    job = IntakeJob.objects.get()
+    assert (job.status, job.message) == ("failed", "超过 5 行 / over 5 rows: split the file")
+    assert Reading.objects.count() == 0  # refused before any row was read
+    assert not list((tmp_path / "imports").iterdir())
+
+
+def test_the_readings_api_door_queues_a_job_with_progress(
+    park, points, api_as, django_capture_on_commit_callbacks, settings, tmp_path
+):
+    settings.DATA_DIR = tmp_path
+    client = api_as("park_staff")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.client.post(
+            "/api/v1/energy/imports", {"file": SimpleUploadedFile("r.csv", GOOD_CSV.encode())}
+        )
+    assert response.status_code == 202
+    job = client.get(f"/api/v1/energy/imports/{response.json()['id']}").json()
+    assert (job["status"], job["done"], job["total"], job["percent"]) == ("done", 7, 7, 100)
+    assert (job["accepted"], job["rejected"], len(job["errors"])) == (3, 4, 4)

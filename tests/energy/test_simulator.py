@@ -168,7 +168,10 @@ def test_simulate_direct_with_faults_and_a_backfill(capsys):
     assert job.accepted == 23 * 1421
     live = Reading.objects.filter(ts__gte=start).count()
     assert live == 2 * 50
-    assert DeadLetter.objects.filter(source="simulator").count() == 2 * 50
+    # The same point refused for the same reason twice in the hour is one letter counting 2.
+    letters = DeadLetter.objects.filter(source="simulator")
+    assert sorted(set(letters.values_list("count", flat=True))) == [2]
+    assert letters.count() == 50
     assert EnergyRollup.objects.filter(park=park, scope="park", level="1h").exists()
 
 

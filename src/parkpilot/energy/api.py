@@ -2,12 +2,16 @@
 
 from datetime import datetime
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Router, Schema
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from parkpilot.energy import schemas, schemas_quality, selectors, services
+from parkpilot.energy import fileimport, schemas, schemas_quality, selectors, services
+from parkpilot.energy import point_import as point_import_service
+from parkpilot.energy.errors import MAX_READINGS_PER_REQUEST
 from parkpilot.pagination import LimitOffsetPagination
 from parkpilot.tenancy import selectors as tenancy_selectors
 from parkpilot.tenancy.auth import via_of
@@ -18,8 +22,24 @@ router = Router(tags=["energy"])
 
 @router.get("/points", response=list[schemas.PointOut])
 @paginate(LimitOffsetPagination)
-def point_list(request: HttpRequest, kind: str = "", owner_id: int | None = None, q: str = ""):
-    return selectors.point_list(user=request.auth, kind=kind, owner_id=owner_id, q=q)
+def point_list(
+    request: HttpRequest,
+    kind: str = "",
+    owner_id: int | None = None,
+    gateway_id: int | None = None,
+    status: str = "",
+    q: str = "",
+):
+    """Paginated (`limit`, `offset`; `count` is the total matching). `status`: active,
+    inactive, or empty for both."""
+    return selectors.point_list(
+        user=request.auth,
+        kind=kind,
+        owner_id=owner_id,
+        gateway_id=gateway_id,
+        status=status,
+        q=q,
+    )
 
 
 @router.post("/points", response={201: schemas.PointOut})
@@ -42,18 +62,36 @@ def point_export(request: HttpRequest):
     return response
 
 
-@router.post("/points/import", response=schemas.ImportOut)
+@router.post("/points/import", response={202: schemas.JobOut})
 def point_import(request: HttpRequest, file: File[UploadedFile]):
+    """Queue a registry import (CSV/XLSX, at most 20 MB and 50,000 rows); poll
+    `GET /imports/{id}`. Every row is checked first: any bad row imports nothing."""
     park = tenancy_selectors.park_of(request.auth)
     if park is None:
         raise NotFound
-    try:
-        rows = services.read_table(filename=file.name, content=file.read())
-    except (UnicodeDecodeError, ValueError, KeyError) as exc:
-        raise ValidationFailed.single(
-            "file", f"无法读取文件 / cannot read the file: {exc}"
-        ) from None
-    return services.points_import(actor=request.auth, via=via_of(request), park=park, rows=rows)
+    job = point_import_service.points_import_start(
+        actor=request.auth, via=via_of(request), upload=file, park=park
+    )
+    return 202, job
+
+
+@router.post("/imports", response={202: schemas.JobOut})
+def readings_import(request: HttpRequest, file: File[UploadedFile]):
+    """Queue a readings file import (CSV/XLSX: point, ts, value[, unit]); poll
+    `GET /imports/{id}`."""
+    return 202, fileimport.readings_import_start(actor=request.auth, via=via_of(request),
+                                                 upload=file)  # fmt: skip
+
+
+@router.get("/imports", response=list[schemas.JobOut])
+@paginate(LimitOffsetPagination)
+def import_list(request: HttpRequest, kind: str = "", status: str = ""):
+    return selectors.intake_job_list(user=request.auth, kind=kind, status=status)
+
+
+@router.get("/imports/{job_id}", response=schemas.JobOut)
+def import_detail(request: HttpRequest, job_id: int):
+    return selectors.intake_job_get(user=request.auth, job_id=job_id)
 
 
 @router.get("/points/{point_id}", response=schemas.PointOut)
@@ -96,7 +134,17 @@ def point_rollups(
 def readings_submit(request: HttpRequest):
     # The body is parsed by the intake core itself (orjson, per-reading refusals), not by a
     # schema that would refuse the whole batch for one bad reading.
-    return services.readings_ingest(actor=request.auth, payload=request.body).as_dict()
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        limit_mb = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / (1024 * 1024)
+        raise ValidationFailed.single(
+            "payload",
+            f"请求体超过 {limit_mb:g} MB / body over {limit_mb:g} MB "
+            f"(at most {MAX_READINGS_PER_REQUEST} readings per request)",
+            "too_large",
+        ) from None
+    return services.readings_ingest(actor=request.auth, payload=body).as_dict()
 
 
 @router.get("/rollups", response=list[schemas.RollupOut])

@@ -1,8 +1,9 @@
 """Readings from CSV and XLSX files, streamed through the intake core in chunks.
 
 Columns: point, ts, value[, unit] (a header row names them; other columns are ignored). A
-file of any size is read row by row and handed to the core 10,000 readings at a time, so
-memory stays flat and progress can be shown. Each chunk is one transaction: a failure half way
+file of any size is read row by row and handed to the core 2,000 readings at a time, so
+memory stays flat, progress can be shown and no chunk holds the database's write lock for long
+(limits: 200 MB, 5 million rows). Each chunk is one transaction: a failure half way
 keeps the chunks already committed, and importing the same file again only counts duplicates.
 
 XLSX date cells carry no UTC offset; they are read in the park's time zone (Asia/Shanghai for
@@ -13,6 +14,7 @@ import datetime as dt
 import logging
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -32,9 +34,12 @@ from parkpilot.tenancy.models import Park, User
 
 log = logging.getLogger("parkpilot.energy.fileimport")
 
-CHUNK = 10_000
+# Readings per transaction: a few milliseconds of the database's write lock, so gateways writing
+# meanwhile never wait long (SQLite has one writer at a time).
+CHUNK = 2_000
 MAX_ERRORS_KEPT = 50
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+MAX_ROWS = 5_000_000
 REQUIRED = ("point", "ts", "value")
 SOURCE = "file"
 
@@ -117,7 +122,10 @@ def count_rows(path: Path, kind: str) -> int:
         return max(0, lines - 1)
     from openpyxl import load_workbook
 
-    workbook = load_workbook(path, read_only=True)
+    try:
+        workbook = load_workbook(path, read_only=True)
+    except Exception as exc:  # openpyxl raises several types for a file that is not XLSX
+        raise FileRefused(f"无法读取 XLSX / not a readable XLSX file: {exc}"[:300]) from exc
     try:
         return max(0, (workbook.worksheets[0].max_row or 1) - 1)
     finally:
@@ -127,13 +135,16 @@ def count_rows(path: Path, kind: str) -> int:
 def iter_rows(path: Path, kind: str, tz: ZoneInfo) -> Iterator[tuple[int, dict]]:
     """(row number as a spreadsheet shows it, reading item) for every non-empty data row."""
     if kind == "csv":
-        with open(path, encoding="utf-8-sig", newline="") as handle:
+        # A byte that is not UTF-8 spoils its row alone (refused as an unknown point, say).
+        with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
             reader = csv.reader(handle)
             header = next(reader, None)
             if header is None:
                 raise FileRefused("文件是空的 / the file is empty")
             columns = _columns(header)
             for number, row in enumerate(reader, start=2):
+                if number > MAX_ROWS + 1:
+                    raise FileRefused(_too_many_rows())
                 if any(c.strip() for c in row):
                     yield number, _item(row, columns, tz)
         return
@@ -150,6 +161,8 @@ def iter_rows(path: Path, kind: str, tz: ZoneInfo) -> Iterator[tuple[int, dict]]
             raise FileRefused("工作表是空的 / the first sheet is empty")
         columns = _columns(list(header))
         for number, row in enumerate(rows, start=2):
+            if number > MAX_ROWS + 1:
+                raise FileRefused(_too_many_rows())
             if any(c not in (None, "") for c in row):
                 yield number, _item(list(row), columns, tz)
     finally:
@@ -203,7 +216,24 @@ def _upload_dir() -> Path:
     return Path(settings.DATA_DIR) / "imports"
 
 
-@transaction.atomic
+@contextmanager
+def kept_upload(upload) -> Iterator[Path]:
+    """Write an upload to the imports directory piece by piece (never whole in memory), before
+    any transaction opens (SQLite would hold its write lock for the copy). The file is removed
+    again if the job that should own it is not created."""
+    directory = _upload_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    stored = directory / f"{uuid.uuid4().hex}{Path(upload.name).suffix.lower()}"
+    try:
+        with open(stored, "wb") as handle:
+            for piece in upload.chunks():
+                handle.write(piece)
+        yield stored
+    except BaseException:
+        stored.unlink(missing_ok=True)
+        raise
+
+
 def readings_import_start(*, actor: User, via: str, upload) -> IntakeJob:
     """Keep an uploaded CSV/XLSX and queue its import; the job shows the progress."""
     if actor.park_id is None:
@@ -214,29 +244,28 @@ def readings_import_start(*, actor: User, via: str, upload) -> IntakeJob:
     except FileRefused as exc:
         raise ValidationFailed.single("file", str(exc), "file_type") from None
     if upload.size > MAX_UPLOAD_BYTES:
-        raise ValidationFailed.single("file", "文件超过 200 MB / file over 200 MB", "too_large")
-    directory = _upload_dir()
-    directory.mkdir(parents=True, exist_ok=True)
-    stored = directory / f"{uuid.uuid4().hex}{Path(upload.name).suffix.lower()}"
-    with open(stored, "wb") as handle:
-        for piece in upload.chunks():
-            handle.write(piece)
-    job = IntakeJob.objects.create(
-        park_id=actor.park_id,
-        kind=IntakeJob.Kind.IMPORT,
-        created_by=actor,
-        file_name=Path(upload.name).name[:200],
-        stored_path=str(stored),
-    )
-    audit_record(
-        actor=actor,
-        via=via,
-        action="energy.readings_import.start",
-        obj=job,
-        before=None,
-        after={"file_name": job.file_name, "bytes": upload.size},
-    )
-    transaction.on_commit(lambda: import_readings_task(job.pk))
+        raise ValidationFailed.single(
+            "file",
+            f"文件超过 200 MB / file over 200 MB ({MAX_ROWS:,} rows at most)",
+            "too_large",
+        )
+    with kept_upload(upload) as stored, transaction.atomic():
+        job = IntakeJob.objects.create(
+            park_id=actor.park_id,
+            kind=IntakeJob.Kind.IMPORT,
+            created_by=actor,
+            file_name=Path(upload.name).name[:200],
+            stored_path=str(stored),
+        )
+        audit_record(
+            actor=actor,
+            via=via,
+            action="energy.readings_import.start",
+            obj=job,
+            before=None,
+            after={"file_name": job.file_name, "bytes": upload.size},
+        )
+        transaction.on_commit(lambda: import_readings_task(job.pk))
     return job
 
 
@@ -246,13 +275,10 @@ def readings_import_run(*, job_id: int) -> IntakeJob:
     if job.finished:
         return job
     path = Path(job.stored_path)
-    kind = file_kind(job.file_name)
-    IntakeJob.objects.filter(pk=job.pk).update(
-        status=IntakeJob.Status.RUNNING, started_at=timezone.now(), total=count_rows(path, kind)
-    )
+    jobs = IntakeJob.objects.filter(pk=job.pk)
 
     def progress(totals: ImportTotals) -> None:
-        IntakeJob.objects.filter(pk=job.pk).update(
+        jobs.update(
             done=totals.rows,
             accepted=totals.accepted,
             duplicates=totals.duplicates,
@@ -262,32 +288,30 @@ def readings_import_run(*, job_id: int) -> IntakeJob:
         )
 
     try:
+        kind = file_kind(job.file_name)
+        jobs.update(status=IntakeJob.Status.RUNNING, started_at=timezone.now())
+        total = count_rows(path, kind)
+        if total > MAX_ROWS:
+            raise FileRefused(_too_many_rows())
+        jobs.update(total=total)
         import_file(park=job.park, path=path, name=job.file_name, progress=progress)
         status, message = IntakeJob.Status.DONE, ""
     except FileRefused as exc:
-        status, message = IntakeJob.Status.FAILED, str(exc)
-    except Exception as exc:  # the job must say it failed rather than spin for ever
+        status, message = IntakeJob.Status.FAILED, str(exc)[:300]
+    except Exception as exc:  # the job must say it failed rather than stay queued for ever
         log.exception("import job %s failed", job.pk)
         status, message = IntakeJob.Status.FAILED, f"导入失败 / import failed: {exc}"[:300]
-    IntakeJob.objects.filter(pk=job.pk).update(
-        status=status, message=message, finished_at=timezone.now(), stored_path=""
-    )
-    path.unlink(missing_ok=True)
+    finally:
+        path.unlink(missing_ok=True)
+    jobs.update(status=status, message=message, finished_at=timezone.now(), stored_path="")
     job.refresh_from_db()
     return job
+
+
+def _too_many_rows() -> str:
+    return f"超过 {MAX_ROWS:,} 行 / over {MAX_ROWS:,} rows: split the file"
 
 
 @db_task()
 def import_readings_task(job_id: int) -> None:
     readings_import_run(job_id=job_id)
-
-
-# --- reads for the page ---------------------------------------------------------------------
-
-
-def intake_job_list(*, user: User, limit: int = 30) -> list[IntakeJob]:
-    return list(access.scoped(user, IntakeJob).select_related("created_by").order_by("-id")[:limit])
-
-
-def intake_job_get(*, user: User, job_id: int) -> IntakeJob:
-    return access.get_for(user, IntakeJob, job_id)

@@ -1,16 +1,23 @@
-"""Upload page for CSV/XLSX readings, with a progress bar (HTMX polling the job's status).
-The page also shows the simulator's history back-fill, which runs as the same kind of job."""
+"""Upload page for CSV/XLSX readings and for the metering-point registry, with progress bars
+(HTMX polling each job's status). The page also shows the simulator's history back-fill, which
+runs as the same kind of job."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
-from parkpilot.energy.fileimport import intake_job_get, intake_job_list, readings_import_start
+from parkpilot.energy import selectors
+from parkpilot.energy.fileimport import readings_import_start
 from parkpilot.energy.models_ops import IntakeJob
+from parkpilot.energy.point_import import points_import_start
 from parkpilot.tenancy import access
+from parkpilot.tenancy import selectors as tenancy_selectors
 from parkpilot.tenancy.errors import Forbidden, NotFound, ValidationFailed
+
+JOBS_PER_PAGE = 10
 
 
 def _require_importer(user) -> None:
@@ -20,17 +27,35 @@ def _require_importer(user) -> None:
         raise PermissionDenied from None
 
 
+def _start_readings(request, upload_file):
+    return readings_import_start(actor=request.user, via="web", upload=upload_file)
+
+
+def _start_points(request, upload_file):
+    park = tenancy_selectors.park_of(request.user)
+    if park is None:
+        raise PermissionDenied
+    try:
+        return points_import_start(actor=request.user, via="web", upload=upload_file, park=park)
+    except Forbidden:
+        raise PermissionDenied from None
+
+
 @login_required
 def upload(request):
+    """GET: the page. POST: start a readings import (`what=readings`, the default) or a
+    metering-point registry import (`what=points`)."""
     _require_importer(request.user)
     errors: dict[str, str] = {}
+    what = request.POST.get("what", "readings")
     if request.method == "POST":
         upload_file = request.FILES.get("file")
+        start = _start_points if what == "points" else _start_readings
         if upload_file is None:
             errors["file"] = "请选择文件 / choose a file"
         else:
             try:
-                job = readings_import_start(actor=request.user, via="web", upload=upload_file)
+                job = start(request, upload_file)
             except ValidationFailed as exc:
                 errors = {e.field: e.reason for e in exc.errors}
             else:
@@ -38,14 +63,19 @@ def upload(request):
                     return TemplateResponse(request, "energy/import_job.html", {"job": job})
                 return redirect("energy:import")
         if request.htmx:
-            response = TemplateResponse(request, "energy/import_errors.html", {"errors": errors})
-            response["HX-Retarget"] = "#upload-errors"
+            context = {"errors": errors}
+            response = TemplateResponse(request, "energy/import_errors.html", context)
+            response["HX-Retarget"] = f"#upload-errors-{what}"
             return response
-    jobs = intake_job_list(user=request.user)
+    jobs = selectors.intake_job_list(user=request.user)
+    imports = Paginator(
+        jobs.filter(kind__in=[IntakeJob.Kind.IMPORT, IntakeJob.Kind.POINTS]), JOBS_PER_PAGE
+    ).get_page(request.GET.get("page"))
     context = {
-        "imports": [j for j in jobs if j.kind == IntakeJob.Kind.IMPORT][:10],
-        "backfills": [j for j in jobs if j.kind == IntakeJob.Kind.BACKFILL][:3],
+        "imports": imports,
+        "backfills": list(jobs.filter(kind=IntakeJob.Kind.BACKFILL)[:3]),
         "errors": errors,
+        "what": what,
     }
     return TemplateResponse(request, "energy/import.html", context, status=422 if errors else 200)
 
@@ -53,7 +83,7 @@ def upload(request):
 @login_required
 def job_status(request, job_id: int):
     try:
-        job = intake_job_get(user=request.user, job_id=job_id)
+        job = selectors.intake_job_get(user=request.user, job_id=job_id)
     except NotFound:
         raise Http404 from None
     return TemplateResponse(request, "energy/import_job.html", {"job": job})

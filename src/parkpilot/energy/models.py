@@ -58,6 +58,9 @@ class MeteringPoint(models.Model):
     )
     # Steam: net enthalpy (GJ per tonne) to turn mass into heat for carbon accounting.
     enthalpy_gj_per_t = models.FloatField(_("steam enthalpy (GJ/t)"), null=True, blank=True)
+    # Readings dated before this local day are refused (a meter cannot have read before it
+    # was installed); empty: only the platform's earliest date applies.
+    commissioned_on = models.DateField(_("commissioned on"), null=True, blank=True)
     active = models.BooleanField(_("active"), default=True)
     is_demo = models.BooleanField(_("demo data"), default=False)
     updated_at = models.DateTimeField(auto_now=True)
@@ -107,7 +110,11 @@ class IngestBatch(models.Model):
 
 
 class DeadLetter(models.Model):
-    """A reading refused at intake, kept with its raw payload and the reason (never dropped)."""
+    """A reading refused at intake, kept with its raw payload and the reason (never dropped).
+
+    Bounded: the same refusal repeated (same writer, point, field and reason within a window)
+    is one letter with a count and its first and last time; `raw` keeps at most a few KB of
+    the payload, with the whole payload's size and SHA-256 (ingest/refusals.py)."""
 
     tenancy_policy = Policy(park_path="park")
 
@@ -126,11 +133,28 @@ class DeadLetter(models.Model):
     reason = models.CharField(max_length=300)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
     resolved_at = models.DateTimeField(null=True)
+    # Aggregation: how many refusals this letter stands for, and the last one's time
+    # (`received_at` is the first's).
+    count = models.PositiveIntegerField(default=1)
+    last_at = models.DateTimeField(null=True)
+    # The payload as received: its size in UTF-8 bytes and hash, also when `raw` is cut short.
+    raw_bytes = models.PositiveIntegerField(default=0)
+    raw_sha256 = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("rejected reading")
         verbose_name_plural = _("rejected readings")
         ordering = ["-received_at", "-id"]
+        indexes = [
+            # The per-writer refusal budget counts a writer's recent letters.
+            models.Index(
+                fields=["gateway", "source", "received_at"], name="deadletter_writer_recent"
+            )
+        ]
+
+    @property
+    def truncated(self) -> bool:
+        return self.raw_bytes > len(self.raw.encode("utf-8", "replace"))
 
 
 class ReadingConflict(models.Model):

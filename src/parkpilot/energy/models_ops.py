@@ -22,6 +22,7 @@ class IntakeJob(models.Model):
     class Kind(models.TextChoices):
         IMPORT = "import", _("File import")
         BACKFILL = "backfill", _("History back-fill")
+        POINTS = "points", _("Metering-point import")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -53,6 +54,10 @@ class IntakeJob(models.Model):
     # The first refusals (row, field, reason) so the page can say what was wrong.
     errors = models.JSONField(default=list, blank=True)
     message = models.CharField(max_length=300, blank=True)
+    # A point import: checking every row first, then writing (`done` counts rows of the phase).
+    phase = models.CharField(max_length=10, blank=True)
+    created_points = models.PositiveIntegerField(default=0)
+    updated_points = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("intake job")

@@ -7,7 +7,11 @@ most every few seconds, and at once in the process that made the change)."""
 import threading
 import time
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from datetime import time as clock
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import Count, Max
 
 from parkpilot.energy.counters import Meter
@@ -32,6 +36,23 @@ class PointInfo:
     tz_name: str  # the park's time zone: buckets start at its local boundaries
     rated_max_per_h: float
     enthalpy_gj_per_t: float | None
+    # Readings dated before this (epoch s) are refused: the commissioning day's local midnight,
+    # or the platform's earliest date for points without one.
+    not_before_epoch: float = 0.0
+    commissioned: bool = False
+
+
+def platform_earliest_epoch() -> float:
+    day = date.fromisoformat(settings.PARKPILOT_ENERGY_EARLIEST)
+    return datetime.combine(day, clock(), UTC).timestamp()
+
+
+def not_before_epoch(commissioned_on: date | None, tz_name: str) -> float:
+    earliest = platform_earliest_epoch()
+    if commissioned_on is None:
+        return earliest
+    midnight = datetime.combine(commissioned_on, clock(), ZoneInfo(tz_name or "Asia/Shanghai"))
+    return max(earliest, midnight.timestamp())
 
 
 def _info(point: MeteringPoint) -> PointInfo:
@@ -58,6 +79,8 @@ def _info(point: MeteringPoint) -> PointInfo:
         tz_name=point.park.timezone,
         rated_max_per_h=point.rated_max_per_h,
         enthalpy_gj_per_t=point.enthalpy_gj_per_t,
+        not_before_epoch=not_before_epoch(point.commissioned_on, point.park.timezone),
+        commissioned=point.commissioned_on is not None,
     )
 
 
@@ -79,19 +102,48 @@ class Registry:
         if self._version is not None and now - self._checked_at < CHECK_EVERY_S:
             return
         with self._lock:
-            stats = MeteringPoint.objects.filter(active=True).aggregate(
-                n=Count("id"), changed=Max("updated_at")
-            )
-            version = (stats["n"], stats["changed"])
+            version = self._current_version()
             self._checked_at = now
             if version == self._version:
                 return
-            points = [
-                _info(p) for p in MeteringPoint.objects.filter(active=True).select_related("park")
-            ]
-            self._by_code = {(p.park_id, p.code): p for p in points}
-            self._by_id = {p.id: p for p in points}
+            # Points committed between the count and the changes make them disagree (an
+            # import writes a chunk every few hundred ms): count again before giving up.
+            for _attempt in range(3 if self._version is not None else 0):
+                if self._load_changes(since=self._version, count=version[0]):
+                    break
+                version = self._current_version()
+            else:
+                points = MeteringPoint.objects.filter(active=True).select_related("park")
+                self._install({p.pk: _info(p) for p in points})
             self._version = version
+
+    @staticmethod
+    def _current_version() -> tuple:
+        stats = MeteringPoint.objects.filter(active=True).aggregate(
+            n=Count("id"), changed=Max("updated_at")
+        )
+        return stats["n"], stats["changed"]
+
+    def _load_changes(self, *, since: tuple | None, count: int) -> bool:
+        """Apply only the points changed since the last load (a registry import changes a few
+        hundred of 30,000 at a time, and every intake process reloads meanwhile). False when
+        that cannot be trusted (a point deleted): then everything is reloaded."""
+        if since[1] is None:
+            return False
+        by_id = dict(self._by_id)
+        for point in MeteringPoint.objects.filter(updated_at__gte=since[1]).select_related("park"):
+            by_id.pop(point.pk, None)
+            if point.active:
+                by_id[point.pk] = _info(point)
+        if len(by_id) != count:
+            return False
+        self._install(by_id)
+        return True
+
+    def _install(self, by_id: dict[int, PointInfo]) -> None:
+        # New dicts, swapped in whole: a reader never sees one half updated.
+        self._by_code = {(p.park_id, p.code): p for p in by_id.values()}
+        self._by_id = by_id
 
     def by_code(self, park_id: int, code: str) -> PointInfo | None:
         self._refresh()

@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime
 
 from ninja import Field, Schema
 
@@ -23,6 +23,7 @@ class PointOut(Schema):
     parent_id: int | None
     gateway_id: int | None
     enthalpy_gj_per_t: float | None
+    commissioned_on: date | None
     active: bool
     is_demo: bool
 
@@ -43,6 +44,9 @@ class PointIn(Schema):
     parent_id: int | None = None
     gateway_id: int | None = None
     enthalpy_gj_per_t: float | None = None
+    commissioned_on: date | None = Field(
+        None, description="readings dated before this local day are refused"
+    )
 
 
 class PointPatch(Schema):
@@ -59,6 +63,7 @@ class PointPatch(Schema):
     parent_id: int | None = None
     gateway_id: int | None = None
     enthalpy_gj_per_t: float | None = None
+    commissioned_on: date | None = None
     active: bool | None = None
 
 
@@ -105,10 +110,15 @@ class IngestOut(Schema):
 
 class DeadLetterOut(Schema):
     id: int
-    received_at: datetime
+    received_at: datetime = Field(description="the first refusal this letter stands for")
+    last_at: datetime | None = Field(description="the last one (repeats are counted, not filed)")
+    count: int = Field(description="refusals with the same writer, point, field and reason")
     source: str
     point_code: str
-    raw: str
+    raw: str = Field(description="the first refusal's payload, at most 4,096 characters")
+    raw_bytes: int = Field(description="the whole payload's size in bytes")
+    raw_sha256: str
+    truncated: bool
     field: str
     reason: str
     status: str
@@ -141,9 +151,36 @@ class RollupOut(Schema):
     flagged_energy: float
 
 
-class ImportOut(Schema):
-    created: int
-    updated: int
+class JobErrorOut(Schema):
+    row: int
+    field: str
+    reason: str
+
+
+class JobOut(Schema):
+    """A background import (readings file, metering-point registry) or back-fill, with its
+    progress: `done` of `total` rows (a point import counts them twice: phase check, then
+    write)."""
+
+    id: int
+    kind: str
+    status: str = Field(description="queued | running | done | failed")
+    phase: str = Field(description="point imports: check | write")
+    file_name: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    total: int
+    done: int
+    percent: int
+    accepted: int
+    duplicates: int
+    conflicts: int
+    rejected: int = Field(description="refused readings, or bad rows of a point import")
+    created_points: int
+    updated_points: int
+    errors: list[JobErrorOut] = Field(description="the first refusals (capped; see rejected)")
+    message: str
 
 
 class QualityOut(Schema):

@@ -17,18 +17,58 @@ from parkpilot.energy.models import (
     PointRollup,
     ReadingConflict,
 )
+from parkpilot.energy.models_ops import IntakeJob
 from parkpilot.tenancy import access
 
+POINT_STATUSES = ("active", "inactive")
 
-def point_list(*, user, kind: str = "", owner_id: int | None = None, q: str = "") -> QuerySet:
+
+def point_list(
+    *,
+    user,
+    kind: str = "",
+    owner_id: int | None = None,
+    gateway_id: int | None = None,
+    status: str = "",
+    q: str = "",
+) -> QuerySet:
+    """Points the user may see, filtered: `status` active / inactive (empty: both)."""
     qs = access.scoped(user, MeteringPoint).select_related("owner", "zone", "gateway")
     if kind:
         qs = qs.filter(kind=kind)
     if owner_id is not None:
         qs = qs.filter(owner_id=owner_id)
+    if gateway_id is not None:
+        qs = qs.filter(gateway_id=gateway_id)
+    if status in POINT_STATUSES:
+        qs = qs.filter(active=status == "active")
     if q:
         qs = qs.filter(Q(code__icontains=q) | Q(name__icontains=q))
-    return qs.order_by("code")
+    return qs.order_by("code", "pk")
+
+
+def point_filter_choices(*, user) -> dict:
+    """The enterprises and gateways the user's points name, for the list's filters."""
+    points = access.scoped(user, MeteringPoint)
+    owners = points.exclude(owner=None).values_list("owner_id", "owner__name").distinct()
+    gateways = points.exclude(gateway=None).values_list("gateway_id", "gateway__username")
+    return {
+        "enterprises": sorted(set(owners), key=lambda o: o[1]),
+        "gateways": sorted(set(gateways.distinct()), key=lambda g: g[1]),
+    }
+
+
+def intake_job_list(*, user, kind: str = "", status: str = "") -> QuerySet:
+    qs = access.scoped(user, IntakeJob).select_related("created_by")
+    if kind:
+        qs = qs.filter(kind=kind)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-id")
+
+
+def intake_job_get(*, user, job_id: int) -> IntakeJob:
+    return access.get_for(user, IntakeJob, job_id)
 
 
 def point_export_rows(*, user) -> list[dict]:
@@ -55,6 +95,7 @@ def point_export_rows(*, user) -> list[dict]:
             "parent_code": p.parent.code if p.parent else "",
             "gateway": p.gateway.username if p.gateway else "",
             "enthalpy_gj_per_t": blank_if_none(p.enthalpy_gj_per_t),
+            "commissioned_on": p.commissioned_on.isoformat() if p.commissioned_on else "",
         }
         for p in point_list(user=user).select_related("parent")
     ]

@@ -13,7 +13,7 @@ from parkpilot.energy import tasks
 from parkpilot.energy.errors import MAX_READINGS_PER_REQUEST
 from parkpilot.energy.ingest.core import IngestResult, ingest_items
 from parkpilot.energy.ingest.parse import parse_payload
-from parkpilot.energy.ingest.validate import Refused
+from parkpilot.energy.ingest.validate import MAX_ABS_VALUE, Refused
 from parkpilot.energy.kinds import CANONICAL_UNIT, EnergyKind, unit_factor
 from parkpilot.energy.models import (
     DeadLetter,
@@ -34,9 +34,17 @@ from parkpilot.tenancy.roles import Role
 POINT_FIELDS = [
     "code", "name", "owner", "zone", "building", "kind", "unit", "register", "multiplier",
     "rollover", "rated_max_per_h", "interval_s", "parent", "gateway", "enthalpy_gj_per_t",
-    "active",
+    "commissioned_on", "active",
 ]  # fmt: skip
 READING_WRITERS = frozenset({Role.GATEWAY, Role.PARK_ADMIN, Role.PARK_STAFF})
+# A meter's settings within what real meters have: a roll-over below 1 (say 2.2e-311) would
+# make every reading "beyond the roll-over", a multiplier near 0 would zero the energy.
+METER_BOUNDS = {
+    "multiplier": (1e-6, 1e6),
+    "rollover": (1.0, MAX_ABS_VALUE),
+    "rated_max_per_h": (1e-6, 1e9),
+    "enthalpy_gj_per_t": (1e-3, 100.0),
+}
 
 
 # --- intake through the API -----------------------------------------------------------------
@@ -67,7 +75,7 @@ def readings_ingest(*, actor: User, payload: bytes, source: str = "http") -> Ing
 
 
 def _clean_point(*, park: Park, data: dict[str, Any], exclude_pk: int | None) -> dict[str, Any]:
-    errors: list[FieldError] = []
+    errors = point_field_errors(data)
     clean = dict(data)
 
     def refuse(field: str, reason: str, code: str = "invalid") -> None:
@@ -75,35 +83,53 @@ def _clean_point(*, park: Park, data: dict[str, Any], exclude_pk: int | None) ->
 
     if "code" in data:
         clean["code"] = (data["code"] or "").strip()
-        if not clean["code"]:
-            refuse("code", "编码不能为空 / code must not be empty", "required")
-        elif (
-            MeteringPoint.objects.filter(park=park, code=clean["code"])
+        if (
+            clean["code"]
+            and MeteringPoint.objects.filter(park=park, code=clean["code"])
             .exclude(pk=exclude_pk)
             .exists()
         ):
             refuse("code", "园区内编码已存在 / code already used in this park", "taken")
-    if "kind" in data and data["kind"] not in EnergyKind.values:
+    _resolve_refs(park=park, data=data, clean=clean, refuse=refuse, exclude_pk=exclude_pk)
+    if errors:
+        raise ValidationFailed(errors)
+    return clean
+
+
+_KINDS = frozenset(EnergyKind.values)  # an enum's .values is rebuilt on every access
+_REGISTERS = frozenset(RegisterType.values)
+
+
+def point_field_errors(data: dict[str, Any]) -> list[FieldError]:
+    """The checks of a point's own fields that need no database (the registry import runs them
+    on every row before writing any)."""
+    errors: list[FieldError] = []
+
+    def refuse(field: str, reason: str, code: str = "invalid") -> None:
+        errors.append(FieldError(field, reason, code))
+
+    if "code" in data and not (data["code"] or "").strip():
+        refuse("code", "编码不能为空 / code must not be empty", "required")
+    if "kind" in data and data["kind"] not in _KINDS:
         refuse("kind", f"未知能源种类 / unknown energy kind: {data['kind']}")
-    if "register" in data and data["register"] not in RegisterType.values:
+    if "register" in data and data["register"] not in _REGISTERS:
         refuse("register", "须为 cumulative 或 interval / must be cumulative or interval")
-    kind = clean.get("kind")
-    if "unit" in data and kind in EnergyKind.values and unit_factor(kind, data["unit"]) is None:
+    kind = data.get("kind")
+    if "unit" in data and kind in _KINDS and unit_factor(kind, data["unit"]) is None:
         refuse(
             "unit",
             f"单位 {data['unit']} 不适用于 {kind}（应可换算为 {CANONICAL_UNIT[kind]}）/ "
             f"unit does not convert to {CANONICAL_UNIT[kind]}",
         )
-    for name, minimum in (("multiplier", 0.0), ("rated_max_per_h", 0.0), ("rollover", 0.0)):
+    for name, (low, high) in METER_BOUNDS.items():
         value = data.get(name)
-        if value is not None and (not math.isfinite(value) or value <= minimum):
-            refuse(name, "须为正数 / must be a positive number")
+        if value is not None and not (math.isfinite(value) and low <= value <= high):
+            refuse(
+                name, f"须在 {low:g} 到 {high:g} 之间 / must be a number from {low:g} to {high:g}"
+            )
     if "interval_s" in data and not (1 <= int(data["interval_s"] or 0) <= 86400):
         refuse("interval_s", "须在 1 到 86400 秒之间 / must be 1-86400 seconds")
-    _resolve_refs(park=park, data=data, clean=clean, refuse=refuse, exclude_pk=exclude_pk)
-    if errors:
-        raise ValidationFailed(errors)
-    return clean
+    return errors
 
 
 def _resolve_refs(*, park, data, clean, refuse, exclude_pk) -> None:
@@ -173,97 +199,23 @@ def point_update(
 
 
 IMPORT_COLUMNS = [
-    "code", "name", "owner_credit_code", "zone_code", "building", "kind", "unit", "register",
-    "multiplier", "rollover", "rated_max_per_h", "interval_s", "parent_code", "gateway",
+    "code",
+    "name",
+    "owner_credit_code",
+    "zone_code",
+    "building",
+    "kind",
+    "unit",
+    "register",
+    "multiplier",
+    "rollover",
+    "rated_max_per_h",
+    "interval_s",
+    "parent_code",
+    "gateway",
     "enthalpy_gj_per_t",
-]  # fmt: skip
-_NUMBERS = {"multiplier": float, "rollover": float, "rated_max_per_h": float,
-            "interval_s": int, "enthalpy_gj_per_t": float}  # fmt: skip
-
-
-@transaction.atomic
-def points_import(*, actor: User, via: str, park: Park, rows: list[dict[str, str]]) -> dict:
-    """Create or update points from registry rows (CSV/XLSX). All or nothing: any bad row
-    raises ValidationFailed naming `row <n>.<column>` and nothing is written."""
-    access.require_create(actor, MeteringPoint)
-    errors: list[FieldError] = []
-    created = updated = 0
-    for number, row in enumerate(rows, start=2):  # row 1 is the header
-        try:
-            data = _row_data(park, row)
-            existing = MeteringPoint.objects.filter(park=park, code=data.get("code")).first()
-            with transaction.atomic():
-                if existing:
-                    point_update(actor=actor, via=via, point=existing, changes=data)
-                    updated += 1
-                else:
-                    point_create(actor=actor, via=via, park=park, data=data)
-                    created += 1
-        except ValidationFailed as exc:
-            errors += [FieldError(f"row {number}.{e.field}", e.reason, e.code) for e in exc.errors]
-    if errors:
-        raise ValidationFailed(errors)
-    return {"created": created, "updated": updated}
-
-
-# Registry columns that name another record of the park: (model, its lookup field, the id key
-# the point takes, what to say when there is no such record).
-_REFERENCES = {
-    "owner_credit_code": (
-        Enterprise,
-        "credit_code",
-        "owner_id",
-        "园区内无此企业 / no such enterprise",
-    ),
-    "zone_code": (Zone, "code", "zone_id", "园区内无此片区 / no such zone"),
-    "parent_code": (MeteringPoint, "code", "parent_id", "无此上级表 / no such parent point"),
-    "gateway": (User, "username", "gateway_id", "无此网关 / no such gateway"),
-}
-
-
-def _row_data(park: Park, row: dict[str, str]) -> dict[str, Any]:
-    data: dict[str, Any] = {}
-    errors = []
-    for column in IMPORT_COLUMNS:
-        raw = (row.get(column) or "").strip()
-        if column in _NUMBERS:
-            if raw:
-                try:
-                    data[column] = _NUMBERS[column](float(raw))
-                except ValueError:
-                    errors.append(FieldError(column, f"不是数字 / not a number: {raw}"))
-        elif column in _REFERENCES:
-            model, lookup, key, missing = _REFERENCES[column]
-            found = model.objects.filter(park=park, **{lookup: raw}).first() if raw else None
-            if raw and found is None:
-                errors.append(FieldError(column, f"{missing}: {raw}"))
-            data[key] = found.pk if found else None
-        else:
-            data[column] = raw
-    if errors:
-        raise ValidationFailed(errors)
-    data.setdefault("multiplier", 1.0)
-    return data
-
-
-def read_table(*, filename: str, content: bytes) -> list[dict[str, str]]:
-    """Rows of a CSV (UTF-8, with or without BOM) or XLSX file (first sheet), by header."""
-    if filename.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
-        rows = list(sheet.iter_rows(values_only=True))
-        if not rows:
-            return []
-        header = [str(h or "").strip() for h in rows[0]]
-        return [
-            {h: "" if v is None else str(v) for h, v in zip(header, r, strict=False)}
-            for r in rows[1:]
-            if any(v is not None for v in r)
-        ]
-    text = content.decode("utf-8-sig")
-    return list(csv.DictReader(io.StringIO(text)))
-
+    "commissioned_on",
+]  # fmt: skip  (the registry import, energy/point_import.py, reads these columns)
 
 # --- dead letters and conflicts -----------------------------------------------------------
 
@@ -276,6 +228,12 @@ def dead_letter_reprocess(*, actor: User, via: str, letter: DeadLetter) -> DeadL
     locked = DeadLetter.objects.select_for_update().get(pk=letter.pk)
     if locked.status != DeadLetter.Status.OPEN:
         raise ValidationFailed.single("status", "已处理 / already handled", "state")
+    if locked.truncated:
+        raise ValidationFailed.single(
+            "raw",
+            "载荷已截断，无法重新处理 / payload was cut short: cannot be reprocessed",
+            "state",
+        )
     items = parse_payload(locked.raw)
     if isinstance(items, Refused):
         outcome = IngestResult(rejected=[])

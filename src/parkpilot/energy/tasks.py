@@ -14,6 +14,14 @@ def rollup_task() -> None:
         pass
 
 
+@db_task()
+def import_points_task(job_id: int, via: str = "task") -> None:
+    # Imported here: point_import needs services, which needs this module.
+    from parkpilot.energy.point_import import points_import_run
+
+    points_import_run(job_id=job_id, via=via)
+
+
 @db_periodic_task(crontab(minute="*"))
 def rollup_safety_net() -> None:
     """Doors that do not trigger a pass themselves are still rolled up within a minute."""

@@ -9,15 +9,15 @@ import operator
 import time
 from dataclasses import dataclass, field
 
-import orjson
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from parkpilot.energy.ingest import deltas
+from parkpilot.energy.ingest import deltas, refusals
 from parkpilot.energy.ingest.parse import parse_payload
 from parkpilot.energy.ingest.store import insert_readings
 from parkpilot.energy.ingest.validate import Accepted, Refused, batch_checker
-from parkpilot.energy.models import DeadLetter, IngestBatch, ReadingConflict
+from parkpilot.energy.models import IngestBatch, ReadingConflict
 from parkpilot.energy.registry import registry
 from parkpilot.gcpause import gc_paused
 
@@ -52,7 +52,7 @@ def ingest_payload(
     """Parse a JSON payload (an object or an array of readings) and ingest it."""
     items = parse_payload(payload)
     if isinstance(items, Refused):
-        raw = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else payload
+        raw = payload if isinstance(payload, bytes) else payload.encode("utf-8", "replace")
         _dead_letters(
             park_id, source, gateway_id, [(raw, items.field, items.reason, "")], timezone.now()
         )
@@ -89,6 +89,7 @@ def _ingest(*, park_id, items, source, gateway_id, record_refusals) -> IngestRes
         park_id=park_id,
         gateway_id=gateway_id,
         now_epoch=time.time(),
+        future_s=settings.PARKPILOT_ENERGY_FUTURE_S,
     )
     accepted: list[Accepted] = []
     refused: list[tuple[str, str, str, str]] = []
@@ -158,28 +159,18 @@ def _in_key_order(accepted: list[Accepted]) -> tuple[list[Accepted], list, int]:
     return ordered, conflicts, duplicates
 
 
-def _raw(item) -> str:
-    try:
-        return orjson.dumps(item).decode()
-    except TypeError:
-        return repr(item)[:2000]
+def _raw(item) -> bytes:
+    return refusals.raw_bytes_of(item)
 
 
 def _dead_letters(park_id, source, gateway_id, refused, received_at) -> None:
-    if not refused:
-        return
-    DeadLetter.objects.bulk_create(
-        DeadLetter(
-            park_id=park_id,
-            received_at=received_at,
-            source=source,
-            gateway_id=gateway_id,
-            point_code=(code or "")[:64],
-            raw=raw,
-            field=field_name,
-            reason=reason[:300],
-        )
-        for raw, field_name, reason, code in refused
+    """Bounded: repeats aggregated, a budget per writer, payloads capped (ingest/refusals.py)."""
+    refusals.file_refusals(
+        park_id=park_id,
+        source=source,
+        gateway_id=gateway_id,
+        refusals=[refusals.Refusal(raw, f, reason, code or "") for raw, f, reason, code in refused],
+        received_at=received_at,
     )
 
 

@@ -15,7 +15,10 @@ def parse_payload(payload: bytes | str) -> list | Refused:
         # reading is refused (as "value is NaN"), not the whole batch.
         try:
             data = json.loads(payload)
+        except RecursionError:
+            return Refused("payload", "JSON 嵌套过深 / JSON nested too deep")
         except (ValueError, TypeError) as exc:
+            # A huge integer (over 4,300 digits) is a ValueError too.
             return Refused("payload", f"不是有效的 JSON / invalid JSON: {str(exc)[:200]}")
     if isinstance(data, dict):
         return [data]
