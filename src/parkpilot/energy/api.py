@@ -252,6 +252,8 @@ def quarantine(request: HttpRequest):
 def quarantine_retry(request: HttpRequest, point_id: int):
     row = selectors.quarantine_get(user=request.auth, point_id=point_id)
     return services.quarantine_retry(actor=request.auth, via=via_of(request), quarantined=row)
+
+
 # --- the delivery protocol's committed watermark (docs/energy-mqtt.md) -------------------------
 
 
