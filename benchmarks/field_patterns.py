@@ -54,7 +54,7 @@ class Meter:
     interval_s: int = MINUTE
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Pattern:
     name: str
     description: str
@@ -63,6 +63,11 @@ class Pattern:
     hours: int
     energy: tuple[float, ...]  # true energy flowed up to reading k (kWh)
     deliveries: tuple[Delivery, ...]
+
+    def __repr__(self) -> str:  # short: failing tests print it
+        return (f"Pattern({self.name!r}: {self.description}; {self.hours} h from "
+                f"{datetime.fromtimestamp(self.start, UTC):%Y-%m-%d %H:%M} UTC, {self.meter}, "
+                f"{len(self.deliveries)} deliveries)")  # fmt: skip
 
     @property
     def first_ts(self) -> float:
@@ -298,3 +303,36 @@ def corpus(now: float | None = None, *, batch: int = BATCH) -> list[Pattern]:
         t().out_of_order().pattern("out_of_order", "batches overtake each other, newest first"),
         t().resend(at(240)).pattern("resend_restart", "gateway restart re-sends its last hour"),
     ]
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A drawn field pattern, small enough to print: a load per quarter hour, the register,
+    glitches (kind, minute into the window, readings, low factor) and delivery options. The
+    property tests draw these; `pattern()` builds the readings."""
+
+    hours: int
+    quarter_kw: tuple[float, ...]  # load per quarter hour of the window and its tail
+    rollover: float | None = None
+    batch: int = BATCH
+    glitches: tuple[tuple[str, int, int, float], ...] = ()
+    out_of_order: bool = False
+    resend: tuple[int, int] | None = None  # (minute into the window, minutes re-sent)
+
+    def pattern(self, start: float) -> Pattern:
+        minutes = self.hours * 60 + TAIL_MINUTES
+        power = [0.0] + [self.quarter_kw[m // 15] for m in range(minutes)]
+        line = Timeline(start, self.hours, power, Meter(rollover=self.rollover), batch=self.batch)
+        for kind, minute, n, factor in self.glitches:
+            k = line.index_at(minute)
+            if kind in ("dip", "jump", "replace_meter"):
+                getattr(line, kind)(k)
+            elif kind == "low":
+                line.low(k, n, factor)
+            else:
+                getattr(line, kind)(k, n)
+        if self.out_of_order:
+            line.out_of_order()
+        if self.resend:
+            line.resend(line.index_at(self.resend[0]), self.resend[1])
+        return line.pattern("drawn", repr(self))
