@@ -14,9 +14,11 @@ as a conflict). The same deliveries go through benchmarks/myems_rule.py in simul
 
 Figures (benchmarks/results/counter_corpus_<database>.json): counter_corpus_worst_ratio (goal
 ≥ 0.995), counter_corpus_good_refused (goal 0), counter_corpus_ratio_<pattern>,
-counter_corpus_good_refused_<pattern>; baseline: myems_rule_ratio_<pattern>,
-myems_rule_worst_ratio. PARKPILOT_BENCH_QUICK=1: gateways send every 5 minutes instead of every
-minute (fewer requests, same readings)."""
+counter_corpus_good_refused_<pattern>, counter_corpus_worst_hour_error_kwh (the largest
+|counted − true| of any one hour: where the energy lands, e.g. an outage lumped into the hour
+after it); baseline: myems_rule_ratio_<pattern>, myems_rule_worst_ratio,
+myems_rule_worst_hour_error_kwh. PARKPILOT_BENCH_QUICK=1: gateways send every 5 minutes
+instead of every minute (fewer requests, same readings)."""
 
 import json
 import os
@@ -26,6 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from benchmarks import field_patterns, myems_rule
+from benchmarks.field_patterns import HOUR, MINUTE
 from benchmarks.harness import setup_django, write_result
 
 GATEWAY = "corpus-gw"
@@ -55,6 +58,8 @@ class Outcome:
     true: float
     good_refused: int  # genuine readings not stored as sent
     refused: int  # every dead letter of the point
+
+    worst_hour_error: float = 0.0  # kWh: the largest |counted − true| of one hour bucket
 
     @property
     def ratio(self) -> float:
@@ -145,7 +150,14 @@ def outcome(code: str, pattern: field_patterns.Pattern) -> Outcome:
         "raw", flat=True)]  # fmt: skip
     true = pattern.true_readings()
     refused = (true - stored) | (true & (set(letters) | _decided_refused(point.id)))
-    return Outcome(counted or 0.0, pattern.true_energy(), len(refused), len(letters))
+    hours = dict(
+        PointRollup.objects.filter(point=point, level="1h").values_list("bucket", "energy")
+    )
+    hour_error = max(
+        abs(hours.get(_aware(h), 0.0) - pattern.energy_between(h, h + HOUR))
+        for h in range(int(pattern.start), int(pattern.end), HOUR)
+    )
+    return Outcome(counted or 0.0, pattern.true_energy(), len(refused), len(letters), hour_error)
 
 
 def _decided_refused(point_id: int) -> set[tuple[float, float]]:
@@ -198,13 +210,19 @@ def _measure() -> dict:
     baseline: dict[str, float] = {}
     outcomes = {p.name: outcome(code, p) for code, p in patterns.items()}
     myems = {p.name: myems_rule.counted_energy(p) / p.true_energy_hour_slots() for p in corpus}
+    myems_hour_error = max(_myems_worst_hour_error(p) for p in corpus)
     metrics["counter_corpus_worst_ratio"] = round(min(o.ratio for o in outcomes.values()), 4)
     metrics["counter_corpus_good_refused"] = sum(o.good_refused for o in outcomes.values())
     for name, o in outcomes.items():
         metrics[f"counter_corpus_ratio_{name}"] = round(o.ratio, 4)
     for name, o in outcomes.items():
         metrics[f"counter_corpus_good_refused_{name}"] = o.good_refused
+    # Where the energy lands, not only how much: an outage lumped into one hour shows here.
+    metrics["counter_corpus_worst_hour_error_kwh"] = round(
+        max(o.worst_hour_error for o in outcomes.values()), 3
+    )
     baseline["myems_rule_worst_ratio"] = round(min(myems.values()), 4)
+    baseline["myems_rule_worst_hour_error_kwh"] = round(myems_hour_error, 3)
     for name, ratio in myems.items():
         baseline[f"myems_rule_ratio_{name}"] = round(ratio, 4)
     baseline["database"] = vendor
@@ -221,9 +239,17 @@ def _measure() -> dict:
     return metrics
 
 
+def _myems_worst_hour_error(pattern: field_patterns.Pattern) -> float:
+    hourly = myems_rule.replay(pattern).hourly
+    return max(
+        abs(hourly.get(h, 0.0) - pattern.energy_between(h - MINUTE, h + HOUR - MINUTE))
+        for h in range(int(pattern.start), int(pattern.end), HOUR)
+    )
+
+
 def _print_table(outcomes: dict[str, Outcome], myems: dict[str, float]) -> None:
     print(f"{'pattern':16} {'true':>7} {'counted':>8} {'ratio':>7} {'refused':>7} "
-          f"{'good refused':>12} {'MyEMS':>7}")  # fmt: skip
+          f"{'good refused':>12} {'hour err':>8} {'MyEMS':>7}")  # fmt: skip
     for name, o in outcomes.items():
         print(f"{name:16} {o.true:7.2f} {o.counted:8.2f} {o.ratio:7.4f} {o.refused:7d} "
-              f"{o.good_refused:12d} {myems[name]:7.4f}")  # fmt: skip
+              f"{o.good_refused:12d} {o.worst_hour_error:8.2f} {myems[name]:7.4f}")  # fmt: skip
