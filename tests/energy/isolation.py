@@ -188,3 +188,87 @@ CASES = {
     ("GET", "/api/v1/energy/conflicts"): conflicts,
     ("POST", "/api/v1/energy/conflicts/{conflict_id}/resolve"): conflict_resolve,
 }
+
+
+# --- counter cleaning: suspect decisions, replacements, quarantine ---------------------------
+
+
+def _suspect(ent_a, personas):
+    _point(ent_a, personas)
+    items = [{"point": "A-E1", "ts": f"2026-03-01T10:{m:02d}:00+08:00", "value": 100.0 + m}
+             for m in range(6)]  # fmt: skip
+    items[2]["value"] = 0.0  # a zero that recovers: refused, one suspect decision
+    ingest_items(park_id=ent_a.park_id, items=items, source="direct")
+    rollup_pending()
+    from parkpilot.energy.models import SuspectDecision
+
+    return SuspectDecision.objects.get()
+
+
+def suspects(api_as, personas, ent_a, ent_b):
+    _suspect(ent_a, personas)
+    assert api_as("park_staff").get("/api/v1/energy/suspects").json()["count"] == 1
+    for client in _outsiders(api_as):
+        assert client.get("/api/v1/energy/suspects").json()["count"] == 0
+
+
+def suspect_override(api_as, personas, ent_a, ent_b):
+    decision = _suspect(ent_a, personas)
+    for client in _outsiders(api_as):
+        url = f"/api/v1/energy/suspects/{decision.pk}/override"
+        assert client.post(url, {"action": "accept"}).status_code == 404
+    decision.refresh_from_db()
+    assert decision.status == "auto"
+
+
+def point_replacement(api_as, personas, ent_a, ent_b):
+    from parkpilot.energy.models import CounterAnchor
+
+    point = _point(ent_a, personas)
+    body = {"ts": T0, "start_value": 0.0}
+    for client in _outsiders(api_as):
+        url = f"/api/v1/energy/points/{point.pk}/replacement"
+        assert client.post(url, body).status_code == 404
+    assert not CounterAnchor.objects.exists()
+
+
+def _quarantined(ent_a, personas):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from parkpilot.energy.models import PointQuarantine
+
+    point = _point(ent_a, personas)
+    later = timezone.now() + timedelta(hours=1)
+    return PointQuarantine.objects.create(point=point, reason="IntegrityError: test",
+                                          since=timezone.now(), retry_at=later,
+                                          span_lo=0.0, span_hi=1.0)  # fmt: skip
+
+
+def quarantine(api_as, personas, ent_a, ent_b):
+    _quarantined(ent_a, personas)
+    assert len(api_as("park_staff").get("/api/v1/energy/quarantine").json()) == 1
+    for client in _outsiders(api_as):
+        assert client.get("/api/v1/energy/quarantine").json() == []
+
+
+def quarantine_retry(api_as, personas, ent_a, ent_b):
+    row = _quarantined(ent_a, personas)
+    for client in _outsiders(api_as):
+        url = f"/api/v1/energy/quarantine/{row.pk}/retry"
+        assert client.post(url, {}).status_code == 404
+    before = row.retry_at
+    row.refresh_from_db()
+    assert row.retry_at == before
+
+
+CASES.update(
+    {
+        ("GET", "/api/v1/energy/suspects"): suspects,
+        ("POST", "/api/v1/energy/suspects/{decision_id}/override"): suspect_override,
+        ("POST", "/api/v1/energy/points/{point_id}/replacement"): point_replacement,
+        ("GET", "/api/v1/energy/quarantine"): quarantine,
+        ("POST", "/api/v1/energy/quarantine/{point_id}/retry"): quarantine_retry,
+    }
+)

@@ -7,7 +7,7 @@ from ninja import File, Router
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from parkpilot.energy import schemas, selectors, services
+from parkpilot.energy import schemas, schemas_quality, selectors, services
 from parkpilot.tenancy import selectors as tenancy_selectors
 from parkpilot.tenancy.auth import via_of
 from parkpilot.tenancy.errors import NotFound, ValidationFailed
@@ -159,3 +159,47 @@ def conflict_resolve(request: HttpRequest, conflict_id: int, payload: schemas.Re
     return services.conflict_resolve(
         actor=request.auth, via=via_of(request), conflict=conflict, keep=payload.keep
     )
+
+
+# --- counter cleaning: suspect decisions, staff overrides, quarantined points --------------
+
+
+@router.get("/suspects", response=list[schemas_quality.SuspectOut])
+@paginate(LimitOffsetPagination)
+def suspects(request: HttpRequest, point_code: str = "", decision: str = "", status: str = ""):
+    return selectors.suspect_list(
+        user=request.auth, point_code=point_code, decision=decision, status=status
+    )
+
+
+@router.post("/suspects/{decision_id}/override", response=schemas_quality.SuspectOut)
+def suspect_override(request: HttpRequest, decision_id: int, payload: schemas_quality.OverrideIn):
+    decision = selectors.suspect_get(user=request.auth, decision_id=decision_id)
+    return services.suspect_override(
+        actor=request.auth, via=via_of(request), decision=decision, action=payload.action
+    )
+
+
+@router.post("/points/{point_id}/replacement", response={201: schemas_quality.ReplacementOut})
+def point_replacement(request: HttpRequest, point_id: int, payload: schemas_quality.ReplacementIn):
+    point = selectors.point_get(user=request.auth, point_id=point_id)
+    anchor = services.meter_replacement_confirm(
+        actor=request.auth,
+        via=via_of(request),
+        point=point,
+        ts=payload.ts,
+        start_value=payload.start_value,
+        note=payload.note,
+    )
+    return 201, anchor
+
+
+@router.get("/quarantine", response=list[schemas_quality.QuarantineOut])
+def quarantine(request: HttpRequest):
+    return list(selectors.quarantine_list(user=request.auth))
+
+
+@router.post("/quarantine/{point_id}/retry", response=schemas_quality.QuarantineOut)
+def quarantine_retry(request: HttpRequest, point_id: int):
+    row = selectors.quarantine_get(user=request.auth, point_id=point_id)
+    return services.quarantine_retry(actor=request.auth, via=via_of(request), quarantined=row)

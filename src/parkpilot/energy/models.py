@@ -174,6 +174,11 @@ class PointState(models.Model):
     rolled_ts = models.DateTimeField()
     rolled_value = models.FloatField()
     last_received_at = models.DateTimeField()
+    # Since when the counter has shown rolled_value (the stuck-value rule, counters.py).
+    run_start = models.DateTimeField(null=True)
+    # The first reading after the watermark still held as suspect (none: NULL). While set, the
+    # point is recomputed from its readings after the watermark until they are decided.
+    held_since = models.DateTimeField(null=True)
 
 
 class Level(models.TextChoices):
@@ -226,3 +231,4 @@ class EnergyRollup(models.Model):
 
 
 from parkpilot.energy.models_ops import *  # noqa
+from parkpilot.energy.models_quality import *  # noqa

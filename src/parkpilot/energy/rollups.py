@@ -15,12 +15,13 @@ its hour, day and month and to the point's enterprise, zone and park rows, so ea
 bucket is touched exactly once per pass and no unaffected bucket is read. One pass runs at a
 time (a PostgreSQL advisory lock; SQLite serialises writers itself)."""
 
+import time
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 from django.utils import timezone
 
-from parkpilot.energy import counters
+from parkpilot.energy import counters, quarantine
 from parkpilot.energy.buckets import aware, parents, quarter_start
 from parkpilot.energy.ingest import deltas
 from parkpilot.energy.ingest.store import (
@@ -40,7 +41,9 @@ from parkpilot.energy.models import (
     Level,
     PointState,
     Scope,
+    SuspectDecision,
 )
+from parkpilot.energy.models_quality import CounterAnchor
 from parkpilot.energy.registry import PointInfo, registry
 from parkpilot.gcpause import gc_paused
 from parkpilot.tenancy.models import Park
@@ -63,7 +66,9 @@ class PassResult:
 
 
 def rollup_pending(*, limit: int = 2000) -> PassResult:
-    """Roll up what intake committed since the last pass. Safe to call from anywhere, any time."""
+    """Roll up what intake committed since the last pass. Safe to call from anywhere, any time.
+    A point whose part of the pass fails is quarantined (with the reason) and the rest of the
+    pass goes on; quarantined points are retried with backoff (quarantine.py)."""
     result = PassResult()
     with gc_paused(), transaction.atomic():
         if connection.vendor == "postgresql":
@@ -72,10 +77,12 @@ def rollup_pending(*, limit: int = 2000) -> PassResult:
         batches = list(
             IngestBatch.objects.order_by("id").values_list("id", "ranges", "deltas")[:limit]
         )
+        spans, chains = _merge(batches)
+        retrying = quarantine.set_aside(spans, chains)
+        if spans:
+            _roll(spans, chains, result, retrying)
         if not batches:
             return result
-        spans, chains = _merge(batches)
-        _roll(spans, chains, result)
         IngestBatch.objects.filter(id__in=[b[0] for b in batches]).delete()
         result.batches = len(batches)
     return result
@@ -103,69 +110,143 @@ def _merge(batches) -> tuple[dict[int, list[float]], dict[int, tuple[str, list] 
 
 
 @dataclass
+class _State:
+    base: tuple[float, float]  # the last reading counted (the watermark)
+    run_start: float | None  # since when the counter has shown base's value
+    held_since: float | None  # readings after the base still held as suspect
+
+
+@dataclass
 class _Plan:
     point: PointInfo
     base: tuple[float, float] | None  # last counted reading before the window
     lo: float  # window: lo < ts <= hi
     hi: float
     replace_from: int | None  # first 15-minute bucket to recompute (late data), else None
+    run_start: float | None = None
 
 
-def _roll(spans, chains, result: PassResult) -> None:
+@dataclass
+class _Done:
+    """One point's part of a pass, ready to write."""
+
+    point: PointInfo
+    summary: counters.Summary
+    plan: _Plan | None  # None: joined from the batches' deltas
+    span: list[float]
+
+
+def _roll(spans, chains, result: PassResult, retrying: set[int]) -> None:
     tz_by_park = dict(Park.objects.values_list("id", "timezone"))
-    states = {
-        point_id: (ts.timestamp(), value)
-        for point_id, ts, value in PointState.objects.filter(point_id__in=list(spans)).values_list(
-            "point_id", "rolled_ts", "rolled_value"
-        )
-    }
+    states = _load_states(list(spans))
     bucket_of = {tz: _quarters_of(tz) for tz in set(tz_by_park.values())}
-    summaries: list[tuple[PointInfo, counters.Summary]] = []
-    plans = []
+    done: list[_Done] = []
+    failed: list[tuple[int, list[float], BaseException]] = []
+    plans: list[tuple[_Plan, list[float]]] = []
     for point_id, span in spans.items():
         point = registry.by_id(point_id)
         if point is None:  # deactivated since: its readings stay, its energy stops
             continue
-        tz_name = tz_by_park[point.park_id]
-        chained = _chain(point, states.get(point_id), chains.get(point_id), bucket_of, tz_name)
-        if chained is not None:
-            summaries.append((point, chained))
-        else:
-            plans.append(_plan(point, span, states, tz_name))
-    readings = fetch_readings([(p.point.id, p.lo, p.hi) for p in plans])
-    for plan in plans:
-        summary = counters.summarise(
-            plan.point.meter,
-            plan.base,
-            readings.get(plan.point.id, []),
-            bucket_of[tz_by_park[plan.point.park_id]],
+        try:
+            tz_name = tz_by_park[point.park_id]
+            state = states.get(point_id)
+            chained = _chain(point, state, chains.get(point_id), bucket_of, tz_name)
+            if chained is not None:
+                done.append(_Done(point, chained, None, span))
+            else:
+                plans.append((_plan(point, span, state, tz_name), span))
+        except Exception as exc:
+            failed.append((point_id, span, exc))
+    readings = fetch_readings([(p.point.id, p.lo, p.hi) for p, _ in plans])
+    anchors = _anchors([p for p, _ in plans])
+    for plan, span in plans:
+        try:
+            summary = counters.summarise(
+                plan.point.meter,
+                plan.base,
+                readings.get(plan.point.id, []),
+                bucket_of[tz_by_park[plan.point.park_id]],
+                run_start=plan.run_start,
+                anchors=anchors.get(plan.point.id),
+            )
+            done.append(_Done(plan.point, summary, plan, span))
+        except Exception as exc:
+            failed.append((plan.point.id, span, exc))
+    written = _write_isolated(done, tz_by_park, result, failed)
+    quarantine.record(failed)
+    quarantine.release(retrying, [d.point.id for d in written])
+
+
+def _load_states(point_ids: list[int]) -> dict[int, _State]:
+    rows = PointState.objects.filter(point_id__in=point_ids).values_list(
+        "point_id", "rolled_ts", "rolled_value", "run_start", "held_since"
+    )
+    return {
+        point_id: _State(
+            (ts.timestamp(), value),
+            run_start.timestamp() if run_start else None,
+            held_since.timestamp() if held_since else None,
         )
-        summaries.append((plan.point, summary))
-    replaced = [plan for plan in plans if plan.replace_from is not None]
-    new_states, spikes, gaps = [], [], []
-    for point, summary in summaries:
+        for point_id, ts, value, run_start, held_since in rows
+    }
+
+
+def _write_isolated(done: list[_Done], tz_by_park, result: PassResult, failed) -> list[_Done]:
+    """Write every point's part together (the common case: one statement per table); when
+    that fails, write each point in its own savepoint so one bad point cannot hold the others
+    back, and collect the ones that fail. Nothing half-written: a failed point's savepoint
+    rolls back all of its rows."""
+    try:
+        with transaction.atomic():
+            _write(done, tz_by_park, result)
+        return done
+    except Exception:
+        pass
+    written = []
+    for item in done:
+        try:
+            with transaction.atomic():
+                _write([item], tz_by_park, result)
+            written.append(item)
+        except Exception as exc:
+            failed.append((item.point.id, item.span, exc))
+    return written
+
+
+def _write(done: list[_Done], tz_by_park, result: PassResult) -> None:
+    replaced = [d.plan for d in done if d.plan is not None and d.plan.replace_from is not None]
+    new_states, refused, gaps, decisions = [], [], [], []
+    for item in done:
+        point, summary = item.point, item.summary
         gaps += [(point, start, end) for start, end in summary.gaps]
-        spikes += [(point, s) for s in summary.spikes]
+        refused += [(point, s) for s in summary.refused]
+        decisions += [(point, d) for d in summary.decisions]
         if summary.last is not None:
-            new_states.append((point.id, *summary.last))
+            new_states.append((point.id, *summary.last, summary.run_start, summary.held_since))
         result.readings += sum(b[1] for b in summary.buckets.values())
-    # Each point is in `summaries` once: its buckets are the changes to its quarters.
-    changes = {point.id: summary.buckets for point, summary in summaries}
+    # Each point is in `done` once: its buckets are the changes to its quarters.
+    changes = {d.point.id: d.summary.buckets for d in done}
     _subtract_replaced(replaced, changes)
     _write_gaps(replaced, gaps)
-    _refuse_spikes(spikes)
+    _refuse(refused)
+    _write_decisions(replaced, decisions)
     _save_states(new_states)
-    result.buckets_written = _apply(summaries, tz_by_park)
-    result.points, result.recomputed_points = len(summaries), len(replaced)
-    result.spikes, result.gaps = len(spikes), len(gaps)
+    summaries = [(d.point, d.summary) for d in done]
+    result.buckets_written += _apply(summaries, tz_by_park)
+    result.points += len(done)
+    result.recomputed_points += len(replaced)
+    result.spikes += len(refused)
+    result.gaps += len(gaps)
 
 
 def _chain(point: PointInfo, state, chain, bucket_of, tz_name: str) -> counters.Summary | None:
     """The batches' own deltas joined onto the point's watermark; None (recompute from the
-    readings) when they do not simply follow it, or were bucketed in another time zone."""
-    if chain is None or chain[0] != tz_name:
+    readings) when they do not simply follow it, the point holds suspect readings, or they
+    were bucketed in another time zone."""
+    if chain is None or chain[0] != tz_name or (state is not None and state.held_since):
         return None
-    return deltas.join(point.meter, state, chain[1], bucket_of[tz_name])
+    base, run_start = (state.base, state.run_start) if state else (None, None)
+    return deltas.join(point.meter, base, run_start, chain[1], bucket_of[tz_name])
 
 
 def _quarters_of(tz_name: str):
@@ -181,17 +262,40 @@ def _quarters_of(tz_name: str):
     return bucket_of
 
 
-def _plan(point: PointInfo, span, states, tz_name: str) -> _Plan:
+# Readings cannot be dated more than minutes ahead (validate.py): a window ending a day from
+# now holds every reading after its start, the held ones included.
+_AHEAD_S = 86400.0
+
+
+def _plan(point: PointInfo, span, state: _State | None, tz_name: str) -> _Plan:
     lo, hi = span
-    state = states.get(point.id)  # (ts, value) of the last reading counted
-    if state is None or lo > state[0]:
-        start = state[0] if state else lo - 1e-6
-        return _Plan(point, state, start, hi, None)
+    if state is not None and state.held_since:
+        hi = max(hi, time.time() + _AHEAD_S)
+    if state is None or lo > state.base[0]:
+        start = state.base[0] if state else lo - 1e-6
+        base = state.base if state else None
+        return _Plan(point, base, start, hi, None, state.run_start if state else None)
     # Late data: recompute from the late reading's quarter up to the watermark (or beyond).
     first_quarter = quarter_start(lo, tz_name)
     base = reading_at_or_before(point.id, first_quarter)
-    end = max(hi, state[0])
+    end = max(hi, state.base[0])
     return _Plan(point, base, base[0] if base else first_quarter, end, first_quarter)
+
+
+def _anchors(plans: list[_Plan]) -> dict[int, dict[float, float | None]]:
+    """Staff decisions inside the plans' windows: {point: {ts: start value or None}}."""
+    if not plans:
+        return {}
+    found: dict[int, dict[float, float | None]] = {}
+    rows = CounterAnchor.objects.filter(point_id__in=[p.point.id for p in plans]).values_list(
+        "point_id", "ts", "start_value"
+    )
+    windows = {p.point.id: (p.lo, p.hi) for p in plans}
+    for point_id, ts, start in rows:
+        lo, hi = windows[point_id]
+        if lo < ts.timestamp() <= hi:
+            found.setdefault(point_id, {})[ts.timestamp()] = start
+    return found
 
 
 def _subtract_replaced(replaced: list[_Plan], changes: dict[int, dict[int, list]]) -> None:
@@ -229,10 +333,28 @@ def _write_gaps(replaced: list[_Plan], gaps) -> None:
     )
 
 
-def _refuse_spikes(spikes) -> None:
-    """A counter jump the meter cannot physically make is moved to the dead letters (with the
-    reason), so the next reading is compared with the last good one. Nothing is lost."""
-    if not spikes:
+_REASONS = {
+    counters.SPIKE: "计数跳变超过额定上限 / counter jump over the plausibility cap",
+    counters.DIP: "读数低于前值 / lower than the counter's previous reading",
+    counters.ZERO: "零或接近零的读数 / zero or near-zero reading",
+}
+_WHY = {
+    "recovered": "随后读数恢复 / the counter recovered after it",
+    "replaced": "在换表或复位之前 / before a meter replacement or reset",
+    "held too long": "长时间未恢复 / no recovery within the holding time",
+    "confirmed": "工作人员确认换表 / staff confirmed a replacement",
+}
+
+
+def refusal_reason(refused: counters.Interval) -> str:
+    why = _WHY.get(refused.why)
+    return f"{_REASONS[refused.flag]}; {why}" if why else _REASONS[refused.flag]
+
+
+def _refuse(refused) -> None:
+    """A reading that broke the counter's trend and proved bad is moved to the dead letters
+    (with the reason), so the counter goes on from the last good one. Nothing is lost."""
+    if not refused:
         return
     now = timezone.now()
     DeadLetter.objects.bulk_create(
@@ -244,11 +366,39 @@ def _refuse_spikes(spikes) -> None:
             raw=f'{{"point": "{point.code}", "ts": "{aware(s.ts).isoformat()}", '
             f'"value": {s.value!r}}}',
             field="value",
-            reason="计数跳变超过额定上限 / counter jump over the plausibility cap",
+            reason=refusal_reason(s),
         )
-        for point, s in spikes
+        for point, s in refused
     )
-    delete_readings([(point.id, s.ts) for point, s in spikes])
+    delete_readings([(point.id, s.ts) for point, s in refused])
+
+
+def _write_decisions(replaced: list[_Plan], decisions) -> None:
+    """The cleaner's decisions, for the data-quality page. A recomputed window finds its
+    adoptions again; its refusals stay (their readings are gone from the table)."""
+    for plan in replaced:
+        SuspectDecision.objects.filter(
+            point_id=plan.point.id,
+            ts__gt=aware(plan.replace_from),
+            ts__lte=aware(plan.hi),
+            status=SuspectDecision.Status.AUTOMATIC,
+        ).exclude(decision=SuspectDecision.Decision.REFUSED).delete()
+    if not decisions:
+        return
+    SuspectDecision.objects.bulk_create(
+        [
+            SuspectDecision(
+                point_id=point.id,
+                ts=aware(d.ts),
+                value=d.value,
+                base=d.base,
+                decision=d.decision,
+                reason=d.reason,
+            )
+            for point, d in decisions
+        ],
+        ignore_conflicts=True,
+    )
 
 
 def _save_states(new_states) -> None:
@@ -257,10 +407,17 @@ def _save_states(new_states) -> None:
     upsert_replace(
         "energy_pointstate",
         ["point_id"],
-        ["rolled_ts", "rolled_value", "last_received_at"],
-        ["bigint", "timestamptz", "float8", "timestamptz"],
-        [(pid, param(ts), value, now) for pid, ts, value in new_states],
+        ["rolled_ts", "rolled_value", "last_received_at", "run_start", "held_since"],
+        ["bigint", "timestamptz", "float8", "timestamptz", "timestamptz", "timestamptz"],
+        [
+            (pid, param(ts), value, now, _maybe(param, run), _maybe(param, held))
+            for pid, ts, value, run, held in new_states
+        ],
     )
+
+
+def _maybe(param, epoch):
+    return None if epoch is None else param(epoch)
 
 
 def _apply(summaries: list[tuple[PointInfo, counters.Summary]], tz_by_park) -> int:
@@ -310,21 +467,35 @@ def _scopes(point: PointInfo):
 
 def _upsert_point_rows(rows: list[tuple]) -> None:
     param = ts_param_converter()
+    rows = [(pid, level, param(bucket), *sums) for pid, level, bucket, *sums in rows]
+    rows = _subtract_in_place("energy_pointrollup", ["point_id", "level", "bucket"], rows)
     upsert_add(
         "energy_pointrollup",
         ["point_id", "level", "bucket"],
         [],
         ["energy", "readings", "flagged_energy"],
         ["bigint", "text", "timestamptz", "float8", "int", "float8"],
-        [(pid, level, param(bucket), *sums) for pid, level, bucket, *sums in rows],
+        rows,
     )
+
+
+_SCOPE_KEY = ["park_id", "scope", "scope_id", "kind", "level", "bucket"]
 
 
 def _upsert_scope_rows(rows: dict[tuple, list]) -> None:
     param = ts_param_converter()
+    keyed = [
+        (park, scope, sid, kind, level, param(bucket), *sums)
+        for (park, scope, sid, ent, kind, level, bucket), sums in rows.items()
+    ]
+    enterprises = {
+        (park, scope, sid, kind, level, param(bucket)): ent
+        for (park, scope, sid, ent, kind, level, bucket) in rows
+    }
+    keyed = _subtract_in_place("energy_energyrollup", _SCOPE_KEY, keyed)
     upsert_add(
         "energy_energyrollup",
-        ["park_id", "scope", "scope_id", "kind", "level", "bucket"],
+        _SCOPE_KEY,
         ["enterprise_id"],
         ["energy", "readings", "flagged_energy"],
         [
@@ -339,8 +510,24 @@ def _upsert_scope_rows(rows: dict[tuple, list]) -> None:
             "int",
             "float8",
         ],
-        [
-            (park, scope, sid, kind, level, param(bucket), ent, *sums)
-            for (park, scope, sid, ent, kind, level, bucket), sums in rows.items()
-        ],
+        [(*row[:6], enterprises[row[:6]], *row[6:]) for row in keyed],
     )
+
+
+def _subtract_in_place(table: str, key: list[str], rows: list[tuple]) -> list[tuple]:
+    """Rows that take readings away (a recompute found fewer than were counted) are applied
+    as an UPDATE of the stored row: an INSERT … ON CONFLICT would check the candidate row,
+    negative, against the table's `readings >= 0` constraint and fail the whole pass (the
+    late-zero freeze). Returns the other rows, for the upsert."""
+    width = len(key)
+    taking = [row for row in rows if row[width + 1] < 0]
+    if not taking:
+        return rows
+    where = " AND ".join(f"{c} = %s" for c in key)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET energy = energy + %s, readings = readings + %s, "
+            f"flagged_energy = flagged_energy + %s WHERE {where}",
+            [(*row[width:], *row[:width]) for row in taking],
+        )
+    return [row for row in rows if row[width + 1] >= 0]

@@ -229,3 +229,38 @@ def quality_summary(*, user, park_id: int) -> dict:
 
 def park_has_demo_points(*, park_id: int) -> bool:
     return MeteringPoint.objects.filter(park_id=park_id, is_demo=True).exists()
+
+
+# --- counter cleaning: suspect decisions and quarantined points ----------------------------
+
+
+def suspect_list(*, user, point_code: str = "", decision: str = "", status: str = "") -> QuerySet:
+    """The cleaner's decisions about readings that broke their counter's trend, newest first."""
+    from parkpilot.energy.models_quality import SuspectDecision
+
+    qs = access.scoped(user, SuspectDecision).select_related("point")
+    if point_code:
+        qs = qs.filter(point__code=point_code)
+    if decision:
+        qs = qs.filter(decision=decision)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-ts", "-id")
+
+
+def suspect_get(*, user, decision_id: int):
+    from parkpilot.energy.models_quality import SuspectDecision
+
+    return access.get_for(user, SuspectDecision.objects.select_related("point"), decision_id)
+
+
+def quarantine_list(*, user) -> QuerySet:
+    from parkpilot.energy.models_quality import PointQuarantine
+
+    return access.scoped(user, PointQuarantine).select_related("point").order_by("since")
+
+
+def quarantine_get(*, user, point_id: int):
+    from parkpilot.energy.models_quality import PointQuarantine
+
+    return access.get_for(user, PointQuarantine.objects.select_related("point"), point_id)

@@ -3,6 +3,7 @@
 import csv
 import io
 import math
+from datetime import UTC
 from typing import Any
 
 from django.db import transaction
@@ -371,3 +372,141 @@ def rows_to_csv(rows: list[dict[str, Any]], columns: list[str]) -> bytes:
     writer.writeheader()
     writer.writerows(rows)
     return ("\ufeff" + out.getvalue()).encode()  # BOM: Excel opens UTF-8 Chinese correctly
+
+
+# --- counter cleaning: staff decisions and quarantined points -------------------------------
+
+
+OVERRIDE_ACTIONS = ("accept", "refuse")
+
+
+@transaction.atomic
+def suspect_override(*, actor: User, via: str, decision, action: str):
+    """Overrule the cleaner. `accept`: a reading it refused is true (it goes back into the
+    readings, and the rules take it as it is whenever they recompute the point); `refuse`: a
+    reading it took (a reset it adopted, a frozen value's jump) is wrong (moved to the dead
+    letters). Audited; the point's rollups are recomputed from that reading on."""
+    from parkpilot.energy.models_quality import CounterAnchor, SuspectDecision
+
+    access.require_change(actor, decision, {"status"})
+    if action not in OVERRIDE_ACTIONS:
+        raise ValidationFailed.single("action", "须为 accept 或 refuse / must be accept or refuse")
+    locked = SuspectDecision.objects.select_for_update().select_related("point").get(pk=decision.pk)
+    if locked.status == SuspectDecision.Status.OVERRIDDEN:
+        raise ValidationFailed.single("status", "已处理 / already overridden", "state")
+    refused = locked.decision == SuspectDecision.Decision.REFUSED
+    if refused != (action == "accept"):
+        raise ValidationFailed.single(
+            "action",
+            "该读数已被拒收 / the reading is refused already"
+            if refused
+            else "该读数已被采用 / the reading is counted already",
+            "state",
+        )
+    point, now = locked.point, timezone.now()
+    raw_ts = f'"ts": "{locked.ts.astimezone(UTC).isoformat()}"'
+    letters = DeadLetter.objects.filter(
+        source="rollup", point_code=point.code, status=DeadLetter.Status.OPEN, raw__contains=raw_ts
+    )
+    if action == "accept":
+        Reading.objects.bulk_create(
+            [Reading(point=point, ts=locked.ts, value=locked.value, received_at=now)],
+            ignore_conflicts=True,
+        )
+        CounterAnchor.objects.update_or_create(
+            point=point, ts=locked.ts, defaults={"start_value": None, "created_by": actor}
+        )
+        letters.update(status=DeadLetter.Status.REPROCESSED, resolved_at=now)
+    else:
+        Reading.objects.filter(point=point, ts=locked.ts).delete()
+        CounterAnchor.objects.filter(point=point, ts=locked.ts, start_value=None).delete()
+        DeadLetter.objects.create(
+            park_id=point.park_id,
+            received_at=now,
+            source="rollup",
+            point_code=point.code,
+            raw=f'{{"point": "{point.code}", {raw_ts}, "value": {locked.value!r}}}',
+            field="value",
+            reason="工作人员拒收 / refused by park staff",
+        )
+    locked.status = SuspectDecision.Status.OVERRIDDEN
+    locked.save(update_fields=["status"])
+    audit_record(
+        actor=actor,
+        via=via,
+        action=f"suspect_reading.{action}",
+        obj=locked,
+        before={"decision": locked.decision},
+        after={"decision": "accepted" if action == "accept" else "refused"},
+        park_id=point.park_id,
+    )
+    _recompute_point_from(point.pk, locked.ts.timestamp())
+    return locked
+
+
+@transaction.atomic
+def meter_replacement_confirm(
+    *, actor: User, via: str, point: MeteringPoint, ts, start_value: float, note: str = ""
+):
+    """Staff say the meter was replaced (or reset) at `ts`, its new counter starting at
+    `start_value`: the first reading after it counts its rise over that value, whatever the
+    cleaner had guessed. Audited; the point's rollups are recomputed from `ts` on."""
+    from parkpilot.energy.models_quality import CounterAnchor
+
+    access.require_change(actor, point, {"rollover"})
+    errors = []
+    if ts is None or ts.tzinfo is None:
+        errors.append(FieldError("ts", "须为带时区的时间 / must be a time with a UTC offset"))
+    elif ts > timezone.now():
+        errors.append(FieldError("ts", "不能晚于现在 / must not be in the future"))
+    if start_value is None or not math.isfinite(start_value) or start_value < 0:
+        errors.append(FieldError("start_value", "须为非负数 / must be a number ≥ 0"))
+    elif point.rollover and start_value >= point.rollover:
+        errors.append(FieldError("start_value", "须小于翻转值 / must be below the roll-over"))
+    if errors:
+        raise ValidationFailed(errors)
+    anchor, _ = CounterAnchor.objects.update_or_create(
+        point=point,
+        ts=ts,
+        defaults={"start_value": start_value, "note": note.strip()[:300], "created_by": actor},
+    )
+    audit_record(
+        actor=actor,
+        via=via,
+        action="metering_point.replacement_confirm",
+        obj=anchor,
+        before=None,
+        after={"ts": ts.isoformat(), "start_value": start_value, "note": anchor.note},
+        park_id=point.park_id,
+    )
+    _recompute_point_from(point.pk, ts.timestamp())
+    return anchor
+
+
+@transaction.atomic
+def quarantine_retry(*, actor: User, via: str, quarantined):
+    """Retry a quarantined point now (after its cause was fixed), not at its backoff time."""
+    from parkpilot.energy.models_quality import PointQuarantine
+
+    access.require_change(actor, quarantined, {"retry_at"})
+    locked = PointQuarantine.objects.select_for_update().get(pk=quarantined.pk)
+    before = locked.retry_at.isoformat()
+    locked.retry_at = timezone.now()
+    locked.save(update_fields=["retry_at"])
+    audit_record(
+        actor=actor,
+        via=via,
+        action="metering_point.quarantine_retry",
+        obj=locked,
+        before={"retry_at": before},
+        after={"retry_at": locked.retry_at.isoformat()},
+        park_id=locked.point.park_id,
+    )
+    transaction.on_commit(tasks.rollup_task)
+    return locked
+
+
+def _recompute_point_from(point_id: int, epoch: float) -> None:
+    # Declare the instant as new work: the rollup stage recomputes its quarter onwards.
+    IngestBatch.objects.create(source="quality", accepted=0, ranges={str(point_id): [epoch, epoch]})
+    transaction.on_commit(tasks.rollup_task)

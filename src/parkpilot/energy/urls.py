@@ -17,6 +17,13 @@ urlpatterns = [
         name="dead_letter_dismiss",
     ),
     path("conflicts/<int:conflict_id>/resolve/", views.conflict_resolve, name="conflict_resolve"),
+    path("suspects/<int:decision_id>/override/", views.suspect_override, name="suspect_override"),
+    path(
+        "suspects/<int:decision_id>/replacement/",
+        views.replacement_confirm,
+        name="replacement_confirm",
+    ),
+    path("quarantine/<int:point_id>/retry/", views.quarantine_retry, name="quarantine_retry"),
     path("import/", import_views.upload, name="import"),
     path("import/<int:job_id>/", import_views.job_status, name="import_status"),
 ]

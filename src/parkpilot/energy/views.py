@@ -1,5 +1,9 @@
 """Energy pages: the metering points and the data-quality page. Thin: selectors and services."""
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -39,6 +43,9 @@ def quality(request):
         "worst": selectors.point_quality(user=request.user, park_id=park.pk, limit=20),
         "letters": selectors.dead_letter_list(user=request.user)[:50],
         "conflicts": selectors.conflict_list(user=request.user)[:50],
+        "suspects": selectors.suspect_list(user=request.user)[:50],
+        "quarantined": list(selectors.quarantine_list(user=request.user)),
+        "park_tz": park.timezone,
         "chart": {
             "days": [d.day.strftime("%m-%d") for d in days],
             "rates": [round(d.rate * 100, 2) for d in days],
@@ -56,8 +63,10 @@ def _act(request, action):
         raise Http404 from None
     except Forbidden:
         raise PermissionDenied from None
-    except ValidationFailed:
-        pass  # already handled by someone else: the page shows the current state
+    except ValidationFailed as exc:
+        # Already handled by someone else, or a bad value: say which field and why.
+        for error in exc.errors:
+            messages.error(request, f"{error.field}: {error.reason}")
     return redirect("energy:quality")
 
 
@@ -88,3 +97,58 @@ def conflict_resolve(request, conflict_id: int):
         services.conflict_resolve(actor=request.user, via="ui", conflict=conflict, keep=keep)
 
     return _act(request, action)
+
+
+@login_required
+def suspect_override(request, decision_id: int):
+    def action():
+        decision = selectors.suspect_get(user=request.user, decision_id=decision_id)
+        services.suspect_override(
+            actor=request.user, via="ui", decision=decision, action=request.POST.get("action", "")
+        )
+
+    return _act(request, action)
+
+
+@login_required
+def replacement_confirm(request, decision_id: int):
+    """Confirm the replacement a suspect decision points at: its time and the new start value
+    (the form's local time is the park's)."""
+
+    def action():
+        decision = selectors.suspect_get(user=request.user, decision_id=decision_id)
+        ts = _local_time(request.POST.get("ts", ""), _park_or_404(request).timezone)
+        start_value = _number(request.POST.get("start_value", ""))
+        services.meter_replacement_confirm(
+            actor=request.user,
+            via="ui",
+            point=decision.point,
+            ts=ts,
+            start_value=start_value,
+            note=request.POST.get("note", ""),
+        )
+
+    return _act(request, action)
+
+
+@login_required
+def quarantine_retry(request, point_id: int):
+    def action():
+        row = selectors.quarantine_get(user=request.user, point_id=point_id)
+        services.quarantine_retry(actor=request.user, via="ui", quarantined=row)
+
+    return _act(request, action)
+
+
+def _local_time(text: str, tz_name: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(tz_name))
+    except ValueError:
+        return None  # the service names the field
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
