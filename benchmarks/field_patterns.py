@@ -192,8 +192,9 @@ class Timeline:
         return self
 
     def backfill(self, k: int, n: int) -> "Timeline":
-        """Link down for n minutes; the gateway buffers and sends all of them with reading
-        k+n, in one batch (late data)."""
+        """Link down for n minutes; the gateway buffers them, resumes its live batches when the
+        link is back at reading k+n, and uploads the buffer in one batch after its next live
+        batch (late data: newer readings are already stored)."""
         for i in range(k, k + n):
             self.held_until[i] = k + n
         return self
@@ -249,7 +250,7 @@ class Timeline:
                 held.setdefault(until, []).append(i)
         for until, indexes in held.items():
             readings = tuple(self._reading(i) for i in sorted(indexes))
-            out.append(Delivery(self.ts(until) + LATENCY_S - 1, readings))
+            out.append(Delivery(self.ts(until + self.batch) + LATENCY_S + 1, readings))
         for at, lo, hi in self.resends:
             readings = tuple(self._reading(i) for i in range(lo, hi) if self.values[i] is not None)
             out.append(Delivery(self.ts(at) + 1, readings))
@@ -297,10 +298,22 @@ def corpus(now: float | None = None, *, batch: int = BATCH) -> list[Pattern]:
         t(meter=Meter(rollover=100_000.0), base=99_975.0).pattern(
             "rollover", "register wraps at 100,000 after 2.5 h"
         ),
+        t(meter=Meter(rollover=100_000.0), base=99_975.0)
+        .replace_meter(at(100))
+        .pattern(
+            "replacement_near_rollover", "replaced 8 kWh before its roll-over: restarts from 0"
+        ),
         t().outage(at(137), 10).pattern("outage_short", "10 readings never sent"),
         t(12).outage(at(180), 360).pattern("outage_long", "6 h outage within 12 h (no buffer)"),
-        t().backfill(at(90), 120).pattern("backfill", "2 h link loss, buffered, sent late"),
+        t()
+        .backfill(at(90), 120)
+        .pattern("backfill", "2 h link loss, buffered, uploaded after live data"),
         t().out_of_order().pattern("out_of_order", "batches overtake each other, newest first"),
+        # The batch after the outage (its last minute missing) is overtaken by the next one.
+        t()
+        .outage(at(131), 5)
+        .out_of_order()
+        .pattern("outage_out_of_order", "5 readings never sent, the next batches out of order"),
         t().resend(at(240)).pattern("resend_restart", "gateway restart re-sends its last hour"),
     ]
 
