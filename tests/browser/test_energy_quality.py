@@ -58,7 +58,7 @@ def test_quality_page_suspect_decisions_and_quarantine(live_server, new_page):
     demo_load()
     park = Park.objects.get()
     hangcha = Enterprise.objects.get(name="杭叉集团股份有限公司")
-    for code in ("HC-E-101", "HC-E-102"):
+    for code in ("HC-E-101", "HC-E-102", "HC-E-103"):
         MeteringPoint.objects.get_or_create(
             park=park, code=code,
             defaults=dict(owner=hangcha, kind="grid_import", unit="kWh", register="cumulative",
@@ -72,13 +72,16 @@ def test_quality_page_suspect_decisions_and_quarantine(live_server, new_page):
         ts = f"2026-03-01T{hh:02d}:{mm:02d}:00+08:00"
         zero = 0.0 if m == 20 else 1000 + rate * m
         replaced = 2000 + rate * m if m < 40 else 500 + rate * (m - 40)
+        held = 0.0 if m >= 145 else 3000 + rate * m  # ends in zeros: held, undecided
         items += [{"point": "HC-E-101", "ts": ts, "value": zero},
-                  {"point": "HC-E-102", "ts": ts, "value": replaced}]  # fmt: skip
+                  {"point": "HC-E-102", "ts": ts, "value": replaced},
+                  {"point": "HC-E-103", "ts": ts, "value": held}]  # fmt: skip
     ingest_items(park_id=park.pk, items=items, source="mqtt")
     rollup_pending()
     assert SuspectDecision.objects.filter(decision="refused").count() == 1
     assert SuspectDecision.objects.filter(decision="replaced").count() == 1
     broken = MeteringPoint.objects.filter(park=park).exclude(code__startswith="HC-E-1").first()
+    assert SuspectDecision.objects.filter(point__code="HC-E-103").count() == 0
     PointQuarantine.objects.create(
         point=broken, reason="IntegrityError: CHECK constraint failed: readings",
         since=timezone.now(), retry_at=timezone.now() + timedelta(minutes=2),
@@ -96,6 +99,7 @@ def test_quality_page_suspect_decisions_and_quarantine(live_server, new_page):
     expect(suspects).to_contain_text("已采用换表或复位")
     expect(page.get_by_test_id("quarantine")).to_contain_text("CHECK constraint failed")
     expect(page.get_by_test_id("quarantined-count")).to_have_text("1")
+    expect(page.get_by_test_id("held")).to_contain_text("HC-E-103")
     screenshot(page, "energy-quality-suspects")
 
     page.get_by_role("button", name="接受读数").click()

@@ -129,6 +129,16 @@ def test_rollover_at_the_configured_maximum_stays_a_rollover():
     assert summary.buckets[0][2] == pytest.approx(0.2)  # the roll-over's energy is flagged
 
 
+def test_a_zero_near_the_top_of_a_rollover_counter_is_refused_not_wrapped():
+    meter = Meter(cumulative=True, scale=1.0, rollover=10000.0, cap_per_s=50 / 3600, interval_s=60)
+    # 9999.5 → 0 could be a wrap (0.5 kWh), but the next reading, 9999.9, fits the old base:
+    # the zero was a glitch, refused. Then a true wrap: 9999.9 → 0.2 → 0.4 (0.3 + 0.2 kWh).
+    readings = [(60.0, 9999.5), (120.0, 0.0), (180.0, 9999.9), (240.0, 0.2), (300.0, 0.4)]
+    summary = run(readings, meter=meter, base=(0.0, 9999.0))
+    assert [(r.ts, r.flag) for r in summary.refused] == [(120.0, "zero")]
+    assert total(summary) == pytest.approx(0.5 + 0.4 + 0.3 + 0.2)
+
+
 def test_a_frozen_value_is_flagged_and_its_jump_spread_over_the_frozen_span():
     # The gateway repeats 1001 2/3 from minute 10 to 39, then the true counter resumes: the
     # 30 minutes' 5 kWh arrive as one jump (over the 1 kWh a minute cap). Checked against the

@@ -37,7 +37,7 @@ def test_quality_page_is_for_park_roles(personas, a_e1):
 def test_quality_page_query_count_is_pinned(personas, a_e1, django_assert_max_num_queries):
     client = client_for(personas["park_staff"])
     client.get("/energy/quality/")
-    with django_assert_max_num_queries(22):  # + suspect decisions, quarantined points
+    with django_assert_max_num_queries(23):  # + suspects, quarantined and held points
         client.get("/energy/quality/")
 
 

@@ -19,7 +19,8 @@ it is *held* as suspect and decided by the readings that follow.
     near-zero readings, which is refused instead (a zero counts no energy, and the base it
     would replace may still recover).
   - a roll-over (the counter passed its configured maximum) that is plausible in the elapsed
-    time is counted at once, as before; it is never held.
+    time is held for one reading: when the next carries on from it, it is counted (flagged);
+    when the next fits the old base instead, it was a zero or a dip near the top, refused.
   - a surge: held readings above the base that keep rising, until a reading fits both the base
     and their rise, were true after all (the cap judged a fast rise too fast): counted, not
     refused (the same energy either way).
@@ -240,11 +241,17 @@ class _Cleaner:
             self._count(ts, value, 0.0, ts, FIRST)
             return
         judged = self._judge(ts, value)
+        if judged is not None and judged[2] == ROLLOVER:
+            judged = None  # a roll-over waits for the next reading (a zero near the top is not one)
         if judged is None:
-            self._hold(ts, value)
-            return
+            if self.held and self._confirms_wrap(ts, value):
+                self._count_held(ROLLOVER)
+                judged = self._judge(ts, value)
+            if judged is None:
+                self._hold(ts, value)
+                return
         if self.held and self._vindicates(ts, value):
-            self._count_held()
+            self._count_held(SURGE)
             judged = self._judge(ts, value)
         elif self.held:  # a recovery: everything held was a bad reading
             self._refuse(self.held, "recovered")
@@ -260,13 +267,28 @@ class _Cleaner:
         last_ts, last_value = held[-1]
         return 0 <= (value - last_value) * meter.scale <= cap_for(meter, ts - last_ts)
 
-    def _count_held(self) -> None:
+    def _confirms_wrap(self, ts: float, value: float) -> bool:
+        """The held readings start with a plausible roll-over and the reading carries on their
+        rise: the counter did pass its maximum."""
+        held, meter = self.held, self.meter
+        if self.trend_start or not meter.rollover:
+            return False
+        (first_ts, first_value), (prev_ts, prev_value) = held[0], self.prev
+        wrapped = (meter.rollover - prev_value + first_value) * meter.scale
+        if first_value >= prev_value or not 0 <= wrapped <= cap_for(meter, first_ts - prev_ts):
+            return False
+        last_ts, last_value = held[-1]
+        return 0 <= (value - last_value) * meter.scale <= cap_for(meter, ts - last_ts)
+
+    def _count_held(self, flag: str) -> None:
+        """Count the held readings after all: the first one's step from the base is a surge
+        or a roll-over, the others rise plainly."""
         held, self.held = self.held, []
-        first_ts, first_value = held[0]
-        prev_ts, prev_value = self.prev
-        self._count(
-            first_ts, first_value, (first_value - prev_value) * self.meter.scale, prev_ts, SURGE
+        meter, (first_ts, first_value), (prev_ts, prev_value) = self.meter, held[0], self.prev
+        step = (
+            first_value - prev_value if flag == SURGE else meter.rollover - prev_value + first_value
         )
+        self._count(first_ts, first_value, step * meter.scale, prev_ts, flag)
         for ts, value in held[1:]:
             self._count(ts, value, (value - self.prev[1]) * self.meter.scale, self.prev[0], OK)
 

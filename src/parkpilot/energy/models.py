@@ -174,11 +174,12 @@ class PointState(models.Model):
     rolled_ts = models.DateTimeField()
     rolled_value = models.FloatField()
     last_received_at = models.DateTimeField()
-    # Since when the counter has shown rolled_value (the stuck-value rule, counters.py).
-    run_start = models.DateTimeField(null=True)
-    # The first reading after the watermark still held as suspect (none: NULL). While set, the
-    # point is recomputed from its readings after the watermark until they are decided.
-    held_since = models.DateTimeField(null=True)
+    # Since when the counter has shown rolled_value (the stuck-value rule, counters.py), and the
+    # first reading after the watermark still held as suspect (NULL: none; while set, the point
+    # is recomputed from its readings after the watermark until they are decided). Epoch
+    # seconds: the rollup stage reads and writes them for every point on every pass.
+    run_start = models.FloatField(null=True)
+    held_since = models.FloatField(null=True)
 
 
 class Level(models.TextChoices):

@@ -182,11 +182,7 @@ def _load_states(point_ids: list[int]) -> dict[int, _State]:
         "point_id", "rolled_ts", "rolled_value", "run_start", "held_since"
     )
     return {
-        point_id: _State(
-            (ts.timestamp(), value),
-            run_start.timestamp() if run_start else None,
-            held_since.timestamp() if held_since else None,
-        )
+        point_id: _State((ts.timestamp(), value), run_start, held_since)
         for point_id, ts, value, run_start, held_since in rows
     }
 
@@ -408,16 +404,9 @@ def _save_states(new_states) -> None:
         "energy_pointstate",
         ["point_id"],
         ["rolled_ts", "rolled_value", "last_received_at", "run_start", "held_since"],
-        ["bigint", "timestamptz", "float8", "timestamptz", "timestamptz", "timestamptz"],
-        [
-            (pid, param(ts), value, now, _maybe(param, run), _maybe(param, held))
-            for pid, ts, value, run, held in new_states
-        ],
+        ["bigint", "timestamptz", "float8", "timestamptz", "float8", "float8"],
+        [(pid, param(ts), value, now, run, held) for pid, ts, value, run, held in new_states],
     )
-
-
-def _maybe(param, epoch):
-    return None if epoch is None else param(epoch)
 
 
 def _apply(summaries: list[tuple[PointInfo, counters.Summary]], tz_by_park) -> int:

@@ -264,3 +264,15 @@ def quarantine_get(*, user, point_id: int):
     from parkpilot.energy.models_quality import PointQuarantine
 
     return access.get_for(user, PointQuarantine.objects.select_related("point"), point_id)
+
+
+def held_points(*, user, limit: int = 20) -> list:
+    """Points holding readings that broke their counter's trend, still awaiting a decision
+    (their figures stop at the last good reading until then, at most counters.HOLD_MAX_S)."""
+    rows = (
+        access.scoped(user, MeteringPoint)
+        .filter(state__held_since__isnull=False)
+        .order_by("state__held_since")
+        .values_list("code", "state__rolled_ts", "state__held_since")[:limit]
+    )
+    return [(code, rolled, aware(since)) for code, rolled, since in rows]

@@ -45,6 +45,7 @@ def quality(request):
         "conflicts": selectors.conflict_list(user=request.user)[:50],
         "suspects": selectors.suspect_list(user=request.user)[:50],
         "quarantined": list(selectors.quarantine_list(user=request.user)),
+        "held": selectors.held_points(user=request.user),
         "park_tz": park.timezone,
         "chart": {
             "days": [d.day.strftime("%m-%d") for d in days],
