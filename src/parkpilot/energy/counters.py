@@ -250,7 +250,7 @@ class _Cleaner:
                 self._refuse(self.held[run:], "recovered")
                 self._count_held(ROLLOVER, run)
                 judged = self._judge(ts, value)
-            elif judged is not None and self.held and not run:
+            elif judged is not None and self.held and not run and not self._carries_on(ts, value):
                 # This reading is itself a roll-over: what was held before it was bad.
                 self._refuse(self.held, "recovered")
             if step != "rise":
@@ -272,6 +272,13 @@ class _Cleaner:
             return False
         last_ts, last_value = held[-1]
         return 0 <= (value - last_value) * meter.scale <= cap_for(meter, ts - last_ts)
+
+    def _carries_on(self, ts: float, value: float) -> bool:
+        """The held readings' newest run rises and the reading carries it on: a new meter's
+        counter (held until adopted), not bad readings before a roll-over. A replacement a few
+        kWh below the old meter's maximum soon looks like a plausible wrap from the old base."""
+        run = self.held[self.trend_start :]
+        return run[-1][1] > run[0][1] and self._step_from(run[-1], ts, value) is not None
 
     def _wrap_run(self) -> int:
         """How many held readings are a roll-over followed by its plain run (0: none)."""
