@@ -284,3 +284,16 @@ def test_api_lists_suspects_and_refuses_a_bad_replacement_naming_the_field(park,
     override = f"/api/v1/energy/suspects/{item['id']}/override"
     response = client.post(override, {"action": "nonsense"})
     assert response.status_code == 422 and response.json()["detail"][0]["loc"][-1] == "action"
+
+
+def test_a_late_batch_at_the_end_of_a_gap_counts_the_gap_once(park, a_e1):
+    """2 kW (1/30 kWh a minute). Minutes 0-9 arrive, then 20-24 (a gap 9 → 20, spread over
+    quarters 10:00 and 10:15), then the late batch 16-19, whose recompute starts in the 10:15
+    quarter: the gap's share in 10:00 must be taken back, not booked twice.
+    True: 24 minutes × 2 kW / 60 = 0.8 kWh."""
+    kw = 2 / 60
+    send(park, "A-E1", [(m, 1000 + kw * m) for m in range(10)], each=False)
+    send(park, "A-E1", [(m, 1000 + kw * m) for m in range(20, 25)], each=False)
+    send(park, "A-E1", [(m, 1000 + kw * m) for m in range(16, 20)], each=False)
+    assert point_energy("A-E1", Level.QUARTER) == pytest.approx(24 * kw)
+    assert park_energy(Level.DAY) == pytest.approx(24 * kw)

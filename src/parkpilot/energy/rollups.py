@@ -272,10 +272,28 @@ def _plan(point: PointInfo, span, state: _State | None, tz_name: str) -> _Plan:
         base = state.base if state else None
         return _Plan(point, base, start, hi, None, state.run_start if state else None)
     # Late data: recompute from the late reading's quarter up to the watermark (or beyond).
-    first_quarter = quarter_start(lo, tz_name)
+    first_quarter = _spread_start(point.id, quarter_start(lo, tz_name), tz_name)
     base = reading_at_or_before(point.id, first_quarter)
     end = max(hi, state.base[0])
     return _Plan(point, base, base[0] if base else first_quarter, end, first_quarter)
+
+
+def _spread_start(point_id: int, first_quarter: int, tz_name: str, steps: int = 8) -> int:
+    """The quarter a recompute must start at: a stored gap that crosses into `first_quarter`
+    had its energy spread from the gap's start on, over earlier quarters too; recomputing only
+    from `first_quarter` would book those shares again (a late batch at the end of a gap)."""
+    for _ in range(steps):
+        start = (
+            Gap.objects.filter(point_id=point_id, start__lt=aware(first_quarter))
+            .filter(end__gt=aware(first_quarter))
+            .order_by("start")
+            .values_list("start", flat=True)
+            .first()
+        )
+        if start is None:
+            break
+        first_quarter = quarter_start(start.timestamp() + 1e-3, tz_name)
+    return first_quarter
 
 
 def _anchors(plans: list[_Plan]) -> dict[int, dict[float, float | None]]:
