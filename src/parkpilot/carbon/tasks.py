@@ -36,3 +36,9 @@ def monthly_reports() -> None:
 @db_periodic_task(crontab(minute="15"))
 def escalate_alerts() -> None:
     services.alerts_escalate()
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def reap_stale_batches() -> None:
+    """A batch whose worker died ends failed with the reason instead of "running" for ever."""
+    services.batch_reap_stale()
