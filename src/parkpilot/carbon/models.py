@@ -1,8 +1,6 @@
 """Carbon: the versioned factor catalogue, per-year grading settings and industry averages,
 stored accounts (each with the factor versions that made it), budgets, alerts and reports."""
 
-from functools import cached_property
-
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -297,8 +295,9 @@ class Report(models.Model):
     def period(self) -> str:
         return f"{self.year}-{self.month:02d}" if self.month else str(self.year)
 
-    @cached_property
+    @property
     def latest(self) -> "ReportVersion":
+        """The latest issued version (read each time: a re-issue may have added one)."""
         return self.versions.get(version=self.latest_version)
 
     # The latest version's files and figures, for callers that want "the report".

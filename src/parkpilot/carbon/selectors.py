@@ -452,6 +452,10 @@ def report_version_get(*, user, report_id: int, version: int) -> ReportVersion:
     return row
 
 
+def batch_latest(*, user, park_id: int) -> ReportBatch | None:
+    return access.scoped(user, ReportBatch).filter(park_id=park_id).order_by("-id").first()
+
+
 def batch_get(*, user, batch_id: int) -> ReportBatch:
     return access.get_for(user, ReportBatch, batch_id)
 
