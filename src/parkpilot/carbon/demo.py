@@ -79,7 +79,6 @@ def issue_last_month(park: Park) -> None:
     `demo_reports` calls this again every ten minutes until the back-fill is done."""
     from parkpilot.carbon import selectors, services
     from parkpilot.carbon.models import Report
-
     from parkpilot.energy.models_ops import IntakeJob
 
     last = timezone.localdate().replace(day=1) - timedelta(days=1)
