@@ -644,7 +644,12 @@ def batch_run(*, batch_id: int, workers: int | None = None) -> ReportBatch:
         logger.exception("report batch %s failed", batch_id)
         _batch_finish(batch_id, BatchStatus.FAILED, f"{type(exc).__name__}: {exc}"[:500])
     else:
-        _batch_finish(batch_id, BatchStatus.DONE, "")
+        failed = ReportBatch.objects.values_list("failed", flat=True).get(pk=batch_id)
+        if failed:  # the others are issued; the batch says which failed and why
+            _batch_finish(batch_id, BatchStatus.FAILED,
+                          f"{failed} 份报告失败 / {failed} of {batch.total} reports failed")  # fmt: skip
+        else:
+            _batch_finish(batch_id, BatchStatus.DONE, "")
     batch.refresh_from_db()
     return batch
 
