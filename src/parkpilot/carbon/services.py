@@ -646,8 +646,8 @@ def batch_run(*, batch_id: int, workers: int | None = None) -> ReportBatch:
     else:
         failed = ReportBatch.objects.values_list("failed", flat=True).get(pk=batch_id)
         if failed:  # the others are issued; the batch says which failed and why
-            _batch_finish(batch_id, BatchStatus.FAILED,
-                          f"{failed} 份报告失败 / {failed} of {batch.total} reports failed")  # fmt: skip
+            reason = f"{failed} 份报告失败 / {failed} of {batch.total} reports failed"
+            _batch_finish(batch_id, BatchStatus.FAILED, reason)
         else:
             _batch_finish(batch_id, BatchStatus.DONE, "")
     batch.refresh_from_db()
