@@ -152,3 +152,27 @@ def test_files_render_outside_any_transaction(park, zone, ent_a, make_point, per
     batch = _batch(park, personas, workers=1)
     count = Enterprise.objects.filter(park=park).count()
     assert batch.done == count and in_transaction == [False] * (1 + count)
+
+
+def test_the_demo_issues_last_month_once_its_readings_are_in(park, zone, ent_a, ent_b, make_point):
+    from parkpilot.carbon import demo
+    from parkpilot.energy.models_ops import IntakeJob
+
+    last = timezone.localdate().replace(day=1) - timedelta(days=1)
+    load_factors(park, year=last.year)
+    make_point("A-E1", owner=ent_a, zone=zone)
+    demo.issue_last_month(park)  # no readings yet: nothing to issue from
+    assert not Report.objects.exists()
+
+    feed(park, {"A-E1": ramp(10000)}, day=f"{last:%Y-%m}-15")
+    job = IntakeJob.objects.create(park=park, kind="backfill", status="running")
+    demo.issue_last_month(park)  # the simulator is still back-filling
+    assert not Report.objects.exists()
+
+    IntakeJob.objects.filter(pk=job.pk).update(status="done")
+    demo.issue_last_month(park)
+    issued = Report.objects.filter(park=park, year=last.year, month=last.month)
+    assert sorted(issued.values_list("enterprise_id", flat=True)) == [ent_a.pk, ent_b.pk]
+    assert {r.latest_version for r in issued} == {1}
+    demo.issue_last_month(park)  # once per month
+    assert {r.latest_version for r in issued.all()} == {1}
