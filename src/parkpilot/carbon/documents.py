@@ -10,6 +10,7 @@ from parkpilot.economy import selectors as economy
 
 CARRIER_NAMES = {"electricity": "电力", "natural_gas": "天然气", "heat": "热力"}
 QUANTITY_NAMES = {"co2": "排放因子", "tce": "折标系数"}
+REGION_NAMES = {"national": "全国", "east_china": "华东区域电网", "zhejiang": "浙江省"}
 
 
 def report_number(park_code: str, year: int, month: int, enterprise_id: int) -> str:
@@ -40,6 +41,7 @@ def factor_entries(*, park, content: dict) -> list[dict]:
             "id": f.pk, "ref": f"EF-{f.pk}-v{f.version}", "carrier": f.carrier,
             "carrier_name": CARRIER_NAMES.get(f.carrier, f.carrier), "quantity": f.quantity,
             "quantity_name": QUANTITY_NAMES.get(f.quantity, f.quantity), "region": f.region,
+            "region_name": REGION_NAMES.get(f.region, f.region),
             "year": f.year, "version": f.version, "value": float(f.value), "unit": f.unit,
             "document": f.document, "note": f.note, "is_demo": f.is_demo,
         }

@@ -354,9 +354,9 @@ def bar_svg(values: list[float], labels: list[str], *, width=640, height=180, co
             f'<rect x="{x:.1f}" y="{height - pad_b - h:.1f}" width="{bw * 0.7:.1f}" '
             f'height="{h:.1f}" fill="{color}"/>'
         )
-        parts.append(
-            f'<text x="{x + bw * 0.35:.1f}" y="{height - 8}" text-anchor="middle">{label}</text>'
-        )
+        if label:
+            x_text, y_text = x + bw * 0.35, height - 8
+            parts.append(f'<text x="{x_text:.1f}" y="{y_text}" text-anchor="middle">{label}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -366,7 +366,8 @@ def render_pdf(content: dict) -> bytes:
 
     typical = content["profile"]["typical_day"]
     charts = {
-        "typical_day": bar_svg(typical, [str(h) for h in range(24)]),
+        # Every other hour labelled: each SVG text is a separate text layout in the PDF.
+        "typical_day": bar_svg(typical, [str(h) if h % 2 == 0 else "" for h in range(24)]),
         "sources": bar_svg(
             [s["co2_t"] for s in content["sources"]],
             [s["name"] for s in content["sources"]],

@@ -455,6 +455,10 @@ SYSTEM_REASON = "定期签发 / scheduled issue"
 POOL_FROM = 8  # a batch of at least this many reports renders in worker processes
 
 
+class ConcurrentIssue(ValidationFailed):
+    """Someone issued the same report between reading its figures and storing them."""
+
+
 @dataclass
 class ReportDraft:
     """The next version of a report, figures and document block ready, files not yet made."""
@@ -544,7 +548,7 @@ def report_store(*, draft: ReportDraft, pdf: bytes, xlsx: bytes) -> Report:
         defaults={"park": ent.park, "number": doc["number"]},
     )  # fmt: skip
     if report.latest_version != draft.version - 1:
-        raise ValidationFailed.single(
+        raise ConcurrentIssue.single(
             "version", "此报告刚由他人签发了新版本，请重试 / another version was just issued"
         )
     previous = draft.previous
@@ -665,8 +669,9 @@ def _batch_issue_all(batch: ReportBatch, workers: int | None) -> None:
 
     def failed(ent: Enterprise, exc: Exception) -> None:
         attempts[ent.pk] += 1
-        if isinstance(exc, ValidationFailed) or attempts[ent.pk] >= REPORT_ATTEMPTS:
-            _batch_failure(batch.pk, ent, exc, attempts[ent.pk])  # bad data: no retry helps
+        hopeless = isinstance(exc, ValidationFailed) and not isinstance(exc, ConcurrentIssue)
+        if hopeless or attempts[ent.pk] >= REPORT_ATTEMPTS:  # bad data: no retry helps
+            _batch_failure(batch.pk, ent, exc, attempts[ent.pk])
         else:
             queue.append(ent)
 
