@@ -191,6 +191,28 @@ def report_xlsx(api_as, personas, ent_a, ent_b):
         assert client.get(f"{BASE}/reports/{report.pk}/xlsx").status_code == 404
 
 
+def report_versions(api_as, personas, ent_a, ent_b):
+    report = _report(ent_a)
+    assert api_as("ent_a_user").get(f"{BASE}/reports/{report.pk}/versions").status_code == 200
+    for client in _outsiders(api_as):
+        assert client.get(f"{BASE}/reports/{report.pk}/versions").status_code == 404
+
+
+def report_version_pdf(api_as, personas, ent_a, ent_b):
+    report = _report(ent_a)
+    url = f"{BASE}/reports/{report.pk}/versions/1/pdf"
+    assert api_as("ent_a_user").get(url).status_code == 200
+    for client in _outsiders(api_as):
+        assert client.get(url).status_code == 404
+        assert client.get(f"{BASE}/reports/{report.pk}/versions/2/pdf").status_code == 404
+
+
+def report_version_xlsx(api_as, personas, ent_a, ent_b):
+    report = _report(ent_a)
+    for client in _outsiders(api_as):
+        assert client.get(f"{BASE}/reports/{report.pk}/versions/1/xlsx").status_code == 404
+
+
 def batches_create(api_as, personas, ent_a, ent_b):
     body = {"year": 2022, "month": 3}
     assert api_as("ent_b_user").post(f"{BASE}/reports/batches", body).status_code == 403
@@ -225,6 +247,9 @@ CASES = {
     ("POST", f"{BASE}/reports"): reports_create,
     ("GET", f"{BASE}/reports/{{report_id}}/pdf"): report_pdf,
     ("GET", f"{BASE}/reports/{{report_id}}/xlsx"): report_xlsx,
+    ("GET", f"{BASE}/reports/{{report_id}}/versions"): report_versions,
+    ("GET", f"{BASE}/reports/{{report_id}}/versions/{{version}}/pdf"): report_version_pdf,
+    ("GET", f"{BASE}/reports/{{report_id}}/versions/{{version}}/xlsx"): report_version_xlsx,
     ("POST", f"{BASE}/reports/batches"): batches_create,
     ("GET", f"{BASE}/reports/batches/{{batch_id}}"): batches_get,
 }

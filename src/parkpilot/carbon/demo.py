@@ -1,13 +1,14 @@
 """The demo park's carbon data: the factor catalogue (published values; later years carried
 forward and marked demo), 碳效码 settings per year, industry averages and budgets (demo)."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
 
 from parkpilot.carbon.models import Budget, EmissionFactor, IndustryAverage, YearSettings
 from parkpilot.demo.services import LoadReport, upsert
+from parkpilot.tenancy.errors import ValidationFailed
 from parkpilot.tenancy.models import Enterprise, Park
 
 
@@ -65,9 +66,46 @@ def load(*, park: Park, data: dict, report: LoadReport) -> None:
                 {"intensity": Decimal(str(value)), "document": "演示数据 / demo",
                  "is_demo": True},
             )  # fmt: skip
-    if not years:
+    if years:
+        _budgets(park, demo, max(years), report)
+    issue_last_month(park)
+
+
+def issue_last_month(park: Park) -> None:
+    """Issue last month's reports for every enterprise, so a new user sees one at once (the
+    monthly task does it on the 1st). Only once per month, and only when the month has
+    metered energy and no history back-fill is running: reports of a park whose readings
+    are still arriving would say too little. A fresh demo has no readings at load; the task
+    `demo_reports` calls this again every ten minutes until the back-fill is done."""
+    from parkpilot.carbon import selectors, services
+    from parkpilot.carbon.models import Report
+    from parkpilot.energy.models_ops import IntakeJob
+
+    last = timezone.localdate().replace(day=1) - timedelta(days=1)
+    if Report.objects.filter(park=park, year=last.year, month=last.month).exists():
         return
-    year = max(years)
+    backfilling = IntakeJob.objects.filter(
+        park=park, kind=IntakeJob.Kind.BACKFILL,
+        status__in=[IntakeJob.Status.QUEUED, IntakeJob.Status.RUNNING],
+    )  # fmt: skip
+    if backfilling.exists():  # the simulator is still writing the month: issue when it is done
+        return
+    per = selectors.month_period(park, last.year, last.month)
+    try:
+        metered = selectors.live_accounts(
+            user=selectors.system_reader(park), park=park, per=per
+        ).park()
+    except ValidationFailed:  # e.g. no factor for the year: nothing to issue from
+        return
+    if not metered.tce:
+        return
+    batch = services.batch_create(
+        actor=None, via="system", park=park, year=last.year, month=last.month, start=False
+    )
+    services.batch_run(batch_id=batch.pk)
+
+
+def _budgets(park: Park, demo: dict, year: int, report: LoadReport) -> None:
     pb = demo["park_budget"]
     upsert(
         report, "carbon_budget", Budget, {"park": park, "enterprise": None, "year": year},

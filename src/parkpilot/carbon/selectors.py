@@ -22,9 +22,11 @@ from parkpilot.carbon.models import (
     Level,
     Report,
     ReportBatch,
+    ReportVersion,
     YearSettings,
 )
 from parkpilot.carbon.periods import Period, period
+from parkpilot.carbon.shared_reads import memoized
 from parkpilot.economy import selectors as economy
 from parkpilot.energy import selectors_carbon as energy
 from parkpilot.gcpause import gc_paused
@@ -116,6 +118,7 @@ class Accounts:
         return self.park()
 
 
+@memoized
 def live_accounts(*, user, park: Park, per: Period, factors: FactorSet | None = None) -> Accounts:
     """Accounts from the rollups with the current catalogue (one query for the energy)."""
     with gc_paused():
@@ -253,6 +256,7 @@ def stored_accounts(*, user, park: Park, per: Period) -> QuerySet:
 # --- economy and intensities ---------------------------------------------------------------
 
 
+@memoized
 def economics(*, user, park: Park, per: Period) -> dict[int, dict]:
     """Value added and output (10,000 CNY) per enterprise in the period, from economy."""
     months = range(1, 13) if per.level == Level.YEAR else [per.start.month]
@@ -305,6 +309,7 @@ def industry_averages(*, park: Park, year: int) -> dict[str, float]:
     }
 
 
+@memoized
 def grades(*, park: Park, accounts: Accounts, econ: dict[int, dict]) -> dict[int, dict]:
     """Intensity, level, grade and rank in its industry (within the park) per enterprise."""
     g = grading.settings_for(park, accounts.period.year)
@@ -418,12 +423,7 @@ def alert_get(*, user, alert_id: int) -> Alert:
 
 
 def report_list(*, user, park_id: int, year: int | None = None) -> QuerySet:
-    qs = (
-        access.scoped(user, Report)
-        .filter(park_id=park_id)
-        .select_related("enterprise")
-        .defer("pdf", "xlsx", "content")
-    )
+    qs = access.scoped(user, Report).filter(park_id=park_id).select_related("enterprise")
     if year is not None:
         qs = qs.filter(year=year)
     return qs.order_by("-year", "-month", "enterprise_id")
@@ -431,6 +431,29 @@ def report_list(*, user, park_id: int, year: int | None = None) -> QuerySet:
 
 def report_get(*, user, report_id: int) -> Report:
     return access.get_for(user, Report.objects.select_related("enterprise"), report_id)
+
+
+def report_versions(*, user, report: Report) -> list[ReportVersion]:
+    """A report's issued versions, newest first, without their files (downloads fetch one)."""
+    return list(
+        access.scoped(user, ReportVersion)
+        .filter(report=report)
+        .defer("pdf", "xlsx")
+        .order_by("-version")
+    )
+
+
+def report_version_get(*, user, report_id: int, version: int) -> ReportVersion:
+    """One issued version (its files included), or NotFound for what the user may not see."""
+    qs = access.scoped(user, ReportVersion).select_related("report", "enterprise")
+    row = qs.filter(report_id=report_id, version=version).first()
+    if row is None:
+        raise NotFound
+    return row
+
+
+def batch_latest(*, user, park_id: int) -> ReportBatch | None:
+    return access.scoped(user, ReportBatch).filter(park_id=park_id).order_by("-id").first()
 
 
 def batch_get(*, user, batch_id: int) -> ReportBatch:

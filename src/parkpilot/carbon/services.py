@@ -1,17 +1,22 @@
 """Writes for carbon. Keyword-only, atomic, audited in the same transaction."""
 
+import logging
+from collections import defaultdict, deque
+from concurrent.futures import FIRST_COMPLETED, wait
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
-from parkpilot.carbon import accounting, grading, selectors
+from parkpilot.carbon import accounting, grading, selectors, shared_reads
 from parkpilot.carbon.factors import FactorSet, validate_unit
 from parkpilot.carbon.models import (
     AccountScope,
     Alert,
+    BatchStatus,
     Budget,
     CarbonAccount,
     Carrier,
@@ -22,6 +27,7 @@ from parkpilot.carbon.models import (
     Region,
     Report,
     ReportBatch,
+    ReportVersion,
     YearSettings,
 )
 from parkpilot.carbon.periods import Period, period
@@ -31,6 +37,7 @@ from parkpilot.tenancy.errors import FieldError, NotFound, ValidationFailed
 from parkpilot.tenancy.models import Enterprise, Park
 
 ESCALATE_AFTER = timedelta(days=3)
+logger = logging.getLogger(__name__)
 
 
 def _decimal(field: str, value, *, positive: bool = True) -> Decimal:
@@ -438,72 +445,310 @@ def alerts_escalate(*, now: datetime | None = None) -> int:
 
 
 # --- reports -------------------------------------------------------------------------------
+# An issue reads the figures and renders the files outside any transaction (a PDF takes a few
+# hundred ms, and on SQLite an open write transaction holds the database's one write lock that
+# long), then stores the new version in one short transaction.
+
+REPORT_ATTEMPTS = 3  # a report whose issue fails unexpectedly is tried this often in a batch
+BATCH_STALE_AFTER = timedelta(minutes=15)  # a running batch with no progress for this long died
+SYSTEM_REASON = "定期签发 / scheduled issue"
+POOL_FROM = 8  # a batch of at least this many reports renders in worker processes
 
 
-@transaction.atomic
-def report_generate(
-    *, actor, via: str, enterprise_id: int, year: int, month: int, batch_id: int | None = None
-) -> Report:
-    """Build one enterprise's 碳体检报告 (PDF + XLSX) for a month (or the year: month 0)."""
-    from parkpilot.carbon import reports
+class ConcurrentIssue(ValidationFailed):
+    """Someone issued the same report between reading its figures and storing them."""
 
+
+@dataclass
+class ReportDraft:
+    """The next version of a report, figures and document block ready, files not yet made."""
+
+    enterprise: Enterprise
+    year: int
+    month: int
+    version: int
+    content: dict
+    previous: ReportVersion | None
+    actor: object
+    via: str
+    batch_id: int | None
+
+
+def _report_enterprise(actor, enterprise_id: int) -> Enterprise:
     ent = Enterprise.objects.select_related("park", "zone").filter(pk=enterprise_id).first()
     if ent is None:
         raise NotFound
     _require(actor, Report)
     if actor is not None and not actor.is_superuser and actor.park_id != ent.park_id:
         raise NotFound
-    content = reports.build_content(enterprise=ent, year=year, month=month)
-    pdf, xlsx = reports.render_pdf(content), reports.render_xlsx(content)
-    row, _created = Report.objects.update_or_create(
-        enterprise=ent, year=year, month=month,
-        defaults={"park": ent.park, "pdf": pdf, "xlsx": xlsx, "content": content,
-                  "batch_id": batch_id},
+    return ent
+
+
+def _report_period(year, month) -> tuple[int, int]:
+    year = _year(year)
+    try:
+        month = int(month)
+    except (TypeError, ValueError):
+        month = -1
+    if not (0 <= month <= 12):
+        raise ValidationFailed.single("month", "月份须为 0-12 / month must be 0-12")
+    return year, month
+
+
+def report_prepare(
+    *, actor, via: str, enterprise: Enterprise, year: int, month: int, reason: str = "",
+    batch_id: int | None = None,
+) -> ReportDraft:  # fmt: skip
+    """Read the figures and build the document block of the report's next version (reads only:
+    call it outside a transaction)."""
+    from parkpilot.carbon import documents, reports
+
+    park = enterprise.park
+    content = reports.build_content(enterprise=enterprise, year=year, month=month)
+    report = Report.objects.filter(enterprise=enterprise, year=year, month=month).first()
+    previous = None
+    if report is not None and report.latest_version:
+        previous = report.versions.defer("pdf", "xlsx").get(version=report.latest_version)
+    factors = documents.factor_entries(park=park, content=content)
+    content["document"] = documents.document_block(
+        number=documents.report_number(park.code, year, month, enterprise.pk),
+        version=previous.version + 1 if previous else 1,
+        issued_at=timezone.localtime().strftime("%Y-%m-%d %H:%M"),
+        issued_by=_actor_label(actor),
+        reason=reason.strip() or (SYSTEM_REASON if actor is None or not actor.pk else ""),
+        factors=factors,
+        demo=documents.demo_inputs(park=park, enterprise=enterprise, year=year, month=month,
+                                   factors=factors),
+        previous=(
+            {"version": previous.version, "content_sha256": previous.content_sha256,
+             "pdf_sha256": previous.pdf_sha256}
+            if previous else None
+        ),
+        content_sha256=documents.figures_sha256(content),
     )  # fmt: skip
-    audit_record(
-        actor=actor, via=via, action="carbon.report.generate", obj=row, before=None,
-        after={"enterprise": ent.pk, "period": row.period, "pdf_bytes": len(pdf)},
-    )  # fmt: skip
-    return row
+    return ReportDraft(enterprise, year, month, content["document"]["version"], content,
+                       previous, actor, via, batch_id)  # fmt: skip
+
+
+def _actor_label(actor) -> str:
+    if actor is None or not actor.pk:
+        return "系统 / system"
+    return actor.get_full_name() or actor.username
 
 
 @transaction.atomic
-def batch_create(*, actor, via: str, park: Park, year: int, month: int) -> ReportBatch:
+def report_store(*, draft: ReportDraft, pdf: bytes, xlsx: bytes) -> Report:
+    """Store a rendered draft as the report's new version, with its audit row (and, in a
+    batch, the batch's progress), in one short transaction."""
+    from parkpilot.carbon import documents
+
+    ent, doc = draft.enterprise, draft.content["document"]
+    report, _ = Report.objects.select_for_update().get_or_create(
+        enterprise=ent, year=draft.year, month=draft.month,
+        defaults={"park": ent.park, "number": doc["number"]},
+    )  # fmt: skip
+    if report.latest_version != draft.version - 1:
+        raise ConcurrentIssue.single(
+            "version", "此报告刚由他人签发了新版本，请重试 / another version was just issued"
+        )
+    previous = draft.previous
+    difference = documents.difference(previous.content, draft.content) if previous else []
+    actor = draft.actor if draft.actor is not None and draft.actor.pk else None
+    version = ReportVersion.objects.create(
+        report=report, park=ent.park, enterprise=ent, version=draft.version,
+        content=draft.content, pdf=pdf, xlsx=xlsx, content_sha256=doc["content_sha256"],
+        pdf_sha256=documents.sha256(pdf), xlsx_sha256=documents.sha256(xlsx),
+        factors=doc["factors"], completeness=draft.content.get("completeness") or {},
+        is_demo=bool(doc["demo_inputs"]), difference=difference, reason=doc["reason"],
+        issued_by=actor, issued_by_label=doc["issued_by"], issued_at=timezone.now(),
+        batch_id=draft.batch_id,
+    )  # fmt: skip
+    report.latest_version, report.batch_id = version.version, draft.batch_id
+    report.save(update_fields=["latest_version", "batch", "generated_at"])
+    audit_record(
+        actor=draft.actor, via=draft.via, action="carbon.report.issue", obj=report,
+        before=(
+            {"version": previous.version, "content_sha256": previous.content_sha256,
+             "pdf_sha256": previous.pdf_sha256}
+            if previous else None
+        ),
+        after={"version": version.version, "content_sha256": version.content_sha256,
+               "pdf_sha256": version.pdf_sha256, "xlsx_sha256": version.xlsx_sha256,
+               "reason": version.reason,
+               "changed": [r["key"] for r in difference if r["changed"]]},
+    )  # fmt: skip
+    if draft.batch_id is not None:
+        ReportBatch.objects.filter(pk=draft.batch_id).update(
+            done=F("done") + 1, heartbeat_at=timezone.now()
+        )
+    return report
+
+
+def report_issue(
+    *, actor, via: str, enterprise_id: int, year: int, month: int, reason: str = "",
+    batch_id: int | None = None,
+) -> Report:  # fmt: skip
+    """Issue a new version of one enterprise's 碳体检报告 (PDF + XLSX) for a month (or the
+    year: month 0). Earlier versions stay as they were; a person re-issuing states why."""
+    from parkpilot.carbon import reports
+
+    ent = _report_enterprise(actor, enterprise_id)
+    year, month = _report_period(year, month)
+    draft = report_prepare(
+        actor=actor, via=via, enterprise=ent, year=year, month=month, reason=reason,
+        batch_id=batch_id,
+    )  # fmt: skip
+    if draft.version > 1 and not draft.content["document"]["reason"]:
+        raise ValidationFailed.single("reason", "重新签发须说明原因 / a re-issue needs a reason")
+    pdf, xlsx = reports.render(draft.content)
+    return report_store(draft=draft, pdf=pdf, xlsx=xlsx)
+
+
+# The name callers used before reports had versions: every generation is an issue.
+report_generate = report_issue
+
+
+@transaction.atomic
+def batch_create(
+    *, actor, via: str, park: Park, year: int, month: int, start: bool = True
+) -> ReportBatch:
+    """A batch of every enterprise's report; its run starts in the task queue after commit."""
     from parkpilot.carbon import tasks
 
     _require(actor, ReportBatch)
-    if not (0 <= month <= 12):
-        raise ValidationFailed.single("month", "月份须为 0-12 / month must be 0-12")
+    year, month = _report_period(year, month)
     total = Enterprise.objects.filter(park=park).count()
-    batch = ReportBatch.objects.create(park=park, year=year, month=month, total=total)
+    batch = ReportBatch.objects.create(
+        park=park, year=year, month=month, total=total,
+        created_by=actor if actor is not None and actor.pk else None,
+    )  # fmt: skip
     audit_record(
         actor=actor, via=via, action="carbon.report.batch", obj=batch, before=None,
         after={"year": year, "month": month, "total": total},
     )  # fmt: skip
-    transaction.on_commit(lambda: tasks.run_batch(batch.pk))
+    if start:
+        transaction.on_commit(lambda: tasks.run_batch(batch.pk))
     return batch
 
 
-def batch_run(*, batch_id: int) -> ReportBatch:
-    """Generate every enterprise's report, one transaction each, counting progress as it goes
-    (a failure is recorded with the enterprise and the batch goes on)."""
+def batch_run(*, batch_id: int, workers: int | None = None) -> ReportBatch:
+    """Issue every enterprise's report of the batch. The park is read once per period for the
+    whole batch, the files render in worker processes, each report is stored in its own short
+    transaction; a report that fails is retried (REPORT_ATTEMPTS) and then recorded with its
+    reason while the others go on. The batch always ends done or failed, never running."""
     batch = ReportBatch.objects.select_related("park").get(pk=batch_id)
-    ReportBatch.objects.filter(pk=batch_id).update(status="running")
-    system = selectors.system_reader(batch.park)
-    enterprises = Enterprise.objects.filter(park=batch.park).order_by("id")
-    ids = list(enterprises.values_list("pk", flat=True))
-    for eid in ids:
-        try:
-            report_generate(
-                actor=system, via="system", enterprise_id=eid, year=batch.year,
-                month=batch.month, batch_id=batch_id,
-            )  # fmt: skip
-            ReportBatch.objects.filter(pk=batch_id).update(done=F("done") + 1)
-        except ValidationFailed as exc:
-            ReportBatch.objects.filter(pk=batch_id).update(failed=F("failed") + 1)
-            batch.refresh_from_db(fields=["errors"])
-            batch.errors = [*batch.errors, {"enterprise_id": eid, "error": str(exc)}][-50:]
-            batch.save(update_fields=["errors"])
-    ReportBatch.objects.filter(pk=batch_id).update(status="done", finished_at=timezone.now())
+    if batch.finished:
+        return batch
+    now = timezone.now()
+    ReportBatch.objects.filter(pk=batch_id).update(status=BatchStatus.RUNNING, heartbeat_at=now)
+    try:
+        with shared_reads.shared():
+            _batch_issue_all(batch, workers)
+    except Exception as exc:  # (whatever broke the run, the batch must end)
+        logger.exception("report batch %s failed", batch_id)
+        _batch_finish(batch_id, BatchStatus.FAILED, f"{type(exc).__name__}: {exc}"[:500])
+    else:
+        failed = ReportBatch.objects.values_list("failed", flat=True).get(pk=batch_id)
+        if failed:  # the others are issued; the batch says which failed and why
+            reason = f"{failed} 份报告失败 / {failed} of {batch.total} reports failed"
+            _batch_finish(batch_id, BatchStatus.FAILED, reason)
+        else:
+            _batch_finish(batch_id, BatchStatus.DONE, "")
     batch.refresh_from_db()
     return batch
+
+
+def _batch_issue_all(batch: ReportBatch, workers: int | None) -> None:
+    from parkpilot.carbon.rendering import RenderPool, default_workers
+
+    system = selectors.system_reader(batch.park)
+    issued = set(ReportVersion.objects.filter(batch=batch).values_list("enterprise_id", flat=True))
+    enterprises = Enterprise.objects.filter(park=batch.park).select_related("park", "zone")
+    queue = deque(e for e in enterprises.order_by("id") if e.pk not in issued)  # resumable
+    attempts: dict[int, int] = defaultdict(int)
+
+    def failed(ent: Enterprise, exc: Exception) -> None:
+        attempts[ent.pk] += 1
+        hopeless = isinstance(exc, ValidationFailed) and not isinstance(exc, ConcurrentIssue)
+        if hopeless or attempts[ent.pk] >= REPORT_ATTEMPTS:  # bad data: no retry helps
+            _batch_failure(batch.pk, ent, exc, attempts[ent.pk])
+        else:
+            queue.append(ent)
+
+    if workers is None:  # starting worker processes costs about a second: not for a few
+        workers = default_workers() if len(queue) >= POOL_FROM else 1
+    with RenderPool(workers) as pool:
+        in_flight: dict = {}  # future → draft
+        window = 2 * pool.workers  # keep every worker busy while the next drafts are read
+
+        def collect(block_until_one: bool) -> None:
+            done, _ = wait(in_flight, timeout=None if block_until_one else 0,
+                           return_when=FIRST_COMPLETED)  # fmt: skip
+            for future in done:
+                draft = in_flight.pop(future)
+                try:
+                    pdf, xlsx = future.result()
+                    report_store(draft=draft, pdf=pdf, xlsx=xlsx)
+                except Exception as exc:  # (recorded per report)
+                    failed(draft.enterprise, exc)
+
+        while queue or in_flight:
+            if queue and len(in_flight) < window:
+                ent = queue.popleft()
+                try:
+                    draft = report_prepare(
+                        actor=system, via="system", enterprise=ent, year=batch.year,
+                        month=batch.month, reason=f"批量签发（批次 {batch.pk}） / batch {batch.pk}",
+                        batch_id=batch.pk,
+                    )  # fmt: skip
+                    in_flight[pool.submit(draft.content)] = draft
+                except Exception as exc:  # (recorded per report)
+                    failed(ent, exc)
+                collect(block_until_one=False)
+            else:
+                collect(block_until_one=True)
+
+
+@transaction.atomic
+def _batch_failure(batch_id: int, ent: Enterprise, exc: Exception, attempts: int) -> None:
+    batch = ReportBatch.objects.select_for_update().get(pk=batch_id)
+    batch.failed += 1
+    batch.heartbeat_at = timezone.now()
+    error = {"enterprise_id": ent.pk, "enterprise": ent.name, "attempts": attempts,
+             "error": str(exc)[:300] or type(exc).__name__}  # fmt: skip
+    batch.errors = [*batch.errors, error][-100:]
+    batch.save(update_fields=["failed", "errors", "heartbeat_at"])
+
+
+def _batch_finish(batch_id: int, status: str, reason: str) -> None:
+    ReportBatch.objects.filter(pk=batch_id).update(
+        status=status, reason=reason, finished_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def batch_reap_stale(*, now: datetime | None = None) -> int:
+    """Batches left running (or never started) with no progress for BATCH_STALE_AFTER: their
+    worker died. They end failed, saying so, so no batch stays "running" for ever."""
+    now = now or timezone.now()
+    since = now - BATCH_STALE_AFTER
+    stale = (
+        ReportBatch.objects.select_for_update()
+        .filter(status__in=[BatchStatus.QUEUED, BatchStatus.RUNNING])
+        .filter(Q(heartbeat_at__lt=since) | Q(heartbeat_at__isnull=True, created_at__lt=since))
+    )
+    count = 0
+    for batch in stale:
+        last = (batch.heartbeat_at or batch.created_at).isoformat(timespec="seconds")
+        batch.status, batch.finished_at = BatchStatus.FAILED, now
+        batch.reason = (
+            f"处理中断：{last} 后无进展（已完成 {batch.done}/{batch.total}） / "
+            f"stopped: no progress since {last} ({batch.done} of {batch.total} done)"
+        )
+        batch.save(update_fields=["status", "finished_at", "reason"])
+        audit_record(
+            actor=None, via="system", action="carbon.report.batch_stale", obj=batch,
+            before={"status": "running"}, after={"status": "failed", "reason": batch.reason},
+        )  # fmt: skip
+        count += 1
+    return count

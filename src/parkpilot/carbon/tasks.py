@@ -6,8 +6,8 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from parkpilot.carbon import selectors, services
-from parkpilot.tenancy.models import Park
+from parkpilot.carbon import demo, selectors, services
+from parkpilot.tenancy.models import Enterprise, Park
 
 
 @db_task()
@@ -36,3 +36,17 @@ def monthly_reports() -> None:
 @db_periodic_task(crontab(minute="15"))
 def escalate_alerts() -> None:
     services.alerts_escalate()
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def reap_stale_batches() -> None:
+    """A batch whose worker died ends failed with the reason instead of "running" for ever."""
+    services.batch_reap_stale()
+
+
+@db_periodic_task(crontab(minute="*/10"))
+def demo_reports() -> None:
+    """A demo park gets last month's reports as soon as its simulated history is in."""
+    parks = Enterprise.objects.exclude(demo_fields=[]).values_list("park_id", flat=True)
+    for park in Park.objects.filter(pk__in=parks.distinct()):
+        demo.issue_last_month(park)

@@ -115,6 +115,8 @@ def reports_page(request):
             batch = selectors.batch_get(user=user, batch_id=int(request.GET["batch"]))
         except (NotFound, ValueError):
             raise Http404 from None
+    elif selectors.is_park_reader(user):
+        batch = selectors.batch_latest(user=user, park_id=park.pk)
     reports = list(selectors.report_list(user=user, park_id=park.pk)[:200])
     return TemplateResponse(
         request,
@@ -133,19 +135,72 @@ def _report(request, report_id):
 
 
 @login_required
-def report_pdf(request, report_id: int):
-    r = _report(request, report_id)
-    response = HttpResponse(bytes(r.pdf), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="carbon-{r.period}-{r.pk}.pdf"'
+def report_detail(request, report_id: int):
+    """A report's issued versions, the difference of one version against the one before, and
+    (park operators) a re-issue with its reason."""
+    user = request.user
+    report = _report(request, report_id)
+    message = ""
+    if request.method == "POST":
+        try:
+            services.report_issue(
+                actor=user, via="ui", enterprise_id=report.enterprise_id, year=report.year,
+                month=report.month, reason=request.POST.get("reason", ""),
+            )  # fmt: skip
+            return redirect(request.path)
+        except (Forbidden, NotFound):
+            raise PermissionDenied from None
+        except ValidationFailed as exc:
+            message = str(exc)
+    versions = selectors.report_versions(user=user, report=report)
+    shown = next((v for v in versions if str(v.version) == request.GET.get("v")), None)
+    shown = shown or (versions[0] if versions else None)
+    difference = [
+        {**r, "pct": f"{r['relative']:+.2%}" if r["relative"] is not None else ""}
+        for r in (shown.difference if shown else [])
+    ]
+    return TemplateResponse(
+        request,
+        "carbon/report_detail.html",
+        {"report": report, "versions": versions, "shown": shown, "message": message,
+         "difference": difference, "changed": [r for r in difference if r["changed"]],
+         "can_issue": _can_edit(user)},
+    )  # fmt: skip
+
+
+def _version_file(request, report_id: int, version: int, kind: str) -> HttpResponse:
+    try:
+        v = selectors.report_version_get(user=request.user, report_id=report_id, version=version)
+    except NotFound:
+        raise Http404 from None
+    data, content_type = (v.pdf, "application/pdf") if kind == "pdf" else (v.xlsx, XLSX)
+    response = HttpResponse(bytes(data), content_type=content_type)
+    name = f"{v.report.number}-v{v.version}.{kind}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@login_required
+def report_pdf(request, report_id: int):
+    """The latest version's PDF."""
+    r = _report(request, report_id)
+    return _version_file(request, r.pk, r.latest_version, "pdf")
 
 
 @login_required
 def report_xlsx(request, report_id: int):
     r = _report(request, report_id)
-    response = HttpResponse(bytes(r.xlsx), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="carbon-{r.period}-{r.pk}.xlsx"'
-    return response
+    return _version_file(request, r.pk, r.latest_version, "xlsx")
+
+
+@login_required
+def report_version_pdf(request, report_id: int, version: int):
+    return _version_file(request, report_id, version, "pdf")
+
+
+@login_required
+def report_version_xlsx(request, report_id: int, version: int):
+    return _version_file(request, report_id, version, "xlsx")
 
 
 @login_required
