@@ -168,19 +168,28 @@ def hourly_profile(
 def completeness(
     *, user, park_id: int, owner_id: int, start: datetime, end: datetime
 ) -> dict[str, float | int]:
-    """Readings received vs expected for an owner's active points over [start, end)."""
-    points = _points(user, park_id, owner_id, False).filter(active=True)
-    seconds = (end - start).total_seconds()
-    expected = int(sum(seconds // s for s in points.values_list("interval_s", flat=True)))
-    received = (
-        PointRollup.objects.filter(
-            point__in=points.values("pk"), level=Level.DAY, bucket__gte=start, bucket__lt=end
-        ).aggregate(n=Sum("readings"))["n"]
-        or 0
+    """Readings received vs expected for an owner's active points over [start, end), up to now
+    while it runs, each point capped at what it was expected to send."""
+    from parkpilot.energy.selectors import period_completeness
+
+    return period_completeness(
+        user=user, park_id=park_id, start=start, end=end, owner_id=owner_id
+    ).as_dict()
+
+
+def first_rollup_month(*, park_id: int):
+    """The local date of the park's first metered month (where closing months starts), or None."""
+    from zoneinfo import ZoneInfo
+
+    from parkpilot.tenancy.models import Park
+
+    first = (
+        PointRollup.objects.filter(point__park_id=park_id, level=Level.MONTH)
+        .order_by("bucket")
+        .values_list("bucket", flat=True)
+        .first()
     )
-    return {
-        "points": points.count(),
-        "expected": expected,
-        "received": int(received),
-        "rate": round(received / expected, 4) if expected else 0.0,
-    }
+    if first is None:
+        return None
+    tz = ZoneInfo(Park.objects.values_list("timezone", flat=True).get(pk=park_id))
+    return first.astimezone(tz).date()
