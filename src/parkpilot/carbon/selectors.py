@@ -317,6 +317,7 @@ def period_state(*, park: Park, per: Period, closing=..., now: datetime | None =
             "status": "running",
             "partial": True,
             "through": through.isoformat(timespec="minutes"),
+            "through_label": through.strftime("%Y-%m-%d %H:%M"),
             "elapsed_share": round((now - per.start) / (per.end - per.start), 4),
         }
     return state | {"status": "open"}
