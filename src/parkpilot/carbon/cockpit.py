@@ -110,9 +110,14 @@ def park_overview(*, user, park, per: Period) -> dict:
             ({"code": k, **v} for k, v in industries.items()), key=lambda r: -r["co2_t"]
         ),
         "kinds": [
-            {"kind": k, "quantity": v, "unit": CANONICAL_UNIT.get(k, "")}
+            {
+                "kind": k,
+                "quantity": v,
+                "unit": CANONICAL_UNIT.get(k, ""),
+                "flagged": _flagged(total).get(k, 0.0),
+            }
             for k, v in total.energy.items()
-        ],
+        ],  # fmt: skip
         "top": [
             {"id": eid, "name": acc.meta[eid].name, "co2_t": a.co2_t, "tce": a.tce}
             for eid, a in top
@@ -127,6 +132,13 @@ def park_overview(*, user, park, per: Period) -> dict:
             "co2": [round(z["co2_t"], 3) for z in zones],
         },
     }
+
+
+def _flagged(account) -> dict[str, float]:
+    """Flagged energy by kind (each in its own unit). Snapshots made before it was kept by
+    kind hold one number summed over units, which means nothing: shown as none."""
+    flagged = account.flagged_energy
+    return flagged if isinstance(flagged, dict) else {}
 
 
 def emissions_tile(user, park) -> TileData:

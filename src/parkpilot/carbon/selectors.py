@@ -139,7 +139,7 @@ def _live_accounts(user, park: Park, per: Period, factors: FactorSet | None) -> 
             metered[row.owner_id] = accounting.from_totals(row, factors)
     # Every enterprise has an account, in id order; one without energy has an empty one.
     enterprises = {
-        eid: metered[eid] if eid in metered else accounting.account({}, 0.0, 0, 0.0, factors)
+        eid: metered[eid] if eid in metered else accounting.account({}, 0.0, 0, {}, factors)
         for eid in meta
     }
     return Accounts(per, enterprises, public, meta, park.pk, factors)
@@ -379,7 +379,7 @@ class Snapshot:
 
 
 _EMPTY = {"energy": {}, "electricity": {}, "tce": 0.0, "co2_t": 0.0, "scope1_co2_t": 0.0,
-          "scope2_co2_t": 0.0, "readings": 0, "flagged_energy": 0.0, "sources": {},
+          "scope2_co2_t": 0.0, "readings": 0, "flagged_energy": {}, "sources": {},
           "tce_by_carrier": {}, "factors": {}}  # fmt: skip
 
 
@@ -700,7 +700,7 @@ def _enterprise_live(park: Park, enterprise_id: int, per: Period) -> accounting.
     )  # fmt: skip
     mine = [r for r in rows if r.owner_id == enterprise_id]
     if not mine:
-        return accounting.account({}, 0.0, 0, 0.0, factors)
+        return accounting.account({}, 0.0, 0, {}, factors)
     return accounting.from_totals(mine[0], factors)
 
 
