@@ -117,7 +117,7 @@ def park_overview(*, user, park, per: Period) -> dict:
                 "flagged": _flagged(total).get(k, 0.0),
             }
             for k, v in total.energy.items()
-        ],  # fmt: skip
+        ],
         "top": [
             {"id": eid, "name": acc.meta[eid].name, "co2_t": a.co2_t, "tce": a.tce}
             for eid, a in top
