@@ -269,6 +269,13 @@ def test_one_basis_every_figure_of_a_closed_month_is_the_snapshots(
     graded, ent_a, personas, client, monkeypatch, api_as
 ):
     park, mar = graded, month(graded, 2022, 3)
+    # Open (ended, not closed): live, against the whole of February: 10,000 / 8,000 − 1.
+    open_g = selectors.enterprise_grade(user=personas["ent_a_user"], park=park, enterprise=ent_a,
+                                        per=mar)  # fmt: skip
+    assert open_g["state"]["status"] == "open"
+    assert (r6(open_g["month_on_month"]["co2_t"]), open_g["month_on_month"]["basis"]) == (
+        0.25, "whole_period",
+    )  # fmt: skip
     closing = services.account_close(actor=None, via="system", park=park, per=mar)
     assert closing.factor_ids and closing.rule == CloseRule.DAYS  # long ended
     change_the_basis(park)

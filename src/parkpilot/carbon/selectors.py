@@ -738,6 +738,20 @@ def _like_for_like(park, enterprise_id, per, other: Period, now) -> dict:
     }
 
 
+def _enterprise_indicators(park: Park, enterprise: Enterprise, per: Period) -> dict | None:
+    """One enterprise's indicators in another period (for month-on-month, year-on-year): its
+    snapshot's if closed, else read live from its own points only; None if unavailable."""
+    closing = current_closing(park=park, per=per)
+    if closing is not None:
+        return closing.indicators.get(str(enterprise.pk))
+    try:
+        a = _enterprise_live(park, enterprise.pk, per)
+    except ValidationFailed:
+        return None
+    econ = economics(user=system_reader(park), park=park, per=per).get(enterprise.pk)
+    return intensities(a.tce, a.co2_t, econ, enterprise.floor_area_m2)
+
+
 def enterprise_basis(*, park: Park, enterprise: Enterprise, per: Period, now=None) -> dict:
     """Every figure of one enterprise's period on one basis: a closed period's all come from
     its current snapshot (account, indicators, grade, K, rank, peers, month-on-month,
@@ -785,8 +799,8 @@ def enterprise_basis(*, park: Park, enterprise: Enterprise, per: Period, now=Non
             if state["status"] == "running":
                 out[name] = _like_for_like(park, enterprise.pk, per, other, now)
             else:
-                before = _indicators_of(park, other) or {}
-                out[name] = _changes(ints, before.get(key)) | {"basis": "whole_period"}
+                before = _enterprise_indicators(park, enterprise, other)
+                out[name] = _changes(ints, before) | {"basis": "whole_period"}
     if per.level != Level.MONTH:
         out["mom"] = dict.fromkeys(INDICATOR_KEYS) | {"basis": "none"}
     mine = table.get(enterprise.pk)
