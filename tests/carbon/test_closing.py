@@ -356,3 +356,29 @@ def test_one_basis_every_figure_of_a_closed_month_is_the_snapshots(
     assert [c["version"] for c in closings] == [2, 1]
     park_diff = next(d for d in closings[0]["difference"]["scopes"] if d["scope"] == "park")
     assert r6(park_diff["co2_t_diff"]) == 0.4596  # 12,000 kWh × (0.6 − 0.5617) kg
+
+
+def test_the_hourly_task_catches_up_and_reports_the_newest_month(
+    park, zone, ent_a, make_point, factors, caplog, django_capture_on_commit_callbacks
+):
+    """Metered since March 2022 and never closed. The catalogue holds 2022 only and January
+    2023 has electricity, so the task closes March to December 2022 (each long ended: by
+    days), stops at January 2023 (no 2023 factor: logged, tried again next hour), and makes
+    the alerts and reports of December only."""
+    from parkpilot.carbon import tasks
+    from parkpilot.carbon.models import ReportBatch
+
+    make_point("A-E1", owner=ent_a, zone=zone)
+    feed(park, {"A-E1": ramp(1000)}, day="2022-03-15")
+    feed(park, {"A-E1": ramp(1000, start=1000)}, day="2023-01-15")
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.close_due_months.call_local()
+    months = list(
+        PeriodClose.objects.filter(park=park)
+        .order_by("period_start")
+        .values_list("period_start", flat=True)
+    )
+    assert months == [date(2022, m, 1) for m in range(3, 13)]
+    assert "2023-01 not closed" in caplog.text and "2023" in caplog.text
+    (batch,) = ReportBatch.objects.filter(park=park)
+    assert (batch.year, batch.month, batch.status, batch.failed) == (2022, 12, "done", 0)

@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -334,6 +334,8 @@ def close_due(*, park: Park, now: datetime | None = None) -> list[PeriodClose]:
             closed.append(account_close(actor=None, via="system", park=park, per=per, now=now))
         except ValidationFailed as exc:  # e.g. a factor missing: retried next time, logged
             log.warning("carbon: park %s: %s not closed: %s", park.pk, per.label, exc)
+            break
+        except IntegrityError:  # another worker closed it first: its snapshot stands
             break
     return closed
 

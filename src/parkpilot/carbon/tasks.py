@@ -1,10 +1,15 @@
 """Background work for carbon: thin, each loads by id and calls a service."""
 
+import logging
+
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from parkpilot.carbon import selectors, services
+from parkpilot.tenancy.errors import ValidationFailed
 from parkpilot.tenancy.models import Park
+
+log = logging.getLogger(__name__)
 
 
 @db_task()
@@ -25,7 +30,11 @@ def close_month(park_id: int, year: int, month: int) -> None:
     """Close one month now if it is due (refused, and logged, if it has not ended or is not)."""
     park = Park.objects.get(pk=park_id)
     per = selectors.month_period(park, year, month)
-    services.account_close(actor=None, via="system", park=park, per=per)
+    try:
+        services.account_close(actor=None, via="system", park=park, per=per)
+    except ValidationFailed as exc:
+        log.warning("carbon: park %s: %s not closed: %s", park_id, per.label, exc)
+        return
     after_close(park, per)
 
 
@@ -33,11 +42,14 @@ def close_month(park_id: int, year: int, month: int) -> None:
 def close_due_months() -> None:
     """Every hour: close each park's ended months that are due (completeness at the threshold
     or the days after the end passed), oldest first, catching up any that were missed. A month
-    that cannot close (a factor missing, say) is logged and tried again next hour."""
+    that cannot close (a factor missing, say) is logged and tried again next hour. Alerts and
+    the report batch follow for the newest month closed: a catch-up over years of history
+    should not mail years of alerts or render a batch per old month (staff run those)."""
     for park in Park.objects.all():
-        for closing in services.close_due(park=park):
-            after_close(park, selectors.month_period(park, closing.period_start.year,
-                                                     closing.period_start.month))  # fmt: skip
+        closed = services.close_due(park=park)
+        if closed:
+            newest = closed[-1].period_start
+            after_close(park, selectors.month_period(park, newest.year, newest.month))
 
 
 @db_periodic_task(crontab(minute="15"))
