@@ -382,3 +382,33 @@ def test_the_hourly_task_catches_up_and_reports_the_newest_month(
     assert "2023-01 not closed" in caplog.text and "2023" in caplog.text
     (batch,) = ReportBatch.objects.filter(park=park)
     assert (batch.year, batch.month, batch.status, batch.failed) == (2022, 12, "done", 0)
+
+
+def test_a_reason_too_long_is_refused_naming_the_field(api_as, park, factors):
+    response = api_as("park_staff").post(
+        "/api/v1/carbon/accounts/close", {"period": "2022-03", "reason": "长" * 501}
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][-1] == "reason"
+    assert not PeriodClose.objects.exists()
+
+
+@pytest.mark.xfail(
+    reason="energy across a month end is split by time by engineer counters' gap spreading "
+    "(another branch); until it is merged the interval is booked to the quarter it ends in",
+    strict=False,
+)
+def test_a_gap_across_the_month_end_is_split_between_the_months(park, ent_a, make_point, factors):
+    make_point("A-E1", owner=ent_a)
+    items = [{"point": "A-E1", "ts": "2022-03-31T23:00:00+08:00", "value": 0.0},
+             {"point": "A-E1", "ts": "2022-04-01T01:00:00+08:00", "value": 80.0}]  # fmt: skip
+    assert not ingest_items(park_id=park.id, items=items, source="direct").rejected
+    rollup_pending()
+    system = selectors.system_reader(park)
+
+    def kwh(m):
+        acc = selectors.live_accounts(user=system, park=park, per=month(park, 2022, m))
+        return acc.enterprise(ent_a.pk).energy.get("grid_import", 0.0)
+
+    # 80 kWh over 2 hours, 1 hour on each side of midnight: 40 kWh to March, 40 to April.
+    assert (kwh(3), kwh(4)) == (40.0, 40.0)

@@ -217,6 +217,13 @@ def _all_scopes(acc: selectors.Accounts, park: Park):
     yield AccountScope.PARK, park.pk, None, acc.park().figures()
 
 
+def _reason(text) -> str:
+    reason = str(text or "").strip()
+    if len(reason) > 500:
+        raise ValidationFailed.single("reason", "原因不超过 500 字 / at most 500 characters")
+    return reason
+
+
 def close_threshold() -> float:
     """Data completeness at which an ended month closes by itself (PARKPILOT_CLOSE_COMPLETENESS,
     percent, default 95)."""
@@ -289,7 +296,7 @@ def account_close(
         user=selectors.system_reader(park), park_id=park.pk, start=per.start, end=per.end, now=now
     )
     rule = due_rule(per, complete.rate, now)
-    reason = (reason or "").strip()
+    reason = _reason(reason)
     if rule is None:
         if actor is None:
             raise ValidationFailed.single("period", f"{per.label} 尚未到结账条件 / not due")
@@ -389,6 +396,7 @@ def account_recompute(
     that makes the next snapshot version and keeps every earlier one as it was. Returns the
     new version and, per scope, the figures before and after and their difference."""
     access.require_create(actor, CarbonAccount)
+    reason = _reason(reason)
     old = (
         PeriodClose.objects.select_for_update()
         .filter(park=park, level=per.level, period_start=per.start.date(), current=True)
@@ -400,7 +408,7 @@ def account_recompute(
     PeriodClose.objects.filter(pk=old.pk).update(current=False)
     new = _write_snapshot(
         park=park, per=per, version=old.version + 1, rule=CloseRule.RECOMPUTE, actor=actor,
-        via=via, reason=(reason or "").strip(), now=now or timezone.now(),
+        via=via, reason=reason, now=now or timezone.now(),
     )  # fmt: skip
     changes = []
     for row in new.accounts.order_by("scope", "scope_id"):
