@@ -6,6 +6,7 @@ factor ids), so no figure of a closed period is ever computed from today's facto
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from parkpilot.tenancy.models import Park, User
 from parkpilot.tenancy.policy import Policy
@@ -31,7 +32,7 @@ class PeriodClose(models.Model):
     version = models.PositiveSmallIntegerField(default=1)
     current = models.BooleanField(default=True)
     rule = models.CharField(max_length=12, choices=CloseRule.choices)
-    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    reason = models.CharField(pgettext_lazy("carbon period", "reason"), max_length=500, blank=True)
     closed_at = models.DateTimeField(auto_now_add=True)
     closed_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, related_name="+")
     via = models.CharField(max_length=16, default="system")
