@@ -192,6 +192,10 @@ def _huey() -> dict:
 
 HUEY = _huey()
 
+# Carbon: an ended month closes by itself once its data completeness reaches this share
+# (percent), or this many days after its end, whichever comes first (docs/carbon.md).
+PARKPILOT_CLOSE_COMPLETENESS = env_int("PARKPILOT_CLOSE_COMPLETENESS", 95)
+PARKPILOT_CLOSE_AFTER_DAYS = env_int("PARKPILOT_CLOSE_AFTER_DAYS", 5)
 PARKPILOT_DEMO_PASSWORD = env_str("PARKPILOT_DEMO_PASSWORD", "qingshanhu-demo")
 
 LOGGING = {

@@ -114,6 +114,15 @@ def recompute(api_as, personas, ent_a, ent_b):
     assert before == after
 
 
+def closings(api_as, personas, ent_a, ent_b):
+    per = selectors.month_period(ent_a.park, 2022, 3)
+    services.account_close(actor=None, via="test", park=ent_a.park, per=per)
+    url = f"{BASE}/accounts/closings?{Q}"
+    assert api_as("ent_b_user").get(url).status_code == 403  # park roles only
+    assert api_as("other_park_admin").get(url).json() == []
+    assert [c["version"] for c in api_as("park_staff").get(url).json()] == [1]
+
+
 def indicators(api_as, personas, ent_a, ent_b):
     for client in _outsiders(api_as):
         url = f"{BASE}/indicators?enterprise_id={ent_a.pk}&{Q}"
@@ -237,6 +246,7 @@ CASES = {
     ("GET", f"{BASE}/accounts/drilldown"): drilldown,
     ("POST", f"{BASE}/accounts/close"): close,
     ("POST", f"{BASE}/accounts/recompute"): recompute,
+    ("GET", f"{BASE}/accounts/closings"): closings,
     ("GET", f"{BASE}/indicators"): indicators,
     ("GET", f"{BASE}/grades"): grades,
     ("GET", f"{BASE}/budgets"): budgets_list,

@@ -116,23 +116,45 @@ def account_drilldown(
 
 @router.post("/accounts/close", response=dict)
 def account_close(request: HttpRequest, body: PeriodIn):
+    """Close an ended period (staff: earlier than the rule with a stated `reason`)."""
     park = _park(request.auth)
-    rows = services.account_close(
+    closing = services.account_close(
         actor=request.auth, via=via_of(request), park=park,
-        per=parse(body.level, body.period, park.timezone),
+        per=parse(body.level, body.period, park.timezone), reason=body.reason,
     )  # fmt: skip
-    return {"stored": len(rows)}
+    return {"stored": closing.accounts.count(), **_closing(closing)}
 
 
 @router.post("/accounts/recompute", response=dict)
 def account_recompute(request: HttpRequest, body: PeriodIn):
-    """Recompute a closed period with the current factors; returns each difference."""
+    """Recompute a closed period: a new snapshot version, the old one kept; the differences."""
     park = _park(request.auth)
-    changes = services.account_recompute(
+    return services.account_recompute(
         actor=request.auth, via=via_of(request), park=park,
-        per=parse(body.level, body.period, park.timezone),
+        per=parse(body.level, body.period, park.timezone), reason=body.reason,
     )  # fmt: skip
-    return {"changes": changes}
+
+
+@router.get("/accounts/closings", response=list[dict])
+def account_closings(request: HttpRequest, period: str, level: str = Level.MONTH):
+    """Every snapshot version of a period, newest first, with what each closing recorded."""
+    park = _park_reader(request.auth)
+    per = parse(level, period, park.timezone)
+    return [_closing(c) for c in selectors.closing_versions(user=request.auth, park=park, per=per)]
+
+
+def _closing(c) -> dict:
+    return {
+        **c.info(),
+        "period": c.period_start.isoformat(),
+        "level": c.level,
+        "current": c.current,
+        "closed_by": c.closed_by.username if c.closed_by_id else None,
+        "incomplete_points": c.incomplete_points,
+        "quarantined_points": c.quarantined_points,
+        "factor_ids": c.factor_ids,
+        "difference": c.difference,
+    }
 
 
 @router.get("/indicators", response=dict)

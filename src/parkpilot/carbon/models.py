@@ -133,9 +133,10 @@ class AccountScope(models.TextChoices):
 
 
 class CarbonAccount(models.Model):
-    """A stored (closed) account of one scope and period. `figures` holds the whole result
-    (physical energy, tce, CO2 by source) and `factor_ids` the factor versions that made it:
-    showing it again never recomputes; recomputing is `account_recompute`, audited."""
+    """A stored (closed) account of one scope, period and snapshot version. `figures` holds
+    the whole result (physical energy, tce, CO2 by source) and `factor_ids` the factor versions
+    that made it: showing it again never recomputes; `account_recompute` (audited) makes the
+    next version and keeps this one."""
 
     tenancy_policy = Policy(park_path="park", enterprise_path="enterprise")
 
@@ -150,12 +151,18 @@ class CarbonAccount(models.Model):
     figures = models.JSONField()
     factor_ids = models.JSONField()
     computed_at = models.DateTimeField(auto_now=True)
+    # The snapshot version it belongs to (models_closing.PeriodClose): a recompute adds new
+    # rows with the next version and leaves these as they were.
+    version = models.PositiveSmallIntegerField(default=1)
+    closing = models.ForeignKey(
+        "carbon.PeriodClose", on_delete=models.PROTECT, null=True, related_name="accounts"
+    )
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["park", "scope", "scope_id", "level", "period_start"],
-                name="carbon_account_per_period",
+                fields=["park", "scope", "scope_id", "level", "period_start", "version"],
+                name="carbon_account_per_period_version",
             )
         ]
         ordering = ["-period_start", "scope", "scope_id"]
@@ -315,4 +322,5 @@ class Report(models.Model):
 
 
 # Defined in its own module (it refers to Report); imported here so Django finds it.
+from parkpilot.carbon.models_closing import CloseRule, PeriodClose  # noqa: E402, F401
 from parkpilot.carbon.models_reports import ReportVersion  # noqa: E402

@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from parkpilot.carbon import grading, selectors, shared_reads
-from parkpilot.carbon.models import AccountScope, Budget, CarbonAccount, Level
+from parkpilot.carbon.models import Budget, Level
 from parkpilot.carbon.periods import Period, period
 from parkpilot.energy import selectors_carbon as energy
 from parkpilot.energy.kinds import CANONICAL_UNIT, EnergyKind
@@ -51,31 +51,6 @@ def _per(park, year: int, month: int) -> Period:
     return period(Level.YEAR, date(year, 1, 1), park.timezone)
 
 
-def _account(park, ent, per: Period) -> tuple[dict, bool]:
-    stored = CarbonAccount.objects.filter(
-        park=park, scope=AccountScope.ENTERPRISE, scope_id=ent.pk, level=per.level,
-        period_start=per.start.date(),
-    ).first()  # fmt: skip
-    if stored is not None:
-        return stored.figures, True
-    system = selectors.system_reader(park)
-    acc = selectors.live_accounts(user=system, park=park, per=per)
-    return acc.enterprise(ent.pk).figures(), False
-
-
-def _change(now, before):
-    if now is None or not before:
-        return None
-    return (now - before) / before
-
-
-def _safe(fn):
-    try:
-        return fn()
-    except ValidationFailed:
-        return None
-
-
 def _sharing_reads(fn):
     """One report's own whole-park reads are shared too (the period is read for its figures
     and again for grades); a batch opens the block once around all its reports."""
@@ -93,57 +68,31 @@ def build_content(*, enterprise, year: int, month: int) -> dict:
     park = enterprise.park
     per = _per(park, year, month)
     system = selectors.system_reader(park)
-    account, stored = _account(park, enterprise, per)
-    econ_all = selectors.economics(user=system, park=park, per=per)
-    ints = selectors.intensities(
-        account["tce"], account["co2_t"], econ_all.get(enterprise.pk), enterprise.floor_area_m2
-    )
-
-    def ints_of(p: Period):
-        acc = selectors.live_accounts(user=system, park=park, per=p).enterprise(enterprise.pk)
-        e = selectors.economics(user=system, park=park, per=p).get(enterprise.pk)
-        return selectors.intensities(acc.tce, acc.co2_t, e, enterprise.floor_area_m2)
-
-    prev, ago = _safe(lambda: ints_of(per.previous())), _safe(lambda: ints_of(per.year_ago()))
+    # One basis for every figure: a closed period's all come from its snapshot (selectors).
+    basis = selectors.enterprise_basis(park=park, enterprise=enterprise, per=per)
+    account, stored, ints = basis["account"], basis["stored"], basis["indicators"]
     indicators = []
     for key, name, unit in INDICATORS:
-        value = ints[key]
         indicators.append(
-            {
-                "key": key, "name": name, "unit": unit, "value": value,
-                "mom": _change(value, prev and prev[key]) if per.level == Level.MONTH else None,
-                "yoy": _change(value, ago and ago[key]),
-            }
+            {"key": key, "name": name, "unit": unit, "value": ints[key],
+             "mom": basis["mom"][key], "yoy": basis["yoy"][key]}
         )  # fmt: skip
-    grade, grade_note = None, ""
-    try:
-        acc_all = selectors.live_accounts(user=system, park=park, per=per)
-        all_grades = selectors.grades(park=park, accounts=acc_all, econ=econ_all)
-        grade = dict(all_grades[enterprise.pk])  # a copy: the grades may be shared
-        names = {eid: m.name for eid, m in acc_all.meta.items()}
-        grade["peers"] = (
-            selectors.ranking_for(all_grades, enterprise.pk, names) if grade.get("rank") else []
-        )
-        with_va = [g for g in all_grades.values() if g["carbon_intensity"] is not None]
-        grade["park_average"] = (
-            sum(g["co2_t"] for g in with_va) / sum(g["value_added"] for g in with_va)
-            if with_va
-            else None
-        )
+    grade, grade_note = None, basis["grade_error"]
+    if basis["grade"] is not None:
+        grade = {**ints, **basis["grade"], "peers": basis["peers"],
+                 "park_average": basis["park_average"]}  # fmt: skip
         if grade["why"] == "no_value_added":
             grade_note = (
                 "本期无工业增加值数据（如研发类企业），按建筑面积计算强度，不评定碳效等级。"
             )
         elif grade["why"] == "no_industry_average":
             grade_note = "所属行业本年度无平均碳排放强度，仅评定碳排放水平。"
-    except ValidationFailed as exc:
-        grade_note = str(exc)
     profile = load_profile(park, enterprise, per)
     complete = energy.completeness(
         user=system, park_id=park.pk, owner_id=enterprise.pk, start=per.start,
         end=min(per.end, timezone.now()),
     )  # fmt: skip
-    budget = _budget(park, enterprise, per)
+    budget = _budget(park, enterprise, per, basis["ytd"])
     elec = account["electricity"]
     pv = {
         "generation": elec["pv_generation_kwh"],
@@ -169,6 +118,8 @@ def build_content(*, enterprise, year: int, month: int) -> dict:
         "period": per.label,
         "level": per.level,
         "stored": stored,
+        "state": basis["state"],
+        "mom_basis": basis["mom"]["basis"],
         "generated_at": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
         "energy": [
             {"kind": k, "name": KIND_NAMES.get(k, k), "quantity": v, "unit": CANONICAL_UNIT[k]}
@@ -236,18 +187,23 @@ def _source_name(key: str) -> str:
     return SOURCE_LABELS[key][0]
 
 
-def _budget(park, enterprise, per: Period) -> dict | None:
+def _budget(park, enterprise, per: Period, used: dict | None) -> dict | None:
+    """Use from 1 January against the budget: `used` is the snapshot's when closed."""
     b = Budget.objects.filter(park=park, enterprise=enterprise, year=per.year).first()
     if b is None:
         return None
     from parkpilot.carbon.services import ytd_period
 
     ytd = ytd_period(per) if per.level == Level.MONTH else per
-    acc = selectors.live_accounts(user=selectors.system_reader(park), park=park, per=ytd)
-    a = acc.enterprise(enterprise.pk)
+    # A period still running counts only as far as it has run (as budget_status does).
+    ytd = Period(ytd.level, ytd.start, max(ytd.start, min(ytd.end, timezone.now())))
+    if used is None:
+        acc = selectors.live_accounts(user=selectors.system_reader(park), park=park, per=ytd)
+        a = acc.enterprise(enterprise.pk)
+        used = {"tce": a.tce, "co2_t": a.co2_t}
     return {
-        "energy": selectors.projection(a.tce, ytd, float(b.energy_tce)),
-        "co2": selectors.projection(a.co2_t, ytd, float(b.co2_t)),
+        "energy": selectors.projection(used["tce"], ytd, float(b.energy_tce)),
+        "co2": selectors.projection(used["co2_t"], ytd, float(b.co2_t)),
     }
 
 

@@ -68,6 +68,7 @@ class IndustryAverageOut(Schema):
 class PeriodIn(Schema):
     level: str = "1mo"
     period: str
+    reason: str = ""  # closing early, or why a closed period is recomputed
 
 
 class BudgetIn(Schema):

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
+from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from parkpilot.carbon import accounting, grading, selectors, shared_reads
+from parkpilot.carbon import accounting, grading, periods, selectors, shared_reads
 from parkpilot.carbon.factors import FactorSet, validate_unit
 from parkpilot.carbon.models import (
     AccountScope,
@@ -20,9 +21,11 @@ from parkpilot.carbon.models import (
     Budget,
     CarbonAccount,
     Carrier,
+    CloseRule,
     EmissionFactor,
     IndustryAverage,
     Level,
+    PeriodClose,
     Quantity,
     Region,
     Report,
@@ -31,13 +34,15 @@ from parkpilot.carbon.models import (
     YearSettings,
 )
 from parkpilot.carbon.periods import Period, period
+from parkpilot.energy import selectors as energy_selectors
+from parkpilot.energy import selectors_carbon as energy_carbon
 from parkpilot.tenancy import access
 from parkpilot.tenancy.audit import audit_record, snapshot
 from parkpilot.tenancy.errors import FieldError, NotFound, ValidationFailed
 from parkpilot.tenancy.models import Enterprise, Park
 
 ESCALATE_AFTER = timedelta(days=3)
-logger = logging.getLogger(__name__)
+log = logging.getLogger(__name__)
 
 
 def _decimal(field: str, value, *, positive: bool = True) -> Decimal:
@@ -217,43 +222,165 @@ def _all_scopes(acc: selectors.Accounts, park: Park):
     yield AccountScope.PARK, park.pk, None, acc.park().figures()
 
 
-@transaction.atomic
-def account_close(*, actor, via: str, park: Park, per: Period) -> list[CarbonAccount]:
-    """Store the period's accounts for every scope, with the factor versions used. Accounts
-    already stored are left as they are (a published figure does not change by itself)."""
-    _require(actor, CarbonAccount)
-    acc = selectors.live_accounts(user=selectors.system_reader(park), park=park, per=per)
-    existing = set(
-        CarbonAccount.objects.filter(
-            park=park, level=per.level, period_start=per.start.date()
-        ).values_list("scope", "scope_id")
-    )
+def _reason(text) -> str:
+    reason = str(text or "").strip()
+    if len(reason) > 500:
+        raise ValidationFailed.single("reason", "原因不超过 500 字 / at most 500 characters")
+    return reason
+
+
+def close_threshold() -> float:
+    """Data completeness at which an ended month closes by itself (PARKPILOT_CLOSE_COMPLETENESS,
+    percent, default 95)."""
+    return settings.PARKPILOT_CLOSE_COMPLETENESS / 100
+
+
+def close_after() -> timedelta:
+    """How long after its end a month closes whatever its completeness
+    (PARKPILOT_CLOSE_AFTER_DAYS, default 5)."""
+    return timedelta(days=settings.PARKPILOT_CLOSE_AFTER_DAYS)
+
+
+def due_rule(per: Period, rate: float, now: datetime) -> str | None:
+    """Why an ended period closes by itself now, or None: completeness reached the threshold,
+    or the configured days after its end have passed, whichever comes first."""
+    if not periods.has_ended(per, now):
+        return None
+    if rate >= close_threshold():
+        return CloseRule.COMPLETENESS
+    if now >= per.end + close_after():
+        return CloseRule.DAYS
+    return None
+
+
+def _write_snapshot(*, park, per, version, rule, actor, via, reason, now) -> PeriodClose:
+    """Compute and store one snapshot version: its closing record and every scope's account."""
+    parts = selectors.snapshot_parts(park=park, per=per, now=now)
+    complete = parts["completeness"]
+    scopes = list(_all_scopes(parts["accounts"], park))
+    closing = PeriodClose.objects.create(
+        park=park, level=per.level, period_start=per.start.date(), version=version,
+        rule=rule, reason=reason, closed_by=actor if actor is not None and actor.pk else None,
+        via=via, completeness=complete.as_dict() | {"threshold": close_threshold()},
+        incomplete_points=complete.points, quarantined_points=parts["quarantined"],
+        factor_ids=sorted({i for *_x, a in scopes for i in accounting.factor_ids(a)}),
+        indicators=parts["indicators"], grades=parts["grades"],
+        grade_error=parts["grade_error"][:300], compare=parts["compare"], ytd=parts["ytd"],
+    )  # fmt: skip
     rows = [
         CarbonAccount(
-            park=park,
-            scope=scope,
-            scope_id=sid,
-            enterprise_id=ent,
-            level=per.level,
-            period_start=per.start.date(),
-            tce=a["tce"],
-            co2_t=a["co2_t"],
-            figures=a,
-            factor_ids=accounting.factor_ids(a),
+            park=park, scope=scope, scope_id=sid, enterprise_id=ent, level=per.level,
+            period_start=per.start.date(), tce=a["tce"], co2_t=a["co2_t"], figures=a,
+            factor_ids=accounting.factor_ids(a), version=version, closing=closing,
         )
-        for scope, sid, ent, a in _all_scopes(acc, park)
-        if (scope, sid) not in existing
-    ]
+        for scope, sid, ent, a in scopes
+    ]  # fmt: skip
     CarbonAccount.objects.bulk_create(rows)
-    park_row = CarbonAccount.objects.get(
-        park=park, scope=AccountScope.PARK, scope_id=park.pk, level=per.level,
-        period_start=per.start.date(),
-    )  # fmt: skip
+    return closing
+
+
+@transaction.atomic
+def account_close(
+    *, actor, via: str, park: Park, per: Period, reason: str = "", now: datetime | None = None
+) -> PeriodClose:
+    """Close an ended period: store its snapshot (version 1). The system closes what is due
+    (completeness at the threshold, or the days after the end passed); staff may close earlier
+    with a stated reason. A period that has not ended is refused, naming the field; closing a
+    closed period again is refused too (a recompute makes the next version)."""
+    _require(actor, CarbonAccount)
+    now = now or timezone.now()
+    periods.require_closable(per, now)
+    if selectors.current_closing(park=park, per=per) is not None:
+        raise ValidationFailed.single(
+            "period",
+            f"{per.label} 已结账；如需更新请重新核算 / {per.label} is already closed; "
+            "recompute to make a new version",
+            "already_closed",
+        )
+    complete = energy_selectors.period_completeness(
+        user=selectors.system_reader(park), park_id=park.pk, start=per.start, end=per.end, now=now
+    )
+    rule = due_rule(per, complete.rate, now)
+    reason = _reason(reason)
+    if rule is None:
+        if actor is None:
+            raise ValidationFailed.single("period", f"{per.label} 尚未到结账条件 / not due")
+        if not reason:
+            raise ValidationFailed.single(
+                "reason",
+                f"数据完整率 {complete.rate:.1%} 低于 {close_threshold():.0%} 且未满 "
+                f"{close_after().days} 天，提前结账须说明原因 / completeness {complete.rate:.1%} "
+                f"is below {close_threshold():.0%} and {close_after().days} days have not "
+                "passed: closing early needs a stated reason",
+            )
+        rule = CloseRule.STAFF
+    closing = _write_snapshot(
+        park=park, per=per, version=1, rule=rule, actor=actor, via=via, reason=reason, now=now
+    )
     audit_record(
-        actor=actor, via=via, action="carbon.account.close", obj=park_row, park_id=park.pk,
-        before=None, after={"period": per.label, "level": per.level, "stored": len(rows)},
+        actor=actor, via=via, action="carbon.account.close", obj=closing, park_id=park.pk,
+        before=None,
+        after={"period": per.label, "level": per.level, "version": 1, "rule": rule,
+               "reason": reason, "completeness": closing.completeness["rate"],
+               "incomplete_points": len(closing.incomplete_points),
+               "quarantined_points": len(closing.quarantined_points)},
     )  # fmt: skip
-    return rows
+    return closing
+
+
+def close_due(*, park: Park, now: datetime | None = None) -> list[PeriodClose]:
+    """Close every ended month of the park that is due, oldest first, catching up months a
+    stopped scheduler or a late start missed. Months close in order, so a month's
+    month-on-month always compares with a closed month; the first month not yet due stops
+    the run (every later one ended later, so it is not due by days either)."""
+    now = now or timezone.now()
+    closed = []
+    for per in open_ended_months(park=park, now=now):
+        complete = energy_selectors.period_completeness(
+            user=selectors.system_reader(park), park_id=park.pk, start=per.start,
+            end=per.end, now=now,
+        )  # fmt: skip
+        if due_rule(per, complete.rate, now) is None:
+            break
+        try:
+            closed.append(account_close(actor=None, via="system", park=park, per=per, now=now))
+        except ValidationFailed as exc:  # e.g. a factor missing: retried next time, logged
+            log.warning("carbon: park %s: %s not closed: %s", park.pk, per.label, exc)
+            break
+        except IntegrityError:  # another worker closed it first: its snapshot stands
+            break
+    return closed
+
+
+def open_ended_months(*, park: Park, now: datetime) -> list[Period]:
+    """Ended months from the park's first metered month that have no snapshot yet."""
+    first = energy_carbon.first_rollup_month(park_id=park.pk)
+    if first is None:
+        return []
+    per = selectors.month_period(park, first.year, first.month)
+    closed = set(
+        PeriodClose.objects.filter(park=park, level=Level.MONTH, current=True).values_list(
+            "period_start", flat=True
+        )
+    )
+    out = []
+    while periods.has_ended(per, now):
+        if per.start.date() not in closed:
+            out.append(per)
+        per = period(Level.MONTH, per.end, per.start.tzinfo)
+    return out
+
+
+def _grade_changes(before: dict, after: dict) -> list[dict]:
+    """Enterprises whose grade or K differs between two snapshots."""
+    out = []
+    for eid in sorted({*before, *after}, key=int):
+        was, now = before.get(eid, {}), after.get(eid, {})
+        if (was.get("grade"), was.get("k")) != (now.get("grade"), now.get("k")):
+            out.append({"enterprise_id": int(eid), "before": was.get("grade"),
+                        "after": now.get("grade"), "k_before": was.get("k"),
+                        "k_after": now.get("k")})  # fmt: skip
+    return out
 
 
 def reproduce(*, account: CarbonAccount, park: Park) -> dict:
@@ -267,45 +394,56 @@ def reproduce(*, account: CarbonAccount, park: Park) -> dict:
 
 
 @transaction.atomic
-def account_recompute(*, actor, via: str, park: Park, per: Period) -> list[dict]:
-    """Recompute a closed period with the current catalogue: an explicit, audited action.
-    Returns, per stored account, the figures before and after and their difference."""
+def account_recompute(
+    *, actor, via: str, park: Park, per: Period, reason: str = "", now: datetime | None = None
+) -> dict:
+    """Recompute a closed period from today's data and catalogue: an explicit, audited action
+    that makes the next snapshot version and keeps every earlier one as it was. Returns the
+    new version and, per scope, the figures before and after and their difference."""
     access.require_create(actor, CarbonAccount)
-    stored = {
-        (a.scope, a.scope_id): a
-        for a in CarbonAccount.objects.select_for_update().filter(
-            park=park, level=per.level, period_start=per.start.date()
-        )
-    }
-    if not stored:
+    reason = _reason(reason)
+    old = (
+        PeriodClose.objects.select_for_update()
+        .filter(park=park, level=per.level, period_start=per.start.date(), current=True)
+        .first()
+    )
+    if old is None:
         raise ValidationFailed.single("period", "该期间尚未结账 / this period is not closed")
-    acc = selectors.live_accounts(user=selectors.system_reader(park), park=park, per=per)
+    before = {(a.scope, a.scope_id): a for a in old.accounts.all()}
+    PeriodClose.objects.filter(pk=old.pk).update(current=False)
+    new = _write_snapshot(
+        park=park, per=per, version=old.version + 1, rule=CloseRule.RECOMPUTE, actor=actor,
+        via=via, reason=reason, now=now or timezone.now(),
+    )  # fmt: skip
     changes = []
-    for scope, sid, _ent, a in _all_scopes(acc, park):
-        row = stored.get((scope, sid))
-        if row is None:
-            continue
-        new_ids = accounting.factor_ids(a)
-        before = {"co2_t": row.co2_t, "tce": row.tce, "factor_ids": row.factor_ids}
-        after = {"co2_t": a["co2_t"], "tce": a["tce"], "factor_ids": new_ids}
+    for row in new.accounts.order_by("scope", "scope_id"):
+        was = before.get((row.scope, row.scope_id))
+        b = {"co2_t": was.co2_t, "tce": was.tce, "factor_ids": was.factor_ids} if was else None
         changes.append(
             {
-                "scope": scope,
-                "scope_id": sid,
-                "before": before,
-                "after": after,
-                "co2_t_diff": a["co2_t"] - row.co2_t,
-                "tce_diff": a["tce"] - row.tce,
+                "scope": row.scope,
+                "scope_id": row.scope_id,
+                "before": b,
+                "after": {"co2_t": row.co2_t, "tce": row.tce, "factor_ids": row.factor_ids},
+                "co2_t_diff": row.co2_t - (was.co2_t if was else 0.0),
+                "tce_diff": row.tce - (was.tce if was else 0.0),
             }
         )
-        if before != after:
-            row.figures, row.tce, row.co2_t, row.factor_ids = a, a["tce"], a["co2_t"], new_ids
-            row.save()
-            audit_record(
-                actor=actor, via=via, action="carbon.account.recompute", obj=row,
-                before=before, after=after,
-            )  # fmt: skip
-    return changes
+    grade_changes = _grade_changes(old.grades, new.grades)
+    new.difference = {"scopes": changes, "grades": grade_changes}
+    new.save(update_fields=["difference"])
+    park_change = next(c for c in changes if c["scope"] == AccountScope.PARK)
+    audit_record(
+        actor=actor, via=via, action="carbon.account.recompute", obj=new, park_id=park.pk,
+        before={"version": old.version, "co2_t": (park_change["before"] or {}).get("co2_t"),
+                "factor_ids": old.factor_ids},
+        after={"version": new.version, "co2_t": park_change["after"]["co2_t"],
+               "factor_ids": new.factor_ids, "reason": new.reason,
+               "changed_scopes": sum(1 for c in changes if c["co2_t_diff"] or c["tce_diff"]),
+               "changed_grades": len(grade_changes)},
+    )  # fmt: skip
+    return {"version": new.version, "previous_version": old.version, "changes": changes,
+            "grades": grade_changes}  # fmt: skip
 
 
 # --- budgets and alerts --------------------------------------------------------------------
@@ -338,26 +476,24 @@ def budget_upsert(
 
 def ytd_period(per: Period) -> Period:
     """1 January to the end of `per` (a month)."""
-    year = period(Level.YEAR, per.start.date(), per.start.tzinfo)
-    return Period(Level.YEAR, year.start, per.end)
+    return periods.year_to_date(per)
 
 
 @transaction.atomic
 def alerts_evaluate(*, park: Park, per: Period) -> list[Alert]:
     """After a month: projected over budget, or a grade worse than the month before → an
     alert to the enterprise (each at most once per period and kind)."""
-    system = selectors.system_reader(park)
     ytd = ytd_period(per)
-    ytd_acc = selectors.live_accounts(user=system, park=park, per=ytd)
+    used_by = _ytd_use(park, per, ytd)
     made = []
     budgets = {b.enterprise_id: b for b in Budget.objects.filter(park=park, year=per.year)}
     for eid, b in budgets.items():
         if eid is None:
             continue
-        acc = ytd_acc.enterprise(eid)
+        acc = used_by.get(str(eid)) or {"tce": 0.0, "co2_t": 0.0}
         for kind, used, limit, label in (
-            (Alert.Kind.BUDGET_ENERGY, acc.tce, float(b.energy_tce), "能耗"),
-            (Alert.Kind.BUDGET_CO2, acc.co2_t, float(b.co2_t), "碳排放"),
+            (Alert.Kind.BUDGET_ENERGY, acc["tce"], float(b.energy_tce), "能耗"),
+            (Alert.Kind.BUDGET_CO2, acc["co2_t"], float(b.co2_t), "碳排放"),
         ):
             p = selectors.projection(used, ytd, limit)
             if p["over"]:
@@ -388,7 +524,19 @@ def alerts_evaluate(*, park: Park, per: Period) -> list[Alert]:
     return made
 
 
+def _ytd_use(park: Park, per: Period, ytd: Period) -> dict:
+    """Use from 1 January per enterprise: a closed month's snapshot's, else live."""
+    closing = selectors.current_closing(park=park, per=per)
+    if closing is not None and closing.ytd:
+        return closing.ytd
+    acc = selectors.live_accounts(user=selectors.system_reader(park), park=park, per=ytd)
+    return {str(eid): {"tce": a.tce, "co2_t": a.co2_t} for eid, a in acc.enterprises.items()}
+
+
 def _grades(park: Park, per: Period) -> dict:
+    closing = selectors.current_closing(park=park, per=per)
+    if closing is not None:  # a closed month's grades are its snapshot's
+        return selectors.snapshot_grades(closing)
     system = selectors.system_reader(park)
     acc = selectors.live_accounts(user=system, park=park, per=per)
     return selectors.grades(
@@ -645,7 +793,7 @@ def batch_run(*, batch_id: int, workers: int | None = None) -> ReportBatch:
         with shared_reads.shared():
             _batch_issue_all(batch, workers)
     except Exception as exc:  # (whatever broke the run, the batch must end)
-        logger.exception("report batch %s failed", batch_id)
+        log.exception("report batch %s failed", batch_id)
         _batch_finish(batch_id, BatchStatus.FAILED, f"{type(exc).__name__}: {exc}"[:500])
     else:
         failed = ReportBatch.objects.values_list("failed", flat=True).get(pk=batch_id)

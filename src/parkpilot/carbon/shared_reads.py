@@ -31,6 +31,11 @@ def shared():
         _memo.reset(token)
 
 
+def active() -> bool:
+    """Whether a `shared()` block is open (a batch or a report is reading)."""
+    return _memo.get() is not None
+
+
 def _key_part(value):
     if isinstance(value, Period):
         return ("period", value.level, value.start, value.end)

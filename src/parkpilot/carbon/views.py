@@ -55,12 +55,34 @@ def park_page(request):
         raise PermissionDenied
     park = _park(request.user)
     per = _month(request, park)
-    context = {"park": park, "per": per, "error": ""}
+    context = {"park": park, "per": per, "error": "", "can_close": _can_edit(request.user)}
+    if request.method == "POST":
+        context |= _close_or_recompute(request, park)
+        if "redirect" in context:
+            return redirect(context["redirect"])
     try:
         context |= cockpit.park_overview(user=request.user, park=park, per=per)
     except ValidationFailed as exc:
         context["error"] = str(exc)
     return TemplateResponse(request, "carbon/park.html", context)
+
+
+def _close_or_recompute(request, park) -> dict:
+    """Staff close a month (early: with a stated reason) or recompute a closed one."""
+    values = request.POST.dict()
+    try:
+        per = parse(Level.MONTH, values.get("period", ""), park.timezone)
+        kwargs = dict(actor=request.user, via="ui", park=park, per=per,
+                      reason=values.get("reason", ""))  # fmt: skip
+        if values.get("action") == "recompute":
+            services.account_recompute(**kwargs)
+        else:
+            services.account_close(**kwargs)
+    except Forbidden:
+        raise PermissionDenied from None
+    except ValidationFailed as exc:
+        return {"close_error": str(exc), "close_values": values}
+    return {"redirect": f"{request.path}?period={per.label}"}
 
 
 @login_required
@@ -76,6 +98,7 @@ def mine_page(request):
         context["grade"] = selectors.enterprise_grade(
             user=user, park=park, enterprise=user.enterprise, per=per
         )
+        context["state"] = context["grade"]["state"]
     except ValidationFailed as exc:
         context["error"] = str(exc)
     context["alerts"] = list(selectors.alert_list(user=user, park_id=park.pk)[:10])

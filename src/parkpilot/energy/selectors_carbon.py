@@ -38,7 +38,7 @@ _ACCOUNTING_SQL = """
 SELECT p.owner_id, CASE WHEN p.owner_id IS NULL THEN p.zone_id END, {kinds},
        SUM(CASE WHEN p.kind = '{steam}' THEN r.energy * p.enthalpy_gj_per_t END),
        COUNT(CASE WHEN p.kind = '{steam}' AND p.enthalpy_gj_per_t IS NULL THEN 1 END),
-       SUM(r.readings), SUM(r.flagged_energy)
+       SUM(r.readings), {flagged}
 FROM {rollups} r JOIN {points} p ON p.id = r.point_id
 WHERE {where} AND p.parent_id IS NULL AND r.level = %s AND r.bucket >= %s AND r.bucket < %s
 GROUP BY p.owner_id, CASE WHEN p.owner_id IS NULL THEN p.zone_id END
@@ -48,6 +48,10 @@ GROUP BY p.owner_id, CASE WHEN p.owner_id IS NULL THEN p.zone_id END
 def _accounting_sql(where: str) -> str:
     return _ACCOUNTING_SQL.format(
         kinds=", ".join(f"SUM(CASE WHEN p.kind = '{k}' THEN r.energy END)" for k in _KINDS),
+        # Flagged energy per kind too: kWh, m³ and tonnes are never added together.
+        flagged=", ".join(
+            f"SUM(CASE WHEN p.kind = '{k}' THEN r.flagged_energy END)" for k in _KINDS
+        ),
         steam=STEAM,
         rollups=PointRollup._meta.db_table,
         points=MeteringPoint._meta.db_table,
@@ -100,17 +104,18 @@ class EntityTotals(NamedTuple):
     steam_gj: float
     steam_without_enthalpy: int  # steam points whose mass cannot be turned into heat
     readings: int
-    flagged: float
+    flagged: dict[str, float]  # by kind, canonical units, sorted, no zeros
 
 
 def _entity(row: tuple) -> EntityTotals:
     # Sums of float and integer columns come back as float and int from both engines.
-    steam_gj, missing, readings, flagged = row[_STEAM_GJ:]
-    amounts = row[2:_STEAM_GJ]
+    steam_gj, missing, readings = row[_STEAM_GJ : _STEAM_GJ + 3]
+    amounts, flagged = row[2:_STEAM_GJ], row[_STEAM_GJ + 3 :]
     # Kinds with no energy (None: no such point; 0.0) are left out, as accounting reads a
     # missing kind as zero. The row has one column per kind by construction.
     energy = dict(itertools.compress(zip(_KINDS, amounts), amounts))  # noqa: B905
-    return EntityTotals(row[0], row[1], energy, steam_gj or 0.0, missing, readings, flagged or 0.0)
+    flagged_by_kind = dict(itertools.compress(zip(_KINDS, flagged), flagged))  # noqa: B905
+    return EntityTotals(row[0], row[1], energy, steam_gj or 0.0, missing, readings, flagged_by_kind)
 
 
 def point_rows(
@@ -168,19 +173,28 @@ def hourly_profile(
 def completeness(
     *, user, park_id: int, owner_id: int, start: datetime, end: datetime
 ) -> dict[str, float | int]:
-    """Readings received vs expected for an owner's active points over [start, end)."""
-    points = _points(user, park_id, owner_id, False).filter(active=True)
-    seconds = (end - start).total_seconds()
-    expected = int(sum(seconds // s for s in points.values_list("interval_s", flat=True)))
-    received = (
-        PointRollup.objects.filter(
-            point__in=points.values("pk"), level=Level.DAY, bucket__gte=start, bucket__lt=end
-        ).aggregate(n=Sum("readings"))["n"]
-        or 0
+    """Readings received vs expected for an owner's active points over [start, end), up to now
+    while it runs, each point capped at what it was expected to send."""
+    from parkpilot.energy.selectors import period_completeness
+
+    return period_completeness(
+        user=user, park_id=park_id, start=start, end=end, owner_id=owner_id
+    ).as_dict()
+
+
+def first_rollup_month(*, park_id: int):
+    """The local date of the park's first metered month (where closing months starts), or None."""
+    from zoneinfo import ZoneInfo
+
+    from parkpilot.tenancy.models import Park
+
+    first = (
+        PointRollup.objects.filter(point__park_id=park_id, level=Level.MONTH)
+        .order_by("bucket")
+        .values_list("bucket", flat=True)
+        .first()
     )
-    return {
-        "points": points.count(),
-        "expected": expected,
-        "received": int(received),
-        "rate": round(received / expected, 4) if expected else 0.0,
-    }
+    if first is None:
+        return None
+    tz = ZoneInfo(Park.objects.values_list("timezone", flat=True).get(pk=park_id))
+    return first.astimezone(tz).date()
