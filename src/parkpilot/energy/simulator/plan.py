@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 
 from parkpilot.energy.kinds import EnergyKind
+from parkpilot.energy import steam
 from parkpilot.energy.simulator.profiles import WORKDAY, unit_hash
 
 TOTAL_POINTS = 1421
@@ -22,7 +23,10 @@ _ELECTRIC_KW = {"C26": 4.0, "C22": 4.0, "C39": 3.5, "C29": 3.0, "C34": 2.5, "C38
 _ELECTRIC_KW |= {"C40": 1.5, "C35": 1.5, "I65": 0.8, "D44": 20.0}
 _CONTINUOUS = {"C26", "C22", "C39", "D44"}
 _STEAM = {"C26", "C22", "C39", "C29"}
-STEAM_ENTHALPY_GJ_PER_T = 2.76  # saturated steam at ~1 MPa, net of condensate return
+# The demo's steam: saturated vapour at 1.0 MPa absolute, feed water at 20 °C (IAPWS-IF97:
+# h'' 2777.1 − h' 83.9 kJ/kg = 2.693 GJ/t; energy/steam.py).
+STEAM_CONDITION = steam.SteamCondition(pressure_mpa=1.0, absolute=True)
+STEAM_ENTHALPY_GJ_PER_T = round(steam.enthalpy(STEAM_CONDITION).net_gj_per_t, 6)
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,8 @@ class PointSpec:
     mean_per_h: float  # mean flow on a workday, canonical unit per hour, multiplier applied
     seed: int
     offset: float  # the counter's reading at the origin (meter units)
+    steam_pressure_mpa: float | None = None  # steam points: the condition of STEAM_CONDITION
+    steam_pressure_absolute: bool = False
 
     @property
     def cumulative(self) -> bool:
@@ -158,6 +164,8 @@ def _row(
         "rated_max_per_h": max(rated, 1.0),
         "parent": parent,
         "enthalpy_gj_per_t": enthalpy,
+        "steam_pressure_mpa": STEAM_CONDITION.pressure_mpa if enthalpy else None,
+        "steam_pressure_absolute": STEAM_CONDITION.absolute if enthalpy else False,
         "shape": shape,
         "mean_per_h": mean,
     }
