@@ -9,8 +9,8 @@ are invented from each enterprise's demo head count and industry; everything is 
 import math
 from dataclasses import dataclass
 
-from parkpilot.energy.kinds import EnergyKind
 from parkpilot.energy import steam
+from parkpilot.energy.kinds import EnergyKind
 from parkpilot.energy.simulator.profiles import WORKDAY, unit_hash
 
 TOTAL_POINTS = 1421
