@@ -1,5 +1,6 @@
-"""The demo park's carbon data: the factor catalogue (published values; later years carried
-forward and marked demo), 碳效码 settings per year, industry averages and budgets (demo)."""
+"""The demo park's carbon data: the factor catalogue (published values only; a later year uses
+the latest published one, marked carried forward), 碳效码 settings per year, industry averages
+and budgets (demo data, marked)."""
 
 from datetime import date
 from decimal import Decimal
@@ -25,21 +26,13 @@ def load(*, park: Park, data: dict, report: LoadReport) -> None:
     if not carbon:
         return
     demo = carbon.get("demo", {})
-    factors = list(carbon["factors"])
-    carry = demo.get("carry_forward")
-    if carry:
-        base = [
-            f
-            for f in factors
-            if f["year"] == carry["from_year"] and f.get("purpose", "default") == "default"
-        ]
-        for year in through_this_year(carry["years"]):
-            for f in base:
-                factors.append(
-                    {**f, "year": year, "is_demo": True,
-                     "note": f"沿用{carry['from_year']}年公布值（演示） / {carry['from_year']} value carried forward (demo)"}  # noqa: E501
-                )  # fmt: skip
-    for f in factors:
+    # Years without a published factor use the latest published one, marked carried forward
+    # when read (carbon/factors.py): no copies. Copies an earlier demo load made (the 2022
+    # value relabelled for later years) are retired, kept for the accounts that cite them.
+    EmissionFactor.objects.filter(
+        park=park, is_demo=True, note__endswith="carried forward (demo)", superseded=False
+    ).update(superseded=True)
+    for f in carbon["factors"]:
         upsert(
             report, "emission_factor", EmissionFactor,
             {"park": park, "carrier": f["carrier"], "quantity": f["quantity"],
@@ -47,7 +40,7 @@ def load(*, park: Park, data: dict, report: LoadReport) -> None:
              "version": 1},
             {"value": Decimal(f["value"]), "unit": f["unit"], "document": f["document"],
              "effective_from": date.fromisoformat(f["effective_from"]),
-             "note": f.get("note", ""), "is_demo": bool(f.get("is_demo"))},
+             "note": f.get("note", ""), "is_demo": bool(f.get("is_demo")), "superseded": False},
         )  # fmt: skip
     grading = carbon["grading"]
     years = through_this_year(demo.get("grading_years", []))
