@@ -2,8 +2,10 @@
 carried forward (never an earlier value relabelled as the period's year).
 
 Factors and their documents (carbon-reference.md):
-  华东 2022 0.5617 kgCO2/kWh  《关于发布2022年电力二氧化碳排放因子的公告》 (生态环境部 国家统计局 2024-12-20)
-  华东 2023 0.5500 kgCO2/kWh  《关于发布2023年电力二氧化碳排放因子的公告》 (生态环境部 国家统计局 2026-01)
+  华东 2022 0.5617 kgCO2/kWh  《关于发布2022年电力二氧化碳排放因子的公告》
+      (生态环境部 国家统计局 2024-12-20)
+  华东 2023 0.5500 kgCO2/kWh  《关于发布2023年电力二氧化碳排放因子的公告》
+      (生态环境部 国家统计局 2026-01)
   全国 2023 0.5306 kgCO2/kWh  same notice
   electricity 当量值 0.1229 kgce/kWh  GB/T 2589-2020 (entered for 2022, carried forward)"""
 
