@@ -3,7 +3,6 @@
 from decimal import Decimal
 
 import pytest
-
 from django.utils import timezone
 
 from parkpilot.demo.services import demo_load
