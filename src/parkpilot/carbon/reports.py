@@ -112,14 +112,12 @@ def build_content(*, enterprise, year: int, month: int) -> dict:
         )
         with_va = [g for g in all_grades.values() if g["carbon_intensity"] is not None]
         grade["park_average"] = (
-            sum(g["co2_t"] for g in with_va) / sum(g["value_added"] for g in with_va)
+            sum(g["basis_co2_t"] for g in with_va) / sum(g["value_added"] for g in with_va)
             if with_va
             else None
         )
         if grade["why"] == "no_value_added":
-            grade_note = (
-                "本期无工业增加值数据（如研发类企业），按建筑面积计算强度，不评定碳效等级。"
-            )
+            grade_note = "本期未报送工业增加值，按建筑面积计算强度，不评定碳效等级。"
         elif grade["why"] == "no_industry_average":
             grade_note = "所属行业本年度无平均碳排放强度，仅评定碳排放水平。"
     except ValidationFailed as exc:
