@@ -271,3 +271,6 @@ class Report(models.Model):
     @property
     def period(self) -> str:
         return f"{self.year}-{self.month:02d}" if self.month else str(self.year)
+
+
+from parkpilot.carbon.models_green import *  # noqa: E402, F403
