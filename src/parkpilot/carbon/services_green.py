@@ -62,8 +62,9 @@ def purchase_create(
             errors.append(FieldError("period_end", "期间不超过一年 / at most one year"))
     seller = (seller or "").strip()
     if not seller:
-        errors.append(FieldError("seller", "须注明售电方或发电项目 / the seller or source is required",
-                                 "required"))  # fmt: skip
+        errors.append(
+            FieldError("seller", "须注明售电方或发电项目 / the seller or source is required")
+        )
     serials = parse_serials(certificates)
     errors += _serial_errors(park, serials, kind, quantity)
     if errors:
