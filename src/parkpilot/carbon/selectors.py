@@ -264,7 +264,7 @@ def economics(*, user, park: Park, per: Period) -> dict[int, dict]:
     months = list(range(1, 13)) if per.level == Level.YEAR else [per.start.month]
     by_month: dict[int, dict[int, dict]] = defaultdict(dict)
     rows = economy.monthly_list(user=user, year=per.year).filter(park_id=park.pk, month__in=months)
-    for r in rows.values("enterprise_id", "month", "value_added", "output_value"):
+    for r in rows.values("enterprise_id", "month", "value_added", "output_value", "is_demo"):
         by_month[r["enterprise_id"]][r["month"]] = r
     energy_by_month = _monthly_energy(user, park, per) if per.level == Level.YEAR else None
     out: dict[int, dict] = {}
@@ -281,6 +281,7 @@ def economics(*, user, park: Park, per: Period) -> dict[int, dict]:
         for k in ("value_added", "output_value"):
             values = [reported[m][k] for m in slot["months"] if reported[m][k] is not None]
             slot[k] = sum(values, Decimal(0)) if values else None
+        slot["is_demo"] = any(reported[m]["is_demo"] for m in slot["months"])
         out[eid] = slot
     return out
 
@@ -320,6 +321,7 @@ def intensities(tce: float, co2_t: float, econ: dict | None, floor_area_m2: int 
         "carbon_intensity": _ratio(basis_co2, va),
         "energy_intensity_output": _ratio(basis_tce, out),
         "carbon_intensity_output": _ratio(basis_co2, out),
+        "value_added_demo": bool(econ.get("is_demo")),
         "basis_months": econ.get("months", []),
         "months_without_value_added": econ.get("months_without_value_added", []),
         "basis_tce": basis_tce,
@@ -342,10 +344,20 @@ def industry_averages(*, park: Park, year: int) -> dict[str, float]:
     }
 
 
+def demo_industry_averages(*, park: Park, year: int) -> set[str]:
+    """The industries whose average for the year is demo data (marked wherever shown)."""
+    return set(
+        IndustryAverage.objects.filter(park=park, year=year, is_demo=True).values_list(
+            "industry_code", flat=True
+        )
+    )
+
+
 def grades(*, park: Park, accounts: Accounts, econ: dict[int, dict]) -> dict[int, dict]:
     """Intensity, level, grade and rank in its industry (within the park) per enterprise."""
     g = grading.settings_for(park, accounts.period.year)
     avgs = industry_averages(park=park, year=accounts.period.year)
+    demo_avgs = demo_industry_averages(park=park, year=accounts.period.year)
     out = {}
     for eid, acc in accounts.enterprises.items():
         m = accounts.meta[eid]
@@ -356,6 +368,7 @@ def grades(*, park: Park, accounts: Accounts, econ: dict[int, dict]) -> dict[int
             "industry_code": m.industry_code,
             "industry_average": avgs.get(m.industry_code),
             "settings_demo": g.is_demo,
+            "industry_average_demo": m.industry_code in demo_avgs,
         }
     by_industry: dict[str, list[int]] = defaultdict(list)
     for eid, r in out.items():
@@ -508,7 +521,8 @@ def enterprise_grade(*, user, park: Park, enterprise: Enterprise, per: Period) -
         return out
     mine = table[enterprise.pk]
     keys = ("grade", "level", "k", "why", "industry_code", "industry_average", "rank",
-            "rank_of", "park_industry_average")  # fmt: skip
+            "rank_of", "park_industry_average", "settings_demo",
+            "industry_average_demo")  # fmt: skip
     out["grade"] = {k: mine.get(k) for k in keys}
     if mine.get("rank"):
         names = {eid: m.name for eid, m in acc.meta.items()}

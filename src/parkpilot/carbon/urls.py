@@ -1,6 +1,6 @@
 from django.urls import path
 
-from parkpilot.carbon import views
+from parkpilot.carbon import views, views_green
 
 app_name = "carbon"
 urlpatterns = [
@@ -10,6 +10,7 @@ urlpatterns = [
     path("reports/<int:report_id>.pdf", views.report_pdf, name="report_pdf"),
     path("reports/<int:report_id>.xlsx", views.report_xlsx, name="report_xlsx"),
     path("factors/", views.factors_page, name="factors"),
+    path("green-power/", views_green.green_page, name="green"),
     path("settings/", views.settings_page, name="settings"),
     path("stream", views.stream, name="stream"),
 ]
