@@ -138,7 +138,9 @@ def test_demo_load_creates_the_points_once():
     assert first.created["metering_point"] == 1421
     assert MeteringPoint.objects.filter(is_demo=True).count() == 1421
     assert User.objects.filter(role=Role.GATEWAY, username__startswith="demo-gw-").count() == 15
-    assert MeteringPoint.objects.filter(owner__isnull=True).count() == 466
+    # 466 public points, less the 12 rooftop PV arrays manufacturers own.
+    assert MeteringPoint.objects.filter(owner__isnull=True).count() == 454
+    assert MeteringPoint.objects.filter(kind="pv_generation", owner__isnull=False).count() == 12
     assert MeteringPoint.objects.get(code="E01-EL-001").parent.code == "E01-EL"
     second = demo_load()
     assert "metering_point" not in second.created and "metering_point" not in second.updated

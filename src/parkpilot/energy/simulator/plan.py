@@ -2,8 +2,8 @@
 park), planned from the demo enterprises: the same input always gives the same plan.
 
 Per enterprise: a main electricity meter with sub-meters under it (parent), natural gas and
-steam where the industry burns them, water. The park's public loads (no owner): rooftop PV
-with export meters, storage charge and discharge, EV chargers, street-light circuits. Sizes
+steam where the industry burns them, water; the first manufacturers own a rooftop PV array.
+The park's public loads (no owner): the other rooftop PV arrays with export meters, storage charge and discharge, EV chargers, street-light circuits. Sizes
 are invented from each enterprise's demo head count and industry; everything is demo data."""
 
 import math
@@ -111,7 +111,7 @@ def build_plan(enterprises: list[dict]) -> list[PointSpec]:
 
     for n, (e, subs) in enumerate(zip(enterprises, sub_counts, strict=True), start=1):
         rows += _enterprise_rows(n, e, subs)
-    rows += _public_rows(zones)
+    rows += _own_pv(_public_rows(zones), enterprises)
     plan = []
     for index, row in enumerate(rows):
         seed = index + 1
@@ -261,6 +261,29 @@ def _enterprise_rows(n: int, e: dict, subs: int) -> list[dict]:
             rollover=1e5,
         )
     )
+    return rows
+
+
+OWN_PV = 12  # the first rooftop arrays belong to the first manufacturers (behind their meters)
+
+
+def _own_pv(rows: list[dict], enterprises: list[dict]) -> list[dict]:
+    """Hand the first OWN_PV rooftop arrays to manufacturers: their PV counts against their
+    own grid purchase, not the park's public loads."""
+    makers = [e for e in enterprises if (e.get("industry") or "").startswith("C")][:OWN_PV]
+    for i, e in enumerate(makers, start=1):
+        row = next(r for r in rows if r["code"] == f"PV-{i:03d}")
+        short = e.get("short_name") or e["name"]
+        row |= {"owner": e["name"], "zone": e.get("zone"),
+                "name": f"{short} {row['name'].replace('屋顶光伏', '自有屋顶光伏')}"}  # fmt: skip
+    # The park's export meters export only what the park's own arrays make.
+    pv = [r for r in rows if r["kind"] == EnergyKind.PV_GENERATION]
+    public_share = sum(r["mean_per_h"] for r in pv if r["owner"] is None) / sum(
+        r["mean_per_h"] for r in pv
+    )
+    for r in rows:
+        if r["kind"] == EnergyKind.GRID_EXPORT:
+            r["mean_per_h"] *= public_share
     return rows
 
 
