@@ -3,7 +3,8 @@ park), planned from the demo enterprises: the same input always gives the same p
 
 Per enterprise: a main electricity meter with sub-meters under it (parent), natural gas and
 steam where the industry burns them, water; the first manufacturers own a rooftop PV array.
-The park's public loads (no owner): the other rooftop PV arrays with export meters, storage charge and discharge, EV chargers, street-light circuits. Sizes
+The park's public loads (no owner): the other rooftop PV arrays with export meters, storage
+charge and discharge, EV chargers, street-light circuits. Sizes
 are invented from each enterprise's demo head count and industry; everything is demo data."""
 
 import math
