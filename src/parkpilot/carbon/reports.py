@@ -11,7 +11,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from parkpilot.carbon import grading, selectors
+from parkpilot.carbon import grading, report_scope2, selectors
 from parkpilot.carbon.models import AccountScope, Budget, CarbonAccount, Level
 from parkpilot.carbon.periods import Period, period
 from parkpilot.energy import selectors_carbon as energy
@@ -203,6 +203,9 @@ def build_content(*, enterprise, year: int, month: int) -> dict:
         "completeness": complete,
         "budget": budget,
     }
+    content["basis"] = report_scope2.section(
+        enterprise=enterprise, per=per, account=account, intensities=ints, grade=grade
+    )
     content["findings"] = findings(content)
     return content
 

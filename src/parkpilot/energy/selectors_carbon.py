@@ -211,3 +211,17 @@ def completeness(
         "received": int(received),
         "rate": round(received / expected, 4) if expected else 0.0,
     }
+
+
+def steam_points(*, user, park_id: int, owner_id: int) -> list[dict]:
+    """An owner's top-level steam points with their condition and stored enthalpy (what a
+    report states beside the steam it converts)."""
+    return list(
+        _points(user, park_id, owner_id, False)
+        .filter(kind=STEAM, parent__isnull=True)
+        .order_by("code")
+        .values(
+            "code", "name", "enthalpy_gj_per_t", "steam_pressure_mpa",
+            "steam_pressure_absolute", "steam_temperature_c", "steam_feed_water_c",
+        )
+    )  # fmt: skip
