@@ -2,12 +2,19 @@
 the latest published one, marked carried forward), 碳效码 settings per year, industry averages
 and budgets (demo data, marked)."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
 
-from parkpilot.carbon.models import Budget, EmissionFactor, IndustryAverage, YearSettings
+from parkpilot.carbon import services_green
+from parkpilot.carbon.models import (
+    Budget,
+    EmissionFactor,
+    GreenPowerPurchase,
+    IndustryAverage,
+    YearSettings,
+)
 from parkpilot.demo.services import LoadReport, upsert
 from parkpilot.tenancy.models import Enterprise, Park
 
@@ -67,6 +74,7 @@ def load(*, park: Park, data: dict, report: LoadReport) -> None:
         {"energy_tce": Decimal(str(pb["energy_tce"])), "co2_t": Decimal(str(pb["co2_t"])),
          "is_demo": True},
     )  # fmt: skip
+    load_green_power(park=park, report=report)
     per = demo["enterprise_budget_per_employee"]
     for ent in Enterprise.objects.filter(park=park).exclude(employees=None):
         upsert(
@@ -74,3 +82,33 @@ def load(*, park: Park, data: dict, report: LoadReport) -> None:
             {"energy_tce": Decimal(str(per["energy_tce"] * ent.employees)),
              "co2_t": Decimal(str(per["co2_t"] * ent.employees)), "is_demo": True},
         )  # fmt: skip
+
+
+# Demo green power (invented, marked): a year's green-power trade for 杭叉 and a month of
+# certificates for 杭氧, this year, so the market-based scope 2 differs from the location one.
+DEMO_GREEN = [
+    {"enterprise": "杭叉集团股份有限公司", "kind": "green_trade", "quantity_mwh": "1200",
+     "months": (1, 12), "seller": "浙江电力交易中心 绿电交易（海上风电，演示）",
+     "reference": "DEMO-GT-{year}-001", "certificates": 0},
+    {"enterprise": "杭州制氧机集团股份有限公司", "kind": "certificate", "quantity_mwh": "20",
+     "months": (11, 11), "seller": "中国绿色电力证书交易平台（光伏，演示）",
+     "reference": "DEMO-GEC-{year}-11", "certificates": 20},
+]  # fmt: skip
+
+
+def load_green_power(*, park: Park, report: LoadReport, year: int | None = None) -> None:
+    year = year or timezone.localdate().year
+    for item in DEMO_GREEN:
+        ent = Enterprise.objects.filter(park=park, name=item["enterprise"]).first()
+        reference = item["reference"].format(year=year)
+        if ent is None or GreenPowerPurchase.objects.filter(park=park, reference=reference):
+            continue
+        first, last = item["months"]
+        end = date(year, 12, 31) if last == 12 else date(year, last + 1, 1) - timedelta(days=1)
+        services_green.purchase_create(
+            actor=None, via="demo", park=park, enterprise_id=ent.pk, kind=item["kind"],
+            quantity_mwh=item["quantity_mwh"], period_start=date(year, first, 1),
+            period_end=end, seller=item["seller"], reference=reference, is_demo=True,
+            certificates=[f"{reference}-{i:04d}" for i in range(1, item["certificates"] + 1)],
+        )  # fmt: skip
+        report.count("green_power", created=True, changed=True)
