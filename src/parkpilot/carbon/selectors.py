@@ -344,20 +344,24 @@ def industry_averages(*, park: Park, year: int) -> dict[str, float]:
     }
 
 
-def demo_industry_averages(*, park: Park, year: int) -> set[str]:
-    """The industries whose average for the year is demo data (marked wherever shown)."""
-    return set(
-        IndustryAverage.objects.filter(park=park, year=year, is_demo=True).values_list(
-            "industry_code", flat=True
-        )
+def industry_averages_marked(*, park: Park, year: int) -> tuple[dict[str, float], set[str]]:
+    """The year's industry averages and the industries whose average is demo data, in one
+    read (the demo ones are marked wherever shown)."""
+    rows = IndustryAverage.objects.filter(park=park, year=year).values_list(
+        "industry_code", "intensity", "is_demo"
     )
+    averages, demo = {}, set()
+    for code, value, is_demo in rows:
+        averages[code] = float(value)
+        if is_demo:
+            demo.add(code)
+    return averages, demo
 
 
 def grades(*, park: Park, accounts: Accounts, econ: dict[int, dict]) -> dict[int, dict]:
     """Intensity, level, grade and rank in its industry (within the park) per enterprise."""
     g = grading.settings_for(park, accounts.period.year)
-    avgs = industry_averages(park=park, year=accounts.period.year)
-    demo_avgs = demo_industry_averages(park=park, year=accounts.period.year)
+    avgs, demo_avgs = industry_averages_marked(park=park, year=accounts.period.year)
     out = {}
     for eid, acc in accounts.enterprises.items():
         m = accounts.meta[eid]
