@@ -254,7 +254,8 @@ def green_create(api_as, personas, ent_a, ent_b):
     from parkpilot.carbon.models_green import GreenPowerPurchase
 
     body = {"enterprise_id": ent_a.pk, "kind": "green_trade", "quantity_mwh": 5,
-            "period_start": "2022-03-01", "period_end": "2022-03-31", "seller": "某电站"}  # fmt: skip
+            "period_start": "2022-03-01", "period_end": "2022-03-31",
+            "seller": "某电站"}  # fmt: skip
     # ent_b's user may not enter for anyone; another park's admin finds no such enterprise.
     assert api_as("ent_b_user").post(f"{BASE}/green-power", body).status_code == 403
     assert api_as("other_park_admin").post(f"{BASE}/green-power", body).status_code == 404
