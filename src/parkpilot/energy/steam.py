@@ -9,6 +9,7 @@ from IAPWS-IF97 (the `iapws` library, never a hand table).
 """
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from iapws import IAPWS97
 
@@ -63,9 +64,11 @@ class SteamEnthalpy:
         }
 
 
+@lru_cache(maxsize=256)
 def enthalpy(condition: SteamCondition) -> SteamEnthalpy:
     """The condition's net enthalpy; a condition outside what can be metered is refused with
-    the field and the reason."""
+    the field and the reason. Cached: IAPWS-IF97 costs milliseconds and a park has few
+    distinct conditions (each report states its steam points')."""
     _check(condition)
     p = condition.absolute_mpa
     saturated = IAPWS97(P=p, x=1)
