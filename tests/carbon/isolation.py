@@ -263,3 +263,49 @@ CASES = {
     ("POST", f"{BASE}/reports/batches"): batches_create,
     ("GET", f"{BASE}/reports/batches/{{batch_id}}"): batches_get,
 }
+
+
+# --- green power and scope 2 ---------------------------------------------------------------
+
+
+def _green(ent, serial="GEC-ISO-1"):
+    from parkpilot.carbon import services_green
+
+    return services_green.purchase_create(
+        actor=None, via="test", park=ent.park, enterprise_id=ent.pk, kind="certificate",
+        quantity_mwh="1", period_start="2022-03-01", period_end="2022-03-31", seller="某电站",
+        certificates=serial,
+    )  # fmt: skip
+
+
+def green_list(api_as, personas, ent_a, ent_b):
+    _green(ent_a)
+    for outsider in _outsiders(api_as):
+        assert outsider.get(f"{BASE}/green-power").json() == []
+    assert len(api_as("ent_a_user").get(f"{BASE}/green-power").json()) == 1
+
+
+def green_create(api_as, personas, ent_a, ent_b):
+    from parkpilot.carbon.models_green import GreenPowerPurchase
+
+    body = {"enterprise_id": ent_a.pk, "kind": "green_trade", "quantity_mwh": 5,
+            "period_start": "2022-03-01", "period_end": "2022-03-31",
+            "seller": "某电站"}  # fmt: skip
+    # ent_b's user may not enter for anyone; another park's admin finds no such enterprise.
+    assert api_as("ent_b_user").post(f"{BASE}/green-power", body).status_code == 403
+    assert api_as("other_park_admin").post(f"{BASE}/green-power", body).status_code == 404
+    assert not GreenPowerPurchase.objects.exists()
+
+
+def scope2_read(api_as, personas, ent_a, ent_b):
+    _green(ent_a)
+    url = f"{BASE}/scope2?enterprise_id={ent_a.pk}&period=2022-03"
+    for outsider in _outsiders(api_as):
+        assert outsider.get(url).status_code == 404
+
+
+CASES |= {
+    ("GET", f"{BASE}/green-power"): green_list,
+    ("POST", f"{BASE}/green-power"): green_create,
+    ("GET", f"{BASE}/scope2"): scope2_read,
+}

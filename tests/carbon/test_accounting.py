@@ -105,6 +105,8 @@ def test_public_loads_export_and_storage_without_double_counting(metered):
     assert e["pv_self_consumed_kwh"] == 0.0
     assert e["grid_kwh"] == 300.0
     assert (e["storage_charge_kwh"], e["storage_discharge_kwh"]) == (400.0, 350.0)
+    # Round-trip loss 400 − 350 = 50 kWh: its own line, not added to the 300 kWh used.
+    assert e["storage_loss_kwh"] == 50.0
     assert r6(pub["co2_t"]) == 0.16851  # 300 × 0.5617 kg
     assert r6(pub["tce"]) == 0.03687  # 300 × 0.1229 kg
 

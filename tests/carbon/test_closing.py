@@ -361,16 +361,18 @@ def test_one_basis_every_figure_of_a_closed_month_is_the_snapshots(
 def test_the_hourly_task_catches_up_and_reports_the_newest_month(
     park, zone, ent_a, make_point, factors, caplog, django_capture_on_commit_callbacks
 ):
-    """Metered since March 2022 and never closed. The catalogue holds 2022 only and January
-    2023 has electricity, so the task closes March to December 2022 (each long ended: by
-    days), stops at January 2023 (no 2023 factor: logged, tried again next hour), and makes
-    the alerts and reports of December only."""
+    """Metered since March 2022 and never closed. January 2023 has steam from a meter with
+    no enthalpy configured (its mass cannot be turned into heat; a year without its own
+    factor no longer stops a close: the 2022 factors carry forward), so the task closes March
+    to December 2022 (each long ended: by days), stops at January 2023 (logged, tried again
+    next hour), and makes the alerts and reports of December only."""
     from parkpilot.carbon import tasks
     from parkpilot.carbon.models import ReportBatch
 
     make_point("A-E1", owner=ent_a, zone=zone)
+    make_point("A-S1", owner=ent_a, zone=zone, kind="steam", unit="t")
     feed(park, {"A-E1": ramp(1000)}, day="2022-03-15")
-    feed(park, {"A-E1": ramp(1000, start=1000)}, day="2023-01-15")
+    feed(park, {"A-E1": ramp(1000, start=1000), "A-S1": ramp(10)}, day="2023-01-15")
     with django_capture_on_commit_callbacks(execute=True):
         tasks.close_due_months.call_local()
     months = list(
@@ -379,7 +381,7 @@ def test_the_hourly_task_catches_up_and_reports_the_newest_month(
         .values_list("period_start", flat=True)
     )
     assert months == [date(2022, m, 1) for m in range(3, 13)]
-    assert "2023-01 not closed" in caplog.text and "2023" in caplog.text
+    assert "2023-01 not closed" in caplog.text and "no enthalpy" in caplog.text
     (batch,) = ReportBatch.objects.filter(park=park)
     assert (batch.year, batch.month, batch.status, batch.failed) == (2022, 12, "done", 0)
 

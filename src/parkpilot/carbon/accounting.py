@@ -5,7 +5,9 @@ The rules (docs/carbon.md has the reasoning):
   electricity used on site   U = grid import + EV charging + street lighting + PV − export
                              (EV and street-light meters that are not under a grid meter are
                              supplies of their own; storage charge/discharge are internal
-                             flows, shown but not added, so stored energy is not counted twice)
+                             flows, shown but not added, so stored energy is not counted twice;
+                             their round-trip loss, charge − discharge, is its own line)
+  An enterprise's own PV is in its own U and Z, so it counts against its own grid purchase.
   PV consumed on site        Z = min(U, max(0, PV − export))   → zero carbon
   grid electricity (scope 2) P = U − Z                         (never negative)
   natural gas (scope 1)      m³ × factor;   steam (scope 2, as heat) t × enthalpy → GJ × factor
@@ -118,6 +120,9 @@ class Account(NamedTuple):
                 "grid_kwh": self.grid_kwh,
                 "storage_charge_kwh": get(CHARGE, 0.0),
                 "storage_discharge_kwh": get(DISCHARGE, 0.0),
+                # Round-trip losses, reported as their own line: the charge came through a
+                # metered supply already, so they are inside the electricity used, not added.
+                "storage_loss_kwh": max(0.0, get(CHARGE, 0.0) - get(DISCHARGE, 0.0)),
                 "public_loads_kwh": get(EV, 0.0) + get(LIGHTS, 0.0),
             },
             "heat_gj": self.heat_gj,

@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router
 
 from parkpilot.carbon import selectors, services
+from parkpilot.carbon.api_green import router as green_router
 from parkpilot.carbon.models import AccountScope, Level
 from parkpilot.carbon.periods import parse
 from parkpilot.carbon.schemas import (
@@ -30,6 +31,7 @@ from parkpilot.tenancy.errors import Forbidden, NotFound
 from parkpilot.tenancy.models import Enterprise
 
 router = Router(tags=["carbon"])
+router.add_router("", green_router)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

@@ -34,10 +34,13 @@ def figures_sha256(content: dict) -> str:
 
 def factor_entries(*, park, content: dict) -> list[dict]:
     """Every factor the figures used, as the catalogue holds it (id, version, document, demo)."""
-    ids = [f["id"] for f in content.get("factors", [])]
-    rows = EmissionFactor.objects.filter(park=park, pk__in=ids).order_by("id")
+    used = {f["id"]: f for f in content.get("factors", [])}
+    rows = EmissionFactor.objects.filter(park=park, pk__in=list(used)).order_by("id")
     return [
         {
+            # A year without its own published factor used this one (as the account says).
+            "carried_forward": bool(used[f.pk].get("carried_forward")),
+            "applied_year": used[f.pk].get("applied_year", f.year),
             "id": f.pk, "ref": f"EF-{f.pk}-v{f.version}", "carrier": f.carrier,
             "carrier_name": CARRIER_NAMES.get(f.carrier, f.carrier), "quantity": f.quantity,
             "quantity_name": QUANTITY_NAMES.get(f.quantity, f.quantity), "region": f.region,

@@ -323,4 +323,5 @@ class Report(models.Model):
 
 # Defined in its own module (it refers to Report); imported here so Django finds it.
 from parkpilot.carbon.models_closing import CloseRule, PeriodClose  # noqa: E402, F401
+from parkpilot.carbon.models_green import *  # noqa: E402, F403
 from parkpilot.carbon.models_reports import ReportVersion  # noqa: E402

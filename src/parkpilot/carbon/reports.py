@@ -12,7 +12,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from parkpilot.carbon import grading, selectors, shared_reads
+from parkpilot.carbon import grading, report_scope2, selectors, shared_reads
 from parkpilot.carbon.models import Budget, Level
 from parkpilot.carbon.periods import Period, period
 from parkpilot.energy import selectors_carbon as energy
@@ -82,9 +82,7 @@ def build_content(*, enterprise, year: int, month: int) -> dict:
         grade = {**ints, **basis["grade"], "peers": basis["peers"],
                  "park_average": basis["park_average"]}  # fmt: skip
         if grade["why"] == "no_value_added":
-            grade_note = (
-                "本期无工业增加值数据（如研发类企业），按建筑面积计算强度，不评定碳效等级。"
-            )
+            grade_note = "本期未报送工业增加值，按建筑面积计算强度，不评定碳效等级。"
         elif grade["why"] == "no_industry_average":
             grade_note = "所属行业本年度无平均碳排放强度，仅评定碳排放水平。"
     profile = load_profile(park, enterprise, per)
@@ -172,6 +170,9 @@ def build_content(*, enterprise, year: int, month: int) -> dict:
         "budget": budget,
         "factors": sorted(account["factors"].values(), key=lambda f: f["id"]),
     }
+    content["basis"] = report_scope2.section(
+        enterprise=enterprise, per=per, account=account, intensities=ints, grade=grade
+    )
     content["findings"] = findings(content)
     return content
 

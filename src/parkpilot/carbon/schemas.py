@@ -141,3 +141,28 @@ class BatchOut(Schema):
     status: str
     reason: str
     errors: list
+
+
+class GreenPowerIn(Schema):
+    enterprise_id: int
+    kind: str  # green_trade | certificate
+    quantity_mwh: float | str
+    period_start: str
+    period_end: str
+    seller: str
+    certificates: list[str] | str = []
+    reference: str = ""
+
+
+class GreenPowerOut(Schema):
+    id: int
+    enterprise_id: int
+    enterprise_name: str
+    kind: str
+    quantity_mwh: float
+    period_start: str
+    period_end: str
+    seller: str
+    reference: str
+    certificates: list[str]
+    is_demo: bool

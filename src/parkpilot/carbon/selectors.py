@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cached_property
+from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -411,7 +412,8 @@ def period_accounts(*, user, park: Park, per: Period) -> "Accounts | Snapshot":
 
 
 GRADE_KEYS = ("grade", "level", "k", "why", "industry_code", "industry_average", "rank",
-              "rank_of", "park_industry_average", "settings_demo")  # fmt: skip
+              "rank_of", "park_industry_average", "settings_demo",
+              "industry_average_demo")  # fmt: skip
 
 
 def snapshot_grades(closing: PeriodClose) -> dict[int, dict]:
@@ -508,20 +510,50 @@ def quarantined_points(*, park: Park, per: Period) -> list[dict]:
 
 @memoized
 def economics(*, user, park: Park, per: Period) -> dict[int, dict]:
-    """Value added and output (10,000 CNY) per enterprise in the period, from economy."""
-    months = range(1, 13) if per.level == Level.YEAR else [per.start.month]
+    """Value added and output (10,000 CNY) per enterprise in the period, from economy, and the
+    basis its intensities use: only the months that have both energy and value added (a year
+    with value added for November alone is November's intensity, not the year's CO2 divided
+    by November's value added). For a year, the basis's tce and tCO2 come with it."""
     if per.level not in (Level.YEAR, Level.MONTH):
         return {}
-    out: dict[int, dict] = defaultdict(lambda: {"value_added": None, "output_value": None})
-    rows = economy.monthly_list(user=user, year=per.year).filter(
-        park_id=park.pk, month__in=list(months)
-    )
-    for r in rows.values("enterprise_id", "value_added", "output_value"):
-        slot = out[r["enterprise_id"]]
+    months = list(range(1, 13)) if per.level == Level.YEAR else [per.start.month]
+    by_month: dict[int, dict[int, dict]] = defaultdict(dict)
+    rows = economy.monthly_list(user=user, year=per.year).filter(park_id=park.pk, month__in=months)
+    for r in rows.values("enterprise_id", "month", "value_added", "output_value", "is_demo"):
+        by_month[r["enterprise_id"]][r["month"]] = r
+    energy_by_month = _monthly_energy(user, park, per) if per.level == Level.YEAR else None
+    out: dict[int, dict] = {}
+    for eid, reported in by_month.items():
+        with_va = sorted(m for m, r in reported.items() if r["value_added"] is not None)
+        slot = {"value_added": None, "output_value": None, "months": with_va,
+                "months_without_value_added": []}  # fmt: skip
+        if energy_by_month is not None:
+            metered = energy_by_month.get(eid, {})
+            slot["months"] = [m for m in with_va if m in metered]
+            slot["months_without_value_added"] = sorted(set(metered) - set(with_va))
+            slot["tce"] = sum(metered[m][0] for m in slot["months"])
+            slot["co2_t"] = sum(metered[m][1] for m in slot["months"])
         for k in ("value_added", "output_value"):
-            if r[k] is not None:
-                slot[k] = (slot[k] or Decimal(0)) + r[k]
-    return dict(out)
+            values = [reported[m][k] for m in slot["months"] if reported[m][k] is not None]
+            slot[k] = sum(values, Decimal(0)) if values else None
+        slot["is_demo"] = any(reported[m]["is_demo"] for m in slot["months"])
+        out[eid] = slot
+    return out
+
+
+def _monthly_energy(user, park: Park, per: Period) -> dict[int, dict[int, tuple[float, float]]]:
+    """{enterprise: {month: (tce, tCO2)}} for the months of the period that have energy."""
+    factors = FactorSet.current(park=park, year=per.year)
+    out: dict[int, dict[int, tuple[float, float]]] = defaultdict(dict)
+    tz = ZoneInfo(park.timezone)
+    rows = energy.monthly_accounting_rows(user=user, park_id=park.pk, start=per.start, end=per.end)
+    for bucket, row in rows:
+        if row.owner_id is None:
+            continue
+        acc = accounting.from_totals(row, factors)
+        if acc.tce or acc.co2_t:
+            out[row.owner_id][bucket.astimezone(tz).month] = (acc.tce, acc.co2_t)
+    return out
 
 
 def _ratio(num: float, den) -> float | None:
@@ -529,18 +561,26 @@ def _ratio(num: float, den) -> float | None:
 
 
 def intensities(tce: float, co2_t: float, econ: dict | None, floor_area_m2: int | None) -> dict:
-    """The four indicators' intensities from an account's tce and tCO2."""
+    """The four indicators' intensities from an account's tce and tCO2. The ratios use the
+    basis economics() names (a year: the months with both energy and value added); the
+    per-m² figures only where there is no value added at all."""
     econ = econ or {}
     va, out = econ.get("value_added"), econ.get("output_value")
+    basis_tce, basis_co2 = econ.get("tce", tce), econ.get("co2_t", co2_t)
     result = {
         "energy_tce": tce,
         "co2_t": co2_t,
         "value_added": float(va) if va is not None else None,
         "output_value": float(out) if out is not None else None,
-        "energy_intensity": _ratio(tce, va),
-        "carbon_intensity": _ratio(co2_t, va),
-        "energy_intensity_output": _ratio(tce, out),
-        "carbon_intensity_output": _ratio(co2_t, out),
+        "energy_intensity": _ratio(basis_tce, va),
+        "carbon_intensity": _ratio(basis_co2, va),
+        "energy_intensity_output": _ratio(basis_tce, out),
+        "carbon_intensity_output": _ratio(basis_co2, out),
+        "value_added_demo": bool(econ.get("is_demo")),
+        "basis_months": econ.get("months", []),
+        "months_without_value_added": econ.get("months_without_value_added", []),
+        "basis_tce": basis_tce,
+        "basis_co2_t": basis_co2,
         "energy_per_m2_kgce": None,
         "carbon_per_m2_kg": None,
     }
@@ -559,11 +599,25 @@ def industry_averages(*, park: Park, year: int) -> dict[str, float]:
     }
 
 
+def industry_averages_marked(*, park: Park, year: int) -> tuple[dict[str, float], set[str]]:
+    """The year's industry averages and the industries whose average is demo data, in one
+    read (the demo ones are marked wherever shown)."""
+    rows = IndustryAverage.objects.filter(park=park, year=year).values_list(
+        "industry_code", "intensity", "is_demo"
+    )
+    averages, demo = {}, set()
+    for code, value, is_demo in rows:
+        averages[code] = float(value)
+        if is_demo:
+            demo.add(code)
+    return averages, demo
+
+
 @memoized
 def grades(*, park: Park, accounts: Accounts, econ: dict[int, dict]) -> dict[int, dict]:
     """Intensity, level, grade and rank in its industry (within the park) per enterprise."""
     g = grading.settings_for(park, accounts.period.year)
-    avgs = industry_averages(park=park, year=accounts.period.year)
+    avgs, demo_avgs = industry_averages_marked(park=park, year=accounts.period.year)
     out = {}
     for eid, acc in accounts.enterprises.items():
         m = accounts.meta[eid]
@@ -574,6 +628,7 @@ def grades(*, park: Park, accounts: Accounts, econ: dict[int, dict]) -> dict[int
             "industry_code": m.industry_code,
             "industry_average": avgs.get(m.industry_code),
             "settings_demo": g.is_demo,
+            "industry_average_demo": m.industry_code in demo_avgs,
         }
     by_industry: dict[str, list[int]] = defaultdict(list)
     for eid, r in out.items():
@@ -582,7 +637,8 @@ def grades(*, park: Park, accounts: Accounts, econ: dict[int, dict]) -> dict[int
     for members in by_industry.values():
         members.sort(key=lambda e: (out[e]["carbon_intensity"], e))
         park_avg = _ratio(
-            sum(out[e]["co2_t"] for e in members), sum(out[e]["value_added"] for e in members)
+            sum(out[e]["basis_co2_t"] for e in members),
+            sum(out[e]["value_added"] for e in members),
         )
         for i, eid in enumerate(members, start=1):
             out[eid].update(rank=i, rank_of=len(members), park_industry_average=park_avg)
@@ -839,7 +895,9 @@ def enterprise_basis(*, park: Park, enterprise: Enterprise, per: Period, now=Non
             out["peers"] = ranking_for(table, enterprise.pk, names)
     with_va = [g for g in table.values() if g.get("carbon_intensity") is not None]
     if with_va:
-        out["park_average"] = sum(g["co2_t"] for g in with_va) / sum(
+        # The intensity's own basis: only the months with both energy and value added (a
+        # snapshot closed before the basis was stored has the whole period's CO2).
+        out["park_average"] = sum(g.get("basis_co2_t", g["co2_t"]) for g in with_va) / sum(
             g["value_added"] for g in with_va
         )
     return out

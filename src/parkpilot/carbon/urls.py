@@ -1,6 +1,6 @@
 from django.urls import path
 
-from parkpilot.carbon import views
+from parkpilot.carbon import views, views_green
 
 app_name = "carbon"
 urlpatterns = [
@@ -21,6 +21,7 @@ urlpatterns = [
         name="report_version_xlsx",
     ),
     path("factors/", views.factors_page, name="factors"),
+    path("green-power/", views_green.green_page, name="green"),
     path("settings/", views.settings_page, name="settings"),
     path("stream", views.stream, name="stream"),
 ]

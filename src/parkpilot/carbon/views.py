@@ -13,7 +13,8 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from parkpilot.carbon import cockpit, selectors, services
+from parkpilot.carbon import cockpit, selectors, selectors_green, services
+from parkpilot.carbon.factors import FactorMissing, FactorSet
 from parkpilot.carbon.models import PARK_OPERATORS, Carrier, Level, Quantity, Region
 from parkpilot.carbon.periods import Period, parse, period
 from parkpilot.cockpit import stream as live_stream
@@ -99,6 +100,9 @@ def mine_page(request):
             user=user, park=park, enterprise=user.enterprise, per=per
         )
         context["state"] = context["grade"]["state"]
+        context["scope2"] = selectors_green.enterprise_scope2(
+            user=user, park=park, enterprise=user.enterprise, per=per
+        )
     except ValidationFailed as exc:
         context["error"] = str(exc)
     context["alerts"] = list(selectors.alert_list(user=user, park_id=park.pk)[:10])
@@ -255,10 +259,24 @@ def factors_page(request):
         request,
         "carbon/factors.html",
         {"park": park, "factors": list(selectors.factor_list(user=user, park_id=park.pk)),
+         "in_use": _factors_in_use(park, timezone.localdate().year),
          "carriers": Carrier.choices, "quantities": Quantity.choices, "regions": Region.choices,
          "errors": errors, "values": values,
          "can_edit": _can_edit(user)},
     )  # fmt: skip
+
+
+def _factors_in_use(park, year: int) -> dict:
+    """What accounting uses this year per carrier, carried-forward ones marked."""
+    factors = FactorSet.current(park=park, year=year)
+    rows, missing = [], []
+    for carrier in Carrier.values:
+        for quantity in Quantity.values:
+            try:
+                rows.append(factors.get(carrier, quantity).as_dict)
+            except FactorMissing as exc:
+                missing.append(str(exc))
+    return {"year": year, "rows": rows, "missing": missing}
 
 
 # --- budgets, grading settings, industry averages (what accounting needs from staff) -------
