@@ -50,20 +50,24 @@ def _hangcha_report():
 
 
 def test_reissue_shows_versions_and_the_difference(asgi_server, new_page):
-    report = _hangcha_report()
-    year = report.year
     staff = User.objects.get(username="staff")
-    current = EmissionFactor.objects.get(
-        park=staff.park, carrier="electricity", quantity="co2", purpose="default",
-        region="east_china", year=year, superseded=False,
-    )  # fmt: skip
+    # Before the 2023 notice is entered, this year carries forward the 2022 华东 0.5617
+    # (《关于发布2022年电力二氧化碳排放因子的公告》): the demo's 2023 electricity rows removed.
+    notice_2023 = EmissionFactor.objects.filter(
+        park=staff.park, carrier="electricity", quantity="co2", year=2023
+    )
+    assert notice_2023.exists()
+    notice_2023.delete()
+    report = _hangcha_report()
+    v1_factors = {f["id"] for f in report.latest.content["factors"]}
     # The 2023 notice's 华东 value (0.5500 kgCO2/kWh) replaces the carried-forward 0.5617.
-    services.factor_create(
+    entered = services.factor_create(
         actor=staff, via="test", park=staff.park, carrier="electricity", quantity="co2",
-        region="east_china", year=year, value="0.5500", unit="kgCO2/kWh",
+        region="east_china", year=2023, value="0.5500", unit="kgCO2/kWh",
         document="《关于发布2023年电力二氧化碳排放因子的公告》生态环境部 国家统计局 2026-01",
-        effective_from=date(2026, 1, 15), note="沿用2023年公布值",
+        effective_from=date(2026, 1, 15),
     )  # fmt: skip
+    assert entered.pk not in v1_factors
 
     page = new_page()
     sign_in(page, asgi_server.url, "staff")
@@ -79,8 +83,9 @@ def test_reissue_shows_versions_and_the_difference(asgi_server, new_page):
     expect(difference).to_contain_text("0.5500")
     expect(difference.locator("tr.changed").first).to_be_visible()
     assert Report.objects.get(pk=report.pk).latest_version == 2
-    assert current.pk != EmissionFactor.objects.get(
-        park=staff.park, carrier="electricity", quantity="co2", purpose="default",
-        region="east_china", year=year, superseded=False,
-    ).pk  # fmt: skip
+    # Version 2 names the 2023 factor (carried forward to this year); version 1 is unchanged.
+    reissued = Report.objects.get(pk=report.pk).latest.content["factors"]
+    assert entered.pk in {f["id"] for f in reissued}
+    assert next(f for f in reissued if f["id"] == entered.pk)["carried_forward"] is True
+    assert {f["id"] for f in report.versions.get(version=1).content["factors"]} == v1_factors
     screenshot(page, "carbon-report-versions")
