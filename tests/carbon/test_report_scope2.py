@@ -72,8 +72,15 @@ def test_the_pdf_states_both_scope2_figures_and_the_steam_condition(report):
     # The 2023 factor on a 2026 month: id, version, document, marked carried forward.
     factor = next(f for f in report.content["basis"]["factors"] if f["key"] == "electricity.co2")
     assert (factor["year"], factor["applied_year"], factor["carried_forward"]) == (2023, 2026, True)
-    assert f"#{factor['id']}" in text and "v1" in text
+    assert f"EF-{factor['id']}-v1" in text  # the id and version as every report line names them
     assert "沿用2023年公布值" in text and "关于发布2023年电力二氧化碳排放因子的公告" in text
+    # The issue block's factor table (every version's) marks it carried forward too.
+    issued = next(f for f in report.content["document"]["factors"] if f["id"] == factor["id"])
+    assert (issued["ref"], issued["carried_forward"], issued["applied_year"]) == (
+        f"EF-{factor['id']}-v1",
+        True,
+        2026,
+    )
     # Storage: 400 − 350 = 50 kWh round-trip loss, its own line.
     assert report.content["basis"]["electricity"]["storage_loss_kwh"] == 50.0
     assert "往返损耗50kWh" in text
