@@ -14,12 +14,14 @@ applies (carbon-reference.md: provincial, else regional, else national).
 Grade rule (DB33/T 1347-2023, carbon-reference.md): L = tCO2 ÷ value added (万元);
 K = L ÷ industry average; grade 3 for 0.8 < K ≤ 1.2, grade 4 for 1.2 < K ≤ 2.0."""
 
+import io
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 from carbon_helpers import feed, ramp
+from pypdf import PdfReader
 
 from parkpilot.carbon import cockpit, reports, selectors, services
 from parkpilot.carbon.models import CarbonAccount, CloseRule, PeriodClose
@@ -414,3 +416,34 @@ def test_a_gap_across_the_month_end_is_split_between_the_months(park, ent_a, mak
 
     # 80 kWh over 2 hours, 1 hour on each side of midnight: 40 kWh to March, 40 to April.
     assert (kwh(3), kwh(4)) == (40.0, 40.0)
+
+
+def test_green_power_entered_after_closing_waits_for_a_recompute(graded, ent_a, personas):
+    """A's March 2022: 10,000 grid kWh × 0.5617 kgCO2/kWh (2022 华东, 《关于发布2022年电力二氧化碳
+    排放因子的公告》) = 5.617 t location-based. 2 MWh of green power for March entered after
+    closing: the closed month's market-based figure stays 5.617 t (the snapshot had none) and
+    shows 2,000 kWh arrived; the recompute deducts it: (10,000 − 2,000) × 0.5617 / 1000 =
+    4.4936 t."""
+    from parkpilot.carbon import selectors_green, services_green
+
+    park, mar = graded, month(graded, 2022, 3)
+    services.account_close(actor=None, via="system", park=park, per=mar)
+    services_green.purchase_create(
+        actor=None, via="test", park=park, enterprise_id=ent_a.pk, kind="green_trade",
+        quantity_mwh="2", period_start="2022-03-01", period_end="2022-03-31", seller="某风电场",
+    )  # fmt: skip
+    user = personas["ent_a_user"]
+    closed = selectors_green.enterprise_scope2(user=user, park=park, enterprise=ent_a, per=mar)
+    assert r6(closed["location_scope2_co2_t"]) == r6(closed["market_scope2_co2_t"]) == 5.617
+    assert (closed["green_kwh_applied"], r6(closed["green_kwh_since_closing"])) == (0.0, 2000.0)
+    content = reports.build_content(enterprise=ent_a, year=2022, month=3)
+    assert r6(content["basis"]["scope2"]["market_scope2_co2_t"]) == 5.617
+    pdf = PdfReader(io.BytesIO(reports.render_pdf(content)))
+    text = "".join(page.extract_text() for page in pdf.pages).replace("\n", "").replace(" ", "")
+    assert "结账后登记的绿电2000kWh未计入本期快照" in text
+    services.account_recompute(
+        actor=personas["park_staff"], via="test", park=park, per=mar, reason="绿电补录"
+    )
+    again = selectors_green.enterprise_scope2(user=user, park=park, enterprise=ent_a, per=mar)
+    assert r6(again["market_scope2_co2_t"]) == 4.4936
+    assert (again["green_kwh_applied"], again["green_kwh_since_closing"]) == (2000.0, 0.0)

@@ -458,8 +458,12 @@ def snapshot_parts(*, park: Park, per: Period, now: datetime | None = None) -> d
     system = system_reader(park)
     acc = live_accounts(user=system, park=park, per=per)
     econ = economics(user=system, park=park, per=per)
+    from parkpilot.carbon.selectors_green import green_kwh_by_enterprise
+
+    green = green_kwh_by_enterprise(park=park, per=per)  # the market-based figure's basis
     indicators = {
         str(eid): intensities(a.tce, a.co2_t, econ.get(eid), acc.meta[eid].floor_area_m2)
+        | {"green_kwh": green.get(eid, 0.0)}
         for eid, a in acc.enterprises.items()
     }
     try:

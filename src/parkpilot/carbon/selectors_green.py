@@ -45,6 +45,24 @@ def _days(per: Period, tz: str) -> tuple[date, date]:
     return per.start.astimezone(zone).date(), per.end.astimezone(zone).date()
 
 
+def _kwh_inside(p: GreenPowerPurchase, first: date, after: date) -> float:
+    """A purchase's MWh spread over its days: the kWh of the days in [first, after)."""
+    span = (p.period_end - p.period_start).days + 1
+    inside = (min(p.period_end + timedelta(days=1), after) - max(p.period_start, first)).days
+    return float(p.quantity_mwh) * 1000 * max(inside, 0) / span
+
+
+def green_kwh_by_enterprise(*, park, per: Period) -> dict[int, float]:
+    """Every enterprise's green kWh in the period, in one read (what a close stores)."""
+    first, after = _days(per, park.timezone)
+    out: dict[int, float] = {}
+    for p in GreenPowerPurchase.objects.filter(
+        park=park, period_start__lt=after, period_end__gte=first
+    ):
+        out[p.enterprise_id] = out.get(p.enterprise_id, 0.0) + _kwh_inside(p, first, after)
+    return out
+
+
 def green_kwh(*, park, enterprise_id: int, per: Period) -> dict:
     """The enterprise's green kWh falling in the period, and the purchases they come from."""
     first, after = _days(per, park.timezone)
@@ -53,9 +71,7 @@ def green_kwh(*, park, enterprise_id: int, per: Period) -> dict:
     ).prefetch_related("certificates")
     total, used = 0.0, []
     for p in rows.order_by("period_start", "id"):
-        span = (p.period_end - p.period_start).days + 1
-        inside = (min(p.period_end + timedelta(days=1), after) - max(p.period_start, first)).days
-        kwh = float(p.quantity_mwh) * 1000 * inside / span
+        kwh = _kwh_inside(p, first, after)
         total += kwh
         used.append(
             {"id": p.pk, "kind": p.kind, "seller": p.seller, "quantity_mwh": float(p.quantity_mwh),
@@ -96,8 +112,19 @@ def market_based(figures: dict, available_kwh: float) -> dict:
 
 
 def scope2_of(*, park, enterprise_id: int, per: Period, figures: dict) -> dict:
+    """Both figures of the period. A closed period deducts the green kWh its snapshot stored
+    (one basis with its other figures); green power entered for it since is shown beside
+    (`green_kwh_since_closing`), never folded in until staff recompute."""
     green = green_kwh(park=park, enterprise_id=enterprise_id, per=per)
-    return {**market_based(figures, green["kwh"]), "purchases": green["purchases"]}
+    closing = selectors.current_closing(park=park, per=per)
+    stored = (closing.indicators.get(str(enterprise_id)) or {}) if closing is not None else {}
+    if "green_kwh" not in stored:  # open, or closed before snapshots kept green power
+        return {**market_based(figures, green["kwh"]), "purchases": green["purchases"]}
+    return {
+        **market_based(figures, stored["green_kwh"]),
+        "purchases": green["purchases"],
+        "green_kwh_since_closing": green["kwh"] - stored["green_kwh"],
+    }
 
 
 def enterprise_scope2(*, user, park, enterprise, per: Period) -> dict:
