@@ -828,7 +828,7 @@ def _enterprise_indicators(park: Park, enterprise: Enterprise, per: Period) -> d
     if closing is not None:
         return closing.indicators.get(str(enterprise.pk))
     try:
-        if shared_reads.active():  # a batch: the whole park once, shared by every report
+        if shared_reads.in_batch():  # the whole park once, shared by the batch's reports
             a = live_accounts(user=system_reader(park), park=park, per=per).enterprise(
                 enterprise.pk
             )

@@ -790,7 +790,7 @@ def batch_run(*, batch_id: int, workers: int | None = None) -> ReportBatch:
     now = timezone.now()
     ReportBatch.objects.filter(pk=batch_id).update(status=BatchStatus.RUNNING, heartbeat_at=now)
     try:
-        with shared_reads.shared():
+        with shared_reads.shared(batch=True):
             _batch_issue_all(batch, workers)
     except Exception as exc:  # (whatever broke the run, the batch must end)
         log.exception("report batch %s failed", batch_id)

@@ -16,24 +16,28 @@ from django.db import models
 from parkpilot.carbon.periods import Period
 
 _memo: contextvars.ContextVar[dict | None] = contextvars.ContextVar("carbon_shared", default=None)
+_batch: contextvars.ContextVar[bool] = contextvars.ContextVar("carbon_batch", default=False)
 
 
 @contextmanager
-def shared():
-    """Share whole-park reads inside the block (nested blocks share the outer memo)."""
+def shared(*, batch: bool = False):
+    """Share whole-park reads inside the block (nested blocks share the outer memo). A batch
+    says so: reads that one report makes for one enterprise are then cheaper as one shared
+    whole-park read."""
     if _memo.get() is not None:
         yield
         return
-    token = _memo.set({})
+    token, batch_token = _memo.set({}), _batch.set(batch)
     try:
         yield
     finally:
         _memo.reset(token)
+        _batch.reset(batch_token)
 
 
-def active() -> bool:
-    """Whether a `shared()` block is open (a batch or a report is reading)."""
-    return _memo.get() is not None
+def in_batch() -> bool:
+    """Whether a batch's `shared(batch=True)` block is open."""
+    return _batch.get()
 
 
 def _key_part(value):
