@@ -251,6 +251,10 @@ NINJA_PAGINATION_CLASS = "parkpilot.pagination.LimitOffsetPagination"
 PARKPILOT_ENERGY_EARLIEST = env_str("PARKPILOT_ENERGY_EARLIEST", "2000-01-01")
 PARKPILOT_ENERGY_FUTURE_S = env_int("PARKPILOT_ENERGY_FUTURE_S", 300)
 
+# Carbon: an ended month closes by itself once its data completeness reaches this share
+# (percent), or this many days after its end, whichever comes first (docs/carbon.md).
+PARKPILOT_CLOSE_COMPLETENESS = env_int("PARKPILOT_CLOSE_COMPLETENESS", 95)
+PARKPILOT_CLOSE_AFTER_DAYS = env_int("PARKPILOT_CLOSE_AFTER_DAYS", 5)
 PARKPILOT_DEMO_PASSWORD = env_str("PARKPILOT_DEMO_PASSWORD", "qingshanhu-demo")
 
 LOGGING = {

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from helpers import AsgiServer, drop_server_connections, screenshot, sign_in
 from parkpilot.demo.services import demo_load
+from parkpilot.economy import selectors as economy_selectors
 from parkpilot.economy import services as economy
 from parkpilot.economy.models import EnterpriseMonthly
 from parkpilot.tenancy.models import Enterprise, User
@@ -37,6 +38,25 @@ def asgi_server(demo_park):
     drop_server_connections()
 
 
+def _latest():
+    staff = User.objects.get(username="staff")
+    return economy_selectors.latest_period(user=staff, park_id=staff.park_id)
+
+
+def _latest_yi(code: str = "above_scale_industrial_added_value") -> str:
+    """The park indicator's year to date at the latest month, in 亿元 as the tiles show it."""
+    staff = User.objects.get(username="staff")
+    year, month = _latest()
+    result = economy_selectors.park_indicators(
+        user=staff, park_id=staff.park_id, year=year, month=month, mode="ytd"
+    )
+    return str({i.code: i for i in result["indicators"]}[code].value_100m_cny)
+
+
+def _latest_va_yi() -> str:
+    return _latest_yi()
+
+
 def _va_tile(page):
     return page.locator('[data-tile-key="economy.value_added"] [data-testid=screen-value]')
 
@@ -48,8 +68,8 @@ def test_big_screen_updates_live_and_shows_a_stopped_stream(asgi_server, new_pag
     status = page.get_by_test_id("stream-status")
     expect(status).to_have_attribute("data-state", "live")
     expect(status).to_have_text("实时")
-    # 2022 Jan-Aug as published: 规上工业增加值 90.8 亿元.
-    expect(_va_tile(page)).to_have_text("90.8")
+    # The latest month's year to date (the demo carries value added to this month).
+    expect(_va_tile(page)).to_have_text(_latest_va_yi())
     expect(page.get_by_test_id("clock")).not_to_be_empty()
     # No scrolling on the wall.
     assert page.evaluate("document.documentElement.scrollHeight") <= 1080
@@ -63,22 +83,26 @@ def test_big_screen_updates_live_and_shows_a_stopped_stream(asgi_server, new_pag
     expect(active.locator("canvas")).to_have_count(1)
     screenshot(page, "cockpit-screen-zh-chart")
 
-    # A new data point: 杭叉 corrects August 2022 by +10,000 万元 (1 亿元) of value added.
+    # A new data point: 杭叉 corrects the latest month by +10,000 万元 (1 亿元) of value added.
     hangcha = Enterprise.objects.get(name="杭叉集团股份有限公司")
-    august = EnterpriseMonthly.objects.get(enterprise=hangcha, year=2022, month=8)
+    year, month = _latest()
+    latest = EnterpriseMonthly.objects.get(enterprise=hangcha, year=year, month=month)
+    before = Decimal(_latest_va_yi())
     economy.monthly_save(
         actor=User.objects.get(username="staff"),
         via="test",
         enterprise=hangcha,
-        year=2022,
-        month=8,
+        year=year,
+        month=month,
         values={
-            "output_value": august.output_value + Decimal("10000"),
-            "value_added": august.value_added + Decimal("10000"),
+            "output_value": latest.output_value + Decimal("10000"),
+            "value_added": latest.value_added + Decimal("10000"),
         },
     )
-    # 908,000 + 10,000 万元 = 91.8 亿元, pushed over the stream: same page, no reload.
-    expect(_va_tile(page)).to_have_text("91.8", timeout=10_000)
+    # One more 亿元, pushed over the stream: same page, no reload.
+    updated = _latest_va_yi()
+    assert Decimal(updated) - before == Decimal("1.0")
+    expect(_va_tile(page)).to_have_text(updated, timeout=10_000)
     assert page.evaluate("window.__noReload") is True
     screenshot(page, "cockpit-screen-zh-updated")
 
@@ -86,7 +110,7 @@ def test_big_screen_updates_live_and_shows_a_stopped_stream(asgi_server, new_pag
     asgi_server.stop()
     expect(page.get_by_test_id("stream-stopped")).to_be_visible(timeout=20_000)
     expect(status).to_have_text("数据流已中断")
-    expect(_va_tile(page)).to_have_text("91.8")
+    expect(_va_tile(page)).to_have_text(updated)
     screenshot(page, "cockpit-screen-zh-stopped")
 
 
@@ -96,15 +120,20 @@ def test_cockpit_page_for_staff(asgi_server, new_page):
     page.get_by_test_id("nav").get_by_text("数据驾驶舱").click()
     expect(page.get_by_test_id("cockpit-title")).to_contain_text("数据驾驶舱")
     tile = page.locator('[data-testid=tile][data-tile-key="economy.output"]')
-    # 2022 Jan-Aug as published: 规上工业总产值 454.4 亿元, +8.5%.
-    expect(tile.get_by_test_id("tile-value")).to_have_text("454.4")
-    expect(tile.get_by_test_id("tile-caption")).to_contain_text("+8.5%")
+    # The latest month's year to date (demo rows continue to this month), marked demo.
+    expect(tile.get_by_test_id("tile-value")).to_have_text(
+        _latest_yi("above_scale_industrial_output")
+    )
     expect(tile.get_by_text("演示数据")).to_be_visible()
     for chart in page.get_by_test_id("chart").all():
         expect(chart).to_have_attribute("data-rendered", "true")
     screenshot(page, "cockpit-staff-zh")
     # The tile links to the figures behind it.
     tile.get_by_test_id("tile-link").click()
+    year, _month = _latest()
+    expect(page.get_by_test_id("period-label")).to_contain_text(f"{year}年")
+    # 2022 Jan-Aug as published: 规上工业总产值 454.4 亿元, +8.5%.
+    page.goto(f"{asgi_server.url}/economy/?year=2022&month=8")
     expect(page.get_by_test_id("period-label")).to_have_text("2022年1-8月")
     expect(page.get_by_test_id("value-above_scale_industrial_output")).to_have_text("454.4")
     expect(page.get_by_test_id("growth-above_scale_industrial_output")).to_have_text("+8.5%")

@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def _workbook(rows) -> bytes:
     wb = Workbook()
     ws = wb.active
-    ws.title = "2022-09"
+    ws.title = "2018-09"
     ws.append([title for _f, title, _p in COLUMNS])
     for r in rows:
         ws.append(r)
@@ -46,14 +46,14 @@ def test_import_refuses_a_bad_file_then_accepts_the_fixed_one(live_server, new_p
     page.set_input_files(
         "input[name=file]",
         {
-            "name": "2022-09.xlsx",
+            "name": "2018-09.xlsx",
             "mimeType": "application/octet-stream",
             "buffer": _workbook([good, bad]),
         },
     )
     page.get_by_test_id("import-submit").click()
     errors = page.get_by_test_id("import-errors")
-    expect(errors).to_contain_text("2022-09")
+    expect(errors).to_contain_text("2018-09")
     expect(errors).to_contain_text("工业总产值（万元）")
     expect(errors).to_contain_text("应为数字")
     expect(errors.locator("tbody tr")).to_have_count(1)
@@ -65,7 +65,7 @@ def test_import_refuses_a_bad_file_then_accepts_the_fixed_one(live_server, new_p
     page.set_input_files(
         "input[name=file]",
         {
-            "name": "2022-09.xlsx",
+            "name": "2018-09.xlsx",
             "mimeType": "application/octet-stream",
             "buffer": _workbook([good, bad]),
         },

@@ -114,6 +114,15 @@ def recompute(api_as, personas, ent_a, ent_b):
     assert before == after
 
 
+def closings(api_as, personas, ent_a, ent_b):
+    per = selectors.month_period(ent_a.park, 2022, 3)
+    services.account_close(actor=None, via="test", park=ent_a.park, per=per)
+    url = f"{BASE}/accounts/closings?{Q}"
+    assert api_as("ent_b_user").get(url).status_code == 403  # park roles only
+    assert api_as("other_park_admin").get(url).json() == []
+    assert [c["version"] for c in api_as("park_staff").get(url).json()] == [1]
+
+
 def indicators(api_as, personas, ent_a, ent_b):
     for client in _outsiders(api_as):
         url = f"{BASE}/indicators?enterprise_id={ent_a.pk}&{Q}"
@@ -191,6 +200,28 @@ def report_xlsx(api_as, personas, ent_a, ent_b):
         assert client.get(f"{BASE}/reports/{report.pk}/xlsx").status_code == 404
 
 
+def report_versions(api_as, personas, ent_a, ent_b):
+    report = _report(ent_a)
+    assert api_as("ent_a_user").get(f"{BASE}/reports/{report.pk}/versions").status_code == 200
+    for client in _outsiders(api_as):
+        assert client.get(f"{BASE}/reports/{report.pk}/versions").status_code == 404
+
+
+def report_version_pdf(api_as, personas, ent_a, ent_b):
+    report = _report(ent_a)
+    url = f"{BASE}/reports/{report.pk}/versions/1/pdf"
+    assert api_as("ent_a_user").get(url).status_code == 200
+    for client in _outsiders(api_as):
+        assert client.get(url).status_code == 404
+        assert client.get(f"{BASE}/reports/{report.pk}/versions/2/pdf").status_code == 404
+
+
+def report_version_xlsx(api_as, personas, ent_a, ent_b):
+    report = _report(ent_a)
+    for client in _outsiders(api_as):
+        assert client.get(f"{BASE}/reports/{report.pk}/versions/1/xlsx").status_code == 404
+
+
 def batches_create(api_as, personas, ent_a, ent_b):
     body = {"year": 2022, "month": 3}
     assert api_as("ent_b_user").post(f"{BASE}/reports/batches", body).status_code == 403
@@ -215,6 +246,7 @@ CASES = {
     ("GET", f"{BASE}/accounts/drilldown"): drilldown,
     ("POST", f"{BASE}/accounts/close"): close,
     ("POST", f"{BASE}/accounts/recompute"): recompute,
+    ("GET", f"{BASE}/accounts/closings"): closings,
     ("GET", f"{BASE}/indicators"): indicators,
     ("GET", f"{BASE}/grades"): grades,
     ("GET", f"{BASE}/budgets"): budgets_list,
@@ -225,6 +257,55 @@ CASES = {
     ("POST", f"{BASE}/reports"): reports_create,
     ("GET", f"{BASE}/reports/{{report_id}}/pdf"): report_pdf,
     ("GET", f"{BASE}/reports/{{report_id}}/xlsx"): report_xlsx,
+    ("GET", f"{BASE}/reports/{{report_id}}/versions"): report_versions,
+    ("GET", f"{BASE}/reports/{{report_id}}/versions/{{version}}/pdf"): report_version_pdf,
+    ("GET", f"{BASE}/reports/{{report_id}}/versions/{{version}}/xlsx"): report_version_xlsx,
     ("POST", f"{BASE}/reports/batches"): batches_create,
     ("GET", f"{BASE}/reports/batches/{{batch_id}}"): batches_get,
+}
+
+
+# --- green power and scope 2 ---------------------------------------------------------------
+
+
+def _green(ent, serial="GEC-ISO-1"):
+    from parkpilot.carbon import services_green
+
+    return services_green.purchase_create(
+        actor=None, via="test", park=ent.park, enterprise_id=ent.pk, kind="certificate",
+        quantity_mwh="1", period_start="2022-03-01", period_end="2022-03-31", seller="某电站",
+        certificates=serial,
+    )  # fmt: skip
+
+
+def green_list(api_as, personas, ent_a, ent_b):
+    _green(ent_a)
+    for outsider in _outsiders(api_as):
+        assert outsider.get(f"{BASE}/green-power").json() == []
+    assert len(api_as("ent_a_user").get(f"{BASE}/green-power").json()) == 1
+
+
+def green_create(api_as, personas, ent_a, ent_b):
+    from parkpilot.carbon.models_green import GreenPowerPurchase
+
+    body = {"enterprise_id": ent_a.pk, "kind": "green_trade", "quantity_mwh": 5,
+            "period_start": "2022-03-01", "period_end": "2022-03-31",
+            "seller": "某电站"}  # fmt: skip
+    # ent_b's user may not enter for anyone; another park's admin finds no such enterprise.
+    assert api_as("ent_b_user").post(f"{BASE}/green-power", body).status_code == 403
+    assert api_as("other_park_admin").post(f"{BASE}/green-power", body).status_code == 404
+    assert not GreenPowerPurchase.objects.exists()
+
+
+def scope2_read(api_as, personas, ent_a, ent_b):
+    _green(ent_a)
+    url = f"{BASE}/scope2?enterprise_id={ent_a.pk}&period=2022-03"
+    for outsider in _outsiders(api_as):
+        assert outsider.get(url).status_code == 404
+
+
+CASES |= {
+    ("GET", f"{BASE}/green-power"): green_list,
+    ("POST", f"{BASE}/green-power"): green_create,
+    ("GET", f"{BASE}/scope2"): scope2_read,
 }

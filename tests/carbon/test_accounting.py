@@ -105,6 +105,8 @@ def test_public_loads_export_and_storage_without_double_counting(metered):
     assert e["pv_self_consumed_kwh"] == 0.0
     assert e["grid_kwh"] == 300.0
     assert (e["storage_charge_kwh"], e["storage_discharge_kwh"]) == (400.0, 350.0)
+    # Round-trip loss 400 − 350 = 50 kWh: its own line, not added to the 300 kWh used.
+    assert e["storage_loss_kwh"] == 50.0
     assert r6(pub["co2_t"]) == 0.16851  # 300 × 0.5617 kg
     assert r6(pub["tce"]) == 0.03687  # 300 × 0.1229 kg
 
@@ -151,11 +153,11 @@ def test_provincial_factor_preferred_when_entered(metered, ent_a):
     assert r6(a["sources"]["grid_electricity"]["co2_t"]) == 5.0  # 10,000 × 0.5 kg
 
 
-def test_stored_account_reproduces_and_recompute_is_audited(metered, ent_a, personas):
+def test_stored_account_reproduces_and_recompute_makes_a_new_version(metered, ent_a, personas):
     per = march(metered)
     services.account_close(actor=personas["park_staff"], via="test", park=metered, per=per)
     stored = CarbonAccount.objects.get(scope="enterprise", scope_id=ent_a.pk, level="1mo")
-    assert r6(stored.co2_t) == 10.815
+    assert r6(stored.co2_t) == 10.815 and stored.version == 1
     # A corrected East China factor arrives (a new version; the old one is kept).
     services.factor_create(
         actor=personas["park_staff"], via="test", park=metered, carrier="electricity",
@@ -166,18 +168,32 @@ def test_stored_account_reproduces_and_recompute_is_audited(metered, ent_a, pers
         user=personas["ent_a_user"], park=metered, scope="enterprise", scope_id=ent_a.pk, per=per
     )
     assert view["stored"] is True and r6(view["figures"]["co2_t"]) == 10.815
+    # Beside the snapshot, what the live data says now (here: the factor change alone).
+    assert r6(view["since_closing"]["co2_t"]) == 0.383 and view["since_closing"]["readings"] == 0
     assert r6(services.reproduce(account=stored, park=metered)["co2_t"]) == 10.815
-    changes = services.account_recompute(
-        actor=personas["park_staff"], via="test", park=metered, per=per
+    result = services.account_recompute(
+        actor=personas["park_staff"], via="test", park=metered, per=per, reason="因子更正"
     )
-    mine = next(c for c in changes if c["scope"] == "enterprise" and c["scope_id"] == ent_a.pk)
+    assert (result["previous_version"], result["version"]) == (1, 2)
+    mine = next(
+        c for c in result["changes"] if c["scope"] == "enterprise" and c["scope_id"] == ent_a.pk
+    )
     # 10,000 kWh × (0.6 − 0.5617) kg = 0.383 t more.
     assert r6(mine["co2_t_diff"]) == 0.383
+    # Version 1 is kept as it was; version 2 is what every read now shows.
     stored.refresh_from_db()
-    assert r6(stored.co2_t) == 11.198
-    log = AuditLog.objects.filter(action="carbon.account.recompute", object_id=str(stored.pk))
-    assert log.count() == 1
-    assert r6(log.get().before["co2_t"]) == 10.815
+    assert r6(stored.co2_t) == 10.815 and stored.version == 1
+    v2 = CarbonAccount.objects.get(scope="enterprise", scope_id=ent_a.pk, level="1mo", version=2)
+    assert r6(v2.co2_t) == 11.198
+    view = selectors.account_view(
+        user=personas["ent_a_user"], park=metered, scope="enterprise", scope_id=ent_a.pk, per=per
+    )
+    assert (view["version"], r6(view["figures"]["co2_t"])) == (2, 11.198)
+    log = AuditLog.objects.get(action="carbon.account.recompute")
+    # The park: 12.10691 t before; after, A's electricity 10,000 kWh and B's grid 2,000 kWh and
+    # the public 300 kWh at 0.6 instead of 0.5617: + 12,300 × 0.0383 kg = +0.47109 t.
+    assert r6(log.before["co2_t"]) == 12.10691 and r6(log.after["co2_t"]) == 12.578
+    assert (log.before["version"], log.after["version"], log.after["reason"]) == (1, 2, "因子更正")
 
 
 def test_drilldown_lists_the_rollups_and_factors(metered, ent_a, personas):

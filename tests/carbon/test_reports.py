@@ -44,7 +44,15 @@ def test_pdf_text_has_company_and_indicator_names(report):
 
 def test_xlsx_sheets(report):
     wb = load_workbook(io.BytesIO(bytes(report.xlsx)))
-    assert wb.sheetnames == ["概况", "四项指标", "能源", "排放", "典型日负荷", "发现与建议"]
+    assert wb.sheetnames == [
+        "概况",
+        "四项指标",
+        "能源",
+        "排放",
+        "典型日负荷",
+        "排放因子",
+        "发现与建议",
+    ]
     assert wb["概况"]["B2"].value == "杭叉集团股份有限公司"
     emissions = list(wb["排放"].iter_rows(min_row=2, values_only=True))
     assert emissions[0][0] == "外购电力" and round(emissions[0][-1], 6) == 5.617

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from parkpilot.demo.services import demo_load
 from parkpilot.economy import selectors
@@ -48,7 +49,10 @@ def test_2022_jan_aug_as_published(staff):
 
 
 def test_every_demo_row_is_marked_and_reload_changes_nothing(staff):
-    assert EnterpriseMonthly.objects.count() == 868
+    # 868 rows for 2019 to 2022-08, then 20 enterprises a month from 2022-09 to this month.
+    today = timezone.localdate()
+    later = (today.year - 2022) * 12 + today.month - 8
+    assert EnterpriseMonthly.objects.count() == 868 + 20 * later
     assert not EnterpriseMonthly.objects.filter(is_demo=False).exists()
     assert not EconomyProfile.objects.filter(is_demo=False).exists()
     # No month has more value added than output.
@@ -64,3 +68,20 @@ def test_reload_keeps_a_month_a_person_corrected(staff):
     demo_load()
     row.refresh_from_db()
     assert row.value_added == Decimal("1.00")
+
+
+def test_every_metered_month_has_value_added_but_for_the_firm_without_production(staff):
+    """The demo's meters run up to now: each month since 2022-09 carries value added for every
+    enterprise except 浙江众合科技股份有限公司 (software, not 规上 industry), which reports none
+    (so its carbon page shows the per-m² figure and says why)."""
+    today = timezone.localdate()
+    rows = EnterpriseMonthly.objects.filter(year=today.year, month=today.month)
+    missing = sorted(r.enterprise.name for r in rows if r.value_added is None)
+    assert rows.count() == 20 and missing == ["浙江众合科技股份有限公司"]
+    hangcha = EnterpriseMonthly.objects.get(
+        enterprise__name="杭叉集团股份有限公司", year=2026, month=11
+    )
+    aug = EnterpriseMonthly.objects.get(enterprise__name="杭叉集团股份有限公司", year=2022, month=8)
+    # November 2026: the 2022 run rate × season (110 vs August's 95) × 1.05⁴, so between
+    # August 2022's figure and twice it.
+    assert aug.value_added < hangcha.value_added < 2 * aug.value_added

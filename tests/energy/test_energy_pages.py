@@ -66,27 +66,29 @@ def test_another_parks_admin_cannot_touch_the_letter(personas, park):
 
 def test_completeness_is_capped_per_point(personas, park, make_point, ent_a):
     """A meter declared at 15 minutes that sends every minute is complete, not 1,500% complete;
-    it cannot make up for a silent one."""
-    from datetime import timedelta
-
-    from django.utils import timezone
+    it cannot make up for a silent one. Today counts against what is expected so far."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
 
     from parkpilot.energy import selectors
     from parkpilot.energy.rollups import rollup_pending
 
     make_point("FAST", owner=ent_a, interval_s=900)
     make_point("SILENT", owner=ent_a, interval_s=900)
-    start = selectors.local_midnight(park.pk) + timedelta(minutes=1)
-    minutes = min(300, int((timezone.now() - start).total_seconds() // 60))
+    midnight = datetime(2026, 3, 2, tzinfo=ZoneInfo("Asia/Shanghai"))
+    now = midnight + timedelta(hours=4, minutes=7)
     ingest_items(park_id=park.id, items=[
-        {"point": "FAST", "ts": (start + timedelta(minutes=m)).isoformat(), "value": float(m)}
-        for m in range(minutes)
+        {"point": "FAST", "ts": (midnight + timedelta(minutes=m)).isoformat(), "value": float(m)}
+        for m in range(1, 247)
     ], source="direct")  # fmt: skip
     rollup_pending()
-    [today] = selectors.park_completeness(user=personas["park_staff"], park_id=park.pk, days=1)
-    # expected: 2 points × 96 a day; received: FAST capped at 96 (or fewer this early), SILENT 0
-    assert today.expected == 192
-    assert today.received == min(minutes, 96)
+    [today] = selectors.park_completeness(
+        user=personas["park_staff"], park_id=park.pk, days=1, now=now
+    )
+    # By 04:07 each point is expected to have sent 4 h 7 min // 15 min = 16 readings:
+    # expected 2 × 16 = 32; received: FAST's 246 capped at 16, SILENT 0 → 50%.
+    assert today.expected == 32
+    assert today.received == 16
 
 
 def test_points_page_pages_through_every_point_with_its_total(personas, make_point, ent_a):

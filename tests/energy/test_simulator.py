@@ -57,7 +57,11 @@ def test_the_plan_has_exactly_the_parks_1421_points(plan):
     mains = [p for p in plan if p.code.endswith("-EL")]
     assert len(mains) == 26
     assert sum(1 for p in plan if p.parent) == 870
-    assert all(p.enthalpy_gj_per_t == 2.76 for p in plan if p.kind == "steam")
+    # Saturated vapour at 1.0 MPa absolute, feed water 20 °C (IAPWS-IF97 tables: h'' 2777.12,
+    # h' 83.92 kJ/kg): 2.6932 GJ/t, derived from each point's condition.
+    steam = [p for p in plan if p.kind == "steam"]
+    assert all(abs(p.enthalpy_gj_per_t - 2.6932) < 1e-4 for p in steam)
+    assert all((p.steam_pressure_mpa, p.steam_pressure_absolute) == (1.0, True) for p in steam)
 
 
 def test_shape_integrals_by_hand():
@@ -134,7 +138,9 @@ def test_demo_load_creates_the_points_once():
     assert first.created["metering_point"] == 1421
     assert MeteringPoint.objects.filter(is_demo=True).count() == 1421
     assert User.objects.filter(role=Role.GATEWAY, username__startswith="demo-gw-").count() == 15
-    assert MeteringPoint.objects.filter(owner__isnull=True).count() == 466
+    # 466 public points, less the 12 rooftop PV arrays manufacturers own.
+    assert MeteringPoint.objects.filter(owner__isnull=True).count() == 454
+    assert MeteringPoint.objects.filter(kind="pv_generation", owner__isnull=False).count() == 12
     assert MeteringPoint.objects.get(code="E01-EL-001").parent.code == "E01-EL"
     second = demo_load()
     assert "metering_point" not in second.created and "metering_point" not in second.updated

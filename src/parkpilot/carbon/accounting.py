@@ -5,7 +5,9 @@ The rules (docs/carbon.md has the reasoning):
   electricity used on site   U = grid import + EV charging + street lighting + PV − export
                              (EV and street-light meters that are not under a grid meter are
                              supplies of their own; storage charge/discharge are internal
-                             flows, shown but not added, so stored energy is not counted twice)
+                             flows, shown but not added, so stored energy is not counted twice;
+                             their round-trip loss, charge − discharge, is its own line)
+  An enterprise's own PV is in its own U and Z, so it counts against its own grid purchase.
   PV consumed on site        Z = min(U, max(0, PV − export))   → zero carbon
   grid electricity (scope 2) P = U − Z                         (never negative)
   natural gas (scope 1)      m³ × factor;   steam (scope 2, as heat) t × enthalpy → GJ × factor
@@ -31,7 +33,7 @@ class Flows:
     energy: dict[str, float] = field(default_factory=dict)
     steam_gj: float = 0.0
     readings: int = 0
-    flagged: float = 0.0
+    flagged: dict[str, float] = field(default_factory=dict)  # by kind: units never mixed
 
 
 SOURCE_LABELS = {
@@ -84,7 +86,7 @@ class Account(NamedTuple):
     scope2_co2_t: float
     co2_t: float
     readings: int
-    flagged_energy: float
+    flagged_energy: dict[str, float]  # by kind, canonical units (kWh, m³, t never added)
     carriers: tuple[str, ...]  # the carriers it used, in CARRIERS order
     factor_set: FactorSet
 
@@ -118,6 +120,9 @@ class Account(NamedTuple):
                 "grid_kwh": self.grid_kwh,
                 "storage_charge_kwh": get(CHARGE, 0.0),
                 "storage_discharge_kwh": get(DISCHARGE, 0.0),
+                # Round-trip losses, reported as their own line: the charge came through a
+                # metered supply already, so they are inside the electricity used, not added.
+                "storage_loss_kwh": max(0.0, get(CHARGE, 0.0) - get(DISCHARGE, 0.0)),
                 "public_loads_kwh": get(EV, 0.0) + get(LIGHTS, 0.0),
             },
             "heat_gj": self.heat_gj,
@@ -128,7 +133,7 @@ class Account(NamedTuple):
             "scope2_co2_t": self.scope2_co2_t,
             "co2_t": self.co2_t,
             "readings": self.readings,
-            "flagged_energy": self.flagged_energy,
+            "flagged_energy": dict(self.flagged_energy),
             "factors": factors.used_by(self.carriers),
         }
 
@@ -151,7 +156,11 @@ def from_totals(row, factors: FactorSet) -> Account:
 
 
 def account(
-    energy: dict[str, float], heat_gj: float, readings: int, flagged: float, factors: FactorSet
+    energy: dict[str, float],
+    heat_gj: float,
+    readings: int,
+    flagged: dict[str, float],
+    factors: FactorSet,
 ) -> Account:
     """The rules above for one entity; `energy` (by kind, sorted, no zeros) is kept as given.
     It runs for every entity of the park on every live read: plain floats, one tuple, each
@@ -188,29 +197,35 @@ def account(
 
 
 _SUMMED = ("used_kwh", "pv_self_kwh", "grid_kwh", "gas_m3", "heat_gj", "tce", "scope1_co2_t",
-           "scope2_co2_t", "co2_t", "readings", "flagged_energy")  # fmt: skip
+           "scope2_co2_t", "co2_t", "readings")  # fmt: skip
 
 
 def total(accounts: list[Account], factors: FactorSet) -> Account:
     """The sum of several entities' accounts (a zone, the park): every figure adds up, so the
     park is exactly its enterprises plus its public loads. Carriers: the union used."""
     if not accounts:
-        return account({}, 0.0, 0, 0.0, factors)
+        return account({}, 0.0, 0, {}, factors)
     columns = dict(zip(Account._fields, zip(*accounts, strict=True), strict=True))
-    energy: dict[str, float] = {}
-    for part in columns["energy"]:
-        for kind, value in part.items():
-            energy[kind] = energy.get(kind, 0.0) + value
+    energy, flagged = _by_kind(columns["energy"]), _by_kind(columns["flagged_energy"])
     sums = {name: sum(columns[name]) for name in _SUMMED}
     used = set().union(*columns["carriers"])
     return Account(
         **sums | {"readings": int(sums["readings"])},
-        energy=dict(sorted(energy.items())),
+        energy=energy,
+        flagged_energy=flagged,
         tce_by_carrier=_per_carrier(columns["tce_by_carrier"]),
         co2_by_carrier=_per_carrier(columns["co2_by_carrier"]),
         carriers=tuple(c for c in CARRIERS if c in used),
         factor_set=factors,
     )
+
+
+def _by_kind(parts: tuple[dict[str, float], ...]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for part in parts:
+        for kind, value in part.items():
+            out[kind] = out.get(kind, 0.0) + value
+    return dict(sorted(out.items()))
 
 
 def _per_carrier(values: tuple[tuple[float, float, float], ...]) -> tuple[float, float, float]:

@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router
 
 from parkpilot.carbon import selectors, services
+from parkpilot.carbon.api_green import router as green_router
 from parkpilot.carbon.models import AccountScope, Level
 from parkpilot.carbon.periods import parse
 from parkpilot.carbon.schemas import (
@@ -19,6 +20,7 @@ from parkpilot.carbon.schemas import (
     PeriodIn,
     ReportIn,
     ReportOut,
+    ReportVersionOut,
     SettingsIn,
     SettingsOut,
 )
@@ -29,6 +31,7 @@ from parkpilot.tenancy.errors import Forbidden, NotFound
 from parkpilot.tenancy.models import Enterprise
 
 router = Router(tags=["carbon"])
+router.add_router("", green_router)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -115,23 +118,45 @@ def account_drilldown(
 
 @router.post("/accounts/close", response=dict)
 def account_close(request: HttpRequest, body: PeriodIn):
+    """Close an ended period (staff: earlier than the rule with a stated `reason`)."""
     park = _park(request.auth)
-    rows = services.account_close(
+    closing = services.account_close(
         actor=request.auth, via=via_of(request), park=park,
-        per=parse(body.level, body.period, park.timezone),
+        per=parse(body.level, body.period, park.timezone), reason=body.reason,
     )  # fmt: skip
-    return {"stored": len(rows)}
+    return {"stored": closing.accounts.count(), **_closing(closing)}
 
 
 @router.post("/accounts/recompute", response=dict)
 def account_recompute(request: HttpRequest, body: PeriodIn):
-    """Recompute a closed period with the current factors; returns each difference."""
+    """Recompute a closed period: a new snapshot version, the old one kept; the differences."""
     park = _park(request.auth)
-    changes = services.account_recompute(
+    return services.account_recompute(
         actor=request.auth, via=via_of(request), park=park,
-        per=parse(body.level, body.period, park.timezone),
+        per=parse(body.level, body.period, park.timezone), reason=body.reason,
     )  # fmt: skip
-    return {"changes": changes}
+
+
+@router.get("/accounts/closings", response=list[dict])
+def account_closings(request: HttpRequest, period: str, level: str = Level.MONTH):
+    """Every snapshot version of a period, newest first, with what each closing recorded."""
+    park = _park_reader(request.auth)
+    per = parse(level, period, park.timezone)
+    return [_closing(c) for c in selectors.closing_versions(user=request.auth, park=park, per=per)]
+
+
+def _closing(c) -> dict:
+    return {
+        **c.info(),
+        "period": c.period_start.isoformat(),
+        "level": c.level,
+        "current": c.current,
+        "closed_by": c.closed_by.username if c.closed_by_id else None,
+        "incomplete_points": c.incomplete_points,
+        "quarantined_points": c.quarantined_points,
+        "factor_ids": c.factor_ids,
+        "difference": c.difference,
+    }
 
 
 @router.get("/indicators", response=dict)
@@ -193,10 +218,23 @@ def alert_acknowledge(request: HttpRequest, alert_id: int):
 
 def _report(r) -> dict:
     return {
-        "id": r.pk, "enterprise_id": r.enterprise_id, "enterprise_name": r.enterprise.name,
+        "id": r.pk, "number": r.number, "version": r.latest_version,
+        "enterprise_id": r.enterprise_id, "enterprise_name": r.enterprise.name,
         "period": r.period, "generated_at": r.generated_at.isoformat(),
         "pdf_url": f"/api/v1/carbon/reports/{r.pk}/pdf",
         "xlsx_url": f"/api/v1/carbon/reports/{r.pk}/xlsx",
+        "versions_url": f"/api/v1/carbon/reports/{r.pk}/versions",
+    }  # fmt: skip
+
+
+def _version(v) -> dict:
+    base = f"/api/v1/carbon/reports/{v.report_id}/versions/{v.version}"
+    return {
+        "version": v.version, "issued_at": v.issued_at.isoformat(),
+        "issued_by": v.issued_by_label, "reason": v.reason, "is_demo": v.is_demo,
+        "content_sha256": v.content_sha256, "pdf_sha256": v.pdf_sha256,
+        "xlsx_sha256": v.xlsx_sha256, "factors": v.factors, "completeness": v.completeness,
+        "difference": v.difference, "pdf_url": f"{base}/pdf", "xlsx_url": f"{base}/xlsx",
     }  # fmt: skip
 
 
@@ -208,25 +246,49 @@ def report_list(request: HttpRequest, year: int | None = None):
 
 @router.post("/reports", response={201: ReportOut})
 def report_generate(request: HttpRequest, body: ReportIn):
-    """Generate (or regenerate) one enterprise's report now."""
+    """Issue a new version of one enterprise's report now (a re-issue needs a reason)."""
     access.get_for(request.auth, Enterprise, body.enterprise_id)
-    row = services.report_generate(
+    row = services.report_issue(
         actor=request.auth, via=via_of(request), enterprise_id=body.enterprise_id,
-        year=body.year, month=body.month,
+        year=body.year, month=body.month, reason=body.reason,
     )  # fmt: skip
     return 201, _report(row)
 
 
+@router.get("/reports/{report_id}/versions", response=list[ReportVersionOut])
+def report_versions(request: HttpRequest, report_id: int):
+    """Every issued version, newest first, each with its difference against the one before."""
+    report = selectors.report_get(user=request.auth, report_id=report_id)
+    return [_version(v) for v in selectors.report_versions(user=request.auth, report=report)]
+
+
+def _version_file(request, report_id: int, version: int, kind: str) -> HttpResponse:
+    v = selectors.report_version_get(user=request.auth, report_id=report_id, version=version)
+    data, content_type = (v.pdf, "application/pdf") if kind == "pdf" else (v.xlsx, XLSX)
+    return _file(bytes(data), content_type, f"{v.report.number}-v{v.version}.{kind}")
+
+
+@router.get("/reports/{report_id}/versions/{version}/pdf")
+def report_version_pdf(request: HttpRequest, report_id: int, version: int):
+    return _version_file(request, report_id, version, "pdf")
+
+
+@router.get("/reports/{report_id}/versions/{version}/xlsx")
+def report_version_xlsx(request: HttpRequest, report_id: int, version: int):
+    return _version_file(request, report_id, version, "xlsx")
+
+
 @router.get("/reports/{report_id}/pdf")
 def report_pdf(request: HttpRequest, report_id: int):
+    """The latest version's PDF."""
     report = selectors.report_get(user=request.auth, report_id=report_id)
-    return _file(bytes(report.pdf), "application/pdf", f"carbon-report-{report.pk}.pdf")
+    return _version_file(request, report.pk, report.latest_version, "pdf")
 
 
 @router.get("/reports/{report_id}/xlsx")
 def report_xlsx(request: HttpRequest, report_id: int):
     report = selectors.report_get(user=request.auth, report_id=report_id)
-    return _file(bytes(report.xlsx), XLSX, f"carbon-report-{report.pk}.xlsx")
+    return _version_file(request, report.pk, report.latest_version, "xlsx")
 
 
 def _file(content: bytes, content_type: str, name: str) -> HttpResponse:
@@ -237,7 +299,8 @@ def _file(content: bytes, content_type: str, name: str) -> HttpResponse:
 
 def _batch(b) -> dict:
     return {"id": b.pk, "year": b.year, "month": b.month, "total": b.total, "done": b.done,
-            "failed": b.failed, "status": b.status, "errors": b.errors}  # fmt: skip
+            "failed": b.failed, "status": b.status, "reason": b.reason,
+            "errors": b.errors}  # fmt: skip
 
 
 @router.post("/reports/batches", response={201: BatchOut})

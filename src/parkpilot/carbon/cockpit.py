@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from parkpilot.carbon import selectors
+from parkpilot.carbon import periods, selectors
 from parkpilot.carbon.models import EmissionFactor, Level
 from parkpilot.carbon.periods import Period, period
 from parkpilot.cockpit.stream import Feed
@@ -40,16 +40,20 @@ def live_figures(*, user, park) -> dict:
         a, who = acc.enterprise(user.enterprise_id), user.enterprise.name
     else:
         raise NotFound
+    now = timezone.localtime()
     return {
         "who": who,
         "period": per.label,
+        # While the month runs its figures are partial: so far, through now.
+        "partial": periods.is_running(per),
+        "through": timezone.localtime(min(now, per.end)).strftime("%m-%d %H:%M"),
         "co2_t": round(a.co2_t, 3),
         "tce": round(a.tce, 3),
         "scope1_co2_t": round(a.scope1_co2_t, 3),
         "scope2_co2_t": round(a.scope2_co2_t, 3),
         "used_kwh": round(a.used_kwh, 1),
         "pv_self_kwh": round(a.pv_self_kwh, 1),
-        "as_of": timezone.localtime().strftime("%H:%M:%S"),
+        "as_of": now.strftime("%H:%M:%S"),
         "demo": energy_selectors.park_has_demo_points(park_id=park.pk),
     }
 
@@ -75,8 +79,14 @@ LIVE = Feed(name="carbon", version=data_version, figures=_live_figures_event, gr
 
 def park_overview(*, user, park, per: Period) -> dict:
     """The control page: totals, by zone, by industry, by energy kind, top emitters, budgets."""
-    acc = selectors.live_accounts(user=selectors.system_reader(park), park=park, per=per)
+    system = selectors.system_reader(park)
+    acc = selectors.period_accounts(user=system, park=park, per=per)
+    closing = getattr(acc, "closing", None)
     total = acc.park()
+    since = None
+    if closing is not None:  # what arrived since closing, shown beside the snapshot
+        live = selectors.live_accounts(user=system, park=park, per=per).park()
+        since = selectors.arrived_since(total.figures(), live)
     zones = [
         {"id": zid, "name": name, "co2_t": (z := acc.zone(zid)).co2_t, "tce": z.tce}
         for zid, name in acc.zones.items()
@@ -90,6 +100,9 @@ def park_overview(*, user, park, per: Period) -> dict:
     top = sorted(acc.enterprises.items(), key=lambda kv: -kv[1].co2_t)[:10]
     public = acc.public_total()
     return {
+        "state": selectors.period_state(park=park, per=per, closing=closing),
+        "closing": closing,
+        "since_closing": since,
         "total": total,
         "public": public,
         "zones": sorted(zones, key=lambda z: -z["co2_t"]),
@@ -97,7 +110,12 @@ def park_overview(*, user, park, per: Period) -> dict:
             ({"code": k, **v} for k, v in industries.items()), key=lambda r: -r["co2_t"]
         ),
         "kinds": [
-            {"kind": k, "quantity": v, "unit": CANONICAL_UNIT.get(k, "")}
+            {
+                "kind": k,
+                "quantity": v,
+                "unit": CANONICAL_UNIT.get(k, ""),
+                "flagged": _flagged(total).get(k, 0.0),
+            }
             for k, v in total.energy.items()
         ],
         "top": [
@@ -116,13 +134,28 @@ def park_overview(*, user, park, per: Period) -> dict:
     }
 
 
+def _flagged(account) -> dict[str, float]:
+    """Flagged energy by kind (each in its own unit). Snapshots made before it was kept by
+    kind hold one number summed over units, which means nothing: shown as none."""
+    flagged = account.flagged_energy
+    return flagged if isinstance(flagged, dict) else {}
+
+
 def emissions_tile(user, park) -> TileData:
     f = live_figures(user=user, park=park)
+    figures = {"through": f["through"], "tce": f["tce"], "s1": f["scope1_co2_t"],
+               "s2": f["scope2_co2_t"]}  # fmt: skip
+    if f["partial"]:
+        caption = _(
+            "this month so far (partial, through %(through)s): %(tce).1f tce, scope 1 "
+            "%(s1).1f t, scope 2 %(s2).1f t"
+        )
+    else:
+        caption = _("this month: %(tce).1f tce, scope 1 %(s1).1f t, scope 2 %(s2).1f t")
     return TileData(
         value=round(f["co2_t"], 1),
         unit="tCO2",
-        caption=_("this month: %(tce).1f tce, scope 1 %(s1).1f t, scope 2 %(s2).1f t")
-        % {"tce": f["tce"], "s1": f["scope1_co2_t"], "s2": f["scope2_co2_t"]},
+        caption=caption % figures,
         link=reverse("carbon:park"),
         as_of=f["as_of"][:5],
         demo=f["demo"],

@@ -66,12 +66,18 @@ class Factor:
     carrier: str
     quantity: str
     region: str
-    year: int
+    year: int  # the year the factor was published for
     value: float  # as written
     unit: str
     per_unit: float  # tCO2 or tce per canonical unit
     document: str
     version: int
+    is_demo: bool = False
+    applied_year: int | None = None  # the period's year, where it differs: carried forward
+
+    @property
+    def carried_forward(self) -> bool:
+        return self.applied_year is not None and self.applied_year != self.year
 
     @cached_property
     def as_dict(self) -> dict:
@@ -86,10 +92,14 @@ class Factor:
             "unit": self.unit,
             "document": self.document,
             "version": self.version,
+            "is_demo": self.is_demo,
+            # A year without its own published factor uses the latest earlier one, marked.
+            "carried_forward": self.carried_forward,
+            "applied_year": self.applied_year if self.carried_forward else self.year,
         }
 
 
-def _factor(row: EmissionFactor) -> Factor:
+def _factor(row: EmissionFactor, applied_year: int | None = None) -> Factor:
     return Factor(
         id=row.pk,
         carrier=row.carrier,
@@ -101,6 +111,8 @@ def _factor(row: EmissionFactor) -> Factor:
         per_unit=float(row.value) * UNITS[(row.carrier, row.quantity)][row.unit],
         document=row.document,
         version=row.version,
+        is_demo=row.is_demo,
+        applied_year=applied_year,
     )
 
 
@@ -134,17 +146,24 @@ class Priced:
 
 
 class FactorSet:
-    """The current factors of a park for one year (latest version of each key), loaded once."""
+    """The current factors of a park for one year (latest version of each key), loaded once.
+
+    A year without a published factor for a carrier uses the latest earlier year that has
+    one (the notices come out a year or two late), and the factor says it was carried forward
+    (`Factor.carried_forward`): never an earlier value relabelled as this year's."""
 
     def __init__(self, *, park, year: int, rows: list[EmissionFactor] | None = None):
         self.park, self.year = park, year
         if rows is None:
             rows = list(
                 EmissionFactor.objects.filter(
-                    park=park, year=year, purpose="default", superseded=False
+                    park=park, year__lte=year, purpose="default", superseded=False
                 )
             )
-        self.by_key = {(r.carrier, r.quantity, r.region): _factor(r) for r in rows}
+        # {year: {(carrier, quantity, region): Factor}}, newest year first.
+        self.by_year: dict[int, dict[tuple[str, str, str], Factor]] = {}
+        for r in sorted(rows, key=lambda r: -r.year):
+            self.by_year.setdefault(r.year, {})[r.carrier, r.quantity, r.region] = _factor(r, year)
         self._resolved: dict[tuple[str, str], Factor] = {}
         self._pairs: dict[str, tuple[Factor, Factor]] = {}
         self._priced: dict[str, Priced] = {}
@@ -209,11 +228,14 @@ class FactorSet:
         return found
 
     def _resolve(self, carrier: str, quantity: str) -> Factor:
+        """The most specific region of the newest year that has the carrier's factor: the
+        period's own year first; a later year never applies to an earlier period."""
         chain = region_chain(self.park.region_code, carrier)
-        for region in chain:
-            found = self.by_key.get((carrier, quantity, region))
-            if found is not None:
-                return found
+        for factors in self.by_year.values():
+            for region in chain:
+                found = factors.get((carrier, quantity, region))
+                if found is not None:
+                    return found
         raise FactorMissing(carrier, quantity, chain, self.year)
 
 
@@ -225,7 +247,7 @@ def _catalogue_stamp(park_id: int, year: int) -> tuple:
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT COUNT(*), MAX(id), MAX(created_at) FROM {EmissionFactor._meta.db_table} "
-            "WHERE park_id = %s AND year = %s",
+            "WHERE park_id = %s AND year <= %s",
             [park_id, year],
         )
         return cursor.fetchone()

@@ -133,9 +133,10 @@ class AccountScope(models.TextChoices):
 
 
 class CarbonAccount(models.Model):
-    """A stored (closed) account of one scope and period. `figures` holds the whole result
-    (physical energy, tce, CO2 by source) and `factor_ids` the factor versions that made it:
-    showing it again never recomputes; recomputing is `account_recompute`, audited."""
+    """A stored (closed) account of one scope, period and snapshot version. `figures` holds
+    the whole result (physical energy, tce, CO2 by source) and `factor_ids` the factor versions
+    that made it: showing it again never recomputes; `account_recompute` (audited) makes the
+    next version and keeps this one."""
 
     tenancy_policy = Policy(park_path="park", enterprise_path="enterprise")
 
@@ -150,12 +151,18 @@ class CarbonAccount(models.Model):
     figures = models.JSONField()
     factor_ids = models.JSONField()
     computed_at = models.DateTimeField(auto_now=True)
+    # The snapshot version it belongs to (models_closing.PeriodClose): a recompute adds new
+    # rows with the next version and leaves these as they were.
+    version = models.PositiveSmallIntegerField(default=1)
+    closing = models.ForeignKey(
+        "carbon.PeriodClose", on_delete=models.PROTECT, null=True, related_name="accounts"
+    )
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["park", "scope", "scope_id", "level", "period_start"],
-                name="carbon_account_per_period",
+                fields=["park", "scope", "scope_id", "level", "period_start", "version"],
+                name="carbon_account_per_period_version",
             )
         ]
         ordering = ["-period_start", "scope", "scope_id"]
@@ -225,7 +232,17 @@ class Alert(models.Model):
         ordering = ["-created_at", "-id"]
 
 
+class BatchStatus(models.TextChoices):
+    QUEUED = "queued", _("queued")
+    RUNNING = "running", _("running")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
+
+
 class ReportBatch(models.Model):
+    """Every enterprise's report of one period, issued in the background. `heartbeat_at` moves
+    on with every report, so a batch whose worker died is seen as stale and finished."""
+
     tenancy_policy = Policy(park_path="park", readers=PARK_ROLES)
 
     park = models.ForeignKey(Park, on_delete=models.PROTECT, related_name="+")
@@ -234,18 +251,29 @@ class ReportBatch(models.Model):
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
-    status = models.CharField(max_length=10, default="queued")  # queued|running|done
+    status = models.CharField(max_length=10, choices=BatchStatus.choices, default="queued")
+    # Per failed report: enterprise id and name, the reason and the attempts made.
     errors = models.JSONField(default=list)
+    reason = models.CharField(max_length=500, blank=True)  # why a failed batch failed
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    heartbeat_at = models.DateTimeField(null=True)
     finished_at = models.DateTimeField(null=True)
 
     class Meta:
         ordering = ["-id"]
 
+    def __str__(self) -> str:
+        return f"batch {self.pk} {self.year}-{self.month:02d}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (BatchStatus.DONE, BatchStatus.FAILED)
+
 
 class Report(models.Model):
-    """One enterprise's 碳体检报告 for a month (or a year: month 0), PDF and XLSX kept in
-    the database so they are served through the same access check as every other row."""
+    """One enterprise's 碳体检报告 for a month (or a year: month 0): its number and its
+    issued versions (`ReportVersion`, immutable; the latest is `latest_version`)."""
 
     tenancy_policy = Policy(park_path="park", enterprise_path="enterprise")
 
@@ -253,11 +281,10 @@ class Report(models.Model):
     enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT)
     year = models.PositiveSmallIntegerField()
     month = models.PositiveSmallIntegerField()  # 0: the year's report
-    pdf = models.BinaryField()
-    xlsx = models.BinaryField()
-    content = models.JSONField()  # the figures the files were made from
+    number = models.CharField(_("report number"), max_length=64, unique=True)
+    latest_version = models.PositiveSmallIntegerField(default=0)
     batch = models.ForeignKey(ReportBatch, on_delete=models.SET_NULL, null=True)
-    generated_at = models.DateTimeField(auto_now=True)
+    generated_at = models.DateTimeField(auto_now=True)  # when the latest version was issued
 
     class Meta:
         constraints = [
@@ -268,6 +295,33 @@ class Report(models.Model):
         ]
         ordering = ["-year", "-month", "enterprise_id"]
 
+    def __str__(self) -> str:
+        return self.number
+
     @property
     def period(self) -> str:
         return f"{self.year}-{self.month:02d}" if self.month else str(self.year)
+
+    @property
+    def latest(self) -> "ReportVersion":
+        """The latest issued version (read each time: a re-issue may have added one)."""
+        return self.versions.get(version=self.latest_version)
+
+    # The latest version's files and figures, for callers that want "the report".
+    @property
+    def pdf(self) -> bytes:
+        return self.latest.pdf
+
+    @property
+    def xlsx(self) -> bytes:
+        return self.latest.xlsx
+
+    @property
+    def content(self) -> dict:
+        return self.latest.content
+
+
+# Defined in its own module (it refers to Report); imported here so Django finds it.
+from parkpilot.carbon.models_closing import CloseRule, PeriodClose  # noqa: E402, F401
+from parkpilot.carbon.models_green import *  # noqa: E402, F403
+from parkpilot.carbon.models_reports import ReportVersion  # noqa: E402

@@ -4,6 +4,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.utils import timezone
+
 from parkpilot.carbon.models import Level
 from parkpilot.tenancy.errors import ValidationFailed
 
@@ -93,3 +95,52 @@ def parse(level: str, value: str, tz) -> Period:
         return period(level, datetime.fromisoformat(value[:13] + ":00"), tz)
     except (ValueError, IndexError):
         raise ValidationFailed.single("period", "期间格式无效 / invalid period") from None
+
+
+# --- where a period stands in time ------------------------------------------------------------
+
+CLOSABLE = (Level.MONTH, Level.YEAR)
+
+
+def has_ended(per: Period, now: datetime | None = None) -> bool:
+    return (now or timezone.now()) >= per.end
+
+
+def is_running(per: Period, now: datetime | None = None) -> bool:
+    """Started and not ended: its figures so far are partial."""
+    now = now or timezone.now()
+    return per.start <= now < per.end
+
+
+def require_closable(per: Period, now: datetime | None = None) -> None:
+    """Only a month or a year that has ended can be closed (a closed period is a snapshot of
+    what was metered; a running one would be frozen at its first days, a future one at zero)."""
+    if per.level not in CLOSABLE:
+        raise ValidationFailed.single("level", "只有月度和年度可结账 / only months and years close")
+    if not has_ended(per, now):
+        raise ValidationFailed.single(
+            "period",
+            f"{per.label} 尚未结束（{per.end:%Y-%m-%d %H:%M} 结束），不能结账 / {per.label} has "
+            f"not ended (it ends {per.end:%Y-%m-%d %H:%M}) and cannot be closed",
+            "period_not_ended",
+        )
+
+
+def elapsed_hours(per: Period, now: datetime | None = None) -> timedelta:
+    """How much of a period has run, in whole hours (what a like-for-like comparison uses)."""
+    now = now or timezone.now()
+    run = min(per.end, max(per.start, now)) - per.start
+    return timedelta(hours=int(run.total_seconds() // 3600))
+
+
+def same_span(other: Period, span: timedelta) -> Period | None:
+    """The first `span` of another period (hour rollups), or None when it is shorter."""
+    if other.start + span > other.end:
+        return None
+    return Period(Level.HOUR, other.start, other.start + span)
+
+
+def year_to_date(per: Period) -> Period:
+    """1 January to the end of `per`."""
+    year = period(Level.YEAR, per.start.date(), per.start.tzinfo)
+    return Period(Level.YEAR, year.start, per.end)

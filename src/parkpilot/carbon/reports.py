@@ -1,6 +1,7 @@
 """The 碳体检报告: its content (figures, findings) and its two renderings, PDF (WeasyPrint:
 HTML + inline SVG charts, Chinese set in Noto Sans CJK through fontconfig) and XLSX."""
 
+import functools
 import io
 import logging
 from datetime import date
@@ -11,8 +12,8 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from parkpilot.carbon import grading, selectors
-from parkpilot.carbon.models import AccountScope, Budget, CarbonAccount, Level
+from parkpilot.carbon import grading, report_scope2, selectors, shared_reads
+from parkpilot.carbon.models import Budget, Level
 from parkpilot.carbon.periods import Period, period
 from parkpilot.energy import selectors_carbon as energy
 from parkpilot.energy.kinds import CANONICAL_UNIT, EnergyKind
@@ -50,86 +51,46 @@ def _per(park, year: int, month: int) -> Period:
     return period(Level.YEAR, date(year, 1, 1), park.timezone)
 
 
-def _account(park, ent, per: Period) -> tuple[dict, bool]:
-    stored = CarbonAccount.objects.filter(
-        park=park, scope=AccountScope.ENTERPRISE, scope_id=ent.pk, level=per.level,
-        period_start=per.start.date(),
-    ).first()  # fmt: skip
-    if stored is not None:
-        return stored.figures, True
-    system = selectors.system_reader(park)
-    acc = selectors.live_accounts(user=system, park=park, per=per)
-    return acc.enterprise(ent.pk).figures(), False
+def _sharing_reads(fn):
+    """One report's own whole-park reads are shared too (the period is read for its figures
+    and again for grades); a batch opens the block once around all its reports."""
+
+    @functools.wraps(fn)
+    def wrapper(**kwargs):
+        with shared_reads.shared():
+            return fn(**kwargs)
+
+    return wrapper
 
 
-def _change(now, before):
-    if now is None or not before:
-        return None
-    return (now - before) / before
-
-
-def _safe(fn):
-    try:
-        return fn()
-    except ValidationFailed:
-        return None
-
-
+@_sharing_reads
 def build_content(*, enterprise, year: int, month: int) -> dict:
     park = enterprise.park
     per = _per(park, year, month)
     system = selectors.system_reader(park)
-    account, stored = _account(park, enterprise, per)
-    econ_all = selectors.economics(user=system, park=park, per=per)
-    ints = selectors.intensities(
-        account["tce"], account["co2_t"], econ_all.get(enterprise.pk), enterprise.floor_area_m2
-    )
-
-    def ints_of(p: Period):
-        acc = selectors.live_accounts(user=system, park=park, per=p).enterprise(enterprise.pk)
-        e = selectors.economics(user=system, park=park, per=p).get(enterprise.pk)
-        return selectors.intensities(acc.tce, acc.co2_t, e, enterprise.floor_area_m2)
-
-    prev, ago = _safe(lambda: ints_of(per.previous())), _safe(lambda: ints_of(per.year_ago()))
+    # One basis for every figure: a closed period's all come from its snapshot (selectors).
+    basis = selectors.enterprise_basis(park=park, enterprise=enterprise, per=per)
+    account, stored, ints = basis["account"], basis["stored"], basis["indicators"]
     indicators = []
     for key, name, unit in INDICATORS:
-        value = ints[key]
         indicators.append(
-            {
-                "key": key, "name": name, "unit": unit, "value": value,
-                "mom": _change(value, prev and prev[key]) if per.level == Level.MONTH else None,
-                "yoy": _change(value, ago and ago[key]),
-            }
+            {"key": key, "name": name, "unit": unit, "value": ints[key],
+             "mom": basis["mom"][key], "yoy": basis["yoy"][key]}
         )  # fmt: skip
-    grade, grade_note = None, ""
-    try:
-        acc_all = selectors.live_accounts(user=system, park=park, per=per)
-        all_grades = selectors.grades(park=park, accounts=acc_all, econ=econ_all)
-        grade = all_grades[enterprise.pk]
-        names = {eid: m.name for eid, m in acc_all.meta.items()}
-        grade["peers"] = (
-            selectors.ranking_for(all_grades, enterprise.pk, names) if grade.get("rank") else []
-        )
-        with_va = [g for g in all_grades.values() if g["carbon_intensity"] is not None]
-        grade["park_average"] = (
-            sum(g["co2_t"] for g in with_va) / sum(g["value_added"] for g in with_va)
-            if with_va
-            else None
-        )
+    grade, grade_note = None, basis["grade_error"]
+    if basis["grade"] is not None:
+        grade = {**ints, **basis["grade"], "peers": basis["peers"],
+                 "park_average": basis["park_average"]}  # fmt: skip
         if grade["why"] == "no_value_added":
-            grade_note = (
-                "本期无工业增加值数据（如研发类企业），按建筑面积计算强度，不评定碳效等级。"
-            )
+            grade_note = "本期未报送工业增加值，按建筑面积计算强度，不评定碳效等级。"
         elif grade["why"] == "no_industry_average":
             grade_note = "所属行业本年度无平均碳排放强度，仅评定碳排放水平。"
-    except ValidationFailed as exc:
-        grade_note = str(exc)
     profile = load_profile(park, enterprise, per)
     complete = energy.completeness(
         user=system, park_id=park.pk, owner_id=enterprise.pk, start=per.start,
         end=min(per.end, timezone.now()),
     )  # fmt: skip
-    budget = _budget(park, enterprise, per)
+    budget = _budget(park, enterprise, per, basis["ytd"])
     elec = account["electricity"]
     pv = {
         "generation": elec["pv_generation_kwh"],
@@ -155,6 +116,8 @@ def build_content(*, enterprise, year: int, month: int) -> dict:
         "period": per.label,
         "level": per.level,
         "stored": stored,
+        "state": basis["state"],
+        "mom_basis": basis["mom"]["basis"],
         "generated_at": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
         "energy": [
             {"kind": k, "name": KIND_NAMES.get(k, k), "quantity": v, "unit": CANONICAL_UNIT[k]}
@@ -178,6 +141,7 @@ def build_content(*, enterprise, year: int, month: int) -> dict:
                 "region": REGION_NAMES.get((s.get("factor") or {}).get("region"), ""),
                 "factor_year": (s.get("factor") or {}).get("year"),
                 "document": (s.get("factor") or {}).get("document", ""),
+                "factor_ref": _factor_ref(s.get("factor")),
             }
             for k, s in account["sources"].items()
         ],
@@ -204,9 +168,18 @@ def build_content(*, enterprise, year: int, month: int) -> dict:
         "pv": pv,
         "completeness": complete,
         "budget": budget,
+        "factors": sorted(account["factors"].values(), key=lambda f: f["id"]),
     }
+    content["basis"] = report_scope2.section(
+        enterprise=enterprise, per=per, account=account, intensities=ints, grade=grade
+    )
     content["findings"] = findings(content)
     return content
+
+
+def _factor_ref(factor: dict | None) -> str:
+    """The factor's id and version as the report prints them, e.g. EF-12-v2."""
+    return f"EF-{factor['id']}-v{factor['version']}" if factor else ""
 
 
 def _source_name(key: str) -> str:
@@ -215,18 +188,23 @@ def _source_name(key: str) -> str:
     return SOURCE_LABELS[key][0]
 
 
-def _budget(park, enterprise, per: Period) -> dict | None:
+def _budget(park, enterprise, per: Period, used: dict | None) -> dict | None:
+    """Use from 1 January against the budget: `used` is the snapshot's when closed."""
     b = Budget.objects.filter(park=park, enterprise=enterprise, year=per.year).first()
     if b is None:
         return None
     from parkpilot.carbon.services import ytd_period
 
     ytd = ytd_period(per) if per.level == Level.MONTH else per
-    acc = selectors.live_accounts(user=selectors.system_reader(park), park=park, per=ytd)
-    a = acc.enterprise(enterprise.pk)
+    # A period still running counts only as far as it has run (as budget_status does).
+    ytd = Period(ytd.level, ytd.start, max(ytd.start, min(ytd.end, timezone.now())))
+    if used is None:
+        acc = selectors.live_accounts(user=selectors.system_reader(park), park=park, per=ytd)
+        a = acc.enterprise(enterprise.pk)
+        used = {"tce": a.tce, "co2_t": a.co2_t}
     return {
-        "energy": selectors.projection(a.tce, ytd, float(b.energy_tce)),
-        "co2": selectors.projection(a.co2_t, ytd, float(b.co2_t)),
+        "energy": selectors.projection(used["tce"], ytd, float(b.energy_tce)),
+        "co2": selectors.projection(used["co2_t"], ytd, float(b.co2_t)),
     }
 
 
@@ -333,9 +311,9 @@ def bar_svg(values: list[float], labels: list[str], *, width=640, height=180, co
             f'<rect x="{x:.1f}" y="{height - pad_b - h:.1f}" width="{bw * 0.7:.1f}" '
             f'height="{h:.1f}" fill="{color}"/>'
         )
-        parts.append(
-            f'<text x="{x + bw * 0.35:.1f}" y="{height - 8}" text-anchor="middle">{label}</text>'
-        )
+        if label:
+            x_text, y_text = x + bw * 0.35, height - 8
+            parts.append(f'<text x="{x_text:.1f}" y="{y_text}" text-anchor="middle">{label}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -345,7 +323,8 @@ def render_pdf(content: dict) -> bytes:
 
     typical = content["profile"]["typical_day"]
     charts = {
-        "typical_day": bar_svg(typical, [str(h) for h in range(24)]),
+        # Every other hour labelled: each SVG text is a separate text layout in the PDF.
+        "typical_day": bar_svg(typical, [str(h) if h % 2 == 0 else "" for h in range(24)]),
         "sources": bar_svg(
             [s["co2_t"] for s in content["sources"]],
             [s["name"] for s in content["sources"]],
@@ -354,7 +333,25 @@ def render_pdf(content: dict) -> bytes:
         ),
     }
     html = render_to_string("carbon/report_pdf.html", {"c": content, "charts": charts})
-    return HTML(string=html).write_pdf()
+    stylesheet, fonts = _stylesheet()
+    return HTML(string=html).write_pdf(stylesheets=[stylesheet], font_config=fonts)
+
+
+@functools.cache
+def _stylesheet():
+    """The report's static CSS, parsed once per process with the font configuration it is
+    bound to (parsing it took a tenth of each PDF)."""
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+
+    fonts = FontConfiguration()
+    css = render_to_string("carbon/report_pdf.css")
+    return CSS(string=css, font_config=fonts), fonts
+
+
+def render(content: dict) -> tuple[bytes, bytes]:
+    """Both files of one version (run in a worker process by a batch: no database needed)."""
+    return render_pdf(content), render_xlsx(content)
 
 
 def render_xlsx(content: dict) -> bytes:
@@ -370,8 +367,18 @@ def render_xlsx(content: dict) -> bytes:
         ("园区 / 片区", f"{content['park']} / {e['zone']}"),
         ("期间", content["period"]),
         ("生成时间", content["generated_at"]),
-        ("演示数据", "是" if e["demo"] else "否"),
     ]
+    doc = content.get("document") or {}
+    if doc:
+        rows += [
+            ("报告编号", doc["number"]),
+            ("版本", doc["version"]),
+            ("签发时间", doc["issued_at"]),
+            ("签发人", doc["issued_by"]),
+            ("签发原因", doc["reason"]),
+        ]
+    demo = doc.get("demo_inputs") or (["企业资料"] if e["demo"] else [])
+    rows.append(("演示数据", "；".join(demo) if demo else "否"))
     for r in rows:
         ws.append(r)
     ws["A1"].font = Font(bold=True, size=14)
@@ -383,12 +390,19 @@ def render_xlsx(content: dict) -> bytes:
                [[x["name"], x["quantity"], x["unit"]] for x in content["energy"]]
                + [[f"{x['name']}（折标煤）", x["tce"], "tce"] for x in content["tce_by_carrier"]]),
         "排放": (["排放源", "范围", "活动水平", "单位", "排放因子", "因子单位", "地区", "年份",
-                "来源文件", "排放量 tCO2"],
+                "来源文件", "因子编号", "排放量 tCO2"],
                [[s["name"], s["scope"], s["quantity"], s["unit"], s["factor"], s["factor_unit"],
-                 s["region"], s["factor_year"], s["document"], s["co2_t"]]
+                 s["region"], s["factor_year"], s["document"], s.get("factor_ref", ""),
+                 s["co2_t"]]
                 for s in content["sources"]]),
         "典型日负荷": (["时", "kWh"],
                   [[h, v] for h, v in enumerate(content["profile"]["typical_day"])]),
+        "排放因子": (["因子编号", "品种", "类别", "数值", "单位", "地区", "年份", "版本",
+                  "来源文件", "演示数据"],
+                 [[f["ref"], f["carrier_name"], f["quantity_name"], f["value"], f["unit"],
+                   f["region"], f["year"], f["version"], f["document"],
+                   "是" if f["is_demo"] else ""]
+                  for f in doc.get("factors", [])]),
         "发现与建议": (["指标", "数值", "发现", "建议"],
                   [[f["figure"], f["value"], f["text"], f["advice"]]
                    for f in content["findings"]]),

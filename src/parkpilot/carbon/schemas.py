@@ -1,6 +1,6 @@
 from datetime import date
 
-from ninja import Schema
+from ninja import Field, Schema
 
 
 class FactorIn(Schema):
@@ -68,6 +68,7 @@ class IndustryAverageOut(Schema):
 class PeriodIn(Schema):
     level: str = "1mo"
     period: str
+    reason: str = ""  # closing early, or why a closed period is recomputed
 
 
 class BudgetIn(Schema):
@@ -93,14 +94,34 @@ class ReportIn(Schema):
     enterprise_id: int
     year: int
     month: int = 0
+    reason: str = Field("", max_length=300, description="why a new version is issued")
 
 
 class ReportOut(Schema):
     id: int
+    number: str
+    version: int
     enterprise_id: int
     enterprise_name: str
     period: str
     generated_at: str
+    pdf_url: str
+    xlsx_url: str
+    versions_url: str
+
+
+class ReportVersionOut(Schema):
+    version: int
+    issued_at: str
+    issued_by: str
+    reason: str
+    is_demo: bool
+    content_sha256: str
+    pdf_sha256: str
+    xlsx_sha256: str
+    factors: list
+    completeness: dict
+    difference: list
     pdf_url: str
     xlsx_url: str
 
@@ -118,4 +139,30 @@ class BatchOut(Schema):
     done: int
     failed: int
     status: str
+    reason: str
     errors: list
+
+
+class GreenPowerIn(Schema):
+    enterprise_id: int
+    kind: str  # green_trade | certificate
+    quantity_mwh: float | str
+    period_start: str
+    period_end: str
+    seller: str
+    certificates: list[str] | str = []
+    reference: str = ""
+
+
+class GreenPowerOut(Schema):
+    id: int
+    enterprise_id: int
+    enterprise_name: str
+    kind: str
+    quantity_mwh: float
+    period_start: str
+    period_end: str
+    seller: str
+    reference: str
+    certificates: list[str]
+    is_demo: bool

@@ -1,36 +1,48 @@
 """Writes for carbon. Keyword-only, atomic, audited in the same transaction."""
 
+import logging
+from collections import defaultdict, deque
+from concurrent.futures import FIRST_COMPLETED, wait
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
-from django.db.models import F
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
-from parkpilot.carbon import accounting, grading, selectors
+from parkpilot.carbon import accounting, grading, periods, selectors, shared_reads
 from parkpilot.carbon.factors import FactorSet, validate_unit
 from parkpilot.carbon.models import (
     AccountScope,
     Alert,
+    BatchStatus,
     Budget,
     CarbonAccount,
     Carrier,
+    CloseRule,
     EmissionFactor,
     IndustryAverage,
     Level,
+    PeriodClose,
     Quantity,
     Region,
     Report,
     ReportBatch,
+    ReportVersion,
     YearSettings,
 )
 from parkpilot.carbon.periods import Period, period
+from parkpilot.energy import selectors as energy_selectors
+from parkpilot.energy import selectors_carbon as energy_carbon
 from parkpilot.tenancy import access
 from parkpilot.tenancy.audit import audit_record, snapshot
 from parkpilot.tenancy.errors import FieldError, NotFound, ValidationFailed
 from parkpilot.tenancy.models import Enterprise, Park
 
 ESCALATE_AFTER = timedelta(days=3)
+log = logging.getLogger(__name__)
 
 
 def _decimal(field: str, value, *, positive: bool = True) -> Decimal:
@@ -210,43 +222,165 @@ def _all_scopes(acc: selectors.Accounts, park: Park):
     yield AccountScope.PARK, park.pk, None, acc.park().figures()
 
 
-@transaction.atomic
-def account_close(*, actor, via: str, park: Park, per: Period) -> list[CarbonAccount]:
-    """Store the period's accounts for every scope, with the factor versions used. Accounts
-    already stored are left as they are (a published figure does not change by itself)."""
-    _require(actor, CarbonAccount)
-    acc = selectors.live_accounts(user=selectors.system_reader(park), park=park, per=per)
-    existing = set(
-        CarbonAccount.objects.filter(
-            park=park, level=per.level, period_start=per.start.date()
-        ).values_list("scope", "scope_id")
-    )
+def _reason(text) -> str:
+    reason = str(text or "").strip()
+    if len(reason) > 500:
+        raise ValidationFailed.single("reason", "原因不超过 500 字 / at most 500 characters")
+    return reason
+
+
+def close_threshold() -> float:
+    """Data completeness at which an ended month closes by itself (PARKPILOT_CLOSE_COMPLETENESS,
+    percent, default 95)."""
+    return settings.PARKPILOT_CLOSE_COMPLETENESS / 100
+
+
+def close_after() -> timedelta:
+    """How long after its end a month closes whatever its completeness
+    (PARKPILOT_CLOSE_AFTER_DAYS, default 5)."""
+    return timedelta(days=settings.PARKPILOT_CLOSE_AFTER_DAYS)
+
+
+def due_rule(per: Period, rate: float, now: datetime) -> str | None:
+    """Why an ended period closes by itself now, or None: completeness reached the threshold,
+    or the configured days after its end have passed, whichever comes first."""
+    if not periods.has_ended(per, now):
+        return None
+    if rate >= close_threshold():
+        return CloseRule.COMPLETENESS
+    if now >= per.end + close_after():
+        return CloseRule.DAYS
+    return None
+
+
+def _write_snapshot(*, park, per, version, rule, actor, via, reason, now) -> PeriodClose:
+    """Compute and store one snapshot version: its closing record and every scope's account."""
+    parts = selectors.snapshot_parts(park=park, per=per, now=now)
+    complete = parts["completeness"]
+    scopes = list(_all_scopes(parts["accounts"], park))
+    closing = PeriodClose.objects.create(
+        park=park, level=per.level, period_start=per.start.date(), version=version,
+        rule=rule, reason=reason, closed_by=actor if actor is not None and actor.pk else None,
+        via=via, completeness=complete.as_dict() | {"threshold": close_threshold()},
+        incomplete_points=complete.points, quarantined_points=parts["quarantined"],
+        factor_ids=sorted({i for *_x, a in scopes for i in accounting.factor_ids(a)}),
+        indicators=parts["indicators"], grades=parts["grades"],
+        grade_error=parts["grade_error"][:300], compare=parts["compare"], ytd=parts["ytd"],
+    )  # fmt: skip
     rows = [
         CarbonAccount(
-            park=park,
-            scope=scope,
-            scope_id=sid,
-            enterprise_id=ent,
-            level=per.level,
-            period_start=per.start.date(),
-            tce=a["tce"],
-            co2_t=a["co2_t"],
-            figures=a,
-            factor_ids=accounting.factor_ids(a),
+            park=park, scope=scope, scope_id=sid, enterprise_id=ent, level=per.level,
+            period_start=per.start.date(), tce=a["tce"], co2_t=a["co2_t"], figures=a,
+            factor_ids=accounting.factor_ids(a), version=version, closing=closing,
         )
-        for scope, sid, ent, a in _all_scopes(acc, park)
-        if (scope, sid) not in existing
-    ]
+        for scope, sid, ent, a in scopes
+    ]  # fmt: skip
     CarbonAccount.objects.bulk_create(rows)
-    park_row = CarbonAccount.objects.get(
-        park=park, scope=AccountScope.PARK, scope_id=park.pk, level=per.level,
-        period_start=per.start.date(),
-    )  # fmt: skip
+    return closing
+
+
+@transaction.atomic
+def account_close(
+    *, actor, via: str, park: Park, per: Period, reason: str = "", now: datetime | None = None
+) -> PeriodClose:
+    """Close an ended period: store its snapshot (version 1). The system closes what is due
+    (completeness at the threshold, or the days after the end passed); staff may close earlier
+    with a stated reason. A period that has not ended is refused, naming the field; closing a
+    closed period again is refused too (a recompute makes the next version)."""
+    _require(actor, CarbonAccount)
+    now = now or timezone.now()
+    periods.require_closable(per, now)
+    if selectors.current_closing(park=park, per=per) is not None:
+        raise ValidationFailed.single(
+            "period",
+            f"{per.label} 已结账；如需更新请重新核算 / {per.label} is already closed; "
+            "recompute to make a new version",
+            "already_closed",
+        )
+    complete = energy_selectors.period_completeness(
+        user=selectors.system_reader(park), park_id=park.pk, start=per.start, end=per.end, now=now
+    )
+    rule = due_rule(per, complete.rate, now)
+    reason = _reason(reason)
+    if rule is None:
+        if actor is None:
+            raise ValidationFailed.single("period", f"{per.label} 尚未到结账条件 / not due")
+        if not reason:
+            raise ValidationFailed.single(
+                "reason",
+                f"数据完整率 {complete.rate:.1%} 低于 {close_threshold():.0%} 且未满 "
+                f"{close_after().days} 天，提前结账须说明原因 / completeness {complete.rate:.1%} "
+                f"is below {close_threshold():.0%} and {close_after().days} days have not "
+                "passed: closing early needs a stated reason",
+            )
+        rule = CloseRule.STAFF
+    closing = _write_snapshot(
+        park=park, per=per, version=1, rule=rule, actor=actor, via=via, reason=reason, now=now
+    )
     audit_record(
-        actor=actor, via=via, action="carbon.account.close", obj=park_row, park_id=park.pk,
-        before=None, after={"period": per.label, "level": per.level, "stored": len(rows)},
+        actor=actor, via=via, action="carbon.account.close", obj=closing, park_id=park.pk,
+        before=None,
+        after={"period": per.label, "level": per.level, "version": 1, "rule": rule,
+               "reason": reason, "completeness": closing.completeness["rate"],
+               "incomplete_points": len(closing.incomplete_points),
+               "quarantined_points": len(closing.quarantined_points)},
     )  # fmt: skip
-    return rows
+    return closing
+
+
+def close_due(*, park: Park, now: datetime | None = None) -> list[PeriodClose]:
+    """Close every ended month of the park that is due, oldest first, catching up months a
+    stopped scheduler or a late start missed. Months close in order, so a month's
+    month-on-month always compares with a closed month; the first month not yet due stops
+    the run (every later one ended later, so it is not due by days either)."""
+    now = now or timezone.now()
+    closed = []
+    for per in open_ended_months(park=park, now=now):
+        complete = energy_selectors.period_completeness(
+            user=selectors.system_reader(park), park_id=park.pk, start=per.start,
+            end=per.end, now=now,
+        )  # fmt: skip
+        if due_rule(per, complete.rate, now) is None:
+            break
+        try:
+            closed.append(account_close(actor=None, via="system", park=park, per=per, now=now))
+        except ValidationFailed as exc:  # e.g. a factor missing: retried next time, logged
+            log.warning("carbon: park %s: %s not closed: %s", park.pk, per.label, exc)
+            break
+        except IntegrityError:  # another worker closed it first: its snapshot stands
+            break
+    return closed
+
+
+def open_ended_months(*, park: Park, now: datetime) -> list[Period]:
+    """Ended months from the park's first metered month that have no snapshot yet."""
+    first = energy_carbon.first_rollup_month(park_id=park.pk)
+    if first is None:
+        return []
+    per = selectors.month_period(park, first.year, first.month)
+    closed = set(
+        PeriodClose.objects.filter(park=park, level=Level.MONTH, current=True).values_list(
+            "period_start", flat=True
+        )
+    )
+    out = []
+    while periods.has_ended(per, now):
+        if per.start.date() not in closed:
+            out.append(per)
+        per = period(Level.MONTH, per.end, per.start.tzinfo)
+    return out
+
+
+def _grade_changes(before: dict, after: dict) -> list[dict]:
+    """Enterprises whose grade or K differs between two snapshots."""
+    out = []
+    for eid in sorted({*before, *after}, key=int):
+        was, now = before.get(eid, {}), after.get(eid, {})
+        if (was.get("grade"), was.get("k")) != (now.get("grade"), now.get("k")):
+            out.append({"enterprise_id": int(eid), "before": was.get("grade"),
+                        "after": now.get("grade"), "k_before": was.get("k"),
+                        "k_after": now.get("k")})  # fmt: skip
+    return out
 
 
 def reproduce(*, account: CarbonAccount, park: Park) -> dict:
@@ -260,45 +394,56 @@ def reproduce(*, account: CarbonAccount, park: Park) -> dict:
 
 
 @transaction.atomic
-def account_recompute(*, actor, via: str, park: Park, per: Period) -> list[dict]:
-    """Recompute a closed period with the current catalogue: an explicit, audited action.
-    Returns, per stored account, the figures before and after and their difference."""
+def account_recompute(
+    *, actor, via: str, park: Park, per: Period, reason: str = "", now: datetime | None = None
+) -> dict:
+    """Recompute a closed period from today's data and catalogue: an explicit, audited action
+    that makes the next snapshot version and keeps every earlier one as it was. Returns the
+    new version and, per scope, the figures before and after and their difference."""
     access.require_create(actor, CarbonAccount)
-    stored = {
-        (a.scope, a.scope_id): a
-        for a in CarbonAccount.objects.select_for_update().filter(
-            park=park, level=per.level, period_start=per.start.date()
-        )
-    }
-    if not stored:
+    reason = _reason(reason)
+    old = (
+        PeriodClose.objects.select_for_update()
+        .filter(park=park, level=per.level, period_start=per.start.date(), current=True)
+        .first()
+    )
+    if old is None:
         raise ValidationFailed.single("period", "该期间尚未结账 / this period is not closed")
-    acc = selectors.live_accounts(user=selectors.system_reader(park), park=park, per=per)
+    before = {(a.scope, a.scope_id): a for a in old.accounts.all()}
+    PeriodClose.objects.filter(pk=old.pk).update(current=False)
+    new = _write_snapshot(
+        park=park, per=per, version=old.version + 1, rule=CloseRule.RECOMPUTE, actor=actor,
+        via=via, reason=reason, now=now or timezone.now(),
+    )  # fmt: skip
     changes = []
-    for scope, sid, _ent, a in _all_scopes(acc, park):
-        row = stored.get((scope, sid))
-        if row is None:
-            continue
-        new_ids = accounting.factor_ids(a)
-        before = {"co2_t": row.co2_t, "tce": row.tce, "factor_ids": row.factor_ids}
-        after = {"co2_t": a["co2_t"], "tce": a["tce"], "factor_ids": new_ids}
+    for row in new.accounts.order_by("scope", "scope_id"):
+        was = before.get((row.scope, row.scope_id))
+        b = {"co2_t": was.co2_t, "tce": was.tce, "factor_ids": was.factor_ids} if was else None
         changes.append(
             {
-                "scope": scope,
-                "scope_id": sid,
-                "before": before,
-                "after": after,
-                "co2_t_diff": a["co2_t"] - row.co2_t,
-                "tce_diff": a["tce"] - row.tce,
+                "scope": row.scope,
+                "scope_id": row.scope_id,
+                "before": b,
+                "after": {"co2_t": row.co2_t, "tce": row.tce, "factor_ids": row.factor_ids},
+                "co2_t_diff": row.co2_t - (was.co2_t if was else 0.0),
+                "tce_diff": row.tce - (was.tce if was else 0.0),
             }
         )
-        if before != after:
-            row.figures, row.tce, row.co2_t, row.factor_ids = a, a["tce"], a["co2_t"], new_ids
-            row.save()
-            audit_record(
-                actor=actor, via=via, action="carbon.account.recompute", obj=row,
-                before=before, after=after,
-            )  # fmt: skip
-    return changes
+    grade_changes = _grade_changes(old.grades, new.grades)
+    new.difference = {"scopes": changes, "grades": grade_changes}
+    new.save(update_fields=["difference"])
+    park_change = next(c for c in changes if c["scope"] == AccountScope.PARK)
+    audit_record(
+        actor=actor, via=via, action="carbon.account.recompute", obj=new, park_id=park.pk,
+        before={"version": old.version, "co2_t": (park_change["before"] or {}).get("co2_t"),
+                "factor_ids": old.factor_ids},
+        after={"version": new.version, "co2_t": park_change["after"]["co2_t"],
+               "factor_ids": new.factor_ids, "reason": new.reason,
+               "changed_scopes": sum(1 for c in changes if c["co2_t_diff"] or c["tce_diff"]),
+               "changed_grades": len(grade_changes)},
+    )  # fmt: skip
+    return {"version": new.version, "previous_version": old.version, "changes": changes,
+            "grades": grade_changes}  # fmt: skip
 
 
 # --- budgets and alerts --------------------------------------------------------------------
@@ -331,26 +476,24 @@ def budget_upsert(
 
 def ytd_period(per: Period) -> Period:
     """1 January to the end of `per` (a month)."""
-    year = period(Level.YEAR, per.start.date(), per.start.tzinfo)
-    return Period(Level.YEAR, year.start, per.end)
+    return periods.year_to_date(per)
 
 
 @transaction.atomic
 def alerts_evaluate(*, park: Park, per: Period) -> list[Alert]:
     """After a month: projected over budget, or a grade worse than the month before → an
     alert to the enterprise (each at most once per period and kind)."""
-    system = selectors.system_reader(park)
     ytd = ytd_period(per)
-    ytd_acc = selectors.live_accounts(user=system, park=park, per=ytd)
+    used_by = _ytd_use(park, per, ytd)
     made = []
     budgets = {b.enterprise_id: b for b in Budget.objects.filter(park=park, year=per.year)}
     for eid, b in budgets.items():
         if eid is None:
             continue
-        acc = ytd_acc.enterprise(eid)
+        acc = used_by.get(str(eid)) or {"tce": 0.0, "co2_t": 0.0}
         for kind, used, limit, label in (
-            (Alert.Kind.BUDGET_ENERGY, acc.tce, float(b.energy_tce), "能耗"),
-            (Alert.Kind.BUDGET_CO2, acc.co2_t, float(b.co2_t), "碳排放"),
+            (Alert.Kind.BUDGET_ENERGY, acc["tce"], float(b.energy_tce), "能耗"),
+            (Alert.Kind.BUDGET_CO2, acc["co2_t"], float(b.co2_t), "碳排放"),
         ):
             p = selectors.projection(used, ytd, limit)
             if p["over"]:
@@ -381,7 +524,19 @@ def alerts_evaluate(*, park: Park, per: Period) -> list[Alert]:
     return made
 
 
+def _ytd_use(park: Park, per: Period, ytd: Period) -> dict:
+    """Use from 1 January per enterprise: a closed month's snapshot's, else live."""
+    closing = selectors.current_closing(park=park, per=per)
+    if closing is not None and closing.ytd:
+        return closing.ytd
+    acc = selectors.live_accounts(user=selectors.system_reader(park), park=park, per=ytd)
+    return {str(eid): {"tce": a.tce, "co2_t": a.co2_t} for eid, a in acc.enterprises.items()}
+
+
 def _grades(park: Park, per: Period) -> dict:
+    closing = selectors.current_closing(park=park, per=per)
+    if closing is not None:  # a closed month's grades are its snapshot's
+        return selectors.snapshot_grades(closing)
     system = selectors.system_reader(park)
     acc = selectors.live_accounts(user=system, park=park, per=per)
     return selectors.grades(
@@ -438,72 +593,310 @@ def alerts_escalate(*, now: datetime | None = None) -> int:
 
 
 # --- reports -------------------------------------------------------------------------------
+# An issue reads the figures and renders the files outside any transaction (a PDF takes a few
+# hundred ms, and on SQLite an open write transaction holds the database's one write lock that
+# long), then stores the new version in one short transaction.
+
+REPORT_ATTEMPTS = 3  # a report whose issue fails unexpectedly is tried this often in a batch
+BATCH_STALE_AFTER = timedelta(minutes=15)  # a running batch with no progress for this long died
+SYSTEM_REASON = "定期签发 / scheduled issue"
+POOL_FROM = 8  # a batch of at least this many reports renders in worker processes
 
 
-@transaction.atomic
-def report_generate(
-    *, actor, via: str, enterprise_id: int, year: int, month: int, batch_id: int | None = None
-) -> Report:
-    """Build one enterprise's 碳体检报告 (PDF + XLSX) for a month (or the year: month 0)."""
-    from parkpilot.carbon import reports
+class ConcurrentIssue(ValidationFailed):
+    """Someone issued the same report between reading its figures and storing them."""
 
+
+@dataclass
+class ReportDraft:
+    """The next version of a report, figures and document block ready, files not yet made."""
+
+    enterprise: Enterprise
+    year: int
+    month: int
+    version: int
+    content: dict
+    previous: ReportVersion | None
+    actor: object
+    via: str
+    batch_id: int | None
+
+
+def _report_enterprise(actor, enterprise_id: int) -> Enterprise:
     ent = Enterprise.objects.select_related("park", "zone").filter(pk=enterprise_id).first()
     if ent is None:
         raise NotFound
     _require(actor, Report)
     if actor is not None and not actor.is_superuser and actor.park_id != ent.park_id:
         raise NotFound
-    content = reports.build_content(enterprise=ent, year=year, month=month)
-    pdf, xlsx = reports.render_pdf(content), reports.render_xlsx(content)
-    row, _created = Report.objects.update_or_create(
-        enterprise=ent, year=year, month=month,
-        defaults={"park": ent.park, "pdf": pdf, "xlsx": xlsx, "content": content,
-                  "batch_id": batch_id},
+    return ent
+
+
+def _report_period(year, month) -> tuple[int, int]:
+    year = _year(year)
+    try:
+        month = int(month)
+    except (TypeError, ValueError):
+        month = -1
+    if not (0 <= month <= 12):
+        raise ValidationFailed.single("month", "月份须为 0-12 / month must be 0-12")
+    return year, month
+
+
+def report_prepare(
+    *, actor, via: str, enterprise: Enterprise, year: int, month: int, reason: str = "",
+    batch_id: int | None = None,
+) -> ReportDraft:  # fmt: skip
+    """Read the figures and build the document block of the report's next version (reads only:
+    call it outside a transaction)."""
+    from parkpilot.carbon import documents, reports
+
+    park = enterprise.park
+    content = reports.build_content(enterprise=enterprise, year=year, month=month)
+    report = Report.objects.filter(enterprise=enterprise, year=year, month=month).first()
+    previous = None
+    if report is not None and report.latest_version:
+        previous = report.versions.defer("pdf", "xlsx").get(version=report.latest_version)
+    factors = documents.factor_entries(park=park, content=content)
+    content["document"] = documents.document_block(
+        number=documents.report_number(park.code, year, month, enterprise.pk),
+        version=previous.version + 1 if previous else 1,
+        issued_at=timezone.localtime().strftime("%Y-%m-%d %H:%M"),
+        issued_by=_actor_label(actor),
+        reason=reason.strip() or (SYSTEM_REASON if actor is None or not actor.pk else ""),
+        factors=factors,
+        demo=documents.demo_inputs(park=park, enterprise=enterprise, year=year, month=month,
+                                   factors=factors),
+        previous=(
+            {"version": previous.version, "content_sha256": previous.content_sha256,
+             "pdf_sha256": previous.pdf_sha256}
+            if previous else None
+        ),
+        content_sha256=documents.figures_sha256(content),
     )  # fmt: skip
-    audit_record(
-        actor=actor, via=via, action="carbon.report.generate", obj=row, before=None,
-        after={"enterprise": ent.pk, "period": row.period, "pdf_bytes": len(pdf)},
-    )  # fmt: skip
-    return row
+    return ReportDraft(enterprise, year, month, content["document"]["version"], content,
+                       previous, actor, via, batch_id)  # fmt: skip
+
+
+def _actor_label(actor) -> str:
+    if actor is None or not actor.pk:
+        return "系统 / system"
+    return actor.get_full_name() or actor.username
 
 
 @transaction.atomic
-def batch_create(*, actor, via: str, park: Park, year: int, month: int) -> ReportBatch:
+def report_store(*, draft: ReportDraft, pdf: bytes, xlsx: bytes) -> Report:
+    """Store a rendered draft as the report's new version, with its audit row (and, in a
+    batch, the batch's progress), in one short transaction."""
+    from parkpilot.carbon import documents
+
+    ent, doc = draft.enterprise, draft.content["document"]
+    report, _ = Report.objects.select_for_update().get_or_create(
+        enterprise=ent, year=draft.year, month=draft.month,
+        defaults={"park": ent.park, "number": doc["number"]},
+    )  # fmt: skip
+    if report.latest_version != draft.version - 1:
+        raise ConcurrentIssue.single(
+            "version", "此报告刚由他人签发了新版本，请重试 / another version was just issued"
+        )
+    previous = draft.previous
+    difference = documents.difference(previous.content, draft.content) if previous else []
+    actor = draft.actor if draft.actor is not None and draft.actor.pk else None
+    version = ReportVersion.objects.create(
+        report=report, park=ent.park, enterprise=ent, version=draft.version,
+        content=draft.content, pdf=pdf, xlsx=xlsx, content_sha256=doc["content_sha256"],
+        pdf_sha256=documents.sha256(pdf), xlsx_sha256=documents.sha256(xlsx),
+        factors=doc["factors"], completeness=draft.content.get("completeness") or {},
+        is_demo=bool(doc["demo_inputs"]), difference=difference, reason=doc["reason"],
+        issued_by=actor, issued_by_label=doc["issued_by"], issued_at=timezone.now(),
+        batch_id=draft.batch_id,
+    )  # fmt: skip
+    report.latest_version, report.batch_id = version.version, draft.batch_id
+    report.save(update_fields=["latest_version", "batch", "generated_at"])
+    audit_record(
+        actor=draft.actor, via=draft.via, action="carbon.report.issue", obj=report,
+        before=(
+            {"version": previous.version, "content_sha256": previous.content_sha256,
+             "pdf_sha256": previous.pdf_sha256}
+            if previous else None
+        ),
+        after={"version": version.version, "content_sha256": version.content_sha256,
+               "pdf_sha256": version.pdf_sha256, "xlsx_sha256": version.xlsx_sha256,
+               "reason": version.reason,
+               "changed": [r["key"] for r in difference if r["changed"]]},
+    )  # fmt: skip
+    if draft.batch_id is not None:
+        ReportBatch.objects.filter(pk=draft.batch_id).update(
+            done=F("done") + 1, heartbeat_at=timezone.now()
+        )
+    return report
+
+
+def report_issue(
+    *, actor, via: str, enterprise_id: int, year: int, month: int, reason: str = "",
+    batch_id: int | None = None,
+) -> Report:  # fmt: skip
+    """Issue a new version of one enterprise's 碳体检报告 (PDF + XLSX) for a month (or the
+    year: month 0). Earlier versions stay as they were; a person re-issuing states why."""
+    from parkpilot.carbon import reports
+
+    ent = _report_enterprise(actor, enterprise_id)
+    year, month = _report_period(year, month)
+    draft = report_prepare(
+        actor=actor, via=via, enterprise=ent, year=year, month=month, reason=reason,
+        batch_id=batch_id,
+    )  # fmt: skip
+    if draft.version > 1 and not draft.content["document"]["reason"]:
+        raise ValidationFailed.single("reason", "重新签发须说明原因 / a re-issue needs a reason")
+    pdf, xlsx = reports.render(draft.content)
+    return report_store(draft=draft, pdf=pdf, xlsx=xlsx)
+
+
+# The name callers used before reports had versions: every generation is an issue.
+report_generate = report_issue
+
+
+@transaction.atomic
+def batch_create(
+    *, actor, via: str, park: Park, year: int, month: int, start: bool = True
+) -> ReportBatch:
+    """A batch of every enterprise's report; its run starts in the task queue after commit."""
     from parkpilot.carbon import tasks
 
     _require(actor, ReportBatch)
-    if not (0 <= month <= 12):
-        raise ValidationFailed.single("month", "月份须为 0-12 / month must be 0-12")
+    year, month = _report_period(year, month)
     total = Enterprise.objects.filter(park=park).count()
-    batch = ReportBatch.objects.create(park=park, year=year, month=month, total=total)
+    batch = ReportBatch.objects.create(
+        park=park, year=year, month=month, total=total,
+        created_by=actor if actor is not None and actor.pk else None,
+    )  # fmt: skip
     audit_record(
         actor=actor, via=via, action="carbon.report.batch", obj=batch, before=None,
         after={"year": year, "month": month, "total": total},
     )  # fmt: skip
-    transaction.on_commit(lambda: tasks.run_batch(batch.pk))
+    if start:
+        transaction.on_commit(lambda: tasks.run_batch(batch.pk))
     return batch
 
 
-def batch_run(*, batch_id: int) -> ReportBatch:
-    """Generate every enterprise's report, one transaction each, counting progress as it goes
-    (a failure is recorded with the enterprise and the batch goes on)."""
+def batch_run(*, batch_id: int, workers: int | None = None) -> ReportBatch:
+    """Issue every enterprise's report of the batch. The park is read once per period for the
+    whole batch, the files render in worker processes, each report is stored in its own short
+    transaction; a report that fails is retried (REPORT_ATTEMPTS) and then recorded with its
+    reason while the others go on. The batch always ends done or failed, never running."""
     batch = ReportBatch.objects.select_related("park").get(pk=batch_id)
-    ReportBatch.objects.filter(pk=batch_id).update(status="running")
-    system = selectors.system_reader(batch.park)
-    enterprises = Enterprise.objects.filter(park=batch.park).order_by("id")
-    ids = list(enterprises.values_list("pk", flat=True))
-    for eid in ids:
-        try:
-            report_generate(
-                actor=system, via="system", enterprise_id=eid, year=batch.year,
-                month=batch.month, batch_id=batch_id,
-            )  # fmt: skip
-            ReportBatch.objects.filter(pk=batch_id).update(done=F("done") + 1)
-        except ValidationFailed as exc:
-            ReportBatch.objects.filter(pk=batch_id).update(failed=F("failed") + 1)
-            batch.refresh_from_db(fields=["errors"])
-            batch.errors = [*batch.errors, {"enterprise_id": eid, "error": str(exc)}][-50:]
-            batch.save(update_fields=["errors"])
-    ReportBatch.objects.filter(pk=batch_id).update(status="done", finished_at=timezone.now())
+    if batch.finished:
+        return batch
+    now = timezone.now()
+    ReportBatch.objects.filter(pk=batch_id).update(status=BatchStatus.RUNNING, heartbeat_at=now)
+    try:
+        with shared_reads.shared(batch=True):
+            _batch_issue_all(batch, workers)
+    except Exception as exc:  # (whatever broke the run, the batch must end)
+        log.exception("report batch %s failed", batch_id)
+        _batch_finish(batch_id, BatchStatus.FAILED, f"{type(exc).__name__}: {exc}"[:500])
+    else:
+        failed = ReportBatch.objects.values_list("failed", flat=True).get(pk=batch_id)
+        if failed:  # the others are issued; the batch says which failed and why
+            reason = f"{failed} 份报告失败 / {failed} of {batch.total} reports failed"
+            _batch_finish(batch_id, BatchStatus.FAILED, reason)
+        else:
+            _batch_finish(batch_id, BatchStatus.DONE, "")
     batch.refresh_from_db()
     return batch
+
+
+def _batch_issue_all(batch: ReportBatch, workers: int | None) -> None:
+    from parkpilot.carbon.rendering import RenderPool, default_workers
+
+    system = selectors.system_reader(batch.park)
+    issued = set(ReportVersion.objects.filter(batch=batch).values_list("enterprise_id", flat=True))
+    enterprises = Enterprise.objects.filter(park=batch.park).select_related("park", "zone")
+    queue = deque(e for e in enterprises.order_by("id") if e.pk not in issued)  # resumable
+    attempts: dict[int, int] = defaultdict(int)
+
+    def failed(ent: Enterprise, exc: Exception) -> None:
+        attempts[ent.pk] += 1
+        hopeless = isinstance(exc, ValidationFailed) and not isinstance(exc, ConcurrentIssue)
+        if hopeless or attempts[ent.pk] >= REPORT_ATTEMPTS:  # bad data: no retry helps
+            _batch_failure(batch.pk, ent, exc, attempts[ent.pk])
+        else:
+            queue.append(ent)
+
+    if workers is None:  # starting worker processes costs about a second: not for a few
+        workers = default_workers() if len(queue) >= POOL_FROM else 1
+    with RenderPool(workers) as pool:
+        in_flight: dict = {}  # future → draft
+        window = 2 * pool.workers  # keep every worker busy while the next drafts are read
+
+        def collect(block_until_one: bool) -> None:
+            done, _ = wait(in_flight, timeout=None if block_until_one else 0,
+                           return_when=FIRST_COMPLETED)  # fmt: skip
+            for future in done:
+                draft = in_flight.pop(future)
+                try:
+                    pdf, xlsx = future.result()
+                    report_store(draft=draft, pdf=pdf, xlsx=xlsx)
+                except Exception as exc:  # (recorded per report)
+                    failed(draft.enterprise, exc)
+
+        while queue or in_flight:
+            if queue and len(in_flight) < window:
+                ent = queue.popleft()
+                try:
+                    draft = report_prepare(
+                        actor=system, via="system", enterprise=ent, year=batch.year,
+                        month=batch.month, reason=f"批量签发（批次 {batch.pk}） / batch {batch.pk}",
+                        batch_id=batch.pk,
+                    )  # fmt: skip
+                    in_flight[pool.submit(draft.content)] = draft
+                except Exception as exc:  # (recorded per report)
+                    failed(ent, exc)
+                collect(block_until_one=False)
+            else:
+                collect(block_until_one=True)
+
+
+@transaction.atomic
+def _batch_failure(batch_id: int, ent: Enterprise, exc: Exception, attempts: int) -> None:
+    batch = ReportBatch.objects.select_for_update().get(pk=batch_id)
+    batch.failed += 1
+    batch.heartbeat_at = timezone.now()
+    error = {"enterprise_id": ent.pk, "enterprise": ent.name, "attempts": attempts,
+             "error": str(exc)[:300] or type(exc).__name__}  # fmt: skip
+    batch.errors = [*batch.errors, error][-100:]
+    batch.save(update_fields=["failed", "errors", "heartbeat_at"])
+
+
+def _batch_finish(batch_id: int, status: str, reason: str) -> None:
+    ReportBatch.objects.filter(pk=batch_id).update(
+        status=status, reason=reason, finished_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def batch_reap_stale(*, now: datetime | None = None) -> int:
+    """Batches left running (or never started) with no progress for BATCH_STALE_AFTER: their
+    worker died. They end failed, saying so, so no batch stays "running" for ever."""
+    now = now or timezone.now()
+    since = now - BATCH_STALE_AFTER
+    stale = (
+        ReportBatch.objects.select_for_update()
+        .filter(status__in=[BatchStatus.QUEUED, BatchStatus.RUNNING])
+        .filter(Q(heartbeat_at__lt=since) | Q(heartbeat_at__isnull=True, created_at__lt=since))
+    )
+    count = 0
+    for batch in stale:
+        last = (batch.heartbeat_at or batch.created_at).isoformat(timespec="seconds")
+        batch.status, batch.finished_at = BatchStatus.FAILED, now
+        batch.reason = (
+            f"处理中断：{last} 后无进展（已完成 {batch.done}/{batch.total}） / "
+            f"stopped: no progress since {last} ({batch.done} of {batch.total} done)"
+        )
+        batch.save(update_fields=["status", "finished_at", "reason"])
+        audit_record(
+            actor=None, via="system", action="carbon.report.batch_stale", obj=batch,
+            before={"status": "running"}, after={"status": "failed", "reason": batch.reason},
+        )  # fmt: skip
+        count += 1
+    return count

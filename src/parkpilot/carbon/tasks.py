@@ -1,13 +1,15 @@
 """Background work for carbon: thin, each loads by id and calls a service."""
 
-from datetime import timedelta
+import logging
 
-from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from parkpilot.carbon import selectors, services
-from parkpilot.tenancy.models import Park
+from parkpilot.carbon import demo, selectors, services
+from parkpilot.tenancy.errors import ValidationFailed
+from parkpilot.tenancy.models import Enterprise, Park
+
+log = logging.getLogger(__name__)
 
 
 @db_task()
@@ -15,24 +17,55 @@ def run_batch(batch_id: int) -> None:
     services.batch_run(batch_id=batch_id)
 
 
+def after_close(park: Park, per) -> None:
+    """A month just closed: raise its alerts, then make every enterprise's report."""
+    services.alerts_evaluate(park=park, per=per)
+    services.batch_create(
+        actor=None, via="system", park=park, year=per.start.year, month=per.start.month
+    )
+
+
 @db_task()
 def close_month(park_id: int, year: int, month: int) -> None:
-    """Close the month's accounts, raise alerts, then make every enterprise's report."""
+    """Close one month now if it is due (refused, and logged, if it has not ended or is not)."""
     park = Park.objects.get(pk=park_id)
     per = selectors.month_period(park, year, month)
-    services.account_close(actor=None, via="system", park=park, per=per)
-    services.alerts_evaluate(park=park, per=per)
-    services.batch_create(actor=None, via="system", park=park, year=year, month=month)
+    try:
+        services.account_close(actor=None, via="system", park=park, per=per)
+    except ValidationFailed as exc:
+        log.warning("carbon: park %s: %s not closed: %s", park_id, per.label, exc)
+        return
+    after_close(park, per)
 
 
-@db_periodic_task(crontab(day="1", hour="2", minute="30"))
-def monthly_reports() -> None:
-    """On the 1st (02:30 UTC, 10:30 in Hangzhou, after the night's late data): last month."""
-    last = timezone.localdate().replace(day=1) - timedelta(days=1)
-    for park_id in Park.objects.values_list("pk", flat=True):
-        close_month(park_id, last.year, last.month)
+@db_periodic_task(crontab(minute="20"))
+def close_due_months() -> None:
+    """Every hour: close each park's ended months that are due (completeness at the threshold
+    or the days after the end passed), oldest first, catching up any that were missed. A month
+    that cannot close (a factor missing, say) is logged and tried again next hour. Alerts and
+    the report batch follow for the newest month closed: a catch-up over years of history
+    should not mail years of alerts or render a batch per old month (staff run those)."""
+    for park in Park.objects.all():
+        closed = services.close_due(park=park)
+        if closed:
+            newest = closed[-1].period_start
+            after_close(park, selectors.month_period(park, newest.year, newest.month))
 
 
 @db_periodic_task(crontab(minute="15"))
 def escalate_alerts() -> None:
     services.alerts_escalate()
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def reap_stale_batches() -> None:
+    """A batch whose worker died ends failed with the reason instead of "running" for ever."""
+    services.batch_reap_stale()
+
+
+@db_periodic_task(crontab(minute="*/10"))
+def demo_reports() -> None:
+    """A demo park gets last month's reports as soon as its simulated history is in."""
+    parks = Enterprise.objects.exclude(demo_fields=[]).values_list("park_id", flat=True)
+    for park in Park.objects.filter(pk__in=parks.distinct()):
+        demo.issue_last_month(park)

@@ -13,7 +13,8 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from parkpilot.carbon import cockpit, selectors, services
+from parkpilot.carbon import cockpit, selectors, selectors_green, services
+from parkpilot.carbon.factors import FactorMissing, FactorSet
 from parkpilot.carbon.models import PARK_OPERATORS, Carrier, Level, Quantity, Region
 from parkpilot.carbon.periods import Period, parse, period
 from parkpilot.cockpit import stream as live_stream
@@ -55,12 +56,34 @@ def park_page(request):
         raise PermissionDenied
     park = _park(request.user)
     per = _month(request, park)
-    context = {"park": park, "per": per, "error": ""}
+    context = {"park": park, "per": per, "error": "", "can_close": _can_edit(request.user)}
+    if request.method == "POST":
+        context |= _close_or_recompute(request, park)
+        if "redirect" in context:
+            return redirect(context["redirect"])
     try:
         context |= cockpit.park_overview(user=request.user, park=park, per=per)
     except ValidationFailed as exc:
         context["error"] = str(exc)
     return TemplateResponse(request, "carbon/park.html", context)
+
+
+def _close_or_recompute(request, park) -> dict:
+    """Staff close a month (early: with a stated reason) or recompute a closed one."""
+    values = request.POST.dict()
+    try:
+        per = parse(Level.MONTH, values.get("period", ""), park.timezone)
+        kwargs = dict(actor=request.user, via="ui", park=park, per=per,
+                      reason=values.get("reason", ""))  # fmt: skip
+        if values.get("action") == "recompute":
+            services.account_recompute(**kwargs)
+        else:
+            services.account_close(**kwargs)
+    except Forbidden:
+        raise PermissionDenied from None
+    except ValidationFailed as exc:
+        return {"close_error": str(exc), "close_values": values}
+    return {"redirect": f"{request.path}?period={per.label}"}
 
 
 @login_required
@@ -74,6 +97,10 @@ def mine_page(request):
     try:
         context["live"] = cockpit.live_figures(user=user, park=park)
         context["grade"] = selectors.enterprise_grade(
+            user=user, park=park, enterprise=user.enterprise, per=per
+        )
+        context["state"] = context["grade"]["state"]
+        context["scope2"] = selectors_green.enterprise_scope2(
             user=user, park=park, enterprise=user.enterprise, per=per
         )
     except ValidationFailed as exc:
@@ -115,6 +142,8 @@ def reports_page(request):
             batch = selectors.batch_get(user=user, batch_id=int(request.GET["batch"]))
         except (NotFound, ValueError):
             raise Http404 from None
+    elif selectors.is_park_reader(user):
+        batch = selectors.batch_latest(user=user, park_id=park.pk)
     reports = list(selectors.report_list(user=user, park_id=park.pk)[:200])
     return TemplateResponse(
         request,
@@ -133,19 +162,72 @@ def _report(request, report_id):
 
 
 @login_required
-def report_pdf(request, report_id: int):
-    r = _report(request, report_id)
-    response = HttpResponse(bytes(r.pdf), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="carbon-{r.period}-{r.pk}.pdf"'
+def report_detail(request, report_id: int):
+    """A report's issued versions, the difference of one version against the one before, and
+    (park operators) a re-issue with its reason."""
+    user = request.user
+    report = _report(request, report_id)
+    message = ""
+    if request.method == "POST":
+        try:
+            services.report_issue(
+                actor=user, via="ui", enterprise_id=report.enterprise_id, year=report.year,
+                month=report.month, reason=request.POST.get("reason", ""),
+            )  # fmt: skip
+            return redirect(request.path)
+        except (Forbidden, NotFound):
+            raise PermissionDenied from None
+        except ValidationFailed as exc:
+            message = str(exc)
+    versions = selectors.report_versions(user=user, report=report)
+    shown = next((v for v in versions if str(v.version) == request.GET.get("v")), None)
+    shown = shown or (versions[0] if versions else None)
+    difference = [
+        {**r, "pct": f"{r['relative']:+.2%}" if r["relative"] is not None else ""}
+        for r in (shown.difference if shown else [])
+    ]
+    return TemplateResponse(
+        request,
+        "carbon/report_detail.html",
+        {"report": report, "versions": versions, "shown": shown, "message": message,
+         "difference": difference, "changed": [r for r in difference if r["changed"]],
+         "can_issue": _can_edit(user)},
+    )  # fmt: skip
+
+
+def _version_file(request, report_id: int, version: int, kind: str) -> HttpResponse:
+    try:
+        v = selectors.report_version_get(user=request.user, report_id=report_id, version=version)
+    except NotFound:
+        raise Http404 from None
+    data, content_type = (v.pdf, "application/pdf") if kind == "pdf" else (v.xlsx, XLSX)
+    response = HttpResponse(bytes(data), content_type=content_type)
+    name = f"{v.report.number}-v{v.version}.{kind}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@login_required
+def report_pdf(request, report_id: int):
+    """The latest version's PDF."""
+    r = _report(request, report_id)
+    return _version_file(request, r.pk, r.latest_version, "pdf")
 
 
 @login_required
 def report_xlsx(request, report_id: int):
     r = _report(request, report_id)
-    response = HttpResponse(bytes(r.xlsx), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="carbon-{r.period}-{r.pk}.xlsx"'
-    return response
+    return _version_file(request, r.pk, r.latest_version, "xlsx")
+
+
+@login_required
+def report_version_pdf(request, report_id: int, version: int):
+    return _version_file(request, report_id, version, "pdf")
+
+
+@login_required
+def report_version_xlsx(request, report_id: int, version: int):
+    return _version_file(request, report_id, version, "xlsx")
 
 
 @login_required
@@ -177,10 +259,24 @@ def factors_page(request):
         request,
         "carbon/factors.html",
         {"park": park, "factors": list(selectors.factor_list(user=user, park_id=park.pk)),
+         "in_use": _factors_in_use(park, timezone.localdate().year),
          "carriers": Carrier.choices, "quantities": Quantity.choices, "regions": Region.choices,
          "errors": errors, "values": values,
          "can_edit": _can_edit(user)},
     )  # fmt: skip
+
+
+def _factors_in_use(park, year: int) -> dict:
+    """What accounting uses this year per carrier, carried-forward ones marked."""
+    factors = FactorSet.current(park=park, year=year)
+    rows, missing = [], []
+    for carrier in Carrier.values:
+        for quantity in Quantity.values:
+            try:
+                rows.append(factors.get(carrier, quantity).as_dict)
+            except FactorMissing as exc:
+                missing.append(str(exc))
+    return {"year": year, "rows": rows, "missing": missing}
 
 
 # --- budgets, grading settings, industry averages (what accounting needs from staff) -------

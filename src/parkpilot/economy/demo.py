@@ -7,11 +7,16 @@ that the park indicators computed from them reproduce the published figures exac
 
 The published targets are read from demo/data/qingshanhu.yaml (published_figures); how they
 split between enterprises and months is invented below. Rows cover 2019-2021 in full and 2022
-to August, so each growth has its prior period. Everything is integer arithmetic in 0.01 万元
+to August, so each growth has its prior period; from 2022-09 to the current month (the months
+the demo's meters cover) each enterprise continues its 2022 Jan-Aug run rate by season,
+growing 5% a year (invented), so every metered month has value added and the four carbon
+indicators show. Everything is integer arithmetic in 0.01 万元
 with largest-remainder splits, so the sums are exact and the loader is deterministic."""
 
 from decimal import Decimal
 from fractions import Fraction
+
+from django.utils import timezone
 
 from parkpilot.economy.models import EconomyProfile, EnterpriseMonthly
 from parkpilot.tenancy.models import Enterprise
@@ -195,28 +200,58 @@ def published_targets(data: dict) -> dict[str, Fraction]:
     }
 
 
+# After the published figures (2022-09 on, the months the demo's meters cover): each
+# enterprise's 2022 Jan-Aug run rate, by season, growing by an invented rate per year.
+LATER_FROM = (2022, 9)
+LATER_GROWTH = Fraction("1.05")
+
+
 def monthly_rows(
-    employees: dict[str, int], figs: dict[str, Fraction]
+    employees: dict[str, int], figs: dict[str, Fraction], through: tuple[int, int] = LATER_FROM
 ) -> dict[tuple[str, int, int], dict]:
-    """Every demo enterprise-month: {(name, year, month): field values}."""
+    """Every demo enterprise-month through `through` (year, month): {(name, year, month):
+    field values}."""
     rows = {}
-    for (name, block), totals in plan(employees, figs).items():
+    totals_by_block = plan(employees, figs)
+    for (name, block), totals in totals_by_block.items():
         year, months = BLOCK_MONTHS[block]
         weights = [SEASON[m - 1] for m in months]
         va = split(totals["va"], weights)
         out = split(totals["out"], weights)
         for i, month in enumerate(months):
-            revenue = out[i] * 105 // 100
-            rows[(name, year, month)] = {
-                "output_value": None if name == OTHERS[0] else _wan(out[i]),
-                "value_added": None if name == OTHERS[0] else _wan(va[i]),
-                "revenue": _wan(revenue),
-                "tax": _wan(revenue * 45 // 1000),
-                "employees": employees[name] + (month % 5) * employees[name] // 200,
-                "rnd_spending": _wan(revenue * 4 // 100),
-                "energy_tce": (Decimal(out[i]) / 100 * Decimal("0.05")).quantize(Decimal("0.001")),
-            }
+            rows[(name, year, month)] = _fields(name, month, va[i], out[i], employees[name])
+    jan_aug = sum(SEASON[:8])
+    for year, month in _months(LATER_FROM, through):
+        growth = LATER_GROWTH ** (year - 2022)
+        for (name, block), totals in totals_by_block.items():
+            if block != 2022:
+                continue
+            va, out = (
+                round(totals[k] * SEASON[month - 1] * growth / jan_aug) for k in ("va", "out")
+            )
+            rows[(name, year, month)] = _fields(name, month, va, out, employees[name])
     return rows
+
+
+def _months(first: tuple[int, int], last: tuple[int, int]):
+    year, month = first
+    while (year, month) <= last:
+        yield year, month
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def _fields(name: str, month: int, va: int, out: int, employees: int) -> dict:
+    revenue = out * 105 // 100
+    return {
+        # The first of OTHERS reports no value added and output (an R&D firm without production).
+        "output_value": None if name == OTHERS[0] else _wan(out),
+        "value_added": None if name == OTHERS[0] else _wan(va),
+        "revenue": _wan(revenue),
+        "tax": _wan(revenue * 45 // 1000),
+        "employees": employees + (month % 5) * employees // 200,
+        "rnd_spending": _wan(revenue * 4 // 100),
+        "energy_tce": (Decimal(out) / 100 * Decimal("0.05")).quantize(Decimal("0.001")),
+    }
 
 
 def _wan(value_cents: int) -> Decimal:
@@ -244,7 +279,8 @@ def load(*, park, data, report) -> None:
                 },
             )
     employees = {n: enterprises[n].employees or 100 for n in names}
-    wanted = monthly_rows(employees, published_targets(data))
+    today = timezone.localdate()
+    wanted = monthly_rows(employees, published_targets(data), (today.year, today.month))
     existing = {
         (m.enterprise_id, m.year, m.month): m
         for m in EnterpriseMonthly.objects.filter(park=park, enterprise__in=enterprises.values())

@@ -26,6 +26,8 @@ _FIELDS = (
     "interval_s",
     "gateway_id",
     "enthalpy_gj_per_t",
+    "steam_pressure_mpa",
+    "steam_pressure_absolute",
     "is_demo",
     "active",
 )
@@ -67,6 +69,8 @@ def load(*, park: Park, data: dict, report: LoadReport) -> None:
             "interval_s": INTERVAL_S,
             "gateway_id": gateways[spec.gateway],
             "enthalpy_gj_per_t": spec.enthalpy_gj_per_t,
+            "steam_pressure_mpa": spec.steam_pressure_mpa,
+            "steam_pressure_absolute": spec.steam_pressure_absolute,
             "is_demo": True,
             "active": True,
         }

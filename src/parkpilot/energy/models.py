@@ -57,10 +57,25 @@ class MeteringPoint(models.Model):
         limit_choices_to={"role": Role.GATEWAY},
     )
     # Steam: net enthalpy (GJ per tonne) to turn mass into heat for carbon accounting.
+    # Derived from the condition below when a pressure is configured (energy/steam.py); kept as
+    # a column, the stored result, so the accounting SQL multiplies by it directly.
     enthalpy_gj_per_t = models.FloatField(_("steam enthalpy (GJ/t)"), null=True, blank=True)
     # Readings dated before this local day are refused (a meter cannot have read before it
     # was installed); empty: only the platform's earliest date applies.
     commissioned_on = models.DateField(_("commissioned on"), null=True, blank=True)
+    steam_pressure_mpa = models.FloatField(_("steam pressure (MPa)"), null=True, blank=True)
+    steam_pressure_absolute = models.BooleanField(
+        _("steam pressure is absolute"), default=False, help_text=_("default: gauge pressure")
+    )
+    steam_temperature_c = models.FloatField(
+        _("steam temperature (°C)"),
+        null=True,
+        blank=True,
+        help_text=_("empty: saturated vapour at the pressure"),
+    )
+    steam_feed_water_c = models.FloatField(
+        _("feed-water temperature (°C)"), null=True, blank=True, help_text=_("empty: 20 °C")
+    )
     active = models.BooleanField(_("active"), default=True)
     is_demo = models.BooleanField(_("demo data"), default=False)
     updated_at = models.DateTimeField(auto_now=True)
@@ -75,6 +90,15 @@ class MeteringPoint(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    def save(self, *args, **kwargs):
+        from parkpilot.energy.steam import derive_enthalpy
+
+        derive_enthalpy(self)
+        fields = kwargs.get("update_fields")
+        if fields is not None and any(f.startswith("steam_") for f in fields):
+            kwargs["update_fields"] = {*fields, "enthalpy_gj_per_t"}
+        super().save(*args, **kwargs)
 
 
 class Reading(models.Model):

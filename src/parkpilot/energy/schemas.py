@@ -24,6 +24,10 @@ class PointOut(Schema):
     gateway_id: int | None
     enthalpy_gj_per_t: float | None
     commissioned_on: date | None
+    steam_pressure_mpa: float | None
+    steam_pressure_absolute: bool
+    steam_temperature_c: float | None
+    steam_feed_water_c: float | None
     active: bool
     is_demo: bool
 
@@ -47,6 +51,11 @@ class PointIn(Schema):
     commissioned_on: date | None = Field(
         None, description="readings dated before this local day are refused"
     )
+    # Steam: the condition the enthalpy is derived from (energy/steam.py, IAPWS-IF97).
+    steam_pressure_mpa: float | None = Field(None, description="gauge unless absolute")
+    steam_pressure_absolute: bool = False
+    steam_temperature_c: float | None = Field(None, description="empty: saturated vapour")
+    steam_feed_water_c: float | None = Field(None, description="empty: 20 °C")
 
 
 class PointPatch(Schema):
@@ -64,6 +73,11 @@ class PointPatch(Schema):
     gateway_id: int | None = None
     enthalpy_gj_per_t: float | None = None
     commissioned_on: date | None = None
+    # Steam: the condition the enthalpy is derived from (energy/steam.py, IAPWS-IF97).
+    steam_pressure_mpa: float | None = Field(None, description="gauge unless absolute")
+    steam_pressure_absolute: bool | None = None
+    steam_temperature_c: float | None = Field(None, description="empty: saturated vapour")
+    steam_feed_water_c: float | None = Field(None, description="empty: 20 °C")
     active: bool | None = None
 
 

@@ -34,7 +34,9 @@ from parkpilot.tenancy.roles import Role
 POINT_FIELDS = [
     "code", "name", "owner", "zone", "building", "kind", "unit", "register", "multiplier",
     "rollover", "rated_max_per_h", "interval_s", "parent", "gateway", "enthalpy_gj_per_t",
-    "commissioned_on", "active",
+    "commissioned_on",
+    "steam_pressure_mpa", "steam_pressure_absolute", "steam_temperature_c", "steam_feed_water_c",
+    "active",
 ]  # fmt: skip
 READING_WRITERS = frozenset({Role.GATEWAY, Role.PARK_ADMIN, Role.PARK_STAFF})
 # A meter's settings within what real meters have: a roll-over below 1 (say 2.2e-311) would

@@ -2,13 +2,15 @@
 park), planned from the demo enterprises: the same input always gives the same plan.
 
 Per enterprise: a main electricity meter with sub-meters under it (parent), natural gas and
-steam where the industry burns them, water. The park's public loads (no owner): rooftop PV
-with export meters, storage charge and discharge, EV chargers, street-light circuits. Sizes
+steam where the industry burns them, water; the first manufacturers own a rooftop PV array.
+The park's public loads (no owner): the other rooftop PV arrays with export meters, storage
+charge and discharge, EV chargers, street-light circuits. Sizes
 are invented from each enterprise's demo head count and industry; everything is demo data."""
 
 import math
 from dataclasses import dataclass
 
+from parkpilot.energy import steam
 from parkpilot.energy.kinds import EnergyKind
 from parkpilot.energy.simulator.profiles import WORKDAY, unit_hash
 
@@ -22,7 +24,10 @@ _ELECTRIC_KW = {"C26": 4.0, "C22": 4.0, "C39": 3.5, "C29": 3.0, "C34": 2.5, "C38
 _ELECTRIC_KW |= {"C40": 1.5, "C35": 1.5, "I65": 0.8, "D44": 20.0}
 _CONTINUOUS = {"C26", "C22", "C39", "D44"}
 _STEAM = {"C26", "C22", "C39", "C29"}
-STEAM_ENTHALPY_GJ_PER_T = 2.76  # saturated steam at ~1 MPa, net of condensate return
+# The demo's steam: saturated vapour at 1.0 MPa absolute, feed water at 20 °C (IAPWS-IF97:
+# h'' 2777.1 − h' 83.9 kJ/kg = 2.693 GJ/t; energy/steam.py).
+STEAM_CONDITION = steam.SteamCondition(pressure_mpa=1.0, absolute=True)
+STEAM_ENTHALPY_GJ_PER_T = round(steam.enthalpy(STEAM_CONDITION).net_gj_per_t, 6)
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,8 @@ class PointSpec:
     mean_per_h: float  # mean flow on a workday, canonical unit per hour, multiplier applied
     seed: int
     offset: float  # the counter's reading at the origin (meter units)
+    steam_pressure_mpa: float | None = None  # steam points: the condition of STEAM_CONDITION
+    steam_pressure_absolute: bool = False
 
     @property
     def cumulative(self) -> bool:
@@ -105,7 +112,7 @@ def build_plan(enterprises: list[dict]) -> list[PointSpec]:
 
     for n, (e, subs) in enumerate(zip(enterprises, sub_counts, strict=True), start=1):
         rows += _enterprise_rows(n, e, subs)
-    rows += _public_rows(zones)
+    rows += _own_pv(_public_rows(zones), enterprises)
     plan = []
     for index, row in enumerate(rows):
         seed = index + 1
@@ -158,6 +165,8 @@ def _row(
         "rated_max_per_h": max(rated, 1.0),
         "parent": parent,
         "enthalpy_gj_per_t": enthalpy,
+        "steam_pressure_mpa": STEAM_CONDITION.pressure_mpa if enthalpy else None,
+        "steam_pressure_absolute": STEAM_CONDITION.absolute if enthalpy else False,
         "shape": shape,
         "mean_per_h": mean,
     }
@@ -253,6 +262,29 @@ def _enterprise_rows(n: int, e: dict, subs: int) -> list[dict]:
             rollover=1e5,
         )
     )
+    return rows
+
+
+OWN_PV = 12  # the first rooftop arrays belong to the first manufacturers (behind their meters)
+
+
+def _own_pv(rows: list[dict], enterprises: list[dict]) -> list[dict]:
+    """Hand the first OWN_PV rooftop arrays to manufacturers: their PV counts against their
+    own grid purchase, not the park's public loads."""
+    makers = [e for e in enterprises if (e.get("industry") or "").startswith("C")][:OWN_PV]
+    for i, e in enumerate(makers, start=1):
+        row = next(r for r in rows if r["code"] == f"PV-{i:03d}")
+        short = e.get("short_name") or e["name"]
+        row |= {"owner": e["name"], "zone": e.get("zone"),
+                "name": f"{short} {row['name'].replace('屋顶光伏', '自有屋顶光伏')}"}  # fmt: skip
+    # The park's export meters export only what the park's own arrays make.
+    pv = [r for r in rows if r["kind"] == EnergyKind.PV_GENERATION]
+    public_share = sum(r["mean_per_h"] for r in pv if r["owner"] is None) / sum(
+        r["mean_per_h"] for r in pv
+    )
+    for r in rows:
+        if r["kind"] == EnergyKind.GRID_EXPORT:
+            r["mean_per_h"] *= public_share
     return rows
 
 

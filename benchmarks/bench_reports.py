@@ -1,0 +1,188 @@
+"""Carbon reports as issued documents, one and in a batch (issue 14: fast, safe batches).
+
+Figures:
+  report_p50_ms / report_p95_ms     issuing one enterprise's monthly report of the demo park:
+                                    figures, document block, PDF, XLSX, stored as a version;
+  report_batch_500_s                every enterprise's report of a synthetic park of 500
+                                    enterprises (40 points each) in one batch, files rendered
+                                    in worker processes (one per core);
+  report_whole_park_reads           whole-park energy reads the batch made (counted at
+                                    energy.selectors_carbon.accounting_rows; goal: one per
+                                    park and period, i.e. independent of the number of reports);
+  intake_write_p95_during_batch_ms  a meter intake write (one reading through energy's intake
+                                    core), made every 20 ms by a separate process while the
+                                    batch runs: the batch must not hold the database's write
+                                    lock (SQLite) while it renders.
+Baseline (same run): the same intake writes with no batch running, and whole-park reads of the
+same reports issued one by one.
+PARKPILOT_BENCH_QUICK=1: a park of 40 enterprises (scaled linearly to 500), 5 single reports."""
+
+import multiprocessing
+import os
+import time
+from datetime import date, timedelta
+
+from benchmarks.harness import percentile, setup_django, summary, timings_ms, write_result
+
+QUICK = os.environ.get("PARKPILOT_BENCH_QUICK") == "1"
+ENTERPRISES = 40 if QUICK else 500
+REPORT_RUNS = 5 if QUICK else 20
+IDLE_S = 2.0 if QUICK else 5.0
+WRITE_EVERY_S = 0.02
+
+
+def run(database_url: str | None = None) -> dict:
+    setup_django(database_url)
+    from django.db import connection
+
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        return _measure(connection)
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+def _writer(db_name: str, park_id: int, code: str, start_ts: float, ready, stop, out) -> None:
+    """Another process, as an MQTT intake worker is: one reading every WRITE_EVERY_S, each
+    write timed, until told to stop."""
+    setup_django(None)
+    from datetime import UTC, datetime
+
+    from django.db import connection
+
+    from parkpilot.energy.ingest.core import ingest_items
+
+    connection.settings_dict["NAME"] = db_name
+    connection.ensure_connection()
+    ready.set()
+    samples, i = [], 0
+    while not stop.is_set():
+        ts = datetime.fromtimestamp(start_ts + 60 * i, UTC).isoformat()
+        begin = time.perf_counter()
+        ingest_items(park_id=park_id, items=[{"point": code, "ts": ts, "value": 1000.0 + i}],
+                     source="direct")  # fmt: skip
+        samples.append((time.perf_counter() - begin) * 1000)
+        i += 1
+        time.sleep(WRITE_EVERY_S)
+    out.put(samples)
+    connection.close()
+
+
+class IntakeWriter:
+    """Starts _writer in a spawned process; stop() returns its write times (ms)."""
+
+    def __init__(self, connection, park, code: str, start_ts: float):
+        ctx = multiprocessing.get_context("spawn")
+        self.ready, self.stop_event, self.out = ctx.Event(), ctx.Event(), ctx.Queue()
+        self.process = ctx.Process(
+            target=_writer,
+            args=(connection.settings_dict["NAME"], park.pk, code, start_ts, self.ready,
+                  self.stop_event, self.out),
+        )  # fmt: skip
+
+    def __enter__(self):
+        self.process.start()
+        if not self.ready.wait(timeout=120):
+            raise RuntimeError("the intake writer process did not start")
+        return self
+
+    def stop(self) -> list[float]:
+        self.stop_event.set()
+        samples = self.out.get(timeout=120)
+        self.process.join(timeout=60)
+        return samples
+
+    def __exit__(self, *exc):
+        if self.process.is_alive():
+            self.process.terminate()
+
+
+def _measure(connection) -> dict:
+    from django.utils import timezone
+
+    from benchmarks.bench_carbon import _rollups, _synthetic
+    from parkpilot.carbon import services
+    from parkpilot.carbon.models import EmissionFactor, Level
+    from parkpilot.carbon.periods import period
+    from parkpilot.carbon.rendering import default_workers
+    from parkpilot.demo.services import demo_load
+    from parkpilot.energy import selectors_carbon
+    from parkpilot.energy.models import MeteringPoint
+    from parkpilot.tenancy.models import Enterprise, Park
+
+    demo_load()
+    demo = Park.objects.get(code="qingshanhu")
+    per = period(Level.MONTH, date(2026, 10, 1), demo.timezone)
+    _rollups(demo, per)
+    ent = Enterprise.objects.filter(park=demo).order_by("id").first()
+
+    def one_report():
+        services.report_issue(actor=None, via="bench", enterprise_id=ent.pk, year=2026, month=10)
+
+    report_ms = timings_ms(one_report, runs=REPORT_RUNS, warmup=2)
+
+    synth = _synthetic(n_ent=ENTERPRISES)
+    # The demo's catalogue as it is (2026 carries the latest published factors forward).
+    for f in EmissionFactor.objects.filter(park=demo, year__lte=2026):
+        f.pk, f.park = None, synth
+        f.save()
+    services.settings_upsert(actor=None, via="bench", park=synth, year=2026)
+    _rollups(synth, per)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+    reads: list[int] = []
+    real_rows = selectors_carbon.accounting_rows
+
+    def counting_rows(**kwargs):
+        if kwargs["park_id"] == synth.pk:
+            reads.append(1)
+        return real_rows(**kwargs)
+
+    selectors_carbon.accounting_rows = counting_rows
+    try:
+        sample = Enterprise.objects.filter(park=synth).order_by("id").first()
+        services.report_issue(actor=None, via="bench", enterprise_id=sample.pk, year=2026,
+                              month=10)  # fmt: skip
+        reads_one_report = len(reads)
+        reads.clear()
+
+        point = MeteringPoint.objects.filter(park=demo, parent=None, kind="grid_import").first()
+        start_ts = (timezone.now() - timedelta(days=2)).timestamp()
+        with IntakeWriter(connection, demo, point.code, start_ts) as writer:
+            time.sleep(IDLE_S)
+            idle = writer.stop()
+        batch = services.batch_create(
+            actor=None, via="bench", park=synth, year=2026, month=10, start=False
+        )
+        with IntakeWriter(connection, demo, point.code, start_ts + 86400) as writer:
+            t0 = time.perf_counter()
+            batch = services.batch_run(batch_id=batch.pk)
+            batch_s = time.perf_counter() - t0
+            during = writer.stop()
+    finally:
+        selectors_carbon.accounting_rows = real_rows
+    if batch.status != "done" or batch.done != ENTERPRISES:
+        raise AssertionError(f"batch did not issue every report: {batch.status} {batch.errors}")
+
+    metrics = {
+        "report_p50_ms": round(summary(report_ms)["p50_ms"], 1),
+        "report_p95_ms": round(summary(report_ms)["p95_ms"], 1),
+        "report_batch_500_s": round(batch_s * 500 / ENTERPRISES, 1),
+        "report_whole_park_reads": len(reads),
+        "intake_write_p95_during_batch_ms": round(percentile(during, 95), 1),
+    }
+    write_result(
+        f"reports_{connection.vendor}",
+        metrics=metrics,
+        baseline={
+            "intake_write_p95_idle_ms": round(percentile(idle, 95), 1),
+            "whole_park_reads_of_one_report": reads_one_report,
+            "whole_park_reads_500_reports_one_by_one": reads_one_report * 500,
+        },
+        notes=(f"batch of {ENTERPRISES} enterprises"
+               + (" scaled linearly to 500" if ENTERPRISES != 500 else "")
+               + f", {default_workers()} render workers; {len(during)} intake writes during "
+               f"the batch, {len(idle)} idle"),
+    )  # fmt: skip
+    return metrics

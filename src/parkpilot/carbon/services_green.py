@@ -1,0 +1,161 @@
+"""Writes for green power (绿电交易, 绿证): validated, certificate serials registered once per
+park, audited in the same transaction."""
+
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.db import IntegrityError, transaction
+
+from parkpilot.carbon.models_green import GreenCertificate, GreenPowerKind, GreenPowerPurchase
+from parkpilot.tenancy import access
+from parkpilot.tenancy.audit import audit_record, snapshot
+from parkpilot.tenancy.errors import FieldError, NotFound, ValidationFailed
+from parkpilot.tenancy.models import Enterprise, Park
+
+SERIAL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-/]{0,63}$")
+MAX_SPAN_DAYS = 366
+MAX_MWH = Decimal("10000000")
+FIELDS = ["enterprise", "kind", "quantity_mwh", "period_start", "period_end", "seller",
+          "reference"]  # fmt: skip
+
+
+def parse_serials(text) -> list[str]:
+    """Certificate ids as a list, or pasted one a line / separated by commas or spaces."""
+    if isinstance(text, list | tuple):
+        return [str(s).strip() for s in text if str(s).strip()]
+    return [s for s in re.split(r"[\s,;，；]+", text or "") if s]
+
+
+@transaction.atomic
+def purchase_create(
+    *,
+    actor,
+    via: str,
+    park: Park,
+    enterprise_id,
+    kind: str,
+    quantity_mwh,
+    period_start,
+    period_end,
+    seller: str,
+    certificates=(),
+    reference: str = "",
+    is_demo: bool = False,
+) -> GreenPowerPurchase:
+    """Park staff enter any enterprise's purchase; an enterprise admin only its own. A
+    certificate id already registered in the park is refused (never counted twice)."""
+    enterprise = _enterprise(actor, park, enterprise_id)
+    errors: list[FieldError] = []
+    if kind not in GreenPowerKind.values:
+        errors.append(FieldError("kind", "须为 green_trade 或 certificate / must be green_trade "
+                                         "or certificate"))  # fmt: skip
+    quantity = _quantity(quantity_mwh, errors)
+    start, end = (
+        _date("period_start", period_start, errors),
+        _date("period_end", period_end, errors),
+    )
+    if start and end:
+        if end < start:
+            errors.append(FieldError("period_end", "不能早于起始日 / must not be before the start"))
+        elif (end - start).days + 1 > MAX_SPAN_DAYS:
+            errors.append(FieldError("period_end", "期间不超过一年 / at most one year"))
+    seller = (seller or "").strip()
+    if not seller:
+        errors.append(
+            FieldError("seller", "须注明售电方或发电项目 / the seller or source is required")
+        )
+    serials = parse_serials(certificates)
+    errors += _serial_errors(park, serials, kind, quantity)
+    if errors:
+        raise ValidationFailed(errors)
+    purchase = GreenPowerPurchase.objects.create(
+        park=park, enterprise=enterprise, kind=kind, quantity_mwh=quantity, period_start=start,
+        period_end=end, seller=seller[:200], reference=(reference or "").strip()[:100],
+        is_demo=is_demo, created_by=actor if actor is not None and actor.pk else None,
+    )  # fmt: skip
+    try:
+        with transaction.atomic():
+            GreenCertificate.objects.bulk_create(
+                GreenCertificate(park=park, purchase=purchase, serial=s) for s in serials
+            )
+    except IntegrityError:
+        # Another request registered one of them in the meantime.
+        raise ValidationFailed.single(
+            "certificates", "证书编号已登记 / a certificate id is already registered", "taken"
+        ) from None
+    audit_record(
+        actor=actor, via=via, action="green_power.create", obj=purchase, before=None,
+        after={**snapshot(purchase, FIELDS), "certificates": serials},
+    )  # fmt: skip
+    return purchase
+
+
+def _enterprise(actor, park: Park, enterprise_id) -> Enterprise:
+    try:
+        eid = int(enterprise_id)
+    except (TypeError, ValueError):
+        raise ValidationFailed.single(
+            "enterprise_id", "须选择企业 / choose an enterprise"
+        ) from None
+    if actor is not None:
+        access.require_create(actor, GreenPowerPurchase, enterprise_id=eid)
+    found = Enterprise.objects.filter(park=park, pk=eid).first()
+    if found is None:
+        raise NotFound
+    return found
+
+
+def _quantity(value, errors: list) -> Decimal | None:
+    try:
+        q = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError, TypeError):
+        errors.append(FieldError("quantity_mwh", "须为数字 / must be a number"))
+        return None
+    if not q.is_finite() or q <= 0 or q > MAX_MWH:
+        errors.append(FieldError("quantity_mwh", "须为正数且不超过 10,000,000 MWh / must be "
+                                                 "positive, at most 10,000,000 MWh"))  # fmt: skip
+        return None
+    if q != q.quantize(Decimal("0.001")):
+        errors.append(FieldError("quantity_mwh", "最多三位小数（kWh）/ at most 3 decimals (kWh)"))
+        return None
+    return q
+
+
+def _date(field: str, value, errors: list) -> date | None:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except (TypeError, ValueError):
+        errors.append(FieldError(field, "须为日期 YYYY-MM-DD / must be a date YYYY-MM-DD"))
+        return None
+
+
+def _serial_errors(park, serials: list[str], kind: str, quantity) -> list[FieldError]:
+    out = []
+    bad = [s for s in serials if not SERIAL.match(s)]
+    if bad:
+        out.append(FieldError("certificates", f"编号格式不正确 / malformed id: {bad[0]}"))
+    twice = sorted({s for s in serials if serials.count(s) > 1})
+    if twice:
+        out.append(FieldError("certificates", f"编号重复 / listed twice: {', '.join(twice)}",
+                              "duplicate"))  # fmt: skip
+    taken = sorted(
+        GreenCertificate.objects.filter(park=park, serial__in=serials).values_list(
+            "serial", flat=True
+        )
+    )
+    if taken:
+        out.append(FieldError("certificates", "证书编号已登记，不能重复计入 / already registered, "
+                              f"never counted twice: {', '.join(taken[:5])}", "taken"))  # fmt: skip
+    if kind == GreenPowerKind.CERTIFICATE and quantity is not None:
+        # One 绿证 stands for 1 MWh (1,000 kWh) of renewable electricity (国家发展改革委 财政部
+        # 国家能源局《关于做好可再生能源绿色电力证书全覆盖工作 促进可再生能源电力消费的通知》2023).
+        if not serials:
+            out.append(FieldError("certificates", "绿证须填写证书编号 / certificate ids are "
+                                  "required", "required"))  # fmt: skip
+        elif quantity != len(serials):
+            out.append(FieldError("quantity_mwh", f"每张绿证对应 1 MWh：{len(serials)} 张应为 "
+                                  f"{len(serials)} MWh / one certificate is 1 MWh"))  # fmt: skip
+    return out
