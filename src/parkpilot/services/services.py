@@ -358,26 +358,30 @@ def request_note(
     text: str,
     now: datetime.datetime | None = None,
 ) -> ServiceEvent:
-    now = now or timezone.now()
     _require_handler(actor, request)
+    return _text_event(
+        actor=actor, via=via, request=request, text=text, kind=EventKind.NOTE, now=now
+    )
+
+
+def _text_event(*, actor, via, request, text, kind, now) -> ServiceEvent:
+    """A note or comment on an open request: its event and audit row (action `note`/`comment`)."""
     errors: list[FieldError] = []
     text = _text(text, "text", errors)
     if errors:
         raise ValidationFailed(errors)
-    if request.status == Status.CLOSED:
-        raise ValidationFailed.single(
-            "status", "诉求已关闭 / the request is closed", "invalid_transition"
-        )
+    _refuse_closed(request)
     event = ServiceEvent.objects.create(
-        request=request, at=now, actor=actor, kind=EventKind.NOTE, text=text
+        request=request, at=now or timezone.now(), actor=actor, kind=kind, text=text
     )
+    name = "note" if kind == EventKind.NOTE else "comment"
     audit_record(
         actor=actor,
         via=via,
-        action="service_request.note",
+        action=f"service_request.{name}",
         obj=request,
         before=None,
-        after={"note": text[:500]},
+        after={name: text[:500]},
         park_id=request.park_id,
     )
     return event
@@ -390,7 +394,7 @@ def _require_own_enterprise(actor: User, request: ServiceRequest) -> None:
         raise Forbidden("只有提出诉求的企业可以留言或催办 / only the requesting enterprise may")
 
 
-def _open_for_enterprise(request: ServiceRequest) -> None:
+def _refuse_closed(request: ServiceRequest) -> None:
     if request.status == Status.CLOSED:
         raise ValidationFailed.single(
             "status", "诉求已关闭 / the request is closed", "invalid_transition"
@@ -408,26 +412,10 @@ def request_comment(
 ) -> ServiceEvent:
     """The enterprise adds a note to its own open request (more detail, an answer to the
     contact); it shows in the request's history for both sides."""
-    now = now or timezone.now()
     _require_own_enterprise(actor, request)
-    errors: list[FieldError] = []
-    text = _text(text, "text", errors)
-    if errors:
-        raise ValidationFailed(errors)
-    _open_for_enterprise(request)
-    event = ServiceEvent.objects.create(
-        request=request, at=now, actor=actor, kind=EventKind.COMMENTED, text=text
+    return _text_event(
+        actor=actor, via=via, request=request, text=text, kind=EventKind.COMMENTED, now=now
     )
-    audit_record(
-        actor=actor,
-        via=via,
-        action="service_request.comment",
-        obj=request,
-        before=None,
-        after={"comment": text[:500]},
-        park_id=request.park_id,
-    )
-    return event
 
 
 URGE_INTERVAL = datetime.timedelta(hours=24)  # once a day: urging is a signal, not a stream
@@ -446,7 +434,7 @@ def request_urge(
     contact (or, before one is named, the park's admins) sees it on the request and its list."""
     now = now or timezone.now()
     _require_own_enterprise(actor, request)
-    _open_for_enterprise(request)
+    _refuse_closed(request)
     if request.status == Status.RESOLVED:
         raise ValidationFailed.single(
             "status", "诉求已办结，请确认或重新打开 / resolved: confirm or reopen it", "resolved"
