@@ -336,3 +336,29 @@ CASES.update(
         ("POST", "/api/v1/energy/quarantine/{point_id}/retry"): quarantine_retry,
     }
 )
+
+
+# --- dated ownership: a meter's spans and moves ------------------------------------------------
+
+
+def point_assignments(api_as, personas, ent_a, ent_b):
+    point = _point(ent_a, personas)
+    for client in _outsiders(api_as):
+        assert client.get(f"/api/v1/energy/points/{point.pk}/assignments").status_code == 404
+
+
+def point_move(api_as, personas, ent_a, ent_b):
+    point = _point(ent_a, personas)
+    body = {"enterprise_id": ent_b.pk, "zone_id": None, "effective_at": T0, "reason": "x"}
+    for client in _outsiders(api_as):
+        assert client.post(f"/api/v1/energy/points/{point.pk}/move", body).status_code == 404
+    point.refresh_from_db()
+    assert point.owner_id == ent_a.pk
+
+
+CASES.update(
+    {
+        ("GET", "/api/v1/energy/points/{point_id}/assignments"): point_assignments,
+        ("POST", "/api/v1/energy/points/{point_id}/move"): point_move,
+    }
+)

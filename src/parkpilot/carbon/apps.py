@@ -25,3 +25,6 @@ class CarbonConfig(AppConfig):
         Tile("carbon.budget", _("Carbon budget"), "parkpilot.carbon.cockpit.budget_tile", order=44),
     )  # fmt: skip
     cockpit_version = "parkpilot.carbon.cockpit.data_version"
+
+    def ready(self):
+        from parkpilot.carbon import receivers  # noqa: F401  (connects carbon's receivers)

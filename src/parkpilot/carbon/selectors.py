@@ -983,3 +983,15 @@ def budget_status(
             }
         )
     return out
+
+
+def closed_periods_ending_after(*, park: Park, instant: datetime) -> list[str]:
+    """Labels of the park's closed periods that end after `instant` (what a change effective
+    from then reaches), oldest first."""
+    closings = PeriodClose.objects.filter(park=park, current=True).values_list(
+        "level", "period_start"
+    )
+    ends = [period(level, start, park.timezone) for level, start in closings]
+    return [
+        per.label for per in sorted(ends, key=lambda p: (p.start, p.level)) if per.end > instant
+    ]

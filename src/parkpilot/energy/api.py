@@ -116,6 +116,28 @@ def _model_names(data: dict) -> dict:
     return data
 
 
+@router.get("/points/{point_id}/assignments", response=list[schemas.AssignmentOut])
+def point_assignments(request: HttpRequest, point_id: int):
+    point = selectors.point_get(user=request.auth, point_id=point_id)
+    return list(selectors.point_assignments(user=request.auth, point=point))
+
+
+@router.post("/points/{point_id}/move", response={201: schemas.MoveOut})
+def point_move(request: HttpRequest, point_id: int, payload: schemas.MoveIn):
+    """Move a meter to another enterprise or zone from a date on (park staff)."""
+    point = selectors.point_get(user=request.auth, point_id=point_id)
+    moved = services.point_move(
+        actor=request.auth,
+        via=via_of(request),
+        point=point,
+        enterprise_id=payload.enterprise_id,
+        zone_id=payload.zone_id,
+        effective_at=payload.effective_at,
+        reason=payload.reason,
+    )
+    return 201, moved
+
+
 @router.get("/points/{point_id}/rollups", response=list[schemas.RollupOut])
 def point_rollups(
     request: HttpRequest, point_id: int, start: datetime, end: datetime, level: str = "1h"

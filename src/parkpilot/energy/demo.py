@@ -5,6 +5,7 @@ points they are, their sizes and their gateways are invented (simulator/plan.py)
 are written in bulk (a few queries for all of them), so the demo stays quick to load."""
 
 from parkpilot.demo.services import LoadReport
+from parkpilot.energy.assignments import assignments_sync
 from parkpilot.energy.models import MeteringPoint
 from parkpilot.energy.registry import registry
 
@@ -93,6 +94,7 @@ def load(*, park: Park, data: dict, report: LoadReport) -> None:
         report.updated["metering_point"] = report.updated.get("metering_point", 0) + len(changed)
     _link_parents(park, plan, report)
     if new or changed:
+        assignments_sync(MeteringPoint.objects.filter(park=park).values_list("pk", flat=True))
         registry.invalidate()
 
 

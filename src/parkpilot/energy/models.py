@@ -282,3 +282,4 @@ class EnergyRollup(models.Model):
 from parkpilot.energy.models_ops import *  # noqa
 from parkpilot.energy.models_quality import *  # noqa
 from parkpilot.energy.models_watermark import *  # noqa
+from parkpilot.energy.models_assignment import *  # noqa

@@ -36,6 +36,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from parkpilot.energy import tasks
+from parkpilot.energy.assignments import assignments_sync
 from parkpilot.energy.fileimport import FileRefused, count_rows, file_kind, kept_upload
 from parkpilot.energy.models import MeteringPoint
 from parkpilot.energy.models_ops import IntakeJob
@@ -289,6 +290,8 @@ def _apply_chunk(plan: "ChunkPlan", lookups: Lookups, actor, via) -> tuple[int, 
             MeteringPoint.objects.filter(pk=point.pk).update(**fields, updated_at=now)
             audits.append((point, "metering_point.update", old, after))
     AuditLog.objects.bulk_create(_audit_rows(audits, actor, via))
+    # An owner or zone in the file corrects the registry: the span in effect follows it.
+    assignments_sync([p.pk for p in plan.new] + [p.pk for p, _ in plan.changed])
     return len(plan.new), len(audits) - len(plan.new)
 
 

@@ -204,3 +204,33 @@ class QualityOut(Schema):
     open_gaps_today: int
     points: int
     as_of: datetime
+
+
+class MoveIn(Schema):
+    """A meter moves: from `effective_at` on it belongs to `enterprise_id` (null: the park's
+    public loads) in `zone_id`; the periods before stay where they were."""
+
+    enterprise_id: int | None = Field(description="null: the park's public loads")
+    zone_id: int | None = None
+    effective_at: datetime = Field(
+        description="with a UTC offset, on a whole hour of park time, after the current "
+        "assignment's start, not in the future"
+    )
+    reason: str = Field(max_length=300)
+
+
+class AssignmentOut(Schema):
+    id: int
+    point_id: int
+    enterprise_id: int | None
+    zone_id: int | None
+    valid_from: datetime
+    valid_to: datetime | None
+    reason: str
+
+
+class MoveOut(AssignmentOut):
+    closed_periods: list[str] = Field(
+        description="closed periods the move reaches: their snapshots are unchanged and show "
+        "the moved energy as arrived since closing until recomputed"
+    )

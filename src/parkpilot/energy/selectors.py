@@ -107,6 +107,19 @@ def point_get(*, user, point_id: int) -> MeteringPoint:
     )
 
 
+def point_assignments(*, user, point: MeteringPoint) -> QuerySet:
+    """The point's dated owners and zones the user may read, oldest first (an enterprise's
+    users see the spans their enterprise held)."""
+    from parkpilot.energy.models_assignment import PointAssignment
+
+    return (
+        access.scoped(user, PointAssignment)
+        .filter(point=point)
+        .select_related("enterprise", "zone")
+        .order_by("valid_from")
+    )
+
+
 def dead_letter_list(*, user, status: str = "open", point_code: str = "") -> QuerySet:
     qs = access.scoped(user, DeadLetter)
     if status:
