@@ -2,31 +2,138 @@
 
 Why point rollups of top-level points rather than the scope rows of EnergyRollup: a sub-meter
 (a point with a parent) measures energy its parent already measured, so only top-level points
-count; steam needs each point's own enthalpy to turn mass into heat; and grouping by the
-registry as it is now puts a point that changed owner or parent where it belongs today, while
-scope rows keep the owner they were written under. One query gives every entity's totals."""
+count; steam needs each point's own enthalpy to turn mass into heat; and a meter that moved
+(energy/models_assignment.py) must be attributed by the enterprise and zone it had at each
+bucket, while scope rows keep the owner they were written under.
+
+One basis: every read here that attributes energy to an enterprise, a zone or the public loads
+goes through `_attributed()`, which joins each rollup row to the point's assignment in effect
+at the row's bucket. A point whose assignments change inside the period is read in hour
+buckets (moves are on whole hours: no hour straddles one); every other point at the level
+asked for. A point without any assignment (made by a bare insert) counts as its current owner
+and zone, as before dated ownership."""
 
 import itertools
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
 from django.db import connections
-from django.db.models import Count, F, QuerySet, Sum
+from django.db.models import QuerySet
 
 from parkpilot.energy.kinds import EnergyKind
 from parkpilot.energy.models import Level, MeteringPoint, PointRollup
+from parkpilot.energy.models_assignment import PointAssignment
 from parkpilot.tenancy import access
 
 STEAM = EnergyKind.STEAM.value
+_POINTS = MeteringPoint._meta.db_table
+_ROLLUPS = PointRollup._meta.db_table
+_ASSIGNMENTS = PointAssignment._meta.db_table
+# The assignment in effect at the bucket, else (no assignment at all) the point's own values.
+_OWNER = "CASE WHEN a.id IS NULL THEN p.owner_id ELSE a.enterprise_id END"
+_ZONE = "CASE WHEN a.id IS NULL THEN p.zone_id ELSE a.zone_id END"
+
+_BRANCH = f"""
+SELECT r.point_id AS point_id, {_OWNER} AS owner_id, {_ZONE} AS zone_id, p.kind AS kind,
+       p.enthalpy_gj_per_t AS enthalpy, r.energy AS energy, r.readings AS readings,
+       r.flagged_energy AS flagged, {{bucket}} AS bucket
+FROM {_POINTS} p
+JOIN {_ROLLUPS} r ON r.point_id = p.id
+LEFT JOIN {_ASSIGNMENTS} a ON a.point_id = p.id AND a.valid_from <= r.bucket
+     AND (a.valid_to IS NULL OR r.bucket < a.valid_to)
+WHERE p.park_id = %s AND r.level = %s AND r.bucket >= %s AND r.bucket < %s
+  AND p.id {{moved}} (SELECT point_id FROM {_ASSIGNMENTS} WHERE valid_from > %s AND valid_from < %s)
+  {{where}}
+"""
 
 
-def _points(user, park_id: int, owner_id: int | None, public: bool) -> QuerySet:
-    qs = access.scoped(user, MeteringPoint).filter(park_id=park_id)
+class _Filter(NamedTuple):
+    """Which attributed rows a read wants, and who reads (tenancy)."""
+
+    sql: str
+    params: list
+
+
+def _filter(user, park_id: int, owner_id, public: bool, zone_id, kinds, top_level) -> _Filter:
+    parts: list[str] = []
+    params: list = []
+    if top_level:
+        parts.append("p.parent_id IS NULL")
+    if not access.whole_park(user, MeteringPoint, park_id):
+        # Everyone else reads the spans access.scoped() gives them (an enterprise: the ones
+        # it held, also of a meter that has moved on), or a point without spans it may see.
+        spans, span_params = (
+            access.scoped(user, PointAssignment).values("pk").query.sql_with_params()
+        )
+        points, point_params = (
+            access.scoped(user, MeteringPoint).values("pk").query.sql_with_params()
+        )
+        parts.append(f"(a.id IN ({spans}) OR (a.id IS NULL AND p.id IN ({points})))")
+        params += [*span_params, *point_params]
     if owner_id is not None:
-        qs = qs.filter(owner_id=owner_id)
+        # The candidates first (indexed: the points it ever held), then the exact attribution.
+        parts.append(
+            f"(p.owner_id = %s OR p.id IN (SELECT point_id FROM {_ASSIGNMENTS} "
+            f"WHERE enterprise_id = %s)) AND {_OWNER} = %s"
+        )
+        params += [owner_id, owner_id, owner_id]
     elif public:
-        qs = qs.filter(owner__isnull=True)
-    return qs
+        parts.append(f"{_OWNER} IS NULL")
+    if zone_id is not None:
+        parts.append(f"{_ZONE} = %s")
+        params.append(zone_id)
+    if kinds:
+        parts.append(f"p.kind IN ({', '.join(['%s'] * len(kinds))})")
+        params += list(kinds)
+    return _Filter("".join(f" AND {part}" for part in parts), params)
+
+
+def _attributed(
+    user,
+    park_id: int,
+    level: str,
+    start: datetime,
+    end: datetime,
+    *,
+    owner_id: int | None = None,
+    public: bool = False,
+    zone_id: int | None = None,
+    kinds: tuple[str, ...] = (),
+    top_level: bool = True,
+    bucket_starts: list[datetime] | None = None,
+) -> tuple[str, list]:
+    """The one basis: a derived table of the park's rollup rows in [start, end) with the
+    enterprise (owner_id, NULL: public loads) and zone each is attributed to, and its bucket
+    (mapped onto `bucket_starts` when given, so hour rows of a moved point fold into the
+    caller's months). Columns: point_id, owner_id, zone_id, kind, enthalpy, energy, readings,
+    flagged, bucket."""
+    adapt = connections[PointRollup.objects.db].ops.adapt_datetimefield_value
+    # Hours for a point that moved inside the period; a quarter period reads quarters anyway.
+    split = level if level in (Level.QUARTER, Level.HOUR) else Level.HOUR
+    found = _filter(user, park_id, owner_id, public, zone_id, kinds, top_level)
+    branches, params = [], []
+    for moved, read_level in (("NOT IN", level), ("IN", split)):
+        bucket, bucket_params = "r.bucket", []
+        if bucket_starts and read_level != level:
+            bucket, bucket_params = _fold(bucket_starts, adapt)
+        branches.append(_BRANCH.format(bucket=bucket, moved=moved, where=found.sql))
+        params += [
+            *bucket_params, park_id, read_level, adapt(start), adapt(end), adapt(start),
+            adapt(end), *found.params,
+        ]  # fmt: skip
+    return "\nUNION ALL\n".join(branches), params
+
+
+def _fold(starts: list[datetime], adapt) -> tuple[str, list]:
+    """A CASE mapping a finer bucket onto the start of the caller's bucket holding it."""
+    whens, params = [], []
+    for this, following in itertools.pairwise(starts):
+        whens.append("WHEN r.bucket < %s THEN %s")
+        params += [adapt(following), adapt(this)]
+    whens.append("ELSE %s")
+    params.append(adapt(starts[-1]))
+    return f"CASE {' '.join(whens)} END", params
 
 
 # One row per entity: an enterprise (wherever its points are), or a zone's public loads. Kinds
@@ -35,35 +142,27 @@ def _points(user, park_id: int, owner_id: int | None, public: bool) -> QuerySet:
 # in name order, so each entity's energy by kind comes out sorted as accounts store it.
 _KINDS = tuple(sorted(kind.value for kind in EnergyKind))
 _ACCOUNTING_SQL = """
-SELECT p.owner_id, CASE WHEN p.owner_id IS NULL THEN p.zone_id END, {kinds},
-       SUM(CASE WHEN p.kind = '{steam}' THEN r.energy * p.enthalpy_gj_per_t END),
-       COUNT(CASE WHEN p.kind = '{steam}' AND p.enthalpy_gj_per_t IS NULL THEN 1 END),
-       SUM(r.readings), {flagged}{bucket}
-FROM {rollups} r JOIN {points} p ON p.id = r.point_id
-WHERE {where} AND p.parent_id IS NULL AND r.level = %s AND r.bucket >= %s AND r.bucket < %s
-GROUP BY p.owner_id, CASE WHEN p.owner_id IS NULL THEN p.zone_id END{bucket}
+SELECT t.owner_id, CASE WHEN t.owner_id IS NULL THEN t.zone_id END, {kinds},
+       SUM(CASE WHEN t.kind = '{steam}' THEN t.energy * t.enthalpy END),
+       COUNT(CASE WHEN t.kind = '{steam}' AND t.enthalpy IS NULL THEN 1 END),
+       SUM(t.readings), {flagged}{bucket}
+FROM ({attributed}) t
+GROUP BY t.owner_id, CASE WHEN t.owner_id IS NULL THEN t.zone_id END{bucket}
 """
 
 
-def _accounting_sql(where: str, by_bucket: bool = False) -> str:
+def _accounting_sql(attributed: str, by_bucket: bool = False) -> str:
     return _ACCOUNTING_SQL.format(
-        kinds=", ".join(f"SUM(CASE WHEN p.kind = '{k}' THEN r.energy END)" for k in _KINDS),
+        kinds=", ".join(f"SUM(CASE WHEN t.kind = '{k}' THEN t.energy END)" for k in _KINDS),
         # Flagged energy per kind too: kWh, m³ and tonnes are never added together.
-        flagged=", ".join(
-            f"SUM(CASE WHEN p.kind = '{k}' THEN r.flagged_energy END)" for k in _KINDS
-        ),
+        flagged=", ".join(f"SUM(CASE WHEN t.kind = '{k}' THEN t.flagged END)" for k in _KINDS),
         steam=STEAM,
-        rollups=PointRollup._meta.db_table,
-        points=MeteringPoint._meta.db_table,
-        where=where,
-        bucket=", r.bucket" if by_bucket else "",
+        attributed=attributed,
+        bucket=", t.bucket" if by_bucket else "",
     )
 
 
-_WHOLE_PARK_SQL = _accounting_sql("p.park_id = %s")
-_BY_BUCKET_SQL = _accounting_sql("p.park_id = %s", by_bucket=True)
 _STEAM_GJ = 2 + len(_KINDS)  # column of the steam heat, after owner, zone and the kinds
-_SCOPED_SQL = "p.id IN ({points})"
 
 
 def accounting_rows(
@@ -77,15 +176,17 @@ def accounting_rows(
     public: bool = False,
 ) -> list["EntityTotals"]:
     """Energy of top-level points in buckets [start, end), one row per enterprise and one per
-    zone for the park's public loads.
+    zone for the park's public loads, each bucket attributed by the assignment then in effect.
 
     Written as SQL: it is the read behind every live carbon figure, and building the same
     query through the ORM cost about as much as running it (measured on a park of 500
     enterprises). Whole-park readers (what access.scoped gives park roles) filter by park;
-    everyone else by the ORM's own scoped point query, so tenancy stays in one place."""
-    sql, params = _query(user, park_id, level, start, end, owner_id, public, by_bucket=False)
+    everyone else by the ORM's own scoped queries, so tenancy stays in one place."""
+    attributed, params = _attributed(
+        user, park_id, level, start, end, owner_id=owner_id, public=public
+    )
     with connections[PointRollup.objects.db].cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_accounting_sql(attributed), params)
         return [_entity(row) for row in cursor.fetchall()]
 
 
@@ -95,11 +196,26 @@ def monthly_accounting_rows(
     """accounting_rows per month bucket in [start, end): (bucket start, totals) per entity
     and month, in one query. What a year's intensity needs to use only the months that have
     both energy and value added."""
-    sql, params = _query(user, park_id, "1mo", start, end, None, False, by_bucket=True)
+    attributed, params = _attributed(
+        user, park_id, Level.MONTH, start, end, bucket_starts=_month_starts(park_id, start, end)
+    )
     with connections[PointRollup.objects.db].cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_accounting_sql(attributed, by_bucket=True), params)
         rows = cursor.fetchall()
     return [(_instant(row[-1]), _entity(row[:-1])) for row in rows]
+
+
+def _month_starts(park_id: int, start: datetime, end: datetime) -> list[datetime]:
+    """The local month starts from `start` (a month's start) to before `end`."""
+    from parkpilot.tenancy.models import Park
+
+    tz = ZoneInfo(Park.objects.values_list("timezone", flat=True).get(pk=park_id))
+    month = start.astimezone(tz).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    starts = []
+    while month < end:
+        starts.append(month)
+        month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return starts or [start]
 
 
 def _instant(value) -> datetime:
@@ -108,20 +224,6 @@ def _instant(value) -> datetime:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _query(user, park_id, level, start, end, owner_id, public, *, by_bucket: bool):
-    connection = connections[PointRollup.objects.db]
-    adapt = connection.ops.adapt_datetimefield_value  # SQLite compares datetimes as text
-    bounds = [level, adapt(start), adapt(end)]
-    if owner_id is None and not public and access.whole_park(user, MeteringPoint, park_id):
-        sql = _BY_BUCKET_SQL if by_bucket else _WHOLE_PARK_SQL
-        return sql, [park_id, *bounds]
-    points_sql, points_params = (
-        _points(user, park_id, owner_id, public).values("pk").query.sql_with_params()
-    )
-    sql = _accounting_sql(_SCOPED_SQL.format(points=points_sql), by_bucket)
-    return sql, [*points_params, *bounds]
 
 
 class EntityTotals(NamedTuple):
@@ -156,45 +258,45 @@ def point_rows(
     public: bool = False,
     zone_id: int | None = None,
 ) -> list[dict]:
-    """The drill-down: each point's energy in the period (sub-meters listed, marked)."""
-    points = _points(user, park_id, owner_id, public)
-    if zone_id is not None:
-        points = points.filter(zone_id=zone_id)
-    return list(
-        PointRollup.objects.filter(
-            point__in=points.values("pk"), level=level, bucket__gte=start, bucket__lt=end
-        )
-        .values(
-            point_code=F("point__code"),
-            point_name=F("point__name"),
-            kind=F("point__kind"),
-            parent_id=F("point__parent_id"),
-            enthalpy=F("point__enthalpy_gj_per_t"),
-        )
-        .annotate(
-            energy=Sum("energy"),
-            readings=Sum("readings"),
-            flagged=Sum("flagged_energy"),
-            buckets=Count("bucket"),
-        )
-        .order_by("point_code")
+    """The drill-down: each point's energy in the period (sub-meters listed, marked), on the
+    figure's basis: a meter that moved shows only the share attributed here."""
+    attributed, params = _attributed(
+        user, park_id, level, start, end, owner_id=owner_id, public=public, zone_id=zone_id,
+        top_level=False,
+    )  # fmt: skip
+    sql = (
+        "SELECT t.point_id, SUM(t.energy), SUM(t.readings), SUM(t.flagged), COUNT(*) "
+        f"FROM ({attributed}) t GROUP BY t.point_id"
     )
+    with connections[PointRollup.objects.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        sums = {row[0]: row[1:] for row in cursor.fetchall()}
+    points = MeteringPoint.objects.filter(pk__in=list(sums)).values_list(
+        "pk", "code", "name", "kind", "parent_id", "enthalpy_gj_per_t"
+    )
+    rows = []
+    for pk, code, name, kind, parent_id, enthalpy in points:
+        energy, readings, flagged, buckets = sums[pk]
+        rows.append({
+            "point_code": code, "point_name": name, "kind": kind, "parent_id": parent_id,
+            "enthalpy": enthalpy, "energy": energy, "readings": readings, "flagged": flagged,
+            "buckets": buckets,
+        })  # fmt: skip
+    return sorted(rows, key=lambda row: row["point_code"])
 
 
 def hourly_profile(
     *, user, park_id: int, owner_id: int, start: datetime, end: datetime, kinds: tuple[str, ...]
 ) -> list[tuple[datetime, float]]:
-    """Hourly energy of an owner's top-level points of these kinds (for load profiles)."""
-    points = _points(user, park_id, owner_id, False).filter(parent__isnull=True, kind__in=kinds)
-    return list(
-        PointRollup.objects.filter(
-            point__in=points.values("pk"), level=Level.HOUR, bucket__gte=start, bucket__lt=end
-        )
-        .values("bucket")
-        .annotate(e=Sum("energy"))
-        .order_by("bucket")
-        .values_list("bucket", "e")
+    """Hourly energy of an owner's top-level points of these kinds (for load profiles), each
+    hour where its meter then belonged."""
+    attributed, params = _attributed(
+        user, park_id, Level.HOUR, start, end, owner_id=owner_id, kinds=tuple(str(k) for k in kinds)
     )
+    sql = f"SELECT t.bucket, SUM(t.energy) FROM ({attributed}) t GROUP BY t.bucket ORDER BY 1"
+    with connections[PointRollup.objects.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(_instant(bucket), energy) for bucket, energy in cursor.fetchall()]
 
 
 def completeness(
@@ -227,11 +329,15 @@ def first_rollup_month(*, park_id: int):
     return first.astimezone(tz).date()
 
 
+def _points(user, park_id: int, owner_id: int) -> QuerySet:
+    return access.scoped(user, MeteringPoint).filter(park_id=park_id, owner_id=owner_id)
+
+
 def steam_points(*, user, park_id: int, owner_id: int) -> list[dict]:
     """An owner's top-level steam points with their condition and stored enthalpy (what a
     report states beside the steam it converts)."""
     return list(
-        _points(user, park_id, owner_id, False)
+        _points(user, park_id, owner_id)
         .filter(kind=STEAM, parent__isnull=True)
         .order_by("code")
         .values(
