@@ -133,6 +133,11 @@ def _synthetic(n_ent=500, per_ent=40):
                                       kind=kind, unit=unit, register="cumulative",
                                       rated_max_per_h=1e5, enthalpy_gj_per_t=h))  # fmt: skip
     MeteringPoint.objects.bulk_create(rest, batch_size=2000)
+    # Every point has its open assignment, as the registry's writers and the migration give
+    # (dated ownership: the accounts join each rollup row to it).
+    from parkpilot.energy.assignments import assignments_sync
+
+    assignments_sync(MeteringPoint.objects.filter(park=park).values_list("pk", flat=True))
     return park
 
 

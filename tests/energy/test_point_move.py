@@ -153,3 +153,66 @@ def test_a_registry_edit_of_the_owner_corrects_the_span_in_effect(api_as, point,
     assert response.status_code == 200
     (only,) = PointAssignment.objects.filter(point=point)
     assert only.enterprise_id == ent_b.pk and only.valid_from == ASSIGNMENT_ORIGIN
+
+
+# --- the metering point's page: history for readers, the move form for operators ---------------
+
+
+def _client(user):
+    from django.test import Client
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(user)
+    return client
+
+
+def test_the_page_moves_a_meter_for_staff_in_chinese(personas, point, ent_b, zone):
+    staff = _client(personas["park_staff"])
+    page = staff.get(f"/energy/points/{point.pk}/").content.decode()
+    assert "归属历史" in page and "迁移计量点" in page and "自启用起" in page
+    response = staff.post(
+        f"/energy/points/{point.pk}/move/",
+        {
+            "enterprise_id": ent_b.pk,
+            "zone_id": zone.pk,
+            "effective_at": "2026-11-15T00:00",
+            "reason": "整栋租给南都",
+        },
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "计量点已迁移" in page
+    point.refresh_from_db()
+    assert point.owner_id == ent_b.pk
+    (span,) = PointAssignment.objects.filter(point=point, valid_to=None)
+    assert span.valid_from == datetime(2026, 11, 14, 16, tzinfo=UTC)  # park time, +08:00
+
+
+def test_the_page_names_the_field_of_bad_input(personas, point, ent_b, zone):
+    response = _client(personas["park_staff"]).post(
+        f"/energy/points/{point.pk}/move/",
+        {
+            "enterprise_id": ent_b.pk,
+            "zone_id": zone.pk,
+            "effective_at": "2026-11-15T00:30",
+            "reason": "x",
+        },
+        follow=True,
+    )
+    assert "effective_at: 须为园区当地整点" in response.content.decode()
+    assert PointAssignment.objects.filter(point=point).count() == 1
+
+
+def test_the_page_is_the_owners_to_read_and_the_parks_to_move(personas, point, ent_b):
+    mine = _client(personas["ent_a_user"]).get(f"/energy/points/{point.pk}/")
+    assert mine.status_code == 200 and 'data-testid="move-point"' not in mine.content.decode()
+    body = {"enterprise_id": ent_b.pk, "effective_at": "2026-11-15T00:00", "reason": "x"}
+    assert (
+        _client(personas["ent_a_user"]).post(f"/energy/points/{point.pk}/move/", body).status_code
+        == 403
+    )
+    for outsider in ("ent_b_user", "other_park_admin"):
+        client = _client(personas[outsider])
+        assert client.get(f"/energy/points/{point.pk}/").status_code == 404
+        assert client.post(f"/energy/points/{point.pk}/move/", body).status_code == 404
+    assert PointAssignment.objects.filter(point=point).count() == 1

@@ -5,6 +5,8 @@ from parkpilot.energy import import_views, views
 app_name = "energy"
 urlpatterns = [
     path("", views.points, name="points"),
+    path("points/<int:point_id>/", views.point_detail, name="point_detail"),
+    path("points/<int:point_id>/move/", views.point_move, name="point_move"),
     path("quality/", views.quality, name="quality"),
     path(
         "dead-letters/<int:letter_id>/reprocess/",

@@ -17,7 +17,9 @@ from parkpilot.energy import selectors, services
 from parkpilot.energy.kinds import EnergyKind
 from parkpilot.tenancy import selectors as tenancy_selectors
 from parkpilot.tenancy.errors import Forbidden, NotFound, ValidationFailed
-from parkpilot.tenancy.roles import PARK_ROLES
+from parkpilot.tenancy.roles import PARK_ROLES, Role
+
+PARK_OPERATORS = frozenset({Role.PARK_ADMIN, Role.PARK_STAFF})
 
 PAGE_SIZE = 50
 
@@ -58,6 +60,64 @@ def _park_or_404(request):
     if park is None or not (request.user.is_superuser or request.user.role in PARK_ROLES):
         raise Http404
     return park
+
+
+@login_required
+def point_detail(request, point_id: int):
+    """One point: its registry values, where it belonged when (dated ownership), and for the
+    park's operators the form that moves it."""
+    try:
+        point = selectors.point_get(user=request.user, point_id=point_id)
+    except NotFound:
+        raise Http404 from None
+    can_move = request.user.is_superuser or request.user.role in PARK_OPERATORS
+    park = point.park
+    context = {
+        "point": point,
+        "assignments": selectors.point_assignments(user=request.user, point=point),
+        "can_move": can_move,
+        "park_tz": park.timezone,
+    }
+    if can_move:
+        context["enterprises"] = tenancy_selectors.enterprise_list(user=request.user).filter(
+            park=park
+        )
+        context["zones"] = tenancy_selectors.zone_list(user=request.user).filter(park=park)
+    return TemplateResponse(request, "energy/point_detail.html", context)
+
+
+@login_required
+def point_move(request, point_id: int):
+    """The move form: the time is the park's local time, on a whole hour."""
+    if request.method != "POST":
+        raise Http404
+    try:
+        point = selectors.point_get(user=request.user, point_id=point_id)
+        moved = services.point_move(
+            actor=request.user,
+            via="ui",
+            point=point,
+            enterprise_id=_int_or_none(request.POST.get("enterprise_id")),
+            zone_id=_int_or_none(request.POST.get("zone_id")),
+            effective_at=_local_time(request.POST.get("effective_at", ""), point.park.timezone),
+            reason=request.POST.get("reason", ""),
+        )
+    except NotFound:
+        raise Http404 from None
+    except Forbidden:
+        raise PermissionDenied from None
+    except ValidationFailed as exc:
+        for error in exc.errors:
+            messages.error(request, f"{error.field}: {error.reason}")
+    else:
+        messages.success(request, _("The meter has moved; earlier periods stay where they were."))
+        if moved.closed_periods:
+            messages.warning(
+                request,
+                _("Closed periods reached by the move (recompute them to re-issue): %(periods)s")
+                % {"periods": ", ".join(moved.closed_periods)},
+            )
+    return redirect("energy:point_detail", point_id=point_id)
 
 
 @login_required
