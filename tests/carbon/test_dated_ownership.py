@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from parkpilot.carbon import selectors, services
+from parkpilot.carbon import cockpit, selectors, services
 from parkpilot.carbon.models import CarbonAccount
 from parkpilot.carbon.periods import period
 from parkpilot.energy import selectors_carbon
@@ -90,8 +90,10 @@ def test_the_move_leaves_earlier_months_where_they_were(park, personas, meter, e
     assert kwh(park, month(park, 4)) == ({a: 7200.0, b: 0.0}, 7200.0)
     assert kwh(park, month(park, 5)) == ({a: 7440.0, b: 0.0}, 7440.0)
 
+    version = cockpit.data_version(park)
     moved = move(personas, meter, ent_b, zone)
     assert moved.closed_periods == []
+    assert cockpit.data_version(park) != version  # live pages recompute after a move
 
     # March: unchanged by the move. April: split at 15 April 00:00. May: wholly B's.
     assert kwh(park, month(park, 3)) == ({a: 7440.0, b: 0.0}, 7440.0)

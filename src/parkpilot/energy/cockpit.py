@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from parkpilot.cockpit.tiles import TileData
 from parkpilot.energy import selectors
 from parkpilot.energy.kinds import EnergyKind
-from parkpilot.energy.models import IngestBatch, Level, PointState, Scope
+from parkpilot.energy.models import IngestBatch, Level, PointAssignment, PointState, Scope
 
 
 def data_version(park) -> str:
@@ -17,7 +17,9 @@ def data_version(park) -> str:
     last_state = PointState.objects.filter(point__park=park).order_by("-last_received_at")
     last = last_state.values_list("last_received_at", flat=True).first()
     pending = IngestBatch.objects.order_by("-id").values_list("id", flat=True).first()
-    return f"{last}-{pending}"
+    # A meter move re-attributes energy without new readings (any park's: one indexed maximum).
+    moved = PointAssignment.objects.order_by("-id").values_list("id", flat=True).first()
+    return f"{last}-{pending}-{moved}"
 
 
 def electricity_today(user, park) -> TileData:

@@ -49,6 +49,8 @@ class PointAssignment(models.Model):
         verbose_name = _("metering point assignment")
         verbose_name_plural = _("metering point assignments")
         ordering = ["point", "valid_from"]
+        # The reads pick out the points that moved since a period's start.
+        indexes = [models.Index(fields=["valid_from"], name="assignment_valid_from")]
         constraints = [
             models.UniqueConstraint(fields=["point", "valid_from"], name="assignment_start"),
             models.UniqueConstraint(

@@ -7,11 +7,12 @@ count; steam needs each point's own enthalpy to turn mass into heat; and a meter
 bucket, while scope rows keep the owner they were written under.
 
 One basis: every read here that attributes energy to an enterprise, a zone or the public loads
-goes through `_attributed()`, which joins each rollup row to the point's assignment in effect
-at the row's bucket. A point whose assignments change inside the period is read in hour
-buckets (moves are on whole hours: no hour straddles one); every other point at the level
-asked for. A point without any assignment (made by a bare insert) counts as its current owner
-and zone, as before dated ownership."""
+goes through `_attributed()`, which attributes each rollup row by the point's assignment in
+effect at the row's bucket. A point that has not moved since the period began is read from the
+registry's current owner and zone (its open assignment, kept equal to them: the fast path); a
+moved one is joined to its assignments; a point that moved inside the period is read in hour
+buckets (moves are on whole hours: no hour straddles one). A point without any assignment
+(made by a bare insert) counts as its current owner and zone, as before dated ownership."""
 
 import itertools
 from datetime import UTC, datetime, timedelta
@@ -30,63 +31,63 @@ STEAM = EnergyKind.STEAM.value
 _POINTS = MeteringPoint._meta.db_table
 _ROLLUPS = PointRollup._meta.db_table
 _ASSIGNMENTS = PointAssignment._meta.db_table
-# The assignment in effect at the bucket, else (no assignment at all) the point's own values.
-_OWNER = "CASE WHEN a.id IS NULL THEN p.owner_id ELSE a.enterprise_id END"
-_ZONE = "CASE WHEN a.id IS NULL THEN p.zone_id ELSE a.zone_id END"
+# Which points a branch reads: none of their assignments starts after the period's start (the
+# open one, which the point's owner and zone repeat, covers the whole period); one starts
+# after it; one starts inside it.
+_STARTS_AFTER = f"SELECT point_id FROM {_ASSIGNMENTS} WHERE valid_from > %s"
+_STARTS_INSIDE = f"SELECT point_id FROM {_ASSIGNMENTS} WHERE valid_from > %s AND valid_from < %s"
 
-_BRANCH = f"""
-SELECT r.point_id AS point_id, {_OWNER} AS owner_id, {_ZONE} AS zone_id, p.kind AS kind,
+# A point none of whose assignments starts after the period's start is read as before dated
+# ownership, straight from the registry's current values: the fast path every unmoved point
+# takes (and a point made by a bare insert, without assignments, counts as its current owner).
+_CURRENT = f"""
+SELECT r.point_id AS point_id, p.owner_id AS owner_id, p.zone_id AS zone_id, p.kind AS kind,
        p.enthalpy_gj_per_t AS enthalpy, r.energy AS energy, r.readings AS readings,
-       r.flagged_energy AS flagged, {{bucket}} AS bucket
-FROM {_POINTS} p
-JOIN {_ROLLUPS} r ON r.point_id = p.id
-LEFT JOIN {_ASSIGNMENTS} a ON a.point_id = p.id AND a.valid_from <= r.bucket
+       r.flagged_energy AS flagged, r.bucket AS bucket
+FROM {_ROLLUPS} r JOIN {_POINTS} p ON p.id = r.point_id
+WHERE p.park_id = %s AND r.level = %s AND r.bucket >= %s AND r.bucket < %s
+  AND p.id NOT IN ({_STARTS_AFTER}){{where}}
+"""
+# A point that has moved since: each rollup row joined to the assignment in effect at its bucket.
+_DATED = f"""
+SELECT r.point_id AS point_id, a.enterprise_id AS owner_id, a.zone_id AS zone_id,
+       p.kind AS kind, p.enthalpy_gj_per_t AS enthalpy, r.energy AS energy,
+       r.readings AS readings, r.flagged_energy AS flagged, {{bucket}} AS bucket
+FROM {_ROLLUPS} r JOIN {_POINTS} p ON p.id = r.point_id
+JOIN {_ASSIGNMENTS} a ON a.point_id = r.point_id AND a.valid_from <= r.bucket
      AND (a.valid_to IS NULL OR r.bucket < a.valid_to)
 WHERE p.park_id = %s AND r.level = %s AND r.bucket >= %s AND r.bucket < %s
-  AND p.id {{moved}} (SELECT point_id FROM {_ASSIGNMENTS} WHERE valid_from > %s AND valid_from < %s)
-  {{where}}
+  AND p.id {{inside}} ({_STARTS_INSIDE}) AND p.id IN ({_STARTS_AFTER}){{where}}
 """
 
 
-class _Filter(NamedTuple):
-    """Which attributed rows a read wants, and who reads (tenancy)."""
-
-    sql: str
-    params: list
-
-
-def _filter(user, park_id: int, owner_id, public: bool, zone_id, kinds, top_level) -> _Filter:
+def _filter(user, park_id, owner_id, public, zone_id, kinds, top_level, *, dated: bool):
+    """The branch's WHERE tail and its parameters: what the read wants, and who reads."""
+    owner, zone = ("a.enterprise_id", "a.zone_id") if dated else ("p.owner_id", "p.zone_id")
     parts: list[str] = []
     params: list = []
     if top_level:
         parts.append("p.parent_id IS NULL")
     if not access.whole_park(user, MeteringPoint, park_id):
-        # Everyone else reads the spans access.scoped() gives them (an enterprise: the ones
-        # it held, also of a meter that has moved on), or a point without spans it may see.
-        spans, span_params = (
-            access.scoped(user, PointAssignment).values("pk").query.sql_with_params()
-        )
-        points, point_params = (
-            access.scoped(user, MeteringPoint).values("pk").query.sql_with_params()
-        )
-        parts.append(f"(a.id IN ({spans}) OR (a.id IS NULL AND p.id IN ({points})))")
-        params += [*span_params, *point_params]
+        # Everyone else reads what access.scoped() gives them: on the dated branch the spans
+        # (an enterprise: the ones it held, also of a meter that has moved on since).
+        model = PointAssignment if dated else MeteringPoint
+        column = "a.id" if dated else "p.id"
+        sub, sub_params = access.scoped(user, model).values("pk").query.sql_with_params()
+        parts.append(f"{column} IN ({sub})")
+        params += sub_params
     if owner_id is not None:
-        # The candidates first (indexed: the points it ever held), then the exact attribution.
-        parts.append(
-            f"(p.owner_id = %s OR p.id IN (SELECT point_id FROM {_ASSIGNMENTS} "
-            f"WHERE enterprise_id = %s)) AND {_OWNER} = %s"
-        )
-        params += [owner_id, owner_id, owner_id]
+        parts.append(f"{owner} = %s")
+        params.append(owner_id)
     elif public:
-        parts.append(f"{_OWNER} IS NULL")
+        parts.append(f"{owner} IS NULL")
     if zone_id is not None:
-        parts.append(f"{_ZONE} = %s")
+        parts.append(f"{zone} = %s")
         params.append(zone_id)
     if kinds:
         parts.append(f"p.kind IN ({', '.join(['%s'] * len(kinds))})")
         params += list(kinds)
-    return _Filter("".join(f" AND {part}" for part in parts), params)
+    return "".join(f" AND {part}" for part in parts), params
 
 
 def _attributed(
@@ -102,27 +103,28 @@ def _attributed(
     kinds: tuple[str, ...] = (),
     top_level: bool = True,
     bucket_starts: list[datetime] | None = None,
-) -> tuple[str, list]:
-    """The one basis: a derived table of the park's rollup rows in [start, end) with the
-    enterprise (owner_id, NULL: public loads) and zone each is attributed to, and its bucket
-    (mapped onto `bucket_starts` when given, so hour rows of a moved point fold into the
-    caller's months). Columns: point_id, owner_id, zone_id, kind, enthalpy, energy, readings,
-    flagged, bucket."""
+) -> list[tuple[str, list]]:
+    """The one basis: the park's rollup rows in [start, end), each with the enterprise
+    (owner_id; NULL: the public loads) and zone it is attributed to, as three derived tables
+    over disjoint sets of points (unmoved since the start; moved after the period; moved
+    inside it, read in hours, their bucket mapped onto `bucket_starts` when given so the hours
+    fold into the caller's months). Columns: point_id, owner_id, zone_id, kind, enthalpy,
+    energy, readings, flagged, bucket. A caller aggregates each and merges (_aggregate)."""
     adapt = connections[PointRollup.objects.db].ops.adapt_datetimefield_value
+    lo, hi = adapt(start), adapt(end)
     # Hours for a point that moved inside the period; a quarter period reads quarters anyway.
     split = level if level in (Level.QUARTER, Level.HOUR) else Level.HOUR
-    found = _filter(user, park_id, owner_id, public, zone_id, kinds, top_level)
-    branches, params = [], []
-    for moved, read_level in (("NOT IN", level), ("IN", split)):
+    wants = (user, park_id, owner_id, public, zone_id, kinds, top_level)
+    where, params = _filter(*wants, dated=False)
+    branches = [(_CURRENT.format(where=where), [park_id, level, lo, hi, lo, *params])]
+    where, params = _filter(*wants, dated=True)
+    for inside, read_level in (("NOT IN", level), ("IN", split)):
         bucket, bucket_params = "r.bucket", []
         if bucket_starts and read_level != level:
             bucket, bucket_params = _fold(bucket_starts, adapt)
-        branches.append(_BRANCH.format(bucket=bucket, moved=moved, where=found.sql))
-        params += [
-            *bucket_params, park_id, read_level, adapt(start), adapt(end), adapt(start),
-            adapt(end), *found.params,
-        ]  # fmt: skip
-    return "\nUNION ALL\n".join(branches), params
+        sql = _DATED.format(bucket=bucket, inside=inside, where=where)
+        branches.append((sql, [*bucket_params, park_id, read_level, lo, hi, lo, hi, lo, *params]))
+    return branches
 
 
 def _fold(starts: list[datetime], adapt) -> tuple[str, list]:
@@ -136,30 +138,61 @@ def _fold(starts: list[datetime], adapt) -> tuple[str, list]:
     return f"CASE {' '.join(whens)} END", params
 
 
+def _aggregate(branches, select: str, group: str, keys: tuple[int, ...]) -> list[tuple]:
+    """Run `SELECT {select} FROM (branch) t GROUP BY {group}` over every branch in one
+    statement (UNION ALL), then merge rows whose `keys` columns agree (an entity with points
+    in more than one branch) by adding up their other columns."""
+    sql = "\nUNION ALL\n".join(
+        f"SELECT {select} FROM ({branch}) t GROUP BY {group}" for branch, _ in branches
+    )
+    params = [p for _, branch_params in branches for p in branch_params]
+    with connections[PointRollup.objects.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    merged: dict[tuple, list] = {}
+    for row in rows:
+        key = tuple(_key(row[i]) for i in keys)
+        into = merged.get(key)
+        if into is None:
+            merged[key] = list(row)
+            continue
+        for i, value in enumerate(row):
+            if i not in keys and value is not None:
+                into[i] = value if into[i] is None else into[i] + value
+    return [tuple(row) for row in merged.values()]
+
+
+def _key(value):
+    # A bucket comes back as text or a datetime depending on the engine and the branch.
+    return _instant(value) if isinstance(value, str | datetime) else value
+
+
 # One row per entity: an enterprise (wherever its points are), or a zone's public loads. Kinds
 # are pivoted into columns so the database folds everything and sends 500 rows for 500
 # enterprises, not one per (entity, kind). Kind values come from the enum, never from input;
 # in name order, so each entity's energy by kind comes out sorted as accounts store it.
 _KINDS = tuple(sorted(kind.value for kind in EnergyKind))
-_ACCOUNTING_SQL = """
-SELECT t.owner_id, CASE WHEN t.owner_id IS NULL THEN t.zone_id END, {kinds},
+_ACCOUNTING_SELECT = """
+t.owner_id, CASE WHEN t.owner_id IS NULL THEN t.zone_id END, {kinds},
        SUM(CASE WHEN t.kind = '{steam}' THEN t.energy * t.enthalpy END),
        COUNT(CASE WHEN t.kind = '{steam}' AND t.enthalpy IS NULL THEN 1 END),
        SUM(t.readings), {flagged}{bucket}
-FROM ({attributed}) t
-GROUP BY t.owner_id, CASE WHEN t.owner_id IS NULL THEN t.zone_id END{bucket}
 """
+_ACCOUNTING_GROUP = "t.owner_id, CASE WHEN t.owner_id IS NULL THEN t.zone_id END{bucket}"
 
 
-def _accounting_sql(attributed: str, by_bucket: bool = False) -> str:
-    return _ACCOUNTING_SQL.format(
+def _accounting_rows(branches, by_bucket: bool = False) -> list[tuple]:
+    bucket = ", t.bucket" if by_bucket else ""
+    select = _ACCOUNTING_SELECT.format(
         kinds=", ".join(f"SUM(CASE WHEN t.kind = '{k}' THEN t.energy END)" for k in _KINDS),
         # Flagged energy per kind too: kWh, m³ and tonnes are never added together.
         flagged=", ".join(f"SUM(CASE WHEN t.kind = '{k}' THEN t.flagged END)" for k in _KINDS),
         steam=STEAM,
-        attributed=attributed,
-        bucket=", t.bucket" if by_bucket else "",
+        bucket=bucket,
     )
+    # An entity is its owner and public zone, and with buckets the bucket (the last column).
+    keys = (0, 1, 3 + 2 * len(_KINDS) + 2) if by_bucket else (0, 1)
+    return _aggregate(branches, select, _ACCOUNTING_GROUP.format(bucket=bucket), keys)
 
 
 _STEAM_GJ = 2 + len(_KINDS)  # column of the steam heat, after owner, zone and the kinds
@@ -182,12 +215,8 @@ def accounting_rows(
     query through the ORM cost about as much as running it (measured on a park of 500
     enterprises). Whole-park readers (what access.scoped gives park roles) filter by park;
     everyone else by the ORM's own scoped queries, so tenancy stays in one place."""
-    attributed, params = _attributed(
-        user, park_id, level, start, end, owner_id=owner_id, public=public
-    )
-    with connections[PointRollup.objects.db].cursor() as cursor:
-        cursor.execute(_accounting_sql(attributed), params)
-        return [_entity(row) for row in cursor.fetchall()]
+    branches = _attributed(user, park_id, level, start, end, owner_id=owner_id, public=public)
+    return [_entity(row) for row in _accounting_rows(branches)]
 
 
 def monthly_accounting_rows(
@@ -196,12 +225,10 @@ def monthly_accounting_rows(
     """accounting_rows per month bucket in [start, end): (bucket start, totals) per entity
     and month, in one query. What a year's intensity needs to use only the months that have
     both energy and value added."""
-    attributed, params = _attributed(
+    branches = _attributed(
         user, park_id, Level.MONTH, start, end, bucket_starts=_month_starts(park_id, start, end)
     )
-    with connections[PointRollup.objects.db].cursor() as cursor:
-        cursor.execute(_accounting_sql(attributed, by_bucket=True), params)
-        rows = cursor.fetchall()
+    rows = _accounting_rows(branches, by_bucket=True)
     return [(_instant(row[-1]), _entity(row[:-1])) for row in rows]
 
 
@@ -260,17 +287,12 @@ def point_rows(
 ) -> list[dict]:
     """The drill-down: each point's energy in the period (sub-meters listed, marked), on the
     figure's basis: a meter that moved shows only the share attributed here."""
-    attributed, params = _attributed(
+    branches = _attributed(
         user, park_id, level, start, end, owner_id=owner_id, public=public, zone_id=zone_id,
         top_level=False,
     )  # fmt: skip
-    sql = (
-        "SELECT t.point_id, SUM(t.energy), SUM(t.readings), SUM(t.flagged), COUNT(*) "
-        f"FROM ({attributed}) t GROUP BY t.point_id"
-    )
-    with connections[PointRollup.objects.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        sums = {row[0]: row[1:] for row in cursor.fetchall()}
+    select = "t.point_id, SUM(t.energy), SUM(t.readings), SUM(t.flagged), COUNT(*)"
+    sums = {row[0]: row[1:] for row in _aggregate(branches, select, "t.point_id", (0,))}
     points = MeteringPoint.objects.filter(pk__in=list(sums)).values_list(
         "pk", "code", "name", "kind", "parent_id", "enthalpy_gj_per_t"
     )
@@ -290,13 +312,10 @@ def hourly_profile(
 ) -> list[tuple[datetime, float]]:
     """Hourly energy of an owner's top-level points of these kinds (for load profiles), each
     hour where its meter then belonged."""
-    attributed, params = _attributed(
-        user, park_id, Level.HOUR, start, end, owner_id=owner_id, kinds=tuple(str(k) for k in kinds)
-    )
-    sql = f"SELECT t.bucket, SUM(t.energy) FROM ({attributed}) t GROUP BY t.bucket ORDER BY 1"
-    with connections[PointRollup.objects.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        return [(_instant(bucket), energy) for bucket, energy in cursor.fetchall()]
+    kinds = tuple(str(k) for k in kinds)
+    branches = _attributed(user, park_id, Level.HOUR, start, end, owner_id=owner_id, kinds=kinds)
+    rows = _aggregate(branches, "t.bucket, SUM(t.energy)", "t.bucket", (0,))
+    return sorted((_instant(bucket), energy) for bucket, energy in rows)
 
 
 def completeness(

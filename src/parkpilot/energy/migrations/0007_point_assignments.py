@@ -95,6 +95,7 @@ class Migration(migrations.Migration):
                 "verbose_name": "metering point assignment",
                 "verbose_name_plural": "metering point assignments",
                 "ordering": ["point", "valid_from"],
+                "indexes": [models.Index(fields=["valid_from"], name="assignment_valid_from")],
                 "constraints": [
                     models.UniqueConstraint(
                         fields=("point", "valid_from"), name="assignment_start"
