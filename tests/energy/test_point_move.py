@@ -98,9 +98,11 @@ def test_an_enterprise_cannot_move_its_own_meter(api_as, point, ent_b):
         ({"effective_at": "2026-11-15T00:30:00+08:00"}, "effective_at"),  # not a whole hour
         ({"effective_at": "2999-01-01T00:00:00+08:00"}, "effective_at"),  # the future
         ({"effective_at": "not a time"}, "effective_at"),
+        ({"effective_at": "0001-01-01T00:00:00+14:00"}, "effective_at"),  # no overflow: 422
         ({"reason": "  "}, "reason"),
         ({"enterprise_id": 987654}, "enterprise_id"),
         ({"zone_id": 987654}, "zone_id"),
+        ({"enterprise_id": 2**70}, "enterprise_id"),  # beyond a bigint: 422, not 500
     ],
 )
 def test_bad_input_is_422_naming_the_field(api_as, point, ent_b, zone, change, field):

@@ -288,17 +288,18 @@ def _move_errors(point, current, enterprise_id, zone_id, effective_at, reason) -
         )
     elif effective_at > timezone.now():
         errors.append(FieldError("effective_at", "不能晚于现在 / must not be in the future"))
-    elif _off_the_hour(effective_at.astimezone(ZoneInfo(point.park.timezone))):
-        # Hour rollups then never straddle a move: each bucket belongs to one assignment.
-        errors.append(FieldError(
-            "effective_at", "须为园区当地整点 / must be on a whole hour, park time"
-        ))  # fmt: skip
     elif effective_at <= current.valid_from:
         errors.append(FieldError(
             "effective_at",
             f"须晚于当前归属的起始时间 {current.valid_from.isoformat()} / must be after the "
             "current assignment's start",
             "before_current",
+        ))  # fmt: skip
+    # Checked last: within 1970..now a conversion to park time cannot overflow.
+    elif _off_the_hour(effective_at.astimezone(ZoneInfo(point.park.timezone))):
+        # Hour rollups then never straddle a move: each bucket belongs to one assignment.
+        errors.append(FieldError(
+            "effective_at", "须为园区当地整点 / must be on a whole hour, park time"
         ))  # fmt: skip
     if not errors and (enterprise_id, zone_id) == (current.enterprise_id, current.zone_id):
         errors.append(FieldError(
