@@ -16,4 +16,6 @@ class ExampleConfig(AppConfig):
     urls = "example_app.urls"
     nav_items = (NavItem("Example", "example:hello", PARK_ROLES, order=99),)
     home_cards = (HomeCard("example.card", "example_app/_home.html", "example_app.selectors.card"),)
-    cockpit_tiles = (Tile("example.answer", "Example tile", "example_app.selectors.tile", order=99),)
+    cockpit_tiles = (
+        Tile("example.answer", "Example tile", "example_app.selectors.tile", order=99),
+    )
