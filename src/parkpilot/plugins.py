@@ -12,6 +12,7 @@ optional (docs/adding-an-app.md walks through an example):
     cockpit_tiles = (Tile(...), ...)            tiles of the data cockpit and big screen
     cockpit_version = "dotted.path"             (park) -> str, changes when its tiles may change
     demo_loader = "dotted.path"                 (*, park, data, report) loads its demo rows
+    public_routes = ("<app>:<url name>", ...)   routes open without signing in, by design
 
 Scheduled tasks are huey's periodic tasks in the app's own `tasks.py` (huey finds them). The
 pieces every app may import (this module, tenancy's access rule, parkpilot.pagination, uploads,
@@ -105,6 +106,23 @@ def url_patterns() -> list[URLPattern | URLResolver]:
         path(getattr(config, "url_prefix", f"{config.label}/"), include(module))
         for config, module in declared("urls")
     ]
+
+
+# Routes anyone may open without signing in, by design; every other page and API route refuses an
+# anonymous caller (tests/tenancy/test_public_routes.py walks them all). An app adds its own, e.g.
+# a transit feed or an Open311 endpoint, as `public_routes` on its AppConfig.
+CORE_PUBLIC_ROUTES = (
+    "login",
+    "logout",
+    "api:health",
+    "api:openapi-json",  # the API's schema and its docs page describe, they hold no park data
+    "api:openapi-view",
+    "api:api-root",  # answers 404
+)
+
+
+def public_routes() -> frozenset[str]:
+    return frozenset(CORE_PUBLIC_ROUTES) | frozenset(collected("public_routes"))
 
 
 def visible_to(user, roles: frozenset[str] | None) -> bool:
