@@ -13,6 +13,9 @@ optional (docs/adding-an-app.md walks through an example):
     cockpit_version = "dotted.path"             (park) -> str, changes when its tiles may change
     demo_loader = "dotted.path"                 (*, park, data, report) loads its demo rows
     public_routes = ("<app>:<url name>", ...)   routes open without signing in, by design
+    resident_entries = (ResidentEntry(...), ...)  the app's icons on the residents' front door
+    resident_cards = (HomeCard(...), ...)       cards on the residents' home (山湖·青锋, /m/)
+    my_items = "dotted.path"                    (user) -> [MyItem]: the person's open items
 
 Scheduled tasks are huey's periodic tasks in the app's own `tasks.py` (huey finds them). The
 pieces every app may import (this module, tenancy's access rule, parkpilot.pagination, uploads,
@@ -49,6 +52,28 @@ class HomeCard:
     roles: frozenset[str] | None = None  # None: every signed-in user of a park
     order: int = 100
     wide: bool = False  # spans the page's width instead of one column
+
+
+@dataclass(frozen=True)
+class ResidentEntry:
+    """An icon on the residents' front door (山湖·青锋) that opens one of the app's pages."""
+
+    label: str | Promise
+    url_name: str
+    icon: str  # a static file path of a square SVG icon, e.g. "residents/icons/items.svg"
+    roles: frozenset[str] | None = None
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class MyItem:
+    """Something of the person's own that is under way: a request, a booking, a report."""
+
+    title: str
+    status: str  # the item's state in words, e.g. "处理中"
+    link: str
+    when: Any = None  # a date or datetime, shown as is
+    source: str | Promise = ""  # which service it belongs to, e.g. "企业服务"
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,10 @@ class EconomyConfig(AppConfig):
         HomeCard("economy.chart", "economy/_home_chart.html",
                  "parkpilot.economy.selectors.home_chart_card", order=20),
     )  # fmt: skip
+    resident_cards = (
+        HomeCard("economy.headline", "economy/_home_headline.html",
+                 "parkpilot.economy.selectors.home_headline_card", order=50),
+    )  # fmt: skip
     demo_loader = "parkpilot.economy.demo.load"
     nav_items = (
         NavItem(_("Economy"), "economy:indicators", PARK_ROLES, 30),

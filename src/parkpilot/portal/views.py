@@ -1,12 +1,16 @@
 from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
 from parkpilot.portal import selectors
 from parkpilot.tenancy import selectors as tenancy
+from parkpilot.tenancy.roles import Role
 
 
 @login_required
 def home(request):
+    if request.user.role == Role.RESIDENT and "desktop" not in request.GET:
+        return redirect("residents:home")  # residents live on their phones: their front door
     park = tenancy.park_of(request.user)
     cards = selectors.home_cards(user=request.user, park=park) if park is not None else []
     return TemplateResponse(request, "portal/home.html", {"park": park, "cards": cards})

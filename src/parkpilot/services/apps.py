@@ -13,6 +13,7 @@ class ServicesConfig(AppConfig):
     verbose_name = _("Enterprise services")
     api_router = "parkpilot.services.api.router"
     urls = "parkpilot.services.urls"
+    my_items = "parkpilot.services.selectors.my_open_requests"
     nav_items = (
         NavItem(_("Service requests"), "services:request_list", PARK_ROLES | ENTERPRISE_ROLES, 40),
         NavItem(
