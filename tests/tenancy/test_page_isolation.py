@@ -16,7 +16,7 @@ import pytest
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 
-from helpers import PageCase  # noqa: F401  (the type the cases are written in)
+from helpers import PageCase
 
 pytestmark = pytest.mark.django_db
 
