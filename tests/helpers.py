@@ -3,7 +3,10 @@
 import base64
 import io
 import os
+import re
 import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -19,8 +22,34 @@ def service_missing(reason: str) -> None:
     pytest.skip(reason)
 
 
+# What must never reach a Chinese page: machine identifiers (grid_import, queued) and Python
+# values (None, True, {'a': 1}, ['x']). Codes, units, usernames and file names are not caught:
+# they have no underscore between lower-case words and are not Python literals.
+LEAKS = [
+    (re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b"), "a snake_case identifier"),
+    (re.compile(r"\b(?:None|True|False)\b"), "a Python value"),
+    (re.compile(r"[\[{]'[^']*'"), "a Python list or dict"),
+    (re.compile(r"\b(?:queued|running|done|failed|pending|submitted)\b"), "an untranslated state"),
+]
+LEAK_ALLOWED = re.compile(r"@|https?://|\.(?:pdf|xlsx|csv|json|py)\b")  # addresses, file names
+
+
+def english_leaks(text: str) -> list[str]:
+    """The lines of a page's visible text that show an identifier or a Python value."""
+    found = []
+    for line in text.splitlines():
+        if LEAK_ALLOWED.search(line):
+            continue
+        found += [f"{why}: {line.strip()[:120]}" for pattern, why in LEAKS if pattern.search(line)]
+    return found
+
+
 def screenshot(page, name: str) -> Path:
-    """Save a full-page screenshot for people to look at (test-artifacts/, not committed)."""
+    """Save a full-page screenshot for people to look at (test-artifacts/, not committed). A
+    Chinese page is also read for English identifiers and Python values that leaked into it."""
+    if page.evaluate("document.documentElement.lang") == "zh-hans":
+        leaks = english_leaks(page.inner_text("body"))
+        assert not leaks, f"{name}: identifiers shown on a Chinese page: {leaks}"
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
@@ -114,3 +143,23 @@ def docx_bytes(text: str = "正文") -> bytes:
         archive.writestr("_rels/.rels", "<Relationships/>")
         archive.writestr("word/document.xml", f"<w:document>{text}</w:document>")
     return out.getvalue()
+
+
+@dataclass(frozen=True)
+class PageCase:
+    """A page route's tenant-isolation case (tests/tenancy/test_page_isolation.py)."""
+
+    make: Callable  # (personas, ent_a) -> (reverse kwargs, the object the page is about)
+    owner: str = "ent_a_user"  # a persona who may open the page
+    outsiders: tuple[str, ...] = ("ent_b_user", "other_park_admin")
+
+
+def isolation_module(app: str):
+    """tests/<app>/isolation.py (the API cases), whose factories the page cases reuse."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parent / app / "isolation.py"
+    spec = importlib.util.spec_from_file_location(f"isolation_{app}_for_pages", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -1,6 +1,7 @@
 """The HTTP API: /api/v1/..., schema at /api/openapi.json, docs at /api/docs.
 
-Each app contributes one ninja Router; domain errors map to HTTP here, once."""
+Each app contributes one ninja Router through its AppConfig (`api_router`, parkpilot.plugins);
+domain errors map to HTTP here, once."""
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -8,13 +9,7 @@ from django.db import connection
 from ninja import NinjaAPI
 
 import parkpilot
-from parkpilot.carbon.api import router as carbon_router
-from parkpilot.cockpit.api import router as cockpit_router
-from parkpilot.economy.api import router as economy_router
-from parkpilot.energy.api import router as energy_router
-from parkpilot.projects.api import router as projects_router
-from parkpilot.services.api import router as services_router
-from parkpilot.tenancy.api import router as tenancy_router
+from parkpilot import plugins
 from parkpilot.tenancy.auth import API_AUTH
 from parkpilot.tenancy.errors import Forbidden, NotFound, ValidationFailed
 from parkpilot.uploads import UploadTooLarge
@@ -71,10 +66,6 @@ def health(request):
     return {"status": "ok", "database": connection.vendor, "version": parkpilot.__version__}
 
 
-api.add_router("/v1/", tenancy_router)
-api.add_router("/v1/energy", energy_router)
-api.add_router("/v1/carbon", carbon_router)
-api.add_router("/v1/economy", economy_router)
-api.add_router("/v1/projects", projects_router)
-api.add_router("/v1/services", services_router)
-api.add_router("/v1/cockpit", cockpit_router)
+# Each app's router, as its AppConfig declares it (parkpilot.plugins).
+for prefix, router in plugins.api_routers():
+    api.add_router(prefix, router)

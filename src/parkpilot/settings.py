@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "parkpilot.projects",
     "parkpilot.services",
     "parkpilot.cockpit",
+    "parkpilot.notifications",
+    "parkpilot.residents",
     "parkpilot.portal",
     "parkpilot.demo",
 ]
@@ -72,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "parkpilot.middleware.SecurityHeaders",
+    "parkpilot.domain_errors.DomainErrors",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -263,3 +266,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("PARKPILOT_LOG_LEVEL", "INFO")},
 }
+
+# Where notifications go besides the bell (parkpilot/notifications/senders.py): dotted paths.
+PARKPILOT_NOTIFICATION_SENDERS = env_list(
+    "PARKPILOT_NOTIFICATION_SENDERS", ["parkpilot.notifications.senders.ConsoleSender"]
+)

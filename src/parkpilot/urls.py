@@ -1,7 +1,11 @@
+"""The site's URLs: sign-in, the API and admin here; each app's pages come from its AppConfig
+(`urls`, `url_prefix`: parkpilot.plugins), in INSTALLED_APPS order."""
+
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from parkpilot import plugins
 from parkpilot.api import api
 
 urlpatterns = [
@@ -10,12 +14,5 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("", include("parkpilot.tenancy.urls")),
-    path("energy/", include("parkpilot.energy.urls")),
-    path("carbon/", include("parkpilot.carbon.urls")),
-    path("economy/", include("parkpilot.economy.urls")),
-    path("projects/", include("parkpilot.projects.urls")),
-    path("services/", include("parkpilot.services.urls")),
-    path("cockpit/", include("parkpilot.cockpit.urls")),
-    path("", include("parkpilot.portal.urls")),
+    *plugins.url_patterns(),
 ]

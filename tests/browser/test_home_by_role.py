@@ -18,8 +18,7 @@ ROLES = {
     "supervisor": (PARK_ENTERPRISES, True),
     "hangcha-admin": (1, False),
     "hangcha-user": (1, False),
-    "resident": (0, False),
-}
+}  # residents land on their own front door instead: test_residents_front_door.py
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Tile computes used by the cockpit tests (importable by dotted path)."""
 
-from parkpilot.cockpit.tiles import TileData
+from parkpilot.plugins import TileData
 
 
 def broken_tile(user, park):

@@ -26,22 +26,47 @@ def test_anonymous_is_sent_to_login(demo):
     assert response["Location"].startswith("/accounts/login/")
 
 
-def test_home_shows_the_published_figures_and_chart_data(demo):
+def _cards(response) -> dict:
+    return {c["key"]: c["data"] for c in response.context["cards"]}
+
+
+def test_home_shows_the_latest_published_figures_as_a_chart(demo):
     response = _client("staff").get("/")
-    chart = response.context["economy_chart"]
+    chart = _cards(response)["economy.chart"]["chart"]
+    # The latest period with growth figures in 亿元 is 2022-01/08 (source 000: 规上工业总产值
+    # 454.4 亿元 +8.5%, 规上工业增加值 90.8 亿元 +35.3%), not 2020 (source 001); sorted by value.
+    assert chart["period"] == "2022-01/08"
+    assert chart["values"] == [454.4, 90.8]
+    assert chart["growth_pct"] == [8.5, 35.3]
+    assert chart["names"] == ["规上工业总产值", "规上工业增加值"]
+    assert _cards(response)["tenancy.park"]["enterprise_count"] == 26
+
+
+def test_the_chart_of_a_given_period_reads_that_period(demo):
+    from parkpilot.economy.selectors import economy_chart
+
+    staff = User.objects.get(username="staff")
+    chart = economy_chart(user=staff, park_id=staff.park_id, period="2020")
     # 001: 2020 规上工业增加值 85.6 (+17.1%), 高新技术产业增加值 73.6 (+21.3%),
-    # 高端装备制造业增加值 48.1 (+33.3%), in 亿元; sorted by value for the chart.
+    # 高端装备制造业增加值 48.1 (+33.3%), in 亿元.
     assert chart["values"] == [85.6, 73.6, 48.1]
     assert chart["growth_pct"] == [17.1, 21.3, 33.3]
-    assert chart["names"] == ["规上工业增加值", "高新技术产业增加值", "高端装备制造业增加值"]
-    assert response.context["enterprise_count"] == 26
 
 
 def test_enterprise_user_home_counts_only_its_enterprise(demo):
-    response = _client("hangcha-user").get("/")
-    assert response.context["enterprise_count"] == 1
-    assert response.context["own_enterprise"].name == "杭叉集团股份有限公司"
-    assert response.context["project_summary"]["count"] == 0
+    cards = _cards(_client("hangcha-user").get("/"))
+    assert cards["tenancy.park"]["enterprise_count"] == 1
+    assert cards["tenancy.own_enterprise"]["enterprise"].name == "杭叉集团股份有限公司"
+    assert cards["projects.summary"]["summary"]["count"] == 0
+
+
+def test_a_resident_sees_the_published_figures_but_no_enterprise_or_project_card(demo):
+    resident = User.objects.filter(role="resident").first()
+    client = Client()
+    client.force_login(resident)
+    cards = _cards(client.get("/"))
+    assert {"economy.headline", "economy.chart"} <= set(cards)
+    assert "projects.summary" not in cards and "tenancy.own_enterprise" not in cards
 
 
 def test_home_query_count_is_pinned(demo, django_assert_num_queries):

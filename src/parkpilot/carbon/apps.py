@@ -1,8 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from parkpilot.cockpit.tiles import Tile
-from parkpilot.portal.nav import NavItem
+from parkpilot.plugins import NavItem, Tile
 from parkpilot.tenancy.roles import ENTERPRISE_ROLES, PARK_ROLES
 
 
@@ -10,6 +9,8 @@ class CarbonConfig(AppConfig):
     name = "parkpilot.carbon"
     label = "carbon"
     verbose_name = _("Carbon")
+    api_router = "parkpilot.carbon.api.router"
+    urls = "parkpilot.carbon.urls"
     demo_loader = "parkpilot.carbon.demo.load"
     nav_items = (
         NavItem(_("Carbon control"), "carbon:park", PARK_ROLES, 24),

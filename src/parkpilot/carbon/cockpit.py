@@ -12,10 +12,10 @@ from parkpilot.carbon import periods, selectors
 from parkpilot.carbon.models import EmissionFactor, Level
 from parkpilot.carbon.periods import Period, period
 from parkpilot.cockpit.stream import Feed
-from parkpilot.cockpit.tiles import TileData
 from parkpilot.energy import cockpit as energy_cockpit
 from parkpilot.energy import selectors as energy_selectors
 from parkpilot.energy.kinds import CANONICAL_UNIT
+from parkpilot.plugins import TileData
 from parkpilot.tenancy.errors import NotFound, ValidationFailed
 
 

@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from parkpilot.portal.nav import NavItem
+from parkpilot.plugins import NavItem
 from parkpilot.tenancy.roles import PARK_ROLES
 
 
@@ -9,4 +9,6 @@ class CockpitConfig(AppConfig):
     name = "parkpilot.cockpit"
     label = "cockpit"
     verbose_name = _("Data cockpit")
+    api_router = "parkpilot.cockpit.api.router"
+    urls = "parkpilot.cockpit.urls"
     nav_items = (NavItem(_("Data cockpit"), "cockpit:cockpit", PARK_ROLES, 5),)

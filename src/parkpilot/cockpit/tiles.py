@@ -17,38 +17,13 @@ TileData conventions beyond its fields, all optional:
                    cockpit's alert feed (a tile whose status is warn/alert is listed too)."""
 
 import logging
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
-from django.apps import apps
-from django.utils.functional import Promise
 from django.utils.module_loading import import_string
 
+from parkpilot.plugins import Tile, TileData, collected, declared, visible_to
+
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Tile:
-    key: str  # unique, e.g. "projects.delayed"
-    title: str | Promise
-    compute: str  # dotted path: (user, park) -> TileData
-    roles: frozenset[str] | None = None  # None: every role that may open the cockpit
-    order: int = 100
-
-
-@dataclass
-class TileData:
-    value: Any  # the headline number or text
-    unit: str = ""
-    caption: str = ""  # one line under the value, e.g. "同比 +8.5%"
-    link: str = ""  # URL of the filtered list or detail page behind the tile
-    status: str = "ok"  # ok | warn | alert
-    chart: dict[str, Any] | None = None  # optional ECharts option fragment (series, axes)
-    extra: dict[str, Any] = field(default_factory=dict)
-    # Added by the cockpit issue (all optional, so earlier tiles keep working):
-    table: dict[str, Any] | None = None  # {"columns": [str], "rows": [[...]]}: exportable
-    demo: bool = False  # figures invented for the demo park: shown with a 演示数据 badge
-    as_of: str = ""  # the data's own time ("2022-08", "10:15"), shown as its freshness
 
 
 @dataclass
@@ -60,18 +35,11 @@ class RenderedTile:
 
 
 def registered_tiles() -> list[Tile]:
-    tiles: list[Tile] = []
-    for config in apps.get_app_configs():
-        tiles.extend(getattr(config, "cockpit_tiles", ()))
-    return sorted(tiles, key=lambda t: (t.order, t.key))
+    return sorted(collected("cockpit_tiles"), key=lambda t: (t.order, t.key))
 
 
 def tiles_for(user) -> list[Tile]:
-    return [
-        t
-        for t in registered_tiles()
-        if user.is_superuser or t.roles is None or user.role in t.roles
-    ]
+    return [t for t in registered_tiles() if visible_to(user, t.roles)]
 
 
 def compute_tile(tile: Tile, user, park) -> TileData:
@@ -91,9 +59,7 @@ def render_tile(tile: Tile, user, park) -> RenderedTile:
 
 
 def version_hooks() -> list[str]:
-    return [
-        c.cockpit_version for c in apps.get_app_configs() if getattr(c, "cockpit_version", None)
-    ]
+    return [path for _config, path in declared("cockpit_version")]
 
 
 def data_version(park) -> str:

@@ -1,8 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from parkpilot.cockpit.tiles import Tile
-from parkpilot.portal.nav import NavItem
+from parkpilot.plugins import HomeCard, NavItem, Tile
 from parkpilot.tenancy.roles import ENTERPRISE_ROLES, PARK_ROLES
 
 
@@ -10,6 +9,18 @@ class EconomyConfig(AppConfig):
     name = "parkpilot.economy"
     label = "economy"
     verbose_name = _("Economy")
+    api_router = "parkpilot.economy.api.router"
+    urls = "parkpilot.economy.urls"
+    home_cards = (
+        HomeCard("economy.headline", "economy/_home_headline.html",
+                 "parkpilot.economy.selectors.home_headline_card", order=10, wide=True),
+        HomeCard("economy.chart", "economy/_home_chart.html",
+                 "parkpilot.economy.selectors.home_chart_card", order=20),
+    )  # fmt: skip
+    resident_cards = (
+        HomeCard("economy.headline", "economy/_home_headline.html",
+                 "parkpilot.economy.selectors.home_headline_card", order=50),
+    )  # fmt: skip
     demo_loader = "parkpilot.economy.demo.load"
     nav_items = (
         NavItem(_("Economy"), "economy:indicators", PARK_ROLES, 30),

@@ -4,8 +4,8 @@ reads through the economy selectors, so the same access rules apply as on the ec
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from parkpilot.cockpit.tiles import TileData
 from parkpilot.economy import selectors
+from parkpilot.plugins import TileData
 
 
 def data_version(park) -> str:

@@ -26,13 +26,17 @@ def published_figures(*, user, park_id: int, headline_only: bool = False) -> Que
     return qs.order_by("id")
 
 
-def economy_chart(*, user, park_id: int, period: str = "2020") -> dict:
-    """The added-value indicators of a period with their growth: bars (亿元) and a line (%)."""
-    rows = (
-        published_figures(user=user, park_id=park_id)
-        .filter(period=period, group="economy", unit="亿元", growth_pct__isnull=False)
-        .order_by("-value")
+def economy_chart(*, user, park_id: int, period: str | None = None) -> dict:
+    """The added-value indicators of a period with their growth: bars (亿元) and a line (%).
+    Without a period, the latest one published with growth figures."""
+    rows = list(
+        published_figures(user=user, park_id=park_id).filter(
+            group="economy", unit="亿元", growth_pct__isnull=False
+        )
     )
+    # Periods read "2020" or "2022-01/08": the year leads, so the text order is the time order.
+    period = period or max((r.period for r in rows), default="")
+    rows = sorted((r for r in rows if r.period == period), key=lambda r: -r.value)
     return {
         "period": period,
         "names": [r.name for r in rows],
@@ -40,6 +44,17 @@ def economy_chart(*, user, park_id: int, period: str = "2020") -> dict:
         "growth_pct": [float(r.growth_pct) for r in rows],
         "source": rows[0].source if rows else "",
     }
+
+
+def home_headline_card(user, park) -> dict | None:
+    """EconomyConfig.home_cards: the park's published headline figures."""
+    figures = list(published_figures(user=user, park_id=park.pk, headline_only=True))
+    return {"figures": figures} if figures else None
+
+
+def home_chart_card(user, park) -> dict | None:
+    chart = economy_chart(user=user, park_id=park.pk)
+    return {"chart": chart} if chart["names"] else None
 
 
 def require_park_reader(user) -> None:

@@ -1,8 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from parkpilot.cockpit.tiles import Tile
-from parkpilot.portal.nav import NavItem
+from parkpilot.plugins import NavItem, Tile
 from parkpilot.tenancy.roles import ENTERPRISE_ROLES, PARK_ROLES, Role
 
 PARK_OPERATORS = frozenset({Role.PARK_ADMIN, Role.PARK_STAFF})
@@ -12,6 +11,8 @@ class EnergyConfig(AppConfig):
     name = "parkpilot.energy"
     label = "energy"
     verbose_name = _("Energy")
+    api_router = "parkpilot.energy.api.router"
+    urls = "parkpilot.energy.urls"
     demo_loader = "parkpilot.energy.demo.load"
     nav_items = (
         NavItem(_("Meters"), "energy:points", PARK_ROLES | ENTERPRISE_ROLES, 20),

@@ -6,10 +6,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from parkpilot.cockpit.tiles import TileData
 from parkpilot.energy import selectors
 from parkpilot.energy.kinds import EnergyKind
 from parkpilot.energy.models import IngestBatch, Level, PointAssignment, PointState, Scope
+from parkpilot.plugins import TileData
 
 
 def data_version(park) -> str:

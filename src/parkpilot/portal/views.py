@@ -1,25 +1,16 @@
 from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
-from parkpilot.economy import selectors as economy
-from parkpilot.projects import selectors as projects
+from parkpilot.portal import selectors
 from parkpilot.tenancy import selectors as tenancy
+from parkpilot.tenancy.roles import Role
 
 
 @login_required
 def home(request):
-    user = request.user
-    park = tenancy.park_of(user)
-    context = {"park": park}
-    if park is not None:
-        context |= {
-            "headline_figures": economy.published_figures(
-                user=user, park_id=park.pk, headline_only=True
-            ),
-            "economy_chart": economy.economy_chart(user=user, park_id=park.pk, period="2020"),
-            "zones": tenancy.zone_list(user=user),
-            "enterprise_count": tenancy.enterprise_list(user=user).count(),
-            "own_enterprise": user.enterprise if user.is_enterprise_role else None,
-            "project_summary": projects.project_summary(user=user),
-        }
-    return TemplateResponse(request, "portal/home.html", context)
+    if request.user.role == Role.RESIDENT and "desktop" not in request.GET:
+        return redirect("residents:home")  # residents live on their phones: their front door
+    park = tenancy.park_of(request.user)
+    cards = selectors.home_cards(user=request.user, park=park) if park is not None else []
+    return TemplateResponse(request, "portal/home.html", {"park": park, "cards": cards})

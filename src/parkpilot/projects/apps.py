@@ -1,8 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from parkpilot.cockpit.tiles import Tile
-from parkpilot.portal.nav import NavItem
+from parkpilot.plugins import HomeCard, NavItem, Tile
 from parkpilot.tenancy.roles import ENTERPRISE_ROLES, PARK_ROLES
 
 
@@ -10,6 +9,13 @@ class ProjectsConfig(AppConfig):
     name = "parkpilot.projects"
     label = "projects"
     verbose_name = _("Projects ledger")
+    api_router = "parkpilot.projects.api.router"
+    urls = "parkpilot.projects.urls"
+    home_cards = (
+        HomeCard("projects.summary", "projects/_home_projects.html",
+                 "parkpilot.projects.selectors.home_projects_card", PARK_ROLES | ENTERPRISE_ROLES,
+                 order=40),
+    )  # fmt: skip
     nav_items = (
         NavItem(_("Projects ledger"), "projects:ledger", PARK_ROLES | ENTERPRISE_ROLES, 30),
     )

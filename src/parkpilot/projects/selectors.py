@@ -53,6 +53,11 @@ def project_summary(*, user) -> dict:
     return {"count": totals["count"], "investment_100m_cny": totals["investment"] or 0}
 
 
+def home_projects_card(user, park) -> dict:
+    """ProjectsConfig.home_cards: how many projects of the ledger this user sees."""
+    return {"summary": project_summary(user=user)}
+
+
 def project_get(*, user, project_id: int) -> Project:
     qs = Project.objects.select_related("zone", "contact", "enterprise", "park")
     return access.get_for(user, qs, project_id)

@@ -3,7 +3,7 @@
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from parkpilot.cockpit.tiles import TileData
+from parkpilot.plugins import TileData
 from parkpilot.projects import selectors
 
 

@@ -1,8 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from parkpilot.cockpit.tiles import Tile
-from parkpilot.portal.nav import NavItem
+from parkpilot.plugins import NavItem, Tile
 from parkpilot.tenancy.roles import ENTERPRISE_ROLES, PARK_ROLES, Role
 
 
@@ -12,6 +11,9 @@ class ServicesConfig(AppConfig):
     name = "parkpilot.services"
     label = "services"
     verbose_name = _("Enterprise services")
+    api_router = "parkpilot.services.api.router"
+    urls = "parkpilot.services.urls"
+    my_items = "parkpilot.services.selectors.my_open_requests"
     nav_items = (
         NavItem(_("Service requests"), "services:request_list", PARK_ROLES | ENTERPRISE_ROLES, 40),
         NavItem(

@@ -3,8 +3,11 @@
 import datetime
 
 from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from parkpilot.plugins import MyItem
 from parkpilot.services import workcalendar
 from parkpilot.services.models import (
     OPEN_STATUSES,
@@ -51,6 +54,22 @@ def request_list(
     if mine:
         qs = qs.filter(contact=user)
     return qs.order_by("-raised_at", "-id")
+
+
+def my_open_requests(user) -> list:
+    """ServicesConfig.my_items: the open requests of the person's enterprise that they raised or
+    are the contact for (the residents' front door lists them under 我的事项)."""
+    qs = request_list(user=user, status="open").filter(Q(raised_by=user) | Q(contact=user))
+    return [
+        MyItem(
+            title=r.title,
+            status=r.get_status_display(),
+            link=reverse("services:request_detail", args=[r.pk]),
+            when=r.raised_at,
+            source=_("Enterprise services"),
+        )
+        for r in qs[:20]
+    ]
 
 
 def request_get(*, user, request_id: int) -> ServiceRequest:

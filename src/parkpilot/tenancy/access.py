@@ -31,6 +31,8 @@ def scoped(user, queryset: models.QuerySet | type[models.Model]) -> models.Query
     if user.park_id is None:
         return qs.none()
     in_park = qs.filter(**{policy.park_path: user.park_id})
+    if policy.user_path:
+        return in_park.filter(**{policy.user_path: user.pk})
     if user.role == Role.GATEWAY:
         if policy.gateway_path:
             return in_park.filter(**{policy.gateway_path: user.pk})

@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from parkpilot.portal.nav import NavItem
+from parkpilot.plugins import HomeCard, NavItem
 from parkpilot.tenancy.roles import ENTERPRISE_ROLES, PARK_ROLES, Role
 
 
@@ -9,6 +9,17 @@ class TenancyConfig(AppConfig):
     name = "parkpilot.tenancy"
     label = "tenancy"
     verbose_name = _("Tenancy")
+    api_router = "parkpilot.tenancy.api.router"
+    api_prefix = ""  # /api/v1/enterprises, /api/v1/tokens: the park's own objects
+    urls = "parkpilot.tenancy.urls"
+    url_prefix = ""
+    home_cards = (
+        HomeCard("tenancy.own_enterprise", "tenancy/_home_own_enterprise.html",
+                 "parkpilot.tenancy.selectors.home_own_enterprise_card", ENTERPRISE_ROLES,
+                 order=5, wide=True),
+        HomeCard("tenancy.park", "tenancy/_home_park.html",
+                 "parkpilot.tenancy.selectors.home_park_card", order=30),
+    )  # fmt: skip
     nav_items = (
         NavItem(_("Enterprises"), "tenancy:enterprise_list", PARK_ROLES | ENTERPRISE_ROLES, 10),
         NavItem(

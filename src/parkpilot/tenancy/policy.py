@@ -12,6 +12,9 @@ class Policy:
     enterprise_path: str | None = None
     # Lookup to the gateway user allowed to write the row; device gateways read only those.
     gateway_path: str | None = None
+    # Lookup to the one user a row is personal to (a notification): everyone, park staff too,
+    # reads only their own.
+    user_path: str | None = None
     # Park-wide rows everyone in the park may read (zones, published figures).
     shared_in_park: bool = False
     # Roles that may read at all; park roles read the whole park, enterprise roles their own.

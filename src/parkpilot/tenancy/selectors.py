@@ -69,6 +69,20 @@ def zone_list(*, user: User) -> QuerySet:
     return access.scoped(user, Zone).order_by("id")
 
 
+def home_own_enterprise_card(user: User, park: Park) -> dict | None:
+    """TenancyConfig.home_cards: an enterprise user's own enterprise."""
+    if not (user.is_enterprise_role and user.enterprise_id):
+        return None
+    return {"enterprise": user.enterprise}
+
+
+def home_park_card(user: User, park: Park) -> dict:
+    return {
+        "enterprise_count": enterprise_list(user=user).count(),
+        "zones": list(zone_list(user=user)),
+    }
+
+
 def park_of(user: User) -> Park | None:
     """The park the user works in (superusers: the first park, for a single-park install)."""
     if user.park_id:

@@ -1,0 +1,154 @@
+"""The app plug-in surface: what an app's AppConfig may declare, and the one place that collects it.
+
+An app is one folder. It plugs in by being listed in INSTALLED_APPS; its AppConfig declares, all
+optional (docs/adding-an-app.md walks through an example):
+
+    api_router = "parkpilot.<app>.api.router"  a ninja Router, mounted at /api/v1/<api_prefix>/
+    api_prefix = "<label>"                      default: the app's label; "" mounts at /api/v1/
+    urls = "parkpilot.<app>.urls"               a URLconf with app_name, mounted at <url_prefix>/
+    url_prefix = "<label>/"                     default: the label and a slash; "" for the root
+    nav_items = (NavItem(...), ...)             entries of the shell's navigation, per role
+    home_cards = (HomeCard(...), ...)           cards on the signed-in home page, per role
+    cockpit_tiles = (Tile(...), ...)            tiles of the data cockpit and big screen
+    cockpit_version = "dotted.path"             (park) -> str, changes when its tiles may change
+    demo_loader = "dotted.path"                 (*, park, data, report) loads its demo rows
+    public_routes = ("<app>:<url name>", ...)   routes open without signing in, by design
+    resident_entries = (ResidentEntry(...), ...)  the app's icons on the residents' front door
+    resident_cards = (HomeCard(...), ...)       cards on the residents' home (山湖·青锋, /m/)
+    my_items = "dotted.path"                    (user) -> [MyItem]: the person's open items
+
+Scheduled tasks are huey's periodic tasks in the app's own `tasks.py` (huey finds them). The
+pieces every app may import (this module, tenancy's access rule, parkpilot.pagination, uploads,
+spreadsheets) never import an app, so no app depends on another to plug in."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.apps import AppConfig, apps
+from django.urls import URLPattern, URLResolver, include, path
+from django.utils.functional import Promise
+from django.utils.module_loading import import_string
+
+# --- what an AppConfig declares -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str | Promise
+    url_name: str
+    roles: frozenset[str] | None = None  # None: every signed-in user
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class HomeCard:
+    """A card on the home page: `context` is a dotted path to `(user, park) -> dict | None`
+    (None: nothing to show this user), rendered with `template`."""
+
+    key: str  # unique, e.g. "economy.chart"
+    template: str
+    context: str
+    roles: frozenset[str] | None = None  # None: every signed-in user of a park
+    order: int = 100
+    wide: bool = False  # spans the page's width instead of one column
+
+
+@dataclass(frozen=True)
+class ResidentEntry:
+    """An icon on the residents' front door (山湖·青锋) that opens one of the app's pages."""
+
+    label: str | Promise
+    url_name: str
+    icon: str  # a static file path of a square SVG icon, e.g. "residents/icons/items.svg"
+    roles: frozenset[str] | None = None
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class MyItem:
+    """Something of the person's own that is under way: a request, a booking, a report."""
+
+    title: str
+    status: str  # the item's state in words, e.g. "处理中"
+    link: str
+    when: Any = None  # a date or datetime, shown as is
+    source: str | Promise = ""  # which service it belongs to, e.g. "企业服务"
+
+
+@dataclass(frozen=True)
+class Tile:
+    key: str  # unique, e.g. "projects.delayed"
+    title: str | Promise
+    compute: str  # dotted path: (user, park) -> TileData
+    roles: frozenset[str] | None = None  # None: every role that may open the cockpit
+    order: int = 100
+
+
+@dataclass
+class TileData:
+    value: Any  # the headline number or text
+    unit: str = ""
+    caption: str = ""  # one line under the value, e.g. "同比 +8.5%"
+    link: str = ""  # URL of the filtered list or detail page behind the tile
+    status: str = "ok"  # ok | warn | alert
+    chart: dict[str, Any] | None = None  # optional ECharts option fragment (series, axes)
+    extra: dict[str, Any] = field(default_factory=dict)
+    table: dict[str, Any] | None = None  # {"columns": [str], "rows": [[...]]}: exportable
+    demo: bool = False  # figures invented for the demo park: shown with a 演示数据 badge
+    as_of: str = ""  # the data's own time ("2022-08", "10:15"), shown as its freshness
+
+
+# --- collecting the declarations ------------------------------------------------------------
+
+
+def declared(attribute: str) -> Iterator[tuple[AppConfig, Any]]:
+    """(app config, value) for every installed app that declares `attribute`, in
+    INSTALLED_APPS order (so an app listed later never shadows an earlier one's URLs)."""
+    for config in apps.get_app_configs():
+        value = getattr(config, attribute, None)
+        if value:
+            yield config, value
+
+
+def collected(attribute: str) -> list:
+    """Every app's tuple of `attribute` (nav_items, home_cards, cockpit_tiles) as one list."""
+    return [item for _config, items in declared(attribute) for item in items]
+
+
+def api_routers() -> list[tuple[str, Any]]:
+    """(mount prefix, Router) for each app with an API, e.g. ("/v1/energy", router)."""
+    mounted = []
+    for config, dotted in declared("api_router"):
+        prefix = getattr(config, "api_prefix", config.label)
+        mounted.append((f"/v1/{prefix}" if prefix else "/v1/", import_string(dotted)))
+    return mounted
+
+
+def url_patterns() -> list[URLPattern | URLResolver]:
+    """One include() per app with pages, at its url_prefix."""
+    return [
+        path(getattr(config, "url_prefix", f"{config.label}/"), include(module))
+        for config, module in declared("urls")
+    ]
+
+
+# Routes anyone may open without signing in, by design; every other page and API route refuses an
+# anonymous caller (tests/tenancy/test_public_routes.py walks them all). An app adds its own, e.g.
+# a transit feed or an Open311 endpoint, as `public_routes` on its AppConfig.
+CORE_PUBLIC_ROUTES = (
+    "login",
+    "logout",
+    "api:health",
+    "api:openapi-json",  # the API's schema and its docs page describe, they hold no park data
+    "api:openapi-view",
+    "api:api-root",  # answers 404
+)
+
+
+def public_routes() -> frozenset[str]:
+    return frozenset(CORE_PUBLIC_ROUTES) | frozenset(collected("public_routes"))
+
+
+def visible_to(user, roles: frozenset[str] | None) -> bool:
+    return user.is_superuser or roles is None or user.role in roles
