@@ -5,7 +5,7 @@ Each app contributes one ninja Router; domain errors map to HTTP here, once."""
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import connection
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 
 import parkpilot
 from parkpilot.carbon.api import router as carbon_router
@@ -64,7 +64,13 @@ def _upload_too_big(request, exc):
     return api.create_response(request, {"detail": detail, "code": "too_large"}, status=413)
 
 
-@api.get("/v1/health", auth=None, tags=["system"])
+class HealthOut(Schema):
+    status: str
+    database: str
+    version: str
+
+
+@api.get("/v1/health", auth=None, tags=["system"], response=HealthOut)
 def health(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
