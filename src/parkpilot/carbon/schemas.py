@@ -266,7 +266,7 @@ class IndicatorsOut(Schema):
     period: str
     level: str
     state: PeriodStateOut
-    indicators: dict[str, float | None]
+    indicators: Json = Field(description="energy_tce, co2_t, intensities and their basis")
     month_on_month: Json
     year_on_year: Json
     grade: Json | None
