@@ -114,3 +114,25 @@ def docx_bytes(text: str = "正文") -> bytes:
         archive.writestr("_rels/.rels", "<Relationships/>")
         archive.writestr("word/document.xml", f"<w:document>{text}</w:document>")
     return out.getvalue()
+
+
+XXE_SHEET = (
+    '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    '<sheetData><row><c t="inlineStr"><is><t>&e;</t></is></c></row></sheetData></worksheet>'
+)
+
+
+def workbook_with_sheet(xml: str) -> bytes:
+    """A genuine workbook (it passes the content sniff) whose first sheet is the given XML."""
+    from openpyxl import Workbook
+
+    plain = io.BytesIO()
+    Workbook().save(plain)
+    source = zipfile.ZipFile(plain)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            hostile = item.filename == "xl/worksheets/sheet1.xml"
+            target.writestr(item, xml.encode() if hostile else source.read(item.filename))
+    return out.getvalue()
