@@ -2,7 +2,7 @@ from datetime import date
 from typing import Any
 
 from ninja import Field, Schema
-from pydantic import ConfigDict
+from pydantic import BaseModel, ConfigDict
 
 
 class FactorIn(Schema):
@@ -174,13 +174,19 @@ class GreenPowerOut(Schema):
 # The figures of an account are a stored document (CarbonAccount.figures: energy by carrier,
 # electricity balance, sources with their factors): typed as a JSON object so a snapshot closed
 # under an older layout still reads back unchanged. Rows whose keys follow the grading settings
-# keep any further key (extra="allow") instead of dropping it.
+# keep any further key (Open) instead of dropping it.
 
 Json = dict[str, Any]
 
 
-class PeriodStateOut(Schema):
+class Open(BaseModel):
+    """A row that keeps keys beyond its declared fields (a plain pydantic model: ninja's Schema
+    reads attributes and would drop them)."""
+
     model_config = ConfigDict(extra="allow")
+
+
+class PeriodStateOut(Open):
     period: str
     level: str
     status: str = Field(description="closed, running, open (ended, not closed) or future")
@@ -274,8 +280,7 @@ class IndicatorsOut(Schema):
     grade_error: str | None
 
 
-class GradeRowOut(Schema):
-    model_config = ConfigDict(extra="allow")
+class GradeRowOut(Open):
     enterprise_id: int
     name: str
     grade: int | None = None
@@ -314,8 +319,7 @@ class BudgetOut(Schema):
     co2_t: float
 
 
-class Scope2Out(Schema):
-    model_config = ConfigDict(extra="allow")
+class Scope2Out(Open):
     enterprise_id: int
     period: str
     level: str
