@@ -100,7 +100,7 @@ def offences_in(name: str, text: str) -> list[str]:
             found.append(f"{name}: <style> without nonce")
         if attrs.get("href", "").strip().lower().startswith("javascript:"):
             found.append(f"{name}: javascript: link")
-    if re.search(r"\bhx-on", text):
+    if re.search(r"\bhx-on[:-]", text):  # hx-on:click=, hx-on-click=, hx-on::after-swap=
         found.append(f"{name}: hx-on (htmx would need eval)")
     return found
 
@@ -119,6 +119,7 @@ def test_the_scan_catches_each_forbidden_shape():
         "<style>p { color: red }</style>": "<style>",
         '<a href=" JavaScript:go()">x</a>': "javascript:",
         '<button hx-on:click="go()">x</button>': "hx-on",
+        '<form hx-on-htmx-after-request="go()"></form>': "hx-on",
     }
     for html, reason in bad.items():
         (offence,) = offences_in("t.html", html)
