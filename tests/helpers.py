@@ -163,3 +163,23 @@ def isolation_module(app: str):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+XXE_SHEET = (
+    '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    '<sheetData><row><c t="inlineStr"><is><t>&e;</t></is></c></row></sheetData></worksheet>'
+)
+
+
+def workbook_with_sheet(xml: str) -> bytes:
+    """A genuine workbook (it passes the content sniff) whose first sheet is the given XML."""
+    from openpyxl import Workbook
+
+    plain = io.BytesIO()
+    Workbook().save(plain)
+    source = zipfile.ZipFile(plain)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            hostile = item.filename == "xl/worksheets/sheet1.xml"
+            target.writestr(item, xml.encode() if hostile else source.read(item.filename))
+    return out.getvalue()

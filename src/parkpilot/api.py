@@ -6,7 +6,7 @@ domain errors map to HTTP here, once."""
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import connection
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 
 import parkpilot
 from parkpilot import plugins
@@ -59,7 +59,13 @@ def _upload_too_big(request, exc):
     return api.create_response(request, {"detail": detail, "code": "too_large"}, status=413)
 
 
-@api.get("/v1/health", auth=None, tags=["system"])
+class HealthOut(Schema):
+    status: str
+    database: str
+    version: str
+
+
+@api.get("/v1/health", auth=None, tags=["system"], response=HealthOut)
 def health(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")

@@ -6,6 +6,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from csp import constants as csp_constants
 from django.core.exceptions import ImproperlyConfigured
 
 from parkpilot.env import env_bool, env_int, env_list, env_str
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "template_partials",
     "huey.contrib.djhuey",
     "axes",
+    "csp",
     "parkpilot.tenancy",
     "parkpilot.energy",
     "parkpilot.carbon",
@@ -75,6 +77,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "parkpilot.middleware.SecurityHeaders",
     "parkpilot.domain_errors.DomainErrors",
+    "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -228,6 +231,27 @@ SECURE_REFERRER_POLICY = "same-origin"
 # Submitting a domain to the browsers' HSTS preload list is its owner's decision, not the app's.
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp, docs/architecture.md "Tenancy and security"): scripts only
+# from our own static files or an inline <script nonce="{{ request.csp_nonce }}">; no inline
+# event handlers, no eval (so no hx-on). Style *attributes* stay allowed: ECharts writes its
+# tooltips as HTML with style="..." and templates size charts with one; a <style> element needs
+# the nonce, so injected markup cannot bring a stylesheet (the CSS that reads attributes out).
+# Browsers without the CSP3 -elem/-attr directives fall back to style-src.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp_constants.SELF],
+        "script-src": [csp_constants.SELF, csp_constants.NONCE],
+        "style-src": [csp_constants.SELF, csp_constants.UNSAFE_INLINE],
+        "style-src-elem": [csp_constants.SELF, csp_constants.NONCE],
+        "style-src-attr": [csp_constants.UNSAFE_INLINE],
+        "img-src": [csp_constants.SELF, "data:", "blob:"],
+        "object-src": [csp_constants.NONE],
+        "base-uri": [csp_constants.SELF],
+        "frame-ancestors": [csp_constants.NONE],
+        "form-action": [csp_constants.SELF],
+    }
+}
 
 
 def _huey() -> dict:

@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from openpyxl import Workbook
 
+from helpers import XXE_SHEET, workbook_with_sheet
 from parkpilot.energy.fileimport import FileRefused, import_file
 from parkpilot.energy.models import DeadLetter, Reading
 from parkpilot.energy.models_ops import IntakeJob
@@ -187,12 +188,36 @@ def test_the_page_lists_jobs_with_pinned_queries(
     assert "90 / 360 个六小时数据块" in body  # zh-Hans first
 
 
-def test_a_malformed_xlsx_ends_failed_with_its_reason_and_its_file_removed(
+def test_a_non_zip_xlsx_is_refused_at_the_door_naming_the_field(
+    park, points, client_as, settings, tmp_path
+):
+    """Checked by its content (parkpilot.uploads.check_file) before anything is kept or queued."""
+    settings.DATA_DIR = tmp_path
+    response = _upload(client_as("park_staff"), name="readings.xlsx", content=b"PK\x03\x04junk")
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert 'data-testid="error-file"' in body and "the content is not xlsx" in body
+    assert IntakeJob.objects.count() == 0
+    assert not (tmp_path / "imports").exists() or not list((tmp_path / "imports").iterdir())
+
+
+def test_an_html_page_named_csv_is_refused_at_the_door(park, points, client_as, settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    page = b"<!DOCTYPE html><html><body><form>login</form></body></html>"
+    response = _upload(client_as("park_staff"), name="readings.csv", content=page)
+    assert response.status_code == 422
+    assert "the content is not csv (text/html)" in response.content.decode()
+    assert IntakeJob.objects.count() == 0
+
+
+def test_a_workbook_with_an_external_entity_ends_failed_with_its_reason_and_its_file_removed(
     park, points, client_as, django_capture_on_commit_callbacks, settings, tmp_path
 ):
+    """A genuine archive passes the door; its XXE sheet is refused while reading (defusedxml)."""
     settings.DATA_DIR = tmp_path
+    hostile = workbook_with_sheet(XXE_SHEET)
     with django_capture_on_commit_callbacks(execute=True):
-        response = _upload(client_as("park_staff"), name="readings.xlsx", content=b"PK\x03\x04junk")
+        response = _upload(client_as("park_staff"), name="readings.xlsx", content=hostile)
     assert response.status_code == 302
     job = IntakeJob.objects.get()
     assert job.status == "failed"

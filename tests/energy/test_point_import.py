@@ -2,11 +2,13 @@
 short chunks, lists its bad rows and always deletes its file."""
 
 from io import BytesIO
+from zipfile import ZIP_DEFLATED, ZipFile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
+from helpers import XXE_SHEET, workbook_with_sheet
 from parkpilot.energy import point_import
 from parkpilot.energy.models import MeteringPoint
 from parkpilot.energy.models_ops import IntakeJob
@@ -168,11 +170,35 @@ def test_limits_are_stated_in_the_error(
     assert "file over 0 MB (3 rows at most)" in detail["msg"]
 
 
-def test_a_malformed_xlsx_fails_with_its_reason(
+def test_a_non_zip_xlsx_is_bad_input_naming_the_field(
     api_as, tmp_path, django_capture_on_commit_callbacks
 ):
+    """422 at the door (parkpilot.uploads.check_file), not a 500 nor a job that fails later."""
     response = _import(api_as, b"PK\x03\x04 not a zip", django_capture_on_commit_callbacks,
                        name="p.xlsx")  # fmt: skip
+    assert response.status_code == 422
+    detail = response.json()["detail"][0]
+    assert (detail["loc"][-1], detail["type"]) == ("file", "content")
+    assert "the content is not xlsx" in detail["msg"]
+    assert IntakeJob.objects.count() == 0 and _uploads_left(tmp_path) == []
+
+
+def test_a_zip_bomb_named_xlsx_is_bad_input(api_as, tmp_path, django_capture_on_commit_callbacks):
+    bomb = BytesIO()
+    with ZipFile(bomb, "w", ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (50 * 1024 * 1024))
+    response = _import(api_as, bomb.getvalue(), django_capture_on_commit_callbacks, name="p.xlsx")
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["type"] in ("zip_bomb", "content")
+    assert IntakeJob.objects.count() == 0
+
+
+def test_a_workbook_with_an_external_entity_fails_with_its_reason(
+    api_as, tmp_path, django_capture_on_commit_callbacks
+):
+    hostile = workbook_with_sheet(XXE_SHEET)
+    response = _import(api_as, hostile, django_capture_on_commit_callbacks, name="p.xlsx")
     job = _job(api_as, response)
     assert job["status"] == "failed"
     assert job["message"].startswith("无法读取 XLSX / not a readable XLSX file")

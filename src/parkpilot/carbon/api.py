@@ -9,21 +9,31 @@ from parkpilot.carbon.api_green import router as green_router
 from parkpilot.carbon.models import AccountScope, Level
 from parkpilot.carbon.periods import parse
 from parkpilot.carbon.schemas import (
+    AccountOut,
     AlertOut,
     BatchIn,
     BatchOut,
     BudgetIn,
+    BudgetOut,
+    BudgetStatusOut,
+    ClosedOut,
+    ClosingOut,
+    DrilldownOut,
     FactorIn,
     FactorOut,
+    GradeRowOut,
+    IndicatorsOut,
     IndustryAverageIn,
     IndustryAverageOut,
     PeriodIn,
+    RecomputedOut,
     ReportIn,
     ReportOut,
     ReportVersionOut,
     SettingsIn,
     SettingsOut,
 )
+from parkpilot.openapi import file_response
 from parkpilot.tenancy import access
 from parkpilot.tenancy import selectors as tenancy
 from parkpilot.tenancy.auth import via_of
@@ -33,6 +43,8 @@ from parkpilot.tenancy.models import Enterprise
 router = Router(tags=["carbon"])
 router.add_router("", green_router)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PDF_FILE = file_response("application/pdf", "the report version as PDF")
+XLSX_FILE = file_response(XLSX, "the report version as an Excel workbook")
 
 
 def _park(user):
@@ -93,7 +105,7 @@ def industry_average_save(request: HttpRequest, body: IndustryAverageIn):
     )
 
 
-@router.get("/accounts", response=dict)
+@router.get("/accounts", response=AccountOut)
 def account(request: HttpRequest, scope: str, scope_id: int, period: str, level: str = Level.MONTH):
     """One scope's energy (physical, tce) and CO2 by source for an hour/day/month/year: the
     stored account if the period is closed, else computed live from the rollups."""
@@ -104,7 +116,7 @@ def account(request: HttpRequest, scope: str, scope_id: int, period: str, level:
     )  # fmt: skip
 
 
-@router.get("/accounts/drilldown", response=dict)
+@router.get("/accounts/drilldown", response=DrilldownOut)
 def account_drilldown(
     request: HttpRequest, scope: str, scope_id: int, period: str, level: str = Level.MONTH
 ):
@@ -116,7 +128,7 @@ def account_drilldown(
     )  # fmt: skip
 
 
-@router.post("/accounts/close", response=dict)
+@router.post("/accounts/close", response=ClosedOut)
 def account_close(request: HttpRequest, body: PeriodIn):
     """Close an ended period (staff: earlier than the rule with a stated `reason`)."""
     park = _park(request.auth)
@@ -127,7 +139,7 @@ def account_close(request: HttpRequest, body: PeriodIn):
     return {"stored": closing.accounts.count(), **_closing(closing)}
 
 
-@router.post("/accounts/recompute", response=dict)
+@router.post("/accounts/recompute", response=RecomputedOut)
 def account_recompute(request: HttpRequest, body: PeriodIn):
     """Recompute a closed period: a new snapshot version, the old one kept; the differences."""
     park = _park(request.auth)
@@ -137,7 +149,7 @@ def account_recompute(request: HttpRequest, body: PeriodIn):
     )  # fmt: skip
 
 
-@router.get("/accounts/closings", response=list[dict])
+@router.get("/accounts/closings", response=list[ClosingOut])
 def account_closings(request: HttpRequest, period: str, level: str = Level.MONTH):
     """Every snapshot version of a period, newest first, with what each closing recorded."""
     park = _park_reader(request.auth)
@@ -159,7 +171,7 @@ def _closing(c) -> dict:
     }
 
 
-@router.get("/indicators", response=dict)
+@router.get("/indicators", response=IndicatorsOut)
 def indicators(request: HttpRequest, enterprise_id: int, period: str, level: str = Level.MONTH):
     """The four indicators, intensities (per 10,000 CNY or per m²), level, grade and rank."""
     park = _park(request.auth)
@@ -168,7 +180,7 @@ def indicators(request: HttpRequest, enterprise_id: int, period: str, level: str
     return selectors.enterprise_grade(user=request.auth, park=park, enterprise=ent, per=per)
 
 
-@router.get("/grades", response=list[dict])
+@router.get("/grades", response=list[GradeRowOut])
 def grades(request: HttpRequest, period: str, level: str = Level.MONTH):
     """Every enterprise's intensity, level and grade (park roles only)."""
     park = _park_reader(request.auth)
@@ -177,13 +189,13 @@ def grades(request: HttpRequest, period: str, level: str = Level.MONTH):
     )
 
 
-@router.get("/budgets", response=list[dict])
+@router.get("/budgets", response=list[BudgetStatusOut])
 def budget_list(request: HttpRequest, year: int, month: int = 12):
     park = _park(request.auth)
     return selectors.budget_status(user=request.auth, park=park, year=year, month=month)
 
 
-@router.post("/budgets", response=dict)
+@router.post("/budgets", response=BudgetOut)
 def budget_save(request: HttpRequest, body: BudgetIn):
     row = services.budget_upsert(
         actor=request.auth, via=via_of(request), park=_park(request.auth), **body.dict()
@@ -268,24 +280,24 @@ def _version_file(request, report_id: int, version: int, kind: str) -> HttpRespo
     return _file(bytes(data), content_type, f"{v.report.number}-v{v.version}.{kind}")
 
 
-@router.get("/reports/{report_id}/versions/{version}/pdf")
+@router.get("/reports/{report_id}/versions/{version}/pdf", openapi_extra=PDF_FILE)
 def report_version_pdf(request: HttpRequest, report_id: int, version: int):
     return _version_file(request, report_id, version, "pdf")
 
 
-@router.get("/reports/{report_id}/versions/{version}/xlsx")
+@router.get("/reports/{report_id}/versions/{version}/xlsx", openapi_extra=XLSX_FILE)
 def report_version_xlsx(request: HttpRequest, report_id: int, version: int):
     return _version_file(request, report_id, version, "xlsx")
 
 
-@router.get("/reports/{report_id}/pdf")
+@router.get("/reports/{report_id}/pdf", openapi_extra=PDF_FILE)
 def report_pdf(request: HttpRequest, report_id: int):
     """The latest version's PDF."""
     report = selectors.report_get(user=request.auth, report_id=report_id)
     return _version_file(request, report.pk, report.latest_version, "pdf")
 
 
-@router.get("/reports/{report_id}/xlsx")
+@router.get("/reports/{report_id}/xlsx", openapi_extra=XLSX_FILE)
 def report_xlsx(request: HttpRequest, report_id: int):
     report = selectors.report_get(user=request.auth, report_id=report_id)
     return _version_file(request, report.pk, report.latest_version, "xlsx")

@@ -7,7 +7,7 @@ from ninja import Router
 from parkpilot.carbon import selectors_green, services_green
 from parkpilot.carbon.models import Level
 from parkpilot.carbon.periods import parse
-from parkpilot.carbon.schemas import GreenPowerIn, GreenPowerOut
+from parkpilot.carbon.schemas import GreenPowerIn, GreenPowerOut, Scope2Out
 from parkpilot.tenancy import access
 from parkpilot.tenancy import selectors as tenancy
 from parkpilot.tenancy.auth import via_of
@@ -50,7 +50,7 @@ def purchase_create(request: HttpRequest, body: GreenPowerIn):
     return 201, purchase_out(p)
 
 
-@router.get("/scope2", response=dict)
+@router.get("/scope2", response=Scope2Out)
 def scope2(request: HttpRequest, enterprise_id: int, period: str, level: str = Level.MONTH):
     """Location-based and market-based scope 2 of one enterprise (GHG Protocol dual reporting)."""
     park = _park(request.auth)

@@ -17,6 +17,7 @@ from parkpilot.carbon.models import Budget, Level
 from parkpilot.carbon.periods import Period, period
 from parkpilot.energy import selectors_carbon as energy
 from parkpilot.energy.kinds import CANONICAL_UNIT, EnergyKind
+from parkpilot.spreadsheets import append_row
 from parkpilot.tenancy import industry
 from parkpilot.tenancy.errors import ValidationFailed
 
@@ -380,7 +381,7 @@ def render_xlsx(content: dict) -> bytes:
     demo = doc.get("demo_inputs") or (["企业资料"] if e["demo"] else [])
     rows.append(("演示数据", "；".join(demo) if demo else "否"))
     for r in rows:
-        ws.append(r)
+        append_row(ws, r)  # formula-safe: names and documents are typed by people
     ws["A1"].font = Font(bold=True, size=14)
     sheets = {
         "四项指标": (["指标", "数值", "单位", "环比", "同比"],
@@ -413,7 +414,7 @@ def render_xlsx(content: dict) -> bytes:
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for r in body:
-            sheet.append(r)
+            append_row(sheet, r)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

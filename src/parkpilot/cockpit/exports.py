@@ -4,6 +4,7 @@ headless Chromium (the same engine the browser tests use; fonts-noto-cjk renders
 import io
 import os
 import re
+import secrets
 import shutil
 import subprocess
 import tempfile
@@ -82,15 +83,25 @@ def _sandbox_flags() -> list[str]:
     return ["--no-sandbox"] if os.geteuid() == 0 else []
 
 
+def print_page(context: dict) -> str:
+    """The self-contained HTML page the PDF is printed from."""
+    echarts = finders.find("vendor/echarts/echarts.min.js")
+    context = {
+        **context,
+        "echarts_js": Path(echarts).read_text("utf-8") if echarts else "",
+        # The page's own Content-Security-Policy lets only the scripts carrying this run.
+        "csp_nonce": secrets.token_urlsafe(16),
+    }
+    return render_to_string("cockpit/print.html", context)
+
+
 def snapshot_pdf(context: dict) -> bytes:
     """Print the cockpit to PDF. The page is rendered here to a self-contained HTML file (data
     inline, ECharts inline), so Chromium needs neither a session nor the network."""
     chromium = chromium_path()
     if chromium is None:
         raise SnapshotUnavailable("Chromium is not installed")
-    echarts = finders.find("vendor/echarts/echarts.min.js")
-    context = {**context, "echarts_js": Path(echarts).read_text("utf-8") if echarts else ""}
-    html = render_to_string("cockpit/print.html", context)
+    html = print_page(context)
     with tempfile.TemporaryDirectory(prefix="parkpilot-pdf-") as tmp:
         page = Path(tmp) / "cockpit.html"
         pdf = Path(tmp) / "cockpit.pdf"

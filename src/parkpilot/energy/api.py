@@ -12,6 +12,7 @@ from ninja.pagination import paginate
 from parkpilot.energy import fileimport, schemas, schemas_quality, selectors, services
 from parkpilot.energy import point_import as point_import_service
 from parkpilot.energy.errors import MAX_READINGS_PER_REQUEST
+from parkpilot.openapi import file_response
 from parkpilot.pagination import LimitOffsetPagination
 from parkpilot.tenancy import selectors as tenancy_selectors
 from parkpilot.tenancy.auth import via_of
@@ -53,7 +54,9 @@ def point_create(request: HttpRequest, payload: schemas.PointIn):
     return 201, point
 
 
-@router.get("/points/export.csv")
+@router.get(
+    "/points/export.csv", openapi_extra=file_response("text/csv", "every visible metering point")
+)
 def point_export(request: HttpRequest):
     rows = selectors.point_export_rows(user=request.auth)
     body = services.rows_to_csv(rows, services.IMPORT_COLUMNS)

@@ -31,6 +31,7 @@ from parkpilot.tenancy import access
 from parkpilot.tenancy.audit import audit_record
 from parkpilot.tenancy.errors import Forbidden, ValidationFailed
 from parkpilot.tenancy.models import Park, User
+from parkpilot.uploads import check_file
 
 log = logging.getLogger("parkpilot.energy.fileimport")
 
@@ -56,6 +57,18 @@ class ImportTotals:
     conflicts: int = 0
     rejected: int = 0
     errors: list[dict] = field(default_factory=list)  # {"row", "field", "reason"}
+
+
+IMPORT_TYPES = frozenset({"csv", "txt", "xlsx"})
+
+
+def refuse_unreadable(upload, *, max_bytes: int) -> None:
+    """Before a file is kept or queued: its content must be what its name says (sniffed, an
+    HTML page named .csv or a non-zip .xlsx is refused) and an XLSX no zip bomb; a 422 naming
+    the field, never a job that fails later."""
+    errors = check_file(upload, field="file", allowed=IMPORT_TYPES, max_bytes=max_bytes)
+    if errors:
+        raise ValidationFailed(errors)
 
 
 def file_kind(name: str) -> str:
@@ -249,6 +262,7 @@ def readings_import_start(*, actor: User, via: str, upload) -> IntakeJob:
             f"文件超过 200 MB / file over 200 MB ({MAX_ROWS:,} rows at most)",
             "too_large",
         )
+    refuse_unreadable(upload, max_bytes=MAX_UPLOAD_BYTES)
     with kept_upload(upload) as stored, transaction.atomic():
         job = IntakeJob.objects.create(
             park_id=actor.park_id,

@@ -37,7 +37,13 @@ from django.utils import timezone
 
 from parkpilot.energy import tasks
 from parkpilot.energy.assignments import assignments_sync
-from parkpilot.energy.fileimport import FileRefused, count_rows, file_kind, kept_upload
+from parkpilot.energy.fileimport import (
+    FileRefused,
+    count_rows,
+    file_kind,
+    kept_upload,
+    refuse_unreadable,
+)
 from parkpilot.energy.models import MeteringPoint
 from parkpilot.energy.models_ops import IntakeJob
 from parkpilot.energy.registry import registry
@@ -379,6 +385,7 @@ def points_import_start(*, actor: User, via: str, upload, park: Park) -> IntakeJ
             f"文件超过 {limit} MB / file over {limit} MB ({MAX_ROWS:,} rows at most)",
             "too_large",
         )
+    refuse_unreadable(upload, max_bytes=MAX_FILE_BYTES)
     with kept_upload(upload) as stored, transaction.atomic():
         job = IntakeJob.objects.create(
             park=park,

@@ -88,16 +88,19 @@ class ReadingIn(Schema):
     unit: str | None = Field(None, description="optional; must equal the point's unit")
 
 
+# The body is read by hand (one reading or a list), so ReadingIn is no parameter ninja would
+# register as a component: its schema is written inline, never as a $ref to nothing.
+_READING = ReadingIn.model_json_schema()
 READINGS_BODY = {
     "requestBody": {
         "content": {
             "application/json": {
                 "schema": {
                     "oneOf": [
-                        {"$ref": "#/components/schemas/ReadingIn"},
+                        _READING,
                         {
                             "type": "array",
-                            "items": {"$ref": "#/components/schemas/ReadingIn"},
+                            "items": _READING,
                             "maxItems": MAX_READINGS_PER_REQUEST,
                         },
                     ]
