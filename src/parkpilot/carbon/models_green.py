@@ -52,7 +52,7 @@ class GreenPowerPurchase(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.enterprise_id} {self.kind} {self.quantity_mwh} MWh"
+        return f"{self.get_kind_display()} {self.quantity_mwh} MWh {self.period_start:%Y-%m}"
 
 
 class GreenCertificate(models.Model):
