@@ -260,17 +260,10 @@ def metered(draw, rollover: float | None = None):
     shown = [c % rollover for c in counter] if rollover else counter
     sent = {m: shown[m] for m in range(1, n + 1)}
     glitched: set[float] = set()
-    wraps = [m for m in range(1, n + 1) if shown[m] < shown[m - 1]]
     minute = 2
     while minute < n - 25:
         kind = draw(st.sampled_from(GLITCHES))
         length = draw(st.integers(1, 20))
-        if kind in ("zero", "near_zero", "dip") and any(
-            minute - 10 <= w <= minute + length + 10 for w in wraps
-        ):
-            # Known limit: low readings that start within minutes of a real roll-over look like
-            # a second roll-over; the cleaner may then refuse the true readings between them.
-            kind = "spike"
         for m in range(minute, minute + length):
             if kind == "outage":
                 sent.pop(m)
@@ -303,11 +296,12 @@ ROLLING = Meter(cumulative=True, scale=1.0, rollover=1500.0, cap_per_s=50 / 3600
 @settings(max_examples=150, deadline=None, derandomize=True)
 @given(metered(rollover=1500.0))
 def test_the_same_on_a_counter_that_rolls_over(case):
-    """The counter wraps at 1,500 kWh during the run; a zero near the top is not the wrap
-    (low readings are kept ten minutes away from the wrap: see `metered`). Readings the
-    cleaner still holds at the end (a wrap followed by a frozen value, a run that climbed
-    back to the base at a small value) are decided by the true readings after them: an hour
-    more at 0.1 kWh a minute, fed in as the rollup stage does, from the saved state."""
+    """The counter wraps at 1,500 kWh during the run, glitches anywhere, also at the wrap (a
+    zero near the top is not the wrap; low readings just after it are at a small value, where
+    11 % low is within a minute's use of the truth). Readings the cleaner still holds at the
+    end (a wrap followed by a frozen value, a run that climbed back to the base at a small
+    value) are decided by the true readings after them: an hour more at 0.1 kWh a minute,
+    fed in as the rollup stage does, from the saved state."""
     readings, start, true_total, glitched = case
     summary = run(readings, meter=ROLLING, base=(0.0, start))
     last_ts, counter = readings[-1]

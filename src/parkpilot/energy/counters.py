@@ -262,31 +262,47 @@ class _Cleaner:
         elif self.held and self._climbs_back(ts, value):
             self._hold(ts, value)  # two explanations: the readings after it decide
             return
+        elif self.held and self._falls_below_climbed_run(value):
+            # The run that climbed back is the counter's trend; the reading falls below it.
+            last = self.held.pop()
+            self._recover(*last)
+            self._count(*last, *self._judge(*last))
+            self.step(ts, value)
+            return
         elif self.held:  # a recovery
             self._recover(ts, value)
             judged = self._judge(ts, value)
         self._count(ts, value, *judged)
 
+    def _falls_below_climbed_run(self, value: float) -> bool:
+        """The held readings' newest run began below the base and has climbed back to fit it
+        (`_climbs_back`), and the reading, which fits the base too, is lower than the run:
+        judged against the run, it is a dip."""
+        last_ts, last_value = self.held[-1]
+        return (
+            value < last_value
+            and self.held[self.trend_start][1] < self.prev[1] <= last_value
+            and self._judge(last_ts, last_value) is not None
+        )
+
     def _recover(self, ts: float, value: float) -> None:
         """The reading fits the base: the held readings were bad ones, refused, except those
         on the base's trend on the way to it (a run that climbed back above the base, then
-        other bad readings): counted, so that one bad reading still costs only itself."""
-        kept, last = [], None
-        for held_ts, held_value in self.held:
-            if last is None:
+        other bad readings): counted, so that one bad reading still costs only itself. Each
+        step is judged as the held runs were (`_step_from`)."""
+        kept: list[int] = []
+        for index, (held_ts, held_value) in enumerate(self.held):
+            if kept:
+                on_trend = self._step_from(kept[-1], held_ts, held_value) is not None
+            else:
                 judged = self._judge(held_ts, held_value)
                 on_trend = held_value >= self.prev[1] and judged is not None
-            else:
-                on_trend = self._plausible(last, held_ts, held_value)
-            if on_trend and self._plausible((held_ts, held_value), ts, value):
-                kept.append((held_ts, held_value))
-                last = kept[-1]
-        held, self.held, on_trend = self.held, [], set(kept)
-        self._refuse([r for r in held if r not in on_trend], "recovered")
-        self._count_on(kept)
-
-    def _plausible(self, before, ts: float, value: float) -> bool:
-        return 0 <= (value - before[1]) * self.meter.scale <= cap_for(self.meter, ts - before[0])
+            if on_trend and self._step_from(index, ts, value) is not None:
+                kept.append(index)
+        held, self.held = self.held, []
+        on_trend = set(kept)
+        self._refuse([r for i, r in enumerate(held) if i not in on_trend], "recovered")
+        self._count_on([held[i] for i in kept])
 
     def _vindicates(self, ts: float, value: float) -> bool:
         """The reading fits the base and also carries on the held readings' rise, which all
