@@ -7,8 +7,14 @@ elapsed time (the plausibility cap: rated maximum × elapsed × 1.2) — is not 
 it is *held* as suspect and decided by the readings that follow.
 
   - recovery: a later reading fits the base again (a plausible rise): every held reading was a
-    bad one (a dip, a zero, a spike) and is refused, each with its reason; the recovering
-    reading counts its rise over the base. One bad reading costs only itself.
+    bad one (a dip, a zero, a spike) and is refused, each with its reason (except held
+    readings on the base's trend on the way to it); the recovering reading counts its rise
+    over the base. One bad reading costs only itself.
+  - climbing back: a held run from below the base that rises until a reading fits both the
+    base and the run is a recovery or a run that reached the old value (a new counter at a
+    small base, low readings at a small value): held on; a reading that breaks the run but
+    fits the base decides for the recovery, one below the run is a dip of it, a run that
+    keeps on is adopted (as a new meter only if it started where a reset to zero would be).
   - a new trend: the held readings end in a run that rises from a new base at a plausible rate
     for `ADOPT_S` (and at least `ADOPT_READINGS` readings): a meter replacement or reset. The
     run is adopted: its first reading counts what the counter shows since zero when that is
