@@ -42,6 +42,7 @@ from parkpilot.energy.models import MeteringPoint
 from parkpilot.energy.models_ops import IntakeJob
 from parkpilot.energy.registry import registry
 from parkpilot.energy.services import IMPORT_COLUMNS, POINT_FIELDS, point_field_errors
+from parkpilot.gcpause import gc_paused
 from parkpilot.tenancy import access
 from parkpilot.tenancy.audit import audit_record, changed_only, snapshot
 from parkpilot.tenancy.errors import FieldError, Forbidden, ValidationFailed
@@ -273,7 +274,10 @@ class ChunkPlan:
 def _write_chunk(rows: list[dict], park: Park, lookups: Lookups, actor, via) -> tuple[int, int]:
     plan = _plan_chunk(rows, park, lookups)
     _prepare(plan, actor, via)
-    return _apply_chunk(plan, lookups, actor, via)
+    # No collector pass under the write lock: a full one over a big heap takes longer than
+    # the chunk (it runs after, when the collector is on again).
+    with gc_paused():
+        return _apply_chunk(plan, lookups, actor, via)
 
 
 def _let_other_writers_in() -> None:
