@@ -8,10 +8,12 @@ POST /api/v1/energy/readings, one request every 50 ms. In the same run:
 
 - **baseline**: the gateway's latencies with no import running;
 - **during import**: the same gateway while `points_import_run` imports a 30,000-row CSV
-  (check every row, then write 250 rows per transaction).
+  (check every row, then write `WRITE_CHUNK` rows per transaction).
 
 The write lock is measured two ways: each write chunk's transaction (`_apply_chunk`) is timed
-from BEGIN IMMEDIATE to COMMIT (`point_import_lock_max_ms`, the longest), and from outside by
+from the return of its BEGIN IMMEDIATE (the lock taken) to COMMIT (`point_import_lock_max_ms`,
+the longest; the wait for the lock before it is `point_import_begin_wait_max_ms`: a gateway
+write or rollup pass holding it), and from outside by
 a prober connection that takes `BEGIN IMMEDIATE` in a loop and records its longest wait
 (`sqlite_lock_wait_max_during_import_ms`, which includes the gateway's own transactions).
 
@@ -186,15 +188,29 @@ def _measure(data_dir: Path, token: str, staff_id: int, park_id: int) -> dict:
         park_id=park_id, kind=IntakeJob.Kind.POINTS, created_by_id=staff_id,
         file_name="registry.csv", stored_path=str(upload),
     )  # fmt: skip
-    chunk_ms: list[float] = []
+    from django.db import connection
+
+    chunk_ms: list[float] = []  # lock held: from BEGIN IMMEDIATE's return to COMMIT's
+    begin_wait_ms: list[float] = []  # waiting for the lock (another writer held it)
     timed = point_import._apply_chunk
 
     def timed_chunk(*args):
+        marks: dict[str, float] = {}
+
+        def note_begin(execute, sql, params, many, context):
+            result = execute(sql, params, many, context)
+            if sql.startswith("BEGIN"):
+                marks.setdefault("begun", time.perf_counter())
+            return result
+
         started = time.perf_counter()
         try:
-            return timed(*args)
+            with connection.execute_wrapper(note_begin):
+                return timed(*args)
         finally:
-            chunk_ms.append((time.perf_counter() - started) * 1000)
+            begun = marks.get("begun", started)
+            chunk_ms.append((time.perf_counter() - begun) * 1000)
+            begin_wait_ms.append((begun - started) * 1000)
 
     point_import._apply_chunk = timed_chunk
     gateway = Gateway(token, 100_000)
@@ -217,6 +233,7 @@ def _measure(data_dir: Path, token: str, staff_id: int, park_id: int) -> dict:
     metrics = {
         "point_import_lock_max_ms": round(max(chunk_ms), 1),
         "point_import_lock_p50_ms": round(statistics.median(chunk_ms), 1),
+        "point_import_begin_wait_max_ms": round(max(begin_wait_ms), 1),
         "point_import_chunks": len(chunk_ms),
         "sqlite_lock_wait_max_during_import_ms": round(max(prober.waits), 1),
         "gateway_write_p95_during_import_ms": round(percentile(gateway.latencies, 95), 1),

@@ -397,11 +397,6 @@ def test_a_reason_too_long_is_refused_naming_the_field(api_as, park, factors):
     assert not PeriodClose.objects.exists()
 
 
-@pytest.mark.xfail(
-    reason="energy across a month end is split by time by engineer counters' gap spreading "
-    "(another branch); until it is merged the interval is booked to the quarter it ends in",
-    strict=False,
-)
 def test_a_gap_across_the_month_end_is_split_between_the_months(park, ent_a, make_point, factors):
     make_point("A-E1", owner=ent_a)
     items = [{"point": "A-E1", "ts": "2022-03-31T23:00:00+08:00", "value": 0.0},

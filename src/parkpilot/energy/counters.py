@@ -7,8 +7,14 @@ elapsed time (the plausibility cap: rated maximum × elapsed × 1.2) — is not 
 it is *held* as suspect and decided by the readings that follow.
 
   - recovery: a later reading fits the base again (a plausible rise): every held reading was a
-    bad one (a dip, a zero, a spike) and is refused, each with its reason; the recovering
-    reading counts its rise over the base. One bad reading costs only itself.
+    bad one (a dip, a zero, a spike) and is refused, each with its reason (except held
+    readings on the base's trend on the way to it); the recovering reading counts its rise
+    over the base. One bad reading costs only itself.
+  - climbing back: a held run from below the base that rises until a reading fits both the
+    base and the run is a recovery or a run that reached the old value (a new counter at a
+    small base, low readings at a small value): held on; a reading that breaks the run but
+    fits the base decides for the recovery, one below the run is a dip of it, a run that
+    keeps on is adopted (as a new meter only if it started where a reset to zero would be).
   - a new trend: the held readings end in a run that rises from a new base at a plausible rate
     for `ADOPT_S` (and at least `ADOPT_READINGS` readings): a meter replacement or reset. The
     run is adopted: its first reading counts what the counter shows since zero when that is
@@ -245,7 +251,7 @@ class _Cleaner:
             # A roll-over waits for the next reading to rise from it (a zero near the top is
             # not one): the held readings may start with one, followed by bad readings.
             run = self._wrap_run()
-            step = self._step_from(self.held[run - 1], ts, value) if run else None
+            step = self._step_from(run - 1, ts, value) if run else None
             if step == "rise":
                 self._refuse(self.held[run:], "recovered")
                 self._count_held(ROLLOVER, run)
@@ -259,9 +265,50 @@ class _Cleaner:
         if self.held and self._vindicates(ts, value):
             self._count_held(SURGE)
             judged = self._judge(ts, value)
-        elif self.held:  # a recovery: everything held was a bad reading
-            self._refuse(self.held, "recovered")
+        elif self.held and self._climbs_back(ts, value):
+            self._hold(ts, value)  # two explanations: the readings after it decide
+            return
+        elif self.held and self._falls_below_climbed_run(value):
+            # The run that climbed back is the counter's trend; the reading falls below it.
+            last = self.held.pop()
+            self._recover(*last)
+            self._count(*last, *self._judge(*last))
+            self.step(ts, value)
+            return
+        elif self.held:  # a recovery
+            self._recover(ts, value)
+            judged = self._judge(ts, value)
         self._count(ts, value, *judged)
+
+    def _falls_below_climbed_run(self, value: float) -> bool:
+        """The held readings' newest run began below the base and has climbed back to fit it
+        (`_climbs_back`), and the reading, which fits the base too, is lower than the run:
+        judged against the run, it is a dip."""
+        last_ts, last_value = self.held[-1]
+        return (
+            value < last_value
+            and self.held[self.trend_start][1] < self.prev[1] <= last_value
+            and self._judge(last_ts, last_value) is not None
+        )
+
+    def _recover(self, ts: float, value: float) -> None:
+        """The reading fits the base: the held readings were bad ones, refused, except those
+        on the base's trend on the way to it (a run that climbed back above the base, then
+        other bad readings): counted, so that one bad reading still costs only itself. Each
+        step is judged as the held runs were (`_step_from`)."""
+        kept: list[int] = []
+        for index, (held_ts, held_value) in enumerate(self.held):
+            if kept:
+                on_trend = self._step_from(kept[-1], held_ts, held_value) is not None
+            else:
+                judged = self._judge(held_ts, held_value)
+                on_trend = held_value >= self.prev[1] and judged is not None
+            if on_trend and self._step_from(index, ts, value) is not None:
+                kept.append(index)
+        held, self.held = self.held, []
+        on_trend = set(kept)
+        self._refuse([r for i, r in enumerate(held) if i not in on_trend], "recovered")
+        self._count_on([held[i] for i in kept])
 
     def _vindicates(self, ts: float, value: float) -> bool:
         """The reading fits the base and also carries on the held readings' rise, which all
@@ -273,12 +320,22 @@ class _Cleaner:
         last_ts, last_value = held[-1]
         return 0 <= (value - last_value) * meter.scale <= cap_for(meter, ts - last_ts)
 
+    def _climbs_back(self, ts: float, value: float) -> bool:
+        """The reading fits the base, and also carries on the held readings' newest run, which
+        began below the base and rises: either a recovery from bad readings or a run that has
+        climbed back to the base's value — a new counter at a light load or a small base (a
+        second replacement, a replacement after a roll-over), or low readings (11 % low at a
+        small value) whose rise has overtaken the base. Neither is decided yet: a reading
+        that fits the base but breaks the run decides for the recovery; a run that keeps on
+        for `ADOPT_S` is decided by `_adopt`. Deciding now would refuse true readings."""
+        return self.held[self.trend_start][1] < self.prev[1] and self._carries_on(ts, value)
+
     def _carries_on(self, ts: float, value: float) -> bool:
         """The held readings' newest run rises and the reading carries it on: a new meter's
         counter (held until adopted), not bad readings before a roll-over. A replacement a few
         kWh below the old meter's maximum soon looks like a plausible wrap from the old base."""
         run = self.held[self.trend_start :]
-        return run[-1][1] > run[0][1] and self._step_from(run[-1], ts, value) is not None
+        return run[-1][1] > run[0][1] and self._step_from(len(self.held) - 1, ts, value) is not None
 
     def _wrap_run(self) -> int:
         """How many held readings are a roll-over followed by its plain run (0: none)."""
@@ -286,15 +343,24 @@ class _Cleaner:
         if not held or self._wrap(*held[0]) is None:
             return 0
         run = 1
-        while run < len(held) and self._step_from(held[run - 1], *held[run]) is not None:
+        while run < len(held) and self._step_from(run - 1, *held[run]) is not None:
             run += 1
         return run
 
-    def _step_from(self, before, ts: float, value: float) -> str | None:
-        """ "rise" or "flat" when going from `before` to the reading is plausible, else None."""
+    def _step_from(self, index: int, ts: float, value: float) -> str | None:
+        """ "rise" or "flat" when going from held reading `index` to the reading is plausible
+        (a catch-up jump after a frozen value checked since the value first appeared, as at
+        the base), else None."""
+        before = self.held[index]
         rise = (value - before[1]) * self.meter.scale
-        if not 0 <= rise <= cap_for(self.meter, ts - before[0]):
+        if rise < 0:
             return None
+        if rise > cap_for(self.meter, ts - before[0]):
+            frozen = index
+            while frozen and self.held[frozen - 1][1] == before[1]:
+                frozen -= 1
+            if rise > cap_for(self.meter, ts - self.held[frozen][0]):
+                return None
         return "rise" if rise > 0 else "flat"
 
     def _count_held(self, flag: str, upto: int | None = None) -> None:
@@ -307,8 +373,7 @@ class _Cleaner:
         else:
             energy, since = (first_value - prev_value) * self.meter.scale, prev_ts
         self._count(first_ts, first_value, energy, since, flag)
-        for ts, value in held[1:]:
-            self._count(ts, value, (value - self.prev[1]) * self.meter.scale, self.prev[0], OK)
+        self._count_on(held[1:])
 
     def _judge(self, ts: float, value: float):
         """(energy, spread from, flag) when the reading fits the base, else None."""
@@ -364,11 +429,9 @@ class _Cleaner:
     # --- held readings -----------------------------------------------------------------------
 
     def _hold(self, ts: float, value: float) -> None:
-        held, meter = self.held, self.meter
+        held = self.held
         if held:
-            last_ts, last_value = held[-1]
-            rise = (value - last_value) * meter.scale
-            if not (0 <= rise <= cap_for(meter, ts - last_ts)):
+            if self._step_from(len(held) - 1, ts, value) is None:
                 self.trend_start = len(held)
         else:
             self.trend_start = 0
@@ -384,17 +447,43 @@ class _Cleaner:
                 self._adopt(FORCED)
 
     def _adopt(self, decision: str) -> None:
-        """The held readings end in a run from a new base: a replacement or reset."""
+        """The held readings end in a run from a new base: a replacement or reset. Unless
+        the run has climbed back to fit the base and did not start where a counter reset to
+        zero would be: then the old trend carries on (low readings, then the true ones),
+        and the readings before the first that fits it were the bad ones."""
         run = self.held[self.trend_start :]
-        self._refuse(self.held[: self.trend_start], "replaced")
-        self.held = []
         (ts, value), (prev_ts, prev_value) = run[0], self.prev
         since_zero = value * self.meter.scale  # what a counter reset to zero shows
-        energy = since_zero if since_zero <= cap_for(self.meter, ts - prev_ts) else 0.0
+        from_zero = since_zero <= cap_for(self.meter, ts - prev_ts)
+        back = None if from_zero else self._first_fitting(self.trend_start)
+        if back is not None:
+            self._refuse(self.held[:back], "recovered")
+            self._count_on(self.held[back:])
+            self.held = []
+            return
+        self._refuse(self.held[: self.trend_start], "replaced")
+        self.held = []
+        energy = since_zero if from_zero else 0.0
         self.decisions.append(Decision(ts, value, decision, RESET, prev_value))
         self._count(ts, value, energy, prev_ts, RESET)
-        for ts, value in run[1:]:
-            self._count(ts, value, (value - self.prev[1]) * self.meter.scale, self.prev[0], OK)
+        self._count_on(run[1:])
+
+    def _first_fitting(self, start: int) -> int | None:
+        """Index of the first held reading from `start` on at or above the base that fits it."""
+        for index in range(start, len(self.held)):
+            ts, value = self.held[index]
+            if value >= self.prev[1] and self._judge(ts, value) is not None:
+                return index
+        return None
+
+    def _count_on(self, readings) -> None:
+        """Count readings that each rise plausibly from the one before (a catch-up after a
+        frozen value is spread as stuck, as at the base)."""
+        for ts, value in readings:
+            judged = self._judge(ts, value)
+            if judged is None:  # not reached: the run's steps were checked the same way
+                judged = (value - self.prev[1]) * self.meter.scale, self.prev[0], OK
+            self._count(ts, value, *judged)
 
     def _refuse(self, readings, why: str) -> None:
         base = self.prev[1]

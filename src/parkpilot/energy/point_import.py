@@ -28,6 +28,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,7 @@ from parkpilot.energy.models import MeteringPoint
 from parkpilot.energy.models_ops import IntakeJob
 from parkpilot.energy.registry import registry
 from parkpilot.energy.services import IMPORT_COLUMNS, POINT_FIELDS, point_field_errors
+from parkpilot.gcpause import gc_paused
 from parkpilot.tenancy import access
 from parkpilot.tenancy.audit import audit_record, changed_only, snapshot
 from parkpilot.tenancy.errors import FieldError, Forbidden, ValidationFailed
@@ -242,16 +244,17 @@ def write_file(path: Path, kind: str, park: Park, actor: User | None, via: str, 
         _let_other_writers_in()
 
     done = 0
-    for _number, row in iter_table(path, kind):
-        chunk.append(row_values(row, lookups)[0])
-        if len(chunk) >= WRITE_CHUNK:
+    with _checkpoints_between_chunks():
+        for _number, row in iter_table(path, kind):
+            chunk.append(row_values(row, lookups)[0])
+            if len(chunk) >= WRITE_CHUNK:
+                done += len(chunk)
+                flush()
+                if progress:
+                    progress(done)
+        if chunk:
             done += len(chunk)
             flush()
-            if progress:
-                progress(done)
-    if chunk:
-        done += len(chunk)
-        flush()
     # Other processes' caches see the new points by their `updated_at` within seconds.
     registry.invalidate()
     return created, updated
@@ -260,45 +263,92 @@ def write_file(path: Path, kind: str, park: Park, actor: User | None, via: str, 
 @dataclass
 class ChunkPlan:
     """A chunk's writes, worked out before its transaction opens: the ORM's Python work
-    (building objects, comparing snapshots) then costs no time under the write lock."""
+    (building objects, comparing snapshots, turning every value into its database form, which
+    is most of an ORM insert's time) then costs no time under the write lock, where only the
+    prepared statements run."""
 
     new: list[MeteringPoint] = field(default_factory=list)
     changed: list[tuple[MeteringPoint, dict]] = field(default_factory=list)  # point, before
     parent_of: dict[str, str] = field(default_factory=dict)  # code → parent code
+    new_rows: list[list] = field(default_factory=list)  # INSERT values, as `new`
+    new_audits: list[list] = field(default_factory=list)  # AuditLog values, as `new`
+    new_afters: list[dict] = field(default_factory=list)  # their `after` snapshots
+    updates: list[tuple[str, list]] = field(default_factory=list)  # UPDATE sql, params
+    update_audits: list[list] = field(default_factory=list)
+    late_changed: list[tuple[MeteringPoint, dict]] = field(default_factory=list)  # parent new
 
 
 def _write_chunk(rows: list[dict], park: Park, lookups: Lookups, actor, via) -> tuple[int, int]:
-    return _apply_chunk(_plan_chunk(rows, park, lookups), lookups, actor, via)
+    plan = _plan_chunk(rows, park, lookups)
+    _prepare(plan, actor, via)
+    # No collector pass under the write lock: a full one over a big heap takes longer than
+    # the chunk (it runs after, when the collector is on again).
+    with gc_paused():
+        return _apply_chunk(plan, lookups, actor, via)
 
 
 def _let_other_writers_in() -> None:
     """SQLite has no queue for its write lock: a waiting writer sleeps and retries (its busy
     handler backs off to 100 ms between tries), so a writer that takes the lock again at once
     can starve it. A pause as long as that back-off after each chunk lets every waiting
-    gateway write in before the next chunk. PostgreSQL locks rows, not the database."""
+    gateway write in before the next chunk; the WAL is checkpointed in it (a passive
+    checkpoint does not block writers). PostgreSQL locks rows, not the database."""
     if connection.vendor == "sqlite":
+        if not connection.in_atomic_block:  # inside one (a test), nothing is committed yet
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
         time.sleep(SQLITE_PAUSE_S)
+
+
+@contextmanager
+def _checkpoints_between_chunks():
+    """SQLite: no automatic WAL checkpoint in the import's own commits (one runs in the
+    committing connection every 1,000 WAL pages, up to 100 ms on a busy disk, and would
+    count as part of a chunk); `_let_other_writers_in` checkpoints between chunks instead."""
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_autocheckpoint")
+        pages = cursor.fetchone()[0]
+        cursor.execute("PRAGMA wal_autocheckpoint=0")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA wal_autocheckpoint={int(pages)}")
 
 
 @transaction.atomic
 def _apply_chunk(plan: "ChunkPlan", lookups: Lookups, actor, via) -> tuple[int, int]:
-    """The chunk's one transaction (SQLite: its write lock, from BEGIN IMMEDIATE to COMMIT)."""
-    _create_in_parent_order(plan, lookups)
-    audits = [(p, "metering_point.create", None, snapshot(p, POINT_FIELDS)) for p in plan.new]
-    now = timezone.now()
-    for point, before in plan.changed:
-        if point.code in plan.parent_of:
-            point.parent_id = lookups.points.get(plan.parent_of[point.code])
+    """The chunk's one transaction (SQLite: its write lock, from BEGIN IMMEDIATE to COMMIT):
+    the prepared statements, and the ids of the points it creates filled in."""
+    with connection.cursor() as cursor:
+        _create_in_parent_order(cursor, plan, lookups)
+        for sql, params in plan.updates:
+            cursor.execute(sql, params)
+        audits = plan.new_audits + plan.update_audits
+        audits += _late_updates(plan, lookups, actor, via)
+        if audits:
+            cursor.executemany(_insert_sql(AuditLog), audits)
+    # An owner or zone in the file corrects the registry: the span in effect follows it.
+    created = [lookups.points[p.code] for p in plan.new]
+    assignments_sync(created + [p.pk for p, _before in plan.changed])
+    return len(plan.new), len(audits) - len(plan.new)
+
+
+def _late_updates(plan: ChunkPlan, lookups: Lookups, actor, via) -> list[list]:
+    """Updates of points whose parent is created in this very chunk (rare): compared and
+    written once the parent's id is known."""
+    audits, now = [], timezone.now()
+    for point, before in plan.late_changed:
+        point.parent_id = lookups.points.get(plan.parent_of[point.code])
         old, after = changed_only(before, snapshot(point, POINT_FIELDS))
         if after:
-            # snapshot() names foreign keys by their column (owner_id), as update() takes.
             fields = {name: getattr(point, name) for name in after}
             MeteringPoint.objects.filter(pk=point.pk).update(**fields, updated_at=now)
-            audits.append((point, "metering_point.update", old, after))
-    AuditLog.objects.bulk_create(_audit_rows(audits, actor, via))
-    # An owner or zone in the file corrects the registry: the span in effect follows it.
-    assignments_sync([p.pk for p in plan.new] + [p.pk for p, _ in plan.changed])
-    return len(plan.new), len(audits) - len(plan.new)
+            audits += _audit_values([(point, "metering_point.update", old, after)], actor, via)
+    return audits
 
 
 def _plan_chunk(rows: list[dict], park: Park, lookups: Lookups) -> ChunkPlan:
@@ -327,40 +377,120 @@ def _plan_chunk(rows: list[dict], park: Park, lookups: Lookups) -> ChunkPlan:
     return plan
 
 
-def _create_in_parent_order(plan: ChunkPlan, lookups: Lookups) -> None:
-    """Insert the new points, parents before their children (a child needs its parent's id)."""
-    pending = plan.new
+def _prepare(plan: ChunkPlan, actor, via) -> None:
+    """Every value of the chunk's statements in its database form, before the transaction."""
+    now = timezone.now()
+    for point in plan.new:
+        point.updated_at = now
+    plan.new_rows = [_values(point, _columns(MeteringPoint)) for point in plan.new]
+    plan.new_afters = [snapshot(point, POINT_FIELDS) for point in plan.new]
+    creations = [(p, "metering_point.create", None, after)
+                 for p, after in zip(plan.new, plan.new_afters, strict=True)]  # fmt: skip
+    plan.new_audits = _audit_values(creations, actor, via)
+    updates = []
+    for point, before in plan.changed:
+        if point.code in plan.parent_of:
+            plan.late_changed.append((point, before))
+            continue
+        old, after = changed_only(before, snapshot(point, POINT_FIELDS))
+        if after:
+            point.updated_at = now
+            plan.updates.append(_update_statement(point, [*after, "updated_at"]))
+            updates.append((point, "metering_point.update", old, after))
+    plan.update_audits = _audit_values(updates, actor, via)
+
+
+def _columns(model) -> list:
+    return [f for f in model._meta.concrete_fields if not f.primary_key]
+
+
+def _values(obj, fields) -> list:
+    """The row's values as Django's insert compiler prepares them (defaults, auto_now)."""
+    return [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+
+
+def _insert_sql(model) -> str:
+    fields, quote = _columns(model), connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    return f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})"
+
+
+def _update_statement(point: MeteringPoint, names: list[str]) -> tuple[str, list]:
+    # snapshot() names foreign keys by their column (owner_id); get_field takes either.
+    fields, quote = [point._meta.get_field(name) for name in names], connection.ops.quote_name
+    sets = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    params = [f.get_db_prep_save(getattr(point, f.attname), connection) for f in fields]
+    return f"UPDATE {quote(MeteringPoint._meta.db_table)} SET {sets} WHERE id = %s", [
+        *params,
+        point.pk,
+    ]
+
+
+def _create_in_parent_order(cursor, plan: ChunkPlan, lookups: Lookups) -> None:
+    """Insert the new points, parents before their children (a child needs its parent's id),
+    and learn their ids (for the children, the audit rows and the lookups)."""
+    if not plan.new:
+        return
+    fields = _columns(MeteringPoint)
+    parent_at = next(i for i, f in enumerate(fields) if f.name == "parent")
+    object_id_at = next(i for i, f in enumerate(_columns(AuditLog)) if f.name == "object_id")
+    after_at = next(i for i, f in enumerate(_columns(AuditLog)) if f.name == "after")
+    after_field = AuditLog._meta.get_field("after")
+    insert = _insert_sql(MeteringPoint)
+    pending = list(range(len(plan.new)))
     while pending:
-        ready = [p for p in pending if _parent_known(p, plan, lookups)]
+        ready = [i for i in pending if _parent_known(plan.new[i], plan, lookups)]
         if not ready:  # the check pass makes every parent come first; never left hanging
-            raise ValueError(f"parent of {pending[0].code} is not in the file above it")
-        for point in ready:
+            raise ValueError(f"parent of {plan.new[pending[0]].code} is not in the file above it")
+        for i in ready:
+            point = plan.new[i]
             if point.code in plan.parent_of:
                 point.parent_id = lookups.points[plan.parent_of[point.code]]
-        MeteringPoint.objects.bulk_create(ready)
-        for point in ready:
-            lookups.points[point.code] = point.pk
-        pending = [p for p in pending if p.pk is None]
+                plan.new_rows[i][parent_at] = point.parent_id
+                after = plan.new_afters[i]
+                after["parent_id"] = point.parent_id  # snapshot() names it by its column
+                plan.new_audits[i][after_at] = after_field.get_db_prep_save(after, connection)
+        cursor.executemany(insert, [plan.new_rows[i] for i in ready])
+        codes = [plan.new[i].code for i in ready]
+        cursor.execute(
+            "SELECT code, id FROM energy_meteringpoint WHERE park_id = %s AND code IN ("
+            + ", ".join(["%s"] * len(codes))
+            + ")",
+            [plan.new[ready[0]].park_id, *codes],
+        )
+        lookups.points.update(cursor.fetchall())
+        for i in ready:
+            point = plan.new[i]
+            point.pk = lookups.points[point.code]
+            point._state.adding, point._state.db = False, connection.alias
+            plan.new_audits[i][object_id_at] = str(point.pk)
+        pending = [i for i in pending if plan.new[i].pk is None]
 
 
 def _parent_known(point: MeteringPoint, plan: ChunkPlan, lookups: Lookups) -> bool:
     return point.code not in plan.parent_of or plan.parent_of[point.code] in lookups.points
 
 
-def _audit_rows(audits, actor, via) -> list[AuditLog]:
-    # The rows `audit_record` writes one by one, built in bulk for a chunk.
+def _audit_values(audits, actor, via) -> list[list]:
+    # The rows `audit_record` writes one by one, built in bulk for a chunk; a new point's id
+    # (object_id) is filled in once it is inserted.
+    fields = _columns(AuditLog)
     return [
-        AuditLog(
-            park_id=point.park_id,
-            actor=actor if actor is not None and actor.pk else None,
-            actor_label=str(actor.username) if actor is not None else "system",
-            via=via,
-            action=action,
-            object_type=point._meta.label_lower,
-            object_id=str(point.pk),
-            object_repr=str(point)[:200],
-            before=before,
-            after=after,
+        _values(
+            AuditLog(
+                park_id=point.park_id,
+                actor=actor if actor is not None and actor.pk else None,
+                actor_label=str(actor.username) if actor is not None else "system",
+                via=via,
+                action=action,
+                object_type=point._meta.label_lower,
+                object_id=str(point.pk),
+                object_repr=str(point)[:200],
+                before=before,
+                after=after,
+            ),
+            fields,
         )
         for point, action, before, after in audits
     ]

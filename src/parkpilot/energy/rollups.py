@@ -30,6 +30,7 @@ from parkpilot.energy.ingest.store import (
     epoch_of,
     fetch_readings,
     reading_at_or_before,
+    run_start_of,
     ts_param_converter,
     upsert_add,
     upsert_replace,
@@ -272,10 +273,28 @@ def _plan(point: PointInfo, span, state: _State | None, tz_name: str) -> _Plan:
         base = state.base if state else None
         return _Plan(point, base, start, hi, None, state.run_start if state else None)
     # Late data: recompute from the late reading's quarter up to the watermark (or beyond).
-    first_quarter = _spread_start(point.id, quarter_start(lo, tz_name), tz_name)
-    base = reading_at_or_before(point.id, first_quarter)
+    first_quarter, base, run_start = _recompute_start(point.id, quarter_start(lo, tz_name), tz_name)
     end = max(hi, state.base[0])
-    return _Plan(point, base, base[0] if base else first_quarter, end, first_quarter)
+    return _Plan(point, base, base[0] if base else first_quarter, end, first_quarter, run_start)
+
+
+def _recompute_start(point_id: int, first_quarter: int, tz_name: str, steps: int = 8):
+    """(quarter, base, run_start) a late-data recompute starts from: the base is the last
+    reading at or before the quarter, with since when the counter has shown its value. A
+    frozen value's catch-up is spread from there, a gap's from its start: the recompute starts
+    early enough to replace every quarter it spreads over (else their shares count twice)."""
+    base = run_start = None
+    for _ in range(steps):
+        first_quarter = _spread_start(point_id, first_quarter, tz_name)
+        base = reading_at_or_before(point_id, first_quarter)
+        if base is None:
+            return first_quarter, None, None
+        run_start = run_start_of(point_id, base)
+        frozen_quarter = quarter_start(run_start + 1e-3, tz_name)
+        if frozen_quarter >= first_quarter:
+            break
+        first_quarter = frozen_quarter
+    return first_quarter, base, run_start
 
 
 def _spread_start(point_id: int, first_quarter: int, tz_name: str, steps: int = 8) -> int:

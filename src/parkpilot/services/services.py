@@ -9,9 +9,12 @@ import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
+from parkpilot.notifications.services import notify
 from parkpilot.services import sla
 from parkpilot.services.models import (
     OPEN_STATUSES,
@@ -303,7 +306,25 @@ def request_assign(
         data={"contact": contact.username},
         now=now,
     )
+    _tell(request, [contact], "services.assigned", _("You are the contact for: %(title)s"), "")
     return request
+
+
+def _tell(request: ServiceRequest, recipients, kind: str, title: str, body: str) -> None:
+    """The people a step concerns see it under their bell (and in the senders' copies)."""
+    words = {"enterprise": request.enterprise.name, "title": request.title}
+    notify(
+        park=request.park,
+        recipients=[r for r in recipients if r is not None],
+        kind=kind,
+        title=title % words,
+        body=body,
+        link=reverse("services:request_detail", args=[request.pk]),
+    )
+
+
+def _park_admins(request: ServiceRequest):
+    return User.objects.filter(park_id=request.park_id, role=Role.PARK_ADMIN, is_active=True)
 
 
 @transaction.atomic
@@ -469,6 +490,13 @@ def request_urge(
         after={"text": text},
         park_id=locked.park_id,
     )
+    _tell(
+        locked,
+        [locked.contact] if locked.contact_id else _park_admins(locked),
+        "services.urged",
+        _("%(enterprise)s urged: %(title)s"),
+        text,
+    )
     return event
 
 
@@ -497,6 +525,7 @@ def request_resolve(
         text=resolution,
         now=now,
     )
+    _tell(request, [request.raised_by], "services.resolved", _("Resolved: %(title)s"), resolution)
     return request
 
 

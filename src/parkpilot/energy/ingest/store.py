@@ -233,6 +233,26 @@ def reading_at_or_before(point_id: int, epoch: float) -> tuple[float, float] | N
     return (epoch_of(row[0]), row[1]) if row else None
 
 
+def run_start_of(point_id: int, reading: tuple[float, float]) -> float:
+    """Since when the counter has shown `reading`'s value: the first reading of the run of
+    equal values that ends at it (a frozen dial's catch-up is judged over that span)."""
+    ts, value = reading
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT ts FROM energy_reading WHERE point_id = %s AND ts < %s AND value <> %s "
+            "ORDER BY ts DESC LIMIT 1",
+            [point_id, db_ts(ts), value],
+        )
+        row = cursor.fetchone()
+        if row is None:
+            return ts
+        cursor.execute(
+            "SELECT ts FROM energy_reading WHERE point_id = %s AND ts > %s ORDER BY ts LIMIT 1",
+            [point_id, db_ts(epoch_of(row[0]))],
+        )
+        return epoch_of(cursor.fetchone()[0])
+
+
 def delete_readings(keys: list[tuple[int, float]]) -> None:
     with connection.cursor() as cursor:
         cursor.executemany(
