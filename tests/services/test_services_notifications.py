@@ -1,6 +1,8 @@
 """The people a service request's step concerns are told under their bell: the named contact,
 the contact (or the park's admins) when the enterprise urges, the raiser when it is resolved."""
 
+import datetime
+
 import pytest
 
 from parkpilot.notifications.models import Notification
@@ -37,7 +39,10 @@ def test_the_contact_is_told_when_named_and_when_urged_and_the_raiser_when_resol
     )
     services.request_urge(actor=personas["ent_a_user"], via="test", request=request)
     assert _titles(staff) == ["您已被指定为诉求联系人：用电增容", f"{ent_a.name} 催办：用电增容"]
-    services.request_plan(actor=staff, via="test", request=request, plan="更换变压器")
+    services.request_plan(
+        actor=staff, via="test", request=request, plan="更换变压器",
+        promised_on=datetime.date(2099, 1, 1),
+    )  # fmt: skip
     services.request_resolve(actor=staff, via="test", request=request, resolution="已增容")
     resolved = Notification.objects.get(recipient=personas["ent_a_user"])
     assert resolved.title == "诉求已办结：用电增容"
