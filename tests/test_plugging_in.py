@@ -39,6 +39,10 @@ def test_an_app_listed_in_installed_apps_appears_everywhere_it_declares(tmp_path
     assert found["nav_has_link"]
     assert found["home_has_card"]
     assert "example.answer" in found["cockpit_tile_keys"]
+    # It heard, after commit, of a service request confirmed in the services app, which does
+    # not know it exists.
+    [heard] = found["event_handled"]
+    assert heard["request_id"] is True and heard["rating"] == 5
 
 
 def test_without_it_nothing_of_the_example_app_is_there():
@@ -60,12 +64,20 @@ def test_every_app_page_and_api_mount_comes_from_an_app_config():
         "/v1/projects",
         "/v1/services",
         "/v1/cockpit",
+        "/v1/notifications",
     ]
     assert reverse("energy:points").startswith("/energy/")
     assert reverse("portal:home") == "/"
 
 
-GROUND_FLOOR = ["tenancy", "plugins.py", "pagination.py", "uploads.py", "spreadsheets.py"]
+GROUND_FLOOR = [
+    "tenancy",
+    "plugins.py",
+    "events.py",
+    "pagination.py",
+    "uploads.py",
+    "spreadsheets.py",
+]
 APPS = ["energy", "carbon", "economy", "projects", "services", "cockpit", "portal", "demo"]
 
 
@@ -89,3 +101,17 @@ def test_the_ground_floor_imports_no_app():
                     if name.split(".")[:2] in (["parkpilot", app] for app in APPS)
                 ]
     assert offenders == []
+
+
+def test_every_handled_event_is_emitted_by_some_app():
+    from parkpilot import events
+
+    assert set(events.handled()) <= events.emitted()
+    assert "services.request_confirmed" in events.emitted()
+
+
+def test_emitting_an_undeclared_event_is_refused():
+    from parkpilot import events
+
+    with pytest.raises(ValueError, match="events_emitted"):
+        events.emit("services.no_such_event")

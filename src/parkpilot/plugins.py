@@ -16,6 +16,8 @@ optional (docs/adding-an-app.md walks through an example):
     resident_entries = (ResidentEntry(...), ...)  the app's icons on the residents' front door
     resident_cards = (HomeCard(...), ...)       cards on the residents' home (山湖·青锋, /m/)
     my_items = "dotted.path"                    (user) -> [MyItem]: the person's open items
+    events_emitted = ("<app>.<event>", ...)      events its services emit (parkpilot.events)
+    event_handlers = {"<app>.<event>": "dotted"} how it reacts to other apps' events
 
 Scheduled tasks are huey's periodic tasks in the app's own `tasks.py` (huey finds them). The
 pieces every app may import (this module, tenancy's access rule, parkpilot.pagination, uploads,

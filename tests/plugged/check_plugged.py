@@ -14,6 +14,30 @@ from django.test.utils import setup_test_environment  # noqa: E402
 from parkpilot.tenancy.models import Park, Role, User  # noqa: E402
 from parkpilot.tenancy.services import api_token_create  # noqa: E402
 
+
+def _confirm_a_request(park) -> list[dict]:
+    """An enterprise confirms its resolved service request; the example app hears of it."""
+    import datetime
+
+    from example_app.selectors import CONFIRMED
+
+    from parkpilot.services import services
+    from parkpilot.tenancy.models import Enterprise
+
+    firm = Enterprise.objects.create(park=park, name="示例企业", credit_code="91330185MA2H0XXX0X")
+    boss = User.objects.create_user("ex-admin", park=park, role=Role.ENTERPRISE_ADMIN,
+                                    enterprise=firm)  # fmt: skip
+    data = {"title": "用电增容", "category": "energy", "description": "需增容"}
+    request = services.request_create(actor=boss, via="test", park=park, data=data)
+    staff = User.objects.get(username="ex-staff")
+    services.request_assign(actor=staff, via="test", request=request, contact_id=staff.pk)
+    services.request_plan(actor=staff, via="test", request=request, plan="增容",
+                          promised_on=datetime.date(2099, 1, 1))  # fmt: skip
+    services.request_resolve(actor=staff, via="test", request=request, resolution="已增容")
+    services.request_confirm(actor=boss, via="test", request=request, rating=5)
+    return [p | {"request_id": p["request_id"] == request.pk} for p in CONFIRMED]
+
+
 setup_test_environment()
 connection.creation.create_test_db(verbosity=0)
 try:
@@ -32,6 +56,7 @@ try:
         "nav_has_link": 'href="/example/"' in home,
         "home_has_card": "example card of ex" in home,
         "cockpit_tile_keys": [t.key for t in cockpit.context["tiles"]],
+        "event_handled": _confirm_a_request(park),
     }
 finally:
     connection.creation.destroy_test_db(connection.settings_dict["NAME"], verbosity=0)

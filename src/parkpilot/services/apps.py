@@ -14,6 +14,8 @@ class ServicesConfig(AppConfig):
     api_router = "parkpilot.services.api.router"
     urls = "parkpilot.services.urls"
     my_items = "parkpilot.services.selectors.my_open_requests"
+    # Payload: request_id, park_id, enterprise_id, confirmed_by_id, rating (1-5).
+    events_emitted = ("services.request_confirmed",)
     nav_items = (
         NavItem(_("Service requests"), "services:request_list", PARK_ROLES | ENTERPRISE_ROLES, 40),
         NavItem(

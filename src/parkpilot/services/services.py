@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
+from parkpilot import events
 from parkpilot.notifications.services import notify
 from parkpilot.services import sla
 from parkpilot.services.models import (
@@ -561,6 +562,15 @@ def request_confirm(
         text=comment,
         data={"rating": rating},
         now=now,
+    )
+    # Other apps may react (e.g. points for an enterprise that rates its closed request).
+    events.emit(
+        "services.request_confirmed",
+        request_id=request.pk,
+        park_id=request.park_id,
+        enterprise_id=request.enterprise_id,
+        confirmed_by_id=actor.pk,
+        rating=rating,
     )
     return request
 

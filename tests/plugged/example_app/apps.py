@@ -16,6 +16,7 @@ class ExampleConfig(AppConfig):
     urls = "example_app.urls"
     nav_items = (NavItem("Example", "example:hello", PARK_ROLES, order=99),)
     home_cards = (HomeCard("example.card", "example_app/_home.html", "example_app.selectors.card"),)
+    event_handlers = {"services.request_confirmed": "example_app.selectors.on_request_confirmed"}
     cockpit_tiles = (
         Tile("example.answer", "Example tile", "example_app.selectors.tile", order=99),
     )

@@ -7,3 +7,10 @@ def card(user, park) -> dict:
 
 def tile(user, park) -> TileData:
     return TileData(value=42, caption=f"answer of {park.code}")
+
+
+CONFIRMED: list[dict] = []  # what the handler was told, read back by check_plugged.py
+
+
+def on_request_confirmed(**payload) -> None:
+    CONFIRMED.append(payload)
