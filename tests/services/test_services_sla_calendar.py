@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from parkpilot.services import sla, workcalendar
+from parkpilot import workcalendar
+from parkpilot.services import sla
 from parkpilot.services.models import SlaRule
 
 D = datetime.date

@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from parkpilot import workcalendar
 from parkpilot.plugins import MyItem
-from parkpilot.services import workcalendar
 from parkpilot.services.models import (
     OPEN_STATUSES,
     CaseStatus,

@@ -6,7 +6,7 @@ and approval problems get twice the resolution time, because they wait on outsid
 
 import datetime
 
-from parkpilot.services import workcalendar
+from parkpilot import workcalendar
 from parkpilot.services.models import Category, SlaRule, Urgency
 
 DEFAULT_DAYS = {
