@@ -189,6 +189,7 @@ STATICFILES_DIRS = [
     ("vendor/htmx", _NODE_MODULES / "htmx.org" / "dist"),
     ("vendor/echarts", _NODE_MODULES / "echarts" / "dist"),
     ("vendor/pico", _NODE_MODULES / "@picocss" / "pico" / "css"),
+    ("vendor/leaflet", _NODE_MODULES / "leaflet" / "dist"),
 ]
 WHITENOISE_USE_FINDERS = env_bool("PARKPILOT_STATIC_FROM_FINDERS", True)
 

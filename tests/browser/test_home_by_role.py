@@ -109,3 +109,13 @@ def test_park_admin_reads_the_audit_log(demo_park, live_server, new_page):
     page.get_by_test_id("nav").get_by_text("审计日志").click()
     expect(page.get_by_test_id("audit-rows")).to_contain_text("demo.load")
     screenshot(page, "audit-log-admin")
+
+
+def test_the_park_map_shows_the_zones_without_a_tile_server(demo_park, live_server, new_page):
+    page = new_page()
+    sign_in(page, live_server.url, "staff")
+    park_map = page.get_by_test_id("park-map")
+    expect(park_map).to_have_attribute("data-rendered", "6")  # the park and its five zones
+    expect(park_map.locator("path.leaflet-interactive")).to_have_count(6)
+    expect(park_map).to_contain_text("硬科技TOD")
+    screenshot(page, "home-park-map")

@@ -71,8 +71,9 @@ def test_a_resident_sees_the_published_figures_but_no_enterprise_or_project_card
 
 def test_home_query_count_is_pinned(demo, django_assert_num_queries):
     client = _client("staff")
-    # session, user, park, headline figures, chart figures, zones, enterprise count, projects
-    with django_assert_num_queries(8):
+    # session, user, park, headline figures, chart figures, zones (map), zones (park card),
+    # enterprise count, projects
+    with django_assert_num_queries(9):
         client.get("/")
 
 
@@ -98,3 +99,14 @@ def test_enterprise_api_query_count_is_pinned(demo, django_assert_num_queries):
 def test_front_end_assets_are_served_from_npm_install(path):
     response = Client().get(path)
     assert response.status_code == 200, f"{path}: run `make install` (npm ci in frontend/)"
+
+
+def test_the_home_map_draws_the_park_and_its_zones_marked_as_demo(demo):
+    response = _client("staff").get("/")
+    geojson = _cards(response)["tenancy.map"]["map"]
+    kinds = [f["properties"]["kind"] for f in geojson["features"]]
+    assert kinds == ["park"] + ["zone"] * 5  # the five zones of the documents
+    assert geojson["demo"] is True  # drawn for the demo (map_demo in the YAML), not surveyed
+    ring = geojson["features"][0]["geometry"]["coordinates"][0]
+    assert ring[0] == ring[-1]  # a closed GeoJSON ring
+    assert "演示绘制" in response.content.decode()

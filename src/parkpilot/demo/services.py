@@ -136,8 +136,17 @@ def _load_park(report: LoadReport, data: dict) -> Park:
         "region_code": p.get("region_code") or "",
         "timezone": p.get("timezone") or "Asia/Shanghai",
         "facts": facts,
+        **_demo_outline(data.get("map_demo", {}).get("park")),
     }
     return upsert(report, "park", Park, {"code": p["code"]}, values)
+
+
+def _demo_outline(ring: list | None) -> dict:
+    """A drawn outline for the demo map (map_demo in the YAML), marked as demo data."""
+    if not ring:
+        return {}
+    polygon = {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}  # GeoJSON rings close
+    return {"outline": polygon, "outline_is_demo": True}
 
 
 def _load_zone(report: LoadReport, park: Park, z: dict, data: dict) -> Zone:
@@ -150,6 +159,7 @@ def _load_zone(report: LoadReport, park: Park, z: dict, data: dict) -> Zone:
         "floor_area_10k_m2": z.get("floor_area_10k_m2"),
         "opened_on": z.get("opened"),
         "facts": {**(z.get("facts") or {}), "source": _source(data, z.get("source"))},
+        **_demo_outline(data.get("map_demo", {}).get("zones", {}).get(z["code"])),
     }
     return upsert(report, "zone", Zone, {"park": park, "code": z["code"]}, values)
 

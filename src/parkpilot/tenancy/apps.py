@@ -17,6 +17,8 @@ class TenancyConfig(AppConfig):
         HomeCard("tenancy.own_enterprise", "tenancy/_home_own_enterprise.html",
                  "parkpilot.tenancy.selectors.home_own_enterprise_card", ENTERPRISE_ROLES,
                  order=5, wide=True),
+        HomeCard("tenancy.map", "tenancy/_home_map.html",
+                 "parkpilot.tenancy.selectors.home_map_card", order=25),
         HomeCard("tenancy.park", "tenancy/_home_park.html",
                  "parkpilot.tenancy.selectors.home_park_card", order=30),
     )  # fmt: skip

@@ -18,6 +18,10 @@ class Park(models.Model):
     region_code = models.CharField(_("administrative division code"), max_length=6, blank=True)
     timezone = models.CharField(_("time zone"), max_length=50, default="Asia/Shanghai")
     facts = models.JSONField(_("published facts"), default=dict, blank=True)
+    # GeoJSON geometry (a Polygon, WGS 84 lon/lat) in a plain column, the same on both databases;
+    # shapes are computed with shapely, never by the database.
+    outline = models.JSONField(_("outline"), null=True, blank=True)
+    outline_is_demo = models.BooleanField(_("outline is demo data"), default=False)
 
     class Meta:
         verbose_name = _("park")
@@ -42,6 +46,8 @@ class Zone(models.Model):
     )
     opened_on = models.DateField(_("opened on"), null=True)
     facts = models.JSONField(_("published facts"), default=dict, blank=True)
+    outline = models.JSONField(_("outline"), null=True, blank=True)  # GeoJSON, as Park's
+    outline_is_demo = models.BooleanField(_("outline is demo data"), default=False)
 
     class Meta:
         verbose_name = _("zone")

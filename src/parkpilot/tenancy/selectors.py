@@ -83,6 +83,28 @@ def home_park_card(user: User, park: Park) -> dict:
     }
 
 
+def park_map(*, user: User, park: Park) -> dict | None:
+    """The park's outline and its zones as one GeoJSON FeatureCollection for the map component
+    (templates/components/park_map.html), or None when nothing has an outline."""
+    zones = [z for z in zone_list(user=user) if z.outline]
+    features = [_feature(z.outline, kind="zone", name=z.name, code=z.code) for z in zones]
+    if park.outline:
+        features.insert(0, _feature(park.outline, kind="park", name=park.name))
+    if not features:
+        return None
+    demo = park.outline_is_demo or any(z.outline_is_demo for z in zones)
+    return {"type": "FeatureCollection", "features": features, "demo": demo}
+
+
+def _feature(geometry: dict, **properties) -> dict:
+    return {"type": "Feature", "geometry": geometry, "properties": properties}
+
+
+def home_map_card(user: User, park: Park) -> dict | None:
+    geojson = park_map(user=user, park=park)
+    return {"map": geojson} if geojson else None
+
+
 def park_of(user: User) -> Park | None:
     """The park the user works in (superusers: the first park, for a single-park install)."""
     if user.park_id:

@@ -1,0 +1,22 @@
+// The park map component (templates/components/park_map.html): draws a GeoJSON FeatureCollection
+// with Leaflet, without a tile server; each zone is labelled with its name.
+document.addEventListener("DOMContentLoaded", function () {
+  var styles = {
+    park: {color: "#0b6e4f", weight: 2, dashArray: "6 4", fillColor: "#e8f5ee", fillOpacity: 0.5},
+    zone: {color: "#0b6e4f", weight: 1.5, fillColor: "#2e9e6e", fillOpacity: 0.35}
+  };
+  document.querySelectorAll(".park-map[data-geojson]").forEach(function (el) {
+    var data = JSON.parse(document.getElementById(el.dataset.geojson).textContent);
+    var map = L.map(el, {attributionControl: false, zoomSnap: 0.25});
+    var layer = L.geoJSON(data, {
+      style: function (f) { return styles[f.properties.kind] || styles.zone; },
+      onEachFeature: function (f, shape) {
+        if (f.properties.kind !== "park") {
+          shape.bindTooltip(f.properties.name, {permanent: true, direction: "center", className: "map-label"});
+        }
+      }
+    }).addTo(map);
+    map.fitBounds(layer.getBounds(), {padding: [12, 12]});
+    el.dataset.rendered = String(data.features.length);
+  });
+});
