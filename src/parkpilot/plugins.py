@@ -13,15 +13,15 @@ optional (docs/adding-an-app.md walks through an example):
     cockpit_version = "dotted.path"             (park) -> str, changes when its tiles may change
     demo_loader = "dotted.path"                 (*, park, data, report) loads its demo rows
     public_routes = ("<app>:<url name>", ...)   routes open without signing in, by design
-    resident_entries = (ResidentEntry(...), ...)  the app's icons on the residents' front door
+    resident_entries = (ResidentEntry(...), ...) the app's icons on the residents' front door
     resident_cards = (HomeCard(...), ...)       cards on the residents' home (山湖·青锋, /m/)
     my_items = "dotted.path"                    (user) -> [MyItem]: the person's open items
-    events_emitted = ("<app>.<event>", ...)      events its services emit (parkpilot.events)
+    events_emitted = ("<app>.<event>", ...)     events its services emit (parkpilot.events)
     event_handlers = {"<app>.<event>": "dotted"} how it reacts to other apps' events
 
 Scheduled tasks are huey's periodic tasks in the app's own `tasks.py` (huey finds them). The
-pieces every app may import (this module, tenancy's access rule, parkpilot.pagination, uploads,
-spreadsheets) never import an app, so no app depends on another to plug in."""
+pieces every app may import (this module, events, workcalendar, tenancy's access rule,
+pagination, uploads, spreadsheets) never import an app, so no app depends on another to plug in."""
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
