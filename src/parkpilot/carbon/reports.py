@@ -311,16 +311,20 @@ def bar_svg(
         f'<text x="{pad_l - 4}" y="{pad_t + 8}" text-anchor="end">{top:.4g}</text>',
         f'<text x="{pad_l - 4}" y="{height - pad_b}" text-anchor="end">0</text>',
     ]
+    # All bars are one path (a rectangle each): one SVG element instead of one per bar.
+    bars = []
     for i, (v, label) in enumerate(zip(values, labels, strict=True)):
         h = (height - pad_b - pad_t) * (v / top) if v > 0 else 0
         x = pad_l + i * bw + bw * 0.15
-        parts.append(
-            f'<rect x="{x:.1f}" y="{height - pad_b - h:.1f}" width="{bw * 0.7:.1f}" '
-            f'height="{h:.1f}" fill="{color}"/>'
-        )
+        if h:
+            bars.append(
+                f"M{x:.1f} {height - pad_b - h:.1f}h{bw * 0.7:.1f}v{h:.1f}h{-bw * 0.7:.1f}z"
+            )
         if label:
             x_text, y_text = x + bw * 0.35, height - 8
             parts.append(f'<text x="{x_text:.1f}" y="{y_text}" text-anchor="middle">{label}</text>')
+    if bars:
+        parts.append(f'<path d="{"".join(bars)}" fill="{color}"/>')
     parts.append("</svg>")
     return "".join(parts)
 
