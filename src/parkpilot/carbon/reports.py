@@ -2,6 +2,7 @@
 HTML + inline SVG charts, Chinese set in Noto Sans CJK, cut to the common characters by
 report_fonts) and XLSX."""
 
+import atexit
 import functools
 import gc
 import io
@@ -377,6 +378,9 @@ def _stylesheet():
     from weasyprint.text.fonts import FontConfiguration
 
     fonts = FontConfiguration()
+    # WeasyPrint copies the @font-face files into a temporary folder that the configuration
+    # removes when it is freed: freed at exit, while the modules it needs are still there.
+    atexit.register(_stylesheet.cache_clear)
     css = render_to_string(
         "carbon/report_pdf.css",
         {"font_faces": report_fonts.font_face_css(), "font_family": report_fonts.font_family()},
