@@ -98,3 +98,9 @@ def test_senders_copy_it_out_after_commit_and_one_failure_stops_no_other(
     assert mail.outbox[0].subject == "催办"
     assert "/services/1/" in mail.outbox[0].body
     assert tasks.deliver.retries == 3
+
+
+def test_a_user_of_another_park_is_never_told(park, personas):
+    sent = notify(park=park, recipients=[personas["other_park_admin"], personas["resident"]],
+                  kind="test", title="本园区通知")  # fmt: skip
+    assert [n.recipient for n in sent] == [personas["resident"]]

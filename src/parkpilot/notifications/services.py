@@ -12,7 +12,7 @@ from parkpilot.tenancy.errors import ValidationFailed
 
 
 def notify(*, park, recipients, kind: str, title: str, body: str = "", link: str = "") -> list:
-    """One notification per recipient (each only ever sees their own)."""
+    """One notification per recipient of this park (each only ever sees their own)."""
     if link and (not link.startswith("/") or link.startswith("//")):  # "//host" leaves the site
         reason = _("must be a path inside the platform")
         raise ValidationFailed.single("link", reason, ErrorCode.LINK_NOT_LOCAL)
@@ -20,8 +20,8 @@ def notify(*, park, recipients, kind: str, title: str, body: str = "", link: str
         Notification(
             park=park, recipient=user, kind=kind, title=title[:200], body=body[:2000], link=link
         )
-        for user in {u.pk: u for u in recipients}.values()
-    )
+        for user in {u.pk: u for u in recipients if u.park_id == park.pk}.values()
+    )  # another park's user is never told of this park's business
     ids = [n.pk for n in rows]
     if ids:
         transaction.on_commit(lambda: deliver(ids))
