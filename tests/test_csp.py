@@ -43,7 +43,7 @@ def executable(attrs: dict) -> bool:
 def test_signed_in_page_names_the_nonce_its_inline_scripts_carry(personas):
     client = Client()
     client.force_login(personas["park_staff"])
-    response = client.get("/")  # the home page draws its chart from an inline script
+    response = client.get("/cockpit/")  # the cockpit draws its charts from an inline script
     assert response.status_code == 200
     policy = directives(response["Content-Security-Policy"])
     nonces = [s for s in policy["script-src"] if s.startswith("'nonce-")]
@@ -52,7 +52,7 @@ def test_signed_in_page_names_the_nonce_its_inline_scripts_carry(personas):
     assert len(nonce) >= 16
     inline = [a for t, a in tags(response.content.decode()) if t == "script" and "src" not in a]
     inline = [a for a in inline if executable(a)]
-    assert inline, "the home page lost its inline chart script"
+    assert inline, "the cockpit lost its inline chart script"
     assert [a.get("nonce") for a in inline] == [nonce] * len(inline)
     # The policy the settings promise (docs/architecture.md), nothing looser for scripts.
     assert policy["default-src"] == ["'self'"]
@@ -64,7 +64,7 @@ def test_signed_in_page_names_the_nonce_its_inline_scripts_carry(personas):
     assert policy["img-src"] == ["'self'", "data:", "blob:"]
     assert policy["style-src-elem"] == ["'self'", nonces[0]]
     # A second answer has a fresh nonce: a nonce seen once is worth nothing next time.
-    again = directives(client.get("/")["Content-Security-Policy"])["script-src"][1]
+    again = directives(client.get("/cockpit/")["Content-Security-Policy"])["script-src"][1]
     assert again != nonces[0]
 
 
