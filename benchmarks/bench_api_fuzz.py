@@ -3,7 +3,7 @@
 Figure: api_fuzz_5xx, the operations that answered any generated request with a 5xx (goal 0),
 from tests/test_api_fuzz.py run with a larger budget (PARKPILOT_FUZZ_EXAMPLES, default 25 here;
 the suite runs 3). Baseline: the operations tried and the budget, so the figure reads in context.
-PARKPILOT_BENCH_QUICK=1 runs 3 examples."""
+PARKPILOT_BENCH_QUICK=1 runs 3 examples; PARKPILOT_BENCH_FUZZ_EXAMPLES=N sets the budget."""
 
 import os
 import re
@@ -16,7 +16,11 @@ from pathlib import Path
 from benchmarks.harness import write_result
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = 3 if os.environ.get("PARKPILOT_BENCH_QUICK") else 25
+EXAMPLES = int(
+    os.environ.get(
+        "PARKPILOT_BENCH_FUZZ_EXAMPLES", 3 if os.environ.get("PARKPILOT_BENCH_QUICK") else 25
+    )
+)
 
 
 def run(database_url: str | None = None) -> dict:

@@ -64,3 +64,10 @@ def test_the_service_itself_refuses_the_year_whoever_calls_it(park, personas):
         services.batch_create(actor=personas["park_staff"], via="test", park=park, year=-1, month=0)
     assert [e.field for e in refused.value.errors] == ["year"]
     assert ReportBatch.objects.count() == 0
+
+
+@pytest.mark.parametrize("kind", ["pdf", "xlsx"])
+def test_a_report_id_beyond_the_column_is_not_found(kind, api_as, park):
+    # Found by the API fuzz bench at 10 examples: 2**63 overflowed SQLite's INTEGER (500).
+    url = f"/api/v1/carbon/reports/{2**63}/versions/1/{kind}"
+    assert api_as("park_admin").get(url).status_code == 404

@@ -756,7 +756,10 @@ def report_versions(*, user, report: Report) -> list[ReportVersion]:
 def report_version_get(*, user, report_id: int, version: int) -> ReportVersion:
     """One issued version (its files included), or NotFound for what the user may not see."""
     qs = access.scoped(user, ReportVersion).select_related("report", "enterprise")
-    row = qs.filter(report_id=report_id, version=version).first()
+    try:
+        row = qs.filter(report_id=report_id, version=version).first()
+    except OverflowError:  # an id beyond the column (SQLite raises; PostgreSQL finds nothing)
+        row = None
     if row is None:
         raise NotFound
     return row

@@ -67,7 +67,7 @@ def get_for(user, queryset: models.QuerySet | type[models.Model], pk) -> models.
     """One object the user may read, or NotFound whether it is absent or someone else's."""
     try:
         return scoped(user, queryset).get(pk=pk)
-    except (models.ObjectDoesNotExist, ValueError, TypeError):
+    except (models.ObjectDoesNotExist, ValueError, TypeError, OverflowError):
         raise NotFound from None
 
 
