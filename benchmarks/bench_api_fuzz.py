@@ -6,7 +6,6 @@ the suite runs 3). Baseline: the operations tried and the budget, so the figure 
 PARKPILOT_BENCH_QUICK=1 runs 3 examples; PARKPILOT_BENCH_FUZZ_EXAMPLES=N sets the budget."""
 
 import os
-import re
 import subprocess
 import sys
 import time
@@ -37,11 +36,7 @@ def run(database_url: str | None = None) -> dict:
     )  # fmt: skip
     seconds = time.perf_counter() - started
     cases = ET.parse(report).getroot().iter("testcase")
-    failed = [
-        re.sub(r"^.*\[(.*)\]$", r"\1", c.get("name", ""))
-        for c in cases
-        if c.find("failure") is not None or c.find("error") is not None
-    ]
+    failed = [_failed_request(c) for c in cases if _failure(c) is not None]
     tried = sum(1 for _ in ET.parse(report).getroot().iter("testcase"))
     vendor = "postgresql" if database_url else "sqlite"
     metrics = {"api_fuzz_5xx": len(failed), "api_fuzz_failed_operations": failed}
@@ -50,3 +45,13 @@ def run(database_url: str | None = None) -> dict:
     path = write_result(f"api_fuzz_{vendor}", metrics=metrics, baseline=baseline)
     print(path.name, metrics, baseline)
     return metrics
+
+
+def _failure(case):
+    return case.find("failure") if case.find("failure") is not None else case.find("error")
+
+
+def _failed_request(case) -> str:
+    """The request the assertion names: "AssertionError: GET /api/v1/... as park_admin: 500"."""
+    message = _failure(case).get("message") or ""
+    return message.split(": ", 1)[-1].split(" as ")[0]
