@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import connection
 from ninja import NinjaAPI, Schema
+from ninja import errors as ninja_errors
 
 import parkpilot
 from parkpilot import plugins
@@ -27,20 +28,51 @@ api = NinjaAPI(
 
 @api.exception_handler(NotFound)
 def _not_found(request, exc):
-    return api.create_response(request, {"detail": "Not Found"}, status=404)
+    return api.create_response(request, {"detail": "Not Found", "code": "not_found"}, status=404)
 
 
 @api.exception_handler(Forbidden)
 def _forbidden(request, exc):
     detail = str(exc) or "You do not have permission to do this."
-    return api.create_response(request, {"detail": detail}, status=403)
+    return api.create_response(request, {"detail": detail, "code": "forbidden"}, status=403)
 
 
 @api.exception_handler(ValidationFailed)
 def _validation_failed(request, exc: ValidationFailed):
     # Same shape as ninja's own 422s, so clients read one error format.
     detail = [{"loc": ["body", e.field], "msg": e.reason, "type": e.code} for e in exc.errors]
-    return api.create_response(request, {"detail": detail}, status=422)
+    return api.create_response(request, {"detail": detail, "code": "invalid"}, status=422)
+
+
+# Ninja's own errors get the same stable `code` beside their detail.
+@api.exception_handler(ninja_errors.AuthenticationError)
+def _unauthorized(request, exc):
+    return api.create_response(
+        request, {"detail": "Unauthorized", "code": "unauthorized"}, status=401
+    )
+
+
+@api.exception_handler(ninja_errors.ValidationError)
+def _invalid(request, exc):
+    return api.create_response(request, {"detail": exc.errors, "code": "invalid"}, status=422)
+
+
+@api.exception_handler(ninja_errors.HttpError)
+def _http_error(request, exc):
+    code = HTTP_CODES.get(exc.status_code, "error")
+    return api.create_response(request, {"detail": str(exc), "code": code}, status=exc.status_code)
+
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    429: "too_many",
+}
 
 
 @api.exception_handler(RequestDataTooBig)

@@ -25,7 +25,7 @@ def test_missing_or_bad_credentials_answer_401(method, path, authorization, pers
     url = path.replace("{id}", str(ent_a.pk))
     response = client.generic(method, url, "{}", content_type="application/json", **headers)
     assert response.status_code == 401
-    assert response.json() == {"detail": "Unauthorized"}
+    assert response.json() == {"detail": "Unauthorized", "code": "unauthorized"}
 
 
 def test_a_signed_in_page_without_the_csrf_token_is_still_refused(personas, ent_a):
@@ -47,3 +47,19 @@ def test_an_oversized_body_gets_a_json_413_with_the_limit(api_as):
     assert response.status_code == 413
     assert response.json()["code"] == "too_large"
     assert "2.5 MB" in response.json()["detail"]
+
+
+def test_every_api_error_carries_a_stable_code(api_as, anon_api, ent_a):
+    """One error format: `detail` for people, `code` for programs (issue 16)."""
+    outsider = api_as("other_park_admin")
+    answers = {
+        "unauthorized": anon_api.get("/api/v1/enterprises"),
+        "not_found": outsider.get(f"/api/v1/enterprises/{ent_a.pk}"),
+        "forbidden": api_as("ent_b_user").post(
+            "/api/v1/enterprises", {"name": "越权公司", "credit_code": "914403001922038216"}
+        ),
+        "invalid": outsider.get("/api/v1/enterprises?limit=abc"),
+    }
+    for code, response in answers.items():
+        assert response.status_code >= 400
+        assert response.json()["code"] == code, (code, response.status_code, response.json())
