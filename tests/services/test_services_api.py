@@ -52,7 +52,8 @@ def test_refusals_in_one_shape(api_as, personas):
                 "msg": "当前状态为“已提交”，不能办结 / cannot resolve it while it is submitted",
                 "type": "invalid_transition",
             }
-        ]
+        ],
+        "code": "invalid",
     }
     assert ent.post(f"{base}/confirm", {"rating": 5}).status_code == 422
     assert api_as("park_staff").post(f"{base}/confirm", {"rating": 5}).status_code == 403
