@@ -51,7 +51,7 @@ from parkpilot.energy.registry import registry
 from parkpilot.energy.services import IMPORT_COLUMNS, POINT_FIELDS, point_field_errors
 from parkpilot.gcpause import gc_paused
 from parkpilot.tenancy import access
-from parkpilot.tenancy.audit import audit_record, changed_only, snapshot
+from parkpilot.tenancy.audit import audit_record, audit_row, changed_only, snapshot
 from parkpilot.tenancy.errors import FieldError, Forbidden, ValidationFailed
 from parkpilot.tenancy.models import AuditLog, Enterprise, Park, User, Zone
 from parkpilot.tenancy.roles import Role
@@ -478,18 +478,7 @@ def _audit_values(audits, actor, via) -> list[list]:
     fields = _columns(AuditLog)
     return [
         _values(
-            AuditLog(
-                park_id=point.park_id,
-                actor=actor if actor is not None and actor.pk else None,
-                actor_label=str(actor.username) if actor is not None else "system",
-                via=via,
-                action=action,
-                object_type=point._meta.label_lower,
-                object_id=str(point.pk),
-                object_repr=str(point)[:200],
-                before=before,
-                after=after,
-            ),
+            audit_row(actor=actor, via=via, action=action, obj=point, before=before, after=after),
             fields,
         )
         for point, action, before, after in audits

@@ -39,8 +39,17 @@ def audit_record(
     after: dict | None,
     park_id: int | None = None,
 ) -> AuditLog:
-    return AuditLog.objects.create(
-        park_id=park_id if park_id is not None else getattr(obj, "park_id", None),
+    row = audit_row(actor=actor, via=via, action=action, obj=obj, before=before, after=after)
+    if park_id is not None:
+        row.park_id = park_id
+    row.save()
+    return row
+
+
+def audit_row(*, actor, via: str, action: str, obj: models.Model, before, after) -> AuditLog:
+    """The audit row of a change, unsaved: `audit_record` saves one, bulk writers many."""
+    return AuditLog(
+        park_id=getattr(obj, "park_id", None),
         actor=actor if actor is not None and actor.pk else None,
         actor_label=str(actor.username) if actor is not None else "system",
         via=via,
