@@ -23,6 +23,7 @@ Scheduled tasks are huey's periodic tasks in the app's own `tasks.py` (huey find
 pieces every app may import (this module, events, workcalendar, tenancy's access rule,
 pagination, uploads, spreadsheets) never import an app, so no app depends on another to plug in."""
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +32,8 @@ from django.apps import AppConfig, apps
 from django.urls import URLPattern, URLResolver, include, path
 from django.utils.functional import Promise
 from django.utils.module_loading import import_string
+
+log = logging.getLogger(__name__)
 
 # --- what an AppConfig declares -----------------------------------------------------------
 
@@ -150,6 +153,26 @@ CORE_PUBLIC_ROUTES = (
 
 def public_routes() -> frozenset[str]:
     return frozenset(CORE_PUBLIC_ROUTES) | frozenset(collected("public_routes"))
+
+
+def cards(attribute: str, *, user, park) -> list[dict]:
+    """The cards of `attribute` ("home_cards", "resident_cards") this user may see, in order,
+    with their context. A card whose context fails is logged and left out, as a failing cockpit
+    tile is: one app must not take a page down."""
+    shown = []
+    for card in sorted(collected(attribute), key=lambda c: (c.order, c.key)):
+        if not visible_to(user, card.roles):
+            continue
+        try:
+            data = import_string(card.context)(user, park)
+        except Exception:
+            log.exception("%s %s failed", attribute, card.key)
+            continue
+        if data is not None:
+            shown.append(
+                {"key": card.key, "template": card.template, "wide": card.wide, "data": data}
+            )
+    return shown
 
 
 def visible_to(user, roles: frozenset[str] | None) -> bool:

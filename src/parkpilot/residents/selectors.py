@@ -3,6 +3,7 @@
 from django.urls import reverse
 from django.utils.module_loading import import_string
 
+from parkpilot import plugins
 from parkpilot.plugins import collected, declared, visible_to
 
 
@@ -15,11 +16,7 @@ def entries(*, user) -> list[dict]:
 
 
 def cards(*, user, park) -> list[dict]:
-    shown = []
-    for card in sorted(collected("resident_cards"), key=lambda c: (c.order, c.key)):
-        if visible_to(user, card.roles) and (data := import_string(card.context)(user, park)):
-            shown.append({"key": card.key, "template": card.template, "data": data})
-    return shown
+    return plugins.cards("resident_cards", user=user, park=park)
 
 
 def my_items(*, user) -> list:
