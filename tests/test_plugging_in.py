@@ -39,6 +39,12 @@ def test_an_app_listed_in_installed_apps_appears_everywhere_it_declares(tmp_path
     assert found["nav_has_link"]
     assert found["home_has_card"]
     assert "example.answer" in found["cockpit_tile_keys"]
+    # Its own role is declared on the AppConfig too; the page, its navigation entry and its
+    # tile ask one rule, so a colleague without the role finds none of them.
+    assert found["role_declared"]
+    assert found["without_role_page_status"] == 403
+    assert not found["without_role_nav_has_link"]
+    assert "example.answer" not in found["without_role_tile_keys"]
     # It heard, after commit, of a service request confirmed in the services app, which does
     # not know it exists.
     [heard] = found["event_handled"]

@@ -7,7 +7,10 @@ optional (docs/adding-an-app.md walks through an example):
     api_prefix = "<label>"                      default: the app's label; "" mounts at /api/v1/
     urls = "parkpilot.<app>.urls"               a URLconf with app_name, mounted at <url_prefix>/
     url_prefix = "<label>/"                     default: the label and a slash; "" for the root
-    nav_items = (NavItem(...), ...)             entries of the shell's navigation, per role
+    nav_items = (NavItem(...), ...)             entries of the shell's navigation (shown to whom
+                                                the page's own access rule lets in)
+    roles = (RoleDef(...), ...)                 the app's own roles (tenancy.roles), granted to
+                                                people beside their primary role
     home_cards = (HomeCard(...), ...)           cards on the signed-in home page, per role
     cockpit_tiles = (Tile(...), ...)            tiles of the data cockpit and big screen
     cockpit_version = "dotted.path"             (park) -> str, changes when its tiles may change
@@ -29,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import AppConfig, apps
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver, include, path, resolve, reverse
 from django.utils.functional import Promise
 from django.utils.module_loading import import_string
 
@@ -40,9 +43,11 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class NavItem:
+    """An entry of the navigation. Who sees it is the rule of the page it opens
+    (`tenancy.access.page`), so the two can never disagree."""
+
     label: str | Promise
     url_name: str
-    roles: frozenset[str] | None = None  # None: every signed-in user
     order: int = 100
 
 
@@ -54,7 +59,7 @@ class HomeCard:
     key: str  # unique, e.g. "economy.chart"
     template: str
     context: str
-    roles: frozenset[str] | None = None  # None: every signed-in user of a park
+    rule: Any = None  # a tenancy.access.Rule; None: every signed-in user of a park
     order: int = 100
     wide: bool = False  # spans the page's width instead of one column
 
@@ -66,8 +71,7 @@ class ResidentEntry:
     label: str | Promise
     url_name: str
     icon: str  # a static file path of a square SVG icon, e.g. "residents/icons/items.svg"
-    roles: frozenset[str] | None = None
-    order: int = 100
+    order: int = 100  # shown to whom the page's own rule lets in, as a NavItem
 
 
 @dataclass(frozen=True)
@@ -86,7 +90,7 @@ class Tile:
     key: str  # unique, e.g. "projects.delayed"
     title: str | Promise
     compute: str  # dotted path: (user, park) -> TileData
-    roles: frozenset[str] | None = None  # None: every role that may open the cockpit
+    rule: Any = None  # a tenancy.access.Rule; None: everyone who may open the cockpit
     order: int = 100
 
 
@@ -161,7 +165,7 @@ def cards(attribute: str, *, user, park) -> list[dict]:
     tile is: one app must not take a page down."""
     shown = []
     for card in sorted(collected(attribute), key=lambda c: (c.order, c.key)):
-        if not visible_to(user, card.roles):
+        if not visible_to(user, card.rule):
             continue
         try:
             data = import_string(card.context)(user, park)
@@ -175,5 +179,15 @@ def cards(attribute: str, *, user, park) -> list[dict]:
     return shown
 
 
-def visible_to(user, roles: frozenset[str] | None) -> bool:
-    return user.is_superuser or roles is None or user.role in roles
+def visible_to(user, rule) -> bool:
+    """Whether a declared rule (tenancy.access.Rule, or None for anyone signed in) lets user in."""
+    return rule is None or rule.allows(user)
+
+
+def page_rule(url_name: str):
+    """The access rule of the page behind a URL name (declared by `tenancy.access.page`)."""
+    return getattr(resolve(reverse(url_name)).func, "access_rule", None)
+
+
+def page_visible_to(user, url_name: str) -> bool:
+    return visible_to(user, page_rule(url_name))

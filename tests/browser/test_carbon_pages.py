@@ -14,6 +14,7 @@ from parkpilot.energy.ingest.core import ingest_items
 from parkpilot.energy.models import MeteringPoint
 from parkpilot.energy.registry import registry
 from parkpilot.energy.rollups import rollup_pending
+from parkpilot.tenancy.actors import system_actor
 from parkpilot.tenancy.models import Enterprise, User
 
 pytestmark = [
@@ -70,7 +71,11 @@ def test_enterprise_page_reports_and_factors(asgi_server, new_page):
     ent = Enterprise.objects.get(name="杭叉集团股份有限公司")
     today = timezone.localdate()
     services.report_generate(
-        actor=None, via="test", enterprise_id=ent.pk, year=today.year, month=today.month
+        actor=system_actor(ent.park),
+        via="test",
+        enterprise_id=ent.pk,
+        year=today.year,
+        month=today.month,
     )
     page = new_page()
     sign_in(page, asgi_server.url, "hangcha-user")

@@ -15,6 +15,7 @@ from parkpilot.energy.ingest.core import ingest_items
 from parkpilot.energy.models import MeteringPoint
 from parkpilot.energy.registry import registry
 from parkpilot.energy.rollups import rollup_pending
+from parkpilot.tenancy.actors import system_actor
 from parkpilot.tenancy.models import Enterprise, User
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -45,7 +46,11 @@ def _hangcha_report():
     rollup_pending()
     today = timezone.localdate()
     return services.report_issue(
-        actor=None, via="test", enterprise_id=ent.pk, year=today.year, month=today.month
+        actor=system_actor(ent.park),
+        via="test",
+        enterprise_id=ent.pk,
+        year=today.year,
+        month=today.month,
     )
 
 

@@ -6,6 +6,7 @@ from datetime import date
 from parkpilot.carbon import services
 from parkpilot.energy.ingest.core import ingest_items
 from parkpilot.energy.rollups import rollup_pending
+from parkpilot.tenancy.actors import system_actor
 
 # (carrier, quantity, region, year, value, unit, document)
 FACTORS_2022 = [
@@ -41,7 +42,7 @@ def load_factors(park, year: int = 2022, skip: set = frozenset()):
             continue
         rows.append(
             services.factor_create(
-                actor=None,
+                actor=system_actor(park),
                 via="test",
                 park=park,
                 carrier=carrier,

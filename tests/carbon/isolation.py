@@ -13,6 +13,7 @@ from parkpilot.carbon.models import (
     Report,
     YearSettings,
 )
+from parkpilot.tenancy.actors import system_actor
 
 BASE = "/api/v1/carbon"
 Q = "period=2022-03&level=1mo"
@@ -24,7 +25,7 @@ def _outsiders(api_as):
 
 def _factor(park):
     return services.factor_create(
-        actor=None, via="test", park=park, carrier="electricity", quantity="co2",
+        actor=system_actor(park), via="test", park=park, carrier="electricity", quantity="co2",
         region="east_china", year=2022, value="0.5617", unit="kgCO2/kWh",
         document="《关于发布2022年电力二氧化碳排放因子的公告》", effective_from=date(2024, 12, 20),
     )  # fmt: skip
@@ -32,7 +33,7 @@ def _factor(park):
 
 def _report(ent):
     return services.report_generate(
-        actor=None, via="test", enterprise_id=ent.pk, year=2022, month=3
+        actor=system_actor(ent.park), via="test", enterprise_id=ent.pk, year=2022, month=3
     )
 
 
@@ -106,7 +107,7 @@ def close(api_as, personas, ent_a, ent_b):
 def recompute(api_as, personas, ent_a, ent_b):
     body = {"level": "1mo", "period": "2022-03"}
     per = selectors.month_period(ent_a.park, 2022, 3)
-    services.account_close(actor=None, via="test", park=ent_a.park, per=per)
+    services.account_close(actor=system_actor(ent_a.park), via="test", park=ent_a.park, per=per)
     before = list(CarbonAccount.objects.filter(park=ent_a.park).values_list("pk", "co2_t"))
     assert api_as("ent_b_user").post(f"{BASE}/accounts/recompute", body).status_code == 403
     assert api_as("other_park_admin").post(f"{BASE}/accounts/recompute", body).status_code == 422
@@ -116,7 +117,7 @@ def recompute(api_as, personas, ent_a, ent_b):
 
 def closings(api_as, personas, ent_a, ent_b):
     per = selectors.month_period(ent_a.park, 2022, 3)
-    services.account_close(actor=None, via="test", park=ent_a.park, per=per)
+    services.account_close(actor=system_actor(ent_a.park), via="test", park=ent_a.park, per=per)
     url = f"{BASE}/accounts/closings?{Q}"
     assert api_as("ent_b_user").get(url).status_code == 403  # park roles only
     assert api_as("other_park_admin").get(url).json() == []
@@ -230,7 +231,9 @@ def batches_create(api_as, personas, ent_a, ent_b):
 
 
 def batches_get(api_as, personas, ent_a, ent_b):
-    batch = services.batch_create(actor=None, via="test", park=ent_a.park, year=2022, month=3)
+    batch = services.batch_create(
+        actor=system_actor(ent_a.park), via="test", park=ent_a.park, year=2022, month=3
+    )
     for client in _outsiders(api_as):
         assert client.get(f"{BASE}/reports/batches/{batch.pk}").status_code == 404
 
@@ -272,7 +275,8 @@ def _green(ent, serial="GEC-ISO-1"):
     from parkpilot.carbon import services_green
 
     return services_green.purchase_create(
-        actor=None, via="test", park=ent.park, enterprise_id=ent.pk, kind="certificate",
+        actor=system_actor(ent.park), via="test", park=ent.park, enterprise_id=ent.pk,
+        kind="certificate",
         quantity_mwh="1", period_start="2022-03-01", period_end="2022-03-31", seller="某电站",
         certificates=serial,
     )  # fmt: skip

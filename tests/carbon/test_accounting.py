@@ -19,6 +19,7 @@ from parkpilot.carbon import selectors, services
 from parkpilot.carbon.factors import FactorMissing
 from parkpilot.carbon.models import CarbonAccount
 from parkpilot.carbon.periods import period
+from parkpilot.tenancy.actors import system_actor
 from parkpilot.tenancy.credit_code import make_demo_credit_code
 from parkpilot.tenancy.errors import ValidationFailed
 from parkpilot.tenancy.models import AuditLog, Enterprise
@@ -144,7 +145,8 @@ def test_missing_factor_names_kind_region_and_year(park, ent_a, make_point):
 
 def test_provincial_factor_preferred_when_entered(metered, ent_a):
     services.factor_create(
-        actor=None, via="test", park=metered, carrier="electricity", quantity="co2",
+        actor=system_actor(metered), via="test", park=metered, carrier="electricity",
+        quantity="co2",
         region="zhejiang", year=2022, value="0.5", unit="kgCO2/kWh",
         document="测试：工作人员录入的浙江省因子", effective_from=date(2024, 12, 20),
     )  # fmt: skip
@@ -251,7 +253,8 @@ def test_live_accounts_use_a_new_factor_version_at_once(metered, ent_a):
     before = accounts(metered).enterprise(ent_a.pk).figures()["sources"]["grid_electricity"]
     assert r6(before["co2_t"]) == 5.617  # 10,000 kWh × 0.5617 kg (华东 2022)
     services.factor_create(
-        actor=None, via="test", park=metered, carrier="electricity", quantity="co2",
+        actor=system_actor(metered), via="test", park=metered, carrier="electricity",
+        quantity="co2",
         region="east_china", year=2022, value="0.6", unit="kgCO2/kWh", document="修订 / revised",
         effective_from=date(2022, 1, 1),
     )  # fmt: skip

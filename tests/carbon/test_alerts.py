@@ -22,6 +22,7 @@ from parkpilot.carbon import selectors, services
 from parkpilot.carbon.models import Alert
 from parkpilot.carbon.periods import period
 from parkpilot.economy.models import EnterpriseMonthly
+from parkpilot.tenancy.actors import system_actor
 from parkpilot.tenancy.models import AuditLog
 
 pytestmark = pytest.mark.django_db
@@ -101,9 +102,14 @@ def two_months(park, zone, ent_a, ent_b, make_point, factors):
     Feb: 2,000 kWh → 1.1234 t; value added 2.0 万元 → L = 0.5617 → K = 0.5617 ≤ 0.6 → grade 1.
     Mar: 10,000 kWh → 5.617 t; value added 7.0 万元 → L = 0.802429 → K ∈ (0.8, 1.2] → grade 3.
     B has no value added: per-m² intensity only, no grade, so never a grade alert."""
-    services.settings_upsert(actor=None, via="test", park=park, year=2022)
+    services.settings_upsert(actor=system_actor(park), via="test", park=park, year=2022)
     services.industry_average_upsert(
-        actor=None, via="test", park=park, industry_code="C34", year=2022, intensity="1.0"
+        actor=system_actor(park),
+        via="test",
+        park=park,
+        industry_code="C34",
+        year=2022,
+        intensity="1.0",
     )
     make_point("A-E1", owner=ent_a, zone=zone)
     make_point("B-E1", owner=ent_b, zone=zone)

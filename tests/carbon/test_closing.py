@@ -31,6 +31,7 @@ from parkpilot.energy.ingest.core import ingest_items
 from parkpilot.energy.models import MeteringPoint, RegisterType
 from parkpilot.energy.registry import registry
 from parkpilot.energy.rollups import rollup_pending
+from parkpilot.tenancy.actors import system_actor
 from parkpilot.tenancy.errors import ValidationFailed
 from parkpilot.tenancy.models import AuditLog
 
@@ -238,9 +239,14 @@ def graded(park, zone, ent_a, ent_b, make_point, factors, personas):
     make_point("B-E1", owner=ent_b, zone=zone)
     feed(park, {"A-E1": ramp(8000)}, day="2022-02-15")
     feed(park, {"A-E1": ramp(10000, start=8000), "B-E1": ramp(2000)}, day="2022-03-15")
-    services.settings_upsert(actor=None, via="test", park=park, year=2022)
+    services.settings_upsert(actor=system_actor(park), via="test", park=park, year=2022)
     services.industry_average_upsert(
-        actor=None, via="test", park=park, industry_code="C34", year=2022, intensity="1.0"
+        actor=system_actor(park),
+        via="test",
+        park=park,
+        industry_code="C34",
+        year=2022,
+        intensity="1.0",
     )
     EnterpriseMonthly.objects.create(
         park=park, enterprise=ent_a, year=2022, month=3, value_added=Decimal("7.0")
@@ -258,12 +264,17 @@ def change_the_basis(park):
     K = 0.857143 / 0.7 = 1.224490 → grade 4; February 8,000 × 0.6 = 4.8 t (MoM +25% still,
     the same factor both months) and budget use 10.8 t."""
     services.factor_create(
-        actor=None, via="test", park=park, carrier="electricity", quantity="co2",
+        actor=system_actor(park), via="test", park=park, carrier="electricity", quantity="co2",
         region="east_china", year=2022, value="0.6", unit="kgCO2/kWh",
         document="测试：更正后的因子", effective_from=date(2025, 1, 1),
     )  # fmt: skip
     services.industry_average_upsert(
-        actor=None, via="test", park=park, industry_code="C34", year=2022, intensity="0.7"
+        actor=system_actor(park),
+        via="test",
+        park=park,
+        industry_code="C34",
+        year=2022,
+        intensity="0.7",
     )
 
 
@@ -278,7 +289,7 @@ def test_one_basis_every_figure_of_a_closed_month_is_the_snapshots(
     assert (r6(open_g["month_on_month"]["co2_t"]), open_g["month_on_month"]["basis"]) == (
         0.25, "whole_period",
     )  # fmt: skip
-    closing = services.account_close(actor=None, via="system", park=park, per=mar)
+    closing = services.account_close(actor=system_actor(park), via="system", park=park, per=mar)
     assert closing.factor_ids and closing.rule == CloseRule.DAYS  # long ended
     change_the_basis(park)
     # The live figure really moved (so the checks below can fail).
@@ -422,9 +433,9 @@ def test_green_power_entered_after_closing_waits_for_a_recompute(graded, ent_a, 
     from parkpilot.carbon import selectors_green, services_green
 
     park, mar = graded, month(graded, 2022, 3)
-    services.account_close(actor=None, via="system", park=park, per=mar)
+    services.account_close(actor=system_actor(park), via="system", park=park, per=mar)
     services_green.purchase_create(
-        actor=None, via="test", park=park, enterprise_id=ent_a.pk, kind="green_trade",
+        actor=system_actor(park), via="test", park=park, enterprise_id=ent_a.pk, kind="green_trade",
         quantity_mwh="2", period_start="2022-03-01", period_end="2022-03-31", seller="某风电场",
     )  # fmt: skip
     user = personas["ent_a_user"]

@@ -17,6 +17,7 @@ from carbon_helpers import feed, ramp
 from parkpilot.carbon import selectors, services
 from parkpilot.carbon.factors import FactorSet
 from parkpilot.carbon.periods import period
+from parkpilot.tenancy.actors import system_actor
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +27,7 @@ NOTICE_2023 = "《关于发布2023年电力二氧化碳排放因子的公告》�
 def _add_2023(park):
     for region, value in (("east_china", "0.5500"), ("national", "0.5306")):
         services.factor_create(
-            actor=None, via="test", park=park, carrier="electricity", quantity="co2",
+            actor=system_actor(park), via="test", park=park, carrier="electricity", quantity="co2",
             region=region, year=2023, value=value, unit="kgCO2/kWh", document=NOTICE_2023,
             effective_from=date(2026, 1, 15),
         )  # fmt: skip
@@ -76,7 +77,7 @@ def test_a_new_factor_for_the_year_replaces_the_carried_one_at_once(park, factor
     _add_2023(park)
     assert FactorSet.current(park=park, year=2024).get("electricity", "co2").year == 2023
     services.factor_create(
-        actor=None, via="test", park=park, carrier="electricity", quantity="co2",
+        actor=system_actor(park), via="test", park=park, carrier="electricity", quantity="co2",
         region="east_china", year=2024, value="0.5400", unit="kgCO2/kWh",
         document="2024 notice", effective_from=date(2027, 1, 1),
     )  # fmt: skip

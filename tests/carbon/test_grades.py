@@ -10,6 +10,7 @@ from carbon_helpers import feed, ramp
 from parkpilot.carbon import grading, selectors, services
 from parkpilot.carbon.periods import period
 from parkpilot.economy.models import EnterpriseMonthly
+from parkpilot.tenancy.actors import system_actor
 from parkpilot.tenancy.errors import ValidationFailed
 
 pytestmark = pytest.mark.django_db
@@ -59,9 +60,14 @@ def test_grade_rank_and_per_m2(park, zone, ent_a, ent_b, make_point, factors, pe
         park=park, zone=zone, name="第三家企业有限公司", credit_code="91330100MA27XXXX3X",
         industry_code="C34",
     )  # fmt: skip
-    services.settings_upsert(actor=None, via="test", park=park, year=2022)
+    services.settings_upsert(actor=system_actor(park), via="test", park=park, year=2022)
     services.industry_average_upsert(
-        actor=None, via="test", park=park, industry_code="C34", year=2022, intensity="1.0"
+        actor=system_actor(park),
+        via="test",
+        park=park,
+        industry_code="C34",
+        year=2022,
+        intensity="1.0",
     )
     for code, ent in (("A-E1", ent_a), ("B-E1", ent_b), ("C-E1", third)):
         make_point(code, owner=ent, zone=zone)

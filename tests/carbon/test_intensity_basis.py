@@ -14,15 +14,16 @@ from carbon_helpers import feed, ramp
 from parkpilot.carbon import selectors, services
 from parkpilot.carbon.periods import period
 from parkpilot.economy.models import EnterpriseMonthly
+from parkpilot.tenancy.actors import system_actor
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def two_months(park, zone, ent_a, make_point, factors):
-    services.settings_upsert(actor=None, via="test", park=park, year=2022)
+    services.settings_upsert(actor=system_actor(park), via="test", park=park, year=2022)
     services.industry_average_upsert(
-        actor=None, via="test", park=park, industry_code=ent_a.industry_code or "C34",
+        actor=system_actor(park), via="test", park=park, industry_code=ent_a.industry_code or "C34",
         year=2022, intensity="1.0",
     )  # fmt: skip
     make_point("A-E1", owner=ent_a, zone=zone)

@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 
 from parkpilot.carbon import services
 from parkpilot.carbon.models import ReportBatch
+from parkpilot.tenancy.actors import system_actor
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +49,7 @@ def test_the_report_workbook_keeps_a_formula_like_name_as_text(
     make_point("A-E1", owner=ent_a, zone=zone)
     feed(park, {"A-E1": ramp(10000)})
     report = services.report_generate(
-        actor=None, via="test", enterprise_id=ent_a.pk, year=2022, month=3
+        actor=system_actor(ent_a.park), via="test", enterprise_id=ent_a.pk, year=2022, month=3
     )
     sheet = load_workbook(io.BytesIO(bytes(report.xlsx)))["概况"]
     name = next(row[1] for row in sheet.iter_rows() if row[0].value == "企业")

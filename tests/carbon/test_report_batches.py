@@ -15,6 +15,7 @@ from parkpilot.carbon import reports, services
 from parkpilot.carbon.models import BatchStatus, Report, ReportBatch
 from parkpilot.carbon.rendering import RenderPool
 from parkpilot.energy import selectors_carbon
+from parkpilot.tenancy.actors import system_actor
 from parkpilot.tenancy.models import Enterprise
 
 pytestmark = pytest.mark.django_db
@@ -91,9 +92,11 @@ def test_a_run_that_crashes_ends_failed_with_the_reason(metered, park, personas,
 
 
 def test_a_stale_running_batch_is_finished(park, personas):
-    old = services.batch_create(actor=None, via="test", park=park, year=2022, month=3, start=False)
+    old = services.batch_create(
+        actor=system_actor(park), via="test", park=park, year=2022, month=3, start=False
+    )
     fresh = services.batch_create(
-        actor=None, via="test", park=park, year=2022, month=4, start=False
+        actor=system_actor(park), via="test", park=park, year=2022, month=4, start=False
     )
     now = timezone.now()
     ReportBatch.objects.filter(pk=old.pk).update(
@@ -116,7 +119,13 @@ def test_a_batch_reads_the_whole_park_once_per_period(metered, park, personas, m
         return real(**kwargs)
 
     monkeypatch.setattr(selectors_carbon, "accounting_rows", counting)
-    services.report_issue(actor=None, via="test", enterprise_id=metered[0].pk, year=2022, month=3)
+    services.report_issue(
+        actor=system_actor(metered[0].park),
+        via="test",
+        enterprise_id=metered[0].pk,
+        year=2022,
+        month=3,
+    )
     one_report = len(reads)
     # A report reads three periods: March, February (month on month), March 2021 (year on
     # year); a fourth, January-March, only where the enterprise has a budget (none here).
@@ -148,7 +157,9 @@ def test_files_render_outside_any_transaction(park, zone, ent_a, make_point, per
         return real(content)
 
     monkeypatch.setattr(reports, "render", render)
-    services.report_issue(actor=None, via="test", enterprise_id=ent_a.pk, year=2022, month=3)
+    services.report_issue(
+        actor=system_actor(ent_a.park), via="test", enterprise_id=ent_a.pk, year=2022, month=3
+    )
     batch = _batch(park, personas, workers=1)
     count = Enterprise.objects.filter(park=park).count()
     assert batch.done == count and in_transaction == [False] * (1 + count)

@@ -9,6 +9,7 @@ from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
 from parkpilot.carbon import report_fonts, reports, services
+from parkpilot.tenancy.actors import system_actor
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +60,6 @@ def test_issued_report_pdf_is_smaller_than_with_the_full_font(park, zone, ent_a,
     make_point("A-E1", owner=ent_a, zone=zone)
     feed(park, {"A-E1": ramp(10000)})
     report = services.report_issue(
-        actor=None, via="test", enterprise_id=ent_a.pk, year=2022, month=3
+        actor=system_actor(ent_a.park), via="test", enterprise_id=ent_a.pk, year=2022, month=3
     )
     assert len(bytes(report.pdf)) < 200_000

@@ -22,6 +22,7 @@ from pypdf import PdfReader
 from parkpilot.carbon import services, services_green
 from parkpilot.energy.models import MeteringPoint, RegisterType
 from parkpilot.energy.registry import registry
+from parkpilot.tenancy.actors import system_actor
 
 pytestmark = pytest.mark.django_db
 NOTICE_2023 = "《关于发布2023年电力二氧化碳排放因子的公告》生态环境部 国家统计局 2026-01"
@@ -30,7 +31,7 @@ NOTICE_2023 = "《关于发布2023年电力二氧化碳排放因子的公告》�
 @pytest.fixture
 def report(park, zone, ent_a, make_point, factors, personas):
     services.factor_create(
-        actor=None, via="test", park=park, carrier="electricity", quantity="co2",
+        actor=system_actor(park), via="test", park=park, carrier="electricity", quantity="co2",
         region="east_china", year=2023, value="0.5500", unit="kgCO2/kWh", document=NOTICE_2023,
         effective_from=date(2026, 1, 15),
     )  # fmt: skip
@@ -46,13 +47,13 @@ def report(park, zone, ent_a, make_point, factors, personas):
     feed(park, {"A-E1": ramp(10000), "A-STM": ramp(10), "A-ESS-C": ramp(400),
                 "A-ESS-D": ramp(350)}, day="2026-03-15")  # fmt: skip
     services_green.purchase_create(
-        actor=None, via="test", park=park, enterprise_id=ent_a.pk, kind="certificate",
+        actor=system_actor(park), via="test", park=park, enterprise_id=ent_a.pk, kind="certificate",
         quantity_mwh="3", period_start="2026-03-01", period_end="2026-03-31",
         seller="某风电场", certificates="GEC-26-0001 GEC-26-0002 GEC-26-0003",
     )  # fmt: skip
-    services.settings_upsert(actor=None, via="test", park=park, year=2026)
+    services.settings_upsert(actor=system_actor(park), via="test", park=park, year=2026)
     return services.report_generate(
-        actor=None, via="test", enterprise_id=ent_a.pk, year=2026, month=3
+        actor=system_actor(ent_a.park), via="test", enterprise_id=ent_a.pk, year=2026, month=3
     )
 
 

@@ -13,6 +13,7 @@ from pypdf import PdfReader
 
 from parkpilot.carbon import services
 from parkpilot.carbon.models import EmissionFactor, Report, ReportVersion
+from parkpilot.tenancy.actors import system_actor
 from parkpilot.tenancy.errors import ValidationFailed
 from parkpilot.tenancy.models import AuditLog
 
@@ -33,7 +34,7 @@ def march_2023(park, zone, ent_a, make_point):
     entered: the 华东 factor of 2023 is the 2022 value carried forward, marked demo."""
     load_factors(park, year=2023, skip={("electricity", "co2", "east_china")})
     carried = services.factor_create(
-        actor=None, via="test", park=park, carrier="electricity", quantity="co2",
+        actor=system_actor(park), via="test", park=park, carrier="electricity", quantity="co2",
         region="east_china", year=2023, value="0.5617", unit="kgCO2/kWh", document=NOTICE_2022,
         effective_from=date(2024, 12, 20), note="沿用2022年公布值（演示）", is_demo=True,
     )  # fmt: skip
@@ -57,7 +58,7 @@ def test_reissue_after_a_factor_change_keeps_version_1_and_shows_the_difference(
 ):
     staff = personas["park_staff"]
     report = services.report_issue(
-        actor=None, via="test", enterprise_id=ent_a.pk, year=2023, month=3
+        actor=system_actor(ent_a.park), via="test", enterprise_id=ent_a.pk, year=2023, month=3
     )
     v1 = ReportVersion.objects.get(report=report, version=1)
     v1_pdf, v1_xlsx = bytes(v1.pdf), bytes(v1.xlsx)
@@ -109,7 +110,7 @@ def test_reissue_after_a_factor_change_keeps_version_1_and_shows_the_difference(
 
 def test_pdf_carries_number_version_factor_ids_and_the_demo_mark(march_2023, park, ent_a, personas):
     report = services.report_issue(
-        actor=None, via="test", enterprise_id=ent_a.pk, year=2023, month=3
+        actor=system_actor(ent_a.park), via="test", enterprise_id=ent_a.pk, year=2023, month=3
     )
     number = f"CR-QSH-2023-03-{ent_a.pk:05d}"
     assert report.number == number
@@ -141,7 +142,7 @@ def test_pdf_carries_number_version_factor_ids_and_the_demo_mark(march_2023, par
 
 def test_versions_are_immutable_in_the_model_and_below_it(march_2023, ent_a):
     report = services.report_issue(
-        actor=None, via="test", enterprise_id=ent_a.pk, year=2023, month=3
+        actor=system_actor(ent_a.park), via="test", enterprise_id=ent_a.pk, year=2023, month=3
     )
     v1 = report.latest
     v1.reason = "changed"
@@ -163,7 +164,7 @@ def test_versions_are_immutable_in_the_model_and_below_it(march_2023, ent_a):
 def test_versions_api_and_pages(march_2023, park, ent_a, personas, api_as, client):
     staff = personas["park_staff"]
     report = services.report_issue(
-        actor=None, via="test", enterprise_id=ent_a.pk, year=2023, month=3
+        actor=system_actor(ent_a.park), via="test", enterprise_id=ent_a.pk, year=2023, month=3
     )
     _publish_2023_notice(park, staff)
     body = {"enterprise_id": ent_a.pk, "year": 2023, "month": 3}

@@ -10,6 +10,7 @@ from pypdf import PdfReader
 
 from parkpilot.carbon import services
 from parkpilot.carbon.models import Report, ReportBatch
+from parkpilot.tenancy.actors import system_actor
 
 pytestmark = pytest.mark.django_db
 
@@ -19,11 +20,11 @@ def report(park, zone, ent_a, make_point, factors):
     make_point("A-E1", owner=ent_a, zone=zone)
     feed(park, {"A-E1": ramp(10000)})
     services.settings_upsert(
-        actor=None, via="test", park=park, year=2022,
+        actor=system_actor(park), via="test", park=park, year=2022,
         tou_hours={"sharp": [10], "peak": [8, 9, 11], "valley": [0, 1, 2, 3, 4, 5, 6, 22, 23]},
     )  # fmt: skip
     return services.report_generate(
-        actor=None, via="test", enterprise_id=ent_a.pk, year=2022, month=3
+        actor=system_actor(ent_a.park), via="test", enterprise_id=ent_a.pk, year=2022, month=3
     )
 
 

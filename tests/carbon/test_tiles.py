@@ -19,6 +19,7 @@ from django.utils import translation
 from parkpilot.carbon import cockpit, selectors, services
 from parkpilot.carbon.periods import period
 from parkpilot.economy.models import EnterpriseMonthly
+from parkpilot.tenancy.actors import system_actor
 
 pytestmark = pytest.mark.django_db
 
@@ -53,9 +54,16 @@ def test_emissions_tile(march, personas, monkeypatch):
 def test_grades_tile(march, ent_a, ent_b, personas, monkeypatch):
     # "This month" April → the tile grades March, the last whole month.
     pin_month(monkeypatch, march, 4)
-    services.settings_upsert(actor=None, via="test", park=march, year=2022)  # 0.6/0.8/1.2/2.0
+    services.settings_upsert(
+        actor=system_actor(march), via="test", park=march, year=2022
+    )  # 0.6/0.8/1.2/2.0
     services.industry_average_upsert(
-        actor=None, via="test", park=march, industry_code="C34", year=2022, intensity="1.0"
+        actor=system_actor(march),
+        via="test",
+        park=march,
+        industry_code="C34",
+        year=2022,
+        intensity="1.0",
     )
     # A: L = 5.617 / 7.0 = 0.802429 → K = 0.802429 (average 1.0) ∈ (0.8, 1.2] → grade 3.
     EnterpriseMonthly.objects.create(

@@ -10,6 +10,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 
 from parkpilot.carbon import selectors, selectors_green, services
 from parkpilot.carbon.periods import parse
+from parkpilot.tenancy.actors import system_actor
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/carbon"
@@ -38,7 +39,9 @@ def metered(park, zone, ent_a, ent_b, make_point, factors):
     make_point("A-E1", owner=ent_a, zone=zone)
     make_point("B-E1", owner=ent_b, zone=zone)
     feed(park, {"A-E1": ramp(10000), "B-E1": ramp(4000)})
-    services.settings_upsert(actor=None, via="test", park=park, year=2022)  # grading thresholds
+    services.settings_upsert(
+        actor=system_actor(park), via="test", park=park, year=2022
+    )  # grading thresholds
 
 
 def test_typed_answers_equal_what_the_selectors_computed(metered, park, ent_a, personas, api_as):

@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 from parkpilot.cockpit import tiles as tiles_module
 from parkpilot.cockpit.tiles import Tile, TileData, registered_tiles
 from parkpilot.economy.models import EconomyProfile, EnterpriseMonthly
+from parkpilot.tenancy.access import Rule
 
 pytestmark = pytest.mark.django_db
 
@@ -119,7 +120,9 @@ def test_a_failing_tile_shows_its_error_and_the_rest_renders(
 def test_tiles_limited_to_roles(personas, monkeypatch, park):
     from parkpilot.cockpit import selectors
 
-    only_supervisors = Tile("test.sup", "监督", "cockpit_fixtures.fine_tile", roles={"supervisor"})
+    only_supervisors = Tile(
+        "test.sup", "监督", "cockpit_fixtures.fine_tile", rule=Rule(roles=frozenset({"supervisor"}))
+    )
     monkeypatch.setattr(tiles_module, "registered_tiles", lambda: [only_supervisors])
     assert [t.key for t in selectors.cockpit_tiles(user=personas["supervisor"], park=park)] == [
         "test.sup"

@@ -12,6 +12,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
 from parkpilot.tenancy.models import Park, Role, User  # noqa: E402
+from parkpilot.tenancy.roles import registry  # noqa: E402
 from parkpilot.tenancy.services import api_token_create  # noqa: E402
 
 
@@ -42,7 +43,13 @@ setup_test_environment()
 connection.creation.create_test_db(verbosity=0)
 try:
     park = Park.objects.create(code="ex", name="示例园区", region_code="330112")
-    staff = User.objects.create_user("ex-staff", park=park, role=Role.PARK_STAFF)
+    # The example's page is for its own role, held beside the primary one.
+    staff = User.objects.create_user(
+        "ex-staff", park=park, role=Role.PARK_STAFF, granted_roles=["example_helper"]
+    )
+    other = User.objects.create_user("ex-other", park=park, role=Role.PARK_STAFF)
+    without = Client()
+    without.force_login(other)
     browser = Client()
     browser.force_login(staff)
     token = api_token_create(actor=None, via="test", user=staff)
@@ -57,6 +64,10 @@ try:
         "home_has_card": "example card of ex" in home,
         "cockpit_tile_keys": [t.key for t in cockpit.context["tiles"]],
         "event_handled": _confirm_a_request(park),
+        "role_declared": "example_helper" in registry(),
+        "without_role_page_status": without.get("/example/").status_code,
+        "without_role_nav_has_link": 'href="/example/"' in without.get("/").content.decode(),
+        "without_role_tile_keys": [t.key for t in without.get("/cockpit/").context["tiles"]],
     }
 finally:
     connection.creation.destroy_test_db(connection.settings_dict["NAME"], verbosity=0)

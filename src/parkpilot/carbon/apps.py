@@ -2,7 +2,6 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from parkpilot.plugins import NavItem, Tile
-from parkpilot.tenancy.roles import ENTERPRISE_ROLES, PARK_ROLES
 
 
 class CarbonConfig(AppConfig):
@@ -13,10 +12,10 @@ class CarbonConfig(AppConfig):
     urls = "parkpilot.carbon.urls"
     demo_loader = "parkpilot.carbon.demo.load"
     nav_items = (
-        NavItem(_("Carbon control"), "carbon:park", PARK_ROLES, 24),
-        NavItem(_("Our carbon"), "carbon:mine", ENTERPRISE_ROLES, 24),
-        NavItem(_("Carbon reports"), "carbon:reports", PARK_ROLES | ENTERPRISE_ROLES, 25),
-        NavItem(_("Emission factors"), "carbon:factors", PARK_ROLES, 26),
+        NavItem(_("Carbon control"), "carbon:park", 24),
+        NavItem(_("Our carbon"), "carbon:mine", 24),
+        NavItem(_("Carbon reports"), "carbon:reports", 25),
+        NavItem(_("Emission factors"), "carbon:factors", 26),
     )
     cockpit_tiles = (
         Tile("carbon.emissions", _("Carbon emissions this month"),

@@ -16,6 +16,7 @@ from parkpilot.carbon.models import (
     YearSettings,
 )
 from parkpilot.demo.services import LoadReport, upsert
+from parkpilot.tenancy.actors import system_actor
 from parkpilot.tenancy.errors import ValidationFailed
 from parkpilot.tenancy.models import Enterprise, Park
 
@@ -100,7 +101,12 @@ def issue_last_month(park: Park) -> None:
     if not metered.tce:
         return
     batch = services.batch_create(
-        actor=None, via="system", park=park, year=last.year, month=last.month, start=False
+        actor=system_actor(park, "demo"),
+        via="system",
+        park=park,
+        year=last.year,
+        month=last.month,
+        start=False,
     )
     services.batch_run(batch_id=batch.pk)
 
@@ -144,7 +150,8 @@ def load_green_power(*, park: Park, report: LoadReport, year: int | None = None)
         first, last = item["months"]
         end = date(year, 12, 31) if last == 12 else date(year, last + 1, 1) - timedelta(days=1)
         services_green.purchase_create(
-            actor=None, via="demo", park=park, enterprise_id=ent.pk, kind=item["kind"],
+            actor=system_actor(park, "demo"), via="demo", park=park, enterprise_id=ent.pk,
+            kind=item["kind"],
             quantity_mwh=item["quantity_mwh"], period_start=date(year, first, 1),
             period_end=end, seller=item["seller"], reference=reference, is_demo=True,
             certificates=[f"{reference}-{i:04d}" for i in range(1, item["certificates"] + 1)],

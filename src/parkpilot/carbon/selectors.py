@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from parkpilot.carbon import accounting, grading, periods, shared_reads
+from parkpilot.carbon import accounting, grading, periods, rules, shared_reads
 from parkpilot.carbon.factors import FactorSet
 from parkpilot.carbon.models import (
     AccountScope,
@@ -35,21 +35,19 @@ from parkpilot.energy import selectors_carbon as energy
 from parkpilot.gcpause import gc_paused
 from parkpilot.tenancy import access
 from parkpilot.tenancy import selectors as tenancy
+from parkpilot.tenancy.actors import SystemActor, system_actor
 from parkpilot.tenancy.errors import NotFound, ValidationFailed
-from parkpilot.tenancy.models import Enterprise, Park, User, Zone
-from parkpilot.tenancy.roles import PARK_ROLES, Role
+from parkpilot.tenancy.models import Enterprise, Park, Zone
 from parkpilot.tenancy.selectors import EnterpriseFacts
 
 
-def system_reader(park: Park) -> User:
-    """Who scheduled work reads as: the whole park, nothing else (never saved)."""
-    return User(
-        username="system", is_superuser=True, is_active=True, park=park, role=Role.PARK_ADMIN
-    )
+def system_reader(park: Park) -> SystemActor:
+    """Who scheduled work reads as: the system of this park (tenancy.actors), nothing else."""
+    return system_actor(park, "carbon")
 
 
 def is_park_reader(user) -> bool:
-    return user.is_superuser or user.role in PARK_ROLES
+    return rules.PARK_CARBON.allows(user)
 
 
 # --- catalogue -----------------------------------------------------------------------------

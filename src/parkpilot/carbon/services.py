@@ -37,6 +37,7 @@ from parkpilot.carbon.periods import Period, period
 from parkpilot.energy import selectors as energy_selectors
 from parkpilot.energy import selectors_carbon as energy_carbon
 from parkpilot.tenancy import access
+from parkpilot.tenancy.actors import is_system, system_actor
 from parkpilot.tenancy.audit import audit_record, snapshot
 from parkpilot.tenancy.errors import FieldError, NotFound, ValidationFailed
 from parkpilot.tenancy.models import Enterprise, Park
@@ -75,9 +76,8 @@ def _choice(field: str, value: str, choices) -> str:
 
 
 def _require(actor, model) -> None:
-    """People need the policy's write right; `None` is the system itself (demo, scheduler)."""
-    if actor is not None:
-        access.require_create(actor, model)
+    """The policy's write right; scheduled work acts as its park's SystemActor."""
+    access.require(actor, access.CREATE, model)
 
 
 # --- catalogue -----------------------------------------------------------------------------
@@ -303,7 +303,7 @@ def account_close(
     rule = due_rule(per, complete.rate, now)
     reason = _reason(reason)
     if rule is None:
-        if actor is None:
+        if is_system(actor):
             raise ValidationFailed.single("period", f"{per.label} 尚未到结账条件 / not due")
         if not reason:
             raise ValidationFailed.single(
@@ -343,7 +343,10 @@ def close_due(*, park: Park, now: datetime | None = None) -> list[PeriodClose]:
         if due_rule(per, complete.rate, now) is None:
             break
         try:
-            closed.append(account_close(actor=None, via="system", park=park, per=per, now=now))
+            closed.append(
+                account_close(actor=system_actor(park, "carbon.close"), via="system", park=park,
+                              per=per, now=now)
+            )  # fmt: skip
         except ValidationFailed as exc:  # e.g. a factor missing: retried next time, logged
             log.warning("carbon: park %s: %s not closed: %s", park.pk, per.label, exc)
             break
@@ -627,7 +630,7 @@ def _report_enterprise(actor, enterprise_id: int) -> Enterprise:
     if ent is None:
         raise NotFound
     _require(actor, Report)
-    if actor is not None and not actor.is_superuser and actor.park_id != ent.park_id:
+    if not actor.is_superuser and actor.park_id != ent.park_id:
         raise NotFound
     return ent
 
@@ -663,7 +666,7 @@ def report_prepare(
         version=previous.version + 1 if previous else 1,
         issued_at=timezone.localtime().strftime("%Y-%m-%d %H:%M"),
         issued_by=_actor_label(actor),
-        reason=reason.strip() or (SYSTEM_REASON if actor is None or not actor.pk else ""),
+        reason=reason.strip() or (SYSTEM_REASON if is_system(actor) else ""),
         factors=factors,
         demo=documents.demo_inputs(park=park, enterprise=enterprise, year=year, month=month,
                                    factors=factors),
@@ -679,7 +682,7 @@ def report_prepare(
 
 
 def _actor_label(actor) -> str:
-    if actor is None or not actor.pk:
+    if is_system(actor):
         return "系统 / system"
     return actor.get_full_name() or actor.username
 

@@ -6,6 +6,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from parkpilot.carbon import demo, selectors, services
+from parkpilot.tenancy.actors import system_actor
 from parkpilot.tenancy.errors import ValidationFailed
 from parkpilot.tenancy.models import Enterprise, Park
 
@@ -21,7 +22,11 @@ def after_close(park: Park, per) -> None:
     """A month just closed: raise its alerts, then make every enterprise's report."""
     services.alerts_evaluate(park=park, per=per)
     services.batch_create(
-        actor=None, via="system", park=park, year=per.start.year, month=per.start.month
+        actor=system_actor(park, "carbon.reports"),
+        via="system",
+        park=park,
+        year=per.start.year,
+        month=per.start.month,
     )
 
 
@@ -31,7 +36,9 @@ def close_month(park_id: int, year: int, month: int) -> None:
     park = Park.objects.get(pk=park_id)
     per = selectors.month_period(park, year, month)
     try:
-        services.account_close(actor=None, via="system", park=park, per=per)
+        services.account_close(
+            actor=system_actor(park, "carbon.close"), via="system", park=park, per=per
+        )
     except ValidationFailed as exc:
         log.warning("carbon: park %s: %s not closed: %s", park_id, per.label, exc)
         return

@@ -13,14 +13,14 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from parkpilot.carbon import cockpit, selectors, selectors_green, services
+from parkpilot.carbon import cockpit, rules, selectors, selectors_green, services
 from parkpilot.carbon.factors import FactorMissing, FactorSet
-from parkpilot.carbon.models import PARK_OPERATORS, Carrier, Level, Quantity, Region
+from parkpilot.carbon.models import Carrier, Level, Quantity, Region
 from parkpilot.carbon.periods import Period, parse, period
 from parkpilot.cockpit import stream as live_stream
 from parkpilot.tenancy import selectors as tenancy
+from parkpilot.tenancy.access import page
 from parkpilot.tenancy.errors import Forbidden, NotFound, ValidationFailed
-from parkpilot.tenancy.roles import ENTERPRISE_ROLES
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -33,7 +33,7 @@ def _park(user):
 
 
 def _can_edit(user) -> bool:
-    return user.is_superuser or user.role in PARK_OPERATORS
+    return rules.EDIT_CATALOGUE.allows(user)
 
 
 def _month(request, park) -> Period:
@@ -50,10 +50,8 @@ def _fmt(x, digits=3):
     return None if x is None else round(x, digits)
 
 
-@login_required
+@page(rules.PARK_CARBON)
 def park_page(request):
-    if not selectors.is_park_reader(request.user):
-        raise PermissionDenied
     park = _park(request.user)
     per = _month(request, park)
     context = {"park": park, "per": per, "error": "", "can_close": _can_edit(request.user)}
@@ -86,11 +84,9 @@ def _close_or_recompute(request, park) -> dict:
     return {"redirect": f"{request.path}?period={per.label}"}
 
 
-@login_required
+@page(rules.OWN_CARBON)
 def mine_page(request):
     user = request.user
-    if user.role not in ENTERPRISE_ROLES or user.enterprise_id is None:
-        raise PermissionDenied
     park = _park(user)
     per = _month(request, park)
     context = {"park": park, "per": per, "enterprise": user.enterprise, "error": ""}
@@ -118,12 +114,10 @@ def _safe_budgets(user, park, per):
         return []
 
 
-@login_required
+@page(rules.REPORTS)
 def reports_page(request):
     user = request.user
     park = _park(user)
-    if not (selectors.is_park_reader(user) or user.role in ENTERPRISE_ROLES):
-        raise PermissionDenied
     message = ""
     if request.method == "POST":
         today = timezone.localdate()
@@ -142,7 +136,7 @@ def reports_page(request):
             batch = selectors.batch_get(user=user, batch_id=int(request.GET["batch"]))
         except (NotFound, ValueError):
             raise Http404 from None
-    elif selectors.is_park_reader(user):
+    elif rules.PARK_CARBON.allows(user):
         batch = selectors.batch_latest(user=user, park_id=park.pk)
     reports = list(selectors.report_list(user=user, park_id=park.pk)[:200])
     return TemplateResponse(
@@ -161,7 +155,7 @@ def _report(request, report_id):
         raise Http404 from None
 
 
-@login_required
+@page(rules.REPORTS)
 def report_detail(request, report_id: int):
     """A report's issued versions, the difference of one version against the one before, and
     (park operators) a re-issue with its reason."""
@@ -207,34 +201,32 @@ def _version_file(request, report_id: int, version: int, kind: str) -> HttpRespo
     return response
 
 
-@login_required
+@page(rules.REPORTS)
 def report_pdf(request, report_id: int):
     """The latest version's PDF."""
     r = _report(request, report_id)
     return _version_file(request, r.pk, r.latest_version, "pdf")
 
 
-@login_required
+@page(rules.REPORTS)
 def report_xlsx(request, report_id: int):
     r = _report(request, report_id)
     return _version_file(request, r.pk, r.latest_version, "xlsx")
 
 
-@login_required
+@page(rules.REPORTS)
 def report_version_pdf(request, report_id: int, version: int):
     return _version_file(request, report_id, version, "pdf")
 
 
-@login_required
+@page(rules.REPORTS)
 def report_version_xlsx(request, report_id: int, version: int):
     return _version_file(request, report_id, version, "xlsx")
 
 
-@login_required
+@page(rules.PARK_CARBON)
 def factors_page(request):
     user = request.user
-    if not selectors.is_park_reader(user):
-        raise PermissionDenied
     park = _park(user)
     errors, values = {}, {}
     if request.method == "POST":
@@ -340,13 +332,11 @@ def _settings_initial(row) -> dict:
     }
 
 
-@login_required
+@page(rules.PARK_CARBON, hidden=True)
 def settings_page(request):
     """Park staff keep the year's budgets, grading thresholds and industry averages; other
     park roles read them; anyone else finds no such page."""
     user = request.user
-    if not selectors.is_park_reader(user):
-        raise Http404
     park = _park(user)
     asked = request.GET.get("year", "")
     year = int(asked) if asked.isdecimal() and 2000 <= int(asked) <= 2100 else None
@@ -384,7 +374,7 @@ def settings_page(request):
 
 def _open(user):
     park = _park(user)
-    if not (selectors.is_park_reader(user) or user.role in ENTERPRISE_ROLES):
+    if not rules.CARBON.allows(user):
         raise PermissionDenied
     connections.close_all()
     return park

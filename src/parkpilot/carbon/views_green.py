@@ -2,38 +2,30 @@
 enterprise's admin its own; everyone who may read sees the purchases it may see and, for an
 enterprise, both scope 2 figures of the month."""
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
-from parkpilot.carbon import selectors, selectors_green, services_green
-from parkpilot.carbon.models import PARK_OPERATORS
-from parkpilot.carbon.models_green import GREEN_OWN_CREATORS, GreenPowerKind
+from parkpilot.carbon import rules, selectors_green, services_green
+from parkpilot.carbon.models_green import GreenPowerKind, GreenPowerPurchase
 from parkpilot.carbon.views import _month, _park
 from parkpilot.tenancy import access
+from parkpilot.tenancy.access import page
 from parkpilot.tenancy.errors import Forbidden, NotFound, ValidationFailed
 from parkpilot.tenancy.models import Enterprise
-from parkpilot.tenancy.roles import ENTERPRISE_ROLES
 
 
-def _may_enter(user) -> bool:
-    return user.is_superuser or user.role in PARK_OPERATORS or user.role in GREEN_OWN_CREATORS
-
-
-@login_required
+@page(rules.CARBON)
 def green_page(request):
     user = request.user
-    if not (selectors.is_park_reader(user) or user.role in ENTERPRISE_ROLES):
-        raise PermissionDenied
     park = _park(user)
     per = _month(request, park)
     errors, values = {}, {}
     if request.method == "POST":
-        if not _may_enter(user):
+        if not rules.ENTER_GREEN.allows(user):
             raise PermissionDenied
         values = request.POST.dict()
-        if user.role in GREEN_OWN_CREATORS:
+        if not access.can(user, access.CREATE, GreenPowerPurchase, enterprise_id=None):
             values["enterprise_id"] = str(user.enterprise_id)
         try:
             services_green.purchase_create(
@@ -49,7 +41,7 @@ def green_page(request):
             raise PermissionDenied from None
         except ValidationFailed as exc:
             errors = {e.field: e.reason for e in exc.errors}
-    enterprise = user.enterprise if user.role in ENTERPRISE_ROLES else None
+    enterprise = user.enterprise if rules.OWN_CARBON.allows(user) else None
     scope2 = None
     if enterprise is not None:
         try:
@@ -61,7 +53,7 @@ def green_page(request):
     context = {
         "park": park, "per": per, "enterprise": enterprise, "scope2": scope2,
         "purchases": list(selectors_green.purchase_list(user=user, park_id=park.pk)[:200]),
-        "kinds": GreenPowerKind.choices, "can_enter": _may_enter(user),
+        "kinds": GreenPowerKind.choices, "can_enter": rules.ENTER_GREEN.allows(user),
         "enterprises": list(
             access.scoped(user, Enterprise).filter(park=park).order_by("name").values("id", "name")
         ),

@@ -2,7 +2,6 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from parkpilot.plugins import NavItem
-from parkpilot.tenancy.roles import PARK_ROLES
 
 
 class CockpitConfig(AppConfig):
@@ -11,4 +10,4 @@ class CockpitConfig(AppConfig):
     verbose_name = _("Data cockpit")
     api_router = "parkpilot.cockpit.api.router"
     urls = "parkpilot.cockpit.urls"
-    nav_items = (NavItem(_("Data cockpit"), "cockpit:cockpit", PARK_ROLES, 5),)
+    nav_items = (NavItem(_("Data cockpit"), "cockpit:cockpit", 5),)

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from parkpilot.cockpit import rules
 from parkpilot.cockpit.tiles import RenderedTile, Tile, render_tile, tiles_for
 from parkpilot.tenancy.errors import Forbidden, NotFound
-from parkpilot.tenancy.roles import PARK_ROLES
 from parkpilot.tenancy.selectors import park_of
 
 
@@ -16,7 +16,7 @@ def require_cockpit(user):
     """Park staff, admins and supervisors run the park from the cockpit; enterprise users,
     residents and gateways do not. The cockpit is a page, not an object, so the refusal is a
     403: there is nothing whose existence a 404 would hide. Returns the user's park."""
-    if not (user.is_authenticated and (user.is_superuser or user.role in PARK_ROLES)):
+    if not rules.COCKPIT.allows(user):
         raise Forbidden("驾驶舱仅限园区管理人员 / the cockpit is for park staff")
     park = park_of(user)
     if park is None:

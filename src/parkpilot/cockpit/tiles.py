@@ -39,7 +39,7 @@ def registered_tiles() -> list[Tile]:
 
 
 def tiles_for(user) -> list[Tile]:
-    return [t for t in registered_tiles() if visible_to(user, t.roles)]
+    return [t for t in registered_tiles() if visible_to(user, t.rule)]
 
 
 def compute_tile(tile: Tile, user, park) -> TileData:

@@ -7,7 +7,8 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from parkpilot.cockpit import exports, selectors, stream
+from parkpilot.cockpit import exports, rules, selectors, stream
+from parkpilot.tenancy.access import page
 from parkpilot.tenancy.errors import Forbidden, NotFound
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -39,13 +40,13 @@ def _context(user, park) -> dict:
     }
 
 
-@login_required
+@page(rules.COCKPIT)
 def cockpit(request):
     park = _park(request.user)
     return TemplateResponse(request, "cockpit/cockpit.html", _context(request.user, park))
 
 
-@login_required
+@page(rules.COCKPIT)
 def screen(request):
     park = _park(request.user)
     payload = selectors.screen_payload(user=request.user, park=park)

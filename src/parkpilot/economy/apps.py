@@ -2,7 +2,6 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from parkpilot.plugins import HomeCard, NavItem, Tile
-from parkpilot.tenancy.roles import ENTERPRISE_ROLES, PARK_ROLES
 
 
 class EconomyConfig(AppConfig):
@@ -23,8 +22,8 @@ class EconomyConfig(AppConfig):
     )  # fmt: skip
     demo_loader = "parkpilot.economy.demo.load"
     nav_items = (
-        NavItem(_("Economy"), "economy:indicators", PARK_ROLES, 30),
-        NavItem(_("Monthly statistics"), "economy:monthly_list", ENTERPRISE_ROLES, 30),
+        NavItem(_("Economy"), "economy:indicators", 30),
+        NavItem(_("Monthly statistics"), "economy:monthly_list", 30),
     )
     # The cockpit collects these; the live stream polls `cockpit_version` once a second per
     # server process to know when to recompute them.

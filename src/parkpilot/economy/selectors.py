@@ -9,10 +9,10 @@ from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from parkpilot.economy import rules
 from parkpilot.economy.models import EnterpriseMonthly, ImportBatch, PublishedFigure
 from parkpilot.tenancy import access
 from parkpilot.tenancy.errors import Forbidden
-from parkpilot.tenancy.roles import PARK_ROLES
 
 # 工业 in GB/T 4754-2017: sections B (mining), C (manufacturing), D (power, heat, gas, water).
 INDUSTRY_SECTIONS = ("B", "C", "D")
@@ -60,7 +60,7 @@ def home_chart_card(user, park) -> dict | None:
 def require_park_reader(user) -> None:
     """Park indicators sum every enterprise's confidential returns: park roles only. A page or
     collection, not an object, so the refusal is a plain 403 (nothing to hide by a 404)."""
-    if not (user.is_authenticated and (user.is_superuser or user.role in PARK_ROLES)):
+    if not rules.PARK_ECONOMY.allows(user):
         raise Forbidden("仅限园区管理人员 / park staff only")
 
 

@@ -1,6 +1,5 @@
 import datetime
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -8,12 +7,14 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from parkpilot.economy import selectors, services, workbook
+from parkpilot.economy import rules, selectors, services, workbook
 from parkpilot.economy.errors import ImportRejected
 from parkpilot.economy.forms import MEASURE_LABELS, ImportForm, MonthlyForm
+from parkpilot.economy.models import EnterpriseMonthly
+from parkpilot.tenancy import access
 from parkpilot.tenancy import selectors as tenancy
+from parkpilot.tenancy.access import page
 from parkpilot.tenancy.errors import Forbidden, NotFound, ValidationFailed
-from parkpilot.tenancy.roles import Role
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 100
@@ -49,7 +50,7 @@ def period_from(request, park) -> tuple[int, int, str]:
     return year, month, mode
 
 
-@login_required
+@page(rules.PARK_ECONOMY)
 def indicators(request):
     park = _park_reader(request)
     year, month, mode = period_from(request, park)
@@ -71,11 +72,9 @@ def indicators(request):
     return TemplateResponse(request, "economy/indicators.html", context)
 
 
-@login_required
+@page(rules.MONTHLY)
 def monthly_list(request):
     user = request.user
-    if not (user.is_superuser or user.is_park_role or user.is_enterprise_role):
-        raise PermissionDenied
     year = _int(request.GET.get("year"), 0, 0, 2100) or None
     month = _int(request.GET.get("month"), 0, 0, 12) or None
     q = request.GET.get("q", "").strip()[:100]
@@ -92,7 +91,7 @@ def monthly_list(request):
     return TemplateResponse(request, "economy/monthly_list.html", context)
 
 
-@login_required
+@page(rules.ENTER_MONTHLY)
 def monthly_new(request):
     enterprises = _writable_enterprises(request.user)
     if not enterprises:
@@ -128,14 +127,12 @@ def monthly_new(request):
 def _writable_enterprises(user):
     """Park writers report for any enterprise; enterprise admins for their own."""
     qs = tenancy.enterprise_list(user=user)
-    if user.is_superuser or user.role in (Role.PARK_ADMIN, Role.PARK_STAFF):
+    if access.can(user, access.CREATE, EnterpriseMonthly):
         return list(qs)
-    if user.role == Role.ENTERPRISE_ADMIN:
-        return list(qs.filter(pk=user.enterprise_id))
-    return []
+    return [e for e in qs if access.can(user, access.CREATE, EnterpriseMonthly, enterprise_id=e.pk)]
 
 
-@login_required
+@page(rules.PARK_ECONOMY)
 def workbook_import(request):
     park = _park_reader(request)
     form = ImportForm(request.POST or None, request.FILES or None)
@@ -164,7 +161,7 @@ def workbook_import(request):
     return TemplateResponse(request, "economy/import.html", context, status=status)
 
 
-@login_required
+@page(rules.PARK_ECONOMY)
 def template_download(request):
     park = _park_reader(request)
     year, month, _mode = period_from(request, park)

@@ -14,6 +14,7 @@ from parkpilot.energy import point_import as point_import_service
 from parkpilot.energy.errors import MAX_READINGS_PER_REQUEST
 from parkpilot.openapi import file_response
 from parkpilot.pagination import LimitOffsetPagination
+from parkpilot.tenancy import access
 from parkpilot.tenancy import selectors as tenancy_selectors
 from parkpilot.tenancy.auth import via_of
 from parkpilot.tenancy.errors import NotFound, ValidationFailed
@@ -297,7 +298,7 @@ def gateway_watermark(request: HttpRequest, username: str):
     from parkpilot.energy.models_watermark import GatewayWatermark
     from parkpilot.energy.mqtt.watermark import watermark_topic
     from parkpilot.tenancy.models import User
-    from parkpilot.tenancy.roles import PARK_ROLES, Role
+    from parkpilot.tenancy.roles import Role
 
     user = request.auth
     gateway = (
@@ -306,9 +307,7 @@ def gateway_watermark(request: HttpRequest, username: str):
         .first()
     )
     if gateway is None or not (
-        user.is_superuser
-        or user.pk == gateway.pk
-        or (user.park_id == gateway.park_id and user.role in PARK_ROLES)
+        user.pk == gateway.pk or access.whole_park(user, GatewayWatermark, gateway.park_id)
     ):
         raise NotFound
     mark = GatewayWatermark.objects.filter(gateway=gateway).first()

@@ -2,9 +2,6 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from parkpilot.plugins import NavItem, Tile
-from parkpilot.tenancy.roles import ENTERPRISE_ROLES, PARK_ROLES, Role
-
-PARK_OPERATORS = frozenset({Role.PARK_ADMIN, Role.PARK_STAFF})
 
 
 class EnergyConfig(AppConfig):
@@ -15,9 +12,9 @@ class EnergyConfig(AppConfig):
     urls = "parkpilot.energy.urls"
     demo_loader = "parkpilot.energy.demo.load"
     nav_items = (
-        NavItem(_("Meters"), "energy:points", PARK_ROLES | ENTERPRISE_ROLES, 20),
-        NavItem(_("Data quality"), "energy:quality", PARK_ROLES, 21),
-        NavItem(_("Import readings"), "energy:import", PARK_OPERATORS, 22),
+        NavItem(_("Meters"), "energy:points", 20),
+        NavItem(_("Data quality"), "energy:quality", 21),
+        NavItem(_("Import readings"), "energy:import", 22),
     )
     cockpit_tiles = (
         Tile(

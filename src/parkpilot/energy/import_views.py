@@ -9,12 +9,13 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
-from parkpilot.energy import selectors
+from parkpilot.energy import rules, selectors
 from parkpilot.energy.fileimport import readings_import_start
 from parkpilot.energy.models_ops import IntakeJob
 from parkpilot.energy.point_import import points_import_start
 from parkpilot.tenancy import access
 from parkpilot.tenancy import selectors as tenancy_selectors
+from parkpilot.tenancy.access import page
 from parkpilot.tenancy.errors import Forbidden, NotFound, ValidationFailed
 
 JOBS_PER_PAGE = 10
@@ -41,7 +42,7 @@ def _start_points(request, upload_file):
         raise PermissionDenied from None
 
 
-@login_required
+@page(rules.IMPORT_READINGS)
 def upload(request):
     """GET: the page. POST: start a readings import (`what=readings`, the default) or a
     metering-point registry import (`what=points`)."""

@@ -13,18 +13,16 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
-from parkpilot.energy import selectors, services
+from parkpilot.energy import rules, selectors, services
 from parkpilot.energy.kinds import EnergyKind
 from parkpilot.tenancy import selectors as tenancy_selectors
+from parkpilot.tenancy.access import page
 from parkpilot.tenancy.errors import Forbidden, NotFound, ValidationFailed
-from parkpilot.tenancy.roles import PARK_ROLES, Role
-
-PARK_OPERATORS = frozenset({Role.PARK_ADMIN, Role.PARK_STAFF})
 
 PAGE_SIZE = 50
 
 
-@login_required
+@page(rules.METERS)
 def points(request):
     """Every point the user may see, 50 a page, searchable and filtered (nothing cut off)."""
     filters = {
@@ -57,7 +55,7 @@ def _int_or_none(raw: str | None) -> int | None:
 
 def _park_or_404(request):
     park = tenancy_selectors.park_of(request.user)
-    if park is None or not (request.user.is_superuser or request.user.role in PARK_ROLES):
+    if park is None or not rules.QUALITY.allows(request.user):
         raise Http404
     return park
 
@@ -70,7 +68,7 @@ def point_detail(request, point_id: int):
         point = selectors.point_get(user=request.user, point_id=point_id)
     except NotFound:
         raise Http404 from None
-    can_move = request.user.is_superuser or request.user.role in PARK_OPERATORS
+    can_move = rules.MOVE_POINTS.allows(request.user)
     park = point.park
     context = {
         "point": point,
@@ -120,7 +118,7 @@ def point_move(request, point_id: int):
     return redirect("energy:point_detail", point_id=point_id)
 
 
-@login_required
+@page(rules.QUALITY, hidden=True)
 def quality(request):
     park = _park_or_404(request)
     days = selectors.park_completeness(user=request.user, park_id=park.pk, days=14)

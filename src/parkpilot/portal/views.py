@@ -4,12 +4,12 @@ from django.template.response import TemplateResponse
 
 from parkpilot.portal import selectors
 from parkpilot.tenancy import selectors as tenancy
-from parkpilot.tenancy.roles import Role
+from parkpilot.tenancy.access import front_door_person
 
 
 @login_required
 def home(request):
-    if request.user.role == Role.RESIDENT and "desktop" not in request.GET:
+    if front_door_person(request.user) and "desktop" not in request.GET:
         return redirect("residents:home")  # residents live on their phones: their front door
     park = tenancy.park_of(request.user)
     cards = selectors.home_cards(user=request.user, park=park) if park is not None else []

@@ -2,7 +2,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from parkpilot.plugins import HomeCard, NavItem, Tile
-from parkpilot.tenancy.roles import ENTERPRISE_ROLES, PARK_ROLES
+from parkpilot.projects import rules
 
 
 class ProjectsConfig(AppConfig):
@@ -13,26 +13,24 @@ class ProjectsConfig(AppConfig):
     urls = "parkpilot.projects.urls"
     home_cards = (
         HomeCard("projects.summary", "projects/_home_projects.html",
-                 "parkpilot.projects.selectors.home_projects_card", PARK_ROLES | ENTERPRISE_ROLES,
+                 "parkpilot.projects.selectors.home_projects_card", rules.LEDGER,
                  order=40),
     )  # fmt: skip
-    nav_items = (
-        NavItem(_("Projects ledger"), "projects:ledger", PARK_ROLES | ENTERPRISE_ROLES, 30),
-    )
+    nav_items = (NavItem(_("Projects ledger"), "projects:ledger", 30),)
     demo_loader = "parkpilot.projects.demo.load"
     cockpit_tiles = (
         Tile(
             key="projects.by_stage",
             title=_("Projects by stage"),
             compute="parkpilot.projects.tiles.by_stage",
-            roles=PARK_ROLES,
+            rule=rules.PARK_LEDGER,
             order=30,
         ),
         Tile(
             key="projects.delayed",
             title=_("Delayed projects"),
             compute="parkpilot.projects.tiles.delayed",
-            roles=PARK_ROLES,
+            rule=rules.PARK_LEDGER,
             order=31,
         ),
     )

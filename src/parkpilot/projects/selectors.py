@@ -21,6 +21,8 @@ from parkpilot.projects.models import (
 )
 from parkpilot.tenancy import access
 from parkpilot.tenancy.models import User
+from parkpilot.tenancy.roles import PARK_OPERATORS
+from parkpilot.tenancy.selectors import role_holders
 
 
 def project_list(
@@ -296,9 +298,7 @@ def contact_choices(*, user) -> QuerySet:
     """Park staff who can be a project's contact person (park roles only see them)."""
     if not user.is_park_role and not user.is_superuser:
         return User.objects.none()
-    return User.objects.filter(
-        park_id=user.park_id, role__in=("park_admin", "park_staff"), is_active=True
-    ).order_by("id")
+    return role_holders(PARK_OPERATORS, park_id=user.park_id, is_active=True).order_by("id")
 
 
 def stages_prefetch(user) -> Prefetch:

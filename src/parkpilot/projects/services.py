@@ -27,7 +27,8 @@ from parkpilot.tenancy import access
 from parkpilot.tenancy.audit import audit_record, changed_only, snapshot
 from parkpilot.tenancy.errors import FieldError, Forbidden, ValidationFailed
 from parkpilot.tenancy.models import Enterprise, Park, User, Zone
-from parkpilot.tenancy.roles import ENTERPRISE_ROLES, Role
+from parkpilot.tenancy.roles import PARK_OPERATORS
+from parkpilot.tenancy.selectors import role_holders
 from parkpilot.uploads import check_file
 
 PROJECT_FIELDS = [
@@ -46,7 +47,6 @@ PROJECT_FIELDS = [
 ]
 STAGE_FIELDS = ["planned_on", "actual_on", "approving_body", "submitted_on", "approved_on", "note"]
 DECIMAL_FIELDS = ("investment_100m_cny", "land_ha", "floor_area_10k_m2")
-CONTACT_ROLES = frozenset({Role.PARK_ADMIN, Role.PARK_STAFF})
 # The stage dates Project kept before stages existed; they mirror the stages' actual dates.
 MIRRORED = {Stage.SIGNED: "signed_on", Stage.STARTED: "started_on", Stage.IN_USE: "in_use_on"}
 CLEARED = "条件已消除 / condition cleared"
@@ -115,8 +115,8 @@ def _clean_project(
         elif key == "contact_id":
             clean["contact"] = None
             if value is not None:
-                clean["contact"] = User.objects.filter(
-                    park=park, pk=value, role__in=CONTACT_ROLES, is_active=True
+                clean["contact"] = role_holders(
+                    PARK_OPERATORS, park=park, pk=value, is_active=True
                 ).first()
                 if clean["contact"] is None:
                     errors.append(
@@ -411,7 +411,7 @@ def investment_record(
 ) -> MonthlyInvestment:
     """Record a month's plan (park only) and/or completion (park or the project's enterprise)."""
     access.require_create(actor, MonthlyInvestment, enterprise_id=project.enterprise_id)
-    if planned_100m_cny is not None and actor.role in ENTERPRISE_ROLES:
+    if planned_100m_cny is not None and not access.can(actor, access.CREATE, MonthlyInvestment):
         raise Forbidden("计划投资由园区填写 / the plan is set by the park")
     errors: list[FieldError] = []
     first = _month(month, errors)

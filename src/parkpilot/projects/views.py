@@ -12,7 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from parkpilot.projects import selectors, services, xlsx
+from parkpilot.projects import rules, selectors, services, xlsx
 from parkpilot.projects.models import (
     APPROVAL_STAGES,
     AlertStatus,
@@ -23,6 +23,7 @@ from parkpilot.projects.models import (
 )
 from parkpilot.tenancy import access
 from parkpilot.tenancy import selectors as tenancy
+from parkpilot.tenancy.access import page
 from parkpilot.tenancy.errors import Forbidden, NotFound, ValidationFailed
 
 PAGE_SIZE = 50
@@ -63,7 +64,7 @@ def _filters(request) -> dict:
     }
 
 
-@login_required
+@page(rules.LEDGER)
 def ledger(request):
     user = request.user
     filters = _filters(request)

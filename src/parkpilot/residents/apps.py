@@ -2,10 +2,6 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from parkpilot.plugins import NavItem, ResidentEntry
-from parkpilot.tenancy.roles import ENTERPRISE_ROLES, Role
-
-# Who the front door is for: residents, and employees of the park's enterprises.
-FRONT_DOOR_ROLES = frozenset({Role.RESIDENT}) | ENTERPRISE_ROLES
 
 
 class ResidentsConfig(AppConfig):
@@ -19,7 +15,7 @@ class ResidentsConfig(AppConfig):
     url_prefix = "m/"
     # The page a phone shows without a connection, and what installs the app: nothing personal.
     public_routes = ("residents:offline", "residents:manifest", "residents:service_worker")
-    nav_items = (NavItem(_("Shanhu Qingfeng"), "residents:home", FRONT_DOOR_ROLES, order=1),)
+    nav_items = (NavItem(_("Shanhu Qingfeng"), "residents:home", order=1),)
     resident_entries = (
         ResidentEntry(_("My items"), "residents:items", "residents/icons/items.svg", order=90),
         ResidentEntry(

@@ -4,11 +4,11 @@ from django.urls import reverse
 from django.utils.module_loading import import_string
 
 from parkpilot import plugins
-from parkpilot.plugins import collected, declared, visible_to
+from parkpilot.plugins import collected, declared, page_visible_to
 
 
 def entries(*, user) -> list[dict]:
-    visible = [e for e in collected("resident_entries") if visible_to(user, e.roles)]
+    visible = [e for e in collected("resident_entries") if page_visible_to(user, e.url_name)]
     return [
         {"label": e.label, "icon": e.icon, "url": reverse(e.url_name)}
         for e in sorted(visible, key=lambda e: (e.order, e.url_name))

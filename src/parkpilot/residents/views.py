@@ -1,6 +1,5 @@
 """The front door's pages. Thin: the selectors gather what the apps declare."""
 
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
@@ -13,6 +12,7 @@ from django.views.decorators.cache import cache_control
 from parkpilot.notifications import selectors as notifications
 from parkpilot.residents import selectors
 from parkpilot.tenancy import selectors as tenancy
+from parkpilot.tenancy.access import SIGNED_IN, page
 
 
 def _context(request, tab: str, **extra) -> dict:
@@ -20,7 +20,7 @@ def _context(request, tab: str, **extra) -> dict:
     return {"tab": tab, "unread": unread, "park": tenancy.park_of(request.user), **extra}
 
 
-@login_required
+@page(SIGNED_IN)
 def home(request):
     park = tenancy.park_of(request.user)
     cards = selectors.cards(user=request.user, park=park) if park else []
@@ -29,20 +29,20 @@ def home(request):
     return TemplateResponse(request, "residents/home.html", context)
 
 
-@login_required
+@page(SIGNED_IN)
 def items(request):
     context = _context(request, "items", items=selectors.my_items(user=request.user))
     return TemplateResponse(request, "residents/items.html", context)
 
 
-@login_required
+@page(SIGNED_IN)
 def notification_list(request):
     page = Paginator(notifications.notification_list(user=request.user), 20)
     context = _context(request, "notifications", page=page.get_page(request.GET.get("page")))
     return TemplateResponse(request, "residents/notifications.html", context)
 
 
-@login_required
+@page(SIGNED_IN)
 def me(request):
     return TemplateResponse(request, "residents/me.html", _context(request, "me"))
 

@@ -2,7 +2,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from parkpilot.plugins import NavItem, Tile
-from parkpilot.tenancy.roles import ENTERPRISE_ROLES, PARK_ROLES, Role
+from parkpilot.services import rules
 
 
 class ServicesConfig(AppConfig):
@@ -17,13 +17,8 @@ class ServicesConfig(AppConfig):
     # Payload: request_id, park_id, enterprise_id, confirmed_by_id, rating (1-5).
     events_emitted = ("services.request_confirmed",)
     nav_items = (
-        NavItem(_("Service requests"), "services:request_list", PARK_ROLES | ENTERPRISE_ROLES, 40),
-        NavItem(
-            _("Supervision"),
-            "services:supervision",
-            frozenset({Role.SUPERVISOR, Role.PARK_ADMIN}),
-            41,
-        ),
+        NavItem(_("Service requests"), "services:request_list", 40),
+        NavItem(_("Supervision"), "services:supervision", 41),
     )
     demo_loader = "parkpilot.services.demo.load"
     cockpit_tiles = (
@@ -31,14 +26,14 @@ class ServicesConfig(AppConfig):
             key="services.by_status",
             title=_("Service requests by status"),
             compute="parkpilot.services.tiles.by_status",
-            roles=PARK_ROLES,
+            rule=rules.PARK_REQUESTS,
             order=40,
         ),
         Tile(
             key="services.overdue",
             title=_("Overdue service requests"),
             compute="parkpilot.services.tiles.overdue",
-            roles=PARK_ROLES,
+            rule=rules.PARK_REQUESTS,
             order=41,
         ),
     )

@@ -61,6 +61,12 @@ class ServiceRequest(NoDeleteMixin, ConcurrentTransitionMixin, models.Model):
         own_creators=ENTERPRISE_ROLES,
         own_writers=ENTERPRISE_ROLES,
         own_writable_fields=frozenset({"confirmation"}),
+        actions={
+            # Handle any request, not only those one is the contact person of.
+            "handle_any": frozenset({Role.PARK_ADMIN}),
+            # Comment, urge, confirm: the requesting enterprise's own voice.
+            "speak": ENTERPRISE_ROLES,
+        },
     )
 
     park = models.ForeignKey(Park, on_delete=models.PROTECT, related_name="+")
@@ -289,7 +295,13 @@ class SupervisionCase(NoDeleteMixin, ConcurrentTransitionMixin, models.Model):
     """督办: a supervisor follows one overdue request (or delayed project) until it is closed."""
 
     # The only models a supervisor writes. Enterprises do not see supervision.
-    tenancy_policy = Policy(park_path="park", readers=PARK_ROLES, park_writers=SUPERVISION_WRITERS)
+    tenancy_policy = Policy(
+        park_path="park",
+        readers=PARK_ROLES,
+        park_writers=SUPERVISION_WRITERS,
+        # Supervisors' notes are instructions; the park's replies are notes of any park role.
+        actions={"instruct": frozenset({Role.SUPERVISOR}), "note": PARK_ROLES},
+    )
 
     park = models.ForeignKey(Park, on_delete=models.PROTECT, related_name="+")
     service_request = models.ForeignKey(

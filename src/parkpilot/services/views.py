@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from parkpilot.services import selectors, services
+from parkpilot.services import rules, selectors, services
 from parkpilot.services.models import (
     Category,
     EventKind,
@@ -26,6 +26,7 @@ from parkpilot.services.models import (
 )
 from parkpilot.tenancy import access
 from parkpilot.tenancy import selectors as tenancy
+from parkpilot.tenancy.access import page
 from parkpilot.tenancy.errors import Forbidden, NotFound, ValidationFailed
 
 PAGE_SIZE = 50
@@ -81,7 +82,7 @@ def _date(value):
         return None
 
 
-@login_required
+@page(rules.REQUESTS)
 def request_list(request):
     user = request.user
     status = request.GET.get("status", "")
@@ -164,10 +165,11 @@ def request_detail(request, request_id: int):
         "attachments": selectors.request_attachments(user=user, request=obj),
         "can_attach": obj.status != "closed" and _can_attach(user, obj),
         "is_enterprise": user.is_enterprise_role,
-        "is_handler": is_handler and (user.role == "park_admin" or user.pk == obj.contact_id),
+        "is_handler": is_handler
+        and (user.pk == obj.contact_id or access.can(user, "handle_any", obj)),
         "can_assign": is_handler,
         "contacts": selectors.contact_choices(user=user) if is_handler else [],
-        "is_supervisor": user.role == "supervisor",
+        "is_supervisor": access.can(user, "instruct", SupervisionCase),
         "cases": cases,
         "has_open_case": any(c.status == "open" for c in cases),
         "today": timezone.localdate(),
@@ -241,7 +243,7 @@ def request_action(request, request_id: int, action: str):
     return redirect("services:request_detail", request_id=request_id)
 
 
-@login_required
+@page(rules.SUPERVISION_DESK)
 def supervision(request):
     user = request.user
     try:
@@ -289,7 +291,7 @@ def case_detail(request, case_id: int):
     context = {
         "case": case,
         "notes": selectors.case_notes(user=user, case=case),
-        "can_note": user.is_superuser or user.role in ("park_admin", "park_staff", "supervisor"),
+        "can_note": access.can(user, "note", case),
         "can_close": access.can_change(user, case),
     }
     return TemplateResponse(request, "services/case_detail.html", context)

@@ -2,7 +2,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from parkpilot.plugins import HomeCard, NavItem
-from parkpilot.tenancy.roles import ENTERPRISE_ROLES, PARK_ROLES, Role
+from parkpilot.tenancy import rules
 
 
 class TenancyConfig(AppConfig):
@@ -15,7 +15,7 @@ class TenancyConfig(AppConfig):
     url_prefix = ""
     home_cards = (
         HomeCard("tenancy.own_enterprise", "tenancy/_home_own_enterprise.html",
-                 "parkpilot.tenancy.selectors.home_own_enterprise_card", ENTERPRISE_ROLES,
+                 "parkpilot.tenancy.selectors.home_own_enterprise_card", rules.OWN_ENTERPRISE,
                  order=5, wide=True),
         HomeCard("tenancy.map", "tenancy/_home_map.html",
                  "parkpilot.tenancy.selectors.home_map_card", order=25),
@@ -23,12 +23,10 @@ class TenancyConfig(AppConfig):
                  "parkpilot.tenancy.selectors.home_park_card", order=30),
     )  # fmt: skip
     nav_items = (
-        NavItem(_("Enterprises"), "tenancy:enterprise_list", PARK_ROLES | ENTERPRISE_ROLES, 10),
-        NavItem(
-            _("Audit log"), "tenancy:audit_log", frozenset({Role.PARK_ADMIN, Role.SUPERVISOR}), 90
-        ),
-        NavItem(_("Locked sign-ins"), "tenancy:login_locks", frozenset({Role.PARK_ADMIN}), 91),
-        NavItem(_("API tokens"), "tenancy:tokens", PARK_ROLES | ENTERPRISE_ROLES, 92),
+        NavItem(_("Enterprises"), "tenancy:enterprise_list", 10),
+        NavItem(_("Audit log"), "tenancy:audit_log", 90),
+        NavItem(_("Locked sign-ins"), "tenancy:login_locks", 91),
+        NavItem(_("API tokens"), "tenancy:tokens", 92),
     )
 
     def ready(self):

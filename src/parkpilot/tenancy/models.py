@@ -109,6 +109,13 @@ class Enterprise(models.Model):
 
 
 class User(AbstractUser):
+    # The park's people are its administrators' to see and manage (lockouts, everyone's tokens).
+    tenancy_policy = Policy(
+        park_path="park",
+        readers=frozenset({Role.PARK_ADMIN}),
+        park_writers=frozenset({Role.PARK_ADMIN}),
+    )
+
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.RESIDENT)
     park = models.ForeignKey(
         Park, on_delete=models.PROTECT, related_name="users", null=True, blank=True
@@ -117,6 +124,10 @@ class User(AbstractUser):
         Enterprise, on_delete=models.PROTECT, related_name="users", null=True, blank=True
     )
     display_name = models.CharField(_("display name"), max_length=100, blank=True)
+    # Roles held beside the primary one: a resident who is also a party member, an employee who
+    # drives a bus (codes from tenancy.roles.registry(), app roles included). Changed only by
+    # tenancy.services.user_roles_set; read by access.roles_of without a query.
+    granted_roles = models.JSONField(_("further roles"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("user")
@@ -130,12 +141,16 @@ class User(AbstractUser):
         ]
 
     @property
+    def roles(self) -> frozenset[str]:
+        return frozenset({self.role, *self.granted_roles})
+
+    @property
     def is_park_role(self) -> bool:
-        return self.role in PARK_ROLES
+        return bool(self.roles & PARK_ROLES)
 
     @property
     def is_enterprise_role(self) -> bool:
-        return self.role in ENTERPRISE_ROLES
+        return bool(self.roles & ENTERPRISE_ROLES) and self.enterprise_id is not None
 
     def __str__(self) -> str:
         return self.display_name or self.username

@@ -10,11 +10,11 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from parkpilot.tenancy import access, selectors, services
+from parkpilot.tenancy import access, rules, selectors, services
+from parkpilot.tenancy.access import page
 from parkpilot.tenancy.errors import Forbidden, NotFound, ValidationFailed
 from parkpilot.tenancy.forms import EnterpriseForm
 from parkpilot.tenancy.models import Enterprise, TokenScope
-from parkpilot.tenancy.roles import Role
 
 PAGE_SIZE = 50
 
@@ -37,7 +37,7 @@ def _enterprise_or_404(request, enterprise_id: int) -> Enterprise:
         raise Http404 from None
 
 
-@login_required
+@page(rules.ENTERPRISES)
 def enterprise_list(request):
     q = request.GET.get("q", "").strip()
     enterprises = selectors.enterprise_list(user=request.user, q=q)
@@ -107,7 +107,7 @@ def _writable_fields(user, enterprise) -> set[str]:
 AUDIT_FILTERS = ("actor", "action", "object_type", "object_id")
 
 
-@login_required
+@page(rules.AUDIT_LOG)
 def audit_log(request):
     filters = {name: request.GET.get(name, "").strip()[:100] for name in AUDIT_FILTERS}
     errors = {}
@@ -138,10 +138,8 @@ def _date_param(text: str) -> tuple[datetime.date | None, str]:
         return None, _("Not a date: use YYYY-MM-DD.")
 
 
-@login_required
+@page(rules.MANAGE_PEOPLE, hidden=True)
 def login_locks(request):
-    if not (request.user.is_superuser or request.user.role == Role.PARK_ADMIN):
-        raise Http404
     locked = selectors.locked_login_list(user=request.user)
     return TemplateResponse(request, "tenancy/login_locks.html", {"locked": locked})
 
@@ -158,7 +156,7 @@ def login_unlock(request, user_id: int):
     return redirect("tenancy:login_locks")
 
 
-@login_required
+@page(rules.TOKENS)
 def token_list(request):
     """Your API tokens (a park admin also sees the park's), a form for a new one, revoke."""
     secret = None
@@ -182,7 +180,7 @@ def token_list(request):
         "page": page,
         "query": request.GET.copy(),
         "everyone": everyone,
-        "may_see_everyone": request.user.is_superuser or request.user.role == Role.PARK_ADMIN,
+        "may_see_everyone": rules.MANAGE_PEOPLE.allows(request.user),
         "secret": secret,
         "errors": errors,
         "entered": request.POST if errors else {},  # a refused form keeps what was typed

@@ -5,7 +5,11 @@ API, the URLs, the home page and the data cockpit without any shared file change
 from django.apps import AppConfig
 
 from parkpilot.plugins import HomeCard, NavItem, Tile
-from parkpilot.tenancy.roles import PARK_ROLES
+from parkpilot.tenancy.access import Rule
+from parkpilot.tenancy.roles import Reach, RoleDef
+
+# The app's own role: granted to a person beside their primary role (User.granted_roles).
+HELPER = "example_helper"
 
 
 class ExampleConfig(AppConfig):
@@ -14,9 +18,17 @@ class ExampleConfig(AppConfig):
     verbose_name = "Example"
     api_router = "example_app.api.router"
     urls = "example_app.urls"
-    nav_items = (NavItem("Example", "example:hello", PARK_ROLES, order=99),)
+    roles = (RoleDef(HELPER, "Example helper", Reach.PARK),)
+    # Shown to whom the page's own rule (views.hello) lets in.
+    nav_items = (NavItem("Example", "example:hello", order=99),)
     home_cards = (HomeCard("example.card", "example_app/_home.html", "example_app.selectors.card"),)
     event_handlers = {"services.request_confirmed": "example_app.selectors.on_request_confirmed"}
     cockpit_tiles = (
-        Tile("example.answer", "Example tile", "example_app.selectors.tile", order=99),
+        Tile(
+            "example.answer",
+            "Example tile",
+            "example_app.selectors.tile",
+            order=99,
+            rule=Rule(roles=frozenset({HELPER})),
+        ),
     )

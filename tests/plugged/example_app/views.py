@@ -1,7 +1,11 @@
-from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 
+from parkpilot.tenancy.access import Rule, page
 
-@login_required
+# The page is for the app's own role; its navigation entry asks the same rule.
+HELPERS = Rule(roles=frozenset({"example_helper"}))
+
+
+@page(HELPERS)
 def hello(request):
     return HttpResponse(f"example page of {request.user.park.code}")
