@@ -1,13 +1,12 @@
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
 from parkpilot.portal import selectors
 from parkpilot.tenancy import selectors as tenancy
-from parkpilot.tenancy.access import front_door_person
+from parkpilot.tenancy.access import SIGNED_IN, front_door_person, page
 
 
-@login_required
+@page(SIGNED_IN)
 def home(request):
     if front_door_person(request.user) and "desktop" not in request.GET:
         return redirect("residents:home")  # residents live on their phones: their front door

@@ -96,10 +96,11 @@ def whole_park(actor, model: type[models.Model], park_id: int) -> bool:
     roles = roles_of(actor)
     if actor.park_id != park_id or policy.user_path or Role.GATEWAY in roles:
         return False
-    # Only a role reaching the whole park: a shared model holds every row for anyone, but a
-    # page of the whole park is not the resident's.
-    park_wide = {r for r in roles if reach_of(r) == Reach.PARK}
-    return bool(park_wide) and (policy.shared_in_park or bool(park_wide & policy.readers))
+    if SYSTEM in roles:
+        return True
+    # Only a role reaching the whole park that the policy names: a shared model holds every
+    # row for anyone, but a page of the whole park is not a resident's or another app's role's.
+    return Reach.PARK in _reaches(roles, policy.readers)
 
 
 def get_for(actor, queryset: models.QuerySet | type[models.Model], pk) -> models.Model:
