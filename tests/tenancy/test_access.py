@@ -46,12 +46,12 @@ def test_own_creators_create_only_for_their_enterprise(personas, ent_a, ent_b, m
         park_path="park", enterprise_path="pk", own_creators=frozenset({Role.ENTERPRISE_USER})
     )
     monkeypatch.setattr(Enterprise, "tenancy_policy", policy)
-    access.require_create(personas["ent_a_user"], Enterprise, enterprise_id=ent_a.pk)
+    access.require(personas["ent_a_user"], access.CREATE, Enterprise, enterprise_id=ent_a.pk)
     with pytest.raises(Forbidden):
-        access.require_create(personas["ent_a_user"], Enterprise, enterprise_id=ent_b.pk)
+        access.require(personas["ent_a_user"], access.CREATE, Enterprise, enterprise_id=ent_b.pk)
     with pytest.raises(Forbidden):
-        access.require_create(personas["ent_a_user"], Enterprise)
-    access.require_create(personas["park_staff"], Enterprise, enterprise_id=ent_b.pk)
+        access.require(personas["ent_a_user"], access.CREATE, Enterprise)
+    access.require(personas["park_staff"], access.CREATE, Enterprise, enterprise_id=ent_b.pk)
 
 
 @pytest.mark.parametrize("model", [Enterprise, Zone, MeteringPoint])

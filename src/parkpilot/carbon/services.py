@@ -403,7 +403,7 @@ def account_recompute(
     """Recompute a closed period from today's data and catalogue: an explicit, audited action
     that makes the next snapshot version and keeps every earlier one as it was. Returns the
     new version and, per scope, the figures before and after and their difference."""
-    access.require_create(actor, CarbonAccount)
+    access.require(actor, access.CREATE, CarbonAccount)
     reason = _reason(reason)
     old = (
         PeriodClose.objects.select_for_update()
@@ -457,7 +457,7 @@ def budget_upsert(
     *, actor, via: str, park: Park, year: int, energy_tce, co2_t, enterprise_id: int | None = None,
     is_demo: bool = False,
 ) -> Budget:  # fmt: skip
-    access.require_create(actor, Budget)
+    access.require(actor, access.CREATE, Budget)
     year = _year(year)
     if enterprise_id is not None:
         ent = Enterprise.objects.filter(park=park, pk=enterprise_id).first()
@@ -563,7 +563,7 @@ def _alert(park, eid, kind, period_label, message, figure) -> list[Alert]:
 @transaction.atomic
 def alert_acknowledge(*, actor, via: str, alert_id: int) -> Alert:
     alert = access.get_for(actor, Alert.objects.select_for_update(), alert_id)
-    access.require_change(actor, alert, {"acknowledged_at"})
+    access.require(actor, access.CHANGE, alert, fields={"acknowledged_at"})
     if alert.acknowledged_at is None:
         alert.acknowledged_at = timezone.now()
         alert.save(update_fields=["acknowledged_at"])

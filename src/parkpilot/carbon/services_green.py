@@ -99,7 +99,7 @@ def _enterprise(actor, park: Park, enterprise_id) -> Enterprise:
             "enterprise_id", "须选择企业 / choose an enterprise"
         ) from None
     if actor is not None:
-        access.require_create(actor, GreenPowerPurchase, enterprise_id=eid)
+        access.require(actor, access.CREATE, GreenPowerPurchase, enterprise_id=eid)
     found = Enterprise.objects.filter(park=park, pk=eid).first()
     if found is None:
         raise NotFound

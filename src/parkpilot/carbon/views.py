@@ -77,8 +77,6 @@ def _close_or_recompute(request, park) -> dict:
             services.account_recompute(**kwargs)
         else:
             services.account_close(**kwargs)
-    except Forbidden:
-        raise PermissionDenied from None
     except ValidationFailed as exc:
         return {"close_error": str(exc), "close_values": values}
     return {"redirect": f"{request.path}?period={per.label}"}
@@ -149,10 +147,7 @@ def reports_page(request):
 
 
 def _report(request, report_id):
-    try:
-        return selectors.report_get(user=request.user, report_id=report_id)
-    except NotFound:
-        raise Http404 from None
+    return selectors.report_get(user=request.user, report_id=report_id)
 
 
 @page(rules.REPORTS)
@@ -169,8 +164,6 @@ def report_detail(request, report_id: int):
                 month=report.month, reason=request.POST.get("reason", ""),
             )  # fmt: skip
             return redirect(request.path)
-        except (Forbidden, NotFound):
-            raise PermissionDenied from None
         except ValidationFailed as exc:
             message = str(exc)
     versions = selectors.report_versions(user=user, report=report)
@@ -190,10 +183,7 @@ def report_detail(request, report_id: int):
 
 
 def _version_file(request, report_id: int, version: int, kind: str) -> HttpResponse:
-    try:
-        v = selectors.report_version_get(user=request.user, report_id=report_id, version=version)
-    except NotFound:
-        raise Http404 from None
+    v = selectors.report_version_get(user=request.user, report_id=report_id, version=version)
     data, content_type = (v.pdf, "application/pdf") if kind == "pdf" else (v.xlsx, XLSX)
     response = HttpResponse(bytes(data), content_type=content_type)
     name = f"{v.report.number}-v{v.version}.{kind}"
@@ -241,8 +231,6 @@ def factors_page(request):
                 note=values.get("note", ""),
             )  # fmt: skip
             return redirect(request.path)
-        except Forbidden:
-            raise PermissionDenied from None
         except ValueError:
             errors = {"year": "年份或日期无效 / invalid year or date"}
         except ValidationFailed as exc:
@@ -349,8 +337,6 @@ def settings_page(request):
         try:
             row = SAVE[form](user, park, values)
             return redirect(f"{request.path}?year={row.year}&saved={form}")
-        except Forbidden:
-            raise PermissionDenied from None
         except ValidationFailed as exc:
             errors = {e.field: e.reason for e in exc.errors}
     data = selectors.settings_overview(user=user, park=park, year=year)

@@ -11,7 +11,7 @@ from parkpilot.carbon.models_green import GreenPowerKind, GreenPowerPurchase
 from parkpilot.carbon.views import _month, _park
 from parkpilot.tenancy import access
 from parkpilot.tenancy.access import page
-from parkpilot.tenancy.errors import Forbidden, NotFound, ValidationFailed
+from parkpilot.tenancy.errors import ValidationFailed
 from parkpilot.tenancy.models import Enterprise
 
 
@@ -37,8 +37,6 @@ def green_page(request):
                 reference=values.get("reference", ""),
             )  # fmt: skip
             return redirect(f"{request.path}?period={per.label}")
-        except (Forbidden, NotFound):
-            raise PermissionDenied from None
         except ValidationFailed as exc:
             errors = {e.field: e.reason for e in exc.errors}
     enterprise = user.enterprise if rules.OWN_CARBON.allows(user) else None

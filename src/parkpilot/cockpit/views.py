@@ -1,6 +1,5 @@
 from asgiref.sync import sync_to_async
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db import connections
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
@@ -9,18 +8,12 @@ from django.utils.translation import gettext as _
 
 from parkpilot.cockpit import exports, rules, selectors, stream
 from parkpilot.tenancy.access import page
-from parkpilot.tenancy.errors import Forbidden, NotFound
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _park(user):
-    try:
-        return selectors.require_cockpit(user)
-    except Forbidden:
-        raise PermissionDenied from None
-    except NotFound:
-        raise Http404 from None
+    return selectors.require_cockpit(user)
 
 
 def _context(user, park) -> dict:
@@ -83,10 +76,7 @@ def export_xlsx(request, key: str | None = None):
         tiles = selectors.cockpit_tiles(user=request.user, park=park)
         filename = "cockpit.xlsx"
     else:
-        try:
-            tiles = [selectors.cockpit_tile(user=request.user, park=park, key=key)]
-        except NotFound:
-            raise Http404 from None
+        tiles = [selectors.cockpit_tile(user=request.user, park=park, key=key)]
         if tiles[0].error or not tiles[0].data.table:
             raise Http404
         filename = f"cockpit-{key}.xlsx"

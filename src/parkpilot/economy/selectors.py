@@ -93,7 +93,7 @@ def monthly_get(*, user, monthly_id: int) -> EnterpriseMonthly:
 
 
 def import_batches(*, user, limit: int = 20) -> QuerySet:
-    access.require_read(user, ImportBatch)
+    access.require(user, access.READ, ImportBatch)
     return access.scoped(user, ImportBatch).order_by("-id")[:limit]
 
 

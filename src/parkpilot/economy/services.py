@@ -79,9 +79,9 @@ def monthly_save(
         .first()
     )
     if row is None:
-        access.require_create(actor, EnterpriseMonthly, enterprise_id=enterprise.pk)
+        access.require(actor, access.CREATE, EnterpriseMonthly, enterprise_id=enterprise.pk)
     else:
-        access.require_change(actor, row, set(values))
+        access.require(actor, access.CHANGE, row, fields=set(values))
     clean = _clean_measures(values)
     source = "api" if via in ("api", "token") else "form"
     if row is None:
@@ -123,7 +123,7 @@ def workbook_import(
 ) -> ImportBatch:
     """Import a statistics-office workbook. Any bad cell, sheet or row refuses the whole file
     (ImportRejected lists each with sheet, row, column and reason) and writes nothing."""
-    access.require_create(actor, ImportBatch)
+    access.require(actor, access.CREATE, ImportBatch)
     rows, errors = workbook.parse(content, latest=current_month())
     enterprises = {
         e.credit_code: e
@@ -223,7 +223,7 @@ def workbook_import(
 def profile_save(
     *, actor: User, via: str, enterprise: Enterprise, high_tech: bool, high_end_equipment: bool
 ) -> EconomyProfile:
-    access.require_create(actor, EconomyProfile)
+    access.require(actor, access.CREATE, EconomyProfile)
     profile, created = EconomyProfile.objects.select_for_update().get_or_create(
         enterprise=enterprise
     )

@@ -21,10 +21,7 @@ PAGE_SIZE = 100
 
 
 def _park_reader(request):
-    try:
-        selectors.require_park_reader(request.user)
-    except Forbidden:
-        raise PermissionDenied from None
+    selectors.require_park_reader(request.user)
     park = tenancy.park_of(request.user)
     if park is None:
         raise Http404
@@ -149,8 +146,6 @@ def workbook_import(request):
             )
         except ImportRejected as exc:
             errors = exc.cell_errors
-        except Forbidden:
-            raise PermissionDenied from None
     context = {
         "form": form,
         "errors": errors,

@@ -251,7 +251,7 @@ def readings_import_start(*, actor: User, via: str, upload) -> IntakeJob:
     """Keep an uploaded CSV/XLSX and queue its import; the job shows the progress."""
     if actor.park_id is None:
         raise Forbidden("只有园区工作人员可以导入读数 / only park staff import readings")
-    access.require_create(actor, IntakeJob)
+    access.require(actor, access.CREATE, IntakeJob)
     try:
         file_kind(upload.name)
     except FileRefused as exc:

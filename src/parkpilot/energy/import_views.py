@@ -5,7 +5,6 @@ runs as the same kind of job."""
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
@@ -16,16 +15,13 @@ from parkpilot.energy.point_import import points_import_start
 from parkpilot.tenancy import access
 from parkpilot.tenancy import selectors as tenancy_selectors
 from parkpilot.tenancy.access import page
-from parkpilot.tenancy.errors import Forbidden, NotFound, ValidationFailed
+from parkpilot.tenancy.errors import ValidationFailed
 
 JOBS_PER_PAGE = 10
 
 
 def _require_importer(user) -> None:
-    try:
-        access.require_create(user, IntakeJob)
-    except Forbidden:
-        raise PermissionDenied from None
+    access.require(user, access.CREATE, IntakeJob)
 
 
 def _start_readings(request, upload_file):
@@ -36,10 +32,7 @@ def _start_points(request, upload_file):
     park = tenancy_selectors.park_of(request.user)
     if park is None:
         raise PermissionDenied
-    try:
-        return points_import_start(actor=request.user, via="web", upload=upload_file, park=park)
-    except Forbidden:
-        raise PermissionDenied from None
+    return points_import_start(actor=request.user, via="web", upload=upload_file, park=park)
 
 
 @page(rules.IMPORT_READINGS)
@@ -83,8 +76,5 @@ def upload(request):
 
 @login_required
 def job_status(request, job_id: int):
-    try:
-        job = selectors.intake_job_get(user=request.user, job_id=job_id)
-    except NotFound:
-        raise Http404 from None
+    job = selectors.intake_job_get(user=request.user, job_id=job_id)
     return TemplateResponse(request, "energy/import_job.html", {"job": job})

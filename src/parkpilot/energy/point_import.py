@@ -492,7 +492,7 @@ def points_import_start(*, actor: User, via: str, upload, park: Park) -> IntakeJ
     """Keep the uploaded registry file and queue its import; the job shows the progress."""
     if actor.park_id != park.pk and not actor.is_superuser:
         raise Forbidden
-    access.require_create(actor, MeteringPoint)
+    access.require(actor, access.CREATE, MeteringPoint)
     try:
         file_kind(upload.name)
     except FileRefused as exc:

@@ -158,7 +158,7 @@ def _resolve_refs(*, park, data, clean, refuse, exclude_pk) -> None:
 
 @transaction.atomic
 def point_create(*, actor: User, via: str, park: Park, data: dict[str, Any]) -> MeteringPoint:
-    access.require_create(actor, MeteringPoint)
+    access.require(actor, access.CREATE, MeteringPoint)
     required = ("code", "kind", "unit", "register", "rated_max_per_h")
     errors = [FieldError(f, "必填 / required", "required") for f in required
               if data.get(f) in (None, "")]  # fmt: skip
@@ -187,7 +187,7 @@ def point_create(*, actor: User, via: str, park: Park, data: dict[str, Any]) -> 
 def point_update(
     *, actor: User, via: str, point: MeteringPoint, changes: dict[str, Any]
 ) -> MeteringPoint:
-    access.require_change(actor, point, {k.removesuffix("_id") for k in changes})
+    access.require(actor, access.CHANGE, point, fields={k.removesuffix("_id") for k in changes})
     locked = MeteringPoint.objects.select_for_update().get(pk=point.pk)
     before = snapshot(locked, POINT_FIELDS)
     data = {"kind": locked.kind, **changes}
@@ -227,7 +227,7 @@ def point_move(
     A move may reach back into a closed period (staff learn of it late): its snapshot is not
     touched, the period shows the moved energy as arrived since closing, and the returned
     assignment's `closed_periods` names those periods so staff can recompute them."""
-    access.require_change(actor, point, {"owner", "zone"})
+    access.require(actor, access.CHANGE, point, fields={"owner", "zone"})
     locked = MeteringPoint.objects.select_for_update().select_related("park").get(pk=point.pk)
     assignments_sync([locked.pk])  # a point made before dated ownership, or by a bare insert
     current = PointAssignment.objects.select_for_update().get(point=locked, valid_to=None)
@@ -340,7 +340,7 @@ IMPORT_COLUMNS = [
 def dead_letter_reprocess(*, actor: User, via: str, letter: DeadLetter) -> DeadLetter:
     """Run a refused reading through intake again (after the registry was fixed). Still bad:
     the letter stays open with the new reason; accepted or already stored: reprocessed."""
-    access.require_change(actor, letter, {"status"})
+    access.require(actor, access.CHANGE, letter, fields={"status"})
     locked = DeadLetter.objects.select_for_update().get(pk=letter.pk)
     if locked.status != DeadLetter.Status.OPEN:
         raise ValidationFailed.single("status", "已处理 / already handled", "state")
@@ -383,7 +383,7 @@ def dead_letter_reprocess(*, actor: User, via: str, letter: DeadLetter) -> DeadL
 
 @transaction.atomic
 def dead_letter_dismiss(*, actor: User, via: str, letter: DeadLetter, note: str) -> DeadLetter:
-    access.require_change(actor, letter, {"status"})
+    access.require(actor, access.CHANGE, letter, fields={"status"})
     if not note.strip():
         raise ValidationFailed.single("note", "请说明原因 / say why", "required")
     locked = DeadLetter.objects.select_for_update().get(pk=letter.pk)
@@ -407,7 +407,7 @@ def conflict_resolve(
     *, actor: User, via: str, conflict: ReadingConflict, keep: str
 ) -> ReadingConflict:
     """Keep the stored value, or take the new one (the point's rollups are recomputed)."""
-    access.require_change(actor, conflict, {"resolved"})
+    access.require(actor, access.CHANGE, conflict, fields={"resolved"})
     if keep not in ("stored", "new"):
         raise ValidationFailed.single("keep", "须为 stored 或 new / must be stored or new")
     locked = ReadingConflict.objects.select_for_update().get(pk=conflict.pk)
@@ -463,7 +463,7 @@ def suspect_override(*, actor: User, via: str, decision, action: str):
     letters). Audited; the point's rollups are recomputed from that reading on."""
     from parkpilot.energy.models_quality import CounterAnchor, SuspectDecision
 
-    access.require_change(actor, decision, {"status"})
+    access.require(actor, access.CHANGE, decision, fields={"status"})
     if action not in OVERRIDE_ACTIONS:
         raise ValidationFailed.single("action", "须为 accept 或 refuse / must be accept or refuse")
     locked = SuspectDecision.objects.select_for_update().select_related("point").get(pk=decision.pk)
@@ -528,7 +528,7 @@ def meter_replacement_confirm(
     cleaner had guessed. Audited; the point's rollups are recomputed from `ts` on."""
     from parkpilot.energy.models_quality import CounterAnchor
 
-    access.require_change(actor, point, {"rollover"})
+    access.require(actor, access.CHANGE, point, fields={"rollover"})
     errors = []
     if ts is None or ts.tzinfo is None:
         errors.append(FieldError("ts", "须为带时区的时间 / must be a time with a UTC offset"))
@@ -563,7 +563,7 @@ def quarantine_retry(*, actor: User, via: str, quarantined):
     """Retry a quarantined point now (after its cause was fixed), not at its backoff time."""
     from parkpilot.energy.models_quality import PointQuarantine
 
-    access.require_change(actor, quarantined, {"retry_at"})
+    access.require(actor, access.CHANGE, quarantined, fields={"retry_at"})
     locked = PointQuarantine.objects.select_for_update().get(pk=quarantined.pk)
     before = locked.retry_at.isoformat()
     locked.retry_at = timezone.now()

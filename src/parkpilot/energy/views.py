@@ -6,7 +6,6 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
@@ -17,7 +16,7 @@ from parkpilot.energy import rules, selectors, services
 from parkpilot.energy.kinds import EnergyKind
 from parkpilot.tenancy import selectors as tenancy_selectors
 from parkpilot.tenancy.access import page
-from parkpilot.tenancy.errors import Forbidden, NotFound, ValidationFailed
+from parkpilot.tenancy.errors import ValidationFailed
 
 PAGE_SIZE = 50
 
@@ -64,10 +63,7 @@ def _park_or_404(request):
 def point_detail(request, point_id: int):
     """One point: its registry values, where it belonged when (dated ownership), and for the
     park's operators the form that moves it."""
-    try:
-        point = selectors.point_get(user=request.user, point_id=point_id)
-    except NotFound:
-        raise Http404 from None
+    point = selectors.point_get(user=request.user, point_id=point_id)
     can_move = rules.MOVE_POINTS.allows(request.user)
     park = point.park
     context = {
@@ -100,10 +96,6 @@ def point_move(request, point_id: int):
             effective_at=_local_time(request.POST.get("effective_at", ""), point.park.timezone),
             reason=request.POST.get("reason", ""),
         )
-    except NotFound:
-        raise Http404 from None
-    except Forbidden:
-        raise PermissionDenied from None
     except ValidationFailed as exc:
         for error in exc.errors:
             messages.error(request, f"{error.field}: {error.reason}")
@@ -144,10 +136,6 @@ def _act(request, action):
         raise Http404
     try:
         action()
-    except NotFound:
-        raise Http404 from None
-    except Forbidden:
-        raise PermissionDenied from None
     except ValidationFailed as exc:
         # Already handled by someone else, or a bad value: say which field and why.
         for error in exc.errors:

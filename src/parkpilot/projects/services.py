@@ -147,7 +147,7 @@ def _stages_ensure(project: Project) -> None:
 
 @transaction.atomic
 def project_create(*, actor: User, via: str, park: Park, data: dict[str, Any]) -> Project:
-    access.require_create(actor, Project)
+    access.require(actor, access.CREATE, Project)
     clean = _clean_project(park=park, data=data)
     if "name" not in clean:
         raise ValidationFailed.single("name", "名称不能为空 / name must not be empty", "required")
@@ -166,7 +166,7 @@ def project_create(*, actor: User, via: str, park: Park, data: dict[str, Any]) -
 
 @transaction.atomic
 def project_update(*, actor: User, via: str, project: Project, changes: dict[str, Any]) -> Project:
-    access.require_change(actor, project, {k.removesuffix("_id") for k in changes})
+    access.require(actor, access.CHANGE, project, fields={k.removesuffix("_id") for k in changes})
     locked = Project.objects.select_for_update().get(pk=project.pk)
     before = snapshot(locked, PROJECT_FIELDS)
     clean = _clean_project(park=locked.park, data=changes, exclude_pk=locked.pk)
@@ -242,7 +242,7 @@ def project_stage_update(
     changes: dict[str, Any],
     now: datetime.datetime | None = None,
 ) -> ProjectStage:
-    access.require_change(actor, project, {"stages"})
+    access.require(actor, access.CHANGE, project, fields={"stages"})
     if stage not in Stage.values:
         raise ValidationFailed.single("stage", "没有该阶段 / no such stage")
     now = now or timezone.now()
@@ -307,7 +307,7 @@ def progress_update_create(
     photo=None,
     now: datetime.datetime | None = None,
 ) -> ProgressUpdate:
-    access.require_create(actor, ProgressUpdate, enterprise_id=project.enterprise_id)
+    access.require(actor, access.CREATE, ProgressUpdate, enterprise_id=project.enterprise_id)
     now = now or timezone.now()
     text = (text or "").strip()
     errors = []
@@ -358,7 +358,7 @@ def document_add(
     stage: int | None = None,
 ) -> ProjectDocument:
     """Attach a document to a project (and a stage). Park staff only; nothing is ever removed."""
-    access.require_change(actor, project, {"documents"})
+    access.require(actor, access.CHANGE, project, fields={"documents"})
     errors: list[FieldError] = []
     title = (title or "").strip()
     if not title:
@@ -410,7 +410,7 @@ def investment_record(
     now: datetime.datetime | None = None,
 ) -> MonthlyInvestment:
     """Record a month's plan (park only) and/or completion (park or the project's enterprise)."""
-    access.require_create(actor, MonthlyInvestment, enterprise_id=project.enterprise_id)
+    access.require(actor, access.CREATE, MonthlyInvestment, enterprise_id=project.enterprise_id)
     if planned_100m_cny is not None and not access.can(actor, access.CREATE, MonthlyInvestment):
         raise Forbidden("计划投资由园区填写 / the plan is set by the park")
     errors: list[FieldError] = []
@@ -455,7 +455,7 @@ def investment_record(
 def alert_acknowledge(
     *, actor: User, via: str, alert: ProjectAlert, now: datetime.datetime | None = None
 ) -> ProjectAlert:
-    access.require_change(actor, alert, {"status"})
+    access.require(actor, access.CHANGE, alert, fields={"status"})
     locked = ProjectAlert.objects.select_for_update().get(pk=alert.pk)
     if locked.status != AlertStatus.OPEN:
         raise ValidationFailed.single(
@@ -486,7 +486,7 @@ def alert_close(
     reason: str,
     now: datetime.datetime | None = None,
 ) -> ProjectAlert:
-    access.require_change(actor, alert, {"status"})
+    access.require(actor, access.CHANGE, alert, fields={"status"})
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed.single("reason", "关闭须写明原因 / a reason is required", "required")

@@ -24,16 +24,13 @@ from parkpilot.projects.models import (
 from parkpilot.tenancy import access
 from parkpilot.tenancy import selectors as tenancy
 from parkpilot.tenancy.access import page
-from parkpilot.tenancy.errors import Forbidden, NotFound, ValidationFailed
+from parkpilot.tenancy.errors import ValidationFailed
 
 PAGE_SIZE = 50
 
 
 def _project_or_404(request, project_id: int) -> Project:
-    try:
-        return selectors.project_get(user=request.user, project_id=project_id)
-    except NotFound:
-        raise Http404 from None
+    return selectors.project_get(user=request.user, project_id=project_id)
 
 
 def _safe_next(request, default: str):
@@ -107,7 +104,7 @@ def project_detail(request, project_id: int):
         "investments": selectors.project_investments(user=user, project=project),
         "documents": _by_stage(selectors.project_documents(user=user, project=project)),
         "alerts": selectors.alert_list(user=user, project_id=project.pk),
-        "can_edit": access.can_change(user, project),
+        "can_edit": access.can(user, access.CHANGE, project),
         "can_report": _can_report(user, project),
         "stage_choices": Stage.choices,
         "contacts": selectors.contact_choices(user=user),
@@ -126,15 +123,11 @@ def _by_stage(documents) -> dict:
 
 
 def _can_report(user, project) -> bool:
-    try:
-        access.require_create(user, ProgressUpdate, enterprise_id=project.enterprise_id)
-    except Forbidden:
-        return False
-    return True
+    return access.can(user, access.CREATE, ProgressUpdate, enterprise_id=project.enterprise_id)
 
 
 def _can_act_on_alerts(user) -> bool:
-    return user.is_superuser or user.role in ProjectAlert.tenancy_policy.park_writers
+    return access.can(user, access.CREATE, ProjectAlert)
 
 
 def _back(request, project_id: int):
@@ -149,8 +142,6 @@ def _run(request, fn, **kwargs) -> bool:
         for e in exc.errors:
             messages.error(request, f"{e.field}: {e.reason}")
         return False
-    except Forbidden as exc:
-        raise PermissionDenied(str(exc)) from None
     return True
 
 
@@ -220,10 +211,7 @@ def document_add(request, project_id: int):
 
 @login_required
 def document(request, document_id: int):
-    try:
-        doc = selectors.document_get(user=request.user, document_id=document_id)
-    except NotFound:
-        raise Http404 from None
+    doc = selectors.document_get(user=request.user, document_id=document_id)
     return FileResponse(
         doc.file.open("rb"), as_attachment=True, filename=doc.file.name.rsplit("/", 1)[-1]
     )
@@ -231,10 +219,7 @@ def document(request, document_id: int):
 
 @login_required
 def photo(request, update_id: int):
-    try:
-        update = access.get_for(request.user, ProgressUpdate, update_id)
-    except NotFound:
-        raise Http404 from None
+    update = access.get_for(request.user, ProgressUpdate, update_id)
     if not update.photo:
         raise Http404
     return FileResponse(update.photo.open("rb"))
@@ -258,10 +243,7 @@ def alert_list(request):
 @login_required
 @require_POST
 def alert_action(request, alert_id: int, action: str):
-    try:
-        alert = selectors.alert_get(user=request.user, alert_id=alert_id)
-    except NotFound:
-        raise Http404 from None
+    alert = selectors.alert_get(user=request.user, alert_id=alert_id)
     if action == "acknowledge":
         _run(request, services.alert_acknowledge, alert=alert)
     elif action == "close":

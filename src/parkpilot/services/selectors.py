@@ -133,7 +133,7 @@ def status_counts(*, user) -> dict[str, int]:
 
 def supervision_overdue(*, user, today: datetime.date | None = None) -> QuerySet:
     """Every overdue request the user may read, the longest overdue first."""
-    access.require_read(user, SupervisionCase)
+    access.require(user, access.READ, SupervisionCase)
     today = today or timezone.localdate()
     return (
         access.scoped(user, ServiceRequest)
@@ -179,7 +179,7 @@ def escalated_project_alerts(*, user, limit: int = 50) -> list:
 
 
 def case_list(*, user, status: str = "") -> QuerySet:
-    access.require_read(user, SupervisionCase)
+    access.require(user, access.READ, SupervisionCase)
     qs = access.scoped(user, SupervisionCase).select_related(
         "service_request", "service_request__enterprise", "project", "opened_by"
     )

@@ -125,7 +125,7 @@ def _record(
 
 def _require_handler(actor: User, request: ServiceRequest) -> None:
     """Planning, notes and resolution are the contact's (or a park administrator's) to record."""
-    access.require_change(actor, request, {"status"})
+    access.require(actor, access.CHANGE, request, fields={"status"})
     if actor.pk == request.contact_id or access.can(actor, "handle_any", request):
         return
     raise Forbidden("只有该诉求的联系人或园区管理员可以办理 / only the contact person may do this")
@@ -179,7 +179,7 @@ def attachment_add(
 ) -> ServiceAttachment:
     """The enterprise or park staff attach a file to an open request."""
     now = now or timezone.now()
-    access.require_create(actor, ServiceAttachment, enterprise_id=request.enterprise_id)
+    access.require(actor, access.CREATE, ServiceAttachment, enterprise_id=request.enterprise_id)
     errors: list[FieldError] = []
     if file is None:
         errors.append(FieldError("file", "请选择文件 / a file is required", "required"))
@@ -213,7 +213,7 @@ def request_create(
     enterprise_id = data.get("enterprise_id")
     if not access.can(actor, access.CREATE, ServiceRequest):  # only for its own enterprise
         enterprise_id = actor.enterprise_id
-    access.require_create(actor, ServiceRequest, enterprise_id=enterprise_id)
+    access.require(actor, access.CREATE, ServiceRequest, enterprise_id=enterprise_id)
     errors: list[FieldError] = []
     enterprise = Enterprise.objects.filter(park=park, pk=enterprise_id).first()
     if enterprise is None:
@@ -269,7 +269,7 @@ def request_assign(
 ) -> ServiceRequest:
     """Triage: name the one contact person. Later calls change the contact (and say so)."""
     now = now or timezone.now()
-    access.require_change(actor, request, {"contact"})
+    access.require(actor, access.CHANGE, request, fields={"contact"})
     contact = role_holders(
         PARK_OPERATORS, pk=contact_id, park_id=request.park_id, is_active=True
     ).first()
@@ -411,7 +411,7 @@ def _text_event(*, actor, via, request, text, kind, now) -> ServiceEvent:
 
 def _require_own_enterprise(actor: User, request: ServiceRequest) -> None:
     """Comments and urging are the requesting enterprise's own voice."""
-    access.require_change(actor, request, set())
+    access.require(actor, access.CHANGE, request)
     if not access.can(actor, "speak", request):
         raise Forbidden("只有提出诉求的企业可以留言或催办 / only the requesting enterprise may")
 
@@ -542,7 +542,7 @@ def request_confirm(
 ) -> ServiceRequest:
     """Only the enterprise closes its request, by confirming the resolution and rating it."""
     now = now or timezone.now()
-    access.require_change(actor, request, {"confirmation"})
+    access.require(actor, access.CHANGE, request, fields={"confirmation"})
     if not access.can(actor, "speak", request):
         raise Forbidden("只有提出诉求的企业可以确认办结 / only the enterprise confirms")
     if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5:
@@ -586,7 +586,9 @@ def request_reopen(
 ) -> ServiceRequest:
     """Back to work with the reason; the resolution clock starts again from today."""
     now = now or timezone.now()
-    access.require_change(actor, request, {"confirmation"})  # supervisors write none of it
+    access.require(
+        actor, access.CHANGE, request, fields={"confirmation"}
+    )  # supervisors write none of it
     errors: list[FieldError] = []
     reason = _text(reason, "reason", errors, max_length=1000)
     if errors:
@@ -712,7 +714,7 @@ def case_open(
     from parkpilot.projects import selectors as projects
 
     now = now or timezone.now()
-    access.require_create(actor, SupervisionCase)
+    access.require(actor, access.CREATE, SupervisionCase)
     errors: list[FieldError] = []
     instruction = _text(instruction, "instruction", errors)
     request = project = None
@@ -781,7 +783,7 @@ def case_note(
 ) -> SupervisionNote:
     """Supervisors write instructions; park staff reply. Nothing is added to a closed case."""
     now = now or timezone.now()
-    access.require_create(actor, SupervisionNote)
+    access.require(actor, access.CREATE, SupervisionNote)
     errors: list[FieldError] = []
     text = _text(text, "text", errors)
     if errors:
@@ -814,7 +816,7 @@ def case_close(
     now: datetime.datetime | None = None,
 ) -> SupervisionCase:
     now = now or timezone.now()
-    access.require_change(actor, case, {"status"})
+    access.require(actor, access.CHANGE, case, fields={"status"})
     errors: list[FieldError] = []
     conclusion = _text(conclusion, "conclusion", errors)
     if errors:

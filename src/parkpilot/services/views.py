@@ -27,23 +27,17 @@ from parkpilot.services.models import (
 from parkpilot.tenancy import access
 from parkpilot.tenancy import selectors as tenancy
 from parkpilot.tenancy.access import page
-from parkpilot.tenancy.errors import Forbidden, NotFound, ValidationFailed
+from parkpilot.tenancy.errors import ValidationFailed
 
 PAGE_SIZE = 50
 
 
 def _request_or_404(request, request_id: int) -> ServiceRequest:
-    try:
-        return selectors.request_get(user=request.user, request_id=request_id)
-    except NotFound:
-        raise Http404 from None
+    return selectors.request_get(user=request.user, request_id=request_id)
 
 
 def _case_or_404(request, case_id: int) -> SupervisionCase:
-    try:
-        return selectors.case_get(user=request.user, case_id=case_id)
-    except NotFound:
-        raise Http404 from None
+    return selectors.case_get(user=request.user, case_id=case_id)
 
 
 def _run(http, fn, /, **kwargs):
@@ -53,8 +47,6 @@ def _run(http, fn, /, **kwargs):
     except ValidationFailed as exc:
         for e in exc.errors:
             messages.error(http, f"{e.field}: {e.reason}")
-    except Forbidden as exc:
-        raise PermissionDenied(str(exc)) from None
     return None
 
 
@@ -109,11 +101,7 @@ def request_list(request):
 
 
 def _can_raise(user) -> bool:
-    try:
-        access.require_create(user, ServiceRequest, enterprise_id=user.enterprise_id)
-    except Forbidden:
-        return False
-    return True
+    return access.can(user, access.CREATE, ServiceRequest, enterprise_id=user.enterprise_id)
 
 
 @login_required
@@ -153,7 +141,7 @@ def request_new(request):
 def request_detail(request, request_id: int):
     user = request.user
     obj = _request_or_404(request, request_id)
-    is_handler = access.can_change(user, obj) and user.is_park_role
+    is_handler = access.can(user, access.CHANGE, obj) and user.is_park_role
     cases = list(selectors.request_cases(user=user, request=obj)) if user.is_park_role else []
     events = list(selectors.request_events(user=user, request=obj))
     context = {
@@ -178,19 +166,12 @@ def request_detail(request, request_id: int):
 
 
 def _can_attach(user, obj) -> bool:
-    try:
-        access.require_create(user, ServiceAttachment, enterprise_id=obj.enterprise_id)
-    except Forbidden:
-        return False
-    return True
+    return access.can(user, access.CREATE, ServiceAttachment, enterprise_id=obj.enterprise_id)
 
 
 @login_required
 def attachment(request, attachment_id: int):
-    try:
-        att = selectors.attachment_get(user=request.user, attachment_id=attachment_id)
-    except NotFound:
-        raise Http404 from None
+    att = selectors.attachment_get(user=request.user, attachment_id=attachment_id)
     return FileResponse(att.file.open("rb"), as_attachment=True, filename=att.name)
 
 
@@ -246,11 +227,8 @@ def request_action(request, request_id: int, action: str):
 @page(rules.SUPERVISION_DESK)
 def supervision(request):
     user = request.user
-    try:
-        overdue = selectors.supervision_overdue(user=user)
-        cases = selectors.case_list(user=user, status="open")
-    except Forbidden:
-        raise PermissionDenied from None
+    overdue = selectors.supervision_overdue(user=user)
+    cases = selectors.case_list(user=user, status="open")
     page = Paginator(overdue, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = selectors.with_open_cases(user=user, requests=page.object_list)
     context = {
@@ -292,7 +270,7 @@ def case_detail(request, case_id: int):
         "case": case,
         "notes": selectors.case_notes(user=user, case=case),
         "can_note": access.can(user, "note", case),
-        "can_close": access.can_change(user, case),
+        "can_close": access.can(user, access.CHANGE, case),
     }
     return TemplateResponse(request, "services/case_detail.html", context)
 

@@ -126,7 +126,7 @@ def audit_log_list(
     """The audit entries the user may read, newest first, filtered: `actor` by user name
     (exact), `action` by prefix ("login." for every sign-in), `since`/`until` inclusive days in
     the server's time zone."""
-    access.require_read(user, AuditLog)
+    access.require(user, access.READ, AuditLog)
     qs = access.scoped(user, AuditLog).select_related("actor")
     if object_type:
         qs = qs.filter(object_type=object_type)

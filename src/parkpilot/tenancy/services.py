@@ -94,7 +94,7 @@ def _duplicate_errors(
 
 @transaction.atomic
 def enterprise_create(*, actor: User, via: str, park: Park, data: dict[str, Any]) -> Enterprise:
-    access.require_create(actor, Enterprise)
+    access.require(actor, access.CREATE, Enterprise)
     clean = _clean_enterprise_fields(park=park, data=data)
     enterprise = Enterprise(park=park, **clean)
     try:
@@ -121,7 +121,7 @@ def enterprise_update(
     *, actor: User, via: str, enterprise: Enterprise, changes: dict[str, Any]
 ) -> Enterprise:
     fields = {"zone" if k == "zone_id" else k for k in changes}
-    access.require_change(actor, enterprise, fields)
+    access.require(actor, access.CHANGE, enterprise, fields=fields)
     locked = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
     before = snapshot(locked, ENTERPRISE_FIELDS)
     clean = _clean_enterprise_fields(park=locked.park, data=changes, exclude_pk=locked.pk)
