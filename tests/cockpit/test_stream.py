@@ -10,7 +10,14 @@ from parkpilot.cockpit import stream
 
 
 def _user(role):
-    return SimpleNamespace(role=role, is_superuser=False, pk=1)
+    return SimpleNamespace(
+        role=role,
+        roles=frozenset({role}),
+        is_superuser=False,
+        is_authenticated=True,
+        is_active=True,
+        pk=1,
+    )
 
 
 def test_one_compute_per_change_for_all_subscribers(monkeypatch):

@@ -26,6 +26,7 @@ from asgiref.sync import sync_to_async
 from django.db import close_old_connections, connections
 
 from parkpilot.cockpit import selectors, tiles
+from parkpilot.tenancy import access
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ COCKPIT = Feed(
     name="cockpit",
     version=tiles.data_version,
     figures=_cockpit_figures,
-    group_key=lambda user, park: (park.pk, user.role, user.is_superuser),
+    group_key=lambda user, park: (park.pk, tuple(sorted(access.roles_of(user))), user.is_superuser),
     refresh_seconds=REFRESH_SECONDS,
 )
 

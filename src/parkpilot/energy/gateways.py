@@ -26,6 +26,7 @@ from parkpilot.energy.mqtt.config import (
     readings_topic,
 )
 from parkpilot.energy.mqtt.watermark import WATERMARKS_FILTER, watermark_topic
+from parkpilot.tenancy import access
 from parkpilot.tenancy.audit import audit_record
 from parkpilot.tenancy.errors import Forbidden, ValidationFailed
 from parkpilot.tenancy.models import User
@@ -58,9 +59,7 @@ def _require_issuer(actor: User | None, gateway: User) -> None:
         )
     if actor is None:  # the system (CLI, demo loader)
         return
-    if not (
-        actor.is_superuser or (actor.role == Role.PARK_ADMIN and actor.park_id == gateway.park_id)
-    ):
+    if not access.can(actor, access.CHANGE, gateway):  # the park's people: its admins
         raise Forbidden("只有园区管理员可以签发网关凭据 / only park admins issue credentials")
 
 

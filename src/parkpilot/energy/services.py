@@ -57,7 +57,7 @@ METER_BOUNDS = {
 
 def readings_ingest(*, actor: User, payload: bytes, source: str = "http") -> IngestResult:
     """A gateway writes only its own points; park admins and staff any point of their park."""
-    if actor.role not in READING_WRITERS or actor.park_id is None:
+    if not access.roles_of(actor) & READING_WRITERS or actor.park_id is None:
         raise Forbidden("只有网关和园区工作人员可以写入读数 / only gateways and park staff write")
     items = parse_payload(payload)
     if isinstance(items, Refused):

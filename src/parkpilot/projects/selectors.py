@@ -20,9 +20,8 @@ from parkpilot.projects.models import (
     Stage,
 )
 from parkpilot.tenancy import access
+from parkpilot.tenancy import selectors as tenancy_selectors
 from parkpilot.tenancy.models import User
-from parkpilot.tenancy.roles import PARK_OPERATORS
-from parkpilot.tenancy.selectors import role_holders
 
 
 def project_list(
@@ -296,9 +295,7 @@ def alert_get(*, user, alert_id: int) -> ProjectAlert:
 
 def contact_choices(*, user) -> QuerySet:
     """Park staff who can be a project's contact person (park roles only see them)."""
-    if not user.is_park_role and not user.is_superuser:
-        return User.objects.none()
-    return role_holders(PARK_OPERATORS, park_id=user.park_id, is_active=True).order_by("id")
+    return tenancy_selectors.contact_choices(user=user)
 
 
 def stages_prefetch(user) -> Prefetch:

@@ -83,7 +83,7 @@ def ledger(request):
             {"year": r["year"], "planned": float(r["planned"]), "actual": float(r["actual"])}
             for r in selectors.investment_by_year(user=user)
         ],
-        "can_import": user.is_superuser or user.role in Project.tenancy_policy.park_writers,
+        "can_import": access.can(user, access.CREATE, Project),
     }
     template = "projects/ledger.html"
     if request.htmx:
@@ -275,9 +275,7 @@ def ledger_export(request):
 @login_required
 def ledger_import(request):
     park = tenancy.park_of(request.user)
-    if park is None or not (
-        request.user.is_superuser or request.user.role in Project.tenancy_policy.park_writers
-    ):
+    if park is None or not (access.can(request.user, access.CREATE, Project)):
         raise PermissionDenied
     errors = []
     result = None

@@ -20,7 +20,7 @@ from parkpilot.services.models import (
     SupervisionNote,
 )
 from parkpilot.tenancy import access
-from parkpilot.tenancy.models import User
+from parkpilot.tenancy import selectors as tenancy_selectors
 
 
 def overdue_q(today: datetime.date) -> Q:
@@ -213,8 +213,4 @@ def open_case_count(*, user) -> int:
 
 
 def contact_choices(*, user) -> QuerySet:
-    if not (user.is_superuser or user.is_park_role):
-        return User.objects.none()
-    return User.objects.filter(
-        park_id=user.park_id, role__in=("park_admin", "park_staff"), is_active=True
-    ).order_by("id")
+    return tenancy_selectors.contact_choices(user=user)

@@ -236,7 +236,7 @@ def supervision(request):
         "escalated_alerts": selectors.escalated_project_alerts(user=user),
         "cases": list(cases[:100]),
         "counts": selectors.status_counts(user=user),
-        "can_open": user.is_superuser or user.role in SupervisionCase.tenancy_policy.park_writers,
+        "can_open": access.can(user, access.CREATE, SupervisionCase),
         "today": timezone.localdate(),
     }
     return TemplateResponse(request, "services/supervision.html", context)

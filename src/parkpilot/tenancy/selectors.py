@@ -12,6 +12,7 @@ from django.utils import timezone
 from parkpilot.tenancy import access, logins
 from parkpilot.tenancy.errors import NotFound
 from parkpilot.tenancy.models import ApiToken, AuditLog, Enterprise, Park, User, Zone
+from parkpilot.tenancy.roles import PARK_OPERATORS
 
 
 def enterprise_list(*, user: User, zone_id: int | None = None, q: str = "") -> QuerySet:
@@ -219,3 +220,11 @@ def role_holders(roles: frozenset[str], **filters) -> QuerySet:
         if set(extra) & roles
     ]
     return people.filter(Q(role__in=roles) | Q(pk__in=granted))
+
+
+def contact_choices(*, user) -> QuerySet:
+    """Who can be the contact person of a request or a project: the park's operators (staff
+    and admins) of the user's park; offered to park roles only."""
+    if not (user.is_superuser or user.is_park_role):
+        return User.objects.none()
+    return role_holders(PARK_OPERATORS, park_id=user.park_id, is_active=True).order_by("id")
