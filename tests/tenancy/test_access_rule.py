@@ -116,3 +116,32 @@ def test_the_navigation_shows_exactly_the_pages_that_let_one_in(who, personas):
         status = client.get(reverse(item.url_name)).status_code
         opens = status < 400
         assert opens == (item.url_name in shown), (who, item.url_name, status)
+
+
+def test_park_admins_grant_further_roles_audited(personas, park, ent_a):
+    from parkpilot.tenancy.errors import ValidationFailed
+    from parkpilot.tenancy.models import AuditLog
+    from parkpilot.tenancy.services import user_roles_set
+
+    person = personas["resident"]
+    user_roles_set(actor=personas["park_admin"], via="test", user=person, roles=[Role.PARK_STAFF])
+    person.refresh_from_db()
+    assert person.roles == {Role.RESIDENT, Role.PARK_STAFF}
+    entry = AuditLog.objects.filter(action="user.roles", object_id=str(person.pk)).get()
+    assert entry.before == {"granted_roles": []}
+    assert entry.after == {"granted_roles": [Role.PARK_STAFF]}
+    # Staff may not hand out roles; another park's admin cannot even touch the person.
+    with pytest.raises(Forbidden):
+        user_roles_set(actor=personas["park_staff"], via="test", user=person, roles=[])
+    with pytest.raises(Forbidden):
+        user_roles_set(actor=personas["other_park_admin"], via="test", user=person, roles=[])
+    # Unknown codes and an enterprise role without an enterprise are refused, naming the field.
+    with pytest.raises(ValidationFailed) as refused:
+        user_roles_set(
+            actor=personas["park_admin"], via="test", user=person,
+            roles=["no_such_role", Role.ENTERPRISE_USER],
+        )  # fmt: skip
+    assert {e.field for e in refused.value.errors} == {"roles"}
+    assert {e.code for e in refused.value.errors} == {"unknown_role", "invalid"}
+    person.refresh_from_db()
+    assert person.granted_roles == [Role.PARK_STAFF]  # nothing half-written

@@ -9,6 +9,7 @@ from axes.utils import reset as axes_reset
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from parkpilot.tenancy import access
 from parkpilot.tenancy.audit import audit_record, changed_only, snapshot
@@ -16,7 +17,7 @@ from parkpilot.tenancy.credit_code import CreditCodeError, validate_credit_code
 from parkpilot.tenancy.errors import FieldError, ValidationFailed
 from parkpilot.tenancy.industry import IndustryCodeError, validate_industry_code
 from parkpilot.tenancy.models import ApiToken, Enterprise, Park, TokenScope, User, Zone
-from parkpilot.tenancy.roles import Role
+from parkpilot.tenancy.roles import Reach, Role, grantable
 from parkpilot.tenancy.signals import api_token_revoked
 
 ENTERPRISE_FIELDS = [
@@ -287,3 +288,34 @@ def login_unlock(*, actor: User, via: str, user: User) -> int:
         park_id=user.park_id,
     )
     return cleared
+
+
+@transaction.atomic
+def user_roles_set(*, actor: User, via: str, user: User, roles: list[str]) -> User:
+    """Give a person exactly these further roles beside their primary one (a resident who is
+    also a party member, an employee who drives a bus): the park's administrators' to change.
+    Codes must be roles the platform knows (tenancy.roles.registry, app roles included); a role
+    reaching an enterprise needs the person's enterprise."""
+    access.require(actor, access.CHANGE, user, fields={"granted_roles"})
+    known = {r.code: r for r in grantable()}
+    wanted = sorted({str(code) for code in roles} - {user.role})
+    errors = [FieldError("roles", _("Unknown role: %(code)s") % {"code": c}, "unknown_role")
+              for c in wanted if c not in known]  # fmt: skip
+    if user.enterprise_id is None and any(
+        known[c].reach == Reach.ENTERPRISE for c in wanted if c in known
+    ):
+        errors.append(
+            FieldError("roles", _("An enterprise role needs the person's enterprise."), "invalid")
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    before = sorted(locked.granted_roles)
+    locked.granted_roles = wanted
+    locked.save(update_fields=["granted_roles"])
+    audit_record(
+        actor=actor, via=via, action="user.roles", obj=locked,
+        before={"granted_roles": before}, after={"granted_roles": wanted}, park_id=locked.park_id,
+    )  # fmt: skip
+    user.granted_roles = wanted
+    return locked
