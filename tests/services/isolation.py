@@ -2,7 +2,10 @@
 change ent_a's requests or their supervision (404, nothing changed); enterprises never see
 supervision at all (403)."""
 
+import datetime
+
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from parkpilot.services import services
 from parkpilot.services.models import (
@@ -16,12 +19,13 @@ from parkpilot.services.models import (
 OUTSIDERS = ("ent_b_user", "other_park_admin")
 
 
-def _request(personas, ent_a, *, status="submitted") -> ServiceRequest:
+def _request(personas, ent_a, *, status="submitted", now=None) -> ServiceRequest:
     req = services.request_create(
         actor=personas["ent_a_user"],
         via="test",
         park=ent_a.park,
         data={"title": "用电增容", "category": "energy", "description": "需增容"},
+        now=now,
     )
     if status == "submitted":
         return req
@@ -101,10 +105,15 @@ def _step_case(step: str, payload: dict, status: str):
 
 
 def _overdue(api_as, personas, ent_a, ent_b):
-    _request(personas, ent_a)
-    assert api_as("ent_a_user").get("/api/v1/services/supervision/overdue").status_code == 403
-    items = api_as("other_park_admin").get("/api/v1/services/supervision/overdue").json()["items"]
-    assert items == []
+    # Raised 60 days ago and never acknowledged: overdue by any SLA, so the park's own
+    # supervisor lists it (the case is not vacuous) and another park's admin does not.
+    long_ago = timezone.now() - datetime.timedelta(days=60)
+    req = _request(personas, ent_a, now=long_ago)
+    overdue = "/api/v1/services/supervision/overdue"
+    assert req.pk in [r["id"] for r in api_as("supervisor").get(overdue).json()["items"]]
+    assert api_as("ent_a_user").get(overdue).status_code == 403
+    items = api_as("other_park_admin").get(overdue).json()["items"]
+    assert req.pk not in [r["id"] for r in items]
 
 
 def _cases(api_as, personas, ent_a, ent_b):
