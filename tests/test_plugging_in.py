@@ -42,6 +42,8 @@ def test_an_app_listed_in_installed_apps_appears_everywhere_it_declares(tmp_path
     # Its own role is declared on the AppConfig too; the page, its navigation entry and its
     # tile ask one rule, so a colleague without the role finds none of them.
     assert found["role_declared"]
+    # A section on another app's page (the park's carbon page), declared on its AppConfig.
+    assert found["carbon_page_has_section"]
     assert found["without_role_page_status"] == 403
     assert not found["without_role_nav_has_link"]
     assert "example.answer" not in found["without_role_tile_keys"]

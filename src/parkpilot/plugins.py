@@ -19,6 +19,8 @@ optional (docs/adding-an-app.md walks through an example):
     resident_entries = (ResidentEntry(...), ...) the app's icons on the residents' front door
     resident_cards = (HomeCard(...), ...)       cards on the residents' home (山湖·青锋, /m/)
     my_items = "dotted.path"                    (user) -> [MyItem]: the person's open items
+    page_sections = (PageSection(...), ...)     sections it adds to another app's page (a line
+                                                of commuting or offsets on the carbon pages)
     events_emitted = ("<app>.<event>", ...)     events its services emit (parkpilot.events)
     event_handlers = {"<app>.<event>": "dotted"} how it reacts to other apps' events
 
@@ -62,6 +64,21 @@ class HomeCard:
     rule: Any = None  # a tenancy.access.Rule; None: every signed-in user of a park
     order: int = 100
     wide: bool = False  # spans the page's width instead of one column
+
+
+@dataclass(frozen=True)
+class PageSection:
+    """A section an app adds to a page another app owns. The host page names itself (`page`,
+    e.g. "carbon.mine") and the context it offers (the park, the enterprise, the period); the
+    section's `context` is a dotted path to `(user, **offered) -> dict | None` (None: nothing
+    to show), rendered with `template` where the host includes its sections."""
+
+    page: str
+    key: str  # unique, e.g. "transit.commuting"
+    template: str
+    context: str
+    rule: Any = None  # a tenancy.access.Rule; None: whoever may open the host page
+    order: int = 100
 
 
 @dataclass(frozen=True)
@@ -176,6 +193,24 @@ def cards(attribute: str, *, user, park) -> list[dict]:
             shown.append(
                 {"key": card.key, "template": card.template, "wide": card.wide, "data": data}
             )
+    return shown
+
+
+def sections(page: str, *, user, **offered) -> list[dict]:
+    """The sections other apps add to `page`, for this user, with their context; a failing one
+    is logged and left out, as a failing card is."""
+    shown = []
+    declared_here = [s for s in collected("page_sections") if s.page == page]
+    for section in sorted(declared_here, key=lambda s: (s.order, s.key)):
+        if not visible_to(user, section.rule):
+            continue
+        try:
+            data = import_string(section.context)(user, **offered)
+        except Exception:
+            log.exception("page section %s on %s failed", section.key, page)
+            continue
+        if data is not None:
+            shown.append({"key": section.key, "template": section.template, "data": data})
     return shown
 
 

@@ -65,6 +65,8 @@ try:
         "cockpit_tile_keys": [t.key for t in cockpit.context["tiles"]],
         "event_handled": _confirm_a_request(park),
         "role_declared": "example_helper" in registry(),
+        "carbon_page_has_section": "example section of ex for"
+        in browser.get("/carbon/").content.decode(),
         "without_role_page_status": without.get("/example/").status_code,
         "without_role_nav_has_link": 'href="/example/"' in without.get("/").content.decode(),
         "without_role_tile_keys": [t.key for t in without.get("/cockpit/").context["tiles"]],

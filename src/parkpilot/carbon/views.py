@@ -13,6 +13,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
+from parkpilot import plugins
 from parkpilot.carbon import cockpit, rules, selectors, selectors_green, services
 from parkpilot.carbon.factors import FactorMissing, FactorSet
 from parkpilot.carbon.models import Carrier, Level, Quantity, Region
@@ -63,6 +64,7 @@ def park_page(request):
         context |= cockpit.park_overview(user=request.user, park=park, per=per)
     except ValidationFailed as exc:
         context["error"] = str(exc)
+    context["sections"] = plugins.sections("carbon.park", user=request.user, park=park, per=per)
     return TemplateResponse(request, "carbon/park.html", context)
 
 
@@ -102,6 +104,9 @@ def mine_page(request):
     context["alerts"] = list(selectors.alert_list(user=user, park_id=park.pk)[:10])
     context["budgets"] = _safe_budgets(user, park, per)
     context["reports"] = list(selectors.report_list(user=user, park_id=park.pk)[:12])
+    context["sections"] = plugins.sections(
+        "carbon.mine", user=user, park=park, enterprise=user.enterprise, per=per
+    )
     return TemplateResponse(request, "carbon/mine.html", context)
 
 

@@ -4,7 +4,7 @@ API, the URLs, the home page and the data cockpit without any shared file change
 
 from django.apps import AppConfig
 
-from parkpilot.plugins import HomeCard, NavItem, Tile
+from parkpilot.plugins import HomeCard, NavItem, PageSection, Tile
 from parkpilot.tenancy.access import Rule
 from parkpilot.tenancy.roles import Reach, RoleDef
 
@@ -22,6 +22,11 @@ class ExampleConfig(AppConfig):
     # Shown to whom the page's own rule (views.hello) lets in.
     nav_items = (NavItem("Example", "example:hello", order=99),)
     home_cards = (HomeCard("example.card", "example_app/_home.html", "example_app.selectors.card"),)
+    # A line of its own on the park's carbon page, which knows nothing of it.
+    page_sections = (
+        PageSection("carbon.park", "example.carbon", "example_app/_carbon_section.html",
+                    "example_app.selectors.carbon_section"),
+    )  # fmt: skip
     event_handlers = {"services.request_confirmed": "example_app.selectors.on_request_confirmed"}
     cockpit_tiles = (
         Tile(

@@ -5,6 +5,10 @@ def card(user, park) -> dict:
     return {"park": park.code}
 
 
+def carbon_section(user, *, park, per) -> dict:
+    return {"park": park.code, "period": per.label}
+
+
 def tile(user, park) -> TileData:
     return TileData(value=42, caption=f"answer of {park.code}")
 
