@@ -22,6 +22,7 @@ from functools import wraps
 from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
+from django.utils.translation import gettext as _
 
 from parkpilot.tenancy.errors import Forbidden, NotFound
 from parkpilot.tenancy.policy import Policy
@@ -132,7 +133,7 @@ def _refusal(actor, action, target, fields, enterprise_id) -> str | None:
     model = target if isinstance(target, type) else type(target)
     policy = policy_of(model)
     if not _live(actor):
-        return "not signed in"
+        return _("not signed in")
     if actor.is_superuser:
         return None
     roles = roles_of(actor)
@@ -171,7 +172,9 @@ def _change_refusal(actor, roles, policy, obj, fields) -> str | None:
         disallowed = fields - policy.own_writable_fields
         if not disallowed:
             return None
-        return f"not writable for this role: {', '.join(sorted(disallowed))}"
+        return _("not writable for this role: %(fields)s") % {
+            "fields": ", ".join(sorted(disallowed))
+        }
     return ""
 
 
