@@ -19,6 +19,8 @@ optional (docs/adding-an-app.md walks through an example):
     resident_entries = (ResidentEntry(...), ...) the app's icons on the residents' front door
     resident_cards = (HomeCard(...), ...)       cards on the residents' home (山湖·青锋, /m/)
     my_items = "dotted.path"                    (user) -> [MyItem]: the person's open items
+    alert_kinds = (AlertKind(...), ...)         the alerts it raises (parkpilot.alerts), with
+                                                their label and escalation
     page_sections = (PageSection(...), ...)     sections it adds to another app's page (a line
                                                 of commuting or offsets on the carbon pages)
     events_emitted = ("<app>.<event>", ...)     events its services emit (parkpilot.events)
@@ -64,6 +66,17 @@ class HomeCard:
     rule: Any = None  # a tenancy.access.Rule; None: every signed-in user of a park
     order: int = 100
     wide: bool = False  # spans the page's width instead of one column
+
+
+@dataclass(frozen=True)
+class AlertKind:
+    """A kind of alert an app raises through parkpilot.alerts: its label, and whom it goes to
+    when nobody acknowledges it in time."""
+
+    code: str  # "<app>.<kind>", e.g. "carbon.budget_co2"
+    label: str | Promise
+    escalate_after_hours: int | None = None  # None: never escalated by the clock
+    escalate_to: frozenset[str] = frozenset()  # roles of the park told on escalation
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "parkpilot.services",
     "parkpilot.cockpit",
     "parkpilot.notifications",
+    "parkpilot.alerts",
     "parkpilot.residents",
     "parkpilot.portal",
     "parkpilot.demo",

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from parkpilot.plugins import NavItem, Tile
+from parkpilot.plugins import AlertKind, NavItem, Tile
+from parkpilot.tenancy.roles import PARK_OPERATORS
 
 
 class CarbonConfig(AppConfig):
@@ -25,6 +26,14 @@ class CarbonConfig(AppConfig):
         Tile("carbon.budget", _("Carbon budget"), "parkpilot.carbon.cockpit.budget_tile", order=44),
     )  # fmt: skip
     cockpit_version = "parkpilot.carbon.cockpit.data_version"
+    # Raised to the enterprise; unacknowledged after three days, the park's operators are told.
+    alert_kinds = (
+        AlertKind("carbon.budget_energy", _("Energy budget projected to be exceeded"), 72,
+                  PARK_OPERATORS),
+        AlertKind("carbon.budget_co2", _("Carbon budget projected to be exceeded"), 72,
+                  PARK_OPERATORS),
+        AlertKind("carbon.grade_worse", _("Carbon-efficiency grade worsened"), 72, PARK_OPERATORS),
+    )  # fmt: skip
 
     def ready(self):
         from parkpilot.carbon import receivers  # noqa: F401  (connects carbon's receivers)
