@@ -73,6 +73,7 @@ def test_every_app_page_and_api_mount_comes_from_an_app_config():
         "/v1/services",
         "/v1/cockpit",
         "/v1/notifications",
+        "/v1/alerts",
     ]
     assert reverse("energy:points").startswith("/energy/")
     assert reverse("portal:home") == "/"

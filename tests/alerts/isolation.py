@@ -11,7 +11,8 @@ OUTSIDERS = ("ent_b_user", "other_park_admin")
 def _alert(ent_a) -> Alert:
     alert, _created = services.alert_raise(
         actor=system_actor(ent_a.park), park=ent_a.park, kind="carbon.budget_co2",
-        subject=f"carbon.enterprise:{ent_a.pk}/iso", title="碳排放预计超出预算", enterprise=ent_a,
+        subject=f"carbon.enterprise:{ent_a.pk}/iso",
+        title="碳排放预计超出预算", enterprise_id=ent_a.pk,
     )  # fmt: skip
     return alert
 

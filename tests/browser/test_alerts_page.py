@@ -27,7 +27,8 @@ def alerts(transactional_db):
     ):
         raised[ent.pk], _created = services.alert_raise(
             actor=system_actor(park), park=park, kind=kind, subject=f"test:{ent.pk}",
-            title=title, detail="预计 1,250 t / 预算 1,000 t", link="/carbon/mine/", enterprise=ent,
+            title=title, detail="预计 1,250 t / 预算 1,000 t", link="/carbon/mine/",
+            enterprise_id=ent.pk,
         )  # fmt: skip
     return hangcha, other, raised
 

@@ -3,9 +3,9 @@ Each: ent_b's user and another park's admin neither see nor change what is ent_a
 
 from datetime import date
 
+from parkpilot.alerts import services as alert_services
 from parkpilot.carbon import selectors, services
 from parkpilot.carbon.models import (
-    Alert,
     Budget,
     CarbonAccount,
     EmissionFactor,
@@ -157,8 +157,12 @@ def budgets_save(api_as, personas, ent_a, ent_b):
 
 
 def _alert_for(ent):
-    return Alert.objects.create(park=ent.park, enterprise=ent, kind="budget_co2", period="2022",
-                                message="m", figure={"figure": "budget_co2"})  # fmt: skip
+    alert, _created = alert_services.alert_raise(
+        actor=system_actor(ent.park), park=ent.park, kind="carbon.budget_co2",
+        subject=f"enterprise:{ent.pk}/2022", title="m", enterprise_id=ent.pk,
+        figure={"figure": "budget_co2", "period": "2022"},
+    )  # fmt: skip
+    return alert
 
 
 def alerts_list(api_as, personas, ent_a, ent_b):

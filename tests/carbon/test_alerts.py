@@ -1,6 +1,7 @@
 """Budgets and alerts (issue #5): an enterprise projected over its annual budget, or whose
 carbon-efficiency grade worsens month on month, gets one in-app alert; left unacknowledged for
-ESCALATE_AFTER (3 days) it is escalated to park staff once. Golden numbers by hand.
+three days (CarbonConfig.alert_kinds) it is escalated to park staff once, by the alerts
+framework (parkpilot.alerts), which keeps them. Golden numbers by hand.
 
 Factors (tests/carbon/carbon_helpers.py cites each document):
   electricity CO2, 华东 2022  0.5617 kgCO2/kWh  《关于发布2022年电力二氧化碳排放因子的公告》
@@ -18,10 +19,13 @@ from decimal import Decimal
 import pytest
 from carbon_helpers import feed, ramp
 
+from parkpilot.alerts import services as alert_services
+from parkpilot.alerts.models import Alert
 from parkpilot.carbon import selectors, services
-from parkpilot.carbon.models import Alert
+from parkpilot.carbon.models import AlertKind
 from parkpilot.carbon.periods import period
 from parkpilot.economy.models import EnterpriseMonthly
+from parkpilot.notifications.models import Notification
 from parkpilot.tenancy.actors import system_actor
 from parkpilot.tenancy.models import AuditLog
 
@@ -58,21 +62,26 @@ def test_projected_over_budget_raises_one_alert(march_use, ent_a, ent_b, persona
     # B: projected CO2 = 1.1234 ÷ (90/365) = 4.556011 t ≤ 20 t; energy 0.996856 tce ≤ 10 tce.
     budget(park, ent_b, tce=10, co2=20, actor=personas["park_staff"])
     made = services.alerts_evaluate(park=park, per=month(park, 3))
-    assert [(a.enterprise_id, a.kind, a.period) for a in made] == [
-        (ent_a.pk, Alert.Kind.BUDGET_CO2, "2022")
+    assert [(a.enterprise_id, a.kind, a.figure["period"]) for a in made] == [
+        (ent_a.pk, f"carbon.{AlertKind.BUDGET_CO2}", "2022")
     ]
     figure = made[0].figure
     assert round(figure["used"], 6) == 5.617
     assert round(figure["projected"], 6) == 22.780056
     assert figure["budget"] == 20.0
-    assert "22.8 tCO2" in made[0].message and "20.0 tCO2" in made[0].message
+    assert "22.8 tCO2" in made[0].title and "20.0 tCO2" in made[0].title
 
     # Evaluating again (the monthly task re-run, or the next month) adds nothing.
     assert services.alerts_evaluate(park=park, per=month(park, 3)) == []
     mine = selectors.alert_list(user=personas["ent_a_user"], park_id=park.pk, open_only=True)
-    assert [a.kind for a in mine] == [Alert.Kind.BUDGET_CO2]
+    assert [a.kind for a in mine] == [f"carbon.{AlertKind.BUDGET_CO2}"]
     assert not selectors.alert_list(user=personas["ent_b_user"], park_id=park.pk).exists()
-    assert AuditLog.objects.filter(action="carbon.alert.raise").count() == 1
+    assert AuditLog.objects.filter(action="alert.raise").count() == 1
+    # A's people (its admin and its user) were told once, under the bell; B's not.
+    told = Notification.objects.filter(kind="carbon.budget_co2")
+    assert sorted(n.recipient.username for n in told) == sorted(
+        [personas["ent_a_admin"].username, personas["ent_a_user"].username]
+    )
 
 
 def test_within_budget_and_park_budget_raise_nothing(march_use, ent_a, personas):
@@ -90,9 +99,9 @@ def test_energy_budget_alert_names_tce(march_use, ent_a, personas):
     # A: projected energy 4.984278 tce > 4.9 tce; CO2 22.780056 t ≤ 100 t.
     budget(park, ent_a, tce="4.9", co2=100, actor=personas["park_staff"])
     (alert,) = services.alerts_evaluate(park=park, per=month(park, 3))
-    assert alert.kind == Alert.Kind.BUDGET_ENERGY
+    assert alert.kind == f"carbon.{AlertKind.BUDGET_ENERGY}"
     assert round(alert.figure["projected"], 6) == 4.984278
-    assert "5.0 tce" in alert.message and "4.9 tce" in alert.message
+    assert "5.0 tce" in alert.title and "4.9 tce" in alert.title
 
 
 @pytest.fixture
@@ -127,13 +136,13 @@ def test_grade_worsening_raises_one_alert(two_months, ent_a, personas):
     # February against January: A had no grade in January (no value added) → nothing.
     assert services.alerts_evaluate(park=park, per=month(park, 2)) == []
     made = services.alerts_evaluate(park=park, per=month(park, 3))
-    assert [(a.enterprise_id, a.kind, a.period) for a in made] == [
-        (ent_a.pk, Alert.Kind.GRADE_WORSE, "2022-03")
+    assert [(a.enterprise_id, a.kind, a.figure["period"]) for a in made] == [
+        (ent_a.pk, f"carbon.{AlertKind.GRADE_WORSE}", "2022-03")
     ]
     figure = made[0].figure
     assert (figure["before"], figure["after"]) == (1, 3)
     assert round(figure["carbon_intensity"], 6) == 0.802429
-    assert "由 1 级降为 3 级" in made[0].message
+    assert "由 1 级降为 3 级" in made[0].title
     assert services.alerts_evaluate(park=park, per=month(park, 3)) == []
     assert Alert.objects.count() == 1
 
@@ -159,17 +168,17 @@ def test_unacknowledged_alert_escalates_once(march_use, ent_a, ent_b, personas, 
     assert response.status_code == 200
     assert response.json()["acknowledged_at"]
 
-    created = alert_a.created_at
+    created = alert_a.raised_at
     # Not yet: 3 days less one second after it was raised.
-    assert services.alerts_escalate(now=created + timedelta(days=3, seconds=-1)) == 0
+    assert alert_services.escalate_due(park=park, now=created + timedelta(days=3, seconds=-1)) == []
     at = created + timedelta(days=3)
-    assert services.alerts_escalate(now=at) == 1
-    assert services.alerts_escalate(now=at + timedelta(hours=1)) == 0  # the next hourly run
+    assert [a.pk for a in alert_services.escalate_due(park=park, now=at)] == [alert_a.pk]
+    assert alert_services.escalate_due(park=park, now=at + timedelta(hours=1)) == []  # next run
     alert_a.refresh_from_db()
     alert_b.refresh_from_db()
     assert alert_a.escalated_at == at
     assert alert_b.escalated_at is None
-    assert AuditLog.objects.filter(action="carbon.alert.escalate").count() == 1
+    assert AuditLog.objects.filter(action="alert.escalate").count() == 1
 
     # Park staff see it escalated; the enterprise still sees it open.
     rows = {r["id"]: r for r in api_as("park_staff").get("/api/v1/carbon/alerts").json()}
@@ -192,4 +201,4 @@ def test_other_enterprise_cannot_see_or_acknowledge(march_use, ent_a, personas, 
     alert.refresh_from_db()
     assert alert.acknowledged_at is not None
     # Acknowledged: never escalated, however late.
-    assert services.alerts_escalate(now=alert.created_at + timedelta(days=30)) == 0
+    assert alert_services.escalate_due(park=park, now=alert.raised_at + timedelta(days=30)) == []

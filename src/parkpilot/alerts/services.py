@@ -31,7 +31,7 @@ def alert_raise(
     title: str,
     detail: str = "",
     link: str = "",
-    enterprise=None,
+    enterprise_id: int | None = None,
     figure: dict | None = None,
     recipients=(),
     now: datetime.datetime | None = None,
@@ -44,8 +44,9 @@ def alert_raise(
     try:
         with transaction.atomic():
             alert = Alert.objects.create(
-                park=park, enterprise=enterprise, kind=kind, subject=subject, title=title[:200],
-                detail=detail[:500], link=link, figure=figure or {}, raised_at=now,
+                park=park, enterprise_id=enterprise_id, kind=kind, subject=subject,
+                title=title[:200], detail=detail[:500], link=link, figure=figure or {},
+                raised_at=now,
             )  # fmt: skip
             audit_record(
                 actor=actor, via="system", action="alert.raise", obj=alert, before=None,

@@ -206,8 +206,10 @@ def budget_save(request: HttpRequest, body: BudgetIn):
 
 def _alert(a) -> dict:
     return {
-        "id": a.pk, "enterprise_id": a.enterprise_id, "kind": a.kind, "period": a.period,
-        "message": a.message, "figure": a.figure, "created_at": a.created_at.isoformat(),
+        "id": a.pk, "enterprise_id": a.enterprise_id, "kind": a.kind.removeprefix("carbon."),
+        "period": a.figure.get("period", ""), "message": a.detail or a.title,
+        "figure": {k: v for k, v in a.figure.items() if k != "period"},
+        "created_at": a.raised_at.isoformat(),
         "acknowledged_at": a.acknowledged_at.isoformat() if a.acknowledged_at else None,
         "escalated_at": a.escalated_at.isoformat() if a.escalated_at else None,
     }  # fmt: skip

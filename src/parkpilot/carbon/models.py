@@ -197,39 +197,13 @@ class Budget(models.Model):
         ]
 
 
-class Alert(models.Model):
-    """An in-app alert to an enterprise (projected over budget, grade worse). Unacknowledged
-    after ESCALATE_AFTER it is escalated to park staff (who see every alert anyway)."""
+class AlertKind(models.TextChoices):
+    """Carbon's alerts to an enterprise, raised through parkpilot.alerts as "carbon.<kind>"
+    (declared with their escalation in CarbonConfig.alert_kinds)."""
 
-    tenancy_policy = Policy(
-        park_path="park",
-        enterprise_path="enterprise",
-        own_writers=frozenset({Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_USER}),
-        own_writable_fields=frozenset({"acknowledged_at"}),
-    )
-
-    class Kind(models.TextChoices):
-        BUDGET_ENERGY = "budget_energy", _("Energy budget projected to be exceeded")
-        BUDGET_CO2 = "budget_co2", _("Carbon budget projected to be exceeded")
-        GRADE_WORSE = "grade_worse", _("Carbon-efficiency grade worsened")
-
-    park = models.ForeignKey(Park, on_delete=models.PROTECT, related_name="+")
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, null=True)
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    period = models.CharField(max_length=7)  # "2026" or "2026-10"
-    message = models.CharField(max_length=300)
-    figure = models.JSONField(default=dict)  # the figure that triggered it
-    created_at = models.DateTimeField(auto_now_add=True)
-    acknowledged_at = models.DateTimeField(null=True, blank=True)
-    escalated_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["park", "enterprise", "kind", "period"], name="carbon_alert_once"
-            )
-        ]
-        ordering = ["-created_at", "-id"]
+    BUDGET_ENERGY = "budget_energy", _("Energy budget projected to be exceeded")
+    BUDGET_CO2 = "budget_co2", _("Carbon budget projected to be exceeded")
+    GRADE_WORSE = "grade_worse", _("Carbon-efficiency grade worsened")
 
 
 class BatchStatus(models.TextChoices):

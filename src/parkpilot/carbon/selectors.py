@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from parkpilot.alerts import selectors as alert_selectors
 from parkpilot.carbon import accounting, grading, periods, rules, shared_reads
 from parkpilot.carbon.factors import FactorSet
 from parkpilot.carbon.models import (
     AccountScope,
-    Alert,
     Budget,
     CarbonAccount,
     EmissionFactor,
@@ -717,14 +717,20 @@ def projection(used: float, per_ytd: Period, budget: float | None) -> dict:
 
 
 def alert_list(*, user, park_id: int, open_only: bool = False) -> QuerySet:
-    qs = access.scoped(user, Alert).filter(park_id=park_id).select_related("enterprise")
+    """Carbon's alerts (kept by parkpilot.alerts) the user may see; `open_only`: not yet
+    acknowledged."""
+    qs = alert_selectors.alert_list(user=user, source="carbon").filter(park_id=park_id)
     if open_only:
-        qs = qs.filter(acknowledged_at__isnull=True)
-    return qs.order_by("-created_at", "-id")
+        qs = qs.filter(acknowledged_at__isnull=True).exclude(state="closed")
+    return qs
 
 
-def alert_get(*, user, alert_id: int) -> Alert:
-    return access.get_for(user, Alert, alert_id)
+def alert_get(*, user, alert_id: int):
+    """One of carbon's alerts, or NotFound (another app's alert is not carbon's to show)."""
+    alert = alert_selectors.alert_get(user=user, alert_id=alert_id)
+    if not alert.kind.startswith("carbon."):
+        raise NotFound
+    return alert
 
 
 # --- reports -------------------------------------------------------------------------------

@@ -10,13 +10,15 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 
+from parkpilot.alerts import services as alert_services
 from parkpilot.carbon import accounting, grading, periods, selectors, shared_reads
 from parkpilot.carbon.factors import FactorSet, validate_unit
 from parkpilot.carbon.models import (
     AccountScope,
-    Alert,
+    AlertKind,
     BatchStatus,
     Budget,
     CarbonAccount,
@@ -41,8 +43,9 @@ from parkpilot.tenancy.actors import is_system, system_actor
 from parkpilot.tenancy.audit import audit_record, snapshot
 from parkpilot.tenancy.errors import FieldError, NotFound, ValidationFailed
 from parkpilot.tenancy.models import Enterprise, Park
+from parkpilot.tenancy.roles import ENTERPRISE_ROLES
+from parkpilot.tenancy.selectors import role_holders
 
-ESCALATE_AFTER = timedelta(days=3)
 log = logging.getLogger(__name__)
 
 
@@ -483,7 +486,7 @@ def ytd_period(per: Period) -> Period:
 
 
 @transaction.atomic
-def alerts_evaluate(*, park: Park, per: Period) -> list[Alert]:
+def alerts_evaluate(*, park: Park, per: Period) -> list:
     """After a month: projected over budget, or a grade worse than the month before → an
     alert to the enterprise (each at most once per period and kind)."""
     ytd = ytd_period(per)
@@ -495,12 +498,12 @@ def alerts_evaluate(*, park: Park, per: Period) -> list[Alert]:
             continue
         acc = used_by.get(str(eid)) or {"tce": 0.0, "co2_t": 0.0}
         for kind, used, limit, label in (
-            (Alert.Kind.BUDGET_ENERGY, acc["tce"], float(b.energy_tce), "能耗"),
-            (Alert.Kind.BUDGET_CO2, acc["co2_t"], float(b.co2_t), "碳排放"),
+            (AlertKind.BUDGET_ENERGY, acc["tce"], float(b.energy_tce), "能耗"),
+            (AlertKind.BUDGET_CO2, acc["co2_t"], float(b.co2_t), "碳排放"),
         ):
             p = selectors.projection(used, ytd, limit)
             if p["over"]:
-                unit = "tce" if kind == Alert.Kind.BUDGET_ENERGY else "tCO2"
+                unit = "tce" if kind == AlertKind.BUDGET_ENERGY else "tCO2"
                 made += _alert(
                     park, eid, kind, str(per.year),
                     f"按当前进度，全年{label}预计 {p['projected']:.1f} {unit}，超出预算 "
@@ -517,7 +520,7 @@ def alerts_evaluate(*, park: Park, per: Period) -> list[Alert]:
         before = prev_g.get(eid, {}).get("grade")
         if g["grade"] and before and g["grade"] > before:
             made += _alert(
-                park, eid, Alert.Kind.GRADE_WORSE, per.label,
+                park, eid, AlertKind.GRADE_WORSE, per.label,
                 f"碳效等级由 {before} 级降为 {g['grade']} 级（碳排放强度 "
                 f"{g['carbon_intensity']:.3f} tCO2/万元） / grade worsened from {before} to "
                 f"{g['grade']}",
@@ -547,52 +550,25 @@ def _grades(park: Park, per: Period) -> dict:
     )
 
 
-def _alert(park, eid, kind, period_label, message, figure) -> list[Alert]:
-    row, created = Alert.objects.get_or_create(
-        park=park, enterprise_id=eid, kind=kind, period=period_label,
-        defaults={"message": message[:300], "figure": figure},
+def _alert(park, eid, kind, period_label, message, figure) -> list:
+    """Raise one alert to the enterprise through the alerts framework: once per enterprise,
+    kind and period while it is not closed; its people are told under the bell."""
+    people = role_holders(ENTERPRISE_ROLES, enterprise_id=eid, is_active=True)
+    alert, created = alert_services.alert_raise(
+        actor=system_actor(park, "carbon.alerts"), park=park, kind=f"carbon.{kind}",
+        subject=f"enterprise:{eid}/{period_label}", title=message[:200], detail=message[:500],
+        link=reverse("carbon:mine"), enterprise_id=eid,
+        figure={**figure, "period": period_label}, recipients=list(people),
     )  # fmt: skip
-    if created:
-        audit_record(
-            actor=None, via="system", action="carbon.alert.raise", obj=row, before=None,
-            after={"kind": kind, "period": period_label, "figure": figure},
-        )  # fmt: skip
-    return [row] if created else []
+    return [alert] if created else []
 
 
-@transaction.atomic
-def alert_acknowledge(*, actor, via: str, alert_id: int) -> Alert:
-    alert = access.get_for(actor, Alert.objects.select_for_update(), alert_id)
-    access.require(actor, access.CHANGE, alert, fields={"acknowledged_at"})
-    if alert.acknowledged_at is None:
-        alert.acknowledged_at = timezone.now()
-        alert.save(update_fields=["acknowledged_at"])
-        audit_record(
-            actor=actor, via=via, action="carbon.alert.acknowledge", obj=alert,
-            before={"acknowledged_at": None},
-            after={"acknowledged_at": alert.acknowledged_at.isoformat()},
-        )  # fmt: skip
-    return alert
-
-
-@transaction.atomic
-def alerts_escalate(*, now: datetime | None = None) -> int:
-    """Alerts an enterprise has not acknowledged within ESCALATE_AFTER go to park staff."""
-    now = now or timezone.now()
-    due = Alert.objects.filter(
-        acknowledged_at__isnull=True,
-        escalated_at__isnull=True,
-        created_at__lte=now - ESCALATE_AFTER,
-    )
-    ids = list(due.values_list("pk", flat=True))
-    for alert in Alert.objects.filter(pk__in=ids):
-        alert.escalated_at = now
-        alert.save(update_fields=["escalated_at"])
-        audit_record(
-            actor=None, via="system", action="carbon.alert.escalate", obj=alert,
-            before={"escalated_at": None}, after={"escalated_at": now.isoformat()},
-        )  # fmt: skip
-    return len(ids)
+def alert_acknowledge(*, actor, via: str, alert_id: int):
+    """The enterprise has seen its alert (again: nothing changes)."""
+    alert = selectors.alert_get(user=actor, alert_id=alert_id)
+    if alert.acknowledged_at is not None:
+        return alert
+    return alert_services.alert_acknowledge(actor=actor, via=via, alert=alert)
 
 
 # --- reports -------------------------------------------------------------------------------

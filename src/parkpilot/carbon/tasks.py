@@ -59,11 +59,6 @@ def close_due_months() -> None:
             after_close(park, selectors.month_period(park, newest.year, newest.month))
 
 
-@db_periodic_task(crontab(minute="15"))
-def escalate_alerts() -> None:
-    services.alerts_escalate()
-
-
 @db_periodic_task(crontab(minute="*/5"))
 def reap_stale_batches() -> None:
     """A batch whose worker died ends failed with the reason instead of "running" for ever."""

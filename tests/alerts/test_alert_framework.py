@@ -23,7 +23,7 @@ def raise_one(park, ent, personas, *, subject="carbon.enterprise:1/2026-10", now
     return services.alert_raise(
         actor=system_actor(park), park=park, kind=KIND, subject=subject,
         title="碳排放预计超出预算", detail="预计 120 t / 预算 100 t", link="/carbon/mine/",
-        enterprise=ent, recipients=[personas["ent_a_user"]], now=now,
+        enterprise_id=ent.pk, recipients=[personas["ent_a_user"]], now=now,
     )  # fmt: skip
 
 
