@@ -54,6 +54,11 @@ def test_emissions_tile(march, personas, monkeypatch):
 def test_grades_tile(march, ent_a, ent_b, personas, monkeypatch):
     # "This month" April → the tile grades March, the last whole month.
     pin_month(monkeypatch, march, 4)
+    # Before the year's grading thresholds are set, the tile says so and links to the
+    # settings, instead of showing an error.
+    unset = cockpit.grades_tile(personas["park_staff"], march)
+    assert (unset.value, unset.status, unset.link) == ("—", "warn", "/carbon/settings/")
+    assert "2022" in unset.caption
     services.settings_upsert(
         actor=system_actor(march), via="test", park=march, year=2022
     )  # 0.6/0.8/1.2/2.0

@@ -164,7 +164,11 @@ def emissions_tile(user, park) -> TileData:
 
 def grades_tile(user, park) -> TileData:
     per = this_month(park).previous()
-    rows = selectors.grade_table(user=selectors.system_reader(park), park=park, per=per)
+    try:
+        rows = selectors.grade_table(user=selectors.system_reader(park), park=park, per=per)
+    except ValidationFailed as exc:  # e.g. the year's grading thresholds are not set yet
+        reason = exc.errors[0].reason if exc.errors else str(exc)
+        return TileData(value="—", caption=reason, link=reverse("carbon:settings"), status="warn")
     counts = defaultdict(int)
     for r in rows:
         if r["grade"]:

@@ -252,6 +252,8 @@ class ProjectAlert(NoDeleteMixin, models.Model):
         **_PROJECT_CHILD,
         readers=frozenset(PARK_ROLES | ENTERPRISE_ROLES),
         park_writers=frozenset({Role.PARK_ADMIN, Role.PARK_STAFF}),
+        # Escalated alerts go to park leadership and the supervisors too.
+        actions={"follow_escalated": frozenset({Role.PARK_ADMIN, Role.SUPERVISOR})},
     )
 
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="alerts")

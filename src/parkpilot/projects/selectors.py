@@ -284,7 +284,7 @@ def alert_recipient_q(user: User) -> Q:
     """Who an alert goes to: the contact first; after escalation also park leadership (park
     admins) and the supervisors."""
     q = Q(project__contact=user)
-    if user.role in ("park_admin", "supervisor"):
+    if access.can(user, "follow_escalated", ProjectAlert):
         q |= Q(level=AlertLevel.LEADERSHIP)
     return q
 
