@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "parkpilot.economy",
     "parkpilot.projects",
     "parkpilot.services",
+    "parkpilot.ledger",
     "parkpilot.cockpit",
     "parkpilot.notifications",
     "parkpilot.residents",
