@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "parkpilot.projects",
     "parkpilot.services",
     "parkpilot.ledger",
+    "parkpilot.points",
     "parkpilot.cockpit",
     "parkpilot.notifications",
     "parkpilot.residents",
