@@ -12,7 +12,6 @@ from parkpilot.points.errors import PointsCode
 from parkpilot.points.models import Award, EarningRule, Good, Lot, Member, MemberKind
 from parkpilot.tenancy.errors import Forbidden, ValidationFailed
 
-
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Shanghai")
 
