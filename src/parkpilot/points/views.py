@@ -10,9 +10,16 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from parkpilot.notifications import selectors as notifications
 from parkpilot.points import rules, selectors, services
 from parkpilot.tenancy.access import SIGNED_IN, page
 from parkpilot.tenancy.errors import ValidationFailed
+
+
+def _render(request, template: str, context: dict, tab: str = ""):
+    """A page in the residents' shell, which shows the bell's count and the current tab."""
+    context |= {"unread": notifications.unread_count(user=request.user), "tab": tab}
+    return TemplateResponse(request, template, context)
 
 
 def _refused(request, exc: ValidationFailed) -> None:
@@ -24,14 +31,14 @@ def _refused(request, exc: ValidationFailed) -> None:
 def card(request):
     member = services.member_for_person(user=request.user)
     context = {"member": member, "qr": mark_safe(selectors.card_qr_svg(member=member))}
-    return TemplateResponse(request, "points/card.html", context)
+    return _render(request, "points/card.html", context)
 
 
 @page(SIGNED_IN)
 def catalogue(request):
     member = services.member_for_person(user=request.user)
     context = {"member": member, "goods": selectors.catalogue(user=request.user)}
-    return TemplateResponse(request, "points/catalogue.html", context)
+    return _render(request, "points/catalogue.html", context)
 
 
 @require_POST
@@ -59,7 +66,7 @@ def mine(request):
         "expiring": soon,
         "expiring_on": first,
     }
-    return TemplateResponse(request, "points/mine.html", context)
+    return _render(request, "points/mine.html", context)
 
 
 @require_POST
@@ -86,7 +93,7 @@ def counter(request):
         "day": selectors.counter_day(user=request.user, day=today),
         "today": today,
     }
-    return TemplateResponse(request, "points/counter.html", context)
+    return _render(request, "points/counter.html", context)
 
 
 @require_POST
