@@ -1,4 +1,4 @@
-"""The points supermarket's page routes that name an object (tests/tenancy/test_page_isolation.py)."""
+"""Points supermarket page routes that name an object (tests/tenancy/test_page_isolation.py)."""
 
 from helpers import PageCase
 from parkpilot.points import services
