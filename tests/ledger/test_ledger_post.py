@@ -201,3 +201,15 @@ def test_statement_shows_the_running_balance(park, books):
     lines = selectors.statement(account=alice)
     # newest first: +5 → 75, -30 → 70, +100 → 100
     assert [(x["amount"], x["balance"]) for x in lines] == [(5, 75), (-30, 70), (100, 100)]
+
+
+def test_the_nightly_reconcile_tells_the_park_admins_of_a_drift(park, personas, books):
+    from parkpilot.notifications.models import Notification
+
+    source, alice, _bob = books
+    services.post(park=park, key="k1", kind="t.earn", lines=[(source, -70), (alice, 70)])
+    assert services.reconcile(park=park) == [] and not Notification.objects.exists()
+    Account.objects.filter(pk=alice.pk).update(balance=71)
+    assert [d.account_id for d in services.reconcile(park=park)] == [alice.pk]
+    told = Notification.objects.get()
+    assert told.recipient == personas["park_admin"] and "t.member:1: 71 ≠ 70" in told.body

@@ -8,6 +8,7 @@ rolls all of it back. On PostgreSQL the UPDATE holds the account's row until com
 second redemption waits and then sees the new balance; on SQLite writers queue at BEGIN
 IMMEDIATE (settings: WAL, busy_timeout), so neither overdraws nor fails with "locked"."""
 
+import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -17,8 +18,14 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from parkpilot.ledger import selectors
 from parkpilot.ledger.errors import InsufficientBalance, LedgerCode, refused
 from parkpilot.ledger.models import Account, Entry, Posting
+from parkpilot.notifications.services import notify
+from parkpilot.tenancy.roles import Role
+from parkpilot.tenancy.selectors import role_holders
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -142,3 +149,20 @@ def _same_entry(first: Entry, lines: list[tuple[Account, int]]) -> Entry:
     if booked != asked:
         raise refused("key", LedgerCode.KEY_REUSED, _("this key was used for a different entry"))
     return first
+
+
+def reconcile(*, park) -> list:
+    """The nightly check: every account of the park re-derived from its journal. Any drift is
+    logged and told to the park's administrators (it means something wrote a balance behind
+    the ledger's back); balances are left as they are for a person to look into."""
+    drifted = selectors.drift(park_id=park.pk)
+    if drifted:
+        log.error("ledger drift in park %s: %s", park.pk, drifted)
+        notify(
+            park=park,
+            recipients=list(role_holders(frozenset({Role.PARK_ADMIN}), park=park)),
+            kind="ledger.drift",
+            title=_("Ledger check: %(n)s balances differ from their journal") % {"n": len(drifted)},
+            body=", ".join(f"{d.owner}: {d.stored} ≠ {d.derived}" for d in drifted[:20]),
+        )
+    return drifted
