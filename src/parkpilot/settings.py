@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "parkpilot.economy",
     "parkpilot.projects",
     "parkpilot.services",
+    "parkpilot.ledger",
+    "parkpilot.points",
     "parkpilot.cockpit",
     "parkpilot.notifications",
     "parkpilot.alerts",

@@ -1,0 +1,5 @@
+"""The points supermarket's access questions, asked by its pages and navigation."""
+
+from parkpilot.tenancy.access import Rule
+
+COUNTER = Rule("hand_over", "points.Redemption")

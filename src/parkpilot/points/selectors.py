@@ -1,0 +1,99 @@
+"""Reads of the points supermarket. A person reads their own member through `member_of` (the
+row names them); staff and enterprises read members through the access rule."""
+
+import datetime
+import io
+
+import segno
+from django.db.models import Sum
+from django.utils import timezone
+
+from parkpilot.ledger import selectors as ledger
+from parkpilot.points.models import Good, Lot, Member, Redemption, RedemptionStatus
+from parkpilot.tenancy import access
+from parkpilot.tenancy.errors import NotFound
+
+
+def member_of(*, user) -> Member | None:
+    if not getattr(user, "park_id", None):
+        return None
+    return Member.objects.filter(park_id=user.park_id, user=user).select_related("account").first()
+
+
+def card_qr_svg(*, member: Member) -> str:
+    """The member card's QR code (the card code) as inline SVG, for the counter to scan."""
+    out = io.BytesIO()
+    segno.make(member.card_code, error="m").save(
+        out, kind="svg", scale=6, border=2, xmldecl=False, svgns=True
+    )
+    return out.getvalue().decode()
+
+
+def catalogue(*, user) -> list[Good]:
+    return list(access.scoped(user, Good).filter(active=True).order_by("price", "name"))
+
+
+def good_get(*, user, good_id: int) -> Good:
+    return access.get_for(user, Good.objects.filter(active=True), good_id)
+
+
+def lots_of(*, member: Member) -> list[Lot]:
+    return list(member.lots.filter(remaining__gt=0).order_by("expires_on", "pk"))
+
+
+def expiring(
+    *, member: Member, within_days: int = 62, today=None
+) -> tuple[int, datetime.date | None]:
+    """Points expiring soon (announced in advance on the member's page) and the first date."""
+    today = today or timezone.localdate()
+    soon = member.lots.filter(
+        remaining__gt=0, expires_on__lte=today + datetime.timedelta(days=within_days)
+    )
+    total = soon.aggregate(s=Sum("remaining"))["s"] or 0
+    first = soon.order_by("expires_on").values_list("expires_on", flat=True).first()
+    return total, first
+
+
+def history(*, member: Member, limit: int = 50) -> list[dict]:
+    return ledger.statement(account=member.account, limit=limit)
+
+
+def my_redemptions(*, member: Member) -> list[Redemption]:
+    return list(member.redemptions.select_related("good").order_by("-reserved_at")[:30])
+
+
+def my_redemption(*, user, redemption_id: int) -> Redemption:
+    """One of the person's own redemptions, or NotFound (someone else's looks absent)."""
+    member = member_of(user=user)
+    found = Redemption.objects.filter(member=member, pk=redemption_id).first() if member else None
+    if found is None:
+        raise NotFound
+    return found
+
+
+def counter_lookup(*, user, code: str) -> tuple[Member | None, list[Redemption]]:
+    """The member behind a scanned card code and what they have waiting to pick up."""
+    code = "".join(ch for ch in code if ch.isdigit())
+    member = access.scoped(user, Member).filter(card_code=code).first() if code else None
+    if member is None:
+        return None, []
+    waiting = access.scoped(user, Redemption).filter(
+        member=member, status=RedemptionStatus.RESERVED
+    )
+    return member, list(waiting.select_related("good").order_by("reserved_at"))
+
+
+def counter_redemption(*, user, redemption_id: int) -> Redemption:
+    return access.get_for(user, Redemption.objects.select_related("good", "member"), redemption_id)
+
+
+def counter_day(*, user, day: datetime.date) -> list[dict]:
+    """The counter's day report: goods handed over that day."""
+    rows = (
+        access.scoped(user, Redemption)
+        .filter(status=RedemptionStatus.COLLECTED, closed_at__date=day)
+        .values("good__name")
+        .annotate(quantity=Sum("quantity"), points=Sum("points"))
+        .order_by("good__name")
+    )
+    return list(rows)

@@ -1,0 +1,167 @@
+"""Earning, lots, two-phase redemption, refunds and expiry, with hand-worked figures."""
+
+import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from parkpilot import events
+from parkpilot.ledger import selectors as ledger
+from parkpilot.points import services
+from parkpilot.points.errors import PointsCode
+from parkpilot.points.models import Award, EarningRule, Good, Lot, Member, MemberKind
+from parkpilot.tenancy.errors import Forbidden, ValidationFailed
+
+pytestmark = pytest.mark.django_db
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+def at(day: str, hour: int = 10) -> datetime.datetime:
+    return datetime.datetime.combine(
+        datetime.date.fromisoformat(day), datetime.time(hour), tzinfo=TZ
+    )
+
+
+def _balance(member):
+    member.account.refresh_from_db()
+    return member.account.balance
+
+
+def _award(member, rule, source, day="2026-03-02"):
+    return services.award(actor=None, member=member, rule=rule, source=source, now=at(day))
+
+
+def test_an_award_books_a_lot_that_expires_at_the_end_of_next_year(member, rule):
+    made = _award(member, rule, "volunteer:1")
+    assert made.points == 100 and _balance(member) == 100
+    assert (made.lot.remaining, made.lot.expires_on) == (100, datetime.date(2027, 12, 31))
+    assert ledger.drift(park_id=member.park_id) == []
+
+
+def test_the_same_source_awards_once(member, rule):
+    first = _award(member, rule, "volunteer:1")
+    again = _award(member, rule, "volunteer:1")
+    assert again.pk == first.pk and _balance(member) == 100 and Lot.objects.count() == 1
+
+
+def test_the_daily_cap_refuses_the_third_award_of_a_day(member, rule):
+    _award(member, rule, "v:1")
+    _award(member, rule, "v:2")  # 200 = the cap
+    with pytest.raises(ValidationFailed) as refused:
+        _award(member, rule, "v:3")
+    assert refused.value.errors[0].code == PointsCode.CAP_REACHED
+    _award(member, rule, "v:3", day="2026-03-03")  # a new day
+    assert _balance(member) == 300
+
+
+def test_monthly_and_yearly_caps(member, park):
+    rule = EarningRule.objects.create(
+        park=park, kind="party_activity", name="党群活动", points=50, cap_month=100, cap_year=150
+    )
+    _award(member, rule, "a:1", "2026-01-05")
+    _award(member, rule, "a:2", "2026-01-20")
+    with pytest.raises(ValidationFailed):
+        _award(member, rule, "a:3", "2026-01-25")  # 150 > 100 in January
+    _award(member, rule, "a:3", "2026-02-01")  # 150 in the year = the cap
+    with pytest.raises(ValidationFailed):
+        _award(member, rule, "a:4", "2026-03-01")
+    assert _balance(member) == 150
+
+
+def test_redemption_spends_the_soonest_to_expire_lot_first(member, rule, good):
+    old = _award(member, rule, "v:1", "2025-06-01").lot  # expires 2026-12-31
+    new = _award(member, rule, "v:2", "2026-06-01").lot  # expires 2027-12-31
+    redemption = services.redemption_reserve(
+        actor=None, member=member, good=good, now=at("2026-07-01")
+    )
+    old.refresh_from_db(), new.refresh_from_db()
+    # 150 points: all 100 of the old lot, 50 of the new one.
+    assert (old.remaining, new.remaining, _balance(member)) == (0, 50, 50)
+    good.refresh_from_db()
+    assert good.stock == 4 and redemption.points == 150
+
+
+def test_a_void_gives_points_back_to_their_lots_and_releases_the_stock(member, rule, good):
+    old = _award(member, rule, "v:1", "2025-06-01").lot
+    new = _award(member, rule, "v:2", "2026-06-01").lot
+    redemption = services.redemption_reserve(actor=None, member=member, good=good)
+    services.redemption_void(actor=None, redemption=redemption)
+    old.refresh_from_db(), new.refresh_from_db(), good.refresh_from_db()
+    assert (old.remaining, new.remaining, _balance(member), good.stock) == (100, 100, 200, 5)
+    with pytest.raises(ValidationFailed):
+        services.redemption_void(actor=None, redemption=redemption)  # once
+    assert _balance(member) == 200
+
+
+def test_hand_over_spends_and_a_refund_returns_to_the_original_lot(personas, member, rule, good):
+    lot = _award(member, rule, "v:1").lot
+    _award(member, rule, "v:2")
+    redemption = services.redemption_reserve(actor=None, member=member, good=good)
+    with pytest.raises(Forbidden):
+        services.redemption_hand_over(actor=personas["ent_a_user"], redemption=redemption)
+    services.redemption_hand_over(actor=personas["park_staff"], redemption=redemption)
+    with pytest.raises(ValidationFailed):
+        services.redemption_hand_over(actor=personas["park_staff"], redemption=redemption)
+    assert _balance(member) == 50
+    services.redemption_refund(actor=personas["park_staff"], redemption=redemption)
+    lot.refresh_from_db()
+    assert lot.remaining == 100 and _balance(member) == 200
+    assert Good.objects.get(pk=good.pk).stock == 5
+    assert ledger.drift(park_id=member.park_id) == []
+
+
+def test_reservations_not_picked_up_in_time_are_voided(member, rule, good):
+    _award(member, rule, "v:1"), _award(member, rule, "v:2")
+    services.redemption_reserve(actor=None, member=member, good=good, now=at("2026-03-02"))
+    assert services.reservations_expire(park=member.park, now=at("2026-03-04")) == 0
+    assert services.reservations_expire(park=member.park, now=at("2026-03-06")) == 1
+    assert _balance(member) == 200
+
+
+def test_refusals_limit_stock_and_balance(personas, member, rule, park):
+    for i in range(4):
+        _award(member, rule, f"v:{i}", f"2026-03-0{i + 1}")
+    scarce = services.good_create(
+        actor=personas["park_staff"], park=park, name="台灯", price=10, stock=1, per_member_limit=1
+    )
+    services.redemption_reserve(actor=None, member=member, good=scarce)
+    with pytest.raises(ValidationFailed) as limit:
+        services.redemption_reserve(actor=None, member=member, good=scarce)
+    assert limit.value.errors[0].code == PointsCode.LIMIT_REACHED
+    dear = services.good_create(
+        actor=personas["park_staff"], park=park, name="电饭煲", price=500, stock=3
+    )
+    with pytest.raises(ValidationFailed) as poor:
+        services.redemption_reserve(actor=None, member=member, good=dear)
+    assert poor.value.errors[0].code == "insufficient_balance"
+    assert Good.objects.get(pk=dear.pk).stock == 3 and _balance(member) == 390
+
+
+def test_lots_expire_as_a_booked_entry(member, rule):
+    _award(member, rule, "v:1", "2025-06-01")
+    _award(member, rule, "v:2", "2026-06-01")
+    assert services.lots_expire(park=member.park, today=datetime.date(2026, 12, 31)) == 0
+    assert services.lots_expire(park=member.park, today=datetime.date(2027, 1, 1)) == 1
+    assert services.lots_expire(park=member.park, today=datetime.date(2027, 1, 1)) == 0
+    assert _balance(member) == 100 and ledger.drift(park_id=member.park_id) == []
+
+
+def test_staff_only_configure_goods_and_stock(personas, park, good):
+    with pytest.raises(Forbidden):
+        services.good_create(actor=personas["resident"], park=park, name="x", price=1, stock=1)
+    services.stock_move(actor=personas["park_staff"], good=good, change=-5, reason="盘点")
+    with pytest.raises(ValidationFailed):
+        services.stock_move(actor=personas["park_staff"], good=good, change=-1, reason="盘点")
+    assert Good.objects.get(pk=good.pk).stock == 0
+
+
+def test_a_confirmed_service_request_awards_the_enterprise(personas, ent_a, park):
+    EarningRule.objects.create(park=park, kind="enterprise", name="企业参与", points=20)
+    payload = dict(
+        request_id=7, park_id=park.pk, enterprise_id=ent_a.pk, confirmed_by_id=1, rating=5
+    )
+    assert events.dispatch("services.request_confirmed", payload) >= 1
+    events.dispatch("services.request_confirmed", payload)  # delivered twice: awarded once
+    member = Member.objects.get(kind=MemberKind.ENTERPRISE, enterprise=ent_a)
+    assert _balance(member) == 20
+    assert Award.objects.get(member=member).source == "services.request:7"
