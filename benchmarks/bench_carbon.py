@@ -175,6 +175,7 @@ def _measure(connection) -> dict:
     from parkpilot.carbon.models import Level
     from parkpilot.carbon.periods import period
     from parkpilot.demo.services import demo_load
+    from parkpilot.tenancy.actors import SystemActor
     from parkpilot.tenancy.models import Park
 
     demo_load()
@@ -191,7 +192,8 @@ def _measure(connection) -> dict:
     for f in EmissionFactor.objects.filter(park=demo, year__lte=2026):
         f.pk, f.park = None, synth
         f.save()
-    services.settings_upsert(actor=None, via="bench", park=synth, year=2026)
+    bench = SystemActor(synth, "bench")
+    services.settings_upsert(actor=bench, via="bench", park=synth, year=2026)
     _rollups(synth, per)
     ssys = selectors.system_reader(synth)
 
