@@ -10,12 +10,18 @@ from ninja import NinjaAPI, Schema
 from ninja import errors as ninja_errors
 
 import parkpilot
-from parkpilot import plugins
+from parkpilot import openapi, plugins
 from parkpilot.tenancy.auth import API_AUTH
-from parkpilot.tenancy.errors import Forbidden, NotFound, ValidationFailed
+from parkpilot.tenancy.errors import Code, Forbidden, NotFound, ValidationFailed
 from parkpilot.uploads import UploadTooLarge
 
-api = NinjaAPI(
+
+class ParkPilotAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs):
+        return openapi.add_error_responses(super().get_openapi_schema(**kwargs), response_codes())
+
+
+api = ParkPilotAPI(
     title="ParkPilot API",
     version="1",
     description=(
@@ -40,7 +46,10 @@ def _forbidden(request, exc):
 @api.exception_handler(ValidationFailed)
 def _validation_failed(request, exc: ValidationFailed):
     # Same shape as ninja's own 422s, so clients read one error format.
-    detail = [{"loc": ["body", e.field], "msg": e.reason, "type": e.code} for e in exc.errors]
+    detail = [
+        {"loc": ["body", e.field], "msg": e.reason, "type": e.code, "code": e.code}
+        for e in exc.errors
+    ]
     return api.create_response(request, {"detail": detail, "code": "invalid"}, status=422)
 
 
@@ -54,7 +63,19 @@ def _unauthorized(request, exc):
 
 @api.exception_handler(ninja_errors.ValidationError)
 def _invalid(request, exc):
-    return api.create_response(request, {"detail": exc.errors, "code": "invalid"}, status=422)
+    detail = [{**e, "code": _schema_error_code(e.get("type", ""))} for e in exc.errors]
+    return api.create_response(request, {"detail": detail, "code": "invalid"}, status=422)
+
+
+def _schema_error_code(pydantic_type: str) -> str:
+    """pydantic's error type as one of the shared codes."""
+    if pydantic_type == "missing":
+        return Code.REQUIRED
+    if pydantic_type.endswith("_parsing") and pydantic_type[:3] in ("int", "flo", "dec"):
+        return Code.NOT_A_NUMBER
+    if pydantic_type in ("too_long", "string_too_long"):
+        return Code.TOO_LONG
+    return Code.INVALID
 
 
 @api.exception_handler(ninja_errors.HttpError)
@@ -89,6 +110,11 @@ def _upload_too_big(request, exc):
     limit_mb = settings.PARKPILOT_UPLOAD_MAX_BYTES // (1024 * 1024)
     detail = f"上传文件超过 {limit_mb} MB / upload over {limit_mb} MB"
     return api.create_response(request, {"detail": detail, "code": "too_large"}, status=413)
+
+
+def response_codes() -> list[str]:
+    """The values of an error answer's top-level `code`."""
+    return ["error", "forbidden", "invalid", "not_found", *HTTP_CODES.values()]
 
 
 class HealthOut(Schema):

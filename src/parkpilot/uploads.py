@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.files.uploadhandler import FileUploadHandler
 
-from parkpilot.tenancy.errors import FieldError
+from parkpilot.tenancy.errors import Code, FieldError
 
 SNIFF_BYTES = 64 * 1024
 _OLE = {"application/x-ole-storage", "application/CDFV2", "application/vnd.ms-office"}
@@ -59,18 +59,24 @@ def check_file(file, *, field: str, allowed: frozenset[str], max_bytes: int) -> 
     ext = extension(name)
     if ext not in allowed:
         kinds = "、".join(sorted(allowed))
-        return [FieldError(field, f"{name}: 文件类型须为 {kinds} / file type not allowed", "type")]
+        return [
+            FieldError(
+                field, f"{name}: 文件类型须为 {kinds} / file type not allowed", Code.FILE_TYPE
+            )
+        ]
     size = getattr(file, "size", None) or 0
     if size > max_bytes:
         mb = max_bytes // (1024 * 1024)
-        return [FieldError(field, f"{name}: 文件不能超过 {mb} MB / larger than {mb} MB", "size")]
+        return [
+            FieldError(field, f"{name}: 文件不能超过 {mb} MB / larger than {mb} MB", Code.TOO_LARGE)
+        ]
     found = sniff(file)
     if found not in CONTENT_TYPES.get(ext, frozenset()):
         return [
             FieldError(
                 field,
                 f"{name}: 文件内容不是 {ext}（识别为 {found}）/ the content is not {ext} ({found})",
-                "content",
+                Code.UNREADABLE,
             )
         ]
     if ext == "xlsx":
@@ -85,7 +91,7 @@ def check_xlsx(file, *, field: str) -> list[FieldError]:
         with zipfile.ZipFile(file) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
-        return [FieldError(field, "不是有效的 XLSX 文件 / not a valid XLSX file", "format")]
+        return [FieldError(field, "不是有效的 XLSX 文件 / not a valid XLSX file", Code.FORMAT)]
     finally:
         file.seek(start)
     packed = sum(m.compress_size for m in members) or 1
@@ -93,7 +99,9 @@ def check_xlsx(file, *, field: str) -> list[FieldError]:
     if unpacked > XLSX_MAX_UNCOMPRESSED or unpacked / packed > XLSX_MAX_RATIO:
         return [
             FieldError(
-                field, "压缩包解压后异常巨大，已拒绝 / the archive inflates abnormally", "zip_bomb"
+                field,
+                "压缩包解压后异常巨大，已拒绝 / the archive inflates abnormally",
+                Code.ZIP_BOMB,
             )
         ]
     return []

@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 from carbon_helpers import feed, ramp
+from django.utils import translation
 
 from parkpilot.carbon import selectors, selectors_green, services_green
 from parkpilot.carbon.models_green import GreenCertificate, GreenPowerPurchase
@@ -83,6 +84,10 @@ def test_the_same_certificate_id_is_never_counted_twice(metered, ent_a, ent_b):
     with pytest.raises(ValidationFailed) as exc:
         buy(metered, ent_b, quantity_mwh="2", certificates="GEC-0100 GEC-0100")
     assert exc.value.errors[0].code == "duplicate"
+    assert exc.value.errors[0].reason == "编号重复：GEC-0100"  # zh-Hans, the site's language
+    with translation.override("en"), pytest.raises(ValidationFailed) as exc:
+        buy(metered, ent_b, quantity_mwh="2", certificates="GEC-0100 GEC-0100")
+    assert exc.value.errors[0].reason == "Listed twice: GEC-0100"
     assert GreenPowerPurchase.objects.count() == 1 and GreenCertificate.objects.count() == 4
     assert scope2(metered, ent_b)["green_kwh_available"] == 0.0
 

@@ -70,7 +70,7 @@ BAD_FILES = {
     "wrong sheet": (
         {"2022-01": "ok", "Sheet1": "ok"},
         HEADERS,
-        [("Sheet1", None, None, "sheet")],
+        [("Sheet1", None, None, "sheet_name")],
     ),
     "missing column": (
         {"2022-01": "ok"},
@@ -80,7 +80,7 @@ BAD_FILES = {
     "text in a number cell": (
         {"2022-01": "text"},
         HEADERS,
-        [("2022-01", 3, "工业总产值（万元）", "number")],
+        [("2022-01", 3, "工业总产值（万元）", "not_a_number")],
     ),
     "duplicate enterprise row": (
         {"2022-01": "duplicate"},
@@ -100,7 +100,7 @@ BAD_FILES = {
     "negative": (
         {"2022-01": "negative"},
         HEADERS,
-        [("2022-01", 3, "从业人员（人）", "number")],
+        [("2022-01", 3, "从业人员（人）", "out_of_range")],
     ),
 }
 
@@ -154,7 +154,7 @@ def test_api_import_reports_cells_and_accepts_a_good_file(api_as, ent_a, ent_b):
             "row": 3,
             "column": "工业总产值（万元）",
             "reason": "应为数字，而非“n/a” / must be a number, not text",
-            "code": "number",
+            "code": "not_a_number",
         }
     ]
     assert not EnterpriseMonthly.objects.exists()

@@ -51,6 +51,7 @@ def test_refusals_in_one_shape(api_as, personas):
                 "loc": ["body", "status"],
                 "msg": "当前状态为“已提交”，不能办结 / cannot resolve it while it is submitted",
                 "type": "invalid_transition",
+                "code": "invalid_transition",
             }
         ],
         "code": "invalid",

@@ -93,5 +93,5 @@ def test_a_file_whose_content_is_not_its_type_is_refused(personas, ent_a, name, 
         services.attachment_add(
             actor=personas["ent_a_user"], via="test", request=req, file=_file(name, body)
         )
-    assert refused.value.errors[0].field == "file" and refused.value.errors[0].code == "content"
+    assert refused.value.errors[0].field == "file" and refused.value.errors[0].code == "unreadable"
     assert not ServiceAttachment.objects.exists()

@@ -9,8 +9,9 @@ from functools import cached_property
 
 from django.db import connection
 
+from parkpilot.carbon.errors import ErrorCode
 from parkpilot.carbon.models import Carrier, EmissionFactor, Quantity, Region
-from parkpilot.tenancy.errors import FieldError, ValidationFailed
+from parkpilot.tenancy.errors import Code, FieldError, ValidationFailed
 
 # (carrier, quantity) -> {unit as written: multiplier to tCO2 or tce per canonical unit}.
 # Canonical units: electricity kWh, natural gas m3, heat GJ.
@@ -47,13 +48,16 @@ def region_chain(region_code: str, carrier: str) -> list[str]:
 def validate_unit(carrier: str, quantity: str, unit: str) -> float:
     allowed = UNITS.get((carrier, quantity))
     if allowed is None:
-        raise ValidationFailed.single("carrier", "未知的能源品种或量 / unknown carrier or quantity")
+        raise ValidationFailed.single(
+            "carrier", "未知的能源品种或量 / unknown carrier or quantity", Code.UNKNOWN
+        )
     if unit not in allowed:
         raise ValidationFailed(
             [
                 FieldError(
                     "unit",
                     f"单位须为 {'/'.join(allowed)} 之一 / unit must be one of {', '.join(allowed)}",
+                    Code.INVALID,
                 )
             ]
         )
@@ -128,7 +132,7 @@ class FactorMissing(ValidationFailed):
                     "factor",
                     f"缺少排放因子：{carrier} {quantity}，地区 {where}，年份 {year} / "
                     f"no {quantity} factor for {carrier}, region {where}, year {year}",
-                    "factor_missing",
+                    ErrorCode.FACTOR_MISSING,
                 )
             ]
         )

@@ -7,8 +7,9 @@ The bounds are per-year configuration (YearSettings); the defaults are the publi
 
 from dataclasses import dataclass
 
+from parkpilot.carbon.errors import ErrorCode
 from parkpilot.carbon.models import YearSettings
-from parkpilot.tenancy.errors import ValidationFailed
+from parkpilot.tenancy.errors import Code, ValidationFailed
 
 DEFAULT_GRADE_BOUNDS = [0.6, 0.8, 1.2, 2.0]
 DEFAULT_LEVEL_BOUNDS = [0.6, 2.0]
@@ -39,6 +40,7 @@ def validate_bounds(field: str, bounds, count: int) -> list[float]:
         raise ValidationFailed.single(
             field,
             f"须为 {count} 个递增的正数 / must be {count} increasing positive numbers",
+            Code.OUT_OF_RANGE,
         )
     return values
 
@@ -58,7 +60,7 @@ def settings_for(park, year: int) -> Grading:
         raise ValidationFailed.single(
             "year",
             f"{year} 年碳效分级阈值未配置 / the {year} grading thresholds are not configured",
-            "settings_missing",
+            ErrorCode.SETTINGS_MISSING,
         )
     return Grading(year, row.grade_bounds, row.level_bounds, row.tou_hours, row.is_demo)
 

@@ -6,8 +6,9 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from parkpilot.carbon.errors import ErrorCode
 from parkpilot.carbon.models import Level
-from parkpilot.tenancy.errors import ValidationFailed
+from parkpilot.tenancy.errors import Code, ValidationFailed
 
 ROLLUP_LEVEL = {Level.HOUR: "1h", Level.DAY: "1d", Level.MONTH: "1mo", Level.YEAR: "1mo"}
 
@@ -60,7 +61,9 @@ class Period:
 def period(level: str, start: date | datetime, tz) -> Period:
     tz = ZoneInfo(tz) if isinstance(tz, str) else tz
     if level not in Level.values:
-        raise ValidationFailed.single("level", "须为 1h/1d/1mo/1y / must be 1h, 1d, 1mo or 1y")
+        raise ValidationFailed.single(
+            "level", "须为 1h/1d/1mo/1y / must be 1h, 1d, 1mo or 1y", Code.INVALID
+        )
     if isinstance(start, datetime):
         s = start.astimezone(tz) if start.tzinfo else start.replace(tzinfo=tz)
     else:
@@ -94,7 +97,9 @@ def parse(level: str, value: str, tz) -> Period:
             return period(level, date.fromisoformat(value[:10]), tz)
         return period(level, datetime.fromisoformat(value[:13] + ":00"), tz)
     except (ValueError, IndexError):
-        raise ValidationFailed.single("period", "期间格式无效 / invalid period") from None
+        raise ValidationFailed.single(
+            "period", "期间格式无效 / invalid period", Code.FORMAT
+        ) from None
 
 
 # --- where a period stands in time ------------------------------------------------------------
@@ -116,13 +121,15 @@ def require_closable(per: Period, now: datetime | None = None) -> None:
     """Only a month or a year that has ended can be closed (a closed period is a snapshot of
     what was metered; a running one would be frozen at its first days, a future one at zero)."""
     if per.level not in CLOSABLE:
-        raise ValidationFailed.single("level", "只有月度和年度可结账 / only months and years close")
+        raise ValidationFailed.single(
+            "level", "只有月度和年度可结账 / only months and years close", Code.INVALID
+        )
     if not has_ended(per, now):
         raise ValidationFailed.single(
             "period",
             f"{per.label} 尚未结束（{per.end:%Y-%m-%d %H:%M} 结束），不能结账 / {per.label} has "
             f"not ended (it ends {per.end:%Y-%m-%d %H:%M}) and cannot be closed",
-            "period_not_ended",
+            ErrorCode.PERIOD_NOT_ENDED,
         )
 
 

@@ -36,7 +36,7 @@ from parkpilot.gcpause import gc_paused
 from parkpilot.tenancy import access
 from parkpilot.tenancy import selectors as tenancy
 from parkpilot.tenancy.actors import SystemActor, system_actor
-from parkpilot.tenancy.errors import NotFound, ValidationFailed
+from parkpilot.tenancy.errors import Code, NotFound, ValidationFailed
 from parkpilot.tenancy.models import Enterprise, Park, Zone
 from parkpilot.tenancy.selectors import EnterpriseFacts
 
@@ -162,7 +162,9 @@ def _authorize_scope(user, park: Park, scope: str, scope_id: int) -> None:
         if scope_id != park.pk:
             raise NotFound
     else:
-        raise ValidationFailed.single("scope", "须为 park/zone/enterprise/public / unknown scope")
+        raise ValidationFailed.single(
+            "scope", "须为 park/zone/enterprise/public / unknown scope", Code.UNKNOWN
+        )
 
 
 def account_view(

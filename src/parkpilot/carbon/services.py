@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from parkpilot.alerts import services as alert_services
 from parkpilot.carbon import accounting, grading, periods, selectors, shared_reads
+from parkpilot.carbon.errors import ErrorCode
 from parkpilot.carbon.factors import FactorSet, validate_unit
 from parkpilot.carbon.models import (
     AccountScope,
@@ -41,7 +42,7 @@ from parkpilot.energy import selectors_carbon as energy_carbon
 from parkpilot.tenancy import access
 from parkpilot.tenancy.actors import is_system, system_actor
 from parkpilot.tenancy.audit import audit_record, snapshot
-from parkpilot.tenancy.errors import FieldError, NotFound, ValidationFailed
+from parkpilot.tenancy.errors import Code, FieldError, NotFound, ValidationFailed
 from parkpilot.tenancy.models import Enterprise, Park
 from parkpilot.tenancy.roles import ENTERPRISE_ROLES
 from parkpilot.tenancy.selectors import role_holders
@@ -53,9 +54,11 @@ def _decimal(field: str, value, *, positive: bool = True) -> Decimal:
     try:
         d = Decimal(str(value))
     except (InvalidOperation, ValueError, TypeError):
-        raise ValidationFailed.single(field, "须为数字 / must be a number") from None
+        raise ValidationFailed.single(
+            field, "须为数字 / must be a number", Code.NOT_A_NUMBER
+        ) from None
     if not d.is_finite() or (positive and d <= 0) or d < 0:
-        raise ValidationFailed.single(field, "须为正数 / must be positive")
+        raise ValidationFailed.single(field, "须为正数 / must be positive", Code.OUT_OF_RANGE)
     return d
 
 
@@ -65,7 +68,9 @@ def _year(value) -> int:
     except (ValueError, TypeError):
         year = 0
     if not (2000 <= year <= 2100):
-        raise ValidationFailed.single("year", "年份须在 2000-2100 / year must be 2000-2100")
+        raise ValidationFailed.single(
+            "year", "年份须在 2000-2100 / year must be 2000-2100", Code.OUT_OF_RANGE
+        )
     return year
 
 
@@ -74,6 +79,7 @@ def _choice(field: str, value: str, choices) -> str:
         raise ValidationFailed.single(
             field,
             f"须为 {'/'.join(choices.values)} 之一 / must be one of {', '.join(choices.values)}",
+            Code.INVALID,
         )
     return value
 
@@ -110,13 +116,19 @@ def factor_create(
     errors = []
     for f, v, ch in (("carrier", carrier, Carrier), ("quantity", quantity, Quantity)):
         if v not in ch.values:
-            errors.append(FieldError(f, f"未知的取值 / unknown value {v!r}"))
+            errors.append(FieldError(f, f"未知的取值 / unknown value {v!r}", Code.UNKNOWN))
     if region not in Region.values:
-        errors.append(FieldError("region", f"未知的地区 / unknown region {region!r}"))
+        errors.append(FieldError("region", f"未知的地区 / unknown region {region!r}", Code.UNKNOWN))
     if not (2000 <= int(year) <= 2100):
-        errors.append(FieldError("year", "年份须在 2000-2100 / year must be 2000-2100"))
+        errors.append(
+            FieldError("year", "年份须在 2000-2100 / year must be 2000-2100", Code.OUT_OF_RANGE)
+        )
     if not (document or "").strip():
-        errors.append(FieldError("document", "须注明发布文件 / the source document is required"))
+        errors.append(
+            FieldError(
+                "document", "须注明发布文件 / the source document is required", Code.REQUIRED
+            )
+        )
     if errors:
         raise ValidationFailed(errors)
     validate_unit(carrier, quantity, unit)
@@ -173,7 +185,9 @@ def settings_upsert(
         if name not in ("sharp", "peak", "valley") or not all(
             isinstance(h, int) and 0 <= h <= 23 for h in hours
         ):
-            raise ValidationFailed.single("tou_hours", "时段须为 0-23 的整点 / hours 0-23")
+            raise ValidationFailed.single(
+                "tou_hours", "时段须为 0-23 的整点 / hours 0-23", Code.FORMAT
+            )
     row = YearSettings.objects.filter(park=park, year=year).first()
     before = snapshot(row, ["grade_bounds", "level_bounds", "tou_hours"]) if row else None
     if row is None:
@@ -197,7 +211,9 @@ def industry_average_upsert(
     # GB/T 4754 division as enterprises carry it (e.g. "C34"): grading matches it exactly.
     industry_code = (industry_code or "").strip().upper()
     if not industry_code or len(industry_code) > 3:
-        raise ValidationFailed.single("industry_code", "行业代码无效 / invalid industry code")
+        raise ValidationFailed.single(
+            "industry_code", "行业代码无效 / invalid industry code", Code.FORMAT
+        )
     year = _year(year)
     value = _decimal("intensity", intensity)
     row, _ = IndustryAverage.objects.update_or_create(
@@ -228,7 +244,9 @@ def _all_scopes(acc: selectors.Accounts, park: Park):
 def _reason(text) -> str:
     reason = str(text or "").strip()
     if len(reason) > 500:
-        raise ValidationFailed.single("reason", "原因不超过 500 字 / at most 500 characters")
+        raise ValidationFailed.single(
+            "reason", "原因不超过 500 字 / at most 500 characters", Code.TOO_LONG
+        )
     return reason
 
 
@@ -298,7 +316,7 @@ def account_close(
             "period",
             f"{per.label} 已结账；如需更新请重新核算 / {per.label} is already closed; "
             "recompute to make a new version",
-            "already_closed",
+            ErrorCode.ALREADY_CLOSED,
         )
     complete = energy_selectors.period_completeness(
         user=selectors.system_reader(park), park_id=park.pk, start=per.start, end=per.end, now=now
@@ -307,7 +325,9 @@ def account_close(
     reason = _reason(reason)
     if rule is None:
         if is_system(actor):
-            raise ValidationFailed.single("period", f"{per.label} 尚未到结账条件 / not due")
+            raise ValidationFailed.single(
+                "period", f"{per.label} 尚未到结账条件 / not due", ErrorCode.NOT_DUE
+            )
         if not reason:
             raise ValidationFailed.single(
                 "reason",
@@ -315,6 +335,7 @@ def account_close(
                 f"{close_after().days} 天，提前结账须说明原因 / completeness {complete.rate:.1%} "
                 f"is below {close_threshold():.0%} and {close_after().days} days have not "
                 "passed: closing early needs a stated reason",
+                ErrorCode.REASON_REQUIRED,
             )
         rule = CloseRule.STAFF
     closing = _write_snapshot(
@@ -414,7 +435,9 @@ def account_recompute(
         .first()
     )
     if old is None:
-        raise ValidationFailed.single("period", "该期间尚未结账 / this period is not closed")
+        raise ValidationFailed.single(
+            "period", "该期间尚未结账 / this period is not closed", ErrorCode.NOT_CLOSED
+        )
     before = {(a.scope, a.scope_id): a for a in old.accounts.all()}
     PeriodClose.objects.filter(pk=old.pk).update(current=False)
     new = _write_snapshot(
@@ -465,7 +488,9 @@ def budget_upsert(
     if enterprise_id is not None:
         ent = Enterprise.objects.filter(park=park, pk=enterprise_id).first()
         if ent is None:
-            raise ValidationFailed.single("enterprise_id", "企业不存在 / unknown enterprise")
+            raise ValidationFailed.single(
+                "enterprise_id", "企业不存在 / unknown enterprise", Code.UNKNOWN
+            )
     energy, co2 = _decimal("energy_tce", energy_tce), _decimal("co2_t", co2_t)
     row = Budget.objects.filter(park=park, enterprise_id=enterprise_id, year=year).first()
     before = snapshot(row, ["energy_tce", "co2_t"]) if row else None
@@ -618,7 +643,9 @@ def _report_period(year, month) -> tuple[int, int]:
     except (TypeError, ValueError):
         month = -1
     if not (0 <= month <= 12):
-        raise ValidationFailed.single("month", "月份须为 0-12 / month must be 0-12")
+        raise ValidationFailed.single(
+            "month", "月份须为 0-12 / month must be 0-12", Code.OUT_OF_RANGE
+        )
     return year, month
 
 
@@ -726,7 +753,9 @@ def report_issue(
         batch_id=batch_id,
     )  # fmt: skip
     if draft.version > 1 and not draft.content["document"]["reason"]:
-        raise ValidationFailed.single("reason", "重新签发须说明原因 / a re-issue needs a reason")
+        raise ValidationFailed.single(
+            "reason", "重新签发须说明原因 / a re-issue needs a reason", ErrorCode.REASON_REQUIRED
+        )
     pdf, xlsx = reports.render(draft.content)
     return report_store(draft=draft, pdf=pdf, xlsx=xlsx)
 

@@ -6,11 +6,12 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from parkpilot.carbon.models_green import GreenCertificate, GreenPowerKind, GreenPowerPurchase
 from parkpilot.tenancy import access
 from parkpilot.tenancy.audit import audit_record, snapshot
-from parkpilot.tenancy.errors import FieldError, NotFound, ValidationFailed
+from parkpilot.tenancy.errors import Code, FieldError, NotFound, ValidationFailed
 from parkpilot.tenancy.models import Enterprise, Park
 
 SERIAL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-/]{0,63}$")
@@ -48,8 +49,8 @@ def purchase_create(
     enterprise = _enterprise(actor, park, enterprise_id)
     errors: list[FieldError] = []
     if kind not in GreenPowerKind.values:
-        errors.append(FieldError("kind", "须为 green_trade 或 certificate / must be green_trade "
-                                         "or certificate"))  # fmt: skip
+        errors.append(FieldError("kind", gettext("Must be green_trade or "
+                                         "certificate."), Code.INVALID))  # fmt: skip
     quantity = _quantity(quantity_mwh, errors)
     start, end = (
         _date("period_start", period_start, errors),
@@ -57,13 +58,17 @@ def purchase_create(
     )
     if start and end:
         if end < start:
-            errors.append(FieldError("period_end", "不能早于起始日 / must not be before the start"))
+            errors.append(
+                FieldError(
+                    "period_end", gettext("Must not be before the start."), Code.OUT_OF_RANGE
+                )
+            )
         elif (end - start).days + 1 > MAX_SPAN_DAYS:
-            errors.append(FieldError("period_end", "期间不超过一年 / at most one year"))
+            errors.append(FieldError("period_end", gettext("At most one year."), Code.OUT_OF_RANGE))
     seller = (seller or "").strip()
     if not seller:
         errors.append(
-            FieldError("seller", "须注明售电方或发电项目 / the seller or source is required")
+            FieldError("seller", gettext("The seller or source is required."), Code.REQUIRED)
         )
     serials = parse_serials(certificates)
     errors += _serial_errors(park, serials, kind, quantity)
@@ -82,7 +87,7 @@ def purchase_create(
     except IntegrityError:
         # Another request registered one of them in the meantime.
         raise ValidationFailed.single(
-            "certificates", "证书编号已登记 / a certificate id is already registered", "taken"
+            "certificates", gettext("A certificate id is already registered."), Code.TAKEN
         ) from None
     audit_record(
         actor=actor, via=via, action="green_power.create", obj=purchase, before=None,
@@ -96,7 +101,7 @@ def _enterprise(actor, park: Park, enterprise_id) -> Enterprise:
         eid = int(enterprise_id)
     except (TypeError, ValueError):
         raise ValidationFailed.single(
-            "enterprise_id", "须选择企业 / choose an enterprise"
+            "enterprise_id", gettext("Choose an enterprise."), Code.REQUIRED
         ) from None
     if actor is not None:
         access.require(actor, access.CREATE, GreenPowerPurchase, enterprise_id=eid)
@@ -110,14 +115,15 @@ def _quantity(value, errors: list) -> Decimal | None:
     try:
         q = Decimal(str(value).strip())
     except (InvalidOperation, ValueError, TypeError):
-        errors.append(FieldError("quantity_mwh", "须为数字 / must be a number"))
+        errors.append(FieldError("quantity_mwh", gettext("Must be a number."), Code.NOT_A_NUMBER))
         return None
     if not q.is_finite() or q <= 0 or q > MAX_MWH:
-        errors.append(FieldError("quantity_mwh", "须为正数且不超过 10,000,000 MWh / must be "
-                                                 "positive, at most 10,000,000 MWh"))  # fmt: skip
+        errors.append(FieldError("quantity_mwh", gettext("Must be positive, at "
+                                                 "most 10,000,000 MWh."),
+                                 Code.OUT_OF_RANGE))  # fmt: skip
         return None
     if q != q.quantize(Decimal("0.001")):
-        errors.append(FieldError("quantity_mwh", "最多三位小数（kWh）/ at most 3 decimals (kWh)"))
+        errors.append(FieldError("quantity_mwh", gettext("At most 3 decimals (kWh)."), Code.FORMAT))
         return None
     return q
 
@@ -128,7 +134,7 @@ def _date(field: str, value, errors: list) -> date | None:
     try:
         return date.fromisoformat(str(value).strip())
     except (TypeError, ValueError):
-        errors.append(FieldError(field, "须为日期 YYYY-MM-DD / must be a date YYYY-MM-DD"))
+        errors.append(FieldError(field, gettext("Must be a date YYYY-MM-DD."), Code.FORMAT))
         return None
 
 
@@ -136,26 +142,33 @@ def _serial_errors(park, serials: list[str], kind: str, quantity) -> list[FieldE
     out = []
     bad = [s for s in serials if not SERIAL.match(s)]
     if bad:
-        out.append(FieldError("certificates", f"编号格式不正确 / malformed id: {bad[0]}"))
+        out.append(
+            FieldError(
+                "certificates", gettext("Malformed id: %(id)s") % {"id": bad[0]}, Code.FORMAT
+            )
+        )
     twice = sorted({s for s in serials if serials.count(s) > 1})
     if twice:
-        out.append(FieldError("certificates", f"编号重复 / listed twice: {', '.join(twice)}",
-                              "duplicate"))  # fmt: skip
+        listed = gettext("Listed twice: %(ids)s") % {"ids": ", ".join(twice)}
+        out.append(FieldError("certificates", listed, Code.DUPLICATE))
     taken = sorted(
         GreenCertificate.objects.filter(park=park, serial__in=serials).values_list(
             "serial", flat=True
         )
     )
     if taken:
-        out.append(FieldError("certificates", "证书编号已登记，不能重复计入 / already registered, "
-                              f"never counted twice: {', '.join(taken[:5])}", "taken"))  # fmt: skip
+        out.append(FieldError("certificates", gettext("Already registered, never "
+                              "counted twice: %(ids)s") % {"ids": ", ".join(taken[:5])},
+                              Code.TAKEN))  # fmt: skip
     if kind == GreenPowerKind.CERTIFICATE and quantity is not None:
         # One 绿证 stands for 1 MWh (1,000 kWh) of renewable electricity (国家发展改革委 财政部
         # 国家能源局《关于做好可再生能源绿色电力证书全覆盖工作 促进可再生能源电力消费的通知》2023).
         if not serials:
-            out.append(FieldError("certificates", "绿证须填写证书编号 / certificate ids are "
-                                  "required", "required"))  # fmt: skip
+            out.append(FieldError("certificates", gettext("Certificate ids are "
+                                  "required."), Code.REQUIRED))  # fmt: skip
         elif quantity != len(serials):
-            out.append(FieldError("quantity_mwh", f"每张绿证对应 1 MWh：{len(serials)} 张应为 "
-                                  f"{len(serials)} MWh / one certificate is 1 MWh"))  # fmt: skip
+            reason = gettext("One certificate is 1 MWh: %(count)s certificates are %(count)s MWh.")
+            out.append(
+                FieldError("quantity_mwh", reason % {"count": len(serials)}, Code.OUT_OF_RANGE)
+            )
     return out

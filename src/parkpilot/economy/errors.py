@@ -2,8 +2,23 @@
 statistics office can fix the workbook; a file with any of them writes nothing."""
 
 from dataclasses import dataclass
+from enum import StrEnum
 
-from parkpilot.tenancy.errors import FieldError, ValidationFailed
+from parkpilot.tenancy.errors import Code, FieldError, ValidationFailed
+
+
+class ErrorCode(StrEnum):
+    """The statistics import's own codes; the shared ones are tenancy.errors.Code."""
+
+    SHEET_NAME = "sheet_name"  # a sheet not named after a month
+    DUPLICATE_SHEET = "duplicate_sheet"
+    DUPLICATE_ROW = "duplicate_row"
+    MISSING_COLUMN = "missing_column"
+    FUTURE_MONTH = "future_month"
+    EMPTY = "empty"
+    EXCEEDS_OUTPUT = "exceeds_output"
+    UNKNOWN_ENTERPRISE = "unknown_enterprise"
+    NAME_MISMATCH = "name_mismatch"
 
 
 @dataclass(frozen=True)
@@ -12,7 +27,7 @@ class CellError:
     row: int | None  # 1-based spreadsheet row; None for the whole sheet
     column: str | None  # the column's header as printed in the template
     reason: str  # "中文 / English"
-    code: str = "invalid"
+    code: str = Code.INVALID
 
     def as_dict(self) -> dict:
         return {

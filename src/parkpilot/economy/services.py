@@ -8,11 +8,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from parkpilot.economy import workbook
-from parkpilot.economy.errors import CellError, ImportRejected
+from parkpilot.economy.errors import CellError, ErrorCode, ImportRejected
 from parkpilot.economy.models import MEASURES, EconomyProfile, EnterpriseMonthly, ImportBatch
 from parkpilot.tenancy import access
 from parkpilot.tenancy.audit import audit_record, changed_only, snapshot
-from parkpilot.tenancy.errors import FieldError, ValidationFailed
+from parkpilot.tenancy.errors import Code, FieldError, ValidationFailed
 from parkpilot.tenancy.models import Enterprise, Park, User
 
 MONTHLY_FIELDS = ["enterprise", "year", "month", *MEASURES, "source"]
@@ -24,11 +24,11 @@ def _clean_measures(values: dict[str, Any]) -> dict[str, Any]:
     clean: dict[str, Any] = {}
     for name, raw in values.items():
         if name not in MEASURES:
-            errors.append(FieldError(name, "未知字段 / unknown field", "unknown"))
+            errors.append(FieldError(name, "未知字段 / unknown field", Code.UNKNOWN))
             continue
         value, reason = workbook.parse_number(raw, _PLACES.get(name, 2))
         if reason:
-            errors.append(FieldError(name, reason, "invalid"))
+            errors.append(FieldError(name, reason, Code.INVALID))
         clean[name] = value
     if errors:
         raise ValidationFailed(errors)
@@ -53,7 +53,9 @@ def _check_period(year: int, month: int) -> None:
     elif year == latest[0] and month > latest[1]:
         errors.append(
             FieldError(
-                "month", "该月份尚未开始，不能填报 / this month has not begun", "future_month"
+                "month",
+                "该月份尚未开始，不能填报 / this month has not begun",
+                ErrorCode.FUTURE_MONTH,
             )
         )
     if errors:
@@ -100,7 +102,7 @@ def monthly_save(
         raise ValidationFailed.single(
             "value_added",
             "工业增加值不能大于工业总产值 / value added cannot exceed output value",
-            "exceeds_output",
+            ErrorCode.EXCEEDS_OUTPUT,
         )
     row.save()
     after = snapshot(row, MONTHLY_FIELDS)
@@ -140,7 +142,7 @@ def workbook_import(
                     r.row,
                     "统一社会信用代码",
                     "园区内没有该企业 / no such enterprise in this park",
-                    "unknown_enterprise",
+                    ErrorCode.UNKNOWN_ENTERPRISE,
                 )
             )
         elif r.name and r.name not in (e.name, e.short_name):
@@ -150,7 +152,7 @@ def workbook_import(
                     r.row,
                     "企业名称",
                     f"与信用代码登记的“{e.name}”不符 / does not match the registered name",
-                    "name_mismatch",
+                    ErrorCode.NAME_MISMATCH,
                 )
             )
         va, out = r.values.get("value_added"), r.values.get("output_value")
@@ -161,11 +163,11 @@ def workbook_import(
                     r.row,
                     "工业增加值（万元）",
                     "工业增加值不能大于工业总产值 / value added cannot exceed output value",
-                    "exceeds_output",
+                    ErrorCode.EXCEEDS_OUTPUT,
                 )
             )
     if not rows and not errors:
-        errors.append(CellError("", None, None, "文件中没有数据行 / no data rows", "empty"))
+        errors.append(CellError("", None, None, "文件中没有数据行 / no data rows", ErrorCode.EMPTY))
     if errors:
         errors.sort(key=lambda e: (e.sheet, e.row or 0))
         raise ImportRejected(errors)

@@ -10,8 +10,9 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 
-from parkpilot.economy.errors import CellError
+from parkpilot.economy.errors import CellError, ErrorCode
 from parkpilot.spreadsheets import append_row
+from parkpilot.tenancy.errors import Code
 from parkpilot.uploads import check_xlsx
 
 # (field, header as printed in the template, decimal places; None = text, 0 = whole number)
@@ -80,7 +81,7 @@ def parse(
         wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a file that is not a workbook
         return [], [
-            CellError("", None, None, "不是有效的 XLSX 文件 / not a valid XLSX file", "format")
+            CellError("", None, None, "不是有效的 XLSX 文件 / not a valid XLSX file", Code.FORMAT)
         ]
     months_seen: dict[tuple[int, int], str] = {}
     for ws in wb.worksheets:
@@ -92,7 +93,7 @@ def parse(
                     None,
                     None,
                     "工作表名称应为月份，如 2022-01 / sheet name must be a month, e.g. 2022-01",
-                    "sheet",
+                    ErrorCode.SHEET_NAME,
                 )
             )
             continue
@@ -103,7 +104,7 @@ def parse(
                     None,
                     None,
                     "该月份尚未开始，不能填报 / this month has not begun",
-                    "future_month",
+                    ErrorCode.FUTURE_MONTH,
                 )
             )
             continue
@@ -115,7 +116,7 @@ def parse(
                     None,
                     None,
                     f"与工作表 {other} 为同一月份 / same month as sheet {other}",
-                    "duplicate_sheet",
+                    ErrorCode.DUPLICATE_SHEET,
                 )
             )
             continue
@@ -133,7 +134,7 @@ def _parse_sheet(ws, ym, rows: list[SheetRow], errors: list[CellError]) -> None:
     for field, title, _places in COLUMNS:
         if _norm_header(title) not in positions:
             errors.append(
-                CellError(ws.title, 1, title, "缺少该列 / missing column", "missing_column")
+                CellError(ws.title, 1, title, "缺少该列 / missing column", ErrorCode.MISSING_COLUMN)
             )
         else:
             index[field] = positions[_norm_header(title)]
@@ -157,7 +158,7 @@ def _parse_sheet(ws, ym, rows: list[SheetRow], errors: list[CellError]) -> None:
                     offset,
                     "统一社会信用代码",
                     "不能为空 / must not be empty",
-                    "required",
+                    Code.REQUIRED,
                 )
             )
             continue
@@ -168,7 +169,7 @@ def _parse_sheet(ws, ym, rows: list[SheetRow], errors: list[CellError]) -> None:
                     offset,
                     "统一社会信用代码",
                     f"与第 {seen[code]} 行为同一企业 / same enterprise as row {seen[code]}",
-                    "duplicate_row",
+                    ErrorCode.DUPLICATE_ROW,
                 )
             )
             continue
@@ -178,7 +179,8 @@ def _parse_sheet(ws, ym, rows: list[SheetRow], errors: list[CellError]) -> None:
         for field, title, places in NUMBER_FIELDS:
             value, reason = parse_number(cell[field], places)
             if reason:
-                errors.append(CellError(ws.title, offset, title, reason, "number"))
+                code = Code.OUT_OF_RANGE if "negative" in reason else Code.NOT_A_NUMBER
+                errors.append(CellError(ws.title, offset, title, reason, code))
                 ok = False
             parsed[field] = value
         if ok:

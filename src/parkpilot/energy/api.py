@@ -17,7 +17,7 @@ from parkpilot.pagination import LimitOffsetPagination
 from parkpilot.tenancy import access
 from parkpilot.tenancy import selectors as tenancy_selectors
 from parkpilot.tenancy.auth import via_of
-from parkpilot.tenancy.errors import NotFound, ValidationFailed
+from parkpilot.tenancy.errors import Code, NotFound, ValidationFailed
 
 router = Router(tags=["energy"])
 
@@ -168,7 +168,7 @@ def readings_submit(request: HttpRequest):
             "payload",
             f"请求体超过 {limit_mb:g} MB / body over {limit_mb:g} MB "
             f"(at most {MAX_READINGS_PER_REQUEST} readings per request)",
-            "too_large",
+            Code.TOO_LARGE,
         ) from None
     return services.readings_ingest(actor=request.auth, payload=body).as_dict()
 

@@ -29,7 +29,7 @@ from parkpilot.energy.models_ops import IntakeJob
 from parkpilot.energy.rollups import rollup_pending
 from parkpilot.tenancy import access
 from parkpilot.tenancy.audit import audit_record
-from parkpilot.tenancy.errors import Forbidden, ValidationFailed
+from parkpilot.tenancy.errors import Code, Forbidden, ValidationFailed
 from parkpilot.tenancy.models import Park, User
 from parkpilot.uploads import check_file
 
@@ -255,12 +255,12 @@ def readings_import_start(*, actor: User, via: str, upload) -> IntakeJob:
     try:
         file_kind(upload.name)
     except FileRefused as exc:
-        raise ValidationFailed.single("file", str(exc), "file_type") from None
+        raise ValidationFailed.single("file", str(exc), Code.FILE_TYPE) from None
     if upload.size > MAX_UPLOAD_BYTES:
         raise ValidationFailed.single(
             "file",
             f"文件超过 200 MB / file over 200 MB ({MAX_ROWS:,} rows at most)",
-            "too_large",
+            Code.TOO_LARGE,
         )
     refuse_unreadable(upload, max_bytes=MAX_UPLOAD_BYTES)
     with kept_upload(upload) as stored, transaction.atomic():

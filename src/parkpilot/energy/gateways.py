@@ -18,6 +18,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
+from parkpilot.energy.errors import ErrorCode
 from parkpilot.energy.models_ops import GatewayMqttCredential
 from parkpilot.energy.mqtt.config import (
     READINGS_FILTER,
@@ -55,7 +56,7 @@ def mosquitto_check(password: str, hashed: str) -> bool:
 def _require_issuer(actor: User | None, gateway: User) -> None:
     if gateway.role != Role.GATEWAY or gateway.park_id is None:
         raise ValidationFailed.single(
-            "gateway", "不是园区的网关账号 / not a gateway account of a park", "not_gateway"
+            "gateway", "不是园区的网关账号 / not a gateway account of a park", ErrorCode.NOT_GATEWAY
         )
     if actor is None:  # the system (CLI, demo loader)
         return

@@ -52,7 +52,7 @@ from parkpilot.energy.services import IMPORT_COLUMNS, POINT_FIELDS, point_field_
 from parkpilot.gcpause import gc_paused
 from parkpilot.tenancy import access
 from parkpilot.tenancy.audit import audit_record, audit_row, changed_only, snapshot
-from parkpilot.tenancy.errors import FieldError, Forbidden, ValidationFailed
+from parkpilot.tenancy.errors import Code, FieldError, Forbidden, ValidationFailed
 from parkpilot.tenancy.models import AuditLog, Enterprise, Park, User, Zone
 from parkpilot.tenancy.roles import Role
 
@@ -183,7 +183,7 @@ def row_values(row: dict[str, str], lookups: Lookups) -> tuple[dict[str, Any], l
     named = {e.field for e in errors}
     for name in ("code", "kind", "unit", "register", "rated_max_per_h"):
         if name in checked and checked[name] in (None, "") and name not in named:
-            errors.append(FieldError(name, "必填 / required", "required"))
+            errors.append(FieldError(name, "必填 / required", Code.REQUIRED))
     named = {e.field for e in errors}
     errors += [e for e in point_field_errors(checked) if e.field not in named]
     data["columns"] = present
@@ -496,13 +496,13 @@ def points_import_start(*, actor: User, via: str, upload, park: Park) -> IntakeJ
     try:
         file_kind(upload.name)
     except FileRefused as exc:
-        raise ValidationFailed.single("file", str(exc), "file_type") from None
+        raise ValidationFailed.single("file", str(exc), Code.FILE_TYPE) from None
     if upload.size > MAX_FILE_BYTES:
         limit = MAX_FILE_BYTES // (1024 * 1024)
         raise ValidationFailed.single(
             "file",
             f"文件超过 {limit} MB / file over {limit} MB ({MAX_ROWS:,} rows at most)",
-            "too_large",
+            Code.TOO_LARGE,
         )
     refuse_unreadable(upload, max_bytes=MAX_FILE_BYTES)
     with kept_upload(upload) as stored, transaction.atomic():

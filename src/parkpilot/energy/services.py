@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from parkpilot.energy import tasks
 from parkpilot.energy.assignments import assignments_sync
-from parkpilot.energy.errors import MAX_READINGS_PER_REQUEST
+from parkpilot.energy.errors import MAX_READINGS_PER_REQUEST, ErrorCode
 from parkpilot.energy.ingest.core import IngestResult, ingest_items
 from parkpilot.energy.ingest.parse import parse_payload
 from parkpilot.energy.ingest.validate import MAX_ABS_VALUE, Refused
@@ -30,7 +30,7 @@ from parkpilot.energy.signals import point_moved
 from parkpilot.spreadsheets import csv_row
 from parkpilot.tenancy import access
 from parkpilot.tenancy.audit import audit_record, changed_only, snapshot
-from parkpilot.tenancy.errors import FieldError, Forbidden, ValidationFailed
+from parkpilot.tenancy.errors import Code, FieldError, Forbidden, ValidationFailed
 from parkpilot.tenancy.models import Enterprise, Park, User, Zone
 from parkpilot.tenancy.roles import Role
 
@@ -67,7 +67,7 @@ def readings_ingest(*, actor: User, payload: bytes, source: str = "http") -> Ing
             "payload",
             f"一次最多 {MAX_READINGS_PER_REQUEST} 条读数 / at most "
             f"{MAX_READINGS_PER_REQUEST} readings per request, got {len(items)}",
-            "too_many",
+            Code.TOO_MANY,
         )
     gateway_id = actor.pk if actor.role == Role.GATEWAY else None
     result = ingest_items(park_id=actor.park_id, items=items, source=source, gateway_id=gateway_id)
@@ -160,7 +160,7 @@ def _resolve_refs(*, park, data, clean, refuse, exclude_pk) -> None:
 def point_create(*, actor: User, via: str, park: Park, data: dict[str, Any]) -> MeteringPoint:
     access.require(actor, access.CREATE, MeteringPoint)
     required = ("code", "kind", "unit", "register", "rated_max_per_h")
-    errors = [FieldError(f, "必填 / required", "required") for f in required
+    errors = [FieldError(f, "必填 / required", Code.REQUIRED) for f in required
               if data.get(f) in (None, "")]  # fmt: skip
     try:
         clean = _clean_point(park=park, data=data, exclude_pk=None)
@@ -279,7 +279,7 @@ def _move_errors(point, current, enterprise_id, zone_id, effective_at, reason) -
     if zone_id is not None and not Zone.objects.filter(park_id=point.park_id, pk=zone_id).exists():
         errors.append(FieldError("zone_id", "园区内没有该片区 / no such zone in this park"))
     if not (reason or "").strip():
-        errors.append(FieldError("reason", "请说明原因 / say why the meter moved", "required"))
+        errors.append(FieldError("reason", "请说明原因 / say why the meter moved", Code.REQUIRED))
     elif len(reason.strip()) > 300:
         errors.append(FieldError("reason", "最多 300 字 / at most 300 characters"))
     if effective_at is None or effective_at.tzinfo is None:
@@ -293,7 +293,7 @@ def _move_errors(point, current, enterprise_id, zone_id, effective_at, reason) -
             "effective_at",
             f"须晚于当前归属的起始时间 {current.valid_from.isoformat()} / must be after the "
             "current assignment's start",
-            "before_current",
+            ErrorCode.BEFORE_CURRENT,
         ))  # fmt: skip
     # Checked last: within 1970..now a conversion to park time cannot overflow.
     elif _off_the_hour(effective_at.astimezone(ZoneInfo(point.park.timezone))):
@@ -305,7 +305,7 @@ def _move_errors(point, current, enterprise_id, zone_id, effective_at, reason) -
         errors.append(FieldError(
             "enterprise_id",
             "计量点已属于该企业和片区 / the point already belongs there",
-            "unchanged",
+            ErrorCode.UNCHANGED,
         ))  # fmt: skip
     return errors
 
@@ -343,12 +343,12 @@ def dead_letter_reprocess(*, actor: User, via: str, letter: DeadLetter) -> DeadL
     access.require(actor, access.CHANGE, letter, fields={"status"})
     locked = DeadLetter.objects.select_for_update().get(pk=letter.pk)
     if locked.status != DeadLetter.Status.OPEN:
-        raise ValidationFailed.single("status", "已处理 / already handled", "state")
+        raise ValidationFailed.single("status", "已处理 / already handled", Code.INVALID_TRANSITION)
     if locked.truncated:
         raise ValidationFailed.single(
             "raw",
             "载荷已截断，无法重新处理 / payload was cut short: cannot be reprocessed",
-            "state",
+            Code.INVALID_TRANSITION,
         )
     items = parse_payload(locked.raw)
     if isinstance(items, Refused):
@@ -385,10 +385,10 @@ def dead_letter_reprocess(*, actor: User, via: str, letter: DeadLetter) -> DeadL
 def dead_letter_dismiss(*, actor: User, via: str, letter: DeadLetter, note: str) -> DeadLetter:
     access.require(actor, access.CHANGE, letter, fields={"status"})
     if not note.strip():
-        raise ValidationFailed.single("note", "请说明原因 / say why", "required")
+        raise ValidationFailed.single("note", "请说明原因 / say why", Code.REQUIRED)
     locked = DeadLetter.objects.select_for_update().get(pk=letter.pk)
     if locked.status != DeadLetter.Status.OPEN:
-        raise ValidationFailed.single("status", "已处理 / already handled", "state")
+        raise ValidationFailed.single("status", "已处理 / already handled", Code.INVALID_TRANSITION)
     locked.status = DeadLetter.Status.DISMISSED
     locked.save(update_fields=["status"])
     audit_record(
@@ -412,7 +412,9 @@ def conflict_resolve(
         raise ValidationFailed.single("keep", "须为 stored 或 new / must be stored or new")
     locked = ReadingConflict.objects.select_for_update().get(pk=conflict.pk)
     if locked.resolved:
-        raise ValidationFailed.single("resolved", "已处理 / already resolved", "state")
+        raise ValidationFailed.single(
+            "resolved", "已处理 / already resolved", Code.INVALID_TRANSITION
+        )
     if keep == "new":
         _replace_reading(locked)
     locked.resolved = True
@@ -468,7 +470,9 @@ def suspect_override(*, actor: User, via: str, decision, action: str):
         raise ValidationFailed.single("action", "须为 accept 或 refuse / must be accept or refuse")
     locked = SuspectDecision.objects.select_for_update().select_related("point").get(pk=decision.pk)
     if locked.status == SuspectDecision.Status.OVERRIDDEN:
-        raise ValidationFailed.single("status", "已处理 / already overridden", "state")
+        raise ValidationFailed.single(
+            "status", "已处理 / already overridden", Code.INVALID_TRANSITION
+        )
     refused = locked.decision == SuspectDecision.Decision.REFUSED
     if refused != (action == "accept"):
         raise ValidationFailed.single(
@@ -476,7 +480,7 @@ def suspect_override(*, actor: User, via: str, decision, action: str):
             "该读数已被拒收 / the reading is refused already"
             if refused
             else "该读数已被采用 / the reading is counted already",
-            "state",
+            Code.INVALID_TRANSITION,
         )
     point, now = locked.point, timezone.now()
     raw_ts = f'"ts": "{locked.ts.astimezone(UTC).isoformat()}"'

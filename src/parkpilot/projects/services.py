@@ -9,6 +9,7 @@ from django.db.models import Exists, F, OuterRef, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from parkpilot.projects.errors import ErrorCode
 from parkpilot.projects.models import (
     APPROVAL_STAGES,
     AlertKind,
@@ -25,7 +26,7 @@ from parkpilot.projects.models import (
 )
 from parkpilot.tenancy import access
 from parkpilot.tenancy.audit import audit_record, changed_only, snapshot
-from parkpilot.tenancy.errors import FieldError, Forbidden, ValidationFailed
+from parkpilot.tenancy.errors import Code, FieldError, Forbidden, ValidationFailed
 from parkpilot.tenancy.models import Enterprise, Park, User, Zone
 from parkpilot.tenancy.roles import PARK_OPERATORS
 from parkpilot.tenancy.selectors import role_holders
@@ -62,13 +63,13 @@ def _decimal(value, field: str, errors: list[FieldError]) -> Decimal | None:
     try:
         number = Decimal(str(value))
     except InvalidOperation:
-        errors.append(FieldError(field, "不是数字 / not a number"))
+        errors.append(FieldError(field, "不是数字 / not a number", Code.NOT_A_NUMBER))
         return None
     if not number.is_finite() or number < 0:
-        errors.append(FieldError(field, "须为非负数 / must be zero or more"))
+        errors.append(FieldError(field, "须为非负数 / must be zero or more", Code.OUT_OF_RANGE))
         return None
     if number >= Decimal("1e8"):
-        errors.append(FieldError(field, "数值过大 / too large"))
+        errors.append(FieldError(field, "数值过大 / too large", Code.OUT_OF_RANGE))
         return None
     return number.quantize(Decimal("0.01"))
 
@@ -84,14 +85,16 @@ def _clean_project(
             clean["name"] = (value or "").strip()
             if not clean["name"]:
                 errors.append(
-                    FieldError("name", "名称不能为空 / name must not be empty", "required")
+                    FieldError("name", "名称不能为空 / name must not be empty", Code.REQUIRED)
                 )
             elif (
                 Project.objects.filter(park=park, name=clean["name"])
                 .exclude(pk=exclude_pk)
                 .exists()
             ):
-                errors.append(FieldError("name", "项目名称已存在 / name already in use", "taken"))
+                errors.append(
+                    FieldError("name", "项目名称已存在 / name already in use", Code.TAKEN)
+                )
         elif key in DECIMAL_FIELDS:
             clean[key] = _decimal(value, key, errors)
         elif key == "zone_id":
@@ -100,7 +103,9 @@ def _clean_project(
                 clean["zone"] = Zone.objects.filter(park=park, pk=value).first()
                 if clean["zone"] is None:
                     errors.append(
-                        FieldError("zone_id", "园区内没有该片区 / no such zone in this park")
+                        FieldError(
+                            "zone_id", "园区内没有该片区 / no such zone in this park", Code.UNKNOWN
+                        )
                     )
         elif key == "enterprise_id":
             clean["enterprise"] = None
@@ -109,7 +114,9 @@ def _clean_project(
                 if clean["enterprise"] is None:
                     errors.append(
                         FieldError(
-                            "enterprise_id", "园区内没有该企业 / no such enterprise in this park"
+                            "enterprise_id",
+                            "园区内没有该企业 / no such enterprise in this park",
+                            Code.UNKNOWN,
                         )
                     )
         elif key == "contact_id":
@@ -123,17 +130,20 @@ def _clean_project(
                         FieldError(
                             "contact_id",
                             "联系人须为本园区工作人员 / the contact must be park staff",
+                            Code.NOT_PARK_STAFF,
                         )
                     )
         elif key == "tags":
             tags = [str(t).strip() for t in (value or []) if str(t).strip()]
             if any("|" in t or len(t) > 40 for t in tags):
-                errors.append(FieldError("tags", "标签不能含“|”且不超过40字 / bad tag"))
+                errors.append(
+                    FieldError("tags", "标签不能含“|”且不超过40字 / bad tag", Code.FORMAT)
+                )
             clean["tags"] = list(dict.fromkeys(tags))
         elif key in ("investor", "industry", "land_parcel", "capacity"):
             clean[key] = (value or "").strip()
         else:
-            errors.append(FieldError(key, "未知字段 / unknown field", "unknown"))
+            errors.append(FieldError(key, "未知字段 / unknown field", Code.UNKNOWN))
     if errors:
         raise ValidationFailed(errors)
     return clean
@@ -150,7 +160,9 @@ def project_create(*, actor: User, via: str, park: Park, data: dict[str, Any]) -
     access.require(actor, access.CREATE, Project)
     clean = _clean_project(park=park, data=data)
     if "name" not in clean:
-        raise ValidationFailed.single("name", "名称不能为空 / name must not be empty", "required")
+        raise ValidationFailed.single(
+            "name", "名称不能为空 / name must not be empty", Code.REQUIRED
+        )
     project = Project.objects.create(park=park, **clean)
     _stages_ensure(project)
     audit_record(
@@ -195,7 +207,9 @@ def _date(value, field: str, errors: list[FieldError]) -> datetime.date | None:
     try:
         return datetime.date.fromisoformat(str(value))
     except ValueError:
-        errors.append(FieldError(field, "日期格式应为 YYYY-MM-DD / date must be YYYY-MM-DD"))
+        errors.append(
+            FieldError(field, "日期格式应为 YYYY-MM-DD / date must be YYYY-MM-DD", Code.FORMAT)
+        )
         return None
 
 
@@ -208,24 +222,34 @@ def _clean_stage(changes: dict[str, Any], row: ProjectStage, today: datetime.dat
         elif key in ("approving_body", "note"):
             clean[key] = (value or "").strip()
         else:
-            errors.append(FieldError(key, "未知字段 / unknown field", "unknown"))
+            errors.append(FieldError(key, "未知字段 / unknown field", Code.UNKNOWN))
     merged = {f: clean.get(f, getattr(row, f)) for f in STAGE_FIELDS}
     for key in ("actual_on", "submitted_on", "approved_on"):
         if key in clean and merged[key] and merged[key] > today:
-            errors.append(FieldError(key, "实际日期不能晚于今天 / cannot be in the future"))
+            errors.append(
+                FieldError(key, "实际日期不能晚于今天 / cannot be in the future", Code.OUT_OF_RANGE)
+            )
     if (
         merged["submitted_on"]
         and merged["approved_on"]
         and merged["approved_on"] < merged["submitted_on"]
     ):
         errors.append(
-            FieldError("approved_on", "批复日期早于申报日期 / approved before it was submitted")
+            FieldError(
+                "approved_on",
+                "批复日期早于申报日期 / approved before it was submitted",
+                Code.OUT_OF_RANGE,
+            )
         )
     if row.stage not in APPROVAL_STAGES and (
         clean.get("approving_body") or clean.get("submitted_on") or clean.get("approved_on")
     ):
         errors.append(
-            FieldError("approving_body", "该阶段不是审批事项 / this stage is not an approval")
+            FieldError(
+                "approving_body",
+                "该阶段不是审批事项 / this stage is not an approval",
+                ErrorCode.NOT_AN_APPROVAL,
+            )
         )
     if errors:
         raise ValidationFailed(errors)
@@ -244,7 +268,7 @@ def project_stage_update(
 ) -> ProjectStage:
     access.require(actor, access.CHANGE, project, fields={"stages"})
     if stage not in Stage.values:
-        raise ValidationFailed.single("stage", "没有该阶段 / no such stage")
+        raise ValidationFailed.single("stage", "没有该阶段 / no such stage", Code.UNKNOWN)
     now = now or timezone.now()
     # The project row is the lock: two stage edits recompute its current stage one at a time.
     locked = Project.objects.select_for_update().get(pk=project.pk)
@@ -312,9 +336,11 @@ def progress_update_create(
     text = (text or "").strip()
     errors = []
     if not text:
-        errors.append(FieldError("text", "进度内容不能为空 / text must not be empty", "required"))
+        errors.append(
+            FieldError("text", "进度内容不能为空 / text must not be empty", Code.REQUIRED)
+        )
     if stage is not None and stage not in Stage.values:
-        errors.append(FieldError("stage", "没有该阶段 / no such stage"))
+        errors.append(FieldError("stage", "没有该阶段 / no such stage", Code.UNKNOWN))
     if photo is not None:
         _check_file(photo, "photo", PHOTO_TYPES, errors)
     if errors:
@@ -362,11 +388,11 @@ def document_add(
     errors: list[FieldError] = []
     title = (title or "").strip()
     if not title:
-        errors.append(FieldError("title", "标题不能为空 / title must not be empty", "required"))
+        errors.append(FieldError("title", "标题不能为空 / title must not be empty", Code.REQUIRED))
     if stage is not None and stage not in Stage.values:
-        errors.append(FieldError("stage", "没有该阶段 / no such stage"))
+        errors.append(FieldError("stage", "没有该阶段 / no such stage", Code.UNKNOWN))
     if file is None:
-        errors.append(FieldError("file", "请选择文件 / a file is required", "required"))
+        errors.append(FieldError("file", "请选择文件 / a file is required", Code.REQUIRED))
     else:
         _check_file(file, "file", DOCUMENT_TYPES, errors)
     if errors:
@@ -419,9 +445,13 @@ def investment_record(
     actual = _decimal(actual_100m_cny, "actual_100m_cny", errors)
     today = timezone.localdate(now or timezone.now())
     if first and actual is not None and first > today:
-        errors.append(FieldError("actual_100m_cny", "不能填报未来月份的完成额 / month is ahead"))
+        errors.append(
+            FieldError(
+                "actual_100m_cny", "不能填报未来月份的完成额 / month is ahead", Code.OUT_OF_RANGE
+            )
+        )
     if first is None and not errors:
-        errors.append(FieldError("month", "月份必填 / month is required", "required"))
+        errors.append(FieldError("month", "月份必填 / month is required", Code.REQUIRED))
     if errors:
         raise ValidationFailed(errors)
     locked = Project.objects.select_for_update().get(pk=project.pk)
@@ -459,7 +489,9 @@ def alert_acknowledge(
     locked = ProjectAlert.objects.select_for_update().get(pk=alert.pk)
     if locked.status != AlertStatus.OPEN:
         raise ValidationFailed.single(
-            "status", "只有未处理的提醒可以确认 / only an open alert can be acknowledged", "state"
+            "status",
+            "只有未处理的提醒可以确认 / only an open alert can be acknowledged",
+            Code.INVALID_TRANSITION,
         )
     locked.status = AlertStatus.ACKNOWLEDGED
     locked.acknowledged_at = now or timezone.now()
@@ -489,10 +521,14 @@ def alert_close(
     access.require(actor, access.CHANGE, alert, fields={"status"})
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed.single("reason", "关闭须写明原因 / a reason is required", "required")
+        raise ValidationFailed.single(
+            "reason", "关闭须写明原因 / a reason is required", Code.REQUIRED
+        )
     locked = ProjectAlert.objects.select_for_update().get(pk=alert.pk)
     if locked.status == AlertStatus.CLOSED:
-        raise ValidationFailed.single("status", "提醒已关闭 / the alert is already closed", "state")
+        raise ValidationFailed.single(
+            "status", "提醒已关闭 / the alert is already closed", Code.INVALID_TRANSITION
+        )
     before = {"status": locked.status}
     locked.status = AlertStatus.CLOSED
     locked.closed_at = now or timezone.now()

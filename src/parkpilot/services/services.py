@@ -17,6 +17,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from parkpilot import events
 from parkpilot.notifications.services import notify
 from parkpilot.services import sla
+from parkpilot.services.errors import ErrorCode
 from parkpilot.services.models import (
     OPEN_STATUSES,
     CaseStatus,
@@ -33,7 +34,7 @@ from parkpilot.services.models import (
 )
 from parkpilot.tenancy import access
 from parkpilot.tenancy.audit import _jsonable, audit_record
-from parkpilot.tenancy.errors import FieldError, Forbidden, ValidationFailed
+from parkpilot.tenancy.errors import Code, FieldError, Forbidden, ValidationFailed
 from parkpilot.tenancy.models import Enterprise, Park, User
 from parkpilot.tenancy.roles import PARK_OPERATORS, Role
 from parkpilot.tenancy.selectors import role_holders
@@ -60,9 +61,9 @@ STATUS_ZH = {
 def _text(value, field: str, errors: list[FieldError], *, max_length: int = 5000) -> str:
     text = (value or "").strip()
     if not text:
-        errors.append(FieldError(field, "不能为空 / must not be empty", "required"))
+        errors.append(FieldError(field, "不能为空 / must not be empty", Code.REQUIRED))
     elif len(text) > max_length:
-        errors.append(FieldError(field, f"不能超过{max_length}字 / too long", "too_long"))
+        errors.append(FieldError(field, f"不能超过{max_length}字 / too long", Code.TOO_LONG))
     return text
 
 
@@ -77,7 +78,7 @@ def _step(obj, step: str, *, changes: dict[str, Any]) -> str:
             "status",
             f"当前状态为“{STATUS_ZH.get(before, before)}”，不能{zh} / cannot {en} it while "
             f"it is {before}",
-            "invalid_transition",
+            Code.INVALID_TRANSITION,
         ) from None
     for name, value in changes.items():
         setattr(obj, name, value)
@@ -87,7 +88,7 @@ def _step(obj, step: str, *, changes: dict[str, Any]) -> str:
         raise ValidationFailed.single(
             "status",
             "已被他人处理，请刷新后重试 / someone else changed it meanwhile; reload and retry",
-            "conflict",
+            Code.CONFLICT,
         ) from None
     return before
 
@@ -182,12 +183,12 @@ def attachment_add(
     access.require(actor, access.CREATE, ServiceAttachment, enterprise_id=request.enterprise_id)
     errors: list[FieldError] = []
     if file is None:
-        errors.append(FieldError("file", "请选择文件 / a file is required", "required"))
+        errors.append(FieldError("file", "请选择文件 / a file is required", Code.REQUIRED))
     else:
         _check_files([file], errors)
     if request.status == Status.CLOSED:
         errors.append(
-            FieldError("status", "诉求已关闭 / the request is closed", "invalid_transition")
+            FieldError("status", "诉求已关闭 / the request is closed", Code.INVALID_TRANSITION)
         )
     if errors:
         raise ValidationFailed(errors)
@@ -217,15 +218,17 @@ def request_create(
     errors: list[FieldError] = []
     enterprise = Enterprise.objects.filter(park=park, pk=enterprise_id).first()
     if enterprise is None:
-        errors.append(FieldError("enterprise_id", "园区内没有该企业 / no such enterprise"))
+        errors.append(
+            FieldError("enterprise_id", "园区内没有该企业 / no such enterprise", Code.UNKNOWN)
+        )
     title = _text(data.get("title"), "title", errors, max_length=200)
     description = _text(data.get("description"), "description", errors)
     category = data.get("category")
     if category not in Category.values:
-        errors.append(FieldError("category", "类别无效 / unknown category"))
+        errors.append(FieldError("category", "类别无效 / unknown category", Code.UNKNOWN))
     urgency = data.get("urgency") or Urgency.NORMAL
     if urgency not in Urgency.values:
-        errors.append(FieldError("urgency", "紧急程度无效 / unknown urgency"))
+        errors.append(FieldError("urgency", "紧急程度无效 / unknown urgency", Code.UNKNOWN))
     _check_files(files or [], errors)
     if errors:
         raise ValidationFailed(errors)
@@ -275,7 +278,9 @@ def request_assign(
     ).first()
     if contact is None:
         raise ValidationFailed.single(
-            "contact_id", "联系人须为本园区工作人员 / the contact must be park staff of this park"
+            "contact_id",
+            "联系人须为本园区工作人员 / the contact must be park staff of this park",
+            Code.NOT_PARK_STAFF,
         )
     if request.status == Status.SUBMITTED:
         before = _step(request, "assign", changes={"contact": contact, "assigned_at": now})
@@ -286,7 +291,7 @@ def request_assign(
         before = request.status
         locked = ServiceRequest.objects.select_for_update().get(pk=request.pk)
         if locked.status != before:
-            raise ValidationFailed.single("status", "已被他人处理，请刷新 / reload", "conflict")
+            raise ValidationFailed.single("status", "已被他人处理，请刷新 / reload", Code.CONFLICT)
         ServiceRequest.objects.filter(pk=request.pk).update(contact=contact)
         request.contact = contact
         kind = EventKind.REASSIGNED
@@ -295,7 +300,7 @@ def request_assign(
             "status",
             f"当前状态为“{STATUS_ZH[request.status]}”，不能更换联系人 / cannot change the contact "
             f"of a request that is {request.status}",
-            "invalid_transition",
+            Code.INVALID_TRANSITION,
         )
     _record(
         actor=actor,
@@ -345,10 +350,14 @@ def request_plan(
     plan = _text(plan, "plan", errors)
     if promised_on is None:
         errors.append(
-            FieldError("promised_on", "须承诺办结日期 / a promised date is required", "required")
+            FieldError("promised_on", "须承诺办结日期 / a promised date is required", Code.REQUIRED)
         )
     elif promised_on < timezone.localdate(now):
-        errors.append(FieldError("promised_on", "承诺日期不能早于今天 / cannot be in the past"))
+        errors.append(
+            FieldError(
+                "promised_on", "承诺日期不能早于今天 / cannot be in the past", Code.OUT_OF_RANGE
+            )
+        )
     if errors:
         raise ValidationFailed(errors)
     changes = {
@@ -419,7 +428,7 @@ def _require_own_enterprise(actor: User, request: ServiceRequest) -> None:
 def _refuse_closed(request: ServiceRequest) -> None:
     if request.status == Status.CLOSED:
         raise ValidationFailed.single(
-            "status", "诉求已关闭 / the request is closed", "invalid_transition"
+            "status", "诉求已关闭 / the request is closed", Code.INVALID_TRANSITION
         )
 
 
@@ -459,7 +468,9 @@ def request_urge(
     _refuse_closed(request)
     if request.status == Status.RESOLVED:
         raise ValidationFailed.single(
-            "status", "诉求已办结，请确认或重新打开 / resolved: confirm or reopen it", "resolved"
+            "status",
+            "诉求已办结，请确认或重新打开 / resolved: confirm or reopen it",
+            ErrorCode.RESOLVED,
         )
     locked = ServiceRequest.objects.select_for_update().get(pk=request.pk)
     last = (
@@ -473,7 +484,7 @@ def request_urge(
         raise ValidationFailed.single(
             "urge",
             f"今天已催办过，请 {hours} 小时后再催 / already urged today: again in {hours} h",
-            "too_soon",
+            ErrorCode.TOO_SOON,
         )
     errors: list[FieldError] = []
     text = _text(text, "text", errors, max_length=500) if text else ""
@@ -546,7 +557,9 @@ def request_confirm(
     if not access.can(actor, "speak", request):
         raise Forbidden("只有提出诉求的企业可以确认办结 / only the enterprise confirms")
     if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5:
-        raise ValidationFailed.single("rating", "评分须为1到5 / rating must be 1 to 5")
+        raise ValidationFailed.single(
+            "rating", "评分须为1到5 / rating must be 1 to 5", Code.OUT_OF_RANGE
+        )
     comment = (comment or "").strip()[:500]
     before = _step(
         request,
@@ -721,18 +734,26 @@ def case_open(
     if service_request_id is not None:
         request = ServiceRequest.objects.filter(park=park, pk=service_request_id).first()
         if request is None:
-            errors.append(FieldError("service_request_id", "没有该诉求 / no such request"))
+            errors.append(
+                FieldError("service_request_id", "没有该诉求 / no such request", Code.UNKNOWN)
+            )
     if project_id is not None:
         try:
             project = projects.project_get(user=actor, project_id=project_id)
         except Exception:  # NotFound: reported on the field like any bad reference
-            errors.append(FieldError("project_id", "没有该项目 / no such project"))
+            errors.append(FieldError("project_id", "没有该项目 / no such project", Code.UNKNOWN))
     if service_request_id is None and project_id is None:
         errors.append(
-            FieldError("service_request_id", "须指明督办的诉求或项目 / name a request or a project")
+            FieldError(
+                "service_request_id",
+                "须指明督办的诉求或项目 / name a request or a project",
+                Code.REQUIRED,
+            )
         )
     if deadline is not None and deadline < timezone.localdate(now):
-        errors.append(FieldError("deadline", "期限不能早于今天 / cannot be in the past"))
+        errors.append(
+            FieldError("deadline", "期限不能早于今天 / cannot be in the past", Code.OUT_OF_RANGE)
+        )
     if errors:
         raise ValidationFailed(errors)
     title = str(request or project)[:200]
@@ -750,7 +771,7 @@ def case_open(
             )
     except IntegrityError:
         raise ValidationFailed.single(
-            "service_request_id", "该诉求已在督办中 / already under supervision", "taken"
+            "service_request_id", "该诉求已在督办中 / already under supervision", Code.TAKEN
         ) from None
     SupervisionNote.objects.create(
         case=case, author=actor, at=now, kind=NoteKind.INSTRUCTION, text=instruction
@@ -790,7 +811,7 @@ def case_note(
         raise ValidationFailed(errors)
     if case.status != CaseStatus.OPEN:
         raise ValidationFailed.single(
-            "status", "督办已结案 / the case is closed", "invalid_transition"
+            "status", "督办已结案 / the case is closed", Code.INVALID_TRANSITION
         )
     kind = NoteKind.INSTRUCTION if access.can(actor, "instruct", case) else NoteKind.REPLY
     note = SupervisionNote.objects.create(case=case, author=actor, at=now, kind=kind, text=text)

@@ -1,6 +1,37 @@
 """Domain errors every app raises; parkpilot.api maps them to HTTP once, views to pages."""
 
 from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Code(StrEnum):
+    """Error codes every app shares: one idea, one code (`FieldError.code`, the API's `type`).
+    An app's own codes live in its `errors.ErrorCode`; the OpenAPI schema lists them all."""
+
+    INVALID = "invalid"
+    REQUIRED = "required"
+    TAKEN = "taken"  # unique value already used
+    DUPLICATE = "duplicate"  # the same value twice in one request
+    UNKNOWN = "unknown"  # refers to something that does not exist (or is not visible)
+    OUT_OF_RANGE = "out_of_range"
+    NOT_A_NUMBER = "not_a_number"
+    FORMAT = "format"  # a date, an id or a file that does not parse
+    TOO_LONG = "too_long"
+    TOO_LARGE = "too_large"
+    TOO_MANY = "too_many"
+    INVALID_TRANSITION = "invalid_transition"  # the object's state does not allow this action
+    NOT_PARK_STAFF = "not_park_staff"  # a contact who is not staff of this park
+    CONFLICT = "conflict"  # clashes with another object (a booking, a concurrent change)
+    FILE_TYPE = "file_type"
+    UNREADABLE = "unreadable"  # a file whose content is not what its name says
+    ZIP_BOMB = "zip_bomb"
+
+
+class ErrorCode(StrEnum):
+    """The tenancy app's own codes."""
+
+    SCOPE = "scope"  # a role's scope does not fit the person (park, enterprise)
+    UNKNOWN_ROLE = "unknown_role"
 
 
 class NotFound(Exception):
@@ -15,7 +46,7 @@ class Forbidden(Exception):
 class FieldError:
     field: str
     reason: str
-    code: str = "invalid"
+    code: str = Code.INVALID
 
 
 class ValidationFailed(Exception):
@@ -24,5 +55,5 @@ class ValidationFailed(Exception):
         super().__init__("; ".join(f"{e.field}: {e.reason}" for e in errors))
 
     @classmethod
-    def single(cls, field: str, reason: str, code: str = "invalid") -> "ValidationFailed":
+    def single(cls, field: str, reason: str, code: str = Code.INVALID) -> "ValidationFailed":
         return cls([FieldError(field=field, reason=reason, code=code)])

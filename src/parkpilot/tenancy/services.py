@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from parkpilot.tenancy import access
 from parkpilot.tenancy.audit import audit_record, changed_only, snapshot
 from parkpilot.tenancy.credit_code import CreditCodeError, validate_credit_code
-from parkpilot.tenancy.errors import FieldError, ValidationFailed
+from parkpilot.tenancy.errors import Code, ErrorCode, FieldError, ValidationFailed
 from parkpilot.tenancy.industry import IndustryCodeError, validate_industry_code
 from parkpilot.tenancy.models import ApiToken, Enterprise, Park, TokenScope, User, Zone
 from parkpilot.tenancy.roles import Reach, Role, grantable
@@ -46,15 +46,21 @@ def _clean_enterprise_fields(
         if text in data and data[text] is None:
             clean[text] = ""  # "no value" for a text column is the empty text
     if "above_scale" in data and not isinstance(data["above_scale"], bool):
-        errors.append(FieldError("above_scale", "应为是或否 / must be true or false", "required"))
+        errors.append(
+            FieldError("above_scale", "应为是或否 / must be true or false", Code.INVALID)
+        )
     for number, most in COUNT_LIMITS.items():
         value = data.get(number)
         if value is not None and not 0 <= value <= most:
-            errors.append(FieldError(number, f"应在 0-{most} / must be 0-{most}", "range"))
+            errors.append(
+                FieldError(number, f"应在 0-{most} / must be 0-{most}", Code.OUT_OF_RANGE)
+            )
     if "name" in data:
         clean["name"] = (data["name"] or "").strip()
         if not clean["name"]:
-            errors.append(FieldError("name", "名称不能为空 / name must not be empty", "required"))
+            errors.append(
+                FieldError("name", "名称不能为空 / name must not be empty", Code.REQUIRED)
+            )
     if "credit_code" in data:
         try:
             clean["credit_code"] = validate_credit_code(data["credit_code"] or "")
@@ -64,7 +70,7 @@ def _clean_enterprise_fields(
         try:
             clean["industry_code"] = validate_industry_code(data["industry_code"])
         except IndustryCodeError as exc:
-            errors.append(FieldError("industry_code", exc.reason, "invalid"))
+            errors.append(FieldError("industry_code", exc.reason, Code.INVALID))
     if "zone_id" in data:
         zone_id = clean.pop("zone_id")
         clean["zone"] = None
@@ -86,10 +92,12 @@ def _duplicate_errors(
     others = Enterprise.objects.filter(park=park).exclude(pk=exclude_pk)
     if "credit_code" in clean and others.filter(credit_code=clean["credit_code"]).exists():
         errors.append(
-            FieldError("credit_code", "该信用代码已登记 / credit code already registered", "taken")
+            FieldError(
+                "credit_code", "该信用代码已登记 / credit code already registered", Code.TAKEN
+            )
         )
     if clean.get("name") and others.filter(name=clean["name"]).exists():
-        errors.append(FieldError("name", "该企业名称已登记 / name already registered", "taken"))
+        errors.append(FieldError("name", "该企业名称已登记 / name already registered", Code.TAKEN))
     return errors
 
 
@@ -104,7 +112,7 @@ def enterprise_create(*, actor: User, via: str, park: Park, data: dict[str, Any]
     except IntegrityError:
         # A concurrent create won the unique constraint between our check and our insert.
         raise ValidationFailed.single(
-            "credit_code", "该信用代码已登记 / credit code already registered", "taken"
+            "credit_code", "该信用代码已登记 / credit code already registered", Code.TAKEN
         ) from None
     audit_record(
         actor=actor,
@@ -157,7 +165,9 @@ def _token_scope(user: User, scope: str | None) -> str:
     if scope not in allowed:
         names = "、".join(sorted(allowed))
         raise ValidationFailed.single(
-            "scope", f"该账号的令牌范围只能是 {names} / scope must be one of {names}", "scope"
+            "scope",
+            f"该账号的令牌范围只能是 {names} / scope must be one of {names}",
+            ErrorCode.SCOPE,
         )
     return scope
 
@@ -172,7 +182,7 @@ def _token_expiry(user: User, days: int | None):
         raise ValidationFailed.single(
             "expires_in_days",
             f"有效期应为 1-{MAX_TOKEN_DAYS} 天 / must be 1-{MAX_TOKEN_DAYS} days",
-            "range",
+            Code.OUT_OF_RANGE,
         )
     return timezone.now() + datetime.timedelta(days=days)
 
@@ -299,13 +309,15 @@ def user_roles_set(*, actor: User, via: str, user: User, roles: list[str]) -> Us
     access.require(actor, access.CHANGE, user, fields={"granted_roles"})
     known = {r.code: r for r in grantable()}
     wanted = sorted({str(code) for code in roles} - {user.role})
-    errors = [FieldError("roles", _("Unknown role: %(code)s") % {"code": c}, "unknown_role")
+    errors = [FieldError("roles", _("Unknown role: %(code)s") % {"code": c}, ErrorCode.UNKNOWN_ROLE)
               for c in wanted if c not in known]  # fmt: skip
     if user.enterprise_id is None and any(
         known[c].reach == Reach.ENTERPRISE for c in wanted if c in known
     ):
         errors.append(
-            FieldError("roles", _("An enterprise role needs the person's enterprise."), "invalid")
+            FieldError(
+                "roles", _("An enterprise role needs the person's enterprise."), Code.INVALID
+            )
         )
     if errors:
         raise ValidationFailed(errors)
