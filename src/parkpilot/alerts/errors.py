@@ -1,9 +1,8 @@
-"""Error codes of the alerts app (ValidationFailed codes)."""
+"""Error codes of the alerts app (beside the shared tenancy.errors.Code: invalid_transition for
+a step the alert's state does not allow, required for a missing reason)."""
 
 from enum import StrEnum
 
 
 class ErrorCode(StrEnum):
-    INVALID_TRANSITION = "invalid_transition"  # the alert's state does not allow the step
     UNKNOWN_KIND = "unknown_kind"  # no installed app declares this alert kind
-    REQUIRED = "required"

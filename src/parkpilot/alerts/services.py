@@ -14,7 +14,7 @@ from parkpilot.notifications.services import notify
 from parkpilot.tenancy import access
 from parkpilot.tenancy.actors import is_system, system_actor
 from parkpilot.tenancy.audit import audit_record
-from parkpilot.tenancy.errors import FieldError, Forbidden, ValidationFailed
+from parkpilot.tenancy.errors import Code, FieldError, Forbidden, ValidationFailed
 from parkpilot.tenancy.selectors import role_holders
 
 
@@ -69,7 +69,7 @@ def _check_raise(actor, park, kind, subject, title) -> None:
                                  ErrorCode.UNKNOWN_KIND))  # fmt: skip
     for field, value in (("subject", subject), ("title", title)):
         if not str(value or "").strip():
-            errors.append(FieldError(field, _("must not be empty"), ErrorCode.REQUIRED))
+            errors.append(FieldError(field, _("must not be empty"), Code.REQUIRED))
     if errors:
         raise ValidationFailed(errors)
 
@@ -105,12 +105,11 @@ def _step(actor, via: str, alert: Alert, step: Step, *, now=None, reason: str = 
     if after is None:
         raise ValidationFailed.single(
             "state",
-            _("a %(state)s alert cannot be given this step")
-            % {"state": locked.get_state_display()},
-            ErrorCode.INVALID_TRANSITION,
+            _("a %(state)s alert cannot take this step") % {"state": locked.get_state_display()},
+            Code.INVALID_TRANSITION,
         )
     if step == Step.CLOSE and not reason.strip() and not is_system(actor):
-        raise ValidationFailed.single("reason", _("say why it is closed"), ErrorCode.REQUIRED)
+        raise ValidationFailed.single("reason", _("say why it is closed"), Code.REQUIRED)
     now = now or timezone.now()
     before = locked.state
     locked.state = after

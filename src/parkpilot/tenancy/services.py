@@ -46,9 +46,7 @@ def _clean_enterprise_fields(
         if text in data and data[text] is None:
             clean[text] = ""  # "no value" for a text column is the empty text
     if "above_scale" in data and not isinstance(data["above_scale"], bool):
-        errors.append(
-            FieldError("above_scale", "应为是或否 / must be true or false", Code.INVALID)
-        )
+        errors.append(FieldError("above_scale", "应为是或否 / must be true or false", Code.INVALID))
     for number, most in COUNT_LIMITS.items():
         value = data.get(number)
         if value is not None and not 0 <= value <= most:
