@@ -215,23 +215,6 @@ def _matches(obj, path: str, value) -> bool:
     return type(obj)._default_manager.filter(pk=obj.pk).filter(**{path: value}).exists()
 
 
-# Older names, kept while the last callers move to `require`/`can`.
-def require_create(actor, model, *, enterprise_id: int | None = None) -> None:
-    require(actor, CREATE, model, enterprise_id=enterprise_id)
-
-
-def require_change(actor, obj, fields: set[str]) -> None:
-    require(actor, CHANGE, obj, fields=fields)
-
-
-def can_change(actor, obj) -> bool:
-    return can(actor, CHANGE, obj)
-
-
-def require_read(actor, model) -> None:
-    require(actor, READ, model)
-
-
 # --- declared questions: pages, navigation, tiles, cards ----------------------------------
 
 
