@@ -12,7 +12,7 @@ demo: install ## install, load the Qingshanhu demo park and serve it on http://1
 	$(BIN)/parkpilot demo --host $(HOST) --port $(PORT)
 
 test: install-test services ## install what the tests need, start the services, run the suite
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n auto $(PYTEST_ARGS)
 
 bench: install-test ## measure the issues' figures into benchmarks/results/
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)

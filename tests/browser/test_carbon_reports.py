@@ -32,10 +32,14 @@ def asgi_server(transactional_db):
 
 
 def _hangcha_report():
-    """杭叉 uses 2,000 kWh today; its report of this month is issued (version 1)."""
+    """杭叉 uses 2,000 kWh in the last half hour; that month's report is issued (version 1)."""
     ent = Enterprise.objects.get(name="杭叉集团股份有限公司")
     point = MeteringPoint.objects.filter(owner=ent, kind="grid_import", parent=None).first()
-    start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    # Readings in the past whatever the hour (at 00:10 a reading dated 00:30 would be refused
+    # as future): the last three quarter-hours up to now.
+    now = timezone.localtime()
+    start = now.replace(minute=now.minute - now.minute % 15, second=0, microsecond=0)
+    start -= timedelta(minutes=30)
     step = 1000 / point.multiplier
     items = [
         {"point": point.code, "ts": (start + timedelta(minutes=15 * i)).isoformat(),
@@ -44,13 +48,12 @@ def _hangcha_report():
     ]  # fmt: skip
     assert ingest_items(park_id=ent.park_id, items=items, source="direct").accepted == 3
     rollup_pending()
-    today = timezone.localdate()
     return services.report_issue(
         actor=system_actor(ent.park),
         via="test",
         enterprise_id=ent.pk,
-        year=today.year,
-        month=today.month,
+        year=start.year,
+        month=start.month,
     )
 
 
