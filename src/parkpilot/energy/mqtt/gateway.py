@@ -71,6 +71,9 @@ class GatewayClient:
         self._acked_early: set[int] = set()
         self._flight = threading.Lock()
         self._connected = threading.Event()
+        # Set by the broker's first CONNACK, accepted or refused, and never cleared: a refusal
+        # disconnects (clearing _connected) possibly before start() begins to wait.
+        self._answered = threading.Event()
         self._connections = 0
         self.refusal: str | None = None
         self.no_subscribers = 0  # messages the broker had nowhere to queue (resent later)
@@ -94,7 +97,7 @@ class GatewayClient:
     def _on_connect(self, client, userdata, flags, reason_code, properties):
         if reason_code.is_failure:
             self.refusal = f"broker refused {self.username}'s login: {reason_code}"
-            self._connected.set()  # wake start(); it raises
+            self._answered.set()  # wake start(); it raises
             client.disconnect()
             return
         self._connections += 1
@@ -104,6 +107,7 @@ class GatewayClient:
             self._quiet_s = self.resend_after_s
         client.subscribe(self.watermark_topic, qos=1)
         self._connected.set()
+        self._answered.set()
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties):
         self._connected.clear()
@@ -147,7 +151,7 @@ class GatewayClient:
         or after `start_seq` when the caller knows better (e.g. its own stored state)."""
         self.client.connect_async(self.host, self.port, keepalive=30, clean_start=True)
         self.client.loop_start()
-        if not self._connected.wait(timeout):
+        if not self._answered.wait(timeout):
             self.close(wait_s=0)
             raise GatewayRefused(f"{self.username}: no answer from {self.host}:{self.port}")
         self.check()
