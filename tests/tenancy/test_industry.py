@@ -107,9 +107,7 @@ def test_division_in_the_wrong_section_is_refused_with_the_reason():
     with pytest.raises(IndustryCodeError) as info:
         validate_industry_code("A34")
     assert info.value.code == "section_mismatch"
-    assert info.value.reason == (
-        "大类34属于门类C，不属于门类A / division 34 belongs to section C, not A"
-    )
+    assert info.value.reason == "大类 34 属于门类 C，不属于门类 A。"
 
 
 @pytest.mark.parametrize(
