@@ -6,13 +6,15 @@ domain errors map to HTTP here, once."""
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import connection
+from django.utils.translation import gettext, gettext_lazy
 from ninja import NinjaAPI, Schema
 from ninja import errors as ninja_errors
 
 import parkpilot
 from parkpilot import openapi, plugins
+from parkpilot.field_labels import error_text
 from parkpilot.tenancy.auth import API_AUTH
-from parkpilot.tenancy.errors import Code, Forbidden, NotFound, ValidationFailed
+from parkpilot.tenancy.errors import Code, FieldError, Forbidden, NotFound, ValidationFailed
 from parkpilot.uploads import UploadTooLarge
 
 
@@ -39,15 +41,16 @@ def _not_found(request, exc):
 
 @api.exception_handler(Forbidden)
 def _forbidden(request, exc):
-    detail = str(exc) or "You do not have permission to do this."
+    detail = str(exc) or gettext("You do not have permission to do this.")
     return api.create_response(request, {"detail": detail, "code": "forbidden"}, status=403)
 
 
 @api.exception_handler(ValidationFailed)
 def _validation_failed(request, exc: ValidationFailed):
-    # Same shape as ninja's own 422s, so clients read one error format.
+    # Same shape as ninja's own 422s, so clients read one error format; `msg` names the field by
+    # its label in the request's language, `loc` keeps its machine name.
     detail = [
-        {"loc": ["body", e.field], "msg": e.reason, "type": e.code, "code": e.code}
+        {"loc": ["body", e.field], "msg": error_text(e), "type": e.code, "code": e.code}
         for e in exc.errors
     ]
     return api.create_response(request, {"detail": detail, "code": "invalid"}, status=422)
@@ -63,8 +66,25 @@ def _unauthorized(request, exc):
 
 @api.exception_handler(ninja_errors.ValidationError)
 def _invalid(request, exc):
-    detail = [{**e, "code": _schema_error_code(e.get("type", ""))} for e in exc.errors]
+    detail = [_schema_error(e) for e in exc.errors]
     return api.create_response(request, {"detail": detail, "code": "invalid"}, status=422)
+
+
+# pydantic's messages for the common codes, in the request's language (others stay pydantic's).
+SCHEMA_REASONS = {
+    Code.REQUIRED: gettext_lazy("Required."),
+    Code.NOT_A_NUMBER: gettext_lazy("Must be a number."),
+    Code.TOO_LONG: gettext_lazy("Too long."),
+}
+
+
+def _schema_error(e: dict) -> dict:
+    """A schema error as ours: its field by label in `msg`, the machine `loc` kept."""
+    code = _schema_error_code(e.get("type", ""))
+    loc = e.get("loc") or ()
+    field = str(loc[-1]) if loc and loc[-1] not in ("body", "query", "path") else ""
+    reason = str(SCHEMA_REASONS.get(code, e.get("msg", "")))
+    return {**e, "msg": error_text(FieldError(field, reason, code)), "code": code}
 
 
 def _schema_error_code(pydantic_type: str) -> str:
@@ -99,16 +119,16 @@ HTTP_CODES = {
 @api.exception_handler(RequestDataTooBig)
 def _too_big(request, exc):
     limit_mb = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1024 / 1024
-    detail = (
-        f"请求体超过 {limit_mb:.1f} MB / request body over {limit_mb:.1f} MB: send smaller batches"
-    )
+    detail = gettext("The request body is over %(mb)s MB: send smaller batches.") % {
+        "mb": f"{limit_mb:.1f}"
+    }
     return api.create_response(request, {"detail": detail, "code": "too_large"}, status=413)
 
 
 @api.exception_handler(UploadTooLarge)
 def _upload_too_big(request, exc):
     limit_mb = settings.PARKPILOT_UPLOAD_MAX_BYTES // (1024 * 1024)
-    detail = f"上传文件超过 {limit_mb} MB / upload over {limit_mb} MB"
+    detail = gettext("The upload is over %(mb)d MB.") % {"mb": limit_mb}
     return api.create_response(request, {"detail": detail, "code": "too_large"}, status=413)
 
 

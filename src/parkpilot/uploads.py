@@ -16,6 +16,7 @@ import magic
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.files.uploadhandler import FileUploadHandler
+from django.utils.translation import gettext
 
 from parkpilot.tenancy.errors import Code, FieldError
 
@@ -58,24 +59,26 @@ def check_file(file, *, field: str, allowed: frozenset[str], max_bytes: int) -> 
     name = getattr(file, "name", "") or ""
     ext = extension(name)
     if ext not in allowed:
-        kinds = "、".join(sorted(allowed))
-        return [
-            FieldError(
-                field, f"{name}: 文件类型须为 {kinds} / file type not allowed", Code.FILE_TYPE
-            )
-        ]
+        kinds = ", ".join(sorted(allowed))
+        reason = gettext("%(name)s: the file type must be one of %(kinds)s.")
+        return [FieldError(field, reason % {"name": name, "kinds": kinds}, Code.FILE_TYPE)]
     size = getattr(file, "size", None) or 0
     if size > max_bytes:
         mb = max_bytes // (1024 * 1024)
         return [
-            FieldError(field, f"{name}: 文件不能超过 {mb} MB / larger than {mb} MB", Code.TOO_LARGE)
+            FieldError(
+                field,
+                gettext("%(name)s: larger than %(mb)d MB.") % {"name": name, "mb": mb},
+                Code.TOO_LARGE,
+            )
         ]
     found = sniff(file)
     if found not in CONTENT_TYPES.get(ext, frozenset()):
         return [
             FieldError(
                 field,
-                f"{name}: 文件内容不是 {ext}（识别为 {found}）/ the content is not {ext} ({found})",
+                gettext("%(name)s: the content is not %(ext)s (it reads as %(found)s).")
+                % {"name": name, "ext": ext, "found": found},
                 Code.UNREADABLE,
             )
         ]
@@ -91,7 +94,7 @@ def check_xlsx(file, *, field: str) -> list[FieldError]:
         with zipfile.ZipFile(file) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
-        return [FieldError(field, "不是有效的 XLSX 文件 / not a valid XLSX file", Code.FORMAT)]
+        return [FieldError(field, gettext("Not a valid XLSX file."), Code.FORMAT)]
     finally:
         file.seek(start)
     packed = sum(m.compress_size for m in members) or 1
@@ -100,7 +103,7 @@ def check_xlsx(file, *, field: str) -> list[FieldError]:
         return [
             FieldError(
                 field,
-                "压缩包解压后异常巨大，已拒绝 / the archive inflates abnormally",
+                gettext("The archive inflates abnormally: refused."),
                 Code.ZIP_BOMB,
             )
         ]

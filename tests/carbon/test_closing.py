@@ -394,7 +394,7 @@ def test_the_hourly_task_catches_up_and_reports_the_newest_month(
         .values_list("period_start", flat=True)
     )
     assert months == [date(2022, m, 1) for m in range(3, 13)]
-    assert "2023-01 not closed" in caplog.text and "no enthalpy" in caplog.text
+    assert "2023-01 not closed" in caplog.text and "蒸汽计量点未配置焓值" in caplog.text
     (batch,) = ReportBatch.objects.filter(park=park)
     assert (batch.year, batch.month, batch.status, batch.failed) == (2022, 12, "done", 0)
 

@@ -127,7 +127,8 @@ def test_bad_workbook_writes_nothing(case, personas, ent_a, ent_b, ent_other_par
         _import(personas["park_admin"], content)
     got = [(e.sheet, e.row, e.column, e.code) for e in caught.value.cell_errors]
     assert got == expected
-    assert all(" / " in e.reason for e in caught.value.cell_errors)  # 中文 / English
+    # Each reason in the request's language (zh-Hans here), one sentence, no "中文 / English".
+    assert all(e.reason.endswith("。") and " / " not in e.reason for e in caught.value.cell_errors)
     assert _state() == before
 
 
@@ -153,7 +154,7 @@ def test_api_import_reports_cells_and_accepts_a_good_file(api_as, ent_a, ent_b):
             "sheet": "2022-01",
             "row": 3,
             "column": "工业总产值（万元）",
-            "reason": "应为数字，而非“n/a” / must be a number, not text",
+            "reason": "应为数字，而非“n/a”。",
             "code": "not_a_number",
         }
     ]

@@ -141,7 +141,7 @@ def readings(api_as, personas, ent_a, ent_b):
     # Another park's admin writes into its own park, where A-E1 does not exist.
     result = api_as("other_park_admin").post("/api/v1/energy/readings", body).json()
     assert result["accepted"] == 0
-    assert "unknown point" in result["rejected"][0]["reason"]
+    assert result["rejected"][0]["reason"].startswith("未知计量点")
 
 
 def rollups(api_as, personas, ent_a, ent_b):

@@ -77,7 +77,7 @@ def test_json_nested_100k_deep_is_a_422_naming_the_payload(api_as, a_e1):
     assert response.status_code == 422
     detail = response.json()["detail"][0]
     assert detail["loc"][-1] == "payload"
-    assert "nested too deep" in detail["msg"]
+    assert detail["msg"] == "请求体：JSON 嵌套过深。"  # the field by its label
 
 
 def test_an_integer_of_5000_digits_is_a_422_naming_the_payload(api_as, a_e1):
@@ -100,7 +100,7 @@ def test_a_reading_before_the_points_commissioning_day_is_refused(api_as, a_e1):
     (refusal,) = result["rejected"]
     assert (refusal["index"], refusal["field"]) == (0, "ts")
     # The day starts at local midnight: 2026-03-01 00:00 +08:00 is 2026-02-28 16:00 UTC.
-    assert "commissioning (2026-02-28T16:00+00:00)" in refusal["reason"]
+    assert refusal["reason"] == "时间戳早于计量点投运日期（2026-02-28T16:00+00:00）。"
 
 
 def test_the_future_horizon_is_configurable(api_as, a_e1, settings):
@@ -110,7 +110,7 @@ def test_the_future_horizon_is_configurable(api_as, a_e1, settings):
     body = [{"point": "A-E1", "ts": soon, "value": 1}, {"point": "A-E1", "ts": later, "value": 2}]
     result = api_as("gateway").post("/api/v1/energy/readings", body).json()
     assert result["accepted"] == 1
-    assert result["rejected"][0]["reason"].endswith("over 604800 s in the future")
+    assert result["rejected"][0]["reason"] == "时间戳超过 604800 秒后的未来。"
 
 
 def test_repeated_refusals_are_one_letter_with_a_count(api_as, a_e1):
@@ -241,5 +241,5 @@ def test_a_body_over_the_upload_limit_is_a_422_stating_the_limit(api_as, a_e1):
     assert response.status_code == 422
     detail = response.json()["detail"][0]
     assert (detail["loc"][-1], detail["type"]) == ("payload", "too_large")
-    assert "body over 2.5 MB (at most 10000 readings per request)" in detail["msg"]
+    assert detail["msg"] == "请求体：请求体超过 2.5 MB（一次最多 10000 条读数）。"
     assert Reading.objects.count() == 0

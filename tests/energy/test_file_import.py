@@ -13,6 +13,7 @@ from helpers import XXE_SHEET, workbook_with_sheet
 from parkpilot.energy.fileimport import FileRefused, import_file
 from parkpilot.energy.models import DeadLetter, Reading
 from parkpilot.energy.models_ops import IntakeJob
+from parkpilot.stored_text import shown
 from parkpilot.tenancy.models import AuditLog
 
 pytestmark = pytest.mark.django_db
@@ -86,8 +87,9 @@ def test_xlsx_dates_are_read_in_the_parks_time_zone(park, points, tmp_path):
 
 def test_a_file_without_the_columns_is_refused_whole(park, points, tmp_path):
     path = _write(tmp_path, "bad.csv", b"code,time,reading\nm1,2026-11-01T08:00:00+08:00,1\n")
-    with pytest.raises(FileRefused, match="missing columns: point, ts, value"):
+    with pytest.raises(FileRefused) as refused:
         import_file(park=park, path=path)
+    assert shown(refused.value) == "缺少列：point, ts, value（point、ts、value[、unit]）。"
     assert Reading.objects.count() == 0
 
 
@@ -98,7 +100,7 @@ def test_the_command_prints_progress_and_refusals(park, points, tmp_path, capsys
     assert "4/7 rows (57%): 3 accepted, 0 duplicates, 0 conflicts, 1 rejected" in out
     assert "7/7 rows (100%): 3 accepted" in out
     assert "row 8: value:" in out
-    with pytest.raises(CommandError, match="only CSV or XLSX"):
+    with pytest.raises(CommandError, match="只接受 CSV 或 XLSX 文件"):
         call_command("import_readings", str(_write(tmp_path, "x.json", b"[]")), "--park", "qsh")
 
 
@@ -196,7 +198,7 @@ def test_a_non_zip_xlsx_is_refused_at_the_door_naming_the_field(
     response = _upload(client_as("park_staff"), name="readings.xlsx", content=b"PK\x03\x04junk")
     assert response.status_code == 422
     body = response.content.decode()
-    assert 'data-testid="error-file"' in body and "the content is not xlsx" in body
+    assert 'data-testid="error-file"' in body and "文件内容不是 xlsx" in body
     assert IntakeJob.objects.count() == 0
     assert not (tmp_path / "imports").exists() or not list((tmp_path / "imports").iterdir())
 
@@ -206,7 +208,7 @@ def test_an_html_page_named_csv_is_refused_at_the_door(park, points, client_as, 
     page = b"<!DOCTYPE html><html><body><form>login</form></body></html>"
     response = _upload(client_as("park_staff"), name="readings.csv", content=page)
     assert response.status_code == 422
-    assert "the content is not csv (text/html)" in response.content.decode()
+    assert "文件内容不是 csv（识别为 text/html）" in response.content.decode()
     assert IntakeJob.objects.count() == 0
 
 
@@ -221,7 +223,7 @@ def test_a_workbook_with_an_external_entity_ends_failed_with_its_reason_and_its_
     assert response.status_code == 302
     job = IntakeJob.objects.get()
     assert job.status == "failed"
-    assert job.message.startswith("无法读取 XLSX / not a readable XLSX file")
+    assert shown(job.message).startswith("无法读取 XLSX 文件：")
     assert job.finished_at is not None
     assert not list((tmp_path / "imports").iterdir())
 
@@ -236,7 +238,7 @@ def test_a_file_over_the_row_limit_fails_naming_the_limit(
     with django_capture_on_commit_callbacks(execute=True):
         _upload(client_as("park_staff"))
     job = IntakeJob.objects.get()
-    assert (job.status, job.message) == ("failed", "超过 5 行 / over 5 rows: split the file")
+    assert (job.status, shown(job.message)) == ("failed", "超过 5 行，请拆分文件。")
     assert Reading.objects.count() == 0  # refused before any row was read
     assert not list((tmp_path / "imports").iterdir())
 

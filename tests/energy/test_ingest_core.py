@@ -5,9 +5,11 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.utils import translation
 
 from parkpilot.energy.ingest.core import ingest_items, ingest_payload
 from parkpilot.energy.models import DeadLetter, IngestBatch, Reading, ReadingConflict
+from parkpilot.stored_text import shown
 
 pytestmark = pytest.mark.django_db
 
@@ -40,28 +42,53 @@ def test_good_readings_are_stored(park, points, personas):
 
 
 @pytest.mark.parametrize(
-    "item,field,reason_part",
+    "item,field,reason_part,english_part",
     [
-        ("not an object", "reading", "not a JSON object"),
-        ({"ts": "2026-03-01T10:00:00+08:00", "value": 1}, "point", "point code missing"),
-        (reading(point="NOPE"), "point", "unknown point: NOPE"),
-        (reading(point="OTHER-GW"), "point", "not this gateway's point"),
-        (reading(ts="2026-03-01T10:00:00"), "ts", "no UTC offset"),
-        (reading(ts="yesterday"), "ts", "not an ISO-8601 timestamp"),
-        (reading(ts=1700000000), "ts", "ts missing or not a string"),
-        (reading(ts=(datetime.now(UTC) + timedelta(hours=1)).isoformat()), "ts", "in the future"),
-        (reading(value="12.5"), "value", "not a number"),
-        (reading(value=True), "value", "not a number"),
-        (reading(value=float("nan")), "value", "NaN"),
-        (reading(value=-1.0), "value", "counter cannot be negative"),
-        (reading(point="A-Q1", value=-3.0), "value", "negative interval value"),
+        ("not an object", "reading", "不是 JSON 对象", "Not a JSON object"),
+        (
+            {"ts": "2026-03-01T10:00:00+08:00", "value": 1},
+            "point",
+            "缺少计量点编码",
+            "point code is missing",
+        ),
+        (reading(point="NOPE"), "point", "未知计量点：NOPE", "Unknown point: NOPE"),
+        (reading(point="OTHER-GW"), "point", "该计量点不属于此网关", "Not this gateway's point"),
+        (reading(ts="2026-03-01T10:00:00"), "ts", "时间戳缺少时区偏移", "no UTC offset"),
+        (
+            reading(ts="yesterday"),
+            "ts",
+            "不是 ISO-8601 时间：yesterday",
+            "Not an ISO-8601 timestamp: yesterday",
+        ),
+        (reading(ts=1700000000), "ts", "缺少时间戳", "timestamp is missing"),
+        (
+            reading(ts=(datetime.now(UTC) + timedelta(hours=1)).isoformat()),
+            "ts",
+            "秒后的未来",
+            "in the future",
+        ),
+        (reading(value="12.5"), "value", "读数不是数字", "not a number"),
+        (reading(value=True), "value", "读数不是数字", "not a number"),
+        (reading(value=float("nan")), "value", "读数不是有限数", "NaN"),
+        (reading(value=-1.0), "value", "累计读数不能为负", "counter cannot be negative"),
+        (
+            reading(point="A-Q1", value=-3.0),
+            "value",
+            "区间读数不能为负",
+            "interval value cannot be negative",
+        ),
         # A-Q1: 400 kW rated, 15-minute interval → at most 100 kWh, 120 with the tolerance.
-        (reading(point="A-Q1", value=121.0), "value", "plausibility cap"),
-        (reading(unit="MWh"), "unit", "unit does not match"),
+        (reading(point="A-Q1", value=121.0), "value", "超过额定上限", "plausibility cap"),
+        (
+            reading(unit="MWh"),
+            "unit",
+            "单位 MWh 与计量点单位 kWh 不符",
+            "unit MWh does not match the point's unit kWh",
+        ),
     ],
 )
 def test_each_bad_reading_is_a_dead_letter_with_its_reason(
-    park, points, personas, item, field, reason_part
+    park, points, personas, item, field, reason_part, english_part
 ):
     result = ingest_items(
         park_id=park.id, items=[reading(), item], source="http", gateway_id=personas["gateway"].id
@@ -69,10 +96,12 @@ def test_each_bad_reading_is_a_dead_letter_with_its_reason(
     assert result.accepted == 1  # the good one in the same batch is kept
     [rejection] = result.rejected
     assert (rejection.index, rejection.field) == (1, field)
-    assert reason_part in rejection.reason
+    assert reason_part in shown(rejection.reason)  # zh-Hans, the default
     letter = DeadLetter.objects.get()
     assert (letter.field, letter.source, letter.park_id) == (field, "http", park.id)
-    assert reason_part in letter.reason
+    assert reason_part in shown(letter.reason)
+    with translation.override("en"):  # stored as msgid and parameters: read in either language
+        assert english_part in shown(letter.reason)
     assert letter.raw  # the raw item is kept to re-process later
 
 

@@ -52,10 +52,8 @@ def test_a_file_with_a_bad_row_imports_nothing_and_lists_it(
     job = _job(api_as, response)
     assert (job["kind"], job["status"], job["phase"]) == ("points", "failed", "check")
     assert (job["total"], job["done"], job["rejected"]) == (2, 2, 1)
-    assert job["errors"] == [
-        {"row": 3, "field": "rated_max_per_h", "reason": "不是数字 / not a number: lots"}
-    ]
-    assert "1 bad rows: nothing imported" in job["message"]
+    assert job["errors"] == [{"row": 3, "field": "rated_max_per_h", "reason": "不是数字：lots。"}]
+    assert job["message"].startswith("1 行有误，未导入任何计量点")
     assert MeteringPoint.objects.count() == 0
     assert _uploads_left(tmp_path) == []
 
@@ -82,8 +80,8 @@ def test_each_unknown_reference_and_in_file_mistake_is_named(
         (4, "rollover"),
         (5, "code"),
     ]
-    assert job["errors"][0]["reason"] == "园区内无此企业 / no such enterprise: 91330000000000000X"
-    assert job["errors"][-1]["reason"] == "与第 4 行重复 / same code as row 4"
+    assert job["errors"][0]["reason"] == "园区内无此企业：91330000000000000X。"
+    assert job["errors"][-1]["reason"] == "与第 4 行编码重复。"
     assert (job["status"], job["rejected"]) == ("failed", 4)
     assert MeteringPoint.objects.count() == 0
 
@@ -159,7 +157,7 @@ def test_limits_are_stated_in_the_error(
     job = _job(
         api_as, _import(api_as, (HEADER + rows).encode(), django_capture_on_commit_callbacks)
     )
-    assert (job["status"], job["message"]) == ("failed", "超过 3 行 / over 3 rows: split the file")
+    assert (job["status"], job["message"]) == ("failed", "超过 3 行，请拆分文件。")
     assert MeteringPoint.objects.count() == 0
     assert _uploads_left(tmp_path) == []
     monkeypatch.setattr(point_import, "MAX_FILE_BYTES", 10)
@@ -167,7 +165,7 @@ def test_limits_are_stated_in_the_error(
     assert response.status_code == 422
     detail = response.json()["detail"][0]
     assert (detail["loc"][-1], detail["type"]) == ("file", "too_large")
-    assert "file over 0 MB (3 rows at most)" in detail["msg"]
+    assert detail["msg"] == "文件：文件超过 0 MB（最多 3 行）。"  # named by its label
 
 
 def test_a_non_zip_xlsx_is_bad_input_naming_the_field(
@@ -179,7 +177,7 @@ def test_a_non_zip_xlsx_is_bad_input_naming_the_field(
     assert response.status_code == 422
     detail = response.json()["detail"][0]
     assert (detail["loc"][-1], detail["type"]) == ("file", "unreadable")
-    assert "the content is not xlsx" in detail["msg"]
+    assert "文件内容不是 xlsx" in detail["msg"]
     assert IntakeJob.objects.count() == 0 and _uploads_left(tmp_path) == []
 
 
@@ -201,7 +199,7 @@ def test_a_workbook_with_an_external_entity_fails_with_its_reason(
     response = _import(api_as, hostile, django_capture_on_commit_callbacks, name="p.xlsx")
     job = _job(api_as, response)
     assert job["status"] == "failed"
-    assert job["message"].startswith("无法读取 XLSX / not a readable XLSX file")
+    assert job["message"].startswith("无法读取 XLSX 文件：")
     assert _uploads_left(tmp_path) == []
 
 

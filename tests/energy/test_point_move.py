@@ -201,7 +201,7 @@ def test_the_page_names_the_field_of_bad_input(personas, point, ent_b, zone):
         },
         follow=True,
     )
-    assert "effective_at: 须为园区当地整点" in response.content.decode()
+    assert "生效时间：须为园区当地时间的整点。" in response.content.decode()  # its label
     assert PointAssignment.objects.filter(point=point).count() == 1
 
 

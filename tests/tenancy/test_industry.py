@@ -3,6 +3,7 @@
 import string
 
 import pytest
+from django.utils import translation
 
 from parkpilot.tenancy.industry import (
     IndustryCodeError,
@@ -107,9 +108,7 @@ def test_division_in_the_wrong_section_is_refused_with_the_reason():
     with pytest.raises(IndustryCodeError) as info:
         validate_industry_code("A34")
     assert info.value.code == "section_mismatch"
-    assert info.value.reason == (
-        "大类34属于门类C，不属于门类A / division 34 belongs to section C, not A"
-    )
+    assert info.value.reason == "大类34属于门类C，不属于门类A。"
 
 
 @pytest.mark.parametrize(
@@ -129,7 +128,11 @@ def test_bad_codes_are_refused(raw, code):
     with pytest.raises(IndustryCodeError) as info:
         validate_industry_code(raw)
     assert info.value.code == code
-    assert " / " in info.value.reason  # Chinese, then English
+    assert info.value.reason.endswith("。")  # zh-Hans, the default
+    with translation.override("en"), pytest.raises(IndustryCodeError) as english:
+        validate_industry_code(raw)
+    assert english.value.reason != info.value.reason
+    assert not any("\u4e00" <= c <= "\u9fff" for c in english.value.reason)
 
 
 def test_unknown_division_lookups_raise():

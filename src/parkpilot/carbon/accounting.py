@@ -18,6 +18,8 @@ the park's total always equals its enterprises plus its public loads."""
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from django.utils.translation import gettext
+
 from parkpilot.carbon.errors import ErrorCode
 from parkpilot.carbon.factors import FactorSet
 from parkpilot.carbon.models import Carrier
@@ -151,7 +153,7 @@ def from_totals(row, factors: FactorSet) -> Account:
     if row.steam_without_enthalpy:
         raise ValidationFailed.single(
             "enthalpy_gj_per_t",
-            "蒸汽计量点未配置焓值 / a steam point has no enthalpy configured",
+            gettext("A steam point has no enthalpy configured."),
             ErrorCode.ENTHALPY_MISSING,
         )
     return account(row.energy, row.steam_gj, row.readings, row.flagged, factors)

@@ -2,6 +2,7 @@
 alerts, reports. Handlers authorize through selectors/services and hold no rules."""
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
 from ninja import Router
 
 from parkpilot.carbon import selectors, services
@@ -34,6 +35,7 @@ from parkpilot.carbon.schemas import (
     SettingsOut,
 )
 from parkpilot.openapi import file_response
+from parkpilot.stored_text import shown
 from parkpilot.tenancy import access
 from parkpilot.tenancy import selectors as tenancy
 from parkpilot.tenancy.auth import via_of
@@ -56,7 +58,7 @@ def _park(user):
 
 def _park_reader(user):
     if not selectors.is_park_reader(user):
-        raise Forbidden("仅限园区管理人员 / park staff only")
+        raise Forbidden(gettext("Park staff only."))
     return _park(user)
 
 
@@ -313,7 +315,7 @@ def _file(content: bytes, content_type: str, name: str) -> HttpResponse:
 
 def _batch(b) -> dict:
     return {"id": b.pk, "year": b.year, "month": b.month, "total": b.total, "done": b.done,
-            "failed": b.failed, "status": b.status, "reason": b.reason,
+            "failed": b.failed, "status": b.status, "reason": shown(b.reason),
             "errors": b.errors}  # fmt: skip
 
 

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from parkpilot.carbon import services_green
 from parkpilot.carbon.models import (
@@ -64,7 +65,7 @@ def load(*, park: Park, data: dict, report: LoadReport) -> None:
             upsert(
                 report, "industry_average", IndustryAverage,
                 {"park": park, "industry_code": code, "year": year},
-                {"intensity": Decimal(str(value)), "document": "演示数据 / demo",
+                {"intensity": Decimal(str(value)), "document": gettext("demo data"),
                  "is_demo": True},
             )  # fmt: skip
     if years:

@@ -5,6 +5,9 @@ hashes that pin what was issued, and the figure-by-figure difference between two
 import hashlib
 import json
 
+from django.utils import translation
+from django.utils.translation import gettext
+
 from parkpilot.carbon.models import EmissionFactor, IndustryAverage, YearSettings
 from parkpilot.economy import selectors as economy
 
@@ -52,24 +55,34 @@ def factor_entries(*, park, content: dict) -> list[dict]:
     ]  # fmt: skip
 
 
+# The 碳体检报告 is a Chinese document whoever issues it: its texts are made in this language.
+REPORT_LANGUAGE = "zh-hans"
+
+
+def document_text(msgid: str, /, **params) -> str:
+    """`msgid` (marked with gettext_noop) in the report's language."""
+    with translation.override(REPORT_LANGUAGE):
+        return gettext(msgid) % params if params else gettext(msgid)
+
+
 def demo_inputs(*, park, enterprise, year: int, month: int, factors: list[dict]) -> list[str]:
     """What input of the report is demo data, named (empty for a report on real data only)."""
     found = []
     if enterprise.is_demo:
-        found.append("企业资料 / enterprise profile")
-    found += [f"排放因子 {f['ref']} / factor {f['ref']}" for f in factors if f["is_demo"]]
+        found.append(gettext("enterprise profile"))
+    found += [gettext("factor %(ref)s") % {"ref": f["ref"]} for f in factors if f["is_demo"]]
     if YearSettings.objects.filter(park=park, year=year, is_demo=True).exists():
-        found.append("碳效分级阈值 / grade thresholds")
+        found.append(gettext("grade thresholds"))
     if IndustryAverage.objects.filter(
         park=park, year=year, industry_code=enterprise.industry_code or "", is_demo=True
     ).exists():
-        found.append("行业平均碳排放强度 / industry average")
+        found.append(gettext("industry average carbon intensity"))
     months = [month] if month else list(range(1, 13))
     stats = economy.monthly_list(user=_system(park), year=year).filter(
         enterprise=enterprise, month__in=months, is_demo=True
     )
     if stats.exists():
-        found.append("工业增加值 / value added")
+        found.append(gettext("industrial value added"))
     return found
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from django.db import connection
+from django.utils.translation import gettext
 
 from parkpilot.carbon.errors import ErrorCode
 from parkpilot.carbon.models import Carrier, EmissionFactor, Quantity, Region
@@ -49,14 +50,14 @@ def validate_unit(carrier: str, quantity: str, unit: str) -> float:
     allowed = UNITS.get((carrier, quantity))
     if allowed is None:
         raise ValidationFailed.single(
-            "carrier", "未知的能源品种或量 / unknown carrier or quantity", Code.UNKNOWN
+            "carrier", gettext("Unknown carrier or quantity."), Code.UNKNOWN
         )
     if unit not in allowed:
         raise ValidationFailed(
             [
                 FieldError(
                     "unit",
-                    f"单位须为 {'/'.join(allowed)} 之一 / unit must be one of {', '.join(allowed)}",
+                    gettext("The unit must be one of %(units)s.") % {"units": ", ".join(allowed)},
                     Code.INVALID,
                 )
             ]
@@ -130,8 +131,10 @@ class FactorMissing(ValidationFailed):
             [
                 FieldError(
                     "factor",
-                    f"缺少排放因子：{carrier} {quantity}，地区 {where}，年份 {year} / "
-                    f"no {quantity} factor for {carrier}, region {where}, year {year}",
+                    gettext(
+                        "No %(quantity)s factor for %(carrier)s, region %(region)s, year %(year)s."
+                    )
+                    % {"quantity": quantity, "carrier": carrier, "region": where, "year": year},
                     ErrorCode.FACTOR_MISSING,
                 )
             ]

@@ -7,6 +7,8 @@ The bounds are per-year configuration (YearSettings); the defaults are the publi
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+
 from parkpilot.carbon.errors import ErrorCode
 from parkpilot.carbon.models import YearSettings
 from parkpilot.tenancy.errors import Code, ValidationFailed
@@ -39,7 +41,7 @@ def validate_bounds(field: str, bounds, count: int) -> list[float]:
     if len(values) != count or any(b <= 0 for b in values) or values != sorted(set(values)):
         raise ValidationFailed.single(
             field,
-            f"须为 {count} 个递增的正数 / must be {count} increasing positive numbers",
+            gettext("Must be %(n)d increasing positive numbers.") % {"n": count},
             Code.OUT_OF_RANGE,
         )
     return values
@@ -59,7 +61,7 @@ def settings_for(park, year: int) -> Grading:
     if row is None:
         raise ValidationFailed.single(
             "year",
-            f"{year} 年碳效分级阈值未配置 / the {year} grading thresholds are not configured",
+            gettext("The %(year)s grading thresholds are not configured.") % {"year": year},
             ErrorCode.SETTINGS_MISSING,
         )
     return Grading(year, row.grade_bounds, row.level_bounds, row.tou_hours, row.is_demo)

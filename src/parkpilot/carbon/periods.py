@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from parkpilot.carbon.errors import ErrorCode
 from parkpilot.carbon.models import Level
@@ -61,9 +62,7 @@ class Period:
 def period(level: str, start: date | datetime, tz) -> Period:
     tz = ZoneInfo(tz) if isinstance(tz, str) else tz
     if level not in Level.values:
-        raise ValidationFailed.single(
-            "level", "须为 1h/1d/1mo/1y / must be 1h, 1d, 1mo or 1y", Code.INVALID
-        )
+        raise ValidationFailed.single("level", gettext("Must be 1h, 1d, 1mo or 1y."), Code.INVALID)
     if isinstance(start, datetime):
         s = start.astimezone(tz) if start.tzinfo else start.replace(tzinfo=tz)
     else:
@@ -97,9 +96,7 @@ def parse(level: str, value: str, tz) -> Period:
             return period(level, date.fromisoformat(value[:10]), tz)
         return period(level, datetime.fromisoformat(value[:13] + ":00"), tz)
     except (ValueError, IndexError):
-        raise ValidationFailed.single(
-            "period", "期间格式无效 / invalid period", Code.FORMAT
-        ) from None
+        raise ValidationFailed.single("period", gettext("Invalid period."), Code.FORMAT) from None
 
 
 # --- where a period stands in time ------------------------------------------------------------
@@ -122,13 +119,13 @@ def require_closable(per: Period, now: datetime | None = None) -> None:
     what was metered; a running one would be frozen at its first days, a future one at zero)."""
     if per.level not in CLOSABLE:
         raise ValidationFailed.single(
-            "level", "只有月度和年度可结账 / only months and years close", Code.INVALID
+            "level", gettext("Only months and years close."), Code.INVALID
         )
     if not has_ended(per, now):
         raise ValidationFailed.single(
             "period",
-            f"{per.label} 尚未结束（{per.end:%Y-%m-%d %H:%M} 结束），不能结账 / {per.label} has "
-            f"not ended (it ends {per.end:%Y-%m-%d %H:%M}) and cannot be closed",
+            gettext("%(period)s has not ended (it ends %(end)s) and cannot be closed.")
+            % {"period": per.label, "end": f"{per.end:%Y-%m-%d %H:%M}"},
             ErrorCode.PERIOD_NOT_ENDED,
         )
 

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from parkpilot.alerts import selectors as alert_selectors
 from parkpilot.carbon import accounting, grading, periods, rules, shared_reads
@@ -32,6 +33,7 @@ from parkpilot.carbon.shared_reads import memoized
 from parkpilot.economy import selectors as economy
 from parkpilot.energy import selectors as energy_selectors
 from parkpilot.energy import selectors_carbon as energy
+from parkpilot.field_labels import error_text
 from parkpilot.gcpause import gc_paused
 from parkpilot.tenancy import access
 from parkpilot.tenancy import selectors as tenancy
@@ -163,7 +165,7 @@ def _authorize_scope(user, park: Park, scope: str, scope_id: int) -> None:
             raise NotFound
     else:
         raise ValidationFailed.single(
-            "scope", "须为 park/zone/enterprise/public / unknown scope", Code.UNKNOWN
+            "scope", gettext("Must be park, zone, enterprise or public."), Code.UNKNOWN
         )
 
 
@@ -469,7 +471,7 @@ def snapshot_parts(*, park: Park, per: Period, now: datetime | None = None) -> d
     try:
         table, grade_error = grades(park=park, accounts=acc, econ=econ), ""
     except ValidationFailed as exc:
-        table, grade_error = {}, str(exc)
+        table, grade_error = {}, "; ".join(error_text(e) for e in exc.errors)
     grade_rows = {str(eid): {k: row.get(k) for k in GRADE_KEYS} for eid, row in table.items()}
     previous = _indicators_of(park, per.previous()) if per.level == Level.MONTH else None
     year_ago = _indicators_of(park, per.year_ago())

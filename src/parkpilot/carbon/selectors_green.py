@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy
 
 from parkpilot.carbon import selectors
 from parkpilot.carbon.models import AccountScope
@@ -21,9 +22,8 @@ from parkpilot.carbon.models_green import GreenPowerPurchase
 from parkpilot.carbon.periods import Period
 from parkpilot.tenancy import access
 
-RESIDUAL_NOTE = (
-    "未覆盖电量按电网平均排放因子计（尚无公布的剩余组合因子）/ uncovered kWh at the grid "
-    "average factor (no residual mix is published)"
+RESIDUAL_NOTE = gettext_lazy(
+    "Uncovered kWh at the grid average factor (no residual mix is published)"
 )
 
 
@@ -107,7 +107,7 @@ def market_based(figures: dict, available_kwh: float) -> dict:
         "location_total_co2_t": figures["co2_t"],
         "market_total_co2_t": figures["scope1_co2_t"] + market,
         "electricity_factor": factor,
-        "residual_note": RESIDUAL_NOTE,
+        "residual_note": str(RESIDUAL_NOTE),
     }
 
 

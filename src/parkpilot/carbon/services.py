@@ -11,7 +11,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop, pgettext
 
 from parkpilot.alerts import services as alert_services
 from parkpilot.carbon import accounting, grading, periods, selectors, shared_reads
@@ -39,6 +40,7 @@ from parkpilot.carbon.models import (
 from parkpilot.carbon.periods import Period, period
 from parkpilot.energy import selectors as energy_selectors
 from parkpilot.energy import selectors_carbon as energy_carbon
+from parkpilot.stored_text import stored
 from parkpilot.tenancy import access
 from parkpilot.tenancy.actors import is_system, system_actor
 from parkpilot.tenancy.audit import audit_record, snapshot
@@ -55,10 +57,10 @@ def _decimal(field: str, value, *, positive: bool = True) -> Decimal:
         d = Decimal(str(value))
     except (InvalidOperation, ValueError, TypeError):
         raise ValidationFailed.single(
-            field, "须为数字 / must be a number", Code.NOT_A_NUMBER
+            field, gettext("Must be a number."), Code.NOT_A_NUMBER
         ) from None
     if not d.is_finite() or (positive and d <= 0) or d < 0:
-        raise ValidationFailed.single(field, "须为正数 / must be positive", Code.OUT_OF_RANGE)
+        raise ValidationFailed.single(field, gettext("Must be positive."), Code.OUT_OF_RANGE)
     return d
 
 
@@ -69,7 +71,7 @@ def _year(value) -> int:
         year = 0
     if not (2000 <= year <= 2100):
         raise ValidationFailed.single(
-            "year", "年份须在 2000-2100 / year must be 2000-2100", Code.OUT_OF_RANGE
+            "year", gettext("The year must be 2000-2100."), Code.OUT_OF_RANGE
         )
     return year
 
@@ -78,7 +80,7 @@ def _choice(field: str, value: str, choices) -> str:
     if value not in choices.values:
         raise ValidationFailed.single(
             field,
-            f"须为 {'/'.join(choices.values)} 之一 / must be one of {', '.join(choices.values)}",
+            gettext("Must be one of %(choices)s.") % {"choices": ", ".join(choices.values)},
             Code.INVALID,
         )
     return value
@@ -116,18 +118,20 @@ def factor_create(
     errors = []
     for f, v, ch in (("carrier", carrier, Carrier), ("quantity", quantity, Quantity)):
         if v not in ch.values:
-            errors.append(FieldError(f, f"未知的取值 / unknown value {v!r}", Code.UNKNOWN))
+            errors.append(
+                FieldError(f, gettext("Unknown value %(value)r.") % {"value": v}, Code.UNKNOWN)
+            )
     if region not in Region.values:
-        errors.append(FieldError("region", f"未知的地区 / unknown region {region!r}", Code.UNKNOWN))
-    if not (2000 <= int(year) <= 2100):
-        errors.append(
-            FieldError("year", "年份须在 2000-2100 / year must be 2000-2100", Code.OUT_OF_RANGE)
-        )
-    if not (document or "").strip():
         errors.append(
             FieldError(
-                "document", "须注明发布文件 / the source document is required", Code.REQUIRED
+                "region", gettext("Unknown region %(value)r.") % {"value": region}, Code.UNKNOWN
             )
+        )
+    if not (2000 <= int(year) <= 2100):
+        errors.append(FieldError("year", gettext("The year must be 2000-2100."), Code.OUT_OF_RANGE))
+    if not (document or "").strip():
+        errors.append(
+            FieldError("document", gettext("The source document is required."), Code.REQUIRED)
         )
     if errors:
         raise ValidationFailed(errors)
@@ -186,7 +190,7 @@ def settings_upsert(
             isinstance(h, int) and 0 <= h <= 23 for h in hours
         ):
             raise ValidationFailed.single(
-                "tou_hours", "时段须为 0-23 的整点 / hours 0-23", Code.FORMAT
+                "tou_hours", gettext("Hours must be whole hours 0-23."), Code.FORMAT
             )
     row = YearSettings.objects.filter(park=park, year=year).first()
     before = snapshot(row, ["grade_bounds", "level_bounds", "tou_hours"]) if row else None
@@ -212,7 +216,7 @@ def industry_average_upsert(
     industry_code = (industry_code or "").strip().upper()
     if not industry_code or len(industry_code) > 3:
         raise ValidationFailed.single(
-            "industry_code", "行业代码无效 / invalid industry code", Code.FORMAT
+            "industry_code", gettext("Invalid industry code."), Code.FORMAT
         )
     year = _year(year)
     value = _decimal("intensity", intensity)
@@ -244,9 +248,7 @@ def _all_scopes(acc: selectors.Accounts, park: Park):
 def _reason(text) -> str:
     reason = str(text or "").strip()
     if len(reason) > 500:
-        raise ValidationFailed.single(
-            "reason", "原因不超过 500 字 / at most 500 characters", Code.TOO_LONG
-        )
+        raise ValidationFailed.single("reason", gettext("At most 500 characters."), Code.TOO_LONG)
     return reason
 
 
@@ -314,8 +316,8 @@ def account_close(
     if selectors.current_closing(park=park, per=per) is not None:
         raise ValidationFailed.single(
             "period",
-            f"{per.label} 已结账；如需更新请重新核算 / {per.label} is already closed; "
-            "recompute to make a new version",
+            gettext("%(period)s is already closed; recompute to make a new version.")
+            % {"period": per.label},
             ErrorCode.ALREADY_CLOSED,
         )
     complete = energy_selectors.period_completeness(
@@ -326,15 +328,22 @@ def account_close(
     if rule is None:
         if is_system(actor):
             raise ValidationFailed.single(
-                "period", f"{per.label} 尚未到结账条件 / not due", ErrorCode.NOT_DUE
+                "period",
+                gettext("%(period)s is not due.") % {"period": per.label},
+                ErrorCode.NOT_DUE,
             )
         if not reason:
             raise ValidationFailed.single(
                 "reason",
-                f"数据完整率 {complete.rate:.1%} 低于 {close_threshold():.0%} 且未满 "
-                f"{close_after().days} 天，提前结账须说明原因 / completeness {complete.rate:.1%} "
-                f"is below {close_threshold():.0%} and {close_after().days} days have not "
-                "passed: closing early needs a stated reason",
+                gettext(
+                    "Completeness %(rate)s is below %(threshold)s and %(days)d days have not "
+                    "passed: closing early needs a stated reason."
+                )
+                % {
+                    "rate": f"{complete.rate:.1%}",
+                    "threshold": f"{close_threshold():.0%}",
+                    "days": close_after().days,
+                },
                 ErrorCode.REASON_REQUIRED,
             )
         rule = CloseRule.STAFF
@@ -436,7 +445,7 @@ def account_recompute(
     )
     if old is None:
         raise ValidationFailed.single(
-            "period", "该期间尚未结账 / this period is not closed", ErrorCode.NOT_CLOSED
+            "period", gettext("This period is not closed."), ErrorCode.NOT_CLOSED
         )
     before = {(a.scope, a.scope_id): a for a in old.accounts.all()}
     PeriodClose.objects.filter(pk=old.pk).update(current=False)
@@ -489,7 +498,7 @@ def budget_upsert(
         ent = Enterprise.objects.filter(park=park, pk=enterprise_id).first()
         if ent is None:
             raise ValidationFailed.single(
-                "enterprise_id", "企业不存在 / unknown enterprise", Code.UNKNOWN
+                "enterprise_id", gettext("Unknown enterprise."), Code.UNKNOWN
             )
     energy, co2 = _decimal("energy_tce", energy_tce), _decimal("co2_t", co2_t)
     row = Budget.objects.filter(park=park, enterprise_id=enterprise_id, year=year).first()
@@ -523,17 +532,18 @@ def alerts_evaluate(*, park: Park, per: Period) -> list:
             continue
         acc = used_by.get(str(eid)) or {"tce": 0.0, "co2_t": 0.0}
         for kind, used, limit, label in (
-            (AlertKind.BUDGET_ENERGY, acc["tce"], float(b.energy_tce), "能耗"),
-            (AlertKind.BUDGET_CO2, acc["co2_t"], float(b.co2_t), "碳排放"),
+            (AlertKind.BUDGET_ENERGY, acc["tce"], float(b.energy_tce), gettext("energy use")),
+            (AlertKind.BUDGET_CO2, acc["co2_t"], float(b.co2_t), gettext("carbon emissions")),
         ):
             p = selectors.projection(used, ytd, limit)
             if p["over"]:
                 unit = "tce" if kind == AlertKind.BUDGET_ENERGY else "tCO2"
                 made += _alert(
                     park, eid, kind, str(per.year),
-                    f"按当前进度，全年{label}预计 {p['projected']:.1f} {unit}，超出预算 "
-                    f"{limit:.1f} {unit} / projected {p['projected']:.1f} {unit} over the "
-                    f"budget of {limit:.1f} {unit}",
+                    gettext("At this pace the year's %(figure)s is projected at %(projected)s "
+                            "%(unit)s, over the budget of %(budget)s %(unit)s.")
+                    % {"figure": label, "projected": f"{p['projected']:.1f}",
+                       "budget": f"{limit:.1f}", "unit": unit},
                     {"figure": kind, "projected": p["projected"], "budget": limit, "used": used},
                 )  # fmt: skip
     try:
@@ -546,9 +556,10 @@ def alerts_evaluate(*, park: Park, per: Period) -> list:
         if g["grade"] and before and g["grade"] > before:
             made += _alert(
                 park, eid, AlertKind.GRADE_WORSE, per.label,
-                f"碳效等级由 {before} 级降为 {g['grade']} 级（碳排放强度 "
-                f"{g['carbon_intensity']:.3f} tCO2/万元） / grade worsened from {before} to "
-                f"{g['grade']}",
+                gettext("The carbon-efficiency grade worsened from %(before)s to %(after)s "
+                        "(carbon intensity %(intensity)s tCO2/10k CNY).")
+                % {"before": before, "after": g["grade"],
+                   "intensity": f"{g['carbon_intensity']:.3f}"},
                 {"figure": "carbon_efficiency_grade", "before": before, "after": g["grade"],
                  "carbon_intensity": g["carbon_intensity"]},
             )  # fmt: skip
@@ -603,7 +614,7 @@ def alert_acknowledge(*, actor, via: str, alert_id: int):
 
 REPORT_ATTEMPTS = 3  # a report whose issue fails unexpectedly is tried this often in a batch
 BATCH_STALE_AFTER = timedelta(minutes=15)  # a running batch with no progress for this long died
-SYSTEM_REASON = "定期签发 / scheduled issue"
+SYSTEM_REASON = gettext_noop("Scheduled issue")
 POOL_FROM = 8  # a batch of at least this many reports renders in worker processes
 
 
@@ -644,7 +655,7 @@ def _report_period(year, month) -> tuple[int, int]:
         month = -1
     if not (0 <= month <= 12):
         raise ValidationFailed.single(
-            "month", "月份须为 0-12 / month must be 0-12", Code.OUT_OF_RANGE
+            "month", gettext("The month must be 0-12."), Code.OUT_OF_RANGE
         )
     return year, month
 
@@ -655,6 +666,13 @@ def report_prepare(
 ) -> ReportDraft:  # fmt: skip
     """Read the figures and build the document block of the report's next version (reads only:
     call it outside a transaction)."""
+    from parkpilot.carbon import documents
+
+    with translation.override(documents.REPORT_LANGUAGE):  # a Chinese document, whoever asks
+        return _report_prepare(actor, via, enterprise, year, month, reason, batch_id)
+
+
+def _report_prepare(actor, via, enterprise, year, month, reason, batch_id) -> ReportDraft:
     from parkpilot.carbon import documents, reports
 
     park = enterprise.park
@@ -669,7 +687,7 @@ def report_prepare(
         version=previous.version + 1 if previous else 1,
         issued_at=timezone.localtime().strftime("%Y-%m-%d %H:%M"),
         issued_by=_actor_label(actor),
-        reason=reason.strip() or (SYSTEM_REASON if is_system(actor) else ""),
+        reason=reason.strip() or (gettext(SYSTEM_REASON) if is_system(actor) else ""),
         factors=factors,
         demo=documents.demo_inputs(park=park, enterprise=enterprise, year=year, month=month,
                                    factors=factors),
@@ -686,7 +704,7 @@ def report_prepare(
 
 def _actor_label(actor) -> str:
     if is_system(actor):
-        return "系统 / system"
+        return pgettext("report issued by", "System")
     return actor.get_full_name() or actor.username
 
 
@@ -703,7 +721,7 @@ def report_store(*, draft: ReportDraft, pdf: bytes, xlsx: bytes) -> Report:
     )  # fmt: skip
     if report.latest_version != draft.version - 1:
         raise ConcurrentIssue.single(
-            "version", "此报告刚由他人签发了新版本，请重试 / another version was just issued"
+            "version", gettext("Another version of this report was just issued: try again.")
         )
     previous = draft.previous
     difference = documents.difference(previous.content, draft.content) if previous else []
@@ -754,7 +772,7 @@ def report_issue(
     )  # fmt: skip
     if draft.version > 1 and not draft.content["document"]["reason"]:
         raise ValidationFailed.single(
-            "reason", "重新签发须说明原因 / a re-issue needs a reason", ErrorCode.REASON_REQUIRED
+            "reason", gettext("A re-issue needs a reason."), ErrorCode.REASON_REQUIRED
         )
     pdf, xlsx = reports.render(draft.content)
     return report_store(draft=draft, pdf=pdf, xlsx=xlsx)
@@ -806,7 +824,11 @@ def batch_run(*, batch_id: int, workers: int | None = None) -> ReportBatch:
     else:
         failed = ReportBatch.objects.values_list("failed", flat=True).get(pk=batch_id)
         if failed:  # the others are issued; the batch says which failed and why
-            reason = f"{failed} 份报告失败 / {failed} of {batch.total} reports failed"
+            reason = stored(
+                gettext_noop("%(failed)d of %(total)d reports failed."),
+                failed=failed,
+                total=batch.total,
+            )
             _batch_finish(batch_id, BatchStatus.FAILED, reason)
         else:
             _batch_finish(batch_id, BatchStatus.DONE, "")
@@ -815,6 +837,7 @@ def batch_run(*, batch_id: int, workers: int | None = None) -> ReportBatch:
 
 
 def _batch_issue_all(batch: ReportBatch, workers: int | None) -> None:
+    from parkpilot.carbon import documents
     from parkpilot.carbon.rendering import RenderPool, default_workers
 
     system = selectors.system_reader(batch.park)
@@ -854,7 +877,8 @@ def _batch_issue_all(batch: ReportBatch, workers: int | None) -> None:
                 try:
                     draft = report_prepare(
                         actor=system, via="system", enterprise=ent, year=batch.year,
-                        month=batch.month, reason=f"批量签发（批次 {batch.pk}） / batch {batch.pk}",
+                        month=batch.month, reason=documents.document_text(
+                            gettext_noop("Batch issue (batch %(batch)d)"), batch=batch.pk),
                         batch_id=batch.pk,
                     )  # fmt: skip
                     in_flight[pool.submit(draft.content)] = draft
@@ -897,9 +921,11 @@ def batch_reap_stale(*, now: datetime | None = None) -> int:
     for batch in stale:
         last = (batch.heartbeat_at or batch.created_at).isoformat(timespec="seconds")
         batch.status, batch.finished_at = BatchStatus.FAILED, now
-        batch.reason = (
-            f"处理中断：{last} 后无进展（已完成 {batch.done}/{batch.total}） / "
-            f"stopped: no progress since {last} ({batch.done} of {batch.total} done)"
+        batch.reason = stored(
+            gettext_noop("Stopped: no progress since %(since)s (%(done)d of %(total)d done)."),
+            since=last,
+            done=batch.done,
+            total=batch.total,
         )
         batch.save(update_fields=["status", "finished_at", "reason"])
         audit_record(

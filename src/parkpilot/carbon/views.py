@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from parkpilot import plugins
 from parkpilot.carbon import cockpit, rules, selectors, selectors_green, services
@@ -237,7 +238,7 @@ def factors_page(request):
             )  # fmt: skip
             return redirect(request.path)
         except ValueError:
-            errors = {"year": "年份或日期无效 / invalid year or date"}
+            errors = {"year": gettext("Invalid year or date.")}
         except ValidationFailed as exc:
             errors = {e.field: e.reason for e in exc.errors}
     return TemplateResponse(

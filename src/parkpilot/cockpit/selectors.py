@@ -5,6 +5,7 @@ import datetime
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from parkpilot.cockpit import rules
 from parkpilot.cockpit.tiles import RenderedTile, Tile, render_tile, tiles_for
@@ -17,7 +18,7 @@ def require_cockpit(user):
     residents and gateways do not. The cockpit is a page, not an object, so the refusal is a
     403: there is nothing whose existence a 404 would hide. Returns the user's park."""
     if not rules.COCKPIT.allows(user):
-        raise Forbidden("驾驶舱仅限园区管理人员 / the cockpit is for park staff")
+        raise Forbidden(gettext("The cockpit is for park staff."))
     park = park_of(user)
     if park is None:
         raise NotFound

@@ -1,4 +1,5 @@
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from ninja import File, Router
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
@@ -88,7 +89,7 @@ def workbook_import(request: HttpRequest, file: File[UploadedFile]):
                     "sheet": "",
                     "row": None,
                     "column": None,
-                    "reason": "文件超过 10 MB / file over 10 MB",
+                    "reason": gettext("The file is over 10 MB."),
                     "code": "too_large",
                 }
             ]

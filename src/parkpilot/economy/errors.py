@@ -26,7 +26,7 @@ class CellError:
     sheet: str
     row: int | None  # 1-based spreadsheet row; None for the whole sheet
     column: str | None  # the column's header as printed in the template
-    reason: str  # "中文 / English"
+    reason: str  # in the request's language (gettext)
     code: str = Code.INVALID
 
     def as_dict(self) -> dict:

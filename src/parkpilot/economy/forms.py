@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from parkpilot.field_labels import error_text
 from parkpilot.tenancy.errors import ValidationFailed
 
 MEASURE_LABELS = {
@@ -37,7 +38,10 @@ class MonthlyForm(forms.Form):
 
     def add_service_errors(self, exc: ValidationFailed) -> None:
         for error in exc.errors:
-            self.add_error(error.field if error.field in self.fields else None, error.reason)
+            if error.field in self.fields:  # shown beside its field
+                self.add_error(error.field, error.reason)
+            else:  # above the form: named by its label
+                self.add_error(None, error_text(error))
 
 
 class ImportForm(forms.Form):

@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from parkpilot.economy import rules
@@ -61,7 +62,7 @@ def require_park_reader(user) -> None:
     """Park indicators sum every enterprise's confidential returns: park roles only. A page or
     collection, not an object, so the refusal is a plain 403 (nothing to hide by a 404)."""
     if not rules.PARK_ECONOMY.allows(user):
-        raise Forbidden("仅限园区管理人员 / park staff only")
+        raise Forbidden(gettext("Park staff only."))
 
 
 # --- monthly rows -------------------------------------------------------------------------

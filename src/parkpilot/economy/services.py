@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from parkpilot.economy import workbook
 from parkpilot.economy.errors import CellError, ErrorCode, ImportRejected
@@ -24,7 +25,7 @@ def _clean_measures(values: dict[str, Any]) -> dict[str, Any]:
     clean: dict[str, Any] = {}
     for name, raw in values.items():
         if name not in MEASURES:
-            errors.append(FieldError(name, "未知字段 / unknown field", Code.UNKNOWN))
+            errors.append(FieldError(name, gettext("Unknown field."), Code.UNKNOWN))
             continue
         value, reason = workbook.parse_number(raw, _PLACES.get(name, 2))
         if reason:
@@ -46,15 +47,15 @@ def _check_period(year: int, month: int) -> None:
     latest = current_month()
     if not 2000 <= year <= latest[0]:
         errors.append(
-            FieldError("year", f"年份应在 2000-{latest[0]} / year must be 2000-{latest[0]}")
+            FieldError("year", gettext("The year must be 2000-%(y)d.") % {"y": latest[0]})
         )
     if not 1 <= month <= 12:
-        errors.append(FieldError("month", "月份应为 1-12 / month must be 1-12"))
+        errors.append(FieldError("month", gettext("The month must be 1-12.")))
     elif year == latest[0] and month > latest[1]:
         errors.append(
             FieldError(
                 "month",
-                "该月份尚未开始，不能填报 / this month has not begun",
+                gettext("This month has not begun."),
                 ErrorCode.FUTURE_MONTH,
             )
         )
@@ -101,7 +102,7 @@ def monthly_save(
     if None not in (row.output_value, row.value_added) and row.value_added > row.output_value:
         raise ValidationFailed.single(
             "value_added",
-            "工业增加值不能大于工业总产值 / value added cannot exceed output value",
+            gettext("The value added cannot exceed the output value."),
             ErrorCode.EXCEEDS_OUTPUT,
         )
     row.save()
@@ -141,7 +142,7 @@ def workbook_import(
                     r.sheet,
                     r.row,
                     "统一社会信用代码",
-                    "园区内没有该企业 / no such enterprise in this park",
+                    gettext("No such enterprise in this park."),
                     ErrorCode.UNKNOWN_ENTERPRISE,
                 )
             )
@@ -151,7 +152,8 @@ def workbook_import(
                     r.sheet,
                     r.row,
                     "企业名称",
-                    f"与信用代码登记的“{e.name}”不符 / does not match the registered name",
+                    gettext("Does not match the name registered for the credit code, “%(name)s”.")
+                    % {"name": e.name},
                     ErrorCode.NAME_MISMATCH,
                 )
             )
@@ -162,12 +164,14 @@ def workbook_import(
                     r.sheet,
                     r.row,
                     "工业增加值（万元）",
-                    "工业增加值不能大于工业总产值 / value added cannot exceed output value",
+                    gettext("The value added cannot exceed the output value."),
                     ErrorCode.EXCEEDS_OUTPUT,
                 )
             )
     if not rows and not errors:
-        errors.append(CellError("", None, None, "文件中没有数据行 / no data rows", ErrorCode.EMPTY))
+        errors.append(
+            CellError("", None, None, gettext("The file has no data rows."), ErrorCode.EMPTY)
+        )
     if errors:
         errors.sort(key=lambda e: (e.sheet, e.row or 0))
         raise ImportRejected(errors)

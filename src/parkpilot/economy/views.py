@@ -6,6 +6,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from parkpilot.economy import rules, selectors, services, workbook
 from parkpilot.economy.errors import ImportRejected
@@ -117,7 +118,7 @@ def monthly_new(request):
         except ValidationFailed as exc:
             form.add_service_errors(exc)
         except (NotFound, Forbidden):
-            form.add_error("enterprise_id", "无权填报该企业 / not yours to report")
+            form.add_error("enterprise_id", gettext("Not yours to report."))
     return TemplateResponse(request, "economy/monthly_form.html", {"form": form})
 
 

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from django.utils.translation import gettext
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 
@@ -80,9 +81,7 @@ def parse(
         # External entities and entity expansion are refused inside (defusedxml is installed).
         wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a file that is not a workbook
-        return [], [
-            CellError("", None, None, "不是有效的 XLSX 文件 / not a valid XLSX file", Code.FORMAT)
-        ]
+        return [], [CellError("", None, None, gettext("Not a valid XLSX file."), Code.FORMAT)]
     months_seen: dict[tuple[int, int], str] = {}
     for ws in wb.worksheets:
         ym = sheet_month(ws.title)
@@ -92,7 +91,7 @@ def parse(
                     ws.title,
                     None,
                     None,
-                    "工作表名称应为月份，如 2022-01 / sheet name must be a month, e.g. 2022-01",
+                    gettext("The sheet name must be a month, e.g. 2022-01."),
                     ErrorCode.SHEET_NAME,
                 )
             )
@@ -103,7 +102,7 @@ def parse(
                     ws.title,
                     None,
                     None,
-                    "该月份尚未开始，不能填报 / this month has not begun",
+                    gettext("This month has not begun."),
                     ErrorCode.FUTURE_MONTH,
                 )
             )
@@ -115,7 +114,7 @@ def parse(
                     ws.title,
                     None,
                     None,
-                    f"与工作表 {other} 为同一月份 / same month as sheet {other}",
+                    gettext("The same month as sheet %(sheet)s.") % {"sheet": other},
                     ErrorCode.DUPLICATE_SHEET,
                 )
             )
@@ -134,7 +133,7 @@ def _parse_sheet(ws, ym, rows: list[SheetRow], errors: list[CellError]) -> None:
     for field, title, _places in COLUMNS:
         if _norm_header(title) not in positions:
             errors.append(
-                CellError(ws.title, 1, title, "缺少该列 / missing column", ErrorCode.MISSING_COLUMN)
+                CellError(ws.title, 1, title, gettext("Missing column."), ErrorCode.MISSING_COLUMN)
             )
         else:
             index[field] = positions[_norm_header(title)]
@@ -144,7 +143,7 @@ def _parse_sheet(ws, ym, rows: list[SheetRow], errors: list[CellError]) -> None:
     for offset, values in enumerate(iterator, start=2):
         if offset > MAX_ROWS + 1:
             errors.append(
-                CellError(ws.title, offset, None, f"行数超过 {MAX_ROWS} / over {MAX_ROWS} rows")
+                CellError(ws.title, offset, None, gettext("Over %(n)d rows.") % {"n": MAX_ROWS})
             )
             return
         if values is None or all(v is None or str(v).strip() == "" for v in values):
@@ -157,7 +156,7 @@ def _parse_sheet(ws, ym, rows: list[SheetRow], errors: list[CellError]) -> None:
                     ws.title,
                     offset,
                     "统一社会信用代码",
-                    "不能为空 / must not be empty",
+                    gettext("Must not be empty."),
                     Code.REQUIRED,
                 )
             )
@@ -168,7 +167,7 @@ def _parse_sheet(ws, ym, rows: list[SheetRow], errors: list[CellError]) -> None:
                     ws.title,
                     offset,
                     "统一社会信用代码",
-                    f"与第 {seen[code]} 行为同一企业 / same enterprise as row {seen[code]}",
+                    gettext("The same enterprise as row %(row)d.") % {"row": seen[code]},
                     ErrorCode.DUPLICATE_ROW,
                 )
             )
@@ -179,7 +178,7 @@ def _parse_sheet(ws, ym, rows: list[SheetRow], errors: list[CellError]) -> None:
         for field, title, places in NUMBER_FIELDS:
             value, reason = parse_number(cell[field], places)
             if reason:
-                code = Code.OUT_OF_RANGE if "negative" in reason else Code.NOT_A_NUMBER
+                code = Code.OUT_OF_RANGE if reason == _negative() else Code.NOT_A_NUMBER
                 errors.append(CellError(ws.title, offset, title, reason, code))
                 ok = False
             parsed[field] = value
@@ -197,32 +196,35 @@ def _parse_sheet(ws, ym, rows: list[SheetRow], errors: list[CellError]) -> None:
             )
 
 
+def _negative() -> str:
+    return gettext("Must not be negative.")
+
+
 def parse_number(raw, places: int) -> tuple[Decimal | int | None, str]:
     """A cell's number, or the reason it is not one. Blank means "not reported" (None).
     Bounded by what stores it: a number too long for its column is refused, never truncated."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None, ""
     if isinstance(raw, bool):
-        return None, "应为数字 / must be a number"
+        return None, gettext("Must be a number.")
     try:
         text = raw.strip().replace(",", "") if isinstance(raw, str) else str(raw)
         value = Decimal(text)
     except (InvalidOperation, ValueError):
-        return None, f"应为数字，而非“{str(raw)[:30]}” / must be a number, not text"
+        return None, gettext("Must be a number, not “%(text)s”.") % {"text": str(raw)[:30]}
     if not value.is_finite():
-        return None, "应为数字 / must be a number"
+        return None, gettext("Must be a number.")
     if value < 0:
-        return None, "不能为负数 / must not be negative"
+        return None, _negative()
     whole_digits = MAX_EMPLOYEES_DIGITS if places == 0 else COLUMN_DIGITS - places
     if value >= 1 and value.adjusted() + 1 > whole_digits:
         return (
             None,
-            f"数值过大：整数部分最多 {whole_digits} 位"
-            f" / too large: at most {whole_digits} digits before the point",
+            gettext("Too large: at most %(n)d digits before the point.") % {"n": whole_digits},
         )
     if places == 0:
         if value != value.to_integral_value():
-            return None, "应为整数 / must be a whole number"
+            return None, gettext("Must be a whole number.")
         return int(value), ""
     return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP), ""
 

@@ -5,6 +5,7 @@ from datetime import datetime
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
 from ninja import Field, File, Router, Schema
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
@@ -166,8 +167,8 @@ def readings_submit(request: HttpRequest):
         limit_mb = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / (1024 * 1024)
         raise ValidationFailed.single(
             "payload",
-            f"请求体超过 {limit_mb:g} MB / body over {limit_mb:g} MB "
-            f"(at most {MAX_READINGS_PER_REQUEST} readings per request)",
+            gettext("The body is over %(mb)s MB (at most %(most)d readings per request).")
+            % {"mb": f"{limit_mb:g}", "most": MAX_READINGS_PER_REQUEST},
             Code.TOO_LARGE,
         ) from None
     return services.readings_ingest(actor=request.auth, payload=body).as_dict()

@@ -22,8 +22,10 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from huey.contrib.djhuey import db_task
 
+from parkpilot import stored_text
 from parkpilot.energy.ingest.core import ingest_items
 from parkpilot.energy.models_ops import IntakeJob
 from parkpilot.energy.rollups import rollup_pending
@@ -77,7 +79,7 @@ def file_kind(name: str) -> str:
         return "csv"
     if suffix == ".xlsx":
         return "xlsx"
-    raise FileRefused("只接受 CSV 或 XLSX 文件 / only CSV or XLSX files")
+    raise FileRefused(gettext_noop("Only CSV or XLSX files."))
 
 
 def _columns(header: list) -> dict[str, int]:
@@ -85,7 +87,10 @@ def _columns(header: list) -> dict[str, int]:
     missing = [c for c in REQUIRED if c not in names]
     if missing:
         raise FileRefused(
-            f"缺少列 / missing columns: {', '.join(missing)} (point, ts, value[, unit])"
+            stored_text.stored(
+                gettext_noop("Missing columns: %(columns)s (point, ts, value[, unit])."),
+                columns=", ".join(missing),
+            )
         )
     columns = {c: names.index(c) for c in REQUIRED}
     if "unit" in names:
@@ -138,7 +143,7 @@ def count_rows(path: Path, kind: str) -> int:
     try:
         workbook = load_workbook(path, read_only=True)
     except Exception as exc:  # openpyxl raises several types for a file that is not XLSX
-        raise FileRefused(f"无法读取 XLSX / not a readable XLSX file: {exc}"[:300]) from exc
+        raise FileRefused(unreadable_xlsx(exc)) from exc
     try:
         return max(0, (workbook.worksheets[0].max_row or 1) - 1)
     finally:
@@ -153,7 +158,7 @@ def iter_rows(path: Path, kind: str, tz: ZoneInfo) -> Iterator[tuple[int, dict]]
             reader = csv.reader(handle)
             header = next(reader, None)
             if header is None:
-                raise FileRefused("文件是空的 / the file is empty")
+                raise FileRefused(gettext_noop("The file is empty."))
             columns = _columns(header)
             for number, row in enumerate(reader, start=2):
                 if number > MAX_ROWS + 1:
@@ -166,12 +171,12 @@ def iter_rows(path: Path, kind: str, tz: ZoneInfo) -> Iterator[tuple[int, dict]]
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several types for a file that is not XLSX
-        raise FileRefused(f"无法读取 XLSX / not a readable XLSX file: {exc}") from exc
+        raise FileRefused(unreadable_xlsx(exc)) from exc
     try:
         rows = workbook.worksheets[0].iter_rows(values_only=True)
         header = next(rows, None)
         if header is None:
-            raise FileRefused("工作表是空的 / the first sheet is empty")
+            raise FileRefused(gettext_noop("The first sheet is empty."))
         columns = _columns(list(header))
         for number, row in enumerate(rows, start=2):
             if number > MAX_ROWS + 1:
@@ -250,16 +255,17 @@ def kept_upload(upload) -> Iterator[Path]:
 def readings_import_start(*, actor: User, via: str, upload) -> IntakeJob:
     """Keep an uploaded CSV/XLSX and queue its import; the job shows the progress."""
     if actor.park_id is None:
-        raise Forbidden("只有园区工作人员可以导入读数 / only park staff import readings")
+        raise Forbidden(gettext("Only park staff import readings."))
     access.require(actor, access.CREATE, IntakeJob)
     try:
         file_kind(upload.name)
     except FileRefused as exc:
-        raise ValidationFailed.single("file", str(exc), Code.FILE_TYPE) from None
+        raise ValidationFailed.single("file", stored_text.shown(exc), Code.FILE_TYPE) from None
     if upload.size > MAX_UPLOAD_BYTES:
         raise ValidationFailed.single(
             "file",
-            f"文件超过 200 MB / file over 200 MB ({MAX_ROWS:,} rows at most)",
+            gettext("The file is over %(mb)d MB (%(rows)s rows at most).")
+            % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024), "rows": f"{MAX_ROWS:,}"},
             Code.TOO_LARGE,
         )
     refuse_unreadable(upload, max_bytes=MAX_UPLOAD_BYTES)
@@ -314,7 +320,7 @@ def readings_import_run(*, job_id: int) -> IntakeJob:
         status, message = IntakeJob.Status.FAILED, str(exc)[:300]
     except Exception as exc:  # the job must say it failed rather than stay queued for ever
         log.exception("import job %s failed", job.pk)
-        status, message = IntakeJob.Status.FAILED, f"导入失败 / import failed: {exc}"[:300]
+        status, message = IntakeJob.Status.FAILED, import_failed(exc)
     finally:
         path.unlink(missing_ok=True)
     jobs.update(status=status, message=message, finished_at=timezone.now(), stored_path="")
@@ -323,7 +329,20 @@ def readings_import_run(*, job_id: int) -> IntakeJob:
 
 
 def _too_many_rows() -> str:
-    return f"超过 {MAX_ROWS:,} 行 / over {MAX_ROWS:,} rows: split the file"
+    return too_many_rows(MAX_ROWS)
+
+
+# Stored texts (parkpilot.stored_text) the point import shares.
+def too_many_rows(most: int) -> str:
+    return stored_text.stored(gettext_noop("Over %(rows)s rows: split the file."), rows=f"{most:,}")
+
+
+def unreadable_xlsx(exc: Exception) -> str:
+    return stored_text.stored(gettext_noop("Not a readable XLSX file: %(error)s."), error=str(exc))
+
+
+def import_failed(exc: Exception) -> str:
+    return stored_text.stored(gettext_noop("The import failed: %(error)s."), error=str(exc))
 
 
 @db_task()

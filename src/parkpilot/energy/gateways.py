@@ -17,6 +17,7 @@ from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from parkpilot.energy.errors import ErrorCode
 from parkpilot.energy.models_ops import GatewayMqttCredential
@@ -56,12 +57,12 @@ def mosquitto_check(password: str, hashed: str) -> bool:
 def _require_issuer(actor: User | None, gateway: User) -> None:
     if gateway.role != Role.GATEWAY or gateway.park_id is None:
         raise ValidationFailed.single(
-            "gateway", "不是园区的网关账号 / not a gateway account of a park", ErrorCode.NOT_GATEWAY
+            "gateway", gettext("Not a gateway account of a park."), ErrorCode.NOT_GATEWAY
         )
     if actor is None:  # the system (CLI, demo loader)
         return
     if not access.can(actor, access.CHANGE, gateway):  # the park's people: its admins
-        raise Forbidden("只有园区管理员可以签发网关凭据 / only park admins issue credentials")
+        raise Forbidden(gettext("Only park admins issue gateway credentials."))
 
 
 @transaction.atomic

@@ -7,11 +7,13 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext
 
 from parkpilot.energy import rules, selectors
 from parkpilot.energy.fileimport import readings_import_start
 from parkpilot.energy.models_ops import IntakeJob
 from parkpilot.energy.point_import import points_import_start
+from parkpilot.stored_text import shown
 from parkpilot.tenancy import access
 from parkpilot.tenancy import selectors as tenancy_selectors
 from parkpilot.tenancy.access import page
@@ -46,12 +48,12 @@ def upload(request):
         upload_file = request.FILES.get("file")
         start = _start_points if what == "points" else _start_readings
         if upload_file is None:
-            errors["file"] = "请选择文件 / choose a file"
+            errors["file"] = gettext("Choose a file.")
         else:
             try:
                 job = start(request, upload_file)
             except ValidationFailed as exc:
-                errors = {e.field: e.reason for e in exc.errors}
+                errors = {e.field: shown(e.reason) for e in exc.errors}
             else:
                 if request.htmx:
                     return TemplateResponse(request, "energy/import_job.html", {"job": job})

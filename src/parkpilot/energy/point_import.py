@@ -35,6 +35,7 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from parkpilot.energy import tasks
 from parkpilot.energy.assignments import assignments_sync
@@ -42,14 +43,18 @@ from parkpilot.energy.fileimport import (
     FileRefused,
     count_rows,
     file_kind,
+    import_failed,
     kept_upload,
     refuse_unreadable,
+    too_many_rows,
+    unreadable_xlsx,
 )
 from parkpilot.energy.models import MeteringPoint
 from parkpilot.energy.models_ops import IntakeJob
 from parkpilot.energy.registry import registry
 from parkpilot.energy.services import IMPORT_COLUMNS, POINT_FIELDS, point_field_errors
 from parkpilot.gcpause import gc_paused
+from parkpilot.stored_text import shown, stored
 from parkpilot.tenancy import access
 from parkpilot.tenancy.audit import audit_record, audit_row, changed_only, snapshot
 from parkpilot.tenancy.errors import Code, FieldError, Forbidden, ValidationFailed
@@ -117,7 +122,7 @@ def iter_table(path: Path, kind: str) -> Iterator[tuple[int, dict[str, str]]]:
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several types for a file that is not XLSX
-        raise FileRefused(f"无法读取 XLSX / not a readable XLSX file: {exc}"[:300]) from exc
+        raise FileRefused(unreadable_xlsx(exc)) from exc
     try:
         rows = workbook.worksheets[0].iter_rows(values_only=True)
         header = [str(h or "").strip() for h in next(rows, ())]
@@ -144,10 +149,14 @@ def row_values(row: dict[str, str], lookups: Lookups) -> tuple[dict[str, Any], l
         "owner_credit_code": (
             "owner_id",
             lookups.enterprises,
-            "园区内无此企业 / no such enterprise",
+            gettext_noop("No such enterprise in the park: %(value)s."),
         ),
-        "zone_code": ("zone_id", lookups.zones, "园区内无此片区 / no such zone"),
-        "gateway": ("gateway_id", lookups.gateways, "无此网关 / no such gateway"),
+        "zone_code": (
+            "zone_id",
+            lookups.zones,
+            gettext_noop("No such zone in the park: %(value)s."),
+        ),
+        "gateway": ("gateway_id", lookups.gateways, gettext_noop("No such gateway: %(value)s.")),
     }
     for column in IMPORT_COLUMNS:
         raw = (row.get(column) or "").strip()
@@ -156,12 +165,16 @@ def row_values(row: dict[str, str], lookups: Lookups) -> tuple[dict[str, Any], l
                 try:
                     data[column] = _NUMBERS[column](float(raw))
                 except (ValueError, OverflowError):
-                    errors.append(FieldError(column, f"不是数字 / not a number: {raw[:40]}"))
+                    errors.append(
+                        FieldError(
+                            column, stored(gettext_noop("Not a number: %(value)s."), value=raw[:40])
+                        )
+                    )
         elif column in references:
             key, known, missing = references[column]
             data[key] = known.get(raw) if raw else None
             if raw and data[key] is None:
-                errors.append(FieldError(column, f"{missing}: {raw[:40]}"))
+                errors.append(FieldError(column, stored(missing, value=raw[:40])))
         else:
             data[column] = raw
     commissioned = (row.get("commissioned_on") or "").strip()
@@ -170,7 +183,7 @@ def row_values(row: dict[str, str], lookups: Lookups) -> tuple[dict[str, Any], l
         try:
             data["commissioned_on"] = dt.date.fromisoformat(commissioned[:10])
         except ValueError:
-            errors.append(FieldError("commissioned_on", "须为 YYYY-MM-DD / must be YYYY-MM-DD"))
+            errors.append(FieldError("commissioned_on", gettext_noop("Must be YYYY-MM-DD.")))
     for name, default in (("multiplier", 1.0), ("interval_s", 60), ("rollover", None),
                           ("rated_max_per_h", None), ("enthalpy_gj_per_t", None)):  # fmt: skip
         data.setdefault(name, default)
@@ -183,7 +196,7 @@ def row_values(row: dict[str, str], lookups: Lookups) -> tuple[dict[str, Any], l
     named = {e.field for e in errors}
     for name in ("code", "kind", "unit", "register", "rated_max_per_h"):
         if name in checked and checked[name] in (None, "") and name not in named:
-            errors.append(FieldError(name, "必填 / required", Code.REQUIRED))
+            errors.append(FieldError(name, gettext_noop("Required."), Code.REQUIRED))
     named = {e.field for e in errors}
     errors += [e for e in point_field_errors(checked) if e.field not in named]
     data["columns"] = present
@@ -191,7 +204,7 @@ def row_values(row: dict[str, str], lookups: Lookups) -> tuple[dict[str, Any], l
 
 
 def _too_many_rows() -> str:
-    return f"超过 {MAX_ROWS:,} 行 / over {MAX_ROWS:,} rows: split the file"
+    return too_many_rows(MAX_ROWS)
 
 
 def check_file(path: Path, kind: str, park: Park, progress=None) -> CheckResult:
@@ -207,15 +220,20 @@ def check_file(path: Path, kind: str, park: Park, progress=None) -> CheckResult:
         code = data.get("code", "")
         if code in seen:
             errors.append(
-                FieldError("code", f"与第 {seen[code]} 行重复 / same code as row {seen[code]}")
+                FieldError(
+                    "code", stored(gettext_noop("The same code as row %(row)d."), row=seen[code])
+                )
             )
         parent = data.get("parent_code", "")
         if parent and parent not in lookups.points and parent not in seen:
             errors.append(
-                FieldError("parent_code", f"无此上级表 / no such parent point: {parent[:40]}")
+                FieldError(
+                    "parent_code",
+                    stored(gettext_noop("No such parent point: %(code)s."), code=parent[:40]),
+                )
             )
         if parent and parent == code:
-            errors.append(FieldError("parent_code", "不能是自身 / cannot be the point itself"))
+            errors.append(FieldError("parent_code", gettext_noop("Cannot be the point itself.")))
         seen.setdefault(code, number)
         if errors:
             result.bad_rows += 1
@@ -496,12 +514,13 @@ def points_import_start(*, actor: User, via: str, upload, park: Park) -> IntakeJ
     try:
         file_kind(upload.name)
     except FileRefused as exc:
-        raise ValidationFailed.single("file", str(exc), Code.FILE_TYPE) from None
+        raise ValidationFailed.single("file", shown(exc), Code.FILE_TYPE) from None
     if upload.size > MAX_FILE_BYTES:
         limit = MAX_FILE_BYTES // (1024 * 1024)
         raise ValidationFailed.single(
             "file",
-            f"文件超过 {limit} MB / file over {limit} MB ({MAX_ROWS:,} rows at most)",
+            gettext("The file is over %(mb)d MB (%(rows)s rows at most).")
+            % {"mb": limit, "rows": f"{MAX_ROWS:,}"},
             Code.TOO_LARGE,
         )
     refuse_unreadable(upload, max_bytes=MAX_FILE_BYTES)
@@ -548,9 +567,11 @@ def points_import_run(*, job_id: int, via: str = "task") -> IntakeJob:
         )
         if checked.bad_rows:
             status = IntakeJob.Status.FAILED
-            message = (
-                f"{checked.bad_rows} 行有误，未导入任何计量点 / {checked.bad_rows} bad rows: "
-                "nothing imported; fix them and import the file again"
+            message = stored(
+                gettext_noop(
+                    "%(n)d bad rows: nothing imported; fix them and import the file again."
+                ),
+                n=checked.bad_rows,
             )
         else:
             jobs.update(phase="write", done=0)
@@ -563,7 +584,7 @@ def points_import_run(*, job_id: int, via: str = "task") -> IntakeJob:
         status, message = IntakeJob.Status.FAILED, str(exc)[:300]
     except Exception as exc:  # the job must say it failed rather than spin for ever
         log.exception("point import job %s failed", job.pk)
-        status, message = IntakeJob.Status.FAILED, f"导入失败 / import failed: {exc}"[:300]
+        status, message = IntakeJob.Status.FAILED, import_failed(exc)
     finally:
         path.unlink(missing_ok=True)
     jobs.update(status=status, message=message, finished_at=timezone.now(), stored_path="")

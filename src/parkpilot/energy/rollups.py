@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from parkpilot.energy import counters, quarantine
 from parkpilot.energy.buckets import aware, parents, quarter_start
@@ -47,6 +48,7 @@ from parkpilot.energy.models import (
 from parkpilot.energy.models_quality import CounterAnchor
 from parkpilot.energy.registry import PointInfo, registry
 from parkpilot.gcpause import gc_paused
+from parkpilot.stored_text import stored
 from parkpilot.tenancy.models import Park
 
 _LOCK_KEY = 7_412_001  # PostgreSQL advisory lock id of the rollup stage
@@ -366,22 +368,27 @@ def _write_gaps(replaced: list[_Plan], gaps) -> None:
     )
 
 
+# A refused counter reading's dead-letter reason: stored texts (parkpilot.stored_text).
 _REASONS = {
-    counters.SPIKE: "计数跳变超过额定上限 / counter jump over the plausibility cap",
-    counters.DIP: "读数低于前值 / lower than the counter's previous reading",
-    counters.ZERO: "零或接近零的读数 / zero or near-zero reading",
+    counters.SPIKE: gettext_noop("Counter jump over the plausibility cap"),
+    counters.DIP: gettext_noop("Lower than the counter's previous reading"),
+    counters.ZERO: gettext_noop("Zero or near-zero reading"),
 }
 _WHY = {
-    "recovered": "随后读数恢复 / the counter recovered after it",
-    "replaced": "在换表或复位之前 / before a meter replacement or reset",
-    "held too long": "长时间未恢复 / no recovery within the holding time",
-    "confirmed": "工作人员确认换表 / staff confirmed a replacement",
+    "recovered": gettext_noop("the counter recovered after it"),
+    "replaced": gettext_noop("before a meter replacement or reset"),
+    "held too long": gettext_noop("no recovery within the holding time"),
+    "confirmed": gettext_noop("staff confirmed a replacement"),
 }
 
 
 def refusal_reason(refused: counters.Interval) -> str:
     why = _WHY.get(refused.why)
-    return f"{_REASONS[refused.flag]}; {why}" if why else _REASONS[refused.flag]
+    if not why:
+        return _REASONS[refused.flag]
+    return stored(
+        gettext_noop("%(flag_msg)s; %(why_msg)s."), flag_msg=_REASONS[refused.flag], why_msg=why
+    )
 
 
 def _refuse(refused) -> None:

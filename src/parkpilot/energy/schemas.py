@@ -3,6 +3,7 @@ from datetime import date, datetime
 from ninja import Field, Schema
 
 from parkpilot.energy.errors import MAX_READINGS_PER_REQUEST
+from parkpilot.stored_text import shown
 
 
 class PointOut(Schema):
@@ -112,10 +113,16 @@ READINGS_BODY = {
 }
 
 
+def _shown_reason(obj) -> str:
+    """A stored reason (parkpilot.stored_text) in the request's language."""
+    return shown(obj["reason"] if isinstance(obj, dict) else obj.reason)
+
+
 class RejectionOut(Schema):
     index: int
     field: str
     reason: str
+    resolve_reason = staticmethod(_shown_reason)
 
 
 class IngestOut(Schema):
@@ -139,6 +146,7 @@ class DeadLetterOut(Schema):
     field: str
     reason: str
     status: str
+    resolve_reason = staticmethod(_shown_reason)
 
 
 class DismissIn(Schema):
@@ -172,6 +180,7 @@ class JobErrorOut(Schema):
     row: int
     field: str
     reason: str
+    resolve_reason = staticmethod(_shown_reason)
 
 
 class JobOut(Schema):
@@ -198,6 +207,10 @@ class JobOut(Schema):
     updated_points: int
     errors: list[JobErrorOut] = Field(description="the first refusals (capped; see rejected)")
     message: str
+
+    @staticmethod
+    def resolve_message(job) -> str:
+        return shown(job.message) if job.kind != "backfill" else job.message
 
 
 class QualityOut(Schema):

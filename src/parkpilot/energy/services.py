@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from parkpilot.energy import tasks
 from parkpilot.energy.assignments import assignments_sync
@@ -28,6 +29,7 @@ from parkpilot.energy.models_assignment import PointAssignment
 from parkpilot.energy.registry import registry
 from parkpilot.energy.signals import point_moved
 from parkpilot.spreadsheets import csv_row
+from parkpilot.stored_text import shown, stored
 from parkpilot.tenancy import access
 from parkpilot.tenancy.audit import audit_record, changed_only, snapshot
 from parkpilot.tenancy.errors import Code, FieldError, Forbidden, ValidationFailed
@@ -58,15 +60,15 @@ METER_BOUNDS = {
 def readings_ingest(*, actor: User, payload: bytes, source: str = "http") -> IngestResult:
     """A gateway writes only its own points; park admins and staff any point of their park."""
     if not access.roles_of(actor) & READING_WRITERS or actor.park_id is None:
-        raise Forbidden("只有网关和园区工作人员可以写入读数 / only gateways and park staff write")
+        raise Forbidden(gettext("Only gateways and park staff write readings."))
     items = parse_payload(payload)
     if isinstance(items, Refused):
-        raise ValidationFailed.single(items.field, items.reason)
+        raise ValidationFailed.single(items.field, shown(items.reason))
     if len(items) > MAX_READINGS_PER_REQUEST:
         raise ValidationFailed.single(
             "payload",
-            f"一次最多 {MAX_READINGS_PER_REQUEST} 条读数 / at most "
-            f"{MAX_READINGS_PER_REQUEST} readings per request, got {len(items)}",
+            gettext("At most %(most)d readings per request, got %(got)d.")
+            % {"most": MAX_READINGS_PER_REQUEST, "got": len(items)},
             Code.TOO_MANY,
         )
     gateway_id = actor.pk if actor.role == Role.GATEWAY else None
@@ -94,7 +96,7 @@ def _clean_point(*, park: Park, data: dict[str, Any], exclude_pk: int | None) ->
             .exclude(pk=exclude_pk)
             .exists()
         ):
-            refuse("code", "园区内编码已存在 / code already used in this park", "taken")
+            refuse("code", gettext("This code is already used in the park."), "taken")
     _resolve_refs(park=park, data=data, clean=clean, refuse=refuse, exclude_pk=exclude_pk)
     if errors:
         raise ValidationFailed(errors)
@@ -107,33 +109,44 @@ _REGISTERS = frozenset(RegisterType.values)
 
 def point_field_errors(data: dict[str, Any]) -> list[FieldError]:
     """The checks of a point's own fields that need no database (the registry import runs them
-    on every row before writing any)."""
+    on every row before writing any). Reasons are stored texts (parkpilot.stored_text): an
+    import keeps them on its job."""
     errors: list[FieldError] = []
 
     def refuse(field: str, reason: str, code: str = "invalid") -> None:
         errors.append(FieldError(field, reason, code))
 
     if "code" in data and not (data["code"] or "").strip():
-        refuse("code", "编码不能为空 / code must not be empty", "required")
+        refuse("code", gettext_noop("The code must not be empty."), "required")
     if "kind" in data and data["kind"] not in _KINDS:
-        refuse("kind", f"未知能源种类 / unknown energy kind: {data['kind']}")
+        refuse(
+            "kind", stored(gettext_noop("Unknown energy kind: %(kind)s."), kind=str(data["kind"]))
+        )
     if "register" in data and data["register"] not in _REGISTERS:
-        refuse("register", "须为 cumulative 或 interval / must be cumulative or interval")
+        refuse("register", gettext_noop("Must be cumulative or interval."))
     kind = data.get("kind")
     if "unit" in data and kind in _KINDS and unit_factor(kind, data["unit"]) is None:
         refuse(
             "unit",
-            f"单位 {data['unit']} 不适用于 {kind}（应可换算为 {CANONICAL_UNIT[kind]}）/ "
-            f"unit does not convert to {CANONICAL_UNIT[kind]}",
+            stored(
+                gettext_noop("The unit %(unit)s does not convert to %(canonical)s."),
+                unit=str(data["unit"]),
+                canonical=CANONICAL_UNIT[kind],
+            ),
         )
     for name, (low, high) in METER_BOUNDS.items():
         value = data.get(name)
         if value is not None and not (math.isfinite(value) and low <= value <= high):
             refuse(
-                name, f"须在 {low:g} 到 {high:g} 之间 / must be a number from {low:g} to {high:g}"
+                name,
+                stored(
+                    gettext_noop("Must be a number from %(low)s to %(high)s."),
+                    low=f"{low:g}",
+                    high=f"{high:g}",
+                ),
             )
     if "interval_s" in data and not (1 <= int(data["interval_s"] or 0) <= 86400):
-        refuse("interval_s", "须在 1 到 86400 秒之间 / must be 1-86400 seconds")
+        refuse("interval_s", gettext_noop("Must be 1 to 86400 seconds."))
     return errors
 
 
@@ -153,14 +166,14 @@ def _resolve_refs(*, park, data, clean, refuse, exclude_pk) -> None:
         if ref_id is not None:
             clean[field] = queryset.filter(pk=ref_id).first()
             if clean[field] is None:
-                refuse(key, "园区内没有该对象 / no such object in this park")
+                refuse(key, gettext("No such object in this park."))
 
 
 @transaction.atomic
 def point_create(*, actor: User, via: str, park: Park, data: dict[str, Any]) -> MeteringPoint:
     access.require(actor, access.CREATE, MeteringPoint)
     required = ("code", "kind", "unit", "register", "rated_max_per_h")
-    errors = [FieldError(f, "必填 / required", Code.REQUIRED) for f in required
+    errors = [FieldError(f, gettext("Required."), Code.REQUIRED) for f in required
               if data.get(f) in (None, "")]  # fmt: skip
     try:
         clean = _clean_point(park=park, data=data, exclude_pk=None)
@@ -273,38 +286,34 @@ def _move_errors(point, current, enterprise_id, zone_id, effective_at, reason) -
         enterprise_id is not None
         and not Enterprise.objects.filter(park_id=point.park_id, pk=enterprise_id).exists()
     ):
-        errors.append(
-            FieldError("enterprise_id", "园区内没有该企业 / no such enterprise in this park")
-        )
+        errors.append(FieldError("enterprise_id", gettext("No such enterprise in this park.")))
     if zone_id is not None and not Zone.objects.filter(park_id=point.park_id, pk=zone_id).exists():
-        errors.append(FieldError("zone_id", "园区内没有该片区 / no such zone in this park"))
+        errors.append(FieldError("zone_id", gettext("No such zone in this park.")))
     if not (reason or "").strip():
-        errors.append(FieldError("reason", "请说明原因 / say why the meter moved", Code.REQUIRED))
+        errors.append(FieldError("reason", gettext("Say why the meter moved."), Code.REQUIRED))
     elif len(reason.strip()) > 300:
-        errors.append(FieldError("reason", "最多 300 字 / at most 300 characters"))
+        errors.append(FieldError("reason", gettext("At most 300 characters.")))
     if effective_at is None or effective_at.tzinfo is None:
-        errors.append(
-            FieldError("effective_at", "须为带时区的时间 / must be a time with a UTC offset")
-        )
+        errors.append(FieldError("effective_at", gettext("Must be a time with a UTC offset.")))
     elif effective_at > timezone.now():
-        errors.append(FieldError("effective_at", "不能晚于现在 / must not be in the future"))
+        errors.append(FieldError("effective_at", gettext("Must not be in the future.")))
     elif effective_at <= current.valid_from:
         errors.append(FieldError(
             "effective_at",
-            f"须晚于当前归属的起始时间 {current.valid_from.isoformat()} / must be after the "
-            "current assignment's start",
+            gettext("Must be after the current assignment's start, %(start)s.")
+            % {"start": current.valid_from.isoformat()},
             ErrorCode.BEFORE_CURRENT,
         ))  # fmt: skip
     # Checked last: within 1970..now a conversion to park time cannot overflow.
     elif _off_the_hour(effective_at.astimezone(ZoneInfo(point.park.timezone))):
         # Hour rollups then never straddle a move: each bucket belongs to one assignment.
         errors.append(FieldError(
-            "effective_at", "须为园区当地整点 / must be on a whole hour, park time"
+            "effective_at", gettext("Must be on a whole hour, park time.")
         ))  # fmt: skip
     if not errors and (enterprise_id, zone_id) == (current.enterprise_id, current.zone_id):
         errors.append(FieldError(
             "enterprise_id",
-            "计量点已属于该企业和片区 / the point already belongs there",
+            gettext("The point already belongs there."),
             ErrorCode.UNCHANGED,
         ))  # fmt: skip
     return errors
@@ -343,11 +352,13 @@ def dead_letter_reprocess(*, actor: User, via: str, letter: DeadLetter) -> DeadL
     access.require(actor, access.CHANGE, letter, fields={"status"})
     locked = DeadLetter.objects.select_for_update().get(pk=letter.pk)
     if locked.status != DeadLetter.Status.OPEN:
-        raise ValidationFailed.single("status", "已处理 / already handled", Code.INVALID_TRANSITION)
+        raise ValidationFailed.single(
+            "status", gettext("Already handled."), Code.INVALID_TRANSITION
+        )
     if locked.truncated:
         raise ValidationFailed.single(
             "raw",
-            "载荷已截断，无法重新处理 / payload was cut short: cannot be reprocessed",
+            gettext("The payload was cut short: it cannot be reprocessed."),
             Code.INVALID_TRANSITION,
         )
     items = parse_payload(locked.raw)
@@ -385,10 +396,12 @@ def dead_letter_reprocess(*, actor: User, via: str, letter: DeadLetter) -> DeadL
 def dead_letter_dismiss(*, actor: User, via: str, letter: DeadLetter, note: str) -> DeadLetter:
     access.require(actor, access.CHANGE, letter, fields={"status"})
     if not note.strip():
-        raise ValidationFailed.single("note", "请说明原因 / say why", Code.REQUIRED)
+        raise ValidationFailed.single("note", gettext("Say why."), Code.REQUIRED)
     locked = DeadLetter.objects.select_for_update().get(pk=letter.pk)
     if locked.status != DeadLetter.Status.OPEN:
-        raise ValidationFailed.single("status", "已处理 / already handled", Code.INVALID_TRANSITION)
+        raise ValidationFailed.single(
+            "status", gettext("Already handled."), Code.INVALID_TRANSITION
+        )
     locked.status = DeadLetter.Status.DISMISSED
     locked.save(update_fields=["status"])
     audit_record(
@@ -409,11 +422,11 @@ def conflict_resolve(
     """Keep the stored value, or take the new one (the point's rollups are recomputed)."""
     access.require(actor, access.CHANGE, conflict, fields={"resolved"})
     if keep not in ("stored", "new"):
-        raise ValidationFailed.single("keep", "须为 stored 或 new / must be stored or new")
+        raise ValidationFailed.single("keep", gettext("Must be stored or new."))
     locked = ReadingConflict.objects.select_for_update().get(pk=conflict.pk)
     if locked.resolved:
         raise ValidationFailed.single(
-            "resolved", "已处理 / already resolved", Code.INVALID_TRANSITION
+            "resolved", gettext("Already resolved."), Code.INVALID_TRANSITION
         )
     if keep == "new":
         _replace_reading(locked)
@@ -467,19 +480,19 @@ def suspect_override(*, actor: User, via: str, decision, action: str):
 
     access.require(actor, access.CHANGE, decision, fields={"status"})
     if action not in OVERRIDE_ACTIONS:
-        raise ValidationFailed.single("action", "须为 accept 或 refuse / must be accept or refuse")
+        raise ValidationFailed.single("action", gettext("Must be accept or refuse."))
     locked = SuspectDecision.objects.select_for_update().select_related("point").get(pk=decision.pk)
     if locked.status == SuspectDecision.Status.OVERRIDDEN:
         raise ValidationFailed.single(
-            "status", "已处理 / already overridden", Code.INVALID_TRANSITION
+            "status", gettext("Already overridden."), Code.INVALID_TRANSITION
         )
     refused = locked.decision == SuspectDecision.Decision.REFUSED
     if refused != (action == "accept"):
         raise ValidationFailed.single(
             "action",
-            "该读数已被拒收 / the reading is refused already"
+            gettext("The reading is refused already.")
             if refused
-            else "该读数已被采用 / the reading is counted already",
+            else gettext("The reading is counted already."),
             Code.INVALID_TRANSITION,
         )
     point, now = locked.point, timezone.now()
@@ -506,7 +519,7 @@ def suspect_override(*, actor: User, via: str, decision, action: str):
             point_code=point.code,
             raw=f'{{"point": "{point.code}", {raw_ts}, "value": {locked.value!r}}}',
             field="value",
-            reason="工作人员拒收 / refused by park staff",
+            reason=gettext_noop("Refused by park staff."),
         )
     locked.status = SuspectDecision.Status.OVERRIDDEN
     locked.save(update_fields=["status"])
@@ -535,13 +548,13 @@ def meter_replacement_confirm(
     access.require(actor, access.CHANGE, point, fields={"rollover"})
     errors = []
     if ts is None or ts.tzinfo is None:
-        errors.append(FieldError("ts", "须为带时区的时间 / must be a time with a UTC offset"))
+        errors.append(FieldError("ts", gettext("Must be a time with a UTC offset.")))
     elif ts > timezone.now():
-        errors.append(FieldError("ts", "不能晚于现在 / must not be in the future"))
+        errors.append(FieldError("ts", gettext("Must not be in the future.")))
     if start_value is None or not math.isfinite(start_value) or start_value < 0:
-        errors.append(FieldError("start_value", "须为非负数 / must be a number ≥ 0"))
+        errors.append(FieldError("start_value", gettext("Must be a number ≥ 0.")))
     elif point.rollover and start_value >= point.rollover:
-        errors.append(FieldError("start_value", "须小于翻转值 / must be below the roll-over"))
+        errors.append(FieldError("start_value", gettext("Must be below the roll-over.")))
     if errors:
         raise ValidationFailed(errors)
     anchor, _ = CounterAnchor.objects.update_or_create(

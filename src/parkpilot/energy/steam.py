@@ -11,6 +11,7 @@ from IAPWS-IF97 (the `iapws` library, never a hand table).
 from dataclasses import dataclass
 from functools import lru_cache
 
+from django.utils.translation import gettext
 from iapws import IAPWS97
 
 from parkpilot.tenancy.errors import FieldError, ValidationFailed
@@ -79,9 +80,11 @@ def enthalpy(condition: SteamCondition) -> SteamEnthalpy:
         if condition.temperature_c <= t_sat:
             raise ValidationFailed.single(
                 "steam_temperature_c",
-                f"须高于该压力下的饱和温度 {t_sat:.1f} °C（饱和蒸汽请留空）/ must be above the "
-                f"saturation temperature {t_sat:.1f} °C at this pressure (leave empty for "
-                "saturated steam)",
+                gettext(
+                    "Must be above the saturation temperature %(t)s °C at this pressure (leave "
+                    "empty for saturated steam)."
+                )
+                % {"t": f"{t_sat:.1f}"},
             )
         steam, state = IAPWS97(P=p, T=condition.temperature_c + KELVIN), "superheated"
     water = IAPWS97(T=condition.feed_water_c + KELVIN, x=0)
@@ -95,21 +98,19 @@ def _check(c: SteamCondition) -> None:
         errors.append(
             FieldError(
                 "steam_pressure_mpa",
-                "绝对压力须在 0 到 22.064 MPa（临界压力）之间 / absolute pressure must be "
-                "between 0 and 22.064 MPa (the critical pressure)",
+                gettext(
+                    "The absolute pressure must be between 0 and 22.064 MPa (the critical "
+                    "pressure)."
+                ),
             )
         )
     if c.temperature_c is not None and not 0 < c.temperature_c <= MAX_TEMPERATURE_C:
-        errors.append(
-            FieldError(
-                "steam_temperature_c", "须在 0 到 800 °C 之间 / must be between 0 and 800 °C"
-            )
-        )
+        errors.append(FieldError("steam_temperature_c", gettext("Must be between 0 and 800 °C.")))
     if not 0.01 <= c.feed_water_c < 100:
         errors.append(
             FieldError(
                 "steam_feed_water_c",
-                "须在 0.01 到 100 °C 之间 / must be between 0.01 and 100 °C",
+                gettext("Must be between 0.01 and 100 °C."),
             )
         )
     if errors:
@@ -139,6 +140,6 @@ def derive_enthalpy(point) -> None:
         return
     if point.kind != "steam":
         raise ValidationFailed.single(
-            "steam_pressure_mpa", "仅蒸汽计量点可配置蒸汽参数 / only steam points have a condition"
+            "steam_pressure_mpa", gettext("Only steam points have a steam condition.")
         )
     point.enthalpy_gj_per_t = round(enthalpy(condition).net_gj_per_t, 6)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from parkpilot.energy import rules, selectors, services
 from parkpilot.energy.kinds import EnergyKind
+from parkpilot.field_labels import error_text
 from parkpilot.tenancy import selectors as tenancy_selectors
 from parkpilot.tenancy.access import page
 from parkpilot.tenancy.errors import ValidationFailed
@@ -98,7 +99,7 @@ def point_move(request, point_id: int):
         )
     except ValidationFailed as exc:
         for error in exc.errors:
-            messages.error(request, f"{error.field}: {error.reason}")
+            messages.error(request, error_text(error))
     else:
         messages.success(request, _("The meter has moved; earlier periods stay where they were."))
         if moved.closed_periods:
@@ -139,7 +140,7 @@ def _act(request, action):
     except ValidationFailed as exc:
         # Already handled by someone else, or a bad value: say which field and why.
         for error in exc.errors:
-            messages.error(request, f"{error.field}: {error.reason}")
+            messages.error(request, error_text(error))
     return redirect("energy:quality")
 
 

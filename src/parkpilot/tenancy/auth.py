@@ -1,5 +1,6 @@
 """API authentication: bearer tokens for clients and gateways, the session (+ CSRF) for the UI."""
 
+from django.utils.translation import gettext
 from ninja.security import HttpBearer, SessionAuth
 
 from parkpilot.tenancy.errors import Forbidden
@@ -15,7 +16,7 @@ class BearerToken(HttpBearer):
         if user is None:
             return None
         if user.api_token.scope == TokenScope.READ and request.method not in SAFE_METHODS:
-            raise Forbidden("只读令牌不能修改数据 / a read-only token cannot change data")
+            raise Forbidden(gettext("A read-only token cannot change data."))
         request.user = user
         request.audit_via = "token"
         return user

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 
+from django.utils.translation import gettext
 from stdnum.cn import uscc
 from stdnum.exceptions import InvalidChecksum, InvalidLength, ValidationError
 
@@ -45,7 +46,7 @@ def validate_credit_code(value: str, *, check_org_code: bool = True) -> str:
     except InvalidLength:
         raise CreditCodeError(
             "length",
-            f"长度应为18位，实为{len(number)}位 / must be 18 characters, got {len(number)}",
+            gettext("Must be 18 characters, got %(n)d.") % {"n": len(number)},
         ) from None
     except InvalidChecksum:
         raise _checksum_error(number) from None
@@ -85,8 +86,8 @@ def _checksum_error(number: str) -> CreditCodeError:
     expected = uscc.calc_check_digit(number[:17])
     return CreditCodeError(
         "checksum",
-        f"校验码错误：第18位应为 {expected}，实为 {number[17]}"
-        f" / check character should be {expected}, got {number[17]}",
+        gettext("Wrong check character: the 18th should be %(expected)s, got %(got)s.")
+        % {"expected": expected, "got": number[17]},
     )
 
 
@@ -96,17 +97,22 @@ def _format_error(number: str) -> CreditCodeError:
         if position <= 8 and not ("0" <= char <= "9"):
             return CreditCodeError(
                 "format",
-                f"第{position}位「{char}」应为数字（前8位为登记管理部门、机构类别和行政区划码）"
-                f" / character {position} ({char!r}) must be a digit",
+                gettext(
+                    "Character %(position)d (%(char)s) must be a digit (the first 8 are the "
+                    "registering authority, the organisation type and the region code)."
+                )
+                % {"position": position, "char": char},
             )
         if char not in ALPHABET:
             return CreditCodeError(
                 "format",
-                f"第{position}位「{char}」不是允许的字符（数字和大写字母，不含 I、O、Z、S、V）"
-                f" / character {position} ({char!r}) is not allowed"
-                " (digits and capitals except I, O, Z, S, V)",
+                gettext(
+                    "Character %(position)d (%(char)s) is not allowed (digits and capitals "
+                    "except I, O, Z, S, V)."
+                )
+                % {"position": position, "char": char},
             )
-    return CreditCodeError("format", "格式错误 / invalid format")
+    return CreditCodeError("format", gettext("Invalid format."))
 
 
 def _check_org_code(number: str) -> None:
@@ -114,7 +120,9 @@ def _check_org_code(number: str) -> None:
     if number[16] != expected:
         raise CreditCodeError(
             "org_checksum",
-            f"组织机构代码校验码错误：第17位应为 {expected}，实为 {number[16]}"
-            f" / organisation code check character (17th) should be {expected},"
-            f" got {number[16]}",
+            gettext(
+                "Wrong organisation-code check character: the 17th should be %(expected)s, "
+                "got %(got)s."
+            )
+            % {"expected": expected, "got": number[16]},
         )

@@ -52,7 +52,14 @@ class FieldError:
 class ValidationFailed(Exception):
     def __init__(self, errors: list[FieldError]):
         self.errors = errors
-        super().__init__("; ".join(f"{e.field}: {e.reason}" for e in errors))
+        super().__init__(errors)
+
+    def __str__(self) -> str:
+        """Each error as its field's label and reason, in the active language (a page shows
+        this; the API keeps the field's machine name as `loc`)."""
+        from parkpilot.field_labels import error_text
+
+        return "; ".join(error_text(e) for e in self.errors)
 
     @classmethod
     def single(cls, field: str, reason: str, code: str = Code.INVALID) -> "ValidationFailed":

@@ -10,6 +10,7 @@ from importlib import resources
 from types import MappingProxyType
 
 import yaml
+from django.utils.translation import gettext
 
 _DATA_PACKAGE = "parkpilot.tenancy.data"
 _DATA_FILE = "gbt4754_2017.yaml"
@@ -100,15 +101,17 @@ def validate_industry_code(value: str) -> str:
     if match is None:
         raise IndustryCodeError(
             "format",
-            f"行业代码「{value}」格式不对，应为门类字母加两位大类代码，如 C34 或 C"
-            f" / {value!r} is not a section letter optionally followed by a two-digit"
-            " division, e.g. C34 or C",
+            gettext(
+                "%(value)s is not a section letter optionally followed by a two-digit "
+                "division, e.g. C34 or C."
+            )
+            % {"value": value},
         )
     letter, digits = match.groups()
     catalogue = load_catalogue()
     if letter not in catalogue.sections:
         raise IndustryCodeError(
-            "unknown_section", f"未知的门类{letter}（应为A–T） / unknown section {letter} (A–T)"
+            "unknown_section", gettext("Unknown section %(s)s (A–T).") % {"s": letter}
         )
     if digits is None:
         return letter
@@ -116,8 +119,8 @@ def validate_industry_code(value: str) -> str:
     if actual != letter:
         raise IndustryCodeError(
             "section_mismatch",
-            f"大类{digits}属于门类{actual}，不属于门类{letter}"
-            f" / division {digits} belongs to section {actual}, not {letter}",
+            gettext("Division %(d)s belongs to section %(actual)s, not %(s)s.")
+            % {"d": digits, "actual": actual, "s": letter},
         )
     return letter + digits
 
@@ -136,7 +139,7 @@ def _division(code: str) -> Division:
     except KeyError:
         raise IndustryCodeError(
             "unknown_division",
-            f"未知的大类{code}（应为01–97） / unknown division {code} (01–97)",
+            gettext("Unknown division %(d)s (01–97).") % {"d": code},
         ) from None
 
 

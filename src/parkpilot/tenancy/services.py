@@ -9,6 +9,7 @@ from axes.utils import reset as axes_reset
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from parkpilot.tenancy import access
@@ -46,19 +47,19 @@ def _clean_enterprise_fields(
         if text in data and data[text] is None:
             clean[text] = ""  # "no value" for a text column is the empty text
     if "above_scale" in data and not isinstance(data["above_scale"], bool):
-        errors.append(FieldError("above_scale", "应为是或否 / must be true or false", Code.INVALID))
+        errors.append(FieldError("above_scale", gettext("Must be true or false."), Code.INVALID))
     for number, most in COUNT_LIMITS.items():
         value = data.get(number)
         if value is not None and not 0 <= value <= most:
             errors.append(
-                FieldError(number, f"应在 0-{most} / must be 0-{most}", Code.OUT_OF_RANGE)
+                FieldError(
+                    number, gettext("Must be 0-%(most)d.") % {"most": most}, Code.OUT_OF_RANGE
+                )
             )
     if "name" in data:
         clean["name"] = (data["name"] or "").strip()
         if not clean["name"]:
-            errors.append(
-                FieldError("name", "名称不能为空 / name must not be empty", Code.REQUIRED)
-            )
+            errors.append(FieldError("name", gettext("The name must not be empty."), Code.REQUIRED))
     if "credit_code" in data:
         try:
             clean["credit_code"] = validate_credit_code(data["credit_code"] or "")
@@ -76,7 +77,7 @@ def _clean_enterprise_fields(
             # A zone of another park is reported exactly like one that does not exist.
             clean["zone"] = Zone.objects.filter(park=park, pk=zone_id).first()
             if clean["zone"] is None:
-                errors.append(FieldError("zone_id", "园区内没有该片区 / no such zone in this park"))
+                errors.append(FieldError("zone_id", gettext("No such zone in this park.")))
     errors += _duplicate_errors(park=park, clean=clean, exclude_pk=exclude_pk)
     if errors:
         raise ValidationFailed(errors)
@@ -91,11 +92,11 @@ def _duplicate_errors(
     if "credit_code" in clean and others.filter(credit_code=clean["credit_code"]).exists():
         errors.append(
             FieldError(
-                "credit_code", "该信用代码已登记 / credit code already registered", Code.TAKEN
+                "credit_code", gettext("This credit code is already registered."), Code.TAKEN
             )
         )
     if clean.get("name") and others.filter(name=clean["name"]).exists():
-        errors.append(FieldError("name", "该企业名称已登记 / name already registered", Code.TAKEN))
+        errors.append(FieldError("name", gettext("This name is already registered."), Code.TAKEN))
     return errors
 
 
@@ -110,7 +111,7 @@ def enterprise_create(*, actor: User, via: str, park: Park, data: dict[str, Any]
     except IntegrityError:
         # A concurrent create won the unique constraint between our check and our insert.
         raise ValidationFailed.single(
-            "credit_code", "该信用代码已登记 / credit code already registered", Code.TAKEN
+            "credit_code", gettext("This credit code is already registered."), Code.TAKEN
         ) from None
     audit_record(
         actor=actor,
@@ -161,10 +162,10 @@ def _token_scope(user: User, scope: str | None) -> str:
         allowed, default = {TokenScope.READ, TokenScope.WRITE}, TokenScope.WRITE
     scope = scope or default
     if scope not in allowed:
-        names = "、".join(sorted(allowed))
+        names = ", ".join(sorted(allowed))
         raise ValidationFailed.single(
             "scope",
-            f"该账号的令牌范围只能是 {names} / scope must be one of {names}",
+            gettext("This account's token scope must be one of %(names)s.") % {"names": names},
             ErrorCode.SCOPE,
         )
     return scope
@@ -179,7 +180,7 @@ def _token_expiry(user: User, days: int | None):
         # A non-number from a form arrives as text: refused here with the field named.
         raise ValidationFailed.single(
             "expires_in_days",
-            f"有效期应为 1-{MAX_TOKEN_DAYS} 天 / must be 1-{MAX_TOKEN_DAYS} days",
+            gettext("Must be 1-%(most)d days.") % {"most": MAX_TOKEN_DAYS},
             Code.OUT_OF_RANGE,
         )
     return timezone.now() + datetime.timedelta(days=days)
@@ -190,7 +191,7 @@ def _token_name(name: str) -> str:
     if len(name) > 100 or any(ord(c) < 32 or ord(c) == 127 for c in name):
         raise ValidationFailed.single(
             "name",
-            "名称最多 100 个字符，不含控制字符 / at most 100 characters, no control characters",
+            gettext("At most 100 characters, no control characters."),
         )
     return name
 

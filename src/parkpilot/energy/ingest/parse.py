@@ -3,8 +3,10 @@
 import json
 
 import orjson
+from django.utils.translation import gettext_noop
 
 from parkpilot.energy.ingest.validate import Refused
+from parkpilot.stored_text import stored
 
 
 def parse_payload(payload: bytes | str) -> list | Refused:
@@ -16,12 +18,14 @@ def parse_payload(payload: bytes | str) -> list | Refused:
         try:
             data = json.loads(payload)
         except RecursionError:
-            return Refused("payload", "JSON 嵌套过深 / JSON nested too deep")
+            return Refused("payload", gettext_noop("The JSON is nested too deep."))
         except (ValueError, TypeError) as exc:
             # A huge integer (over 4,300 digits) is a ValueError too.
-            return Refused("payload", f"不是有效的 JSON / invalid JSON: {str(exc)[:200]}")
+            return Refused(
+                "payload", stored(gettext_noop("Invalid JSON: %(error)s."), error=str(exc))
+            )
     if isinstance(data, dict):
         return [data]
     if isinstance(data, list):
         return data
-    return Refused("payload", "须为 JSON 对象或数组 / must be a JSON object or an array")
+    return Refused("payload", gettext_noop("Must be a JSON object or an array."))

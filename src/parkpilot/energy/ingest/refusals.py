@@ -19,17 +19,22 @@ from datetime import datetime, timedelta
 
 import orjson
 from django.db.models import F
+from django.utils.translation import gettext_noop
 
 from parkpilot.energy.models import DeadLetter
+from parkpilot.stored_text import stored
 
 MAX_RAW_CHARS = 4096
 AGGREGATE_WINDOW_S = 3600
 LETTER_BUDGET = 200
 BUDGET_WINDOW_S = 60
 OVER_BUDGET_FIELD = "rate_limit"
-OVER_BUDGET_REASON = (
-    f"拒收过多，已合并计数 / over {LETTER_BUDGET} refusals per {BUDGET_WINDOW_S} s: "
-    "counted here, payload of the first kept"
+OVER_BUDGET_REASON = stored(
+    gettext_noop(
+        "Over %(most)d refusals per %(s)d s: counted here, the payload of the first one kept."
+    ),
+    most=LETTER_BUDGET,
+    s=BUDGET_WINDOW_S,
 )
 
 

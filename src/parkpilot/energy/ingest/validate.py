@@ -1,11 +1,15 @@
-"""Checking one reading against the registry. Each refusal names the field and the reason."""
+"""Checking one reading against the registry. Each refusal names the field and the reason, a
+stored text (parkpilot.stored_text: its English msgid and parameters, shown translated)."""
 
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from django.utils.translation import gettext_noop
+
 from parkpilot.energy.registry import PointInfo
+from parkpilot.stored_text import stored
 
 # Meters' clocks drift; beyond this a timestamp is a configuration error, not drift.
 MAX_FUTURE_S = 300
@@ -104,15 +108,16 @@ def check(
     """`timestamps` caches parsed timestamps for the batch: a gateway stamps all its points with
     the same instant, so each distinct string is parsed once."""
     if not isinstance(item, dict):
-        return Refused("reading", "不是 JSON 对象 / not a JSON object")
+        return Refused("reading", gettext_noop("Not a JSON object."))
     code = item.get("point")
     if not isinstance(code, str) or not code:
-        return Refused("point", "缺少计量点编码 / point code missing or not a string")
+        return Refused("point", gettext_noop("The point code is missing or not a string."))
     point = points.get((park_id, code))
     if point is None:
-        return Refused("point", f"未知计量点 / unknown point: {shown(code)}", shown(code))
+        reason = stored(gettext_noop("Unknown point: %(code)s."), code=shown(code))
+        return Refused("point", reason, shown(code))
     if gateway_id is not None and point.gateway_id != gateway_id:
-        return Refused("point", "该计量点不属于此网关 / not this gateway's point", code)
+        return Refused("point", gettext_noop("Not this gateway's point."), code)
     raw_ts = item.get("ts")
     parsed = timestamps.get(raw_ts) if isinstance(raw_ts, str) else None
     if parsed is None:
@@ -125,7 +130,7 @@ def check(
     if epoch > now_epoch + future_s:
         return Refused(
             "ts",
-            f"时间戳超过 {future_s:.0f} 秒后的未来 / timestamp over {future_s:.0f} s in the future",
+            stored(gettext_noop("The timestamp is over %(s)d s in the future."), s=round(future_s)),
             code,
         )
     if epoch < point.not_before_epoch:
@@ -139,49 +144,62 @@ def check(
 
 def _timestamp(raw) -> tuple[datetime, float] | Refused:
     if not isinstance(raw, str):
-        return Refused("ts", "缺少时间戳或不是字符串 / ts missing or not a string")
+        return Refused("ts", gettext_noop("The timestamp is missing or not a string."))
     try:
         ts = datetime.fromisoformat(raw)
     except ValueError:
-        return Refused("ts", f"不是 ISO-8601 时间 / not an ISO-8601 timestamp: {shown(raw)}")
+        reason = stored(gettext_noop("Not an ISO-8601 timestamp: %(ts)s."), ts=shown(raw))
+        return Refused("ts", reason)
     if ts.tzinfo is None:
-        return Refused("ts", "时间戳缺少时区偏移 / timestamp has no UTC offset")
+        return Refused("ts", gettext_noop("The timestamp has no UTC offset."))
     try:
         return ts, ts.timestamp()
     except OverflowError:  # e.g. year 1 at +14:00 is before year 1 in UTC
-        return Refused("ts", f"时间戳超出范围 / timestamp out of range: {shown(raw)}")
+        reason = stored(gettext_noop("Timestamp out of range: %(ts)s."), ts=shown(raw))
+        return Refused("ts", reason)
 
 
 def _too_early(point: PointInfo) -> str:
     day = datetime.fromtimestamp(point.not_before_epoch, UTC).isoformat(timespec="minutes")
     if point.commissioned:
-        return f"时间戳早于计量点投运日期 / timestamp before the point's commissioning ({day})"
-    return f"时间戳早于平台起始时间 / timestamp before the platform's earliest date ({day})"
+        return stored(
+            gettext_noop("The timestamp is before the point's commissioning (%(day)s)."), day=day
+        )
+    return stored(
+        gettext_noop("The timestamp is before the platform's earliest date (%(day)s)."), day=day
+    )
 
 
 def _value_refusal(point: PointInfo, value, unit) -> tuple[str, str] | None:
     # Exact types: bool is an int subclass, and a meter never sends true/false as a reading.
     if type(value) not in NUMBER_TYPES:
-        return "value", "读数不是数字 / value is not a number"
+        return "value", gettext_noop("The value is not a number.")
     if type(value) is float and not math.isfinite(value):
-        return "value", "读数不是有限数 / value is NaN or infinite"
+        return "value", gettext_noop("The value is NaN or infinite.")
     if not -MAX_ABS_VALUE <= value <= MAX_ABS_VALUE:
-        return "value", f"读数超出范围 / value out of range (|value| ≤ {MAX_ABS_VALUE:.0e})"
+        return "value", stored(
+            gettext_noop("The value is out of range (|value| ≤ %(most)s)."),
+            most=f"{MAX_ABS_VALUE:.0e}",
+        )
     if unit is not None and unit != point.unit:
         shown_unit = shown(str(unit))
         return (
             "unit",
-            f"单位 {shown_unit} 与计量点单位 {point.unit} 不符 / unit does not match the point",
+            stored(
+                gettext_noop("The unit %(unit)s does not match the point's unit %(point_unit)s."),
+                unit=shown_unit,
+                point_unit=point.unit,
+            ),
         )
     meter = point.meter
     if meter.cumulative:
         if value < 0:
-            return "value", "累计读数不能为负 / a counter cannot be negative"
+            return "value", gettext_noop("A counter cannot be negative.")
         if meter.rollover and value >= meter.rollover:
-            return "value", "读数超过表计量程 / value beyond the counter's roll-over"
+            return "value", gettext_noop("The value is beyond the counter's roll-over.")
         return None
     if value < 0:
-        return "value", "区间读数不能为负 / negative interval value"
+        return "value", gettext_noop("An interval value cannot be negative.")
     if value * meter.scale > meter.cap_per_s * meter.interval_s * 1.2:
-        return "value", "超过额定上限 / value over the plausibility cap"
+        return "value", gettext_noop("The value is over the plausibility cap.")
     return None

@@ -36,6 +36,7 @@ from django.db import (
     transaction,
 )
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
@@ -51,6 +52,7 @@ from parkpilot.energy.mqtt.config import (
 )
 from parkpilot.energy.mqtt.watermark import MAX_SEQ, record_committed, watermark_topic
 from parkpilot.energy.rollups import rollup_pending
+from parkpilot.stored_text import stored
 from parkpilot.tenancy.models import Park, User
 from parkpilot.tenancy.roles import Role
 
@@ -116,17 +118,22 @@ class TopicResolver:
     def _lookup(self, topic: str) -> Writer:
         parts = topic.split("/")
         if len(parts) != 4 or parts[0] != TOPIC_PREFIX or parts[2] != "readings":
-            return Writer(None, None, "主题格式不对 / topic is not parkpilot/<park>/readings/<gw>")
+            return Writer(
+                None, None, gettext_noop("The topic is not parkpilot/<park>/readings/<gw>.")
+            )
         park = Park.objects.filter(code=parts[1]).values_list("id", flat=True).first()
         if park is None:
-            return Writer(None, None, f"未知园区 / unknown park: {parts[1][:40]}")
+            return Writer(
+                None, None, stored(gettext_noop("Unknown park: %(park)s."), park=parts[1][:40])
+            )
         gateway = (
             User.objects.filter(username=parts[3], role=Role.GATEWAY, park_id=park, is_active=True)
             .values_list("id", flat=True)
             .first()
         )
         if gateway is None:
-            return Writer(park, None, f"未知网关 / unknown gateway: {parts[3][:40]}")
+            reason = stored(gettext_noop("Unknown gateway: %(gateway)s."), gateway=parts[3][:40])
+            return Writer(park, None, reason)
         return Writer(park, gateway, park_code=parts[1], gateway_name=parts[3])
 
 
@@ -545,7 +552,9 @@ class IngestWorker:
                 writer.park_id,
                 message,
                 "payload",
-                f"处理失败 / could not be processed: {type(exc).__name__}",
+                stored(
+                    gettext_noop("Could not be processed: %(error)s."), error=type(exc).__name__
+                ),
                 writer.gateway_id,
             )
             # Held as a dead letter, the message is committed: the gateway may let it go.
@@ -616,10 +625,10 @@ def _unwrap_envelope(items: list, seqs: set[int]) -> list | Refused:
     envelope = items[0]
     seq = envelope.get("seq")
     if type(seq) is not int or not 1 <= seq <= MAX_SEQ:
-        return Refused("seq", "须为 1 至 2^53 的整数 / must be an integer from 1 to 2^53")
+        return Refused("seq", gettext_noop("Must be an integer from 1 to 2^53."))
     readings = envelope["readings"]
     if not isinstance(readings, list):
-        return Refused("readings", "须为数组 / must be an array")
+        return Refused("readings", gettext_noop("Must be an array."))
     seqs.add(seq)
     return readings
 

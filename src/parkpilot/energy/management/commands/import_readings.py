@@ -3,6 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from parkpilot.energy.fileimport import CHUNK, FileRefused, count_rows, file_kind, import_file
+from parkpilot.stored_text import shown
 from parkpilot.tenancy.models import Park
 
 
@@ -28,7 +29,7 @@ class Command(BaseCommand):
         try:
             total = count_rows(path, file_kind(path.name))
         except FileRefused as exc:
-            raise CommandError(str(exc)) from exc
+            raise CommandError(shown(exc)) from exc
 
         def progress(totals):
             pct = totals.rows * 100 // total if total else 100
@@ -41,7 +42,7 @@ class Command(BaseCommand):
         try:
             totals = import_file(park=target, path=path, progress=progress, chunk=chunk)
         except FileRefused as exc:
-            raise CommandError(str(exc)) from exc
+            raise CommandError(shown(exc)) from exc
         for error in totals.errors[:20]:
-            self.stdout.write(f"  row {error['row']}: {error['field']}: {error['reason']}")
+            self.stdout.write(f"  row {error['row']}: {error['field']}: {shown(error['reason'])}")
         self.stdout.write(self.style.SUCCESS(f"imported {path.name}: {totals.accepted} readings"))
