@@ -163,18 +163,22 @@ def overdue_count(*, user, today: datetime.date | None = None) -> int:
 
 
 def escalated_project_alerts(*, user, limit: int = 50) -> list:
-    """Delay alerts of the ledger that reached park leadership and the supervisors, each marked
-    with whether a supervision case is open on its project (read through the ledger's selectors)."""
+    """Delay alerts of the ledger that reached park leadership and the supervisors, each with its
+    project and marked with whether a supervision case is open on it (read through the ledger's
+    selectors)."""
     from parkpilot.projects import selectors as projects
 
-    alerts = list(projects.alert_list(user=user, status="active", level=1)[:limit])
-    supervised = set(
-        access.scoped(user, SupervisionCase)
-        .filter(project__in={a.project_id for a in alerts}, status=CaseStatus.OPEN)
-        .values_list("project_id", flat=True)
-    )
+    alerts = projects.alert_list(user=user, status="active", escalated=True)[:limit]
+    alerts = [a for a in projects.with_projects(user=user, alerts=alerts) if a.project]
+    supervised = set()
+    if alerts:
+        supervised = set(
+            access.scoped(user, SupervisionCase)
+            .filter(project__in={a.project.pk for a in alerts}, status=CaseStatus.OPEN)
+            .values_list("project_id", flat=True)
+        )
     for a in alerts:
-        a.under_supervision = a.project_id in supervised
+        a.under_supervision = a.project.pk in supervised
     return alerts
 
 
