@@ -61,6 +61,31 @@ def test_the_state_machine(park, ent_a, personas):
         services.alert_close(actor=personas["park_staff"], via="test", alert=closed, reason="x")
 
 
+def test_an_acknowledged_alert_may_still_go_up_once(park, ent_a, personas):
+    """An app whose rule is "not closed in time" escalates an acknowledged alert; whoever it
+    went to may acknowledge it again, and it never goes up a second time."""
+    alert, _ = raise_one(park, ent_a, personas)
+    system = system_actor(park)
+    acked = services.alert_acknowledge(actor=personas["ent_a_user"], via="test", alert=alert)
+    up = services.alert_escalate(actor=system, via="system", alert=acked)
+    assert (up.state, up.acknowledged_by) == (State.ESCALATED, personas["ent_a_user"])
+    again = services.alert_acknowledge(actor=personas["park_staff"], via="test", alert=up)
+    assert again.state == State.ACKNOWLEDGED
+    with pytest.raises(ValidationFailed) as refused:
+        services.alert_escalate(actor=system, via="system", alert=again)
+    assert refused.value.errors[0].code == "invalid_transition"
+
+
+def test_escalated_alerts_are_followed_by_the_roles_they_went_to(park, ent_a, personas):
+    alert, _ = raise_one(park, ent_a, personas)
+    followed = Alert.objects.filter(selectors.escalated_to(personas["park_staff"]))
+    assert list(followed) == []  # not escalated yet
+    services.alert_escalate(actor=system_actor(park), via="system", alert=alert)
+    # carbon.budget_co2 goes to the park's operators, not to the supervisors.
+    assert list(Alert.objects.filter(selectors.escalated_to(personas["park_staff"]))) == [alert]
+    assert list(Alert.objects.filter(selectors.escalated_to(personas["supervisor"]))) == []
+
+
 def test_who_may_act(park, ent_a, personas):
     alert, _ = raise_one(park, ent_a, personas)
     # Another enterprise does not even find it; supervisors read but do not act; an

@@ -6,14 +6,9 @@ import datetime
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from parkpilot.alerts.models import Alert
 from parkpilot.projects import services
-from parkpilot.projects.models import (
-    MonthlyInvestment,
-    ProgressUpdate,
-    Project,
-    ProjectAlert,
-    ProjectDocument,
-)
+from parkpilot.projects.models import MonthlyInvestment, ProgressUpdate, Project, ProjectDocument
 
 OUTSIDERS = ("ent_b_user", "other_park_admin")
 
@@ -27,7 +22,7 @@ def _project(personas, ent_a) -> Project:
     )
 
 
-def _alert(personas, ent_a) -> ProjectAlert:
+def _alert(personas, ent_a) -> Alert:
     project = _project(personas, ent_a)
     services.project_stage_update(
         actor=personas["park_admin"],
@@ -38,7 +33,7 @@ def _alert(personas, ent_a) -> ProjectAlert:
         now=timezone.now(),
     )
     services.alerts_scan(park=ent_a.park, now=timezone.now())
-    return ProjectAlert.objects.get(project=project, key="stage:2")
+    return Alert.objects.get(subject=f"project:{project.pk}/stage:2")
 
 
 def _list(api_as, personas, ent_a, ent_b):
@@ -150,7 +145,7 @@ def _alert_ack(api_as, personas, ent_a, ent_b):
         == 403
     )
     alert.refresh_from_db()
-    assert alert.status == "open"
+    assert alert.state == "open"
 
 
 def _alert_close(api_as, personas, ent_a, ent_b):
@@ -159,7 +154,7 @@ def _alert_close(api_as, personas, ent_a, ent_b):
         response = api_as(who).post(f"/api/v1/projects/alerts/{alert.pk}/close", {"reason": "x"})
         assert response.status_code == 404
     alert.refresh_from_db()
-    assert alert.status == "open"
+    assert alert.state == "open"
 
 
 def _documents(api_as, personas, ent_a, ent_b):

@@ -78,10 +78,10 @@ def test_bad_rows_are_reported_and_nothing_is_written(personas, ent_a):
     with pytest.raises(xlsx.ImportFailed) as failed:
         xlsx.import_ledger(actor=personas["park_admin"], via="test", park=ent_a.park, file=file)
     assert [(p.sheet, p.row, p.column, p.reason) for p in failed.value.problems] == [
-        ("项目台账", 3, "片区", "园区内没有该片区 / no such zone in this park"),
-        ("项目台账", 4, "计划投资(亿元)", "不是数字 / not a number"),
-        ("项目台账", 4, "开工实际", "日期格式应为 YYYY-MM-DD / date must be YYYY-MM-DD"),
-        ("项目台账", 5, "项目名称", "名称不能为空 / name must not be empty"),
+        ("项目台账", 3, "片区", "园区内没有该片区"),
+        ("项目台账", 4, "计划投资(亿元)", "不是数字"),
+        ("项目台账", 4, "开工实际", "日期格式应为 YYYY-MM-DD"),
+        ("项目台账", 5, "项目名称", "不能为空"),
     ]
     assert Project.objects.count() == 0
     assert ProjectStage.objects.count() == 0
@@ -96,7 +96,7 @@ def test_a_file_without_the_sheet_or_columns_is_refused(personas, ent_a):
     out.seek(0)
     with pytest.raises(xlsx.ImportFailed) as failed:
         xlsx.import_ledger(actor=personas["park_admin"], via="test", park=ent_a.park, file=out)
-    assert failed.value.problems[0].reason == "缺少工作表“项目台账” / sheet missing"
+    assert failed.value.problems[0].reason == "缺少工作表“项目台账”"
     with pytest.raises(xlsx.ImportFailed) as failed:
         xlsx.import_ledger(
             actor=personas["park_admin"], via="test", park=ent_a.park, file=io.BytesIO(b"not a zip")

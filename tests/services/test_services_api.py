@@ -49,7 +49,7 @@ def test_refusals_in_one_shape(api_as, personas):
         "detail": [
             {
                 "loc": ["body", "status"],
-                "msg": "当前状态为“已提交”，不能办结 / cannot resolve it while it is submitted",
+                "msg": "当前状态为“已提交”，不能办结",
                 "type": "invalid_transition",
                 "code": "invalid_transition",
             }

@@ -1,10 +1,14 @@
-"""Reminders and escalation by the SLA scan, timed by passing `now`; supervision cases and notes
-(supervisors write only these), nothing deleted, every step audited."""
+"""Reminders and escalation by the SLA scan, timed by passing `now`, as alerts of the framework
+(parkpilot.alerts): raised to the contact on a timer's last day, escalated to the supervisors
+once it has passed, closed when the step is taken; supervision cases and notes (supervisors write
+only these), nothing deleted, every step audited."""
 
 import datetime
 
 import pytest
 
+from parkpilot.alerts.models import Alert
+from parkpilot.notifications.models import Notification
 from parkpilot.services import selectors, services, tasks
 from parkpilot.services.models import EventKind, ServiceEvent, ServiceRequest, SupervisionNote
 from parkpilot.tenancy.errors import Forbidden, ValidationFailed
@@ -21,6 +25,14 @@ def _events(req, kind):
     )
 
 
+def _alerts(req):
+    """(kind, due, state) of the request's alerts, oldest first."""
+    return [
+        (a.kind, a.figure["due_on"], a.state)
+        for a in Alert.objects.filter(figure__request_id=req.pk).order_by("raised_at", "id")
+    ]
+
+
 def test_reminder_on_the_last_day_then_escalation_once_it_has_passed(
     personas, raise_request, ent_a, at
 ):
@@ -29,15 +41,24 @@ def test_reminder_on_the_last_day_then_escalation_once_it_has_passed(
     park = ent_a.park
     assert services.sla_scan(park=park, now=at("2026-11-23")) == {"reminded": 0, "escalated": 0}
     assert services.sla_scan(park=park, now=at("2026-11-24")) == {"reminded": 1, "escalated": 0}
-    assert _events(req, EventKind.REMINDER) == [
-        "首次响应今日到期（2026-11-24）/ response due today"
-    ]
+    assert _events(req, EventKind.REMINDER) == ["首次响应今日到期（2026-11-24）"]
+    assert _alerts(req) == [("services.response_due", "2026-11-24", "open")]
+    # No contact yet: the park's administrators are told under the bell.
+    told = Notification.objects.filter(kind="services.response_due")
+    assert [n.recipient.username for n in told] == [personas["park_admin"].username]
     # Same day again: nothing new.
     assert services.sla_scan(park=park, now=at("2026-11-24", 16)) == {"reminded": 0, "escalated": 0}
     assert services.sla_scan(park=park, now=at("2026-11-25")) == {"reminded": 0, "escalated": 1}
-    req.refresh_from_db()
-    assert req.escalated_at == at("2026-11-25")
-    assert req.sla_flags == ["reminded:response", "escalated:response"]
+    assert _alerts(req) == [("services.response_due", "2026-11-24", "escalated")]
+    assert selectors.request_get(user=personas["supervisor"], request_id=req.pk).escalated_at == (
+        at("2026-11-25")
+    )
+    # The supervisors are told; the enterprise reads the escalation in its request's history.
+    told = Notification.objects.filter(kind="services.response_due", title__startswith="已升级")
+    assert [n.recipient.username for n in told] == [personas["supervisor"].username]
+    assert (
+        selectors.request_get(user=personas["ent_a_user"], request_id=req.pk).escalated_at is None
+    )
     assert [
         r.pk
         for r in selectors.supervision_overdue(
@@ -52,13 +73,49 @@ def test_reminder_on_the_last_day_then_escalation_once_it_has_passed(
         contact_id=personas["park_staff"].pk,
         now=at("2026-11-25"),
     )
+    # Assigned: the response timer stopped, its alert is closed.
+    assert _alerts(req) == [("services.response_due", "2026-11-24", "closed")]
     assert services.sla_scan(park=park, now=at("2026-11-27")) == {"reminded": 1, "escalated": 0}
+    # The plan's reminder goes to the contact now named.
+    told = Notification.objects.filter(kind="services.plan_due")
+    assert [n.recipient.username for n in told] == [personas["park_staff"].username]
     assert services.sla_scan(park=park, now=at("2026-11-30")) == {"reminded": 0, "escalated": 1}
+    assert services.sla_scan(park=park, now=at("2026-12-01")) == {"reminded": 0, "escalated": 0}
     assert _events(req, EventKind.ESCALATED) == [
-        "首次响应已超期（应于 2026-11-24）/ response overdue, escalated",
-        "解决方案已超期（应于 2026-11-27）/ plan overdue, escalated",
+        "首次响应已超期（应于 2026-11-24），已升级至纪工委",
+        "解决方案已超期（应于 2026-11-27），已升级至纪工委",
+    ]
+    assert _alerts(req) == [
+        ("services.response_due", "2026-11-24", "closed"),
+        ("services.plan_due", "2026-11-27", "escalated"),
     ]
     assert AuditLog.objects.filter(action="service_request.escalated").count() == 2
+    assert AuditLog.objects.filter(action="alert.escalate").count() == 2
+
+
+def test_a_reopened_request_gets_a_new_resolution_clock(personas, raise_request, ent_a, at):
+    """Reopening restarts the resolution timer: the old deadline's alert is closed, the new
+    deadline reminds and escalates again on its own days."""
+    req = raise_request(now=at("2026-11-20"))
+    staff = personas["park_staff"]
+    services.request_assign(actor=personas["park_admin"], via="test", request=req,
+                            contact_id=staff.pk, now=at("2026-11-20"))  # fmt: skip
+    services.request_plan(actor=staff, via="test", request=req, plan="方案",
+                          promised_on=datetime.date(2026, 12, 18),
+                          now=at("2026-11-23"))  # fmt: skip
+    # Resolution due Fri 12-18 (20 working days from 11-20); escalated on Mon 12-21.
+    assert services.sla_scan(park=ent_a.park, now=at("2026-12-21"))["escalated"] == 1
+    services.request_resolve(actor=staff, via="test", request=req, resolution="已办",
+                             now=at("2026-12-21"))  # fmt: skip
+    assert _alerts(req) == [("services.resolve_due", "2026-12-18", "closed")]
+    services.request_reopen(actor=personas["ent_a_user"], via="test", request=req,
+                            reason="未解决", now=at("2026-12-22"))  # fmt: skip
+    req.refresh_from_db()
+    # 20 working days from Tue 12-22 (sla.py; the calendar's tests count such deadlines by
+    # hand): the new deadline is the one the scan keys on.
+    due = req.resolve_due_on
+    assert services.sla_scan(park=ent_a.park, now=at(due.isoformat()))["reminded"] == 1
+    assert _alerts(req)[-1] == ("services.resolve_due", due.isoformat(), "open")
 
 
 def test_a_timer_met_on_time_never_escalates(personas, raise_request, ent_a, at):
@@ -90,7 +147,12 @@ def test_the_periodic_task_calls_the_scan(raise_request, ent_a, at):
     raise_request(now=at("2020-01-02"))
     tasks.sla_scan_park(ent_a.park.pk)  # huey immediate mode in tests
     req = ServiceRequest.objects.get()
-    assert req.escalated_at is not None
+    # Raised in 2020: all three timers have long passed, each escalated.
+    assert [(kind, state) for kind, _due, state in _alerts(req)] == [
+        ("services.response_due", "escalated"),
+        ("services.plan_due", "escalated"),
+        ("services.resolve_due", "escalated"),
+    ]
 
 
 def test_supervisor_opens_a_case_writes_instructions_and_closes_it(personas, raise_request, ent_a):

@@ -22,13 +22,16 @@ class Step(models.TextChoices):
     CLOSE = "close", pgettext_lazy("alert step", "close")
 
 
-# The state machine, in one table: (state, step) -> the state after it.
+# The state machine, in one table: (state, step) -> the state after it. The scheduler escalates
+# only open alerts (escalate_due); an app whose own rule says "not closed in time" (the ledger,
+# the service clock) escalates an acknowledged one too. Each alert is escalated at most once.
 TRANSITIONS = {
     (State.OPEN, Step.ACKNOWLEDGE): State.ACKNOWLEDGED,
     (State.OPEN, Step.ESCALATE): State.ESCALATED,
     (State.OPEN, Step.CLOSE): State.CLOSED,
     (State.ESCALATED, Step.ACKNOWLEDGE): State.ACKNOWLEDGED,
     (State.ESCALATED, Step.CLOSE): State.CLOSED,
+    (State.ACKNOWLEDGED, Step.ESCALATE): State.ESCALATED,
     (State.ACKNOWLEDGED, Step.CLOSE): State.CLOSED,
 }
 

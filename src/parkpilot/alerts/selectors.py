@@ -1,7 +1,7 @@
 """Reads: the alerts a person may see (the access rule scopes them), filtered."""
 
 from django.apps import apps
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from parkpilot.alerts.models import Alert, State
 from parkpilot.alerts.services import kinds
@@ -26,6 +26,14 @@ def alert_list(*, user, source: str = "", state: str = "", kind: str = "") -> Qu
 
 def alert_get(*, user, alert_id: int) -> Alert:
     return access.get_for(user, Alert, alert_id)
+
+
+def escalated_to(user) -> Q:
+    """The escalated alerts this person follows: those of every kind whose `escalate_to` names
+    one of their roles (the people told on escalation keep them under "sent to me")."""
+    roles = access.roles_of(user)
+    codes = [code for code, kind in kinds().items() if kind.escalate_to & roles]
+    return Q(escalated_at__isnull=False, kind__in=codes)
 
 
 def kind_label(code: str) -> str:

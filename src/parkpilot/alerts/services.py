@@ -102,6 +102,8 @@ def _step(actor, via: str, alert: Alert, step: Step, *, now=None, reason: str = 
     access.require(actor, step, alert)
     locked = Alert.objects.select_for_update().get(pk=alert.pk)
     after = TRANSITIONS.get((locked.state, step))
+    if step == Step.ESCALATE and locked.escalated_at is not None:
+        after = None  # escalated once already (then acknowledged): it goes up only once
     if after is None:
         raise ValidationFailed.single(
             "state",

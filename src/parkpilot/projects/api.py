@@ -57,23 +57,22 @@ def project_create(request: HttpRequest, payload: ProjectIn):
 @router.get("/alerts", response=list[AlertOut])
 @paginate(LimitOffsetPagination)
 def alert_list(request: HttpRequest, status: str = "", project_id: int | None = None):
+    """The ledger's delay alerts; `status`: open, acknowledged, escalated, closed or active."""
     return selectors.alert_list(user=request.auth, status=status, project_id=project_id)
 
 
 @router.post("/alerts/{alert_id}/acknowledge", response=AlertOut)
 def alert_acknowledge(request: HttpRequest, alert_id: int):
     alert = selectors.alert_get(user=request.auth, alert_id=alert_id)
-    services.alert_acknowledge(actor=request.auth, via=via_of(request), alert=alert)
-    return selectors.alert_get(user=request.auth, alert_id=alert_id)
+    return services.alert_acknowledge(actor=request.auth, via=via_of(request), alert=alert)
 
 
 @router.post("/alerts/{alert_id}/close", response=AlertOut)
 def alert_close(request: HttpRequest, alert_id: int, payload: AlertCloseIn):
     alert = selectors.alert_get(user=request.auth, alert_id=alert_id)
-    services.alert_close(
+    return services.alert_close(
         actor=request.auth, via=via_of(request), alert=alert, reason=payload.reason
     )
-    return selectors.alert_get(user=request.auth, alert_id=alert_id)
 
 
 @router.get("/{project_id}", response=ProjectOut)

@@ -1,8 +1,13 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from parkpilot.plugins import HomeCard, NavItem, Tile
+from parkpilot.plugins import AlertKind, HomeCard, NavItem, Tile
 from parkpilot.projects import rules
+from parkpilot.tenancy.roles import Role
+
+# An alert not closed after the park's AlertRule.escalate_after_days goes up to park leadership
+# and the supervisors (the ledger's scan escalates it: the days are the park's, not the kind's).
+LEADERSHIP = frozenset({Role.PARK_ADMIN, Role.SUPERVISOR})
 
 
 class ProjectsConfig(AppConfig):
@@ -33,4 +38,10 @@ class ProjectsConfig(AppConfig):
             rule=rules.PARK_LEDGER,
             order=31,
         ),
+    )
+    # Raised to the project's contact person by the scan (services.alerts_scan).
+    alert_kinds = (
+        AlertKind("projects.stage_overdue", _("Stage overdue"), None, LEADERSHIP),
+        AlertKind("projects.investment_behind", _("Investment behind plan"), None, LEADERSHIP),
+        AlertKind("projects.no_update", _("No progress update"), None, LEADERSHIP),
     )

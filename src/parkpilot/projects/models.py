@@ -1,5 +1,6 @@
 """Investment projects (一本账): the register, its life stages with planned and actual dates and
-the approvals behind them, progress updates, monthly investment, and delay alerts."""
+the approvals behind them, progress updates, monthly investment, and the rules of its delay
+alerts (the alerts themselves are parkpilot.alerts's)."""
 
 from django.conf import settings
 from django.db import models
@@ -229,76 +230,17 @@ class MonthlyInvestment(NoDeleteMixin, models.Model):
 
 
 class AlertKind(models.TextChoices):
+    """The ledger's delay alerts, kept by parkpilot.alerts as "projects.<kind>" (ProjectsConfig
+    declares them). The scan here decides when each is raised, cleared and escalated."""
+
     STAGE_OVERDUE = "stage_overdue", _("Stage overdue")
     INVESTMENT_BEHIND = "investment_behind", _("Investment behind plan")
     NO_UPDATE = "no_update", _("No progress update")
 
 
-class AlertStatus(models.TextChoices):
-    OPEN = "open", _("Unhandled")
-    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
-    CLOSED = "closed", _("Closed")
-
-
-class AlertLevel(models.IntegerChoices):
-    CONTACT = 0, _("Contact person")
-    LEADERSHIP = 1, _("Park leadership and supervisors")
-
-
-class ProjectAlert(NoDeleteMixin, models.Model):
-    # Supervisors read alerts (as every park role does) but never act on them: they open a
-    # supervision case instead.
-    tenancy_policy = Policy(
-        **_PROJECT_CHILD,
-        readers=frozenset(PARK_ROLES | ENTERPRISE_ROLES),
-        park_writers=frozenset({Role.PARK_ADMIN, Role.PARK_STAFF}),
-        # Escalated alerts go to park leadership and the supervisors too.
-        actions={"follow_escalated": frozenset({Role.PARK_ADMIN, Role.SUPERVISOR})},
-    )
-
-    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="alerts")
-    kind = models.CharField(_("kind"), max_length=20, choices=AlertKind.choices)
-    stage = models.PositiveSmallIntegerField(_("stage"), choices=Stage.choices, null=True)
-    # What the alert is about, so a condition raises one open alert, not one per scan.
-    key = models.CharField(max_length=40)
-    detail = models.CharField(_("detail"), max_length=300)
-    level = models.PositiveSmallIntegerField(
-        _("level"), choices=AlertLevel.choices, default=AlertLevel.CONTACT
-    )
-    status = models.CharField(
-        _("status"), max_length=20, choices=AlertStatus.choices, default=AlertStatus.OPEN
-    )
-    raised_at = models.DateTimeField(_("raised at"))
-    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
-    acknowledged_at = models.DateTimeField(null=True, blank=True)
-    acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
-    )
-    closed_at = models.DateTimeField(null=True, blank=True)
-    closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
-    )
-    close_reason = models.CharField(_("reason for closing"), max_length=300, blank=True)
-
-    class Meta:
-        verbose_name = _("delay alert")
-        verbose_name_plural = _("delay alerts")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["project", "key"],
-                condition=~models.Q(status="closed"),
-                name="one_open_alert_per_condition",
-            )
-        ]
-        indexes = [models.Index(fields=["status", "level"], name="alert_status_level")]
-        ordering = ["-raised_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.project} · {self.get_kind_display()}"
-
-
 class AlertRule(models.Model):
-    """Per-park thresholds for delay alerts (defaults apply when a park has no row)."""
+    """Per-park thresholds for delay alerts (defaults apply when a park has no row): when the
+    scan raises "no update" and when it escalates an alert not yet closed."""
 
     tenancy_policy = Policy(
         park_path="park",

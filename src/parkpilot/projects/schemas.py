@@ -109,19 +109,41 @@ class InvestmentOut(Schema):
 
 
 class AlertOut(Schema):
+    """A delay alert, as parkpilot.alerts keeps it (`/api/v1/alerts` has the same rows)."""
+
     id: int
     project_id: int
-    project_name: str = Field(alias="project.name")
-    kind: str
+    project_name: str = Field(alias="title", description="the project's name when raised")
+    kind: str = Field(description="projects.stage_overdue, projects.investment_behind, "
+                      "projects.no_update")  # fmt: skip
+    kind_label: str
     stage: int | None
     detail: str
-    level: int
-    status: str
+    level: int = Field(description="0: the contact person; 1: escalated to park leadership")
+    status: str = Field(alias="state", description="open, acknowledged, escalated, closed")
     raised_at: datetime.datetime
     escalated_at: datetime.datetime | None
     acknowledged_at: datetime.datetime | None
     closed_at: datetime.datetime | None
     close_reason: str
+
+    @staticmethod
+    def resolve_project_id(obj) -> int:
+        return obj.figure["project_id"]
+
+    @staticmethod
+    def resolve_stage(obj) -> int | None:
+        return obj.figure.get("stage")
+
+    @staticmethod
+    def resolve_level(obj) -> int:
+        return 0 if obj.escalated_at is None else 1
+
+    @staticmethod
+    def resolve_kind_label(obj) -> str:
+        from parkpilot.alerts.selectors import kind_label
+
+        return kind_label(obj.kind)
 
 
 class AlertCloseIn(Schema):

@@ -7,20 +7,20 @@ from decimal import Decimal
 from django.db.models import Avg, Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import ExtractYear
 
+from parkpilot.alerts import selectors as alert_selectors
+from parkpilot.alerts.models import Alert
 from parkpilot.projects.models import (
     APPROVAL_STAGES,
-    AlertLevel,
-    AlertStatus,
     MonthlyInvestment,
     ProgressUpdate,
     Project,
-    ProjectAlert,
     ProjectDocument,
     ProjectStage,
     Stage,
 )
 from parkpilot.tenancy import access
 from parkpilot.tenancy import selectors as tenancy_selectors
+from parkpilot.tenancy.errors import NotFound
 from parkpilot.tenancy.models import User
 
 
@@ -263,34 +263,49 @@ def alert_list(
     user,
     status: str = "",
     project_id: int | None = None,
-    level: int | None = None,
+    escalated: bool | None = None,
     mine: bool = False,
 ) -> QuerySet:
-    qs = access.scoped(user, ProjectAlert).select_related("project", "project__contact")
-    if status == "active":
-        qs = qs.exclude(status=AlertStatus.CLOSED)
-    elif status:
-        qs = qs.filter(status=status)
+    """The ledger's delay alerts (kept by parkpilot.alerts) the user may see. `status` is an
+    alert state, or "active" for every state but closed."""
+    qs = alert_selectors.alert_list(user=user, source="projects", state=status)
     if project_id is not None:
-        qs = qs.filter(project_id=project_id)
-    if level is not None:
-        qs = qs.filter(level=level)
+        qs = qs.filter(subject__startswith=f"project:{project_id}/")
+    if escalated is not None:
+        qs = qs.filter(escalated_at__isnull=not escalated)
     if mine:
         qs = qs.filter(alert_recipient_q(user))
-    return qs.order_by("-raised_at", "-id")
+    return qs
 
 
 def alert_recipient_q(user: User) -> Q:
-    """Who an alert goes to: the contact first; after escalation also park leadership (park
-    admins) and the supervisors."""
-    q = Q(project__contact=user)
-    if access.can(user, "follow_escalated", ProjectAlert):
-        q |= Q(level=AlertLevel.LEADERSHIP)
-    return q
+    """Who an alert goes to: the project's contact person first; once escalated also those the
+    kind escalates to (park leadership and the supervisors, ProjectsConfig.alert_kinds)."""
+    contact_of = list(
+        access.scoped(user, Project).filter(contact=user).values_list("pk", flat=True)
+    )
+    return Q(figure__project_id__in=contact_of) | alert_selectors.escalated_to(user)
 
 
-def alert_get(*, user, alert_id: int) -> ProjectAlert:
-    return access.get_for(user, ProjectAlert.objects.select_related("project"), alert_id)
+def with_projects(*, user, alerts) -> list[Alert]:
+    """The alerts of a page, each with its project (and contact) as `alert.project` and its
+    kind's label as `alert.kind_label`: one query for the page. An alert whose project the user
+    may not read keeps `project` None."""
+    rows = list(alerts)
+    ids = {a.figure.get("project_id") for a in rows}
+    projects = access.scoped(user, Project).select_related("contact").in_bulk(ids)
+    for a in rows:
+        a.project = projects.get(a.figure.get("project_id"))
+        a.kind_label = alert_selectors.kind_label(a.kind)
+    return rows
+
+
+def alert_get(*, user, alert_id: int) -> Alert:
+    """One of the ledger's alerts, or NotFound (another app's alert is not the ledger's)."""
+    alert = alert_selectors.alert_get(user=user, alert_id=alert_id)
+    if alert.source != "projects":
+        raise NotFound
+    return alert
 
 
 def contact_choices(*, user) -> QuerySet:

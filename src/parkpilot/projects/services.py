@@ -5,26 +5,29 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Sum
+from django.db.models import F, Sum
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from parkpilot.alerts import services as alert_services
+from parkpilot.alerts.models import Alert
+from parkpilot.alerts.models import State as AlertState
 from parkpilot.projects.errors import ErrorCode
 from parkpilot.projects.models import (
     APPROVAL_STAGES,
     AlertKind,
-    AlertLevel,
     AlertRule,
-    AlertStatus,
     MonthlyInvestment,
     ProgressUpdate,
     Project,
-    ProjectAlert,
     ProjectDocument,
     ProjectStage,
     Stage,
 )
 from parkpilot.tenancy import access
+from parkpilot.tenancy.actors import system_actor
 from parkpilot.tenancy.audit import audit_record, changed_only, snapshot
 from parkpilot.tenancy.errors import Code, FieldError, Forbidden, ValidationFailed
 from parkpilot.tenancy.models import Enterprise, Park, User, Zone
@@ -50,7 +53,6 @@ STAGE_FIELDS = ["planned_on", "actual_on", "approving_body", "submitted_on", "ap
 DECIMAL_FIELDS = ("investment_100m_cny", "land_ha", "floor_area_10k_m2")
 # The stage dates Project kept before stages existed; they mirror the stages' actual dates.
 MIRRORED = {Stage.SIGNED: "signed_on", Stage.STARTED: "started_on", Stage.IN_USE: "in_use_on"}
-CLEARED = "条件已消除 / condition cleared"
 DEFAULT_RULE = AlertRule(no_update_days=30, escalate_after_days=7)
 
 
@@ -63,13 +65,13 @@ def _decimal(value, field: str, errors: list[FieldError]) -> Decimal | None:
     try:
         number = Decimal(str(value))
     except InvalidOperation:
-        errors.append(FieldError(field, "不是数字 / not a number", Code.NOT_A_NUMBER))
+        errors.append(FieldError(field, _("not a number"), Code.NOT_A_NUMBER))
         return None
     if not number.is_finite() or number < 0:
-        errors.append(FieldError(field, "须为非负数 / must be zero or more", Code.OUT_OF_RANGE))
+        errors.append(FieldError(field, _("must be zero or more"), Code.OUT_OF_RANGE))
         return None
     if number >= Decimal("1e8"):
-        errors.append(FieldError(field, "数值过大 / too large", Code.OUT_OF_RANGE))
+        errors.append(FieldError(field, _("too large"), Code.OUT_OF_RANGE))
         return None
     return number.quantize(Decimal("0.01"))
 
@@ -84,17 +86,13 @@ def _clean_project(
         if key == "name":
             clean["name"] = (value or "").strip()
             if not clean["name"]:
-                errors.append(
-                    FieldError("name", "名称不能为空 / name must not be empty", Code.REQUIRED)
-                )
+                errors.append(FieldError("name", _("must not be empty"), Code.REQUIRED))
             elif (
                 Project.objects.filter(park=park, name=clean["name"])
                 .exclude(pk=exclude_pk)
                 .exists()
             ):
-                errors.append(
-                    FieldError("name", "项目名称已存在 / name already in use", Code.TAKEN)
-                )
+                errors.append(FieldError("name", _("a project of this name exists"), Code.TAKEN))
         elif key in DECIMAL_FIELDS:
             clean[key] = _decimal(value, key, errors)
         elif key == "zone_id":
@@ -103,9 +101,7 @@ def _clean_project(
                 clean["zone"] = Zone.objects.filter(park=park, pk=value).first()
                 if clean["zone"] is None:
                     errors.append(
-                        FieldError(
-                            "zone_id", "园区内没有该片区 / no such zone in this park", Code.UNKNOWN
-                        )
+                        FieldError("zone_id", _("no such zone in this park"), Code.UNKNOWN)
                     )
         elif key == "enterprise_id":
             clean["enterprise"] = None
@@ -115,7 +111,7 @@ def _clean_project(
                     errors.append(
                         FieldError(
                             "enterprise_id",
-                            "园区内没有该企业 / no such enterprise in this park",
+                            _("no such enterprise in this park"),
                             Code.UNKNOWN,
                         )
                     )
@@ -129,7 +125,7 @@ def _clean_project(
                     errors.append(
                         FieldError(
                             "contact_id",
-                            "联系人须为本园区工作人员 / the contact must be park staff",
+                            _("the contact must be park staff"),
                             Code.NOT_PARK_STAFF,
                         )
                     )
@@ -137,13 +133,13 @@ def _clean_project(
             tags = [str(t).strip() for t in (value or []) if str(t).strip()]
             if any("|" in t or len(t) > 40 for t in tags):
                 errors.append(
-                    FieldError("tags", "标签不能含“|”且不超过40字 / bad tag", Code.FORMAT)
+                    FieldError("tags", _("a tag has at most 40 characters and no “|”"), Code.FORMAT)
                 )
             clean["tags"] = list(dict.fromkeys(tags))
         elif key in ("investor", "industry", "land_parcel", "capacity"):
             clean[key] = (value or "").strip()
         else:
-            errors.append(FieldError(key, "未知字段 / unknown field", Code.UNKNOWN))
+            errors.append(FieldError(key, _("unknown field"), Code.UNKNOWN))
     if errors:
         raise ValidationFailed(errors)
     return clean
@@ -160,9 +156,7 @@ def project_create(*, actor: User, via: str, park: Park, data: dict[str, Any]) -
     access.require(actor, access.CREATE, Project)
     clean = _clean_project(park=park, data=data)
     if "name" not in clean:
-        raise ValidationFailed.single(
-            "name", "名称不能为空 / name must not be empty", Code.REQUIRED
-        )
+        raise ValidationFailed.single("name", _("must not be empty"), Code.REQUIRED)
     project = Project.objects.create(park=park, **clean)
     _stages_ensure(project)
     audit_record(
@@ -207,9 +201,7 @@ def _date(value, field: str, errors: list[FieldError]) -> datetime.date | None:
     try:
         return datetime.date.fromisoformat(str(value))
     except ValueError:
-        errors.append(
-            FieldError(field, "日期格式应为 YYYY-MM-DD / date must be YYYY-MM-DD", Code.FORMAT)
-        )
+        errors.append(FieldError(field, _("a date is written YYYY-MM-DD"), Code.FORMAT))
         return None
 
 
@@ -222,12 +214,12 @@ def _clean_stage(changes: dict[str, Any], row: ProjectStage, today: datetime.dat
         elif key in ("approving_body", "note"):
             clean[key] = (value or "").strip()
         else:
-            errors.append(FieldError(key, "未知字段 / unknown field", Code.UNKNOWN))
+            errors.append(FieldError(key, _("unknown field"), Code.UNKNOWN))
     merged = {f: clean.get(f, getattr(row, f)) for f in STAGE_FIELDS}
     for key in ("actual_on", "submitted_on", "approved_on"):
         if key in clean and merged[key] and merged[key] > today:
             errors.append(
-                FieldError(key, "实际日期不能晚于今天 / cannot be in the future", Code.OUT_OF_RANGE)
+                FieldError(key, _("an actual date cannot be in the future"), Code.OUT_OF_RANGE)
             )
     if (
         merged["submitted_on"]
@@ -237,7 +229,7 @@ def _clean_stage(changes: dict[str, Any], row: ProjectStage, today: datetime.dat
         errors.append(
             FieldError(
                 "approved_on",
-                "批复日期早于申报日期 / approved before it was submitted",
+                _("approved before it was submitted"),
                 Code.OUT_OF_RANGE,
             )
         )
@@ -247,7 +239,7 @@ def _clean_stage(changes: dict[str, Any], row: ProjectStage, today: datetime.dat
         errors.append(
             FieldError(
                 "approving_body",
-                "该阶段不是审批事项 / this stage is not an approval",
+                _("this stage is not an approval"),
                 ErrorCode.NOT_AN_APPROVAL,
             )
         )
@@ -268,7 +260,7 @@ def project_stage_update(
 ) -> ProjectStage:
     access.require(actor, access.CHANGE, project, fields={"stages"})
     if stage not in Stage.values:
-        raise ValidationFailed.single("stage", "没有该阶段 / no such stage", Code.UNKNOWN)
+        raise ValidationFailed.single("stage", _("no such stage"), Code.UNKNOWN)
     now = now or timezone.now()
     # The project row is the lock: two stage edits recompute its current stage one at a time.
     locked = Project.objects.select_for_update().get(pk=project.pk)
@@ -336,11 +328,9 @@ def progress_update_create(
     text = (text or "").strip()
     errors = []
     if not text:
-        errors.append(
-            FieldError("text", "进度内容不能为空 / text must not be empty", Code.REQUIRED)
-        )
+        errors.append(FieldError("text", _("must not be empty"), Code.REQUIRED))
     if stage is not None and stage not in Stage.values:
-        errors.append(FieldError("stage", "没有该阶段 / no such stage", Code.UNKNOWN))
+        errors.append(FieldError("stage", _("no such stage"), Code.UNKNOWN))
     if photo is not None:
         _check_file(photo, "photo", PHOTO_TYPES, errors)
     if errors:
@@ -388,11 +378,11 @@ def document_add(
     errors: list[FieldError] = []
     title = (title or "").strip()
     if not title:
-        errors.append(FieldError("title", "标题不能为空 / title must not be empty", Code.REQUIRED))
+        errors.append(FieldError("title", _("must not be empty"), Code.REQUIRED))
     if stage is not None and stage not in Stage.values:
-        errors.append(FieldError("stage", "没有该阶段 / no such stage", Code.UNKNOWN))
+        errors.append(FieldError("stage", _("no such stage"), Code.UNKNOWN))
     if file is None:
-        errors.append(FieldError("file", "请选择文件 / a file is required", Code.REQUIRED))
+        errors.append(FieldError("file", _("choose a file"), Code.REQUIRED))
     else:
         _check_file(file, "file", DOCUMENT_TYPES, errors)
     if errors:
@@ -438,7 +428,7 @@ def investment_record(
     """Record a month's plan (park only) and/or completion (park or the project's enterprise)."""
     access.require(actor, access.CREATE, MonthlyInvestment, enterprise_id=project.enterprise_id)
     if planned_100m_cny is not None and not access.can(actor, access.CREATE, MonthlyInvestment):
-        raise Forbidden("计划投资由园区填写 / the plan is set by the park")
+        raise Forbidden(_("the plan is set by the park"))
     errors: list[FieldError] = []
     first = _month(month, errors)
     planned = _decimal(planned_100m_cny, "planned_100m_cny", errors)
@@ -447,11 +437,13 @@ def investment_record(
     if first and actual is not None and first > today:
         errors.append(
             FieldError(
-                "actual_100m_cny", "不能填报未来月份的完成额 / month is ahead", Code.OUT_OF_RANGE
+                "actual_100m_cny",
+                _("no completed investment for a month still ahead"),
+                Code.OUT_OF_RANGE,
             )
         )
     if first is None and not errors:
-        errors.append(FieldError("month", "月份必填 / month is required", Code.REQUIRED))
+        errors.append(FieldError("month", _("must not be empty"), Code.REQUIRED))
     if errors:
         raise ValidationFailed(errors)
     locked = Project.objects.select_for_update().get(pk=project.pk)
@@ -479,100 +471,54 @@ def investment_record(
 
 
 # --- alerts -------------------------------------------------------------------------------
+# The ledger's delay alerts are parkpilot.alerts's, of the kinds ProjectsConfig declares. Here
+# stay the rules: when a condition holds (the scan), when it clears, when an alert not closed in
+# time goes up to park leadership and the supervisors (the park's AlertRule).
+
+
+def alert_subject(project_id: int, key: str) -> str:
+    """What a delay alert is about: one open alert per project and condition."""
+    return f"project:{project_id}/{key}"
+
+
+def alert_acknowledge(*, actor: User, via: str, alert: Alert, now=None) -> Alert:
+    return alert_services.alert_acknowledge(actor=actor, via=via, alert=alert, now=now)
 
 
 @transaction.atomic
-def alert_acknowledge(
-    *, actor: User, via: str, alert: ProjectAlert, now: datetime.datetime | None = None
-) -> ProjectAlert:
-    access.require(actor, access.CHANGE, alert, fields={"status"})
-    locked = ProjectAlert.objects.select_for_update().get(pk=alert.pk)
-    if locked.status != AlertStatus.OPEN:
-        raise ValidationFailed.single(
-            "status",
-            "只有未处理的提醒可以确认 / only an open alert can be acknowledged",
-            Code.INVALID_TRANSITION,
-        )
-    locked.status = AlertStatus.ACKNOWLEDGED
-    locked.acknowledged_at = now or timezone.now()
-    locked.acknowledged_by = actor
-    locked.save(update_fields=["status", "acknowledged_at", "acknowledged_by"])
-    audit_record(
-        actor=actor,
-        via=via,
-        action="project.alert.acknowledge",
-        obj=locked,
-        before={"status": AlertStatus.OPEN},
-        after={"status": locked.status},
-        park_id=alert.project.park_id,
-    )
-    return locked
+def alert_close(*, actor: User, via: str, alert: Alert, reason: str, now=None) -> Alert:
+    """Closed by hand with the reason (a project's delay approved, say): no longer delayed."""
+    closed = alert_services.alert_close(actor=actor, via=via, alert=alert, reason=reason, now=now)
+    _delayed_refresh([closed.figure.get("project_id")])
+    return closed
 
 
-@transaction.atomic
-def alert_close(
-    *,
-    actor: User,
-    via: str,
-    alert: ProjectAlert,
-    reason: str,
-    now: datetime.datetime | None = None,
-) -> ProjectAlert:
-    access.require(actor, access.CHANGE, alert, fields={"status"})
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed.single(
-            "reason", "关闭须写明原因 / a reason is required", Code.REQUIRED
-        )
-    locked = ProjectAlert.objects.select_for_update().get(pk=alert.pk)
-    if locked.status == AlertStatus.CLOSED:
-        raise ValidationFailed.single(
-            "status", "提醒已关闭 / the alert is already closed", Code.INVALID_TRANSITION
-        )
-    before = {"status": locked.status}
-    locked.status = AlertStatus.CLOSED
-    locked.closed_at = now or timezone.now()
-    locked.closed_by = actor
-    locked.close_reason = reason[:300]
-    locked.save(update_fields=["status", "closed_at", "closed_by", "close_reason"])
-    audit_record(
-        actor=actor,
-        via=via,
-        action="project.alert.close",
-        obj=locked,
-        before=before,
-        after={"status": locked.status, "reason": locked.close_reason},
-        park_id=alert.project.park_id,
+def _open_alerts(system) -> list[Alert]:
+    return list(
+        access.scoped(system, Alert)
+        .filter(kind__startswith="projects.")
+        .exclude(state=AlertState.CLOSED)
     )
-    _delayed_refresh([locked.project_id])
-    return locked
+
+
+def _alert_key(alert: Alert) -> tuple[int, str]:
+    return alert.figure["project_id"], alert.figure["key"]
 
 
 def _alerts_clear(*, project: Project, keys: list[str], now: datetime.datetime) -> int:
+    """Close the project's open alerts of these conditions: they no longer hold."""
+    system = system_actor(project.park, "projects.alerts")
+    subjects = [alert_subject(project.pk, key) for key in keys]
     alerts = list(
-        ProjectAlert.objects.filter(project=project, key__in=keys).exclude(
-            status=AlertStatus.CLOSED
-        )
+        access.scoped(system, Alert)
+        .filter(kind__startswith="projects.", subject__in=subjects)
+        .exclude(state=AlertState.CLOSED)
     )
     for alert in alerts:
-        _close_by_system(alert, now, project.park_id)
+        alert_services.alert_close(
+            actor=system, via="system", alert=alert, reason=_("condition cleared"), now=now
+        )
     return len(alerts)
-
-
-def _close_by_system(alert: ProjectAlert, now: datetime.datetime, park_id: int) -> None:
-    before = alert.status
-    ProjectAlert.objects.filter(pk=alert.pk).update(
-        status=AlertStatus.CLOSED, closed_at=now, close_reason=CLEARED
-    )
-    audit_record(
-        actor=None,
-        via="system",
-        action="project.alert.clear",
-        obj=alert,
-        before={"status": before},
-        after={"status": AlertStatus.CLOSED, "reason": CLEARED},
-        park_id=park_id,
-    )
 
 
 def _delayed_refresh(project_ids: list[int] | None = None, park: Park | None = None) -> None:
@@ -582,10 +528,15 @@ def _delayed_refresh(project_ids: list[int] | None = None, park: Park | None = N
         qs = qs.filter(pk__in=project_ids)
     if park is not None:
         qs = qs.filter(park=park)
-    open_alerts = ProjectAlert.objects.filter(project=OuterRef("pk")).exclude(
-        status=AlertStatus.CLOSED
-    )
-    qs.update(is_delayed=Exists(open_alerts))
+    parks = {park.pk} if park is not None else set(qs.values_list("park_id", flat=True))
+    delayed = {
+        figure.get("project_id")
+        for figure in Alert.objects.filter(park_id__in=parks, kind__startswith="projects.")
+        .exclude(state=AlertState.CLOSED)
+        .values_list("figure", flat=True)
+    }
+    qs.filter(pk__in=delayed).exclude(is_delayed=True).update(is_delayed=True)
+    qs.exclude(pk__in=delayed).exclude(is_delayed=False).update(is_delayed=False)
 
 
 def alert_rule_for(park: Park) -> AlertRule:
@@ -601,10 +552,11 @@ def _wanted_alerts(park: Park, now: datetime.datetime, rule: AlertRule) -> dict:
         project__in=active, planned_on__lt=today, actual_on__isnull=True
     ).values_list("project_id", "stage", "planned_on")
     for project_id, stage, planned_on in overdue:
-        label = Stage(stage).label
-        detail = (
-            f"{label}: 计划 {planned_on:%Y-%m-%d}，逾期 {(today - planned_on).days} 天 / overdue"
-        )
+        detail = _("%(stage)s: planned for %(planned)s, %(days)d days overdue") % {
+            "stage": Stage(stage).label,
+            "planned": f"{planned_on:%Y-%m-%d}",
+            "days": (today - planned_on).days,
+        }
         wanted[(project_id, f"stage:{stage}")] = (AlertKind.STAGE_OVERDUE, stage, detail)
     this_month = today.replace(day=1)
     behind = (
@@ -617,7 +569,10 @@ def _wanted_alerts(park: Park, now: datetime.datetime, rule: AlertRule) -> dict:
     )
     for row in behind:
         planned, actual = Decimal(row["planned"]), Decimal(row["actual"])
-        detail = f"累计计划 {planned:.2f} 亿元，完成 {actual:.2f} 亿元 / behind plan"
+        detail = _("planned %(planned)s, completed %(actual)s (100M CNY) to date") % {
+            "planned": f"{planned:.2f}",
+            "actual": f"{actual:.2f}",
+        }
         wanted[(row["project_id"], "investment")] = (AlertKind.INVESTMENT_BEHIND, None, detail)
     stale_before = now - datetime.timedelta(days=rule.no_update_days)
     stale = (
@@ -625,7 +580,7 @@ def _wanted_alerts(park: Park, now: datetime.datetime, rule: AlertRule) -> dict:
         .filter(last__lt=stale_before)
         .values_list("pk", flat=True)
     )
-    detail = f"超过 {rule.no_update_days} 天未填报进度 / no update for {rule.no_update_days} days"
+    detail = _("no progress update for over %(days)d days") % {"days": rule.no_update_days}
     for project_id in stale:
         wanted[(project_id, "no_update")] = (AlertKind.NO_UPDATE, None, detail)
     return wanted
@@ -633,62 +588,38 @@ def _wanted_alerts(park: Park, now: datetime.datetime, rule: AlertRule) -> dict:
 
 @transaction.atomic
 def alerts_scan(*, park: Park, now: datetime.datetime, via: str = "system") -> dict[str, int]:
-    """Raise alerts for conditions that hold, clear those that no longer do, and escalate the
-    ones still not closed after the rule's period. Idempotent for a given `now`."""
+    """Raise alerts (to the project's contact person) for conditions that hold, close those that
+    no longer do, and escalate the ones still not closed after the rule's period (acknowledging
+    does not stop that clock). Idempotent for a given `now`."""
+    system = system_actor(park, "projects.alerts")
     rule = alert_rule_for(park)
     wanted = _wanted_alerts(park, now, rule)
-    current = {
-        (a.project_id, a.key): a
-        for a in ProjectAlert.objects.filter(project__park=park)
-        .exclude(status=AlertStatus.CLOSED)
-        .select_related("project")
-    }
-    new = [
-        ProjectAlert(
-            project_id=project_id,
-            kind=kind,
-            stage=stage,
-            key=key,
-            detail=detail[:300],
-            raised_at=now,
-        )
-        for (project_id, key), (kind, stage, detail) in wanted.items()
-        if (project_id, key) not in current
-    ]
-    # The audit row names the project: fetch the projects once, not once per alert.
-    projects = Project.objects.in_bulk({a.project_id for a in new})
-    for alert in ProjectAlert.objects.bulk_create(new):
-        alert.project = projects[alert.project_id]
-        audit_record(
-            actor=None,
-            via=via,
-            action="project.alert.raise",
-            obj=alert,
-            before=None,
-            after={"kind": alert.kind, "key": alert.key, "detail": alert.detail},
-            park_id=park.pk,
-        )
+    current = {_alert_key(a): a for a in _open_alerts(system)}
+    new = [key for key in wanted if key not in current]
+    projects = Project.objects.select_related("contact").in_bulk({pid for pid, _key in new})
+    for project_id, key in new:
+        kind, stage, detail = wanted[(project_id, key)]
+        project = projects[project_id]
+        alert_services.alert_raise(
+            actor=system, park=park, kind=f"projects.{kind}",
+            subject=alert_subject(project_id, key), title=project.name, detail=detail,
+            link=reverse("projects:project_detail", args=[project_id]),
+            enterprise_id=project.enterprise_id,
+            figure={"project_id": project_id, "key": key, "stage": stage},
+            recipients=[project.contact] if project.contact else [], now=now,
+        )  # fmt: skip
     cleared = [a for k, a in current.items() if k not in wanted]
     for alert in cleared:
-        _close_by_system(alert, now, park.pk)
+        alert_services.alert_close(
+            actor=system, via=via, alert=alert, reason=_("condition cleared"), now=now
+        )
     due = now - datetime.timedelta(days=rule.escalate_after_days)
     to_escalate = [
         a
         for k, a in current.items()
-        if k in wanted and a.level == AlertLevel.CONTACT and a.raised_at <= due
+        if k in wanted and a.escalated_at is None and a.raised_at <= due
     ]
-    ProjectAlert.objects.filter(pk__in=[a.pk for a in to_escalate]).update(
-        level=AlertLevel.LEADERSHIP, escalated_at=now
-    )
     for alert in to_escalate:
-        audit_record(
-            actor=None,
-            via=via,
-            action="project.alert.escalate",
-            obj=alert,
-            before={"level": AlertLevel.CONTACT},
-            after={"level": AlertLevel.LEADERSHIP},
-            park_id=park.pk,
-        )
+        alert_services.alert_escalate(actor=system, via=via, alert=alert, now=now)
     _delayed_refresh(park=park)
     return {"raised": len(new), "cleared": len(cleared), "escalated": len(to_escalate)}

@@ -26,7 +26,7 @@ def by_stage(user, park) -> TileData:
 
 def delayed(user, park) -> TileData:
     counts = selectors.ledger_counts(user=user)
-    escalated = selectors.alert_list(user=user, status="active", level=1).count()
+    escalated = selectors.alert_list(user=user, status="active", escalated=True).count()
     n = counts["delayed"]
     return TileData(
         value=n,

@@ -12,15 +12,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from parkpilot.alerts.models import Alert, Step
+from parkpilot.alerts.models import State as AlertState
 from parkpilot.projects import rules, selectors, services, xlsx
-from parkpilot.projects.models import (
-    APPROVAL_STAGES,
-    AlertStatus,
-    ProgressUpdate,
-    Project,
-    ProjectAlert,
-    Stage,
-)
+from parkpilot.projects.models import APPROVAL_STAGES, ProgressUpdate, Project, Stage
 from parkpilot.tenancy import access
 from parkpilot.tenancy import selectors as tenancy
 from parkpilot.tenancy.access import page
@@ -103,14 +98,16 @@ def project_detail(request, project_id: int):
         "updates": selectors.project_updates(user=user, project=project),
         "investments": selectors.project_investments(user=user, project=project),
         "documents": _by_stage(selectors.project_documents(user=user, project=project)),
-        "alerts": selectors.alert_list(user=user, project_id=project.pk),
+        "alerts": selectors.with_projects(
+            user=user, alerts=selectors.alert_list(user=user, project_id=project.pk)
+        ),
         "can_edit": access.can(user, access.CHANGE, project),
         "can_report": _can_report(user, project),
         "stage_choices": Stage.choices,
         "contacts": selectors.contact_choices(user=user),
         "today": timezone.localdate(),
         "approval_stages": {int(s) for s in APPROVAL_STAGES},
-        "can_act": _can_act_on_alerts(user),
+        **_alert_steps(user),
     }
     return TemplateResponse(request, "projects/project_detail.html", context)
 
@@ -126,8 +123,13 @@ def _can_report(user, project) -> bool:
     return access.can(user, access.CREATE, ProgressUpdate, enterprise_id=project.enterprise_id)
 
 
-def _can_act_on_alerts(user) -> bool:
-    return access.can(user, access.CREATE, ProjectAlert)
+def _alert_steps(user) -> dict:
+    """Which steps the user may take on the alerts listed (they are scoped to the user: what the
+    user may do to one of them is what the role may do to any)."""
+    return {
+        "can_acknowledge": access.can(user, Step.ACKNOWLEDGE, Alert),
+        "can_close": access.can(user, Step.CLOSE, Alert),
+    }
 
 
 def _back(request, project_id: int):
@@ -229,13 +231,13 @@ def photo(request, update_id: int):
 def alert_list(request):
     status = request.GET.get("status", "active")
     mine = request.GET.get("mine") == "1"
-    alerts = selectors.alert_list(user=request.user, status=status, mine=mine)[:300]
+    alerts = selectors.alert_list(user=request.user, status=status[:20], mine=mine)[:300]
     context = {
-        "alerts": alerts,
+        "alerts": selectors.with_projects(user=request.user, alerts=alerts),
         "status": status,
         "mine": mine,
-        "statuses": AlertStatus.choices,
-        "can_act": _can_act_on_alerts(request.user),
+        "statuses": AlertState.choices,
+        **_alert_steps(request.user),
     }
     return TemplateResponse(request, "projects/alert_list.html", context)
 

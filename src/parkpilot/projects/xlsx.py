@@ -9,6 +9,7 @@ import io
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 
@@ -52,7 +53,7 @@ STAGE_COLUMNS = [
     for kind, field in (("计划", "planned_on"), ("实际", "actual_on"))
 ]
 EXPORT_ONLY = ["当前阶段", "拿地至开工(天)", "已完成投资(亿元)", "延误"]
-HEADERS = [h for h, _ in BASE_COLUMNS] + [h for h, _ in STAGE_COLUMNS]
+HEADERS = [h for h, _field in BASE_COLUMNS] + [h for h, _field in STAGE_COLUMNS]
 TAG_SEPARATOR = "、"
 
 
@@ -95,7 +96,7 @@ def export_ledger(projects) -> bytes:
             p.capacity,
             p.contact.username if p.contact else None,
         ]
-        for _, (stage, field) in STAGE_COLUMNS:
+        for _header, (stage, field) in STAGE_COLUMNS:
             s = stages.get(stage)
             row.append(getattr(s, field) if s else None)
         row += [
@@ -134,18 +135,18 @@ def import_ledger(*, actor: User, via: str, park: Park, file) -> dict[str, int]:
     try:
         book = load_workbook(file, read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a file that is not XLSX
-        raise ImportFailed(
-            [Problem("-", 0, "-", "不是有效的 XLSX 文件 / not an XLSX file")]
-        ) from None
+        raise ImportFailed([Problem("-", 0, "-", _("not an XLSX file"))]) from None
     if SHEET not in book.sheetnames:
-        raise ImportFailed([Problem(SHEET, 0, "-", f"缺少工作表“{SHEET}” / sheet missing")])
+        raise ImportFailed(
+            [Problem(SHEET, 0, "-", _("the sheet “%(sheet)s” is missing") % {"sheet": SHEET})]
+        )
     rows = list(book[SHEET].iter_rows(values_only=True))
     if not rows:
-        raise ImportFailed([Problem(SHEET, 1, "-", "工作表为空 / sheet is empty")])
+        raise ImportFailed([Problem(SHEET, 1, "-", _("the sheet is empty"))])
     header = [_cell_text(h) for h in rows[0]]
     missing = [h for h in HEADERS if h not in header]
     if missing:
-        raise ImportFailed([Problem(SHEET, 1, h, "缺少该列 / column missing") for h in missing])
+        raise ImportFailed([Problem(SHEET, 1, h, _("this column is missing")) for h in missing])
     col = {h: header.index(h) for h in HEADERS}
     counts = {"created": 0, "updated": 0}
     problems: list[Problem] = []
@@ -189,7 +190,7 @@ def _import_row(actor, via, park, number, values, col, counts) -> list[Problem]:
                 or Zone.objects.filter(park=park, name=text).first()
             )
             if text and zone is None:
-                errors.append(("zone_id", "园区内没有该片区 / no such zone in this park"))
+                errors.append(("zone_id", _("no such zone in this park")))
             data["zone_id"] = zone.pk if zone else None
         elif field == "enterprise_id":
             data[field] = _lookup(
@@ -199,7 +200,7 @@ def _import_row(actor, via, park, number, values, col, counts) -> list[Problem]:
                 field,
                 errors,
                 key="name",
-                reason="园区内没有该企业 / no such enterprise in this park",
+                reason=_("no such enterprise in this park"),
             )
         elif field == "contact_id":
             data[field] = _lookup(
@@ -209,7 +210,7 @@ def _import_row(actor, via, park, number, values, col, counts) -> list[Problem]:
                 field,
                 errors,
                 key="username",
-                reason="没有该用户 / no such user in this park",
+                reason=_("no such user in this park"),
             )
         elif field in services.DECIMAL_FIELDS:
             data[field] = raw if not isinstance(raw, str) else (raw.strip() or None)
@@ -225,7 +226,7 @@ def _import_row(actor, via, park, number, values, col, counts) -> list[Problem]:
             try:
                 datetime.date.fromisoformat(value)
             except ValueError:
-                reason = "日期格式应为 YYYY-MM-DD / date must be YYYY-MM-DD"
+                reason = _("a date is written YYYY-MM-DD")
                 bad_dates.append(Problem(SHEET, number, header, reason))
     existing = Project.objects.filter(park=park, name=data["name"]).first()
     try:
@@ -240,7 +241,7 @@ def _import_row(actor, via, park, number, values, col, counts) -> list[Problem]:
             Problem(SHEET, number, header_of.get(e.field, e.field), e.reason) for e in exc.errors
         ] + bad_dates
     except Forbidden:
-        return [Problem(SHEET, number, "-", "无权修改 / not allowed")]
+        return [Problem(SHEET, number, "-", _("not allowed"))]
     if bad_dates:
         return bad_dates
     by_stage: dict[int, dict] = {}

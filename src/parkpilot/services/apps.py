@@ -1,8 +1,13 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from parkpilot.plugins import NavItem, Tile
+from parkpilot.plugins import AlertKind, NavItem, Tile
 from parkpilot.services import rules
+from parkpilot.tenancy.roles import Role
+
+# A timer past its last working day goes up to the supervisors (纪工委); the service clock in
+# services.sla_scan decides when (working days), so the kinds set no hours of their own.
+SUPERVISORS = frozenset({Role.SUPERVISOR})
 
 
 class ServicesConfig(AppConfig):
@@ -37,3 +42,13 @@ class ServicesConfig(AppConfig):
             order=41,
         ),
     )
+    # One alert per request, timer and deadline: raised to the contact person on the timer's
+    # last working day, escalated once it has passed, closed when the step is taken.
+    alert_kinds = (
+        AlertKind("services.response_due", _("Service request: first response due"), None,
+                  SUPERVISORS),
+        AlertKind("services.plan_due", _("Service request: solution plan due"), None,
+                  SUPERVISORS),
+        AlertKind("services.resolve_due", _("Service request: resolution due"), None,
+                  SUPERVISORS),
+    )  # fmt: skip

@@ -112,9 +112,8 @@ class ServiceRequest(NoDeleteMixin, ConcurrentTransitionMixin, models.Model):
     resolve_due_on = models.DateField(_("resolution due"))
     # A deadline fell in a year the holiday calendar does not cover yet: weekends only.
     calendar_estimated = models.BooleanField(default=False)
-    # "reminded:plan", "escalated:resolve", ...: what the SLA scan has already done.
-    sla_flags = models.JSONField(default=list, blank=True)
-    escalated_at = models.DateTimeField(_("escalated to supervisors"), null=True, blank=True)
+    # Reminders and escalations of the timers are alerts of parkpilot.alerts (ServicesConfig
+    # .alert_kinds, raised and escalated by services.sla_scan), not fields of the request.
     # The deadline of the step the request waits for now (None once resolved): "overdue" is
     # `next_due_on < today`, one indexed range instead of three OR-ed conditions.
     next_due_on = models.DateField(null=True, blank=True, editable=False)

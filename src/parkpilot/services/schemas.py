@@ -35,7 +35,11 @@ class RequestOut(Schema):
     plan_due_on: datetime.date
     resolve_due_on: datetime.date
     calendar_estimated: bool
-    escalated_at: datetime.datetime | None
+    escalated_at: datetime.datetime | None = Field(
+        None,
+        description="when its service-level alerts were last escalated to the supervisors; "
+        "null for readers who do not see the park's alerts (its events say so)",
+    )
 
 
 class EventOut(Schema):
@@ -87,7 +91,7 @@ class OverdueOut(Schema):
     response_due_on: datetime.date
     plan_due_on: datetime.date
     resolve_due_on: datetime.date
-    escalated_at: datetime.datetime | None
+    escalated_at: datetime.datetime | None = None
 
 
 class CaseIn(Schema):

@@ -2,12 +2,14 @@
 
 import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import CharField, Count, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from parkpilot import workcalendar
+from parkpilot.alerts import selectors as alert_selectors
 from parkpilot.plugins import MyItem
 from parkpilot.services.models import (
     OPEN_STATUSES,
@@ -30,6 +32,29 @@ def overdue_q(today: datetime.date) -> Q:
     return Q(next_due_on__lt=today)
 
 
+def escalated_at(user) -> Subquery:
+    """When the request's service-level alerts were last escalated, as the user may see them
+    (the park's alerts: an enterprise reads its request's escalations in its history instead)."""
+    of_request = Concat(Value("request:"), Cast(OuterRef("pk"), CharField()), Value("/"))
+    alerts = alert_selectors.alert_list(user=user, source="services").filter(
+        subject__startswith=of_request, escalated_at__isnull=False
+    )
+    return Subquery(alerts.order_by("-escalated_at").values("escalated_at")[:1])
+
+
+def request_alerts(*, user, request: ServiceRequest) -> list:
+    """The request's service-level alerts (parkpilot.alerts) the user may see, oldest first,
+    each with its kind's label as `kind_label`."""
+    rows = list(
+        alert_selectors.alert_list(user=user, source="services")
+        .filter(subject__startswith=f"request:{request.pk}/")
+        .order_by("raised_at", "id")
+    )
+    for a in rows:
+        a.kind_label = alert_selectors.kind_label(a.kind)
+    return rows
+
+
 def request_list(
     *,
     user,
@@ -40,7 +65,11 @@ def request_list(
     mine: bool = False,
     today: datetime.date | None = None,
 ) -> QuerySet:
-    qs = access.scoped(user, ServiceRequest).select_related("enterprise", "contact")
+    qs = (
+        access.scoped(user, ServiceRequest)
+        .select_related("enterprise", "contact")
+        .annotate(escalated_at=escalated_at(user))
+    )
     if status == "open":
         qs = qs.filter(status__in=OPEN_STATUSES)
     elif status:
@@ -73,7 +102,9 @@ def my_open_requests(user) -> list:
 
 
 def request_get(*, user, request_id: int) -> ServiceRequest:
-    qs = ServiceRequest.objects.select_related("enterprise", "contact", "raised_by", "park")
+    qs = ServiceRequest.objects.select_related(
+        "enterprise", "contact", "raised_by", "park"
+    ).annotate(escalated_at=escalated_at(user))
     return access.get_for(user, qs, request_id)
 
 
@@ -139,6 +170,7 @@ def supervision_overdue(*, user, today: datetime.date | None = None) -> QuerySet
         access.scoped(user, ServiceRequest)
         .filter(overdue_q(today))
         .select_related("enterprise", "contact")
+        .annotate(escalated_at=escalated_at(user))
         .order_by("next_due_on", "id")
     )
 
@@ -163,18 +195,22 @@ def overdue_count(*, user, today: datetime.date | None = None) -> int:
 
 
 def escalated_project_alerts(*, user, limit: int = 50) -> list:
-    """Delay alerts of the ledger that reached park leadership and the supervisors, each marked
-    with whether a supervision case is open on its project (read through the ledger's selectors)."""
+    """Delay alerts of the ledger that reached park leadership and the supervisors, each with its
+    project and marked with whether a supervision case is open on it (read through the ledger's
+    selectors)."""
     from parkpilot.projects import selectors as projects
 
-    alerts = list(projects.alert_list(user=user, status="active", level=1)[:limit])
-    supervised = set(
-        access.scoped(user, SupervisionCase)
-        .filter(project__in={a.project_id for a in alerts}, status=CaseStatus.OPEN)
-        .values_list("project_id", flat=True)
-    )
+    alerts = projects.alert_list(user=user, status="active", escalated=True)[:limit]
+    alerts = [a for a in projects.with_projects(user=user, alerts=alerts) if a.project]
+    supervised = set()
+    if alerts:
+        supervised = set(
+            access.scoped(user, SupervisionCase)
+            .filter(project__in={a.project.pk for a in alerts}, status=CaseStatus.OPEN)
+            .values_list("project_id", flat=True)
+        )
     for a in alerts:
-        a.under_supervision = a.project_id in supervised
+        a.under_supervision = a.project.pk in supervised
     return alerts
 
 

@@ -12,9 +12,13 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from parkpilot import events
+from parkpilot.alerts import services as alert_services
+from parkpilot.alerts.models import Alert
+from parkpilot.alerts.models import State as AlertState
 from parkpilot.notifications.services import notify
 from parkpilot.services import sla
 from parkpilot.services.errors import ErrorCode
@@ -33,6 +37,7 @@ from parkpilot.services.models import (
     Urgency,
 )
 from parkpilot.tenancy import access
+from parkpilot.tenancy.actors import system_actor
 from parkpilot.tenancy.audit import _jsonable, audit_record
 from parkpilot.tenancy.errors import Code, FieldError, Forbidden, ValidationFailed
 from parkpilot.tenancy.models import Enterprise, Park, User
@@ -41,29 +46,37 @@ from parkpilot.tenancy.selectors import role_holders
 from parkpilot.uploads import check_file
 
 STEP_NAMES = {
-    "assign": ("分派联系人", "assign a contact to"),
-    "record_plan": ("制定解决方案", "record a solution plan for"),
-    "resolve": ("办结", "resolve"),
-    "confirm": ("确认办结", "confirm"),
-    "reopen": ("重新打开", "reopen"),
-    "close": ("结案", "close"),
+    "assign": pgettext_lazy("service step", "assign a contact to"),
+    "record_plan": pgettext_lazy("service step", "record a solution plan for"),
+    "resolve": pgettext_lazy("service step", "resolve"),
+    "confirm": pgettext_lazy("service step", "confirm"),
+    "reopen": pgettext_lazy("service step", "reopen"),
+    "close": pgettext_lazy("service step", "close"),
 }
-STATUS_ZH = {
-    Status.SUBMITTED: "已提交",
-    Status.ASSIGNED: "已分派",
-    Status.PLANNED: "办理中",
-    Status.RESOLVED: "已办结待确认",
-    Status.CLOSED: "已关闭",
-    CaseStatus.OPEN: "督办中",
+# A state as a sentence names it ("cannot resolve it while it is assigned").
+STATE_NAMES = {
+    Status.SUBMITTED: pgettext_lazy("request state in a sentence", "submitted"),
+    Status.ASSIGNED: pgettext_lazy("request state in a sentence", "assigned"),
+    Status.PLANNED: pgettext_lazy("request state in a sentence", "being handled"),
+    Status.RESOLVED: pgettext_lazy(
+        "request state in a sentence", "resolved, awaiting confirmation"
+    ),
+    Status.CLOSED: pgettext_lazy("request state in a sentence", "closed"),
+    CaseStatus.OPEN: pgettext_lazy("request state in a sentence", "under supervision"),
 }
+
+
+def _state_name(state: str) -> str:
+    return str(STATE_NAMES.get(state, state))
 
 
 def _text(value, field: str, errors: list[FieldError], *, max_length: int = 5000) -> str:
     text = (value or "").strip()
     if not text:
-        errors.append(FieldError(field, "不能为空 / must not be empty", Code.REQUIRED))
+        errors.append(FieldError(field, _("must not be empty"), Code.REQUIRED))
     elif len(text) > max_length:
-        errors.append(FieldError(field, f"不能超过{max_length}字 / too long", Code.TOO_LONG))
+        reason = _("at most %(n)d characters") % {"n": max_length}
+        errors.append(FieldError(field, reason, Code.TOO_LONG))
     return text
 
 
@@ -73,13 +86,11 @@ def _step(obj, step: str, *, changes: dict[str, Any]) -> str:
     try:
         getattr(obj, step)()
     except TransitionNotAllowed:
-        zh, en = STEP_NAMES[step]
-        raise ValidationFailed.single(
-            "status",
-            f"当前状态为“{STATUS_ZH.get(before, before)}”，不能{zh} / cannot {en} it while "
-            f"it is {before}",
-            Code.INVALID_TRANSITION,
-        ) from None
+        reason = _("cannot %(step)s it while it is %(state)s") % {
+            "step": STEP_NAMES[step],
+            "state": _state_name(before),
+        }
+        raise ValidationFailed.single("status", reason, Code.INVALID_TRANSITION) from None
     for name, value in changes.items():
         setattr(obj, name, value)
     try:
@@ -87,7 +98,7 @@ def _step(obj, step: str, *, changes: dict[str, Any]) -> str:
     except ConcurrentTransition:
         raise ValidationFailed.single(
             "status",
-            "已被他人处理，请刷新后重试 / someone else changed it meanwhile; reload and retry",
+            _("someone else changed it meanwhile: reload and retry"),
             Code.CONFLICT,
         ) from None
     return before
@@ -122,6 +133,8 @@ def _record(
         after={"status": request.status, **{k: _jsonable(v) for k, v in (data or {}).items()}},
         park_id=request.park_id,
     )
+    if before and before != request.status:
+        _sla_settle(request, now)
 
 
 def _require_handler(actor: User, request: ServiceRequest) -> None:
@@ -129,7 +142,7 @@ def _require_handler(actor: User, request: ServiceRequest) -> None:
     access.require(actor, access.CHANGE, request, fields={"status"})
     if actor.pk == request.contact_id or access.can(actor, "handle_any", request):
         return
-    raise Forbidden("只有该诉求的联系人或园区管理员可以办理 / only the contact person may do this")
+    raise Forbidden(_("only the contact person or a park administrator may do this"))
 
 
 # --- attachments ---------------------------------------------------------------------------
@@ -183,13 +196,11 @@ def attachment_add(
     access.require(actor, access.CREATE, ServiceAttachment, enterprise_id=request.enterprise_id)
     errors: list[FieldError] = []
     if file is None:
-        errors.append(FieldError("file", "请选择文件 / a file is required", Code.REQUIRED))
+        errors.append(FieldError("file", _("choose a file"), Code.REQUIRED))
     else:
         _check_files([file], errors)
     if request.status == Status.CLOSED:
-        errors.append(
-            FieldError("status", "诉求已关闭 / the request is closed", Code.INVALID_TRANSITION)
-        )
+        errors.append(FieldError("status", _("the request is closed"), Code.INVALID_TRANSITION))
     if errors:
         raise ValidationFailed(errors)
     return _attach(actor=actor, via=via, request=request, file=file, now=now)
@@ -219,16 +230,16 @@ def request_create(
     enterprise = Enterprise.objects.filter(park=park, pk=enterprise_id).first()
     if enterprise is None:
         errors.append(
-            FieldError("enterprise_id", "园区内没有该企业 / no such enterprise", Code.UNKNOWN)
+            FieldError("enterprise_id", _("no such enterprise in this park"), Code.UNKNOWN)
         )
     title = _text(data.get("title"), "title", errors, max_length=200)
     description = _text(data.get("description"), "description", errors)
     category = data.get("category")
     if category not in Category.values:
-        errors.append(FieldError("category", "类别无效 / unknown category", Code.UNKNOWN))
+        errors.append(FieldError("category", _("unknown category"), Code.UNKNOWN))
     urgency = data.get("urgency") or Urgency.NORMAL
     if urgency not in Urgency.values:
-        errors.append(FieldError("urgency", "紧急程度无效 / unknown urgency", Code.UNKNOWN))
+        errors.append(FieldError("urgency", _("unknown urgency"), Code.UNKNOWN))
     _check_files(files or [], errors)
     if errors:
         raise ValidationFailed(errors)
@@ -279,7 +290,7 @@ def request_assign(
     if contact is None:
         raise ValidationFailed.single(
             "contact_id",
-            "联系人须为本园区工作人员 / the contact must be park staff of this park",
+            _("the contact must be park staff"),
             Code.NOT_PARK_STAFF,
         )
     if request.status == Status.SUBMITTED:
@@ -291,17 +302,16 @@ def request_assign(
         before = request.status
         locked = ServiceRequest.objects.select_for_update().get(pk=request.pk)
         if locked.status != before:
-            raise ValidationFailed.single("status", "已被他人处理，请刷新 / reload", Code.CONFLICT)
+            reason = _("someone else changed it meanwhile: reload and retry")
+            raise ValidationFailed.single("status", reason, Code.CONFLICT)
         ServiceRequest.objects.filter(pk=request.pk).update(contact=contact)
         request.contact = contact
         kind = EventKind.REASSIGNED
     else:
-        raise ValidationFailed.single(
-            "status",
-            f"当前状态为“{STATUS_ZH[request.status]}”，不能更换联系人 / cannot change the contact "
-            f"of a request that is {request.status}",
-            Code.INVALID_TRANSITION,
-        )
+        reason = _("cannot change the contact while it is %(state)s") % {
+            "state": _state_name(request.status)
+        }
+        raise ValidationFailed.single("status", reason, Code.INVALID_TRANSITION)
     _record(
         actor=actor,
         via=via,
@@ -349,15 +359,9 @@ def request_plan(
     errors: list[FieldError] = []
     plan = _text(plan, "plan", errors)
     if promised_on is None:
-        errors.append(
-            FieldError("promised_on", "须承诺办结日期 / a promised date is required", Code.REQUIRED)
-        )
+        errors.append(FieldError("promised_on", _("promise a date"), Code.REQUIRED))
     elif promised_on < timezone.localdate(now):
-        errors.append(
-            FieldError(
-                "promised_on", "承诺日期不能早于今天 / cannot be in the past", Code.OUT_OF_RANGE
-            )
-        )
+        errors.append(FieldError("promised_on", _("cannot be in the past"), Code.OUT_OF_RANGE))
     if errors:
         raise ValidationFailed(errors)
     changes = {
@@ -422,14 +426,12 @@ def _require_own_enterprise(actor: User, request: ServiceRequest) -> None:
     """Comments and urging are the requesting enterprise's own voice."""
     access.require(actor, access.CHANGE, request)
     if not access.can(actor, "speak", request):
-        raise Forbidden("只有提出诉求的企业可以留言或催办 / only the requesting enterprise may")
+        raise Forbidden(_("only the requesting enterprise may do this"))
 
 
 def _refuse_closed(request: ServiceRequest) -> None:
     if request.status == Status.CLOSED:
-        raise ValidationFailed.single(
-            "status", "诉求已关闭 / the request is closed", Code.INVALID_TRANSITION
-        )
+        raise ValidationFailed.single("status", _("the request is closed"), Code.INVALID_TRANSITION)
 
 
 @transaction.atomic
@@ -469,7 +471,7 @@ def request_urge(
     if request.status == Status.RESOLVED:
         raise ValidationFailed.single(
             "status",
-            "诉求已办结，请确认或重新打开 / resolved: confirm or reopen it",
+            _("it is resolved: confirm or reopen it"),
             ErrorCode.RESOLVED,
         )
     locked = ServiceRequest.objects.select_for_update().get(pk=request.pk)
@@ -481,11 +483,8 @@ def request_urge(
     )
     if last is not None and now - last < URGE_INTERVAL:
         hours = max(1, round((last + URGE_INTERVAL - now).total_seconds() / 3600))
-        raise ValidationFailed.single(
-            "urge",
-            f"今天已催办过，请 {hours} 小时后再催 / already urged today: again in {hours} h",
-            ErrorCode.TOO_SOON,
-        )
+        reason = _("already urged today: again in %(hours)d h") % {"hours": hours}
+        raise ValidationFailed.single("urge", reason, ErrorCode.TOO_SOON)
     errors: list[FieldError] = []
     text = _text(text, "text", errors, max_length=500) if text else ""
     if errors:
@@ -555,11 +554,9 @@ def request_confirm(
     now = now or timezone.now()
     access.require(actor, access.CHANGE, request, fields={"confirmation"})
     if not access.can(actor, "speak", request):
-        raise Forbidden("只有提出诉求的企业可以确认办结 / only the enterprise confirms")
+        raise Forbidden(_("only the requesting enterprise confirms"))
     if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5:
-        raise ValidationFailed.single(
-            "rating", "评分须为1到5 / rating must be 1 to 5", Code.OUT_OF_RANGE
-        )
+        raise ValidationFailed.single("rating", _("a rating from 1 to 5"), Code.OUT_OF_RANGE)
     comment = (comment or "").strip()[:500]
     before = _step(
         request,
@@ -616,7 +613,6 @@ def request_reopen(
         "reopen_count": request.reopen_count + 1,
         "resolve_due_on": due,
         "calendar_estimated": request.calendar_estimated or estimated,
-        "sla_flags": [f for f in request.sla_flags if not f.endswith(":resolve")],
         "rating": None,
         "confirmed_at": None,
     }
@@ -635,6 +631,17 @@ def request_reopen(
 
 
 # --- SLA ---------------------------------------------------------------------------------------
+# The service clock stays here (sla.py, on the shared working calendar); what it finds goes to the
+# alerts framework: one alert per request, timer and deadline ("request:<id>/<timer>/<due>"),
+# raised to the contact person on the timer's last working day, escalated to the supervisors once
+# that day has passed, closed when the step is taken or the deadline moves (a reopened request).
+
+TIMER_NAMES = {
+    "response": pgettext_lazy("sla timer", "first response"),
+    "plan": pgettext_lazy("sla timer", "solution plan"),
+    "resolve": pgettext_lazy("sla timer", "resolution"),
+}
+SLA_KINDS = {timer: f"services.{timer}_due" for timer in sla.TIMERS}
 
 
 def pending_timers(request: ServiceRequest) -> list[str]:
@@ -648,47 +655,118 @@ def pending_timers(request: ServiceRequest) -> list[str]:
     return []
 
 
+def sla_subject(request_id: int, timer: str, due: datetime.date) -> str:
+    return f"request:{request_id}/{timer}/{due.isoformat()}"
+
+
+def _due_timers(request: ServiceRequest, today: datetime.date) -> dict[str, tuple[str, object]]:
+    """subject -> (timer, due) of the request's running timers whose last day has come."""
+    due_timers = {}
+    for timer in pending_timers(request):
+        due = getattr(request, f"{timer}_due_on")
+        if due <= today:
+            due_timers[sla_subject(request.pk, timer, due)] = (timer, due)
+    return due_timers
+
+
+def _sla_alerts(system, subjects=None, *, request_ids=None):
+    qs = access.scoped(system, Alert).filter(kind__in=SLA_KINDS.values())
+    if subjects is not None:
+        qs = qs.filter(subject__in=subjects)
+    if request_ids is not None:
+        qs = qs.filter(figure__request_id__in=request_ids)
+    return qs
+
+
 @transaction.atomic
 def sla_scan(*, park: Park, now: datetime.datetime, via: str = "system") -> dict[str, int]:
-    """Remind the contact on a timer's last day; escalate to the supervisors once it has passed.
-    Each timer reminds and escalates at most once (sla_flags); idempotent for a given `now`."""
+    """On a timer's last day raise its alert to the contact; once the day has passed escalate it
+    to the supervisors; close the alerts of timers that stopped. Each timer and deadline reminds
+    and escalates at most once; idempotent for a given `now`."""
     today = timezone.localdate(now)
+    system = system_actor(park, "services.sla")
     counts = {"reminded": 0, "escalated": 0}
+    wanted: set[str] = set()
     candidates = ServiceRequest.objects.filter(
         park=park, status__in=OPEN_STATUSES, response_due_on__lte=today
-    ).select_related("contact")
+    ).select_related("contact", "park")
+    chunk: list[ServiceRequest] = []
     for request in candidates.iterator(chunk_size=500):
-        flags = list(request.sla_flags)
-        escalated = False
-        for timer in pending_timers(request):
-            due = getattr(request, f"{timer}_due_on")
-            if due == today and f"reminded:{timer}" not in flags:
-                flags.append(f"reminded:{timer}")
-                counts["reminded"] += 1
-                _sla_event(request, EventKind.REMINDER, timer, due, now, via)
-            elif due < today and f"escalated:{timer}" not in flags:
-                flags.append(f"escalated:{timer}")
-                counts["escalated"] += 1
-                escalated = True
-                _sla_event(request, EventKind.ESCALATED, timer, due, now, via)
-        if flags != request.sla_flags:
-            update = {"sla_flags": flags}
-            if escalated:
-                update["escalated_at"] = now
-            # Conditional on the state read: a request that moved meanwhile is left for the
-            # next scan rather than flagged for a timer that no longer runs.
-            ServiceRequest.objects.filter(pk=request.pk, status=request.status).update(**update)
+        chunk.append(request)
+        if len(chunk) == 500:
+            wanted |= _sla_chunk(system, chunk, today, now, via, counts)
+            chunk = []
+    if chunk:
+        wanted |= _sla_chunk(system, chunk, today, now, via, counts)
+    stale = [
+        alert
+        for alert in _sla_alerts(system).exclude(state=AlertState.CLOSED)
+        if alert.subject not in wanted
+    ]
+    for alert in stale:
+        alert_services.alert_close(
+            actor=system, via=via, alert=alert, reason=_("the step was taken"), now=now
+        )
     return counts
 
 
-TIMER_ZH = {"response": "首次响应", "plan": "解决方案", "resolve": "办结"}
+def _sla_chunk(system, requests, today, now, via, counts) -> set[str]:
+    due = {request.pk: _due_timers(request, today) for request in requests}
+    subjects = [subject for timers in due.values() for subject in timers]
+    known: dict[str, list[Alert]] = {}
+    for alert in _sla_alerts(system, subjects):
+        known.setdefault(alert.subject, []).append(alert)
+    for request in requests:
+        for subject, (timer, due_on) in due[request.pk].items():
+            alerts = known.get(subject, [])
+            if due_on == today and not alerts:
+                _sla_raise(system, request, timer, due_on, now)
+                counts["reminded"] += 1
+                _sla_event(request, EventKind.REMINDER, timer, due_on, now, via)
+            elif due_on < today and not any(a.escalated_at for a in alerts):
+                # Raised now if the scan missed its last day, or its alert was closed by hand.
+                open_ = [a for a in alerts if a.state != AlertState.CLOSED]
+                alert = open_[0] if open_ else _sla_raise(system, request, timer, due_on, now)
+                alert_services.alert_escalate(actor=system, via=via, alert=alert, now=now)
+                counts["escalated"] += 1
+                _sla_event(request, EventKind.ESCALATED, timer, due_on, now, via)
+    return set(subjects)
+
+
+def _sla_raise(system, request: ServiceRequest, timer: str, due: datetime.date, now) -> Alert:
+    people = [request.contact] if request.contact_id else list(_park_admins(request))
+    alert, _created = alert_services.alert_raise(
+        actor=system, park=request.park, kind=SLA_KINDS[timer],
+        subject=sla_subject(request.pk, timer, due), title=str(request)[:200],
+        detail=_("%(timer)s due by %(due)s") % {"timer": TIMER_NAMES[timer], "due": due},
+        link=reverse("services:request_detail", args=[request.pk]),
+        figure={"request_id": request.pk, "timer": timer, "due_on": due.isoformat()},
+        recipients=people, now=now,
+    )  # fmt: skip
+    return alert
+
+
+def _sla_settle(request: ServiceRequest, now: datetime.datetime) -> None:
+    """After a step: close the request's alerts whose timer stopped or whose deadline moved."""
+    system = system_actor(request.park, "services.sla")
+    wanted = _due_timers(request, timezone.localdate(now))
+    stale = (
+        _sla_alerts(system, request_ids=[request.pk])
+        .exclude(state=AlertState.CLOSED)
+        .exclude(subject__in=list(wanted))
+    )
+    for alert in stale:
+        alert_services.alert_close(
+            actor=system, via="system", alert=alert, reason=_("the step was taken"), now=now
+        )
 
 
 def _sla_event(request, kind, timer, due, now, via) -> None:
+    words = {"timer": TIMER_NAMES[timer], "due": f"{due:%Y-%m-%d}"}
     if kind == EventKind.REMINDER:
-        text = f"{TIMER_ZH[timer]}今日到期（{due:%Y-%m-%d}）/ {timer} due today"
+        text = _("%(timer)s due today (%(due)s)") % words
     else:
-        text = f"{TIMER_ZH[timer]}已超期（应于 {due:%Y-%m-%d}）/ {timer} overdue, escalated"
+        text = _("%(timer)s overdue (due %(due)s), escalated to the supervisors") % words
     ServiceEvent.objects.create(
         request=request,
         at=now,
@@ -734,26 +812,22 @@ def case_open(
     if service_request_id is not None:
         request = ServiceRequest.objects.filter(park=park, pk=service_request_id).first()
         if request is None:
-            errors.append(
-                FieldError("service_request_id", "没有该诉求 / no such request", Code.UNKNOWN)
-            )
+            errors.append(FieldError("service_request_id", _("no such request"), Code.UNKNOWN))
     if project_id is not None:
         try:
             project = projects.project_get(user=actor, project_id=project_id)
         except Exception:  # NotFound: reported on the field like any bad reference
-            errors.append(FieldError("project_id", "没有该项目 / no such project", Code.UNKNOWN))
+            errors.append(FieldError("project_id", _("no such project"), Code.UNKNOWN))
     if service_request_id is None and project_id is None:
         errors.append(
             FieldError(
                 "service_request_id",
-                "须指明督办的诉求或项目 / name a request or a project",
+                _("name a request or a project"),
                 Code.REQUIRED,
             )
         )
     if deadline is not None and deadline < timezone.localdate(now):
-        errors.append(
-            FieldError("deadline", "期限不能早于今天 / cannot be in the past", Code.OUT_OF_RANGE)
-        )
+        errors.append(FieldError("deadline", _("cannot be in the past"), Code.OUT_OF_RANGE))
     if errors:
         raise ValidationFailed(errors)
     title = str(request or project)[:200]
@@ -771,7 +845,7 @@ def case_open(
             )
     except IntegrityError:
         raise ValidationFailed.single(
-            "service_request_id", "该诉求已在督办中 / already under supervision", Code.TAKEN
+            "service_request_id", _("already under supervision"), Code.TAKEN
         ) from None
     SupervisionNote.objects.create(
         case=case, author=actor, at=now, kind=NoteKind.INSTRUCTION, text=instruction
@@ -810,9 +884,7 @@ def case_note(
     if errors:
         raise ValidationFailed(errors)
     if case.status != CaseStatus.OPEN:
-        raise ValidationFailed.single(
-            "status", "督办已结案 / the case is closed", Code.INVALID_TRANSITION
-        )
+        raise ValidationFailed.single("status", _("the case is closed"), Code.INVALID_TRANSITION)
     kind = NoteKind.INSTRUCTION if access.can(actor, "instruct", case) else NoteKind.REPLY
     note = SupervisionNote.objects.create(case=case, author=actor, at=now, kind=kind, text=text)
     audit_record(

@@ -160,6 +160,7 @@ def request_detail(request, request_id: int):
         "is_supervisor": access.can(user, "instruct", SupervisionCase),
         "cases": cases,
         "has_open_case": any(c.status == "open" for c in cases),
+        "alerts": selectors.request_alerts(user=user, request=obj),
         "today": timezone.localdate(),
     }
     return TemplateResponse(request, "services/request_detail.html", context)
