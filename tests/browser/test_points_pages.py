@@ -29,9 +29,9 @@ def _signed_in(new_page, live_server, user):
 def test_card_catalogue_and_counter_on_a_phone(personas, park, live_server, new_page):
     resident, staff = personas["resident"], personas["park_staff"]
     services.good_create(
-        actor=staff, park=park, name="环保购物袋", price=150, stock=20, per_member_limit=2
+        via="ui", actor=staff, park=park, name="环保购物袋", price=150, stock=20, per_member_limit=2
     )
-    services.good_create(actor=staff, park=park, name="党建读本", price=80, stock=0)
+    services.good_create(via="ui", actor=staff, park=park, name="党建读本", price=80, stock=0)
     page = _signed_in(new_page, live_server, resident)
     page.goto(f"{live_server.url}/points/m/card/")
     member = Member.objects.get(user=resident)
@@ -39,7 +39,7 @@ def test_card_catalogue_and_counter_on_a_phone(personas, park, live_server, new_
         park=park, kind="volunteering", name="志愿服务一小时", points=100
     )
     for source in ("v:1", "v:2"):
-        services.award(actor=None, member=member, rule=rule, source=source)
+        services.award(via="ui", actor=None, member=member, rule=rule, source=source)
     page.reload()
     expect(page.get_by_test_id("balance")).to_have_text("200")
     expect(page.get_by_test_id("qr").locator("svg")).to_be_visible()

@@ -7,7 +7,7 @@ from parkpilot.points.models import EarningRule, MemberKind
 
 def _good(personas, ent_a):
     good = services.good_create(
-        actor=personas["park_staff"], park=ent_a.park, name="环保袋", price=10, stock=5
+        via="ui", actor=personas["park_staff"], park=ent_a.park, name="环保袋", price=10, stock=5
     )
     return {"good_id": good.pk}, good
 
@@ -15,12 +15,17 @@ def _good(personas, ent_a):
 def _reserved(personas, ent_a):
     resident = personas["resident"]
     member = services.member_enrol(
-        actor=None, park=resident.park, kind=MemberKind.RESIDENT, name="王阿姨", user=resident
+        via="ui",
+        actor=None,
+        park=resident.park,
+        kind=MemberKind.RESIDENT,
+        name="王阿姨",
+        user=resident,
     )
     rule = EarningRule.objects.create(park=ent_a.park, kind="volunteering", name="志愿", points=50)
-    services.award(actor=None, member=member, rule=rule, source="seed")
+    services.award(via="ui", actor=None, member=member, rule=rule, source="seed")
     _kwargs, good = _good(personas, ent_a)
-    return services.redemption_reserve(actor=None, member=member, good=good)
+    return services.redemption_reserve(via="ui", actor=None, member=member, good=good)
 
 
 def _cancel(personas, ent_a):

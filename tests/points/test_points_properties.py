@@ -35,9 +35,11 @@ def test_books_lots_and_stock_stay_consistent(park, personas, steps):
     run = next(runs)
     staff = personas["park_staff"]
     rule = EarningRule.objects.create(park=park, kind="volunteering", name="志愿", points=60)
-    good = services.good_create(actor=staff, park=park, name=f"商品{run}", price=70, stock=STOCK)
+    good = services.good_create(
+        via="ui", actor=staff, park=park, name=f"商品{run}", price=70, stock=STOCK
+    )
     members = [
-        services.member_enrol(actor=None, park=park, kind="employee", name=f"m{run}-{i}")
+        services.member_enrol(via="ui", actor=None, park=park, kind="employee", name=f"m{run}-{i}")
         for i in range(MEMBERS)
     ]
     day = datetime.date(2026, 1, 1)
@@ -47,15 +49,15 @@ def test_books_lots_and_stock_stay_consistent(park, personas, steps):
         chosen = mine[pick % len(mine)] if mine else None
         try:
             if what == "earn":
-                services.award(actor=None, member=member, rule=rule, source=f"s{n}")
+                services.award(via="ui", actor=None, member=member, rule=rule, source=f"s{n}")
             elif what == "reserve":
-                services.redemption_reserve(actor=None, member=member, good=good)
+                services.redemption_reserve(via="ui", actor=None, member=member, good=good)
             elif what == "hand_over" and chosen:
-                services.redemption_hand_over(actor=staff, redemption=chosen)
+                services.redemption_hand_over(via="ui", actor=staff, redemption=chosen)
             elif what == "void" and chosen:
-                services.redemption_void(actor=None, redemption=chosen)
+                services.redemption_void(via="ui", actor=None, redemption=chosen)
             elif what == "refund" and chosen:
-                services.redemption_refund(actor=staff, redemption=chosen)
+                services.redemption_refund(via="ui", actor=staff, redemption=chosen)
             elif what == "expire":
                 day = day.replace(year=day.year + 2)  # every lot so far is past its date
                 services.lots_expire(park=park, today=day)

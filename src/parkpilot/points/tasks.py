@@ -12,7 +12,7 @@ from parkpilot.tenancy.models import Park
 def reservations_expire_all() -> None:
     """Reservations not picked up in time give their points and stock back."""
     for park in Park.objects.all():
-        services.reservations_expire(park=park)
+        services.reservations_expire(park=park, via="task")
 
 
 @db_periodic_task(crontab(hour="0", minute="20"))

@@ -29,14 +29,14 @@ def _refused(request, exc: ValidationFailed) -> None:
 
 @page(SIGNED_IN)
 def card(request):
-    member = services.member_for_person(user=request.user)
+    member = services.member_for_person(user=request.user, via="ui")
     context = {"member": member, "qr": mark_safe(selectors.card_qr_svg(member=member))}
     return _render(request, "points/card.html", context)
 
 
 @page(SIGNED_IN)
 def catalogue(request):
-    member = services.member_for_person(user=request.user)
+    member = services.member_for_person(user=request.user, via="ui")
     context = {"member": member, "goods": selectors.catalogue(user=request.user)}
     return _render(request, "points/catalogue.html", context)
 
@@ -45,9 +45,9 @@ def catalogue(request):
 @page(SIGNED_IN)
 def reserve(request, good_id: int):
     good = selectors.good_get(user=request.user, good_id=good_id)
-    member = services.member_for_person(user=request.user)
+    member = services.member_for_person(user=request.user, via="ui")
     try:
-        services.redemption_reserve(actor=request.user, member=member, good=good)
+        services.redemption_reserve(actor=request.user, via="ui", member=member, good=good)
         messages.success(request, _("Reserved: pick it up at the counter with your member card."))
     except ValidationFailed as exc:
         _refused(request, exc)
@@ -56,7 +56,7 @@ def reserve(request, good_id: int):
 
 @page(SIGNED_IN)
 def mine(request):
-    member = services.member_for_person(user=request.user)
+    member = services.member_for_person(user=request.user, via="ui")
     soon, first = selectors.expiring(member=member)
     context = {
         "member": member,
@@ -74,7 +74,7 @@ def mine(request):
 def cancel(request, redemption_id: int):
     redemption = selectors.my_redemption(user=request.user, redemption_id=redemption_id)
     try:
-        services.redemption_void(actor=request.user, redemption=redemption)
+        services.redemption_void(actor=request.user, via="ui", redemption=redemption)
         messages.success(request, _("Cancelled: the points are back on your card."))
     except ValidationFailed as exc:
         _refused(request, exc)
@@ -101,7 +101,7 @@ def counter(request):
 def hand_over(request, redemption_id: int):
     redemption = selectors.counter_redemption(user=request.user, redemption_id=redemption_id)
     try:
-        services.redemption_hand_over(actor=request.user, redemption=redemption)
+        services.redemption_hand_over(actor=request.user, via="ui", redemption=redemption)
         messages.success(request, _("Handed over: %(good)s") % {"good": redemption.good.name})
     except ValidationFailed as exc:
         _refused(request, exc)
