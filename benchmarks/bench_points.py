@@ -9,8 +9,9 @@
   transaction each) against a raw INSERT of the same ledger rows (an entry and two postings per
   award; one transaction each) in the same run, as postings per second; goal >= 0.3.
 - points_bulk_ratio_to_raw_insert: AWARDS awards through services.awards_bulk (what staff's
-  XLSX upload uses; one transaction per 500) against raw multi-row INSERTs of the same ledger
-  rows, one transaction per 500.
+  XLSX upload uses; one transaction per 500) against the same raw baseline (one transaction per
+  award); points_bulk_ratio_to_raw_bulk_insert against raw multi-row INSERTs of the same
+  ledger rows, one transaction per 500 (like for like: the ORM's cost per row shows).
 - points_reconcile_s: re-deriving every balance from the journal (ledger.selectors.drift) over
   RECONCILE_MEMBERS accounts and RECONCILE_POSTINGS postings (goal < 10 s at 100,000 and
   2,000,000). PARKPILOT_BENCH_QUICK=1 runs it all at a tenth of the scale."""
@@ -215,7 +216,10 @@ def _post_rate(connection, park, services) -> tuple[dict, dict]:
         "points_post_ratio_to_raw_insert": round(rate["single"] / rate["raw_single"], 3),
         "points_bulk_awards_made": made,
         "points_bulk_postings_per_s": round(rate["bulk"]),
-        "points_bulk_ratio_to_raw_insert": round(rate["bulk"] / rate["raw_bulk"], 3),
+        # Against the issue's baseline (raw INSERTs, one transaction per award) ...
+        "points_bulk_ratio_to_raw_insert": round(rate["bulk"] / rate["raw_single"], 3),
+        # ... and like for like (raw multi-row INSERTs, one transaction per 500).
+        "points_bulk_ratio_to_raw_bulk_insert": round(rate["bulk"] / rate["raw_bulk"], 3),
     }
     baseline = {
         "raw_insert_postings_per_s": round(rate["raw_single"]),

@@ -12,6 +12,7 @@ class PointsConfig(AppConfig):
     label = "points"
     verbose_name = _("Points supermarket")
     urls = "parkpilot.points.urls"
+    api_router = "parkpilot.points.api.router"
     roles = (RoleDef("points_counter", _("Points counter staff"), Reach.PARK),)
     nav_items = (NavItem(_("Points counter"), "points:counter", order=70),)
     resident_entries = (

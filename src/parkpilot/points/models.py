@@ -28,7 +28,7 @@ class MemberKind(models.TextChoices):
 
 class Member(models.Model):
     # The park and the counter see every member; an enterprise its own (its employees and
-    # itself). A person reads their own through selectors.member_of (the row names them).
+    # itself). A person reads their own through OwnMember (selectors.member_of).
     tenancy_policy = Policy(
         park_path="park",
         enterprise_path="enterprise",
@@ -69,6 +69,17 @@ class Member(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class OwnMember(Member):
+    """A person's own member row, read through the access rule: the same table, with a policy
+    that lets everyone (a resident too) read the one row that names them, and nobody else's."""
+
+    tenancy_policy = Policy(park_path="park", user_path="user", readers=frozenset())
+
+    class Meta:
+        proxy = True
+        verbose_name = _("own member card")
 
 
 class RuleKind(models.TextChoices):

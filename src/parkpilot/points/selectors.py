@@ -1,5 +1,6 @@
-"""Reads of the points supermarket. A person reads their own member through `member_of` (the
-row names them); staff and enterprises read members through the access rule."""
+"""Reads of the points supermarket, all through the access rule: a person reads their own member
+through `member_of` (OwnMember's policy: the row naming them); staff and enterprises read
+members by Member's policy."""
 
 import datetime
 import io
@@ -9,15 +10,22 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from parkpilot.ledger import selectors as ledger
-from parkpilot.points.models import Good, Lot, Member, Redemption, RedemptionStatus
+from parkpilot.points.models import (
+    EarningRule,
+    Good,
+    Lot,
+    Member,
+    OwnMember,
+    Redemption,
+    RedemptionStatus,
+)
 from parkpilot.tenancy import access
 from parkpilot.tenancy.errors import NotFound
 
 
 def member_of(*, user) -> Member | None:
-    if not getattr(user, "park_id", None):
-        return None
-    return Member.objects.filter(park_id=user.park_id, user=user).select_related("account").first()
+    """The person's own member, through the access rule (OwnMember: the row naming them)."""
+    return access.scoped(user, OwnMember.objects.select_related("account")).first()
 
 
 def card_qr_svg(*, member: Member) -> str:
@@ -97,3 +105,20 @@ def counter_day(*, user, day: datetime.date) -> list[dict]:
         .order_by("good__name")
     )
     return list(rows)
+
+
+def good_for_staff(*, user, good_id: int) -> Good:
+    """A good of the user's park, on sale or not (staff's pages and stock moves)."""
+    return access.get_for(user, Good, good_id)
+
+
+def goods_for_staff(*, user) -> list[Good]:
+    return list(access.scoped(user, Good).order_by("-active", "name"))
+
+
+def rules(*, user) -> list:
+    return list(access.scoped(user, EarningRule).order_by("-active", "kind", "name"))
+
+
+def rule_get(*, user, rule_id: int):
+    return access.get_for(user, EarningRule, rule_id)

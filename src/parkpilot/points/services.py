@@ -34,16 +34,18 @@ from parkpilot.points.models import (
     MemberKind,
     Redemption,
     RedemptionStatus,
+    RuleKind,
 )
 from parkpilot.tenancy import access
-from parkpilot.tenancy.audit import audit_record, audit_row, snapshot
-from parkpilot.tenancy.errors import FieldError, ValidationFailed
+from parkpilot.tenancy.audit import audit_record, audit_row, changed_only, snapshot
+from parkpilot.tenancy.errors import Code, FieldError, ValidationFailed
 from parkpilot.tenancy.models import AuditLog
 
 TZ = ZoneInfo("Asia/Shanghai")
 UNIT = "points"
 PICK_UP_DAYS = 3
-VIAS = frozenset({"ui", "api", "task", "system"})
+# How a write came in (AuditLog.via): pages, the API (session or token), the CLI, tasks.
+VIAS = frozenset({"ui", "api", "token", "cli", "admin", "task", "system"})
 
 
 def _audit(actor, via: str, action: str, obj, *, before=None, after=None, park_id=None):
@@ -437,12 +439,53 @@ def _write_awards(actor, via, park, members, taking: list[AwardRequest], now, to
     return {(a.member_id, a.rule_id, a.source): a for a in awards}
 
 
+RULE_FIELDS = ("kind", "name", "points", "cap_day", "cap_month", "cap_year", "active")
+
+
 def rule_create(*, actor, via: str, park, data: dict) -> EarningRule:
     access.require(actor, access.CREATE, EarningRule)
+    data = _rule_data(data)
     with transaction.atomic():
         rule = EarningRule.objects.create(park=park, **data)
         _audit(actor, via, "rule.create", rule, after=snapshot(rule))
         return rule
+
+
+def rule_update(*, actor, via: str, rule: EarningRule, data: dict) -> EarningRule:
+    """Change a rule (its points apply to awards from now on; made awards keep theirs)."""
+    access.require(actor, access.CHANGE, rule)
+    data = _rule_data(data)
+    with transaction.atomic():
+        before = snapshot(rule, list(RULE_FIELDS))
+        EarningRule.objects.filter(pk=rule.pk).update(**data)
+        rule.refresh_from_db()
+        old, new = changed_only(before, snapshot(rule, list(RULE_FIELDS)))
+        _audit(actor, via, "rule.update", rule, before=old, after=new)
+        return rule
+
+
+def _rule_data(data: dict) -> dict:
+    """The rule's fields, checked: a known activity, a name, points, caps that fit together."""
+    data = {k: data.get(k) for k in RULE_FIELDS if k in data}
+    errors = []
+    if data.get("kind") not in RuleKind.values:
+        errors.append(FieldError("kind", _("not a known activity"), Code.INVALID))
+    if not (data.get("name") or "").strip():
+        errors.append(FieldError("name", _("required"), Code.REQUIRED))
+    points = data.get("points")
+    if not isinstance(points, int) or points < 1:
+        errors.append(FieldError("points", _("a whole number of at least 1"), Code.OUT_OF_RANGE))
+    for cap in ("cap_day", "cap_month", "cap_year"):
+        value = data.get(cap)
+        if value is not None and (not isinstance(value, int) or value < 1):
+            errors.append(FieldError(cap, _("a whole number of at least 1"), Code.OUT_OF_RANGE))
+        elif value is not None and isinstance(points, int) and value < points:
+            errors.append(FieldError(cap, _("below one award's points"), Code.OUT_OF_RANGE))
+    if errors:
+        raise ValidationFailed(errors)
+    data["name"] = data["name"].strip()[:100]
+    data["active"] = bool(data.get("active", True))
+    return data
 
 
 # --- goods --------------------------------------------------------------------------------
@@ -452,17 +495,61 @@ def good_create(
     *, actor, via: str, park, name: str, price: int, stock: int, per_member_limit=None
 ) -> Good:
     access.require(actor, access.CREATE, Good)
+    data = _good_data(
+        {"name": name, "price": price, "per_member_limit": per_member_limit, "active": True}
+    )
+    if not isinstance(stock, int) or stock < 0:
+        raise ValidationFailed.single("stock", _("a whole number, 0 or more"), Code.OUT_OF_RANGE)
     with transaction.atomic():
-        good = Good.objects.create(
-            park=park, name=name, price=price, stock=stock, per_member_limit=per_member_limit
-        )
+        good = Good.objects.create(park=park, stock=stock, **data)
         _audit(actor, via, "good.create", good, after=snapshot(good))
         return good
 
 
-def stock_move(*, actor, via: str, good: Good, change: int, reason: str) -> Good:
-    """Stock in (+) or out (-) by hand, audited; never below zero."""
+GOOD_FIELDS = ("name", "price", "per_member_limit", "active")
+
+
+def good_update(*, actor, via: str, good: Good, data: dict) -> Good:
+    """Name, price, limit and whether on sale; stock moves only by `stock_move` (audited)."""
     access.require(actor, access.CHANGE, good)
+    data = _good_data(data)
+    with transaction.atomic():
+        before = snapshot(good, list(GOOD_FIELDS))
+        Good.objects.filter(pk=good.pk).update(**data)
+        good.refresh_from_db()
+        old, new = changed_only(before, snapshot(good, list(GOOD_FIELDS)))
+        _audit(actor, via, "good.update", good, before=old, after=new)
+        return good
+
+
+def _good_data(data: dict) -> dict:
+    errors = []
+    name = (data.get("name") or "").strip()
+    if not name:
+        errors.append(FieldError("name", _("required"), Code.REQUIRED))
+    price = data.get("price")
+    if not isinstance(price, int) or price < 1:
+        errors.append(FieldError("price", _("a whole number of at least 1"), Code.OUT_OF_RANGE))
+    limit = data.get("per_member_limit")
+    if limit is not None and (not isinstance(limit, int) or not 1 <= limit <= 99):
+        errors.append(FieldError("per_member_limit", _("between 1 and 99"), Code.OUT_OF_RANGE))
+    if errors:
+        raise ValidationFailed(errors)
+    return {
+        "name": name[:100],
+        "price": price,
+        "per_member_limit": limit,
+        "active": bool(data.get("active", True)),
+    }
+
+
+def stock_move(*, actor, via: str, good: Good, change: int, reason: str) -> Good:
+    """Stock in (+) or out (-) by hand, audited with its reason; never below zero."""
+    access.require(actor, access.CHANGE, good)
+    if not isinstance(change, int) or change == 0:
+        raise ValidationFailed.single("change", _("a whole number, not 0"), Code.INVALID)
+    if not reason.strip():
+        raise ValidationFailed.single("reason", _("required"), Code.REQUIRED)
     with transaction.atomic():
         rows = Good.objects.filter(pk=good.pk)
         if change < 0:
