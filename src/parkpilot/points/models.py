@@ -123,6 +123,8 @@ class Lot(models.Model):
     earned_on = models.DateField(_("earned on"))
     expires_on = models.DateField(_("expires on"), db_index=True)
     expired = models.BooleanField(default=False)
+    # The day the member was told these points expire soon (services.expiry_notices), once.
+    expiry_noticed_on = models.DateField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("lot")
@@ -172,6 +174,27 @@ class Good(models.Model):
     class Meta:
         verbose_name = _("good")
         verbose_name_plural = _("goods")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Activity(models.Model):
+    """A 党群 activity at which attendance earns points: people check in by scanning the QR
+    code shown at the event (it opens the check-in page with the activity's secret code)."""
+
+    tenancy_policy = Policy(park_path="park", shared_in_park=True, park_writers=PARK_OPERATORS)
+
+    park = models.ForeignKey(Park, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("name"), max_length=100)
+    rule = models.ForeignKey(EarningRule, on_delete=models.PROTECT, related_name="activities")
+    starts_at = models.DateTimeField(_("check-in opens"))
+    ends_at = models.DateTimeField(_("check-in closes"))
+    code = models.CharField(max_length=32, unique=True)  # in the QR: who has it was there
+
+    class Meta:
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
 
     def __str__(self) -> str:
         return self.name

@@ -6,11 +6,13 @@ import datetime
 import io
 
 import segno
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from parkpilot.ledger import selectors as ledger
 from parkpilot.points.models import (
+    Activity,
+    Award,
     EarningRule,
     Good,
     Lot,
@@ -122,3 +124,102 @@ def rules(*, user) -> list:
 
 def rule_get(*, user, rule_id: int):
     return access.get_for(user, EarningRule, rule_id)
+
+
+# --- the centre's monthly report ------------------------------------------------------------
+
+
+def month_of(text: str | None, *, today: datetime.date) -> datetime.date | None:
+    """The first day of the month "YYYY-MM" (this month when blank), or None if it is no month."""
+    if not text:
+        return today.replace(day=1)
+    try:
+        return datetime.datetime.strptime(text, "%Y-%m").date()
+    except ValueError:
+        return None
+
+
+def _next_month(month: datetime.date) -> datetime.date:
+    return (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+
+
+def monthly_report(*, user, month: datetime.date) -> dict:
+    """The centre's month: points issued by rule, redeemed by good, the outstanding liability
+    (what members hold plus what is reserved for pick-up), what expires next month, and
+    participation by party organisation and by enterprise. Every read through the access rule:
+    an enterprise sees its own members only."""
+    end = _next_month(month)
+    awards = access.scoped(user, Award).filter(awarded_on__gte=month, awarded_on__lt=end)
+    issued = list(
+        awards.values("rule__name")
+        .annotate(awards=Count("pk"), points=Sum("points"))
+        .order_by("-points", "rule__name")
+    )
+    handed = access.scoped(user, Redemption).filter(
+        status=RedemptionStatus.COLLECTED, closed_at__date__gte=month, closed_at__date__lt=end
+    )
+    redeemed = list(
+        handed.values("good__name")
+        .annotate(quantity=Sum("quantity"), points=Sum("points"))
+        .order_by("-points", "good__name")
+    )
+    members = access.scoped(user, Member)
+    held = access.scoped(user, Redemption).filter(status=RedemptionStatus.RESERVED)
+    outstanding = (members.aggregate(s=Sum("account__balance"))["s"] or 0) + (
+        held.aggregate(s=Sum("points"))["s"] or 0
+    )
+    after = _next_month(end)
+    expiring = (
+        access.scoped(user, Lot)
+        .filter(expired=False, expires_on__gte=end, expires_on__lt=after)
+        .aggregate(s=Sum("remaining"))["s"]
+        or 0
+    )
+    by_org = list(
+        awards.exclude(member__party_org="")
+        .values("member__party_org")
+        .annotate(members=Count("member", distinct=True), points=Sum("points"))
+        .order_by("-points", "member__party_org")
+    )
+    by_enterprise = list(
+        awards.filter(member__enterprise__isnull=False)
+        .values("member__enterprise__name")
+        .annotate(members=Count("member", distinct=True), points=Sum("points"))
+        .order_by("-points", "member__enterprise__name")
+    )
+    return {
+        "month": month,
+        "issued": issued,
+        "issued_total": sum(row["points"] for row in issued),
+        "redeemed": redeemed,
+        "redeemed_total": sum(row["points"] for row in redeemed),
+        "outstanding": outstanding,
+        "expiring_next_month": expiring,
+        "by_org": by_org,
+        "by_enterprise": by_enterprise,
+    }
+
+
+# --- activities ------------------------------------------------------------------------------
+
+
+def activities(*, user) -> list[Activity]:
+    return list(access.scoped(user, Activity).select_related("rule").order_by("-starts_at")[:50])
+
+
+def activity_get(*, user, activity_id: int) -> Activity:
+    return access.get_for(user, Activity.objects.select_related("rule"), activity_id)
+
+
+def activity_by_code(*, user, code: str) -> Activity:
+    """The activity whose QR was scanned: one of the person's park, or NotFound."""
+    found = access.scoped(user, Activity).select_related("rule").filter(code=code).first()
+    if found is None:
+        raise NotFound
+    return found
+
+
+def checkin_qr_svg(*, url: str) -> str:
+    out = io.BytesIO()
+    segno.make(url, error="m").save(out, kind="svg", scale=8, border=2, xmldecl=False, svgns=True)
+    return out.getvalue().decode()

@@ -19,12 +19,16 @@ from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from parkpilot.ledger import services as ledger
+from parkpilot.notifications.services import notify
 from parkpilot.points.errors import PointsCode
 from parkpilot.points.models import (
+    Activity,
     Award,
     EarningRule,
     Good,
@@ -471,7 +475,7 @@ def _rule_data(data: dict) -> dict:
     if data.get("kind") not in RuleKind.values:
         errors.append(FieldError("kind", _("not a known activity"), Code.INVALID))
     if not (data.get("name") or "").strip():
-        errors.append(FieldError("name", _("required"), Code.REQUIRED))
+        errors.append(FieldError("name", pgettext("points", "required"), Code.REQUIRED))
     points = data.get("points")
     if not isinstance(points, int) or points < 1:
         errors.append(FieldError("points", _("a whole number of at least 1"), Code.OUT_OF_RANGE))
@@ -526,7 +530,7 @@ def _good_data(data: dict) -> dict:
     errors = []
     name = (data.get("name") or "").strip()
     if not name:
-        errors.append(FieldError("name", _("required"), Code.REQUIRED))
+        errors.append(FieldError("name", pgettext("points", "required"), Code.REQUIRED))
     price = data.get("price")
     if not isinstance(price, int) or price < 1:
         errors.append(FieldError("price", _("a whole number of at least 1"), Code.OUT_OF_RANGE))
@@ -549,7 +553,7 @@ def stock_move(*, actor, via: str, good: Good, change: int, reason: str) -> Good
     if not isinstance(change, int) or change == 0:
         raise ValidationFailed.single("change", _("a whole number, not 0"), Code.INVALID)
     if not reason.strip():
-        raise ValidationFailed.single("reason", _("required"), Code.REQUIRED)
+        raise ValidationFailed.single("reason", pgettext("points", "required"), Code.REQUIRED)
     with transaction.atomic():
         rows = Good.objects.filter(pk=good.pk)
         if change < 0:
@@ -828,3 +832,91 @@ def lots_expire(*, park, today: datetime.date) -> int:
             Lot.objects.filter(pk=lot.pk).update(remaining=0, expired=True)
             expired += 1
     return expired
+
+
+NOTICE_DAYS = 31  # told about a month before points expire
+
+
+def expiry_notices(*, park, today: datetime.date, within_days: int = NOTICE_DAYS) -> int:
+    """Tell each person whose points expire within `within_days` how many and when, once per
+    lot (a lot told about is marked; a rerun tells nobody twice). Returns how many were told.
+    Enterprise members have no person to tell: their points show on the staff's report."""
+    due = Lot.objects.filter(
+        member__park=park,
+        member__user__isnull=False,
+        expired=False,
+        remaining__gt=0,
+        expiry_noticed_on__isnull=True,
+        expires_on__lte=today + datetime.timedelta(days=within_days),
+    )
+    by_member: dict[int, list[Lot]] = {}
+    for lot in due.select_related("member__user").order_by("member_id", "expires_on"):
+        by_member.setdefault(lot.member_id, []).append(lot)
+    told = 0
+    for lots in by_member.values():
+        with transaction.atomic():
+            ids = [lot.pk for lot in lots]
+            marked = Lot.objects.filter(pk__in=ids, expiry_noticed_on__isnull=True).update(
+                expiry_noticed_on=today
+            )
+            if marked != len(ids):
+                continue  # another run is telling them; leave it to that one
+            points = sum(lot.remaining for lot in lots)
+            first = lots[0].expires_on
+            notify(
+                park=park,
+                recipients=[lots[0].member.user],
+                kind="points.expiring",
+                title=_("%(points)s of your points expire on %(date)s")
+                % {"points": points, "date": first.isoformat()},
+                body=_("Spend them at the points supermarket before they expire."),
+                link=reverse("points:catalogue"),
+            )
+            told += 1
+    return told
+
+
+# --- activities: check in by QR at the event -----------------------------------------------
+
+
+def activity_create(*, actor, via: str, park, name: str, rule: EarningRule, starts_at, ends_at):
+    access.require(actor, access.CREATE, Activity)
+    errors = []
+    if not name.strip():
+        errors.append(FieldError("name", pgettext("points", "required"), Code.REQUIRED))
+    if rule.park_id != park.pk:
+        errors.append(FieldError("rule", _("not a rule of this park"), Code.UNKNOWN))
+    if starts_at is None or ends_at is None or ends_at <= starts_at:
+        errors.append(FieldError("ends_at", _("must be after check-in opens"), Code.OUT_OF_RANGE))
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic():
+        activity = Activity.objects.create(
+            park=park,
+            name=name.strip()[:100],
+            rule=rule,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            code=secrets.token_urlsafe(18)[:24],
+        )
+        _audit(actor, via, "activity.create", activity, after=snapshot(activity, ["name", "rule"]))
+        return activity
+
+
+def check_in(*, user, via: str, activity: Activity, now=None) -> Award:
+    """The person scanned the activity's code: their member earns the activity's rule once
+    (source: the activity), while check-in is open."""
+    now = now or timezone.now()
+    if not activity.starts_at <= now <= activity.ends_at:
+        raise ValidationFailed.single(
+            "activity", _("check-in is not open now"), PointsCode.CHECK_IN_CLOSED
+        )
+    member = member_for_person(user=user, via=via)
+    return award(
+        actor=user,
+        via=via,
+        member=member,
+        rule=activity.rule,
+        source=f"points.activity:{activity.pk}",
+        now=now,
+    )

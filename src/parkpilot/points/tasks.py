@@ -19,3 +19,10 @@ def reservations_expire_all() -> None:
 def lots_expire_all() -> None:
     for park in Park.objects.all():
         services.lots_expire(park=park, today=timezone.localdate())
+
+
+@db_periodic_task(crontab(hour="8", minute="30"))
+def expiry_notices_all() -> None:
+    """People hear of their points expiring about a month ahead (each lot once)."""
+    for park in Park.objects.all():
+        services.expiry_notices(park=park, today=timezone.localdate())

@@ -1,4 +1,6 @@
-"""Bulk awards from an XLSX (volunteering hours of a day, attendance of an activity).
+"""Bulk awards from an XLSX, and the monthly report as one.
+
+Bulk awards (volunteering hours of a day, attendance of an activity).
 
 One sheet, a header row with 会员卡号 (card code), 规则 (the earning rule's name) and 来源 (what
 the award is for, e.g. "志愿服务 2026-03-02"), then one award a row. Bounded: at most
@@ -8,14 +10,17 @@ the whole file is refused, each problem named by its row number and column; noth
 awarded, so the corrected file can be uploaded again as a whole. A file uploaded twice awards
 once (an award's key is its rule, member and source)."""
 
+import io
 from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
+from django.utils.translation import pgettext
+from openpyxl import Workbook, load_workbook
 
 from parkpilot.points import services
 from parkpilot.points.models import Award, EarningRule, Member
+from parkpilot.spreadsheets import append_row
 from parkpilot.tenancy import access
 from parkpilot.tenancy.errors import Code, FieldError, ValidationFailed
 from parkpilot.uploads import check_file
@@ -127,3 +132,65 @@ def _requests(actor, park, rows) -> tuple[list[services.AwardRequest], list[Fiel
         else:
             requests.append(services.AwardRequest(members[card], rule, source))
     return requests, problems
+
+
+def report_workbook(report: dict) -> bytes:
+    """The monthly report as one workbook, a sheet per part (text cells kept as text)."""
+    book = Workbook()
+    summary = book.active
+    summary.title = pgettext("points", "Summary")[:31]
+    append_row(summary, [pgettext("points", "Month"), report["month"].strftime("%Y-%m")])
+    append_row(summary, [_("Points issued"), report["issued_total"]])
+    append_row(summary, [_("Points redeemed"), report["redeemed_total"]])
+    append_row(summary, [_("Outstanding liability (points)"), report["outstanding"]])
+    append_row(summary, [_("Expiring next month (points)"), report["expiring_next_month"]])
+    parts = (
+        (
+            _("Issued by rule"),
+            "issued",
+            "rule__name",
+            [
+                pgettext("points", "Rule"),
+                pgettext("points", "Awards"),
+                pgettext("points", "Points"),
+            ],
+            "awards",
+        ),
+        (
+            _("Redeemed by good"),
+            "redeemed",
+            "good__name",
+            [
+                pgettext("points", "Good"),
+                pgettext("points", "Quantity"),
+                pgettext("points", "Points"),
+            ],
+            "quantity",
+        ),
+        (
+            _("By organisation"),
+            "by_org",
+            "member__party_org",
+            [_("Party organisation"), pgettext("points", "Members"), pgettext("points", "Points")],
+            "members",
+        ),
+        (
+            _("By enterprise"),
+            "by_enterprise",
+            "member__enterprise__name",
+            [
+                pgettext("points", "Enterprise"),
+                pgettext("points", "Members"),
+                pgettext("points", "Points"),
+            ],
+            "members",
+        ),
+    )
+    for title, key, name, headers, count in parts:
+        sheet = book.create_sheet(title[:31])
+        append_row(sheet, headers)
+        for row in report[key]:
+            append_row(sheet, [row[name], row[count], row["points"]])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
