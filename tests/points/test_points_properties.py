@@ -1,6 +1,7 @@
-"""Random sequences of earn, reserve, hand over, void, expire and refund: each member's balance
-equals their journal and their lots, is never negative, held points equal the open
-reservations, and stock plus what is reserved or picked up equals what was put on the shelf."""
+"""Random sequences of earn (one by one and in bulk), reserve, hand over, void, expire and
+refund: each member's balance equals their journal and their lots, is never negative, held
+points equal the open reservations, and stock plus what is reserved or picked up equals what
+was put on the shelf."""
 
 import datetime
 import itertools
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.django_db
 STOCK = 4
 MEMBERS = 2
 step = st.tuples(
-    st.sampled_from(["earn", "reserve", "hand_over", "void", "refund", "expire"]),
+    st.sampled_from(["earn", "bulk_earn", "reserve", "hand_over", "void", "refund", "expire"]),
     st.integers(0, MEMBERS - 1),
     st.integers(0, 9),
 )
@@ -50,6 +51,14 @@ def test_books_lots_and_stock_stay_consistent(park, personas, steps):
         try:
             if what == "earn":
                 services.award(via="ui", actor=None, member=member, rule=rule, source=f"s{n}")
+            elif what == "bulk_earn":  # an XLSX of a few rows, a repeated source among them
+                requests = [
+                    services.AwardRequest(members[(who + k) % MEMBERS].pk, rule, f"b{n}-{k % 2}")
+                    for k in range(pick % 4 + 1)
+                ]
+                services.awards_bulk(
+                    via="ui", actor=None, park=park, requests=requests, chunk_size=2
+                )
             elif what == "reserve":
                 services.redemption_reserve(via="ui", actor=None, member=member, good=good)
             elif what == "hand_over" and chosen:
