@@ -254,7 +254,7 @@ def test_bulk_awards_follow_the_rules_of_single_awards(park, member, rule, other
 
 def test_bulk_awards_take_statements_per_chunk_not_per_row(park, rule):
     """500 awards in one chunk: lock, two reads, then multi-row INSERTs (SQLite splits them
-    at 999 parameters) and one CASE update per 300 accounts: about 40 statements, where 500
+    at 999 parameters) and one executemany UPDATE of the balances: about 40 statements, where 500
     single awards take 7,000."""
     members = [
         services.member_enrol(via="ui", actor=None, park=park, kind="employee", name=f"m{i}")
