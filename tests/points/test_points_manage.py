@@ -211,7 +211,7 @@ def test_the_monthly_report_as_xlsx_and_tiles(personas, park, ent_a):
     book = load_workbook(io.BytesIO(response.content), read_only=True)
     summary = {row[0]: row[1] for row in book.worksheets[0].iter_rows(values_only=True)}
     assert list(summary.values()) == ["2026-11", 220, 150, 470, 100]  # 370 + the 100 of old9
-    assert _staff(personas).get(reverse("points:report_xlsx") + "?month=11/2026").status_code == 404
+    assert _staff(personas).get(reverse("points:report_xlsx") + "?month=11/2026").status_code == 400
     # The tiles show the current month: the company takes part today.
     joined = EarningRule.objects.get(name="企业参与")
     services.award(via="ui", actor=None, member=company, rule=joined, source="req:2")

@@ -66,7 +66,7 @@ def catalogue(request: HttpRequest):
 @router.post("/goods/{good_id}/reserve", response={201: RedemptionOut})
 def reserve(request: HttpRequest, good_id: int, payload: ReserveIn):
     good = selectors.good_get(user=request.auth, good_id=good_id)
-    member = _me(request)
+    member = services.member_for_person(user=request.auth, via=via_of(request))
     return 201, services.redemption_reserve(
         actor=request.auth,
         via=via_of(request),

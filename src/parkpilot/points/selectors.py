@@ -148,33 +148,75 @@ def monthly_report(*, user, month: datetime.date) -> dict:
     (what members hold plus what is reserved for pick-up), what expires next month, and
     participation by party organisation and by enterprise. Every read through the access rule:
     an enterprise sees its own members only."""
-    end = _next_month(month)
-    awards = access.scoped(user, Award).filter(awarded_on__gte=month, awarded_on__lt=end)
-    issued = list(
-        awards.values("rule__name")
+    issued = issued_by_rule(user=user, month=month)
+    redeemed = redeemed_by_good(user=user, month=month)
+    return {
+        "month": month,
+        "issued": issued,
+        "issued_total": sum(row["points"] for row in issued),
+        "redeemed": redeemed,
+        "redeemed_total": sum(row["points"] for row in redeemed),
+        "outstanding": outstanding(user=user),
+        "expiring_next_month": expiring_next_month(user=user, month=month),
+        **participation(user=user, month=month),
+    }
+
+
+def _awards_in(user, month: datetime.date):
+    return access.scoped(user, Award).filter(
+        awarded_on__gte=month, awarded_on__lt=_next_month(month)
+    )
+
+
+def issued_by_rule(*, user, month: datetime.date) -> list[dict]:
+    return list(
+        _awards_in(user, month)
+        .values("rule__name")
         .annotate(awards=Count("pk"), points=Sum("points"))
         .order_by("-points", "rule__name")
     )
+
+
+def redeemed_by_good(*, user, month: datetime.date) -> list[dict]:
+    end = _next_month(month)
     handed = access.scoped(user, Redemption).filter(
         status=RedemptionStatus.COLLECTED, closed_at__date__gte=month, closed_at__date__lt=end
     )
-    redeemed = list(
+    return list(
         handed.values("good__name")
         .annotate(quantity=Sum("quantity"), points=Sum("points"))
         .order_by("-points", "good__name")
     )
-    members = access.scoped(user, Member)
-    held = access.scoped(user, Redemption).filter(status=RedemptionStatus.RESERVED)
-    outstanding = (members.aggregate(s=Sum("account__balance"))["s"] or 0) + (
-        held.aggregate(s=Sum("points"))["s"] or 0
+
+
+def redeemed_total(*, user, month: datetime.date) -> int:
+    end = _next_month(month)
+    handed = access.scoped(user, Redemption).filter(
+        status=RedemptionStatus.COLLECTED, closed_at__date__gte=month, closed_at__date__lt=end
     )
-    after = _next_month(end)
-    expiring = (
+    return handed.aggregate(s=Sum("points"))["s"] or 0
+
+
+def outstanding(*, user) -> int:
+    """Points the centre still owes: members' balances plus reservations waiting for pick-up."""
+    members = access.scoped(user, Member).aggregate(s=Sum("account__balance"))["s"] or 0
+    held = access.scoped(user, Redemption).filter(status=RedemptionStatus.RESERVED)
+    return members + (held.aggregate(s=Sum("points"))["s"] or 0)
+
+
+def expiring_next_month(*, user, month: datetime.date) -> int:
+    start = _next_month(month)
+    return (
         access.scoped(user, Lot)
-        .filter(expired=False, expires_on__gte=end, expires_on__lt=after)
+        .filter(expired=False, expires_on__gte=start, expires_on__lt=_next_month(start))
         .aggregate(s=Sum("remaining"))["s"]
         or 0
     )
+
+
+def participation(*, user, month: datetime.date) -> dict:
+    """Members who earned in the month and their points, by party organisation and enterprise."""
+    awards = _awards_in(user, month)
     by_org = list(
         awards.exclude(member__party_org="")
         .values("member__party_org")
@@ -187,17 +229,7 @@ def monthly_report(*, user, month: datetime.date) -> dict:
         .annotate(members=Count("member", distinct=True), points=Sum("points"))
         .order_by("-points", "member__enterprise__name")
     )
-    return {
-        "month": month,
-        "issued": issued,
-        "issued_total": sum(row["points"] for row in issued),
-        "redeemed": redeemed,
-        "redeemed_total": sum(row["points"] for row in redeemed),
-        "outstanding": outstanding,
-        "expiring_next_month": expiring,
-        "by_org": by_org,
-        "by_enterprise": by_enterprise,
-    }
+    return {"by_org": by_org, "by_enterprise": by_enterprise}
 
 
 # --- activities ------------------------------------------------------------------------------

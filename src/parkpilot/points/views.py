@@ -4,7 +4,7 @@ front door, and the counter of the service centre. Thin: selectors read, service
 import datetime
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -17,7 +17,7 @@ from parkpilot.notifications import selectors as notifications
 from parkpilot.points import rules, selectors, services, xlsx
 from parkpilot.points.models import RuleKind
 from parkpilot.tenancy.access import SIGNED_IN, page
-from parkpilot.tenancy.errors import NotFound, ValidationFailed
+from parkpilot.tenancy.errors import Code, ValidationFailed
 
 
 def _render(request, template: str, context: dict, tab: str = ""):
@@ -276,7 +276,7 @@ def awards_upload(request):
 def report_xlsx(request):
     month = selectors.month_of(request.GET.get("month"), today=timezone.localdate())
     if month is None:
-        raise NotFound
+        return HttpResponseBadRequest(_("month: a month as YYYY-MM"))
     report = selectors.monthly_report(user=request.user, month=month)
     response = HttpResponse(
         xlsx.report_workbook(report),
@@ -301,7 +301,7 @@ def activity_new(request):
     rule = rules_by_id.get(_int(request.POST.get("rule")))
     try:
         if rule is None:
-            raise ValidationFailed.single("rule", _("choose a rule"), "required")
+            raise ValidationFailed.single("rule", _("choose a rule"), Code.REQUIRED)
         activity = services.activity_create(
             actor=request.user,
             via="ui",
