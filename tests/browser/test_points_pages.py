@@ -29,9 +29,9 @@ def _signed_in(new_page, live_server, user):
 def test_card_catalogue_and_counter_on_a_phone(personas, park, live_server, new_page):
     resident, staff = personas["resident"], personas["park_staff"]
     services.good_create(
-        actor=staff, park=park, name="环保购物袋", price=150, stock=20, per_member_limit=2
+        via="ui", actor=staff, park=park, name="环保购物袋", price=150, stock=20, per_member_limit=2
     )
-    services.good_create(actor=staff, park=park, name="党建读本", price=80, stock=0)
+    services.good_create(via="ui", actor=staff, park=park, name="党建读本", price=80, stock=0)
     page = _signed_in(new_page, live_server, resident)
     page.goto(f"{live_server.url}/points/m/card/")
     member = Member.objects.get(user=resident)
@@ -39,7 +39,7 @@ def test_card_catalogue_and_counter_on_a_phone(personas, park, live_server, new_
         park=park, kind="volunteering", name="志愿服务一小时", points=100
     )
     for source in ("v:1", "v:2"):
-        services.award(actor=None, member=member, rule=rule, source=source)
+        services.award(via="ui", actor=None, member=member, rule=rule, source=source)
     page.reload()
     expect(page.get_by_test_id("balance")).to_have_text("200")
     expect(page.get_by_test_id("qr").locator("svg")).to_be_visible()
@@ -65,3 +65,45 @@ def test_card_catalogue_and_counter_on_a_phone(personas, park, live_server, new_
     counter.get_by_role("button", name="交付").click()
     expect(counter.get_by_test_id("day")).to_contain_text("环保购物袋")
     assert Redemption.objects.get(member=member).status == "collected"
+
+
+def test_check_in_at_an_activity_on_a_phone(personas, park, live_server, new_page):
+    """The resident scans the QR shown at a 党群 activity: the check-in page opens on the phone,
+    one tap checks in, the points are on the card; a second tap awards nothing more."""
+    import datetime
+
+    from django.utils import timezone
+
+    from parkpilot.points.models import Award
+
+    rule = EarningRule.objects.create(park=park, kind="party_activity", name="主题党日", points=30)
+    now = timezone.now()
+    activity = services.activity_create(
+        via="ui",
+        actor=personas["park_staff"],
+        park=park,
+        name="七一主题党日活动",
+        rule=rule,
+        starts_at=now - datetime.timedelta(hours=1),
+        ends_at=now + datetime.timedelta(hours=2),
+    )
+    staff = _signed_in(new_page, live_server, personas["park_staff"])
+    staff.goto(f"{live_server.url}/points/manage/activities/{activity.pk}/qr/")
+    expect(staff.get_by_test_id("checkin-qr").locator("svg")).to_be_visible()
+    screenshot(staff, "points-activity-qr-phone")
+
+    page = _signed_in(new_page, live_server, personas["resident"])
+    page.goto(f"{live_server.url}/points/m/check-in/{activity.code}/")
+    expect(page.get_by_test_id("activity")).to_contain_text("七一主题党日活动")
+    _fits(page)
+    screenshot(page, "points-check-in-phone")
+    page.get_by_test_id("check-in").click()
+    expect(page.get_by_test_id("checked-in")).to_be_visible()
+    expect(page.get_by_test_id("messages")).to_contain_text("30")
+    _fits(page)
+    screenshot(page, "points-checked-in-phone")
+    page.goto(f"{live_server.url}/points/m/check-in/{activity.code}/")
+    page.get_by_test_id("check-in").click()
+    assert Award.objects.filter(member__user=personas["resident"]).count() == 1
+    page.goto(f"{live_server.url}/points/m/card/")
+    expect(page.get_by_test_id("balance")).to_have_text("30")

@@ -213,3 +213,48 @@ def test_the_nightly_reconcile_tells_the_park_admins_of_a_drift(park, personas, 
     assert [d.account_id for d in services.reconcile(park=park)] == [alice.pk]
     told = Notification.objects.get()
     assert told.recipient == personas["park_admin"] and "t.member:1: 71 ≠ 70" in told.body
+
+
+def test_post_many_books_each_entry_once_and_replays_known_keys(park, books):
+    source, alice, bob = books
+    services.post(park=park, key="k0", kind="t.earn", lines=[(source, -10), (alice, 10)])
+    drafts = [
+        services.Draft("k0", "t.earn", [(source, -10), (alice, 10)]),  # booked before
+        services.Draft("k1", "t.earn", [(source, -20), (alice, 20)]),
+        services.Draft("k2", "t.earn", [(source, -30), (bob, 30)]),
+        services.Draft("k1", "t.earn", [(source, -20), (alice, 20)]),  # twice in the batch
+    ]
+    posted = services.post_many(park=park, drafts=drafts)
+    assert [p.replayed for p in posted] == [True, False, False, True]
+    assert posted[3].entry.pk == posted[1].entry.pk
+    # source: -10 - 20 - 30 = -60; alice: 10 + 20 = 30; bob: 30
+    assert _balances(source, alice, bob) == [-60, 30, 30]
+    assert Entry.objects.count() == 3 and Posting.objects.count() == 6
+    assert selectors.drift(park_id=park.pk) == []
+
+
+def test_post_many_with_one_overdraft_writes_nothing(park, books):
+    source, alice, bob = books
+    services.post(park=park, key="k0", kind="t.earn", lines=[(source, -10), (alice, 10)])
+    many = [services.Draft(f"e{i}", "t.earn", [(source, -1), (bob, 1)]) for i in range(5)]
+    many.append(services.Draft("spend", "t.move", [(alice, -11), (bob, 11)]))  # 10 < 11
+    with pytest.raises(InsufficientBalance) as refused:
+        services.post_many(park=park, drafts=many)
+    assert refused.value.account == alice
+    assert _balances(source, alice, bob) == [-10, 10, 0] and Entry.objects.count() == 1
+
+
+def test_post_many_moves_many_accounts_by_one_update_each_way(park):
+    source = services.account_open(park=park, unit="points", owner="t.src", guarded=False)
+    holders = [
+        services.account_open(park=park, unit="points", owner=f"t.h:{i}") for i in range(400)
+    ]
+    drafts = [
+        services.Draft(f"a{i}", "t.earn", [(source, -(i + 1)), (h, i + 1)])
+        for i, h in enumerate(holders)
+    ]
+    services.post_many(park=park, drafts=drafts)
+    # The source gave 1 + 2 + ... + 400 = 400 * 401 / 2 = 80,200.
+    assert _balances(source) == [-80_200]
+    assert _balances(holders[0], holders[399]) == [1, 400]
+    assert selectors.drift(park_id=park.pk) == []

@@ -8,7 +8,12 @@ from parkpilot.points.models import EarningRule, MemberKind
 def member(personas):
     resident = personas["resident"]
     return services.member_enrol(
-        actor=None, park=resident.park, kind=MemberKind.RESIDENT, name="王阿姨", user=resident
+        via="ui",
+        actor=None,
+        park=resident.park,
+        kind=MemberKind.RESIDENT,
+        name="王阿姨",
+        user=resident,
     )
 
 
@@ -22,6 +27,7 @@ def rule(park):
 @pytest.fixture
 def good(personas, park):
     return services.good_create(
+        via="ui",
         actor=personas["park_staff"],
         park=park,
         name="环保袋",

@@ -1,6 +1,7 @@
-"""Random sequences of earn, reserve, hand over, void, expire and refund: each member's balance
-equals their journal and their lots, is never negative, held points equal the open
-reservations, and stock plus what is reserved or picked up equals what was put on the shelf."""
+"""Random sequences of earn (one by one and in bulk), reserve, hand over, void, expire and
+refund: each member's balance equals their journal and their lots, is never negative, held
+points equal the open reservations, and stock plus what is reserved or picked up equals what
+was put on the shelf."""
 
 import datetime
 import itertools
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.django_db
 STOCK = 4
 MEMBERS = 2
 step = st.tuples(
-    st.sampled_from(["earn", "reserve", "hand_over", "void", "refund", "expire"]),
+    st.sampled_from(["earn", "bulk_earn", "reserve", "hand_over", "void", "refund", "expire"]),
     st.integers(0, MEMBERS - 1),
     st.integers(0, 9),
 )
@@ -35,9 +36,11 @@ def test_books_lots_and_stock_stay_consistent(park, personas, steps):
     run = next(runs)
     staff = personas["park_staff"]
     rule = EarningRule.objects.create(park=park, kind="volunteering", name="志愿", points=60)
-    good = services.good_create(actor=staff, park=park, name=f"商品{run}", price=70, stock=STOCK)
+    good = services.good_create(
+        via="ui", actor=staff, park=park, name=f"商品{run}", price=70, stock=STOCK
+    )
     members = [
-        services.member_enrol(actor=None, park=park, kind="employee", name=f"m{run}-{i}")
+        services.member_enrol(via="ui", actor=None, park=park, kind="employee", name=f"m{run}-{i}")
         for i in range(MEMBERS)
     ]
     day = datetime.date(2026, 1, 1)
@@ -47,15 +50,23 @@ def test_books_lots_and_stock_stay_consistent(park, personas, steps):
         chosen = mine[pick % len(mine)] if mine else None
         try:
             if what == "earn":
-                services.award(actor=None, member=member, rule=rule, source=f"s{n}")
+                services.award(via="ui", actor=None, member=member, rule=rule, source=f"s{n}")
+            elif what == "bulk_earn":  # an XLSX of a few rows, a repeated source among them
+                requests = [
+                    services.AwardRequest(members[(who + k) % MEMBERS].pk, rule, f"b{n}-{k % 2}")
+                    for k in range(pick % 4 + 1)
+                ]
+                services.awards_bulk(
+                    via="ui", actor=None, park=park, requests=requests, chunk_size=2
+                )
             elif what == "reserve":
-                services.redemption_reserve(actor=None, member=member, good=good)
+                services.redemption_reserve(via="ui", actor=None, member=member, good=good)
             elif what == "hand_over" and chosen:
-                services.redemption_hand_over(actor=staff, redemption=chosen)
+                services.redemption_hand_over(via="ui", actor=staff, redemption=chosen)
             elif what == "void" and chosen:
-                services.redemption_void(actor=None, redemption=chosen)
+                services.redemption_void(via="ui", actor=None, redemption=chosen)
             elif what == "refund" and chosen:
-                services.redemption_refund(actor=staff, redemption=chosen)
+                services.redemption_refund(via="ui", actor=staff, redemption=chosen)
             elif what == "expire":
                 day = day.replace(year=day.year + 2)  # every lot so far is past its date
                 services.lots_expire(park=park, today=day)

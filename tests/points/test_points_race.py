@@ -42,8 +42,10 @@ def _funded_members(park, count, points):
     rule = EarningRule.objects.create(park=park, kind="volunteering", name="志愿", points=points)
     members = []
     for i in range(count):
-        member = services.member_enrol(actor=None, park=park, kind="employee", name=f"员工{i}")
-        services.award(actor=None, member=member, rule=rule, source="seed")
+        member = services.member_enrol(
+            via="ui", actor=None, park=park, kind="employee", name=f"员工{i}"
+        )
+        services.award(via="ui", actor=None, member=member, rule=rule, source="seed")
         members.append(member)
     return members
 
@@ -51,10 +53,11 @@ def _funded_members(park, count, points):
 def test_a_hundred_orders_for_the_last_ten_items_sell_exactly_ten(park, personas):
     members = _funded_members(park, 100, 100)
     good = services.good_create(
-        actor=personas["park_staff"], park=park, name="雨伞", price=50, stock=10
+        via="ui", actor=personas["park_staff"], park=park, name="雨伞", price=50, stock=10
     )
     outcomes = _at_once(
-        100, lambda i: services.redemption_reserve(actor=None, member=members[i], good=good)
+        100,
+        lambda i: services.redemption_reserve(via="ui", actor=None, member=members[i], good=good),
     )
     assert outcomes.count("reserved") == 10, outcomes
     assert outcomes.count("out_of_stock") == 90, outcomes
@@ -66,10 +69,10 @@ def test_a_hundred_orders_for_the_last_ten_items_sell_exactly_ten(park, personas
 def test_fifty_orders_of_100_by_one_member_with_1000_reserve_exactly_ten(park, personas):
     (member,) = _funded_members(park, 1, 1000)
     good = services.good_create(
-        actor=personas["park_staff"], park=park, name="米", price=100, stock=500
+        via="ui", actor=personas["park_staff"], park=park, name="米", price=100, stock=500
     )
     outcomes = _at_once(
-        50, lambda i: services.redemption_reserve(actor=None, member=member, good=good)
+        50, lambda i: services.redemption_reserve(via="ui", actor=None, member=member, good=good)
     )
     assert outcomes.count("reserved") == 10, outcomes
     assert outcomes.count("insufficient_balance") == 40, outcomes

@@ -4,6 +4,8 @@ import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from parkpilot import events
 from parkpilot.ledger import selectors as ledger
@@ -11,6 +13,7 @@ from parkpilot.points import services
 from parkpilot.points.errors import PointsCode
 from parkpilot.points.models import Award, EarningRule, Good, Lot, Member, MemberKind
 from parkpilot.tenancy.errors import Forbidden, ValidationFailed
+from parkpilot.tenancy.models import AuditLog
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Shanghai")
@@ -28,7 +31,9 @@ def _balance(member):
 
 
 def _award(member, rule, source, day="2026-03-02"):
-    return services.award(actor=None, member=member, rule=rule, source=source, now=at(day))
+    return services.award(
+        via="ui", actor=None, member=member, rule=rule, source=source, now=at(day)
+    )
 
 
 def test_an_award_books_a_lot_that_expires_at_the_end_of_next_year(member, rule):
@@ -72,7 +77,7 @@ def test_redemption_spends_the_soonest_to_expire_lot_first(member, rule, good):
     old = _award(member, rule, "v:1", "2025-06-01").lot  # expires 2026-12-31
     new = _award(member, rule, "v:2", "2026-06-01").lot  # expires 2027-12-31
     redemption = services.redemption_reserve(
-        actor=None, member=member, good=good, now=at("2026-07-01")
+        via="ui", actor=None, member=member, good=good, now=at("2026-07-01")
     )
     old.refresh_from_db(), new.refresh_from_db()
     # 150 points: all 100 of the old lot, 50 of the new one.
@@ -84,26 +89,26 @@ def test_redemption_spends_the_soonest_to_expire_lot_first(member, rule, good):
 def test_a_void_gives_points_back_to_their_lots_and_releases_the_stock(member, rule, good):
     old = _award(member, rule, "v:1", "2025-06-01").lot
     new = _award(member, rule, "v:2", "2026-06-01").lot
-    redemption = services.redemption_reserve(actor=None, member=member, good=good)
-    services.redemption_void(actor=None, redemption=redemption)
+    redemption = services.redemption_reserve(via="ui", actor=None, member=member, good=good)
+    services.redemption_void(via="ui", actor=None, redemption=redemption)
     old.refresh_from_db(), new.refresh_from_db(), good.refresh_from_db()
     assert (old.remaining, new.remaining, _balance(member), good.stock) == (100, 100, 200, 5)
     with pytest.raises(ValidationFailed):
-        services.redemption_void(actor=None, redemption=redemption)  # once
+        services.redemption_void(via="ui", actor=None, redemption=redemption)  # once
     assert _balance(member) == 200
 
 
 def test_hand_over_spends_and_a_refund_returns_to_the_original_lot(personas, member, rule, good):
     lot = _award(member, rule, "v:1").lot
     _award(member, rule, "v:2")
-    redemption = services.redemption_reserve(actor=None, member=member, good=good)
+    redemption = services.redemption_reserve(via="ui", actor=None, member=member, good=good)
     with pytest.raises(Forbidden):
-        services.redemption_hand_over(actor=personas["ent_a_user"], redemption=redemption)
-    services.redemption_hand_over(actor=personas["park_staff"], redemption=redemption)
+        services.redemption_hand_over(via="ui", actor=personas["ent_a_user"], redemption=redemption)
+    services.redemption_hand_over(via="ui", actor=personas["park_staff"], redemption=redemption)
     with pytest.raises(ValidationFailed):
-        services.redemption_hand_over(actor=personas["park_staff"], redemption=redemption)
+        services.redemption_hand_over(via="ui", actor=personas["park_staff"], redemption=redemption)
     assert _balance(member) == 50
-    services.redemption_refund(actor=personas["park_staff"], redemption=redemption)
+    services.redemption_refund(via="ui", actor=personas["park_staff"], redemption=redemption)
     lot.refresh_from_db()
     assert lot.remaining == 100 and _balance(member) == 200
     assert Good.objects.get(pk=good.pk).stock == 5
@@ -112,9 +117,11 @@ def test_hand_over_spends_and_a_refund_returns_to_the_original_lot(personas, mem
 
 def test_reservations_not_picked_up_in_time_are_voided(member, rule, good):
     _award(member, rule, "v:1"), _award(member, rule, "v:2")
-    services.redemption_reserve(actor=None, member=member, good=good, now=at("2026-03-02"))
-    assert services.reservations_expire(park=member.park, now=at("2026-03-04")) == 0
-    assert services.reservations_expire(park=member.park, now=at("2026-03-06")) == 1
+    services.redemption_reserve(
+        via="ui", actor=None, member=member, good=good, now=at("2026-03-02")
+    )
+    assert services.reservations_expire(via="task", park=member.park, now=at("2026-03-04")) == 0
+    assert services.reservations_expire(via="task", park=member.park, now=at("2026-03-06")) == 1
     assert _balance(member) == 200
 
 
@@ -122,17 +129,23 @@ def test_refusals_limit_stock_and_balance(personas, member, rule, park):
     for i in range(4):
         _award(member, rule, f"v:{i}", f"2026-03-0{i + 1}")
     scarce = services.good_create(
-        actor=personas["park_staff"], park=park, name="台灯", price=10, stock=1, per_member_limit=1
+        via="ui",
+        actor=personas["park_staff"],
+        park=park,
+        name="台灯",
+        price=10,
+        stock=1,
+        per_member_limit=1,
     )
-    services.redemption_reserve(actor=None, member=member, good=scarce)
+    services.redemption_reserve(via="ui", actor=None, member=member, good=scarce)
     with pytest.raises(ValidationFailed) as limit:
-        services.redemption_reserve(actor=None, member=member, good=scarce)
+        services.redemption_reserve(via="ui", actor=None, member=member, good=scarce)
     assert limit.value.errors[0].code == PointsCode.LIMIT_REACHED
     dear = services.good_create(
-        actor=personas["park_staff"], park=park, name="电饭煲", price=500, stock=3
+        via="ui", actor=personas["park_staff"], park=park, name="电饭煲", price=500, stock=3
     )
     with pytest.raises(ValidationFailed) as poor:
-        services.redemption_reserve(actor=None, member=member, good=dear)
+        services.redemption_reserve(via="ui", actor=None, member=member, good=dear)
     assert poor.value.errors[0].code == "insufficient_balance"
     assert Good.objects.get(pk=dear.pk).stock == 3 and _balance(member) == 390
 
@@ -148,10 +161,14 @@ def test_lots_expire_as_a_booked_entry(member, rule):
 
 def test_staff_only_configure_goods_and_stock(personas, park, good):
     with pytest.raises(Forbidden):
-        services.good_create(actor=personas["resident"], park=park, name="x", price=1, stock=1)
-    services.stock_move(actor=personas["park_staff"], good=good, change=-5, reason="盘点")
+        services.good_create(
+            via="ui", actor=personas["resident"], park=park, name="x", price=1, stock=1
+        )
+    services.stock_move(via="ui", actor=personas["park_staff"], good=good, change=-5, reason="盘点")
     with pytest.raises(ValidationFailed):
-        services.stock_move(actor=personas["park_staff"], good=good, change=-1, reason="盘点")
+        services.stock_move(
+            via="ui", actor=personas["park_staff"], good=good, change=-1, reason="盘点"
+        )
     assert Good.objects.get(pk=good.pk).stock == 0
 
 
@@ -165,3 +182,87 @@ def test_a_confirmed_service_request_awards_the_enterprise(personas, ent_a, park
     member = Member.objects.get(kind=MemberKind.ENTERPRISE, enterprise=ent_a)
     assert _balance(member) == 20
     assert Award.objects.get(member=member).source == "services.request:7"
+
+
+def test_an_award_takes_fourteen_statements(member, rule):
+    """BEGIN; lock the member (account and park joined); awarded already and caps; the lot;
+    the issued account; savepoint, entry, two balance updates, postings, release; the award;
+    its audit row; COMMIT. (Was 20: a guard against creeping back.)"""
+    _award(member, rule, "v:0")
+    with CaptureQueriesContext(connection) as queries:
+        _award(member, rule, "v:1")
+    assert len(queries.captured_queries) <= 14, [q["sql"][:60] for q in queries.captured_queries]
+
+
+def test_the_caller_says_how_a_write_came_in(personas, member, rule, good):
+    _award(member, rule, "v:1")
+    services.award(
+        via="task", actor=None, member=member, rule=rule, source="v:2", now=at("2026-03-02")
+    )
+    services.redemption_reserve(via="api", actor=None, member=member, good=good)
+    vias = list(
+        AuditLog.objects.filter(action__startswith="points.")
+        .order_by("pk")
+        .values_list("action", "via")
+    )
+    assert vias[-3:] == [
+        ("points.award", "ui"),
+        ("points.award", "task"),
+        ("points.redemption.reserve", "api"),
+    ]
+    with pytest.raises(ValueError):
+        services.award(via="web", actor=None, member=member, rule=rule, source="v:3")
+
+
+def _bulk(members, rule, sources, day="2026-03-02"):
+    requests = [services.AwardRequest(m.pk, rule, s) for m, s in zip(members, sources, strict=True)]
+    return services.awards_bulk(
+        via="ui", actor=None, park=rule.park, requests=requests, now=at(day), chunk_size=3
+    )
+
+
+def test_bulk_awards_follow_the_rules_of_single_awards(park, member, rule, other_park):
+    second = services.member_enrol(via="ui", actor=None, park=park, kind="employee", name="李")
+    foreign = services.member_enrol(
+        via="ui", actor=None, park=other_park, kind="employee", name="外"
+    )
+    _award(member, rule, "v:1")  # 100 of the day's 200 already
+    outcomes = _bulk(
+        [member, member, second, second, second, member, foreign],
+        rule,
+        ["v:1", "v:2", "w:1", "w:1", "w:2", "v:3", "x:1"],
+    )
+    codes = [(o.replayed, o.error.code if o.error else None, bool(o.award)) for o in outcomes]
+    assert codes == [
+        (True, None, True),  # v:1 awarded before: replayed
+        (False, None, True),  # 100 + 100 = 200, the daily cap
+        (False, None, True),
+        (True, None, True),  # the same source twice in one file: once
+        (False, None, True),  # second: 100 + 100 = 200
+        (False, PointsCode.CAP_REACHED, False),  # member: 200 + 100 > 200
+        (False, PointsCode.NOT_A_MEMBER, False),  # another park's member
+    ]
+    assert outcomes[2].award.pk == outcomes[3].award.pk
+    assert (_balance(member), _balance(second), _balance(foreign)) == (200, 200, 0)
+    assert Award.objects.count() == 4 and Lot.objects.count() == 4
+    assert AuditLog.objects.filter(action="points.award", via="ui").count() == 4
+    assert ledger.drift(park_id=park.pk) == []
+    # Rerunning the same file awards nothing more.
+    again = _bulk([member, second], rule, ["v:2", "w:2"])
+    assert [o.replayed for o in again] == [True, True] and _balance(member) == 200
+
+
+def test_bulk_awards_take_statements_per_chunk_not_per_row(park, rule):
+    """500 awards in one chunk: lock, two reads, then multi-row INSERTs (SQLite splits them
+    at 999 parameters) and one executemany UPDATE of the balances: about 40 statements, where 500
+    single awards take 7,000."""
+    members = [
+        services.member_enrol(via="ui", actor=None, park=park, kind="employee", name=f"m{i}")
+        for i in range(500)
+    ]
+    requests = [services.AwardRequest(m.pk, rule, "day-1") for m in members]
+    with CaptureQueriesContext(connection) as queries:
+        outcomes = services.awards_bulk(via="ui", actor=None, park=park, requests=requests)
+    assert all(o.award and not o.replayed for o in outcomes)
+    assert len(queries.captured_queries) <= 60, len(queries.captured_queries)
+    assert ledger.drift(park_id=park.pk) == []

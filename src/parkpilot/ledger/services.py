@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -60,39 +60,137 @@ def post(
     """Book one balanced entry, or return the entry already booked under `key`.
 
     `lines`: (account, amount) pairs; amounts in whole units, summing to zero. Raises
-    InsufficientBalance (nothing written) when a guarded account would go below zero."""
+    InsufficientBalance (nothing written) when a guarded account would go below zero.
+
+    Statements on the way: the entry by INSERT ... ON CONFLICT DO NOTHING (the database says
+    whether the key is new: no look first, no savepoint for a lost race), one conditional UPDATE
+    per account, the postings in one INSERT; all inside a savepoint, so a refusal leaves a
+    caller's transaction usable."""
     lines = [(account, int(amount)) for account, amount in lines if amount]
     _check_balanced(park, lines)
-    with transaction.atomic():
-        first = Entry.objects.filter(park=park, key=key).first()
-        if first is not None:
-            return Posted(_same_entry(first, lines), replayed=True)
-        try:
-            with transaction.atomic():  # a savepoint: a lost race on the key leaves us usable
-                entry = Entry.objects.create(
-                    park=park,
-                    key=key,
-                    kind=kind,
-                    memo=memo[:200],
-                    at=at or timezone.now(),
-                    reverses=reverses,
-                    actor=actor if getattr(actor, "pk", None) else None,
-                    actor_label=getattr(actor, "username", "system") if actor else "system",
-                )
-        except IntegrityError as clash:
-            # Another request with this key committed between our look and our insert (or the
-            # entry was reversed already: the other unique constraint).
-            first = Entry.objects.filter(park=park, key=key).first()
-            if first is None:
-                raise refused(
-                    "entry", LedgerCode.ALREADY_REVERSED, _("already reversed")
-                ) from clash
-            return Posted(_same_entry(first, lines), replayed=True)
-        _move_balances(lines)
-        Posting.objects.bulk_create(
-            [Posting(entry=entry, account=account, amount=amount) for account, amount in lines]
-        )
+    draft = Draft(key=key, kind=kind, lines=lines, memo=memo, reverses=reverses)
+    try:
+        with transaction.atomic():
+            entry = _insert_entry(park, draft, actor=actor, at=at or timezone.now())
+            if entry is None:
+                first = Entry.objects.get(park=park, key=key)
+                return Posted(_same_entry(first, lines), replayed=True)
+            _move_balances(lines)
+            Posting.objects.bulk_create(
+                [Posting(entry=entry, account=account, amount=amount) for account, amount in lines]
+            )
+    except IntegrityError as clash:
+        # The only other unique column: an entry is reversed once.
+        if reverses is not None and Entry.objects.filter(reverses=reverses).exists():
+            raise refused("entry", LedgerCode.ALREADY_REVERSED, _("already reversed")) from clash
+        raise
     return Posted(entry, replayed=False)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """One entry of `post_many`: its key, kind and (account, amount) lines."""
+
+    key: str
+    kind: str
+    lines: list[tuple[Account, int]]
+    memo: str = ""
+    reverses: Entry | None = None
+
+
+def post_many(*, park, drafts: list[Draft], actor=None, at=None) -> list[Posted]:
+    """Book many entries in one transaction (a bulk award): the entries in one INSERT, each
+    account's net change once, the postings in one INSERT. A key booked before returns its
+    first entry (replayed), as `post` does. All or nothing: a guarded account that would go
+    below zero refuses the whole batch (InsufficientBalance); a key another request books
+    between our look and our insert fails it with IntegrityError (a retry then replays)."""
+    at = at or timezone.now()
+    cleaned = []
+    for draft in drafts:
+        lines = [(account, int(amount)) for account, amount in draft.lines if amount]
+        _check_balanced(park, lines)
+        cleaned.append(Draft(draft.key, draft.kind, lines, draft.memo, draft.reverses))
+    with transaction.atomic():
+        booked = {
+            e.key: e for e in Entry.objects.filter(park=park, key__in=[d.key for d in cleaned])
+        }
+        fresh: dict[str, Draft] = {}
+        for draft in cleaned:
+            if draft.key not in booked:
+                fresh.setdefault(draft.key, draft)
+        made = Entry.objects.bulk_create(
+            [_entry_row(park, draft, actor=actor, at=at) for draft in fresh.values()]
+        )
+        created = dict(zip(fresh, made, strict=True))
+        _move_balances([line for draft in fresh.values() for line in draft.lines], locked=False)
+        Posting.objects.bulk_create(
+            [
+                Posting(entry=created[draft.key], account=account, amount=amount)
+                for draft in fresh.values()
+                for account, amount in draft.lines
+            ],
+            batch_size=2000,
+        )
+    results, seen = [], set()
+    for draft in cleaned:
+        if draft.key in created and draft.key not in seen:
+            seen.add(draft.key)
+            results.append(Posted(created[draft.key], replayed=False))
+        else:
+            first = booked.get(draft.key) or created[draft.key]
+            results.append(Posted(_same_entry(first, draft.lines), replayed=True))
+    return results
+
+
+def _entry_row(park, draft: Draft, *, actor, at) -> Entry:
+    return Entry(
+        park=park,
+        key=draft.key,
+        kind=draft.kind,
+        memo=draft.memo[:200],
+        at=at,
+        reverses=draft.reverses,
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_label=getattr(actor, "username", "system") if actor else "system",
+    )
+
+
+def _insert_entry(park, draft: Draft, *, actor, at) -> Entry | None:
+    """INSERT the entry unless its key is booked in the park: the new Entry, or None.
+
+    One statement on both databases (SQLite >= 3.35 and PostgreSQL have ON CONFLICT ...
+    RETURNING). On PostgreSQL a concurrent insert of the same key waits for the other
+    transaction and then does nothing, so exactly one of them books it."""
+    entry = _entry_row(park, draft, actor=actor, at=at)
+    ops = connection.ops
+    columns = ["park_id", "key", "kind", "memo", "at", "reverses_id", "actor_id", "actor_label"]
+    values = [
+        entry.park_id,
+        entry.key,
+        entry.kind,
+        entry.memo,
+        ops.adapt_datetimefield_value(entry.at),
+        entry.reverses_id,
+        entry.actor_id,
+        entry.actor_label,
+    ]
+    table = ops.quote_name(Entry._meta.db_table)
+    names = ", ".join(ops.quote_name(c) for c in columns)
+    marks = ", ".join(["%s"] * len(columns))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({names}) VALUES ({marks}) "
+            f"ON CONFLICT ({ops.quote_name('park_id')}, {ops.quote_name('key')}) DO NOTHING "
+            f"RETURNING {ops.quote_name('id')}",
+            values,
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    entry.pk = row[0]
+    entry._state.adding = False
+    entry._state.db = connection.alias
+    return entry
 
 
 def reverse(*, entry: Entry, key: str, actor=None, memo: str = "", at=None) -> Posted:
@@ -123,23 +221,48 @@ def _check_balanced(park, lines: list[tuple[Account, int]]) -> None:
         raise refused("lines", LedgerCode.UNBALANCED, _("postings must sum to zero"))
 
 
-def _move_balances(lines: list[tuple[Account, int]]) -> None:
-    """Each account's net change by one conditional UPDATE, in id order (two entries touching
-    the same accounts lock them in the same order: no deadlock on PostgreSQL)."""
+def _move_balances(lines: list[tuple[Account, int]], *, locked: bool = True) -> None:
+    """Each account's net change by a conditional UPDATE: `balance = balance + x WHERE id = ?
+    AND balance >= -x` for a guarded account going down (the database decides, never a balance
+    read earlier).
+
+    A few accounts (`post`): one UPDATE each, in id order, so two entries touching the same
+    accounts lock them in the same order (no deadlock on PostgreSQL). Many (`post_many`,
+    locked=False): the rows are first locked in id order by one SELECT ... FOR UPDATE, then
+    every change that cannot break a guard (a credit, or an unguarded account) is one UPDATE
+    statement the driver runs for each row (executemany); guarded debits keep their own
+    conditional UPDATE."""
     net: dict[int, int] = defaultdict(int)
     accounts = {}
     for account, amount in lines:
         net[account.pk] += amount
         accounts[account.pk] = account
-    for account_id in sorted(net):
-        change = net[account_id]
-        if change == 0:
-            continue
-        rows = Account.objects.filter(pk=account_id)
-        if change < 0 and accounts[account_id].guarded:
-            rows = rows.filter(balance__gte=-change)
-        if rows.update(balance=F("balance") + change) != 1:
-            raise InsufficientBalance(accounts[account_id], -change)
+    moving = sorted(account_id for account_id, change in net.items() if change)
+    if locked or len(moving) <= 2:
+        for account_id in moving:
+            _move_one(accounts[account_id], net[account_id])
+        return
+    list(Account.objects.select_for_update().filter(pk__in=moving).order_by("pk").values("pk"))
+    free = [i for i in moving if net[i] > 0 or not accounts[i].guarded]
+    for account_id in moving:
+        if account_id not in free:
+            _move_one(accounts[account_id], net[account_id])
+    # One statement run for every row by the driver (executemany): the ORM would compile a CASE
+    # of hundreds of WHENs, which costs more than the database's work.
+    table = connection.ops.quote_name(Account._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET balance = balance + %s WHERE id = %s",
+            [(net[i], i) for i in free],
+        )
+
+
+def _move_one(account: Account, change: int) -> None:
+    rows = Account.objects.filter(pk=account.pk)
+    if change < 0 and account.guarded:
+        rows = rows.filter(balance__gte=-change)
+    if rows.update(balance=F("balance") + change) != 1:
+        raise InsufficientBalance(account, -change)
 
 
 def _same_entry(first: Entry, lines: list[tuple[Account, int]]) -> Entry:

@@ -13,3 +13,4 @@ class PointsCode(StrEnum):
     NOT_COLLECTED = "not_collected"
     BAD_QUANTITY = "bad_quantity"
     NOT_A_MEMBER = "not_a_member"
+    CHECK_IN_CLOSED = "check_in_closed"

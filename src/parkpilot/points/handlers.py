@@ -18,9 +18,12 @@ def on_request_confirmed(*, request_id, park_id, enterprise_id, confirmed_by_id=
     actor = system_actor(enterprise.park, "points.award")
     member = services.member_enrol(
         actor=None,
+        via="task",
         park=enterprise.park,
         kind=MemberKind.ENTERPRISE,
         name=enterprise.name,
         enterprise=enterprise,
     )
-    services.award(actor=actor, member=member, rule=rule, source=f"services.request:{request_id}")
+    services.award(
+        actor=actor, via="task", member=member, rule=rule, source=f"services.request:{request_id}"
+    )

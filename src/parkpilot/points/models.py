@@ -28,7 +28,7 @@ class MemberKind(models.TextChoices):
 
 class Member(models.Model):
     # The park and the counter see every member; an enterprise its own (its employees and
-    # itself). A person reads their own through selectors.member_of (the row names them).
+    # itself). A person reads their own through OwnMember (selectors.member_of).
     tenancy_policy = Policy(
         park_path="park",
         enterprise_path="enterprise",
@@ -69,6 +69,17 @@ class Member(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class OwnMember(Member):
+    """A person's own member row, read through the access rule: the same table, with a policy
+    that lets everyone (a resident too) read the one row that names them, and nobody else's."""
+
+    tenancy_policy = Policy(park_path="park", user_path="user", readers=frozenset())
+
+    class Meta:
+        proxy = True
+        verbose_name = _("own member card")
 
 
 class RuleKind(models.TextChoices):
@@ -112,6 +123,8 @@ class Lot(models.Model):
     earned_on = models.DateField(_("earned on"))
     expires_on = models.DateField(_("expires on"), db_index=True)
     expired = models.BooleanField(default=False)
+    # The day the member was told these points expire soon (services.expiry_notices), once.
+    expiry_noticed_on = models.DateField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("lot")
@@ -161,6 +174,27 @@ class Good(models.Model):
     class Meta:
         verbose_name = _("good")
         verbose_name_plural = _("goods")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Activity(models.Model):
+    """A 党群 activity at which attendance earns points: people check in by scanning the QR
+    code shown at the event (it opens the check-in page with the activity's secret code)."""
+
+    tenancy_policy = Policy(park_path="park", shared_in_park=True, park_writers=PARK_OPERATORS)
+
+    park = models.ForeignKey(Park, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("name"), max_length=100)
+    rule = models.ForeignKey(EarningRule, on_delete=models.PROTECT, related_name="activities")
+    starts_at = models.DateTimeField(_("check-in opens"))
+    ends_at = models.DateTimeField(_("check-in closes"))
+    code = models.CharField(max_length=32, unique=True)  # in the QR: who has it was there
+
+    class Meta:
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
 
     def __str__(self) -> str:
         return self.name

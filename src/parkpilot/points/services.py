@@ -5,20 +5,30 @@ derived from what it is (an award from its rule, source and member; a redemption
 the redemption), so a retried request never books twice. Work on one member is serialised by
 locking the member's row first (SELECT ... FOR UPDATE on PostgreSQL; SQLite's writers queue at
 BEGIN IMMEDIATE): caps, limits and lots are then read and written with no one in between.
-Stock moves by a guarded conditional UPDATE, so the last items are never sold twice."""
+Stock moves by a guarded conditional UPDATE, so the last items are never sold twice.
+
+Every audited write takes `via` from its caller ("ui" for pages, "api", "task" for scheduled
+work and event handlers, "system" for the platform's own steps) and records through `_audit`.
+Many awards at once (an XLSX of volunteering hours) go through `awards_bulk`: one transaction
+per chunk, the rows of a chunk written in a few multi-row INSERTs."""
 
 import datetime
 import secrets
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from parkpilot.ledger import services as ledger
+from parkpilot.notifications.services import notify
 from parkpilot.points.errors import PointsCode
 from parkpilot.points.models import (
+    Activity,
     Award,
     EarningRule,
     Good,
@@ -28,14 +38,33 @@ from parkpilot.points.models import (
     MemberKind,
     Redemption,
     RedemptionStatus,
+    RuleKind,
 )
 from parkpilot.tenancy import access
-from parkpilot.tenancy.audit import audit_record, snapshot
-from parkpilot.tenancy.errors import ValidationFailed
+from parkpilot.tenancy.audit import audit_record, audit_row, changed_only, snapshot
+from parkpilot.tenancy.errors import Code, FieldError, ValidationFailed
+from parkpilot.tenancy.models import AuditLog
 
 TZ = ZoneInfo("Asia/Shanghai")
 UNIT = "points"
 PICK_UP_DAYS = 3
+# How a write came in (AuditLog.via): pages, the API (session or token), the CLI, tasks.
+VIAS = frozenset({"ui", "api", "token", "cli", "admin", "task", "system"})
+
+
+def _audit(actor, via: str, action: str, obj, *, before=None, after=None, park_id=None):
+    """The audit row of one points write, in the caller's transaction."""
+    if via not in VIAS:
+        raise ValueError(f"via must be one of {sorted(VIAS)}, not {via!r}")
+    audit_record(
+        actor=actor,
+        via=via,
+        action=f"points.{action}",
+        obj=obj,
+        before=before,
+        after=after,
+        park_id=park_id,
+    )
 
 
 def _system_account(park, name: str):
@@ -54,7 +83,9 @@ def expiry_of(earned_on: datetime.date) -> datetime.date:
 # --- members ------------------------------------------------------------------------------
 
 
-def member_enrol(*, actor, park, kind: str, name: str, user=None, enterprise=None, party_org=""):
+def member_enrol(
+    *, actor, via: str, park, kind: str, name: str, user=None, enterprise=None, party_org=""
+):
     """A member of the park (a person, or an enterprise as a whole), with its guarded account.
     Enrolling the same person or enterprise again returns the existing member."""
     existing = _existing_member(park, kind, user, enterprise)
@@ -75,12 +106,11 @@ def member_enrol(*, actor, park, kind: str, name: str, user=None, enterprise=Non
                 park=park, unit=UNIT, owner=f"points.member:{member.card_code}"
             )
             member.save()
-            audit_record(
-                actor=actor,
-                via="system" if actor is None else "ui",
-                action="points.member.enrol",
-                obj=member,
-                before=None,
+            _audit(
+                actor,
+                via,
+                "member.enrol",
+                member,
                 after=snapshot(member, ["kind", "name", "party_org"]),
             )
             return member
@@ -96,36 +126,50 @@ def _existing_member(park, kind, user, enterprise):
     return None
 
 
-def member_for_person(*, user) -> Member:
+def member_for_person(*, user, via: str) -> Member:
     """The signed-in person's own member, enrolled on first use (the front door's card)."""
     kind = MemberKind.EMPLOYEE if user.enterprise_id else MemberKind.RESIDENT
     return member_enrol(
-        actor=user, park=user.park, kind=kind, name=str(user), user=user, enterprise=user.enterprise
+        actor=user,
+        via=via,
+        park=user.park,
+        kind=kind,
+        name=str(user),
+        user=user,
+        enterprise=user.enterprise,
     )
 
 
 def _locked(member: Member) -> Member:
-    return Member.objects.select_for_update().get(pk=member.pk)
+    """The member's row locked for the transaction (only it: `of` keeps the joined account and
+    park rows free), with its account and park in the same query."""
+    return (
+        Member.objects.select_for_update(of=("self",))
+        .select_related("account", "park")
+        .get(pk=member.pk)
+    )
 
 
 # --- earning ------------------------------------------------------------------------------
 
 
-def award(*, actor, member: Member, rule: EarningRule, source: str, now=None) -> Award:
+def award(*, actor, via: str, member: Member, rule: EarningRule, source: str, now=None) -> Award:
     """Award the rule's points for `source` (e.g. "services.request:12"), once: the same rule,
-    source and member never award twice. Refused past a cap or for a rule that is off."""
+    source and member never award twice. Refused past a cap or for a rule that is off.
+
+    The statements: lock the member (with its account and park), one aggregate for "awarded
+    already?" and the caps, the issued account, the lot, the ledger entry (its own few), the
+    award and its audit row."""
     now = now or timezone.now()
+    today = _today(now)
     with transaction.atomic():
         member = _locked(member)
-        found = Award.objects.filter(member=member, rule=rule, source=source).first()
+        found, so_far = _awarded_so_far(member.pk, rule, source, today)
         if found:
-            return found
-        if not rule.active:
-            raise ValidationFailed.single(
-                "rule", _("this rule is switched off"), PointsCode.RULE_INACTIVE
-            )
-        today = _today(now)
-        _check_caps(member, rule, today)
+            return Award.objects.get(pk=found)
+        refusal = _refusal(rule, so_far)
+        if refusal:
+            raise ValidationFailed([refusal])
         lot = Lot.objects.create(
             member=member,
             points=rule.points,
@@ -135,7 +179,7 @@ def award(*, actor, member: Member, rule: EarningRule, source: str, now=None) ->
         )
         posted = ledger.post(
             park=member.park,
-            key=f"points.award:{rule.pk}:{member.pk}:{source}"[:120],
+            key=_award_key(rule, member.pk, source),
             kind="points.earn",
             lines=[
                 (_system_account(member.park, "issued"), -rule.points),
@@ -154,81 +198,362 @@ def award(*, actor, member: Member, rule: EarningRule, source: str, now=None) ->
             entry_id=posted.entry.pk,
             awarded_on=today,
         )
-        audit_record(
-            actor=actor,
-            via="system",
-            action="points.award",
-            obj=made,
-            before=None,
-            after={"member": member.pk, "rule": rule.pk, "source": source, "points": rule.points},
-            park_id=member.park_id,
-        )
+        _audit(actor, via, "award", made, after=_award_after(made), park_id=member.park_id)
         return made
 
 
-def _check_caps(member: Member, rule: EarningRule, today: datetime.date) -> None:
-    spans = (
-        (rule.cap_day, {"awarded_on": today}, _("daily")),
-        (
-            rule.cap_month,
-            {"awarded_on__year": today.year, "awarded_on__month": today.month},
-            _("monthly"),
-        ),
-        (rule.cap_year, {"awarded_on__year": today.year}, _("yearly")),
+def _award_key(rule: EarningRule, member_id: int, source: str) -> str:
+    return f"points.award:{rule.pk}:{member_id}:{source}"[:120]
+
+
+def _award_after(made: Award) -> dict:
+    return {
+        "member": made.member_id,
+        "rule": made.rule_id,
+        "source": made.source,
+        "points": made.points,
+    }
+
+
+@dataclass
+class SoFar:
+    """Points a member has had by one rule in the day, month and year of an award."""
+
+    day: int = 0
+    month: int = 0
+    year: int = 0
+
+    def add(self, points: int) -> None:
+        self.day, self.month, self.year = self.day + points, self.month + points, self.year + points
+
+
+def _spans(today: datetime.date):
+    """The day's, month's and year's first and last dates."""
+    month_end = (today.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    return {
+        "day": (today, today),
+        "month": (today.replace(day=1), month_end - datetime.timedelta(days=1)),
+        "year": (datetime.date(today.year, 1, 1), datetime.date(today.year, 12, 31)),
+    }
+
+
+def _cap_sums(today: datetime.date) -> dict:
+    return {
+        name: Sum("points", filter=Q(awarded_on__range=span), default=0)
+        for name, span in _spans(today).items()
+    }
+
+
+def _awarded_so_far(member_id: int, rule: EarningRule, source: str, today) -> tuple:
+    """One query: the award already made for this source (its id, or None) and what the member
+    had by this rule in the day, month and year of `today` (rows summed here: a cheaper query
+    than an aggregate of CASEs, and a member has few awards by one rule in a year)."""
+    source = source[:100]
+    spans = _spans(today)
+    wanted = Q(source=source)
+    if rule.cap_day is not None or rule.cap_month is not None or rule.cap_year is not None:
+        wanted |= Q(awarded_on__range=spans["year"])
+    rows = Award.objects.filter(wanted, member_id=member_id, rule=rule).values_list(
+        "pk", "source", "awarded_on", "points"
     )
-    for cap, span, word in spans:
-        if cap is None:
-            continue
-        so_far = (
-            Award.objects.filter(member=member, rule=rule, **span).aggregate(s=Sum("points"))["s"]
-            or 0
+    found, so_far = None, SoFar()
+    for pk, row_source, on, points in rows:
+        if row_source == source:
+            found = pk
+        so_far.day += points if on == today else 0
+        so_far.month += points if spans["month"][0] <= on <= spans["month"][1] else 0
+        so_far.year += points if spans["year"][0] <= on <= spans["year"][1] else 0
+    return found, so_far
+
+
+def _refusal(rule: EarningRule, so_far: SoFar) -> FieldError | None:
+    """Why this award of `rule` may not be made, or None."""
+    if not rule.active:
+        return FieldError("rule", _("this rule is switched off"), PointsCode.RULE_INACTIVE)
+    caps = (
+        (rule.cap_day, so_far.day, _("daily")),
+        (rule.cap_month, so_far.month, _("monthly")),
+        (rule.cap_year, so_far.year, _("yearly")),
+    )
+    for cap, had, word in caps:
+        if cap is not None and had + rule.points > cap:
+            reason = _("the %(span)s cap of %(cap)s points is reached") % {"span": word, "cap": cap}
+            return FieldError("rule", reason, PointsCode.CAP_REACHED)
+    return None
+
+
+# --- many awards at once -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AwardRequest:
+    """One award asked of `awards_bulk`: a member (by id), a rule and the source."""
+
+    member_id: int
+    rule: EarningRule
+    source: str
+
+
+@dataclass(frozen=True)
+class AwardOutcome:
+    request: AwardRequest
+    award: Award | None = None  # made now, or made before (replayed)
+    replayed: bool = False
+    error: FieldError | None = None  # why not: over a cap, rule off, not a member of the park
+
+
+def awards_bulk(
+    *, actor, via: str, park, requests: list[AwardRequest], now=None, chunk_size: int = 500
+) -> list[AwardOutcome]:
+    """Many awards (an XLSX upload, a day's check-ins): one transaction per chunk of requests;
+    in each, the members locked in id order by one query, "awarded already?" and the caps by
+    two, then the lots, ledger entries, postings, awards and audit rows in multi-row INSERTs.
+    The same rules as `award`: a source awards once (replayed), caps and switched-off rules
+    refuse that request alone. An outcome per request, in order."""
+    now = now or timezone.now()
+    outcomes: list[AwardOutcome] = []
+    for start in range(0, len(requests), chunk_size):
+        with transaction.atomic():
+            outcomes += _award_chunk(actor, via, park, requests[start : start + chunk_size], now)
+    return outcomes
+
+
+def _award_chunk(actor, via, park, requests: list[AwardRequest], now) -> list[AwardOutcome]:
+    today = _today(now)
+    members = {
+        m.pk: m
+        for m in Member.objects.select_for_update(of=("self",))
+        .select_related("account")
+        .filter(park=park, pk__in={r.member_id for r in requests})
+        .order_by("pk")
+    }
+    rule_ids = {r.rule.pk for r in requests}
+    made_before = {
+        (a.member_id, a.rule_id, a.source): a
+        for a in Award.objects.filter(
+            member_id__in=members,
+            rule_id__in=rule_ids,
+            source__in={r.source[:100] for r in requests},
         )
-        if so_far + rule.points > cap:
-            raise ValidationFailed.single(
-                "rule",
-                _("the %(span)s cap of %(cap)s points is reached") % {"span": word, "cap": cap},
-                PointsCode.CAP_REACHED,
+    }
+    so_far = {
+        (row["member_id"], row["rule_id"]): SoFar(row["day"], row["month"], row["year"])
+        for row in Award.objects.filter(
+            member_id__in=members, rule_id__in=rule_ids, awarded_on__range=_spans(today)["year"]
+        )
+        .values("member_id", "rule_id")
+        .annotate(**_cap_sums(today))
+    }
+    slots: list = []  # per request: an AwardOutcome, or the request to write
+    taking: dict[tuple, AwardRequest] = {}
+    for request in requests:
+        source = request.source[:100]
+        triple = (request.member_id, request.rule.pk, source)
+        if request.member_id not in members:
+            slots.append(AwardOutcome(request, error=_not_a_member()))
+        elif triple in made_before:
+            slots.append(AwardOutcome(request, made_before[triple], replayed=True))
+        elif triple in taking:
+            slots.append(triple)  # the same source twice in one file: awarded once
+        else:
+            had = so_far.setdefault((request.member_id, request.rule.pk), SoFar())
+            refusal = _refusal(request.rule, had)
+            if refusal:
+                slots.append(AwardOutcome(request, error=refusal))
+                continue
+            had.add(request.rule.points)
+            taking[triple] = request
+            slots.append(triple)
+    made = _write_awards(actor, via, park, members, list(taking.values()), now, today)
+    first_seen: set = set()
+    outcomes = []
+    for slot, request in zip(slots, requests, strict=True):
+        if isinstance(slot, AwardOutcome):
+            outcomes.append(slot)
+        else:
+            outcomes.append(AwardOutcome(request, made[slot], replayed=slot in first_seen))
+            first_seen.add(slot)
+    return outcomes
+
+
+def _not_a_member() -> FieldError:
+    return FieldError("member", _("not a member of this park"), PointsCode.NOT_A_MEMBER)
+
+
+def _write_awards(actor, via, park, members, taking: list[AwardRequest], now, today) -> dict:
+    if not taking:
+        return {}
+    lots = Lot.objects.bulk_create(
+        [
+            Lot(
+                member_id=r.member_id,
+                points=r.rule.points,
+                remaining=r.rule.points,
+                earned_on=today,
+                expires_on=expiry_of(today),
             )
+            for r in taking
+        ]
+    )
+    issued = _system_account(park, "issued")
+    posted = ledger.post_many(
+        park=park,
+        drafts=[
+            ledger.Draft(
+                key=_award_key(r.rule, r.member_id, r.source),
+                kind="points.earn",
+                lines=[(issued, -r.rule.points), (members[r.member_id].account, r.rule.points)],
+                memo=r.rule.name,
+            )
+            for r in taking
+        ],
+        actor=actor,
+        at=now,
+    )
+    awards = Award.objects.bulk_create(
+        [
+            Award(
+                member=members[r.member_id],
+                rule=r.rule,
+                source=r.source[:100],
+                points=r.rule.points,
+                lot=lot,
+                entry_id=p.entry.pk,
+                awarded_on=today,
+                awarded_at=now,
+            )
+            for r, lot, p in zip(taking, lots, posted, strict=True)
+        ]
+    )
+    if via not in VIAS:
+        raise ValueError(f"via must be one of {sorted(VIAS)}, not {via!r}")
+    rows = []
+    for made in awards:
+        row = audit_row(
+            actor=actor,
+            via=via,
+            action="points.award",
+            obj=made,
+            before=None,
+            after=_award_after(made),
+        )
+        row.park_id = park.pk
+        rows.append(row)
+    AuditLog.objects.bulk_create(rows)
+    return {(a.member_id, a.rule_id, a.source): a for a in awards}
 
 
-def rule_create(*, actor, park, data: dict) -> EarningRule:
+RULE_FIELDS = ("kind", "name", "points", "cap_day", "cap_month", "cap_year", "active")
+
+
+def rule_create(*, actor, via: str, park, data: dict) -> EarningRule:
     access.require(actor, access.CREATE, EarningRule)
+    data = _rule_data(data)
     with transaction.atomic():
         rule = EarningRule.objects.create(park=park, **data)
-        audit_record(
-            actor=actor,
-            via="ui",
-            action="points.rule.create",
-            obj=rule,
-            before=None,
-            after=snapshot(rule),
-        )
+        _audit(actor, via, "rule.create", rule, after=snapshot(rule))
         return rule
+
+
+def rule_update(*, actor, via: str, rule: EarningRule, data: dict) -> EarningRule:
+    """Change a rule (its points apply to awards from now on; made awards keep theirs)."""
+    access.require(actor, access.CHANGE, rule)
+    data = _rule_data(data)
+    with transaction.atomic():
+        before = snapshot(rule, list(RULE_FIELDS))
+        EarningRule.objects.filter(pk=rule.pk).update(**data)
+        rule.refresh_from_db()
+        old, new = changed_only(before, snapshot(rule, list(RULE_FIELDS)))
+        _audit(actor, via, "rule.update", rule, before=old, after=new)
+        return rule
+
+
+def _rule_data(data: dict) -> dict:
+    """The rule's fields, checked: a known activity, a name, points, caps that fit together."""
+    data = {k: data.get(k) for k in RULE_FIELDS if k in data}
+    errors = []
+    if data.get("kind") not in RuleKind.values:
+        errors.append(FieldError("kind", _("not a known activity"), Code.INVALID))
+    if not (data.get("name") or "").strip():
+        errors.append(FieldError("name", pgettext("points", "required"), Code.REQUIRED))
+    points = data.get("points")
+    if not isinstance(points, int) or points < 1:
+        errors.append(FieldError("points", _("a whole number of at least 1"), Code.OUT_OF_RANGE))
+    for cap in ("cap_day", "cap_month", "cap_year"):
+        value = data.get(cap)
+        if value is not None and (not isinstance(value, int) or value < 1):
+            errors.append(FieldError(cap, _("a whole number of at least 1"), Code.OUT_OF_RANGE))
+        elif value is not None and isinstance(points, int) and value < points:
+            errors.append(FieldError(cap, _("below one award's points"), Code.OUT_OF_RANGE))
+    if errors:
+        raise ValidationFailed(errors)
+    data["name"] = data["name"].strip()[:100]
+    data["active"] = bool(data.get("active", True))
+    return data
 
 
 # --- goods --------------------------------------------------------------------------------
 
 
-def good_create(*, actor, park, name: str, price: int, stock: int, per_member_limit=None) -> Good:
+def good_create(
+    *, actor, via: str, park, name: str, price: int, stock: int, per_member_limit=None
+) -> Good:
     access.require(actor, access.CREATE, Good)
+    data = _good_data(
+        {"name": name, "price": price, "per_member_limit": per_member_limit, "active": True}
+    )
+    if not isinstance(stock, int) or stock < 0:
+        raise ValidationFailed.single("stock", _("a whole number, 0 or more"), Code.OUT_OF_RANGE)
     with transaction.atomic():
-        good = Good.objects.create(
-            park=park, name=name, price=price, stock=stock, per_member_limit=per_member_limit
-        )
-        audit_record(
-            actor=actor,
-            via="ui",
-            action="points.good.create",
-            obj=good,
-            before=None,
-            after=snapshot(good),
-        )
+        good = Good.objects.create(park=park, stock=stock, **data)
+        _audit(actor, via, "good.create", good, after=snapshot(good))
         return good
 
 
-def stock_move(*, actor, good: Good, change: int, reason: str) -> Good:
-    """Stock in (+) or out (-) by hand, audited; never below zero."""
+GOOD_FIELDS = ("name", "price", "per_member_limit", "active")
+
+
+def good_update(*, actor, via: str, good: Good, data: dict) -> Good:
+    """Name, price, limit and whether on sale; stock moves only by `stock_move` (audited)."""
     access.require(actor, access.CHANGE, good)
+    data = _good_data(data)
+    with transaction.atomic():
+        before = snapshot(good, list(GOOD_FIELDS))
+        Good.objects.filter(pk=good.pk).update(**data)
+        good.refresh_from_db()
+        old, new = changed_only(before, snapshot(good, list(GOOD_FIELDS)))
+        _audit(actor, via, "good.update", good, before=old, after=new)
+        return good
+
+
+def _good_data(data: dict) -> dict:
+    errors = []
+    name = (data.get("name") or "").strip()
+    if not name:
+        errors.append(FieldError("name", pgettext("points", "required"), Code.REQUIRED))
+    price = data.get("price")
+    if not isinstance(price, int) or price < 1:
+        errors.append(FieldError("price", _("a whole number of at least 1"), Code.OUT_OF_RANGE))
+    limit = data.get("per_member_limit")
+    if limit is not None and (not isinstance(limit, int) or not 1 <= limit <= 99):
+        errors.append(FieldError("per_member_limit", _("between 1 and 99"), Code.OUT_OF_RANGE))
+    if errors:
+        raise ValidationFailed(errors)
+    return {
+        "name": name[:100],
+        "price": price,
+        "per_member_limit": limit,
+        "active": bool(data.get("active", True)),
+    }
+
+
+def stock_move(*, actor, via: str, good: Good, change: int, reason: str) -> Good:
+    """Stock in (+) or out (-) by hand, audited with its reason; never below zero."""
+    access.require(actor, access.CHANGE, good)
+    if not isinstance(change, int) or change == 0:
+        raise ValidationFailed.single("change", _("a whole number, not 0"), Code.INVALID)
+    if not reason.strip():
+        raise ValidationFailed.single("reason", pgettext("points", "required"), Code.REQUIRED)
     with transaction.atomic():
         rows = Good.objects.filter(pk=good.pk)
         if change < 0:
@@ -238,12 +563,11 @@ def stock_move(*, actor, good: Good, change: int, reason: str) -> Good:
                 "change", _("not that much in stock"), PointsCode.OUT_OF_STOCK
             )
         good.refresh_from_db()
-        audit_record(
-            actor=actor,
-            via="ui",
-            action="points.stock.move",
-            obj=good,
-            before=None,
+        _audit(
+            actor,
+            via,
+            "stock.move",
+            good,
             after={"change": change, "reason": reason, "stock": good.stock},
         )
         return good
@@ -253,7 +577,7 @@ def stock_move(*, actor, good: Good, change: int, reason: str) -> Good:
 
 
 def redemption_reserve(
-    *, actor, member: Member, good: Good, quantity: int = 1, now=None
+    *, actor, via: str, member: Member, good: Good, quantity: int = 1, now=None
 ) -> Redemption:
     now = now or timezone.now()
     if quantity < 1 or quantity > 99:
@@ -303,14 +627,12 @@ def redemption_reserve(
             at=now,
         )
         _take_from_lots(member, redemption, points)
-        audit_record(
-            actor=actor,
-            via="ui",
-            action="points.redemption.reserve",
-            obj=redemption,
-            before=None,
+        _audit(
+            actor,
+            via,
+            "redemption.reserve",
+            redemption,
             after={"good": good.pk, "quantity": quantity, "points": points},
-            park_id=member.park_id,
         )
         return redemption
 
@@ -354,7 +676,7 @@ def _step(redemption: Redemption, *, expect: str, to: str, now) -> bool:
     )
 
 
-def redemption_hand_over(*, actor, redemption: Redemption, now=None) -> Redemption:
+def redemption_hand_over(*, actor, via: str, redemption: Redemption, now=None) -> Redemption:
     """The counter scanned the member's code and hands the good over: the points are spent."""
     access.require(actor, "hand_over", redemption)
     now = now or timezone.now()
@@ -378,20 +700,19 @@ def redemption_hand_over(*, actor, redemption: Redemption, now=None) -> Redempti
             memo=redemption.good.name,
             at=now,
         )
-        audit_record(
-            actor=actor,
-            via="ui",
-            action="points.redemption.hand_over",
-            obj=redemption,
+        _audit(
+            actor,
+            via,
+            "redemption.hand_over",
+            redemption,
             before={"status": "reserved"},
             after={"status": "collected"},
-            park_id=park.pk,
         )
     redemption.refresh_from_db()
     return redemption
 
 
-def redemption_void(*, actor, redemption: Redemption, now=None) -> Redemption:
+def redemption_void(*, actor, via: str, redemption: Redemption, now=None) -> Redemption:
     """Cancelled by the member or timed out: points back to their lots, stock released."""
     now = now or timezone.now()
     with transaction.atomic():
@@ -410,20 +731,19 @@ def redemption_void(*, actor, redemption: Redemption, now=None) -> Redemption:
             actor=actor,
             now=now,
         )
-        audit_record(
-            actor=actor,
-            via="ui" if actor else "system",
-            action="points.redemption.void",
-            obj=redemption,
+        _audit(
+            actor,
+            via,
+            "redemption.void",
+            redemption,
             before={"status": "reserved"},
             after={"status": "voided"},
-            park_id=member.park_id,
         )
     redemption.refresh_from_db()
     return redemption
 
 
-def redemption_refund(*, actor, redemption: Redemption, now=None) -> Redemption:
+def redemption_refund(*, actor, via: str, redemption: Redemption, now=None) -> Redemption:
     """A good brought back after pick-up: the points return to their original lots."""
     access.require(actor, access.CHANGE, redemption)
     now = now or timezone.now()
@@ -441,14 +761,13 @@ def redemption_refund(*, actor, redemption: Redemption, now=None) -> Redemption:
             actor=actor,
             now=now,
         )
-        audit_record(
-            actor=actor,
-            via="ui",
-            action="points.redemption.refund",
-            obj=redemption,
+        _audit(
+            actor,
+            via,
+            "redemption.refund",
+            redemption,
             before={"status": "collected"},
             after={"status": "refunded"},
-            park_id=member.park_id,
         )
     redemption.refresh_from_db()
     return redemption
@@ -472,14 +791,14 @@ def _release(redemption, member, *, source: str, key: str, actor, now) -> None:
     Good.objects.filter(pk=redemption.good_id).update(stock=F("stock") + redemption.quantity)
 
 
-def reservations_expire(*, park, now=None) -> int:
+def reservations_expire(*, park, via: str, now=None) -> int:
     """Void every reservation of the park not picked up in time; returns how many."""
     now = now or timezone.now()
     due = Redemption.objects.filter(park=park, status=RedemptionStatus.RESERVED, expires_at__lt=now)
     voided = 0
     for redemption in due.select_related("member", "good"):
         try:
-            redemption_void(actor=None, redemption=redemption, now=now)
+            redemption_void(actor=None, via=via, redemption=redemption, now=now)
             voided += 1
         except ValidationFailed:
             continue  # picked up or cancelled meanwhile
@@ -513,3 +832,91 @@ def lots_expire(*, park, today: datetime.date) -> int:
             Lot.objects.filter(pk=lot.pk).update(remaining=0, expired=True)
             expired += 1
     return expired
+
+
+NOTICE_DAYS = 31  # told about a month before points expire
+
+
+def expiry_notices(*, park, today: datetime.date, within_days: int = NOTICE_DAYS) -> int:
+    """Tell each person whose points expire within `within_days` how many and when, once per
+    lot (a lot told about is marked; a rerun tells nobody twice). Returns how many were told.
+    Enterprise members have no person to tell: their points show on the staff's report."""
+    due = Lot.objects.filter(
+        member__park=park,
+        member__user__isnull=False,
+        expired=False,
+        remaining__gt=0,
+        expiry_noticed_on__isnull=True,
+        expires_on__lte=today + datetime.timedelta(days=within_days),
+    )
+    by_member: dict[int, list[Lot]] = {}
+    for lot in due.select_related("member__user").order_by("member_id", "expires_on"):
+        by_member.setdefault(lot.member_id, []).append(lot)
+    told = 0
+    for lots in by_member.values():
+        with transaction.atomic():
+            ids = [lot.pk for lot in lots]
+            marked = Lot.objects.filter(pk__in=ids, expiry_noticed_on__isnull=True).update(
+                expiry_noticed_on=today
+            )
+            if marked != len(ids):
+                continue  # another run is telling them; leave it to that one
+            points = sum(lot.remaining for lot in lots)
+            first = lots[0].expires_on
+            notify(
+                park=park,
+                recipients=[lots[0].member.user],
+                kind="points.expiring",
+                title=_("%(points)s of your points expire on %(date)s")
+                % {"points": points, "date": first.isoformat()},
+                body=_("Spend them at the points supermarket before they expire."),
+                link=reverse("points:catalogue"),
+            )
+            told += 1
+    return told
+
+
+# --- activities: check in by QR at the event -----------------------------------------------
+
+
+def activity_create(*, actor, via: str, park, name: str, rule: EarningRule, starts_at, ends_at):
+    access.require(actor, access.CREATE, Activity)
+    errors = []
+    if not name.strip():
+        errors.append(FieldError("name", pgettext("points", "required"), Code.REQUIRED))
+    if rule.park_id != park.pk:
+        errors.append(FieldError("rule", _("not a rule of this park"), Code.UNKNOWN))
+    if starts_at is None or ends_at is None or ends_at <= starts_at:
+        errors.append(FieldError("ends_at", _("must be after check-in opens"), Code.OUT_OF_RANGE))
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic():
+        activity = Activity.objects.create(
+            park=park,
+            name=name.strip()[:100],
+            rule=rule,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            code=secrets.token_urlsafe(18)[:24],
+        )
+        _audit(actor, via, "activity.create", activity, after=snapshot(activity, ["name", "rule"]))
+        return activity
+
+
+def check_in(*, user, via: str, activity: Activity, now=None) -> Award:
+    """The person scanned the activity's code: their member earns the activity's rule once
+    (source: the activity), while check-in is open."""
+    now = now or timezone.now()
+    if not activity.starts_at <= now <= activity.ends_at:
+        raise ValidationFailed.single(
+            "activity", _("check-in is not open now"), PointsCode.CHECK_IN_CLOSED
+        )
+    member = member_for_person(user=user, via=via)
+    return award(
+        actor=user,
+        via=via,
+        member=member,
+        rule=activity.rule,
+        source=f"points.activity:{activity.pk}",
+        now=now,
+    )
