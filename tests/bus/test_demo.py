@@ -2,6 +2,8 @@
 express lines, 14 buses, 308 trips; lines 864, 848, 847, the 852 loop and the night metro
 feeder from the bus hub beside the metro station. A reload changes nothing."""
 
+import itertools
+
 import pytest
 
 from parkpilot.bus.models import Line, Stop, Trip, Vehicle
@@ -34,5 +36,5 @@ def test_a_bus_never_runs_two_trips_at_once():
             (t.starts_s, max(st.departure_s for st in t.stop_times.all()))
             for t in vehicle.trips.prefetch_related("stop_times")
         )
-        for (_s1, end), (start, _e2) in zip(spans, spans[1:], strict=False):
+        for (_s1, end), (start, _e2) in itertools.pairwise(spans):
             assert end < start, f"{vehicle}: a trip starts at {start} before {end}"

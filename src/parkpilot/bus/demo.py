@@ -51,11 +51,11 @@ DEMO_LOGINS = (
 def load(*, park: Park, data: dict, report: LoadReport) -> None:
     agency = upsert(
         report, "bus agency", Agency, {"park": park, "gtfs_id": "QSH_DIGITAL_BUS"},
-        {"name": "青山湖科技城数字巴士", "url": "https://bus.qingshanhu.example/", "is_demo": True},
+        {"name": "青山湖科技城数字巴士", "url": "https://bus.example.com/", "is_demo": True},
     )  # fmt: skip
     public = upsert(
         report, "bus agency", Agency, {"park": park, "gtfs_id": "QSH_HUB_LINES"},
-        {"name": "青山湖科技城公交中心站线路", "url": "https://bus.qingshanhu.example/hub/",
+        {"name": "青山湖科技城公交中心站线路", "url": "https://bus.example.com/hub/",
          "is_demo": True},
     )  # fmt: skip
     working = upsert(
