@@ -4,6 +4,7 @@ bookings through `access.scoped`."""
 
 import datetime
 import io
+import math
 from zoneinfo import ZoneInfo
 
 import segno
@@ -24,7 +25,6 @@ from parkpilot.bus.models import (
     ServiceCalendar,
     Stop,
     Trip,
-    Vehicle,
 )
 from parkpilot.plugins import TileData
 from parkpilot.tenancy import access
@@ -139,7 +139,7 @@ def network_geojson(*, user) -> dict:
         features.append(
             {
                 "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [float(stop.lon), float(stop.lat)]},
+                "geometry": _dot(float(stop.lon), float(stop.lat)),
                 "properties": {"kind": f"bus_{stop.kind}", "name": stop.name},
             }
         )
@@ -152,7 +152,23 @@ def network_geojson(*, user) -> dict:
                 "properties": {"kind": "zone", "name": zone.name},
             }
         )
+    park = tenancy.park_of(user)
+    outline = tenancy.park_map(user=user, park=park) if park else None
+    if outline:
+        features = outline["features"] + features
+        demo |= outline["demo"]
     return {"type": "FeatureCollection", "features": features, "demo": demo}
+
+
+def _dot(lon: float, lat: float, metres: float = 60) -> dict:
+    """A stop as a small octagon, so the shared map draws and labels it like an outline."""
+    dlat = metres / 111_320
+    dlon = dlat / math.cos(math.radians(lat))
+    ring = [
+        [round(lon + dlon * math.cos(a), 6), round(lat + dlat * math.sin(a), 6)]
+        for a in (i * math.pi / 4 for i in range(8))
+    ]
+    return {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}
 
 
 def network_counts(*, user) -> dict:
@@ -162,7 +178,12 @@ def network_counts(*, user) -> dict:
         "stops": stops(user=user).count(),
         "trips": access.scoped(user, Trip).count(),
         "express_trips": access.scoped(user, Trip).filter(line__kind="express").count(),
-        "vehicles": access.scoped(user, Vehicle).count(),
+        # Counted from the published trips, which everyone of the park may read.
+        "vehicles": access.scoped(user, Trip)
+        .filter(line__kind="express", vehicle__isnull=False)
+        .values("vehicle_id")
+        .distinct()
+        .count(),
     }
 
 
