@@ -18,13 +18,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from parkpilot.bus import selectors
+from parkpilot.bus import geo, selectors
 from parkpilot.bus.errors import ErrorCode
 from parkpilot.bus.models import (
     Booking,
     BookingStatus,
     Departure,
     Trip,
+    VehiclePosition,
 )
 from parkpilot.notifications import services as notifications
 from parkpilot.tenancy import access
@@ -277,3 +278,17 @@ def no_shows_mark(*, park, now=None) -> int:
             status=BookingStatus.CONFIRMED,
             departure__departs_at__lt=now - NO_SHOW_AFTER,
         ).update(status=BookingStatus.NO_SHOW, closed_at=now)
+
+
+def position_record(*, actor, vehicle, lat: float, lon: float, at=None, datum="wgs84", trip=None):
+    """A bus's GPS fix, stored in WGS84 (a GCJ-02 fix from a Chinese map SDK converted)."""
+    access.require(actor, access.CHANGE, vehicle)
+    wgs_lat, wgs_lon = geo.to_wgs84(lat, lon, datum=datum)
+    return VehiclePosition.objects.create(
+        park_id=vehicle.park_id,
+        vehicle=vehicle,
+        trip=trip,
+        lat=wgs_lat,
+        lon=wgs_lon,
+        at=at or timezone.now(),
+    )

@@ -14,4 +14,5 @@ urlpatterns = [
     path("staff/book/", views.staff_book, name="staff_book"),
     path("network/", views.network, name="network"),
     path("network/gtfs.zip", views.gtfs_export, name="gtfs_export"),
+    path("network/vehicle-positions.pb", views.vehicle_positions, name="vehicle_positions"),
 ]

@@ -13,7 +13,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from parkpilot.bus import gtfs, rules, selectors, services
+from parkpilot.bus import gtfs, realtime, rules, selectors, services
 from parkpilot.notifications import selectors as notifications
 from parkpilot.tenancy.access import SIGNED_IN, page
 from parkpilot.tenancy.errors import ValidationFailed
@@ -182,3 +182,11 @@ def gtfs_export(request):
     response = HttpResponse(gtfs.feed_export(user=request.user), content_type="application/zip")
     response["Content-Disposition"] = 'attachment; filename="gtfs.zip"'
     return response
+
+
+@page(rules.NETWORK)
+def vehicle_positions(request):
+    """GTFS-Realtime VehiclePositions (protobuf) of the park's buses."""
+    return HttpResponse(
+        realtime.vehicle_positions(user=request.user), content_type="application/x-protobuf"
+    )
