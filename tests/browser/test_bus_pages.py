@@ -95,3 +95,18 @@ def test_the_demo_network_map(live_server, new_page):
     expect(map_).to_have_attribute("data-rendered", re.compile(r"\d+"))
     assert int(map_.get_attribute("data-rendered")) >= 1 + 5 + 10 + 12 + 1
     screenshot(page, "bus-network-map")
+
+
+def test_an_enterprise_books_for_its_staff(personas, park, live_server, new_page):
+    _late_trip(park, None)
+    page = _signed_in(new_page, live_server, personas["ent_a_admin"], width=1440, height=900)
+    page.goto(f"{live_server.url}/bus/staff/")
+    options = page.locator("select[name=rider] option").all_inner_texts()
+    assert "b-user" not in " ".join(options)  # another enterprise's people are not offered
+    page.select_option("select[name=rider]", str(personas["ent_a_user"].pk))
+    page.get_by_test_id("book-for-staff").get_by_role("button", name="预订").click()
+    expect(page.get_by_test_id("messages")).to_contain_text("已为")
+    expect(page.get_by_test_id("staff-use")).to_contain_text("a-user")
+    screenshot(page, "bus-staff-commuting")
+    booking = Booking.objects.get()
+    assert (booking.rider, booking.booked_by) == (personas["ent_a_user"], personas["ent_a_admin"])
