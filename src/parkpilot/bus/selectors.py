@@ -78,9 +78,11 @@ def trip_get(*, user, trip_id: int) -> Trip:
     return access.get_for(user, Trip.objects.select_related("line", "service", "vehicle"), trip_id)
 
 
-def timetable(*, user, day: datetime.date, line_id: int | None = None) -> list[dict]:
-    """The bookable trips running that day, with free seats (a departure not yet booked has
-    all its vehicle's seats)."""
+def timetable(
+    *, user, day: datetime.date, line_id: int | None = None, after_s: int = 0
+) -> list[dict]:
+    """The bookable trips running that day (leaving at `after_s` seconds after midnight or
+    later), with free seats (a departure not yet booked has all its vehicle's seats)."""
     trips = (
         access.scoped(user, Trip)
         .filter(line__bookable=True)
@@ -89,6 +91,8 @@ def timetable(*, user, day: datetime.date, line_id: int | None = None) -> list[d
     )
     if line_id:
         trips = trips.filter(line_id=line_id)
+    if after_s:
+        trips = trips.filter(starts_s__gte=after_s)
     booked = {d.trip_id: d for d in access.scoped(user, Departure).filter(day=day, trip__in=trips)}
     rows = []
     for trip in trips:

@@ -47,10 +47,17 @@ def timetable(request):
     except ValidationFailed as exc:
         _refused(request, exc)
         day = timezone.localdate()
+    line_id = request.GET.get("line", "")
+    line_id = int(line_id) if line_id.isdigit() else None
+    now = timezone.localtime()
+    # Today: only the buses that have not left yet.
+    after_s = now.hour * 3600 + now.minute * 60 if day == now.date() else 0
     context = {
         "day": day,
-        "days": [timezone.localdate() + datetime.timedelta(days=n) for n in range(0, 7)],
-        "rows": selectors.timetable(user=request.user, day=day),
+        "line_id": line_id,
+        "days": [now.date() + datetime.timedelta(days=n) for n in range(0, 7)],
+        "lines": selectors.lines(user=request.user).filter(bookable=True),
+        "rows": selectors.timetable(user=request.user, day=day, line_id=line_id, after_s=after_s),
         "counts": selectors.network_counts(user=request.user),
     }
     return _render(request, "bus/timetable.html", context)
