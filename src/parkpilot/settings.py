@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "parkpilot.services",
     "parkpilot.ledger",
     "parkpilot.points",
+    "parkpilot.bus",
     "parkpilot.cockpit",
     "parkpilot.notifications",
     "parkpilot.alerts",

@@ -1,0 +1,40 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from parkpilot.plugins import NavItem, ResidentEntry, Tile
+from parkpilot.tenancy.roles import Reach, RoleDef
+
+
+class BusConfig(AppConfig):
+    """数字巴士: the park's bus network, seats booked from the residents' app, checked on board."""
+
+    name = "parkpilot.bus"
+    label = "bus"
+    verbose_name = _("Digital bus")
+    api_router = "parkpilot.bus.api.router"
+    urls = "parkpilot.bus.urls"
+    roles = (
+        RoleDef("bus_dispatcher", _("Bus dispatcher"), Reach.PARK),
+        RoleDef("bus_driver", _("Bus driver"), Reach.PARK),
+    )
+    nav_items = (
+        NavItem(_("Bus network"), "bus:network", order=45),
+        NavItem(_("Driver's check"), "bus:driver", order=46),
+        NavItem(_("Staff commuting"), "bus:staff", order=47),
+    )
+    resident_entries = (
+        ResidentEntry(_("Digital bus"), "bus:timetable", "bus/icons/bus.svg", order=20),
+        ResidentEntry(_("My rides"), "bus:mine", "bus/icons/ticket.svg", order=21),
+    )
+    demo_loader = "parkpilot.bus.demo.load"
+
+    @property
+    def cockpit_tiles(self):
+        from parkpilot.bus import rules
+
+        return (
+            Tile("bus.ridership", _("Bus riders"), "parkpilot.bus.selectors.ridership_tile",
+                 rule=rules.NETWORK, order=60),
+            Tile("bus.seats", _("Bus seats booked"), "parkpilot.bus.selectors.seats_tile",
+                 rule=rules.NETWORK, order=61),
+        )  # fmt: skip

@@ -1,0 +1,31 @@
+"""Coordinates at the door: stored WGS84, GCJ-02 (AMap, WeChat, most Chinese map apps) converted
+with prcoords. Near the metro station the two differ by about 540 m, so a stop typed in from a
+Chinese map without conversion lands in the wrong street."""
+
+from decimal import ROUND_HALF_EVEN, Decimal
+
+import prcoords
+
+SIX = Decimal("0.000001")
+# Mainland China's rough box: outside it GCJ-02 is WGS84 (prcoords leaves such points alone too).
+CHINA = (3.86, 53.55, 73.66, 135.05)  # lat min, lat max, lon min, lon max
+
+
+def to_wgs84(lat: float, lon: float, *, datum: str = "wgs84") -> tuple[Decimal, Decimal]:
+    """(lat, lon) in WGS84 at six decimals, converting from GCJ-02 when `datum` says so."""
+    if datum == "gcj02":
+        # The iterative ("bored") inverse is accurate to about 1e-9 degrees.
+        point = prcoords.gcj_wgs_bored((lat, lon))
+        lat, lon = point.lat, point.lon
+    elif datum != "wgs84":
+        raise ValueError(datum)
+    return _six(lat), _six(lon)
+
+
+def to_gcj02(lat, lon) -> tuple[float, float]:
+    point = prcoords.wgs_gcj((float(lat), float(lon)))
+    return point.lat, point.lon
+
+
+def _six(value: float) -> Decimal:
+    return Decimal(str(value)).quantize(SIX, rounding=ROUND_HALF_EVEN)

@@ -1,0 +1,372 @@
+"""Reads of the digital bus, always through the access rule. A rider reads their own bookings
+through `my_bookings` (the row names them); staff, dispatchers, drivers and enterprises read
+bookings through `access.scoped`."""
+
+import datetime
+import io
+import math
+from zoneinfo import ZoneInfo
+
+import segno
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from parkpilot import workcalendar
+from parkpilot.bus.errors import ErrorCode
+from parkpilot.bus.models import (
+    HOLDS_A_SEAT,
+    Booking,
+    BookingStatus,
+    DayRule,
+    DemandZone,
+    Departure,
+    Line,
+    ServiceCalendar,
+    Stop,
+    Trip,
+)
+from parkpilot.plugins import TileData
+from parkpilot.tenancy import access
+from parkpilot.tenancy import selectors as tenancy
+from parkpilot.tenancy.errors import ValidationFailed
+from parkpilot.tenancy.models import User
+from parkpilot.tenancy.roles import ENTERPRISE_ROLES
+
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+def runs_on(service: ServiceCalendar, day: datetime.date) -> bool:
+    """Whether a service calendar runs that day: working days are the Chinese calendar's
+    (holidays off, make-up weekend days on), within the calendar's dates."""
+    if not service.start_date <= day <= service.end_date:
+        return False
+    if service.rule == DayRule.EVERY_DAY:
+        return True
+    working = workcalendar.is_working_day(day)
+    return working if service.rule == DayRule.WORKING_DAYS else not working
+
+
+def hhmm(seconds: int) -> str:
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+
+
+# --- the network ----------------------------------------------------------------------------
+
+
+def lines(*, user):
+    return access.scoped(user, Line).select_related("agency").order_by("kind", "short_name")
+
+
+def line_summary(*, user) -> list[dict]:
+    """Each line with its trips and stops, for the network page."""
+    rows = []
+    trips = access.scoped(user, Trip).values("line_id").annotate(n=Count("id"))
+    per_line = {r["line_id"]: r["n"] for r in trips}
+    for line in lines(user=user):
+        first = access.scoped(user, Trip).filter(line=line).order_by("starts_s").first()
+        stops = (
+            [st.stop.name for st in first.stop_times.select_related("stop").order_by("sequence")]
+            if first
+            else []
+        )
+        rows.append({"line": line, "trips": per_line.get(line.pk, 0), "stops": stops})
+    return rows
+
+
+def trip_get(*, user, trip_id: int) -> Trip:
+    return access.get_for(user, Trip.objects.select_related("line", "service", "vehicle"), trip_id)
+
+
+def timetable(
+    *, user, day: datetime.date, line_id: int | None = None, after_s: int = 0
+) -> list[dict]:
+    """The bookable trips running that day (leaving at `after_s` seconds after midnight or
+    later), with free seats (a departure not yet booked has all its vehicle's seats)."""
+    trips = (
+        access.scoped(user, Trip)
+        .filter(line__bookable=True)
+        .select_related("line", "service", "vehicle")
+        .order_by("starts_s", "line__short_name")
+    )
+    if line_id:
+        trips = trips.filter(line_id=line_id)
+    if after_s:
+        trips = trips.filter(starts_s__gte=after_s)
+    booked = {d.trip_id: d for d in access.scoped(user, Departure).filter(day=day, trip__in=trips)}
+    rows = []
+    for trip in trips:
+        if not runs_on(trip.service, day):
+            continue
+        departure = booked.get(trip.pk)
+        seats = departure.seats if departure else (trip.vehicle.seats if trip.vehicle else 0)
+        taken = departure.booked if departure else 0
+        rows.append(
+            {"trip": trip, "time": hhmm(trip.starts_s), "seats": seats, "free": seats - taken}
+        )
+    return rows
+
+
+def stops(*, user):
+    return access.scoped(user, Stop).order_by("gtfs_id")
+
+
+def network_geojson(*, user) -> dict:
+    """Lines (as the stop sequence of their first trip) and stops as one FeatureCollection for
+    the shared map component (templates/components/park_map.html)."""
+    features = []
+    demo = False
+    for line in lines(user=user):
+        first = (
+            access.scoped(user, Trip).filter(line=line).order_by("direction", "starts_s").first()
+        )
+        if first is None:
+            continue
+        points = [
+            [float(st.stop.lon), float(st.stop.lat)]
+            for st in first.stop_times.select_related("stop").order_by("sequence")
+        ]
+        if len(points) >= 2:
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "LineString", "coordinates": points},
+                    "properties": {
+                        "kind": "bus_line",
+                        "name": line.short_name,
+                        "color": f"#{line.color}",
+                    },
+                }
+            )
+        demo |= line.is_demo
+    for stop in stops(user=user):
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": _dot(float(stop.lon), float(stop.lat)),
+                "properties": {"kind": f"bus_{stop.kind}", "name": stop.name},
+            }
+        )
+        demo |= stop.is_demo
+    for zone in access.scoped(user, DemandZone):
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": zone.outline,
+                "properties": {"kind": "zone", "name": zone.name},
+            }
+        )
+    park = tenancy.park_of(user)
+    outline = tenancy.park_map(user=user, park=park) if park else None
+    if outline:
+        features = outline["features"] + features
+        demo |= outline["demo"]
+    return {"type": "FeatureCollection", "features": features, "demo": demo}
+
+
+def _dot(lon: float, lat: float, metres: float = 60) -> dict:
+    """A stop as a small octagon, so the shared map draws and labels it like an outline."""
+    dlat = metres / 111_320
+    dlon = dlat / math.cos(math.radians(lat))
+    ring = [
+        [round(lon + dlon * math.cos(a), 6), round(lat + dlat * math.sin(a), 6)]
+        for a in (i * math.pi / 4 for i in range(8))
+    ]
+    return {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}
+
+
+def network_counts(*, user) -> dict:
+    return {
+        "lines": lines(user=user).count(),
+        "express": lines(user=user).filter(kind="express").count(),
+        "stops": stops(user=user).count(),
+        "trips": access.scoped(user, Trip).count(),
+        "express_trips": access.scoped(user, Trip).filter(line__kind="express").count(),
+        # Counted from the published trips, which everyone of the park may read.
+        "vehicles": access.scoped(user, Trip)
+        .filter(line__kind="express", vehicle__isnull=False)
+        .values("vehicle_id")
+        .distinct()
+        .count(),
+    }
+
+
+# --- bookings -------------------------------------------------------------------------------
+
+
+def my_bookings(*, user, limit: int = 30) -> list[Booking]:
+    """The person's own bookings, newest departure first."""
+    if not getattr(user, "park_id", None):
+        return []
+    return list(
+        Booking.objects.filter(park_id=user.park_id, rider=user)
+        .select_related("departure__trip__line")
+        .order_by("-departure__departs_at", "-pk")[:limit]
+    )
+
+
+def my_booking(*, user, booking_id: int) -> Booking:
+    """One of the person's own bookings, or one they may manage (an enterprise's
+    administrator: its staff's; dispatchers: any), or NotFound."""
+    found = Booking.objects.filter(pk=booking_id, rider=user, park_id=user.park_id).first()
+    if found is None:
+        found = access.get_for(user, Booking, booking_id)
+    return Booking.objects.select_related("departure__trip__line", "departure__park").get(
+        pk=found.pk
+    )
+
+
+def no_show_count(*, user) -> int:
+    return Booking.objects.filter(
+        park_id=user.park_id, rider=user, status=BookingStatus.NO_SHOW
+    ).count()
+
+
+def boarding_qr_svg(*, booking: Booking) -> str:
+    """The boarding code as an inline SVG QR code, for the driver to scan."""
+    out = io.BytesIO()
+    segno.make(booking.code, error="m").save(
+        out, kind="svg", scale=5, border=2, xmldecl=False, svgns=True
+    )
+    return out.getvalue().decode()
+
+
+def bookings_visible(*, user):
+    """Bookings the actor may read: the park's (staff, dispatchers, drivers) or an enterprise
+    administrator's own staff's."""
+    return access.scoped(user, Booking).select_related("departure__trip__line", "rider")
+
+
+def booking_by_code(*, user, code: str) -> Booking | None:
+    """A code on one of this driver's departures (a dispatcher: any of the park's)."""
+    found = bookings_visible(user=user).filter(code=code)
+    if not (user.is_superuser or "bus_dispatcher" in access.roles_of(user)):
+        found = found.filter(departure__trip__driver__user=user)
+    return found.first()
+
+
+def driver_departures(*, user, day: datetime.date) -> list[dict]:
+    """The driver's departures that day with their manifest (codes and names), so the check
+    still works when the phone loses signal after the page loaded."""
+    trips = access.scoped(user, Trip).filter(driver__user=user).select_related("line", "service")
+    rows = []
+    for trip in trips.order_by("starts_s"):
+        if not runs_on(trip.service, day):
+            continue
+        departure = access.scoped(user, Departure).filter(trip=trip, day=day).first()
+        manifest = (
+            list(
+                bookings_visible(user=user)
+                .filter(departure=departure, status__in=[*HOLDS_A_SEAT, BookingStatus.NO_SHOW])
+                .order_by("code")
+            )
+            if departure
+            else []
+        )
+        rows.append(
+            {
+                "trip": trip,
+                "time": hhmm(trip.starts_s),
+                "departure": departure,
+                "manifest": manifest,
+            }
+        )
+    return rows
+
+
+def staff_of(*, user):
+    """The people of an enterprise administrator's own enterprise, for whom they may book
+    (commute passes); nobody for anyone else."""
+    if not (
+        user.enterprise_id
+        and access.can(user, access.CREATE, Booking, enterprise_id=user.enterprise_id)
+    ):
+        return User.objects.none()
+    people = tenancy.role_holders(
+        ENTERPRISE_ROLES, park_id=user.park_id, enterprise_id=user.enterprise_id, is_active=True
+    )
+    return people.order_by("username")
+
+
+def staff_member(*, user, rider_id) -> User:
+    try:
+        found = staff_of(user=user).filter(pk=int(rider_id)).first()
+    except (TypeError, ValueError):
+        found = None
+    if found is None:
+        raise ValidationFailed.single("rider", _("not one of your staff"), ErrorCode.NOT_STAFF)
+    return found
+
+
+def staff_use(*, user, since: datetime.date) -> list[dict]:
+    """An enterprise's staff and their rides since a day (only its own staff: scoped)."""
+    rows = (
+        access.scoped(user, Booking)
+        .filter(departure__day__gte=since)
+        .values("rider__username", "rider__display_name")
+        .annotate(
+            booked=Count("id", filter=~Q(status=BookingStatus.CANCELLED)),
+            boarded=Count("id", filter=Q(status=BookingStatus.BOARDED)),
+            no_shows=Count("id", filter=Q(status=BookingStatus.NO_SHOW)),
+        )
+        .order_by("rider__username")
+    )
+    return list(rows)
+
+
+# --- figures ----------------------------------------------------------------------------------
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+def ridership_tile(user, park) -> TileData:
+    """Riders who boarded in the last 7 days, per day."""
+    today = _today()
+    days = [today - datetime.timedelta(days=n) for n in range(6, -1, -1)]
+    counts = dict(
+        access.scoped(user, Booking)
+        .filter(status=BookingStatus.BOARDED, departure__day__in=days)
+        .values("departure__day")
+        .annotate(n=Count("id"))
+        .values_list("departure__day", "n")
+    )
+    series = [counts.get(d, 0) for d in days]
+    return TileData(
+        value=series[-1],
+        unit=_("riders"),
+        caption=_("boarded today; last 7 days: %(total)s") % {"total": sum(series)},
+        chart={
+            "xAxis": {"type": "category", "data": [d.strftime("%m-%d") for d in days]},
+            "yAxis": {"type": "value"},
+            "series": [{"type": "bar", "data": series}],
+        },
+        as_of=today.isoformat(),
+    )
+
+
+def seats_tile(user, park) -> TileData:
+    """Seats offered by today's bookable trips against seats booked."""
+    today = _today()
+    offered = sum(row["seats"] for row in timetable(user=user, day=today))
+    booked = access.scoped(user, Departure).filter(day=today).aggregate(s=Sum("booked"))["s"] or 0
+    share = round(100 * booked / offered, 1) if offered else 0
+    return TileData(
+        value=f"{booked} / {offered}",
+        unit=_("seats"),
+        caption=_("booked of offered today (%(share)s%%)") % {"share": share},
+        status="warn" if share > 90 else "ok",
+        as_of=today.isoformat(),
+        demo=lines(user=user).filter(is_demo=True).exists(),
+    )
+
+
+def bookings_for_api(*, user, everyone: bool = False):
+    if everyone:
+        return bookings_visible(user=user).order_by("-booked_at", "-pk")
+    return (
+        Booking.objects.filter(park_id=user.park_id, rider=user)
+        .select_related("departure__trip__line", "rider")
+        .order_by("-booked_at", "-pk")
+    )

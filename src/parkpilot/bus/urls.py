@@ -1,0 +1,18 @@
+from django.urls import path
+
+from parkpilot.bus import views
+
+app_name = "bus"
+urlpatterns = [
+    path("m/", views.timetable, name="timetable"),
+    path("m/trips/<int:trip_id>/book/", views.book, name="book"),
+    path("m/rides/", views.mine, name="mine"),
+    path("m/rides/<int:booking_id>/cancel/", views.cancel, name="cancel"),
+    path("driver/", views.driver, name="driver"),
+    path("driver/board/", views.board, name="board"),
+    path("staff/", views.staff, name="staff"),
+    path("staff/book/", views.staff_book, name="staff_book"),
+    path("network/", views.network, name="network"),
+    path("network/gtfs.zip", views.gtfs_export, name="gtfs_export"),
+    path("network/vehicle-positions.pb", views.vehicle_positions, name="vehicle_positions"),
+]

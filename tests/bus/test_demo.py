@@ -1,0 +1,40 @@
+"""The demo park's network holds the documents' figures (shared/seed-facts.yaml, transit): 5
+express lines, 14 buses, 308 trips; lines 864, 848, 847, the 852 loop and the night metro
+feeder from the bus hub beside the metro station. A reload changes nothing."""
+
+import itertools
+
+import pytest
+
+from parkpilot.bus.models import Line, Stop, Trip, Vehicle
+from parkpilot.demo.services import demo_load
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_network_holds_the_documents_figures():
+    demo_load()
+    express = Line.objects.filter(kind="express")
+    assert express.count() == 5
+    assert Vehicle.objects.count() == 14
+    assert Trip.objects.filter(line__kind="express").count() == 308
+    assert Trip.objects.filter(line__kind="express", vehicle__isnull=True).count() == 0
+    short = set(Line.objects.values_list("short_name", flat=True))
+    assert {"864", "848", "847", "852", "夜间接驳"} <= short
+    assert Stop.objects.filter(name="青山湖科技城公交中心站", kind="hub").exists()
+    assert Stop.objects.filter(name__startswith="青山湖科技城（地铁", kind="metro").exists()
+    assert Stop.objects.filter(enterprise__isnull=False).exists()  # stops at demo enterprises
+    assert not Line.objects.filter(is_demo=False).exists()  # all marked 演示数据
+    again = demo_load()
+    assert not any(k.startswith("bus") for k in again.created | again.updated), again
+
+
+def test_a_bus_never_runs_two_trips_at_once():
+    demo_load()
+    for vehicle in Vehicle.objects.all():
+        spans = sorted(
+            (t.starts_s, max(st.departure_s for st in t.stop_times.all()))
+            for t in vehicle.trips.prefetch_related("stop_times")
+        )
+        for (_s1, end), (start, _e2) in itertools.pairwise(spans):
+            assert end < start, f"{vehicle}: a trip starts at {start} before {end}"
