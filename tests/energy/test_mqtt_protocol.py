@@ -100,6 +100,22 @@ def test_a_full_inbox_holds_the_network_thread_until_the_worker_takes_a_message(
     assert [inbox.get(0).mid, inbox.get(0).mid, inbox.get(0)] == [2, 3, None]
 
 
+def test_a_full_inbox_by_message_count_holds_the_network_thread_too():
+    # Tiny messages cost memory of their own (one object each), whatever their bytes.
+    inbox = Inbox(max_bytes=10**6, max_messages=2)
+    inbox.put(Message("t", b"x", 1, 1, 1))
+    inbox.put(Message("t", b"x", 2, 1, 1))
+    third = threading.Thread(target=inbox.put, args=(Message("t", b"x", 3, 1, 1),))
+    third.start()
+    time.sleep(0.3)
+    assert third.is_alive(), "put() returned although the inbox held max_messages"
+    assert len(inbox) == 2 and inbox.waited == 1
+    assert inbox.get(1).mid == 1
+    third.join(2)
+    assert not third.is_alive()
+    assert [inbox.get(0).mid, inbox.get(0).mid, inbox.get(0)] == [2, 3, None]
+
+
 def test_a_closed_inbox_releases_a_waiting_put_and_takes_nothing_more():
     inbox = Inbox(max_bytes=10)
     inbox.put(Message("t", b"x" * 20, 1, 1, 1))

@@ -20,7 +20,7 @@ from paho.mqtt.properties import Properties
 
 from helpers import service_missing
 from parkpilot.energy.gateways import broker_files_sync, gateway_mqtt_credentials_issue
-from parkpilot.energy.models import DeadLetter, Reading
+from parkpilot.energy.models import DeadLetter, EnergyRollup, Reading
 from parkpilot.energy.mqtt.broker import MOSQUITTO, LocalBroker
 from parkpilot.energy.mqtt.config import MqttConfig, readings_topic
 from parkpilot.tenancy.models import Role, User
@@ -220,6 +220,24 @@ def test_a_published_batch_is_ingested(gateways, worker, publisher):
     _wait_for(lambda: Reading.objects.count() == 20, "20 readings", worker)
     assert sorted(Reading.objects.values_list("value", flat=True)) == [float(n) for n in range(20)]
     assert DeadLetter.objects.count() == 0
+
+
+def test_the_worker_rolls_up_what_it_ingested(gateways, worker, publisher):
+    # On PostgreSQL by its rollup thread (its own connection), on SQLite between batches.
+    gw = publisher("gw-a")
+    readings = [{**r, "value": 1000.0 + r["value"]} for r in _readings("gw-a", 0, 30)]
+    gw.publish(readings_topic("qsh", "gw-a"), orjson.dumps(readings))
+    # Points p0..p9, minutes 0, 1, 2 (08:00-08:02 in Shanghai), point p's counter 1000 + p,
+    # 1010 + p, 1020 + p (no near-zero first reading, which the cleaner would hold). A quarter
+    # holds the intervals ending in (t, t + 15 min] (docs/energy.md): each 08:00 reading opens
+    # its series in the 07:45 quarter (0 kWh, 10 readings); 08:01 and 08:02 end 2 intervals ×
+    # 10 kWh per point in the 08:00 quarter: 10 × 20 = 200 kWh over 20 readings.
+
+    def park_quarter():
+        rows = EnergyRollup.objects.filter(scope="park", level="15m")
+        return sorted(rows.values_list("energy", "readings"))
+
+    _wait_for(lambda: park_quarter() == [(0.0, 10), (200.0, 20)], "the park's rollup", worker)
 
 
 def test_a_gateway_cannot_publish_under_another_gateways_topic(gateways, worker, publisher):

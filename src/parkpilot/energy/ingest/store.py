@@ -287,25 +287,36 @@ def upsert_replace(table: str, key: list[str], replaced: list[str], types: list[
     _upsert(table, key, key + replaced, updates, types, rows)
 
 
+# Column types as COPY's binary format names them.
+_COPY_TYPES = {"bigint": "int8", "int": "int4", "text": "text", "timestamptz": "timestamptz",
+               "float8": "float8"}  # fmt: skip
+
+
 def _upsert(table: str, key: list[str], names: list[str], updates: str, types: list[str], rows):
-    """PostgreSQL: one statement over unnest()ed arrays (one round trip, no per-row binding);
-    SQLite: executemany in-process."""
+    """PostgreSQL: COPY the rows into a temporary table, then one INSERT … SELECT … ON
+    CONFLICT from it (binary COPY costs the client next to nothing per value, where arrays
+    passed as parameters are dumped element by element: measured a fifth of a rollup pass,
+    benchmarks/profiles/mqtt_worker.md); SQLite: executemany in-process."""
     if not rows:
         return
     conflict = f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
+    columns = ", ".join(names)
     if connection.vendor == "postgresql":
-        arrays = [list(col) for col in zip(*rows, strict=True)]
-        unnest = ", ".join(f"%b::{t}[]" for t in types)
+        stage = f"{table}_stage{len(names)}"  # one per table and column set, per session
+        spec = ", ".join(f"{n} {t}" for n, t in zip(names, types, strict=True))
         with connection.wrap_database_errors, _binary_cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {table} ({', '.join(names)}) SELECT * FROM unnest({unnest}) "
-                f"{conflict}",
-                arrays,
-                prepare=False,  # planned for these arrays, never a generic plan
+                f"CREATE TEMP TABLE IF NOT EXISTS {stage} ({spec}) ON COMMIT DELETE ROWS; "
+                f"TRUNCATE {stage}"
+            )
+            with cursor.copy(f"COPY {stage} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types([_COPY_TYPES[t] for t in types])
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {stage} {conflict}"
             )
         return
     marks = ", ".join("%s" for _ in names)
     with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks}) {conflict}", rows
-        )
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks}) {conflict}", rows)

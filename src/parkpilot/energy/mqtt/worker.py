@@ -9,13 +9,20 @@ Zero loss rests on these together (docs/energy-mqtt.md):
     committed, so a crash at any point means a redelivery, never a loss;
   - idempotent intake on (point, ts), so a redelivered message is counted as duplicates;
   - the database away is never a bad message: the batch stays unacked and is retried;
-  - a bounded inbox: when it is full paho's network thread waits, stops reading the socket, and
-    TCP holds the rest at the broker (Mosquitto 2.0.11 ignores our Receive Maximum);
+  - a bounded inbox (payload bytes and messages): when it is full paho's network thread waits,
+    stops reading the socket, and TCP holds the rest at the broker (Mosquitto 2.0.11 ignores
+    our Receive Maximum);
   - each gateway's committed watermark, for gateways that number their messages, so that what a
     broker crash loses is resent by the gateway.
 
 Messages are batched (up to N readings or T milliseconds) into one transaction: the database,
-not MQTT, is the bottleneck of intake, and it is fastest with big sorted batches."""
+not MQTT, is the bottleneck of intake, and it is fastest with big sorted batches.
+
+Rollup passes run on a thread of their own with its own database connection (PostgreSQL), so
+intake never waits for one; under load at most one pass every `rollup_every_ms`, at once when
+intake has caught up. On SQLite, which takes one writer at a time, they run between batches on
+the intake thread, once the inbox has stayed empty for `batch_ms` (caught up) or every
+`rollup_every_ms` under load."""
 
 import contextlib
 import hashlib
@@ -52,6 +59,7 @@ from parkpilot.energy.mqtt.config import (
 )
 from parkpilot.energy.mqtt.watermark import MAX_SEQ, record_committed, watermark_topic
 from parkpilot.energy.rollups import rollup_pending
+from parkpilot.gcpause import gc_paused
 from parkpilot.stored_text import stored
 from parkpilot.tenancy.models import Park, User
 from parkpilot.tenancy.roles import Role
@@ -138,14 +146,16 @@ class TopicResolver:
 
 
 class Inbox:
-    """Messages from paho's network thread to the worker's, bounded by payload bytes. `put`
+    """Messages from paho's network thread to the worker's, bounded by payload bytes and by
+    messages (many tiny messages cost memory of their own, whatever their bytes). `put`
     blocks while the inbox is full: paho then stops reading the socket and TCP back-pressure
     keeps the broker's messages at the broker, so the worker's memory is bounded whatever the
     broker sends. Closed (stopping), it takes nothing more: those messages stay unacked and the
     broker sends them again to the next session."""
 
-    def __init__(self, max_bytes: int):
+    def __init__(self, max_bytes: int, max_messages: int = 10_000):
         self.max_bytes = max_bytes
+        self.max_messages = max_messages
         self._items: deque[Message] = deque()
         self._bytes = 0
         self._closed = False
@@ -154,10 +164,9 @@ class Inbox:
 
     def put(self, message: Message) -> bool:
         with self._changed:
-            if self._items and self._bytes >= self.max_bytes and not self._closed:
+            if self._full() and not self._closed:
                 self.waited += 1
-            # Always room for one message, however big: the inbox never deadlocks.
-            while self._items and self._bytes >= self.max_bytes and not self._closed:
+            while self._full() and not self._closed:
                 self._changed.wait(0.5)
             if self._closed:
                 return False
@@ -177,8 +186,17 @@ class Inbox:
             self._changed.notify_all()
             return message
 
+    def _full(self) -> bool:
+        # Always room for one message, however big: the inbox never deadlocks.
+        return bool(self._items) and (
+            self._bytes >= self.max_bytes or len(self._items) >= self.max_messages
+        )
+
     def empty(self) -> bool:
         return not self._items
+
+    def __len__(self) -> int:
+        return len(self._items)
 
     def close(self) -> None:
         with self._changed:
@@ -224,6 +242,7 @@ class IngestWorker:
         batch_ms: int = 200,
         receive_maximum: int = 1_000,
         inbox_bytes: int = 4 * 2**20,
+        inbox_messages: int = 10_000,
         session_expiry_s: int = SESSION_EXPIRY_S,
         rollup: bool = True,
         rollup_every_ms: int = 1000,
@@ -241,8 +260,12 @@ class IngestWorker:
         self.rollup = rollup
         self.rollup_every_s = rollup_every_ms / 1000
         self._rolled_at = 0.0
+        self._rollup_s = 0.0  # how long the last pass took
         self._unrolled = False  # batches committed since the last complete rollup pass
-        self.inbox = Inbox(inbox_bytes)
+        self._busy = False  # the last batch was full: intake has not caught up
+        self._rollup_wanted = threading.Event()  # for the rollup thread: work was committed
+        self._rollup_thread: threading.Thread | None = None
+        self.inbox = Inbox(inbox_bytes, inbox_messages)
         self.stats = Stats()
         self.resolver = TopicResolver()
         self._stop = threading.Event()
@@ -336,6 +359,11 @@ class IngestWorker:
         deadline = time.monotonic() + max_seconds if max_seconds else None
         if self.subscription == "partition":
             self._wait_for_topics()
+        if self.rollup and connection.vendor == "postgresql":
+            self._rollup_thread = threading.Thread(
+                target=self._rollup_loop, name="rollups", daemon=True
+            )
+            self._rollup_thread.start()
         self.connect()
         try:
             while not self._stop.is_set():
@@ -353,6 +381,9 @@ class IngestWorker:
             while batch := self._collect(wait=False):
                 self._handle(batch)
         finally:
+            self._stop.set()
+            if self._rollup_thread is not None:
+                self._rollup_thread.join(timeout=60)  # its pass ends (or rolls back) first
             self.client.disconnect()
             self.client.loop_stop()
         return self.stats
@@ -360,10 +391,13 @@ class IngestWorker:
     def _step(self) -> None:
         if self.subscription == "partition":
             self._refresh_partition()
-        batch = self._collect()
+        inline = self.rollup and self._rollup_thread is None
+        # Inline rollups: after a batch, wait only batch_ms for the next message; if none
+        # comes, intake has caught up and a pass runs now.
+        batch = self._collect(first_wait=self.batch_s if inline and self._unrolled else 0.5)
         if batch:
             self._handle(batch)
-        elif self._unrolled and self.rollup:
+        elif inline and self._unrolled:
             self._rollup()
 
     # --- partitions: several workers, plain subscriptions -------------------------------------
@@ -405,8 +439,8 @@ class IngestWorker:
 
     # --- batches ------------------------------------------------------------------------------
 
-    def _collect(self, *, wait: bool = True) -> list[Message]:
-        first = self.inbox.get(0.5 if wait else 0)
+    def _collect(self, *, wait: bool = True, first_wait: float = 0.5) -> list[Message]:
+        first = self.inbox.get(first_wait if wait else 0)
         if first is None:
             return []
         batch = [first]
@@ -421,6 +455,7 @@ class IngestWorker:
                 break
             batch.append(message)
             readings += _estimate(message.payload)
+        self._busy = readings >= self.batch_readings or not self.inbox.empty()
         return batch
 
     def _handle(self, batch: list[Message]) -> None:
@@ -456,22 +491,50 @@ class IngestWorker:
         self._unrolled = True
         self.stats.batches += 1
         self.stats.messages += len(batch)
-        # Roll up as soon as the worker has caught up (low latency when the stream is light),
-        # and under load at most every `rollup_every_s`: one pass over many batches costs about
-        # what a pass over one costs, since its work is per point and bucket, not per reading.
-        caught_up = self.inbox.empty()
-        if self.rollup and (caught_up or time.monotonic() - self._rolled_at >= self.rollup_every_s):
+        if self._rollup_thread is not None:
+            self._rollup_wanted.set()
+        elif self.rollup and time.monotonic() - self._rolled_at >= self.rollup_every_s:
+            # Under load, inline: at most every `rollup_every_s` (caught up: see _step). One
+            # pass over many batches costs about what a pass over one costs, since its work is
+            # per point and bucket, not per reading.
             self._rollup()
 
-    def _rollup(self) -> None:
+    def _rollup_loop(self) -> None:
+        """The rollup thread: a pass whenever intake committed something; while intake is busy
+        (full batches, a non-empty inbox) at most one every `rollup_every_s` (or three times
+        the last pass's duration, if longer), so that passes cover many batches. Its database
+        connection is its own (Django's are per thread)."""
+        try:
+            while not self._stop.is_set():
+                if not self._rollup_wanted.wait(0.5):
+                    continue
+                if self._busy:
+                    # Passes start at most every rollup_every_s and, when they are slow (a
+                    # starved machine, a long gap spread), take at most a third of the time.
+                    every = max(self.rollup_every_s, 3 * self._rollup_s)
+                    pause = self._rolled_at + every - time.monotonic()
+                    if pause > 0 and self._stop.wait(pause):
+                        break
+                self._rollup_wanted.clear()
+                if not self._rollup():
+                    self._rollup_wanted.set()  # more to do, or failed: again after a pause
+                    self._stop.wait(self.rollup_every_s)
+        finally:
+            _close_connection()
+
+    def _rollup(self) -> bool:
+        """One pass; True when it left nothing behind."""
         self._rolled_at = time.monotonic()
         try:
             passed = rollup_pending(limit=ROLLUP_LIMIT)
+            self._rollup_s = time.monotonic() - self._rolled_at
             self._unrolled = passed.batches >= ROLLUP_LIMIT
+            return not self._unrolled
         except Exception:
             # Intake is committed and the work list keeps it: the next pass rolls it up.
-            log.exception("rollup pass failed; it is retried after the next batch")
+            log.exception("rollup pass failed; it is retried later")
             _close_connection()
+            return False
 
     def _ingest(self, messages: list[Message]) -> None:
         """One transaction: every message's readings and dead letters, and the watermarks."""
@@ -480,7 +543,9 @@ class IngestWorker:
             groups.setdefault(message.topic, []).append(message)
         committed: dict[int, set[int]] = {}
         writers: dict[int, Writer] = {}
-        with transaction.atomic():
+        # gc paused: parsing a batch makes tens of thousands of dicts (no cycles), each 700 of
+        # which would otherwise start a collector pass (ingest_items pauses it too).
+        with gc_paused(), transaction.atomic():
             for topic, group in groups.items():
                 writer, seqs = self._ingest_topic(topic, group)
                 if seqs:

@@ -45,6 +45,12 @@ class Command(BaseCommand):
             help="payload bytes received but not yet ingested; beyond it the worker stops "
             "reading from the broker (bounded memory)",
         )
+        parser.add_argument(
+            "--inbox-messages",
+            type=int,
+            default=10_000,
+            help="messages received but not yet ingested; the inbox is full at either bound",
+        )
         parser.add_argument("--no-rollup", action="store_true", help="leave rollups to others")
         parser.add_argument(
             "--rollup-every-ms",
@@ -74,6 +80,7 @@ class Command(BaseCommand):
             batch_ms=options["batch_ms"],
             receive_maximum=options["receive_maximum"],
             inbox_bytes=int(options["inbox_mb"] * 2**20),
+            inbox_messages=options["inbox_messages"],
             rollup=not options["no_rollup"],
             rollup_every_ms=options["rollup_every_ms"],
             subscription=subscription,
