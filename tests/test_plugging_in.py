@@ -71,6 +71,7 @@ def test_every_app_page_and_api_mount_comes_from_an_app_config():
         "/v1/economy",
         "/v1/projects",
         "/v1/services",
+        "/v1/points",
         "/v1/bus",
         "/v1/cockpit",
         "/v1/notifications",

@@ -49,7 +49,7 @@ def test_refusals_in_one_shape(api_as, personas):
         "detail": [
             {
                 "loc": ["body", "status"],
-                "msg": "当前状态为“已提交”，不能办结",
+                "msg": "状态：当前状态为“已提交”，不能办结",  # the field by its label
                 "type": "invalid_transition",
                 "code": "invalid_transition",
             }
