@@ -186,8 +186,7 @@ def test_whole_cockpit_query_count_is_pinned_on_the_demo_park(client, django_ass
     client.force_login(User.objects.get(username="staff"))
     client.get("/cockpit/")  # warm the session
     # Every app's tiles on the demo park (economy, projects, services, energy, carbon, points,
-    # bus): the
-    # figure benchmarks/bench_cockpit.py reports as cockpit_queries, here kept from growing.
+    # bus): the figure benchmarks/bench_cockpit.py reports as cockpit_queries, kept from growing.
     # Carbon's grade and budget tiles each look up whether their month is closed (one query
     # each: a closed month's figures come from its snapshot). Points' two tiles cost 7, the
     # bus's two 5 (43 before them).
