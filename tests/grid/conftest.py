@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 
 from parkpilot.grid import services
@@ -6,6 +8,7 @@ from parkpilot.tenancy.models import Role, User
 
 # A 2 x 2 layout over a square near the park (lon 119.80-119.82, lat 30.24-30.26), WGS84.
 LON0, LAT0, STEP = 119.80, 30.24, 0.01
+SINCE = datetime.date(2026, 1, 1)  # rosters in force before every date the tests use
 
 
 def square(col: int, row: int, cols: int = 1, rows: int = 1, step: float = STEP) -> dict:
@@ -41,14 +44,15 @@ def layout(park, personas):
 def worker(park, layout, personas):
     """A resident who works grid 1 day and night (granted the app's role)."""
     user = person("worker1", park, granted=[GRID_WORKER])
-    services.member_add(actor=personas["park_staff"], grid=layout[0], user=user, shift=Shift.ALL)
+    services.member_add(actor=personas["park_staff"], grid=layout[0], user=user, shift=Shift.ALL,
+                            valid_from=SINCE)  # fmt: skip
     return user
 
 
 @pytest.fixture
 def worker2(park, layout, personas):
     user = person("worker2", park, granted=[GRID_WORKER])
-    services.member_add(actor=personas["park_staff"], grid=layout[1], user=user)
+    services.member_add(actor=personas["park_staff"], grid=layout[1], user=user, valid_from=SINCE)
     return user
 
 
@@ -57,7 +61,7 @@ def supervisor(park, layout, personas):
     user = person("gridsup", park, role=Role.PARK_STAFF, granted=[GRID_SUPERVISOR])
     for grid in layout:
         services.member_add(actor=personas["park_staff"], grid=grid, user=user,
-                            duty=Duty.SUPERVISOR)  # fmt: skip
+                            duty=Duty.SUPERVISOR, valid_from=SINCE)  # fmt: skip
     return user
 
 

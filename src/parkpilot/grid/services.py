@@ -15,6 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from shapely.geometry import shape
+from shapely.strtree import STRtree
 
 from parkpilot import events, workcalendar
 from parkpilot.grid import catalogue, geo, photos
@@ -79,8 +80,6 @@ def _check_code(code: str, field: str) -> list[FieldError]:
 
 def _overlaps(geometries: list, others: list, field: str) -> list[FieldError]:
     """Errors for new geometries that overlap each other or the grids that stay."""
-    from shapely.strtree import STRtree
-
     errors = []
     everything = geometries + others
     tree = STRtree(everything)
@@ -217,7 +216,8 @@ def _carry_members(retired, created, geometries, new, now) -> None:
     by_grid = defaultdict(list)
     for member in open_members:
         by_grid[member.grid_id].append(member)
-    retired_shapes = [(g.pk, shape(g.boundary)) for g in retired]
+    retired_shapes = [shape(g.boundary) for g in retired]
+    tree = STRtree(retired_shapes) if retired_shapes else None
     rows = []
     for grid, geometry, item in zip(created, geometries, new, strict=True):
         if item.get("workers"):
@@ -225,7 +225,8 @@ def _carry_members(retired, created, geometries, new, now) -> None:
                 GridMember(grid=grid, user_id=uid, valid_from=today) for uid in item["workers"]
             ]
             continue
-        overlap = [(geometry.intersection(s).area, pk) for pk, s in retired_shapes]
+        near = tree.query(geometry, predicate="intersects").tolist() if tree else []
+        overlap = [(geometry.intersection(retired_shapes[i]).area, retired[i].pk) for i in near]
         best = max(overlap, default=(0, None))
         if best[0] > 0:
             rows += [
