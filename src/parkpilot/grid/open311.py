@@ -251,7 +251,7 @@ def _post_request(request, park: Park, fmt: str):
         "service_notice": None,
         "account_id": None,
     }
-    return _answer(fmt, [row], "service_requests", "request", status=201)
+    return _answer(fmt, [row], "service_requests", "request")
 
 
 def request_detail(request, park_code: str, request_id: str, fmt: str):

@@ -91,19 +91,25 @@ def mine(request):
 def case(request, case_id: int):
     found = selectors.case_get(user=request.user, case_id=case_id)
     user = request.user
+    may_handle = access.can(user, "handle", found) and services._is_on(found, user)
+    may_take = (
+        found.status == Status.REFERRED
+        and access.can(user, "take", found)
+        and services._is_department_member(user, found)
+    )
+    is_reporter = selectors.is_reporter(user=user, case=found)
     context = {
         "case": found,
         "event": catalogue.event(found.category),
         "timeline": selectors.timeline(case=found),
         "photos": list(found.photos.order_by("kind", "pk")),
-        "is_reporter": selectors.is_reporter(user=user, case=found),
-        "may_handle": access.can(user, "handle", found) and services._is_on(found, user),
-        "may_take": found.status == Status.REFERRED
-        and access.can(user, "take", found)
-        and services._is_department_member(user, found),
+        "is_reporter": is_reporter,
+        "may_handle": may_handle,
+        "may_take": may_take,
+        # A "+1" is for other people of the park who meet the same problem, not its handlers.
         "may_support": found.is_open
-        and access.can(user, access.READ, PublicCase)
-        and not selectors.is_reporter(user=user, case=found),
+        and not (is_reporter or may_handle or may_take)
+        and access.can(user, access.READ, PublicCase),
         "departments": selectors.departments(user=user, park=found.park),
     }
     return _render(request, "grid/case.html", context)
