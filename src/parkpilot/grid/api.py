@@ -34,7 +34,7 @@ def locate(request, q: Query[LocateIn]):
     park = tenancy.park_of(request.auth)
     if park is None:
         raise NotFound
-    lon, lat = services._read_point(q.lon, q.lat, q.datum)
+    lon, lat = services.read_point(q.lon, q.lat, q.datum)
     return {
         "grid": selectors.locate(user=request.auth, park=park, lon=lon, lat=lat),
         "lon": lon,

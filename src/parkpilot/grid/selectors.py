@@ -13,7 +13,7 @@ import datetime
 import math
 from collections import Counter, defaultdict
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,7 +30,6 @@ from parkpilot.grid.models import (
     GridMember,
     OwnCase,
     Photo,
-    PhotoKind,
     PublicCase,
     Report,
     Status,
@@ -115,11 +114,6 @@ def work_queue(*, user) -> QuerySet:
     if _sees_whole_park(user) or user.is_superuser:
         mine = Q()
     return qs.filter(mine).select_related("grid", "department").order_by("due_on", "pk")
-
-
-def photos_of(*, user, case: Case, staff: bool) -> list[Photo]:
-    """The case's photos; the originals (with EXIF) only to those who read every case."""
-    return list(case.photos.order_by("kind", "pk")) if case else []
 
 
 def photo_get(*, user, photo_id: int) -> Photo:
@@ -277,21 +271,30 @@ def grid_figures(*, user, park, since: datetime.date | None = None) -> list[dict
 
 
 def open_cases_tile(user, park) -> TileData:
-    """Cockpit tile: the park's open cases, how many are late, and the on-time rate."""
+    """Cockpit tile: the park's open cases, how many are late, and the on-time rate (one
+    query: the cockpit's query count is pinned)."""
     today = timezone.localdate()
-    qs = case_queryset(user).filter(park=park)
-    open_qs = qs.filter(status__in=OPEN_STATUSES).exclude(status=Status.RESOLVED)
-    late = open_qs.filter(due_on__lt=today).count()
-    rows = list(qs.filter(resolved_at__isnull=False).values_list("resolved_at", "due_on"))
-    on_time = sum(timezone.localdate(r) <= d for r, d in rows)
-    rate = f"{on_time / len(rows):.0%}" if rows else "—"
+    waiting = Q(status__in=OPEN_STATUSES) & ~Q(status=Status.RESOLVED)
+    resolved = Q(resolved_at__isnull=False)
+    figures = (
+        case_queryset(user)
+        .filter(park=park)
+        .aggregate(
+            open=Count("pk", filter=waiting),
+            late=Count("pk", filter=waiting & Q(due_on__lt=today)),
+            resolved=Count("pk", filter=resolved),
+            on_time=Count("pk", filter=resolved & Q(resolved_at__date__lte=F("due_on"))),
+        )
+    )
+    done = figures["resolved"]
+    rate = f"{figures['on_time'] / done:.0%}" if done else "—"
     return TileData(
-        value=open_qs.count(),
+        value=figures["open"],
         unit=_("open cases"),
-        caption=_("%(late)d late · on time %(rate)s") % {"late": late, "rate": rate},
+        caption=_("%(late)d late · on time %(rate)s") % {"late": figures["late"], "rate": rate},
         link=reverse("grid:map"),
-        status="alert" if late else "ok",
-        extra={"late": late, "resolved": len(rows), "on_time": on_time},
+        status="alert" if figures["late"] else "ok",
+        extra={"late": figures["late"], "resolved": done, "on_time": figures["on_time"]},
     )
 
 
@@ -310,7 +313,3 @@ def my_items(user) -> list[MyItem]:
             )
         )
     return items
-
-
-def report_photo(*, case: Case) -> Photo | None:
-    return case.photos.filter(kind=PhotoKind.REPORT).order_by("pk").first()

@@ -30,7 +30,6 @@ from parkpilot.grid.models import (
     Event,
     Grid,
     GridMember,
-    Photo,
     PhotoKind,
     Redraw,
     Report,
@@ -347,7 +346,7 @@ def _tracking_code() -> str:
     return "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(10))
 
 
-def _read_point(lon, lat, datum: str) -> tuple[float, float]:
+def read_point(lon, lat, datum: str) -> tuple[float, float]:
     errors = []
     try:
         lon, lat = float(lon), float(lat)
@@ -405,7 +404,7 @@ def report_submit(
     else:
         errors += [e for f in uploads for e in photos.check(f, field="photos")]
     try:
-        lon, lat = _read_point(lon, lat, datum)
+        lon, lat = read_point(lon, lat, datum)
     except ValidationFailed as exc:
         errors += exc.errors
     if errors:
@@ -520,7 +519,7 @@ def _tell_staff(case: Case, worker, title: str) -> None:
     notify(park=case.park, recipients=people, kind="grid.case", title=title, link=_link(case))
 
 
-def _is_on(case: Case, actor) -> bool:
+def works_on(case: Case, actor) -> bool:
     """Whether the actor works this case's grid (or manages every grid)."""
     roles = access.roles_of(actor)
     if actor.is_superuser or roles & (access.policy_of(Case).park_writers | {"system"}):
@@ -546,7 +545,7 @@ def _locked(case: Case, allowed: tuple, step: str) -> Case:
 
 def _require_handler(actor, case: Case) -> None:
     access.require(actor, "handle", case)
-    if not _is_on(case, actor):
+    if not works_on(case, actor):
         raise ValidationFailed.single("case", _("a case of another grid"), ErrorCode.NOT_YOURS)
 
 
@@ -652,7 +651,7 @@ def case_refer(*, actor, case: Case, department: Department, note: str = "", now
     return locked
 
 
-def _is_department_member(actor, case: Case) -> bool:
+def is_department_member(actor, case: Case) -> bool:
     if actor.is_superuser or access.roles_of(actor) & access.policy_of(Case).park_writers:
         return True
     return DepartmentMember.objects.filter(
@@ -666,7 +665,7 @@ def case_resolve(*, actor, case: Case, resolution: str, before=(), after=(), now
     was referred to; the reporters are asked to confirm."""
     if case.status == Status.REFERRED:
         access.require(actor, "take", case)
-        if not _is_department_member(actor, case):
+        if not is_department_member(actor, case):
             raise ValidationFailed.single(
                 "case", _("referred to another department"), ErrorCode.NOT_YOURS
             )
@@ -708,11 +707,6 @@ def case_resolve(*, actor, case: Case, resolution: str, before=(), after=(), now
         locked.resolution,
     )
     return locked
-
-
-def _first_reporter(case: Case):
-    report = case.reports.filter(first=True).first()
-    return report.reporter_id if report else None
 
 
 def _require_reporter(actor, case: Case) -> None:
@@ -833,7 +827,3 @@ def resolved_autoclose(*, park, now=None, after_days: int = 3) -> int:
             _event(case, "closed", None, now, _("closed without an answer"))
             closed += 1
     return closed
-
-
-def photo_of(case: Case, kind=PhotoKind.REPORT) -> Photo | None:
-    return case.photos.filter(kind=kind).order_by("pk").first()

@@ -73,7 +73,7 @@ def report(request):
 
 def _duplicates(request, park, form) -> list:
     try:
-        lon, lat = services._read_point(form["lon"], form["lat"], form["datum"] or "wgs84")
+        lon, lat = services.read_point(form["lon"], form["lat"], form["datum"] or "wgs84")
     except ValidationFailed:
         return []
     return selectors.likely_duplicates(
@@ -91,11 +91,11 @@ def mine(request):
 def case(request, case_id: int):
     found = selectors.case_get(user=request.user, case_id=case_id)
     user = request.user
-    may_handle = access.can(user, "handle", found) and services._is_on(found, user)
+    may_handle = access.can(user, "handle", found) and services.works_on(found, user)
     may_take = (
         found.status == Status.REFERRED
         and access.can(user, "take", found)
-        and services._is_department_member(user, found)
+        and services.is_department_member(user, found)
     )
     is_reporter = selectors.is_reporter(user=user, case=found)
     context = {
