@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "parkpilot.cockpit",
     "parkpilot.notifications",
     "parkpilot.alerts",
+    "parkpilot.grid",
     "parkpilot.residents",
     "parkpilot.portal",
     "parkpilot.demo",

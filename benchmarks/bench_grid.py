@@ -1,0 +1,191 @@
+"""Grid governance's figures (issue 青和翼), on SQLite and PostgreSQL.
+
+- grid_locate_p95_ms: which grid holds a report's point, with 1,000 current grids (goal < 50):
+  geo.locator.locate, i.e. the stamp query that says whether the park's layout changed plus one
+  STR-tree query; grid_locate_build_ms is the first call, which builds the tree. The baseline is
+  a linear scan over the same shapely polygons (what the tree saves).
+- grid_redraw_s, grid_redraw_cases_lost, grid_redraw_cases_twice: redrawing all 1,000 grids into
+  a different lattice with 10,000 open cases (goal <= 60 s, 0 lost, 0 twice): every case must end
+  in exactly one current grid that holds its point.
+- report_intake_p95_ms: a report through services.report_submit with 3 photos (640x480 JPEG
+  with EXIF GPS): checks, locating, the case, its report, 3 originals and 3 published copies, the
+  worker's notification, the audit row. Sequential here (concurrency is the issue's next step).
+- open311_conformance_failures: the checks of tests/grid/test_grid_open311.py run as a script
+  against the live views (Django's test client), counted.
+
+PARKPILOT_BENCH_QUICK=1 runs a tenth of the cases."""
+
+import io
+import os
+import random
+import time
+
+from benchmarks.harness import setup_django, summary, timings_ms, write_result
+
+QUICK = os.environ.get("PARKPILOT_BENCH_QUICK") == "1"
+COLS, ROWS = 40, 25  # 1,000 grids
+CASES = 1_000 if QUICK else 10_000
+LOCATES = 1_000
+INTAKES = 30
+LON0, LAT0, CELL = 119.77, 30.215, 0.002
+
+
+def run(database_url: str | None = None) -> dict:
+    setup_django(database_url)
+    from django.db import connection
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        return _measure(connection)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+def _lattice(cols: int, rows: int, community: int) -> list[dict]:
+    w, h = COLS * CELL / cols, ROWS * CELL / rows
+    out = []
+    for c in range(cols):
+        for r in range(rows):
+            x0, y0 = LON0 + c * w, LAT0 + r * h
+            ring = [[x0, y0], [x0 + w, y0], [x0 + w, y0 + h], [x0, y0 + h], [x0, y0]]
+            seq = c * rows + r
+            out.append({
+                "code": f"330112003{community + seq // 1000:03d}{seq % 1000:03d}",
+                "name": f"g{seq}", "boundary": {"type": "Polygon", "coordinates": [ring]},
+            })  # fmt: skip
+    return out
+
+
+def _measure(connection) -> dict:
+    import datetime
+
+    from django.utils import timezone
+    from shapely.geometry import Point, shape
+
+    from parkpilot.grid import geo, services
+    from parkpilot.grid.models import Case, Grid, Report
+    from parkpilot.tenancy.models import Park, Role, User
+
+    park = Park.objects.create(code="bench", name="基准园区", region_code="330112")
+    staff = User.objects.create_user(username="staff", role=Role.PARK_STAFF, park=park)
+    rng = random.Random(7)
+    services.grids_redraw(actor=staff, park=park, retire=[], new=_lattice(COLS, ROWS, 1))
+    geo.locator.invalidate()
+    width, height = COLS * CELL, ROWS * CELL
+
+    def point():
+        return LON0 + rng.random() * width, LAT0 + rng.random() * height
+
+    start = time.perf_counter()
+    geo.locator.locate(park.pk, *point())
+    build_ms = (time.perf_counter() - start) * 1000
+    locate = summary(timings_ms(lambda: geo.locator.locate(park.pk, *point()), runs=LOCATES))
+    polygons = [(g.pk, shape(g.boundary)) for g in Grid.objects.filter(park=park)]
+
+    def linear():
+        p = Point(*point())
+        return next((pk for pk, poly in polygons if poly.intersects(p)), None)
+
+    linear_scan = summary(timings_ms(linear, runs=200))
+    tree = geo.locator.layout(park.pk).tree
+    tree_only = summary(
+        timings_ms(lambda: tree.query(Point(*point()), predicate="intersects"), runs=LOCATES)
+    )
+
+    now = timezone.now()
+    current = list(Grid.objects.filter(park=park, valid_to__isnull=True))
+    shapes = [shape(g.boundary) for g in current]
+    points = [point() for _ in range(CASES)]
+    owner = geo.assign(points, shapes)
+    Case.objects.bulk_create(
+        Case(park=park, grid=current[i], category="01.01", description="bench", lon=x, lat=y,
+             reported_at=now, due_on=datetime.date(2026, 12, 31))
+        for (x, y), i in zip(points, owner, strict=True)
+    )  # fmt: skip
+    made = set(Case.objects.filter(park=park).values_list("pk", flat=True))
+    start = time.perf_counter()
+    services.grids_redraw(
+        actor=staff, park=park, retire=[g.pk for g in current], new=_lattice(25, 40, 101)
+    )
+    redraw_s = time.perf_counter() - start
+    after = {g.pk: shape(g.boundary) for g in Grid.objects.filter(park=park, valid_to__isnull=True)}
+    rows = list(Case.objects.filter(park=park).values_list("pk", "grid_id", "lon", "lat"))
+    seen = [pk for pk, *_ in rows]
+    lost = len(made - set(seen)) + sum(
+        1 for _pk, g, x, y in rows if g not in after or not after[g].intersects(Point(x, y))
+    )
+    twice = len(seen) - len(set(seen))
+
+    intake, reporter = _intake(park, staff, point, services, Report)
+    metrics = {
+        "grid_locate_p95_ms": locate["p95_ms"],
+        "grid_locate_p50_ms": locate["p50_ms"],
+        "grid_locate_build_ms": round(build_ms, 1),
+        "grid_redraw_s": round(redraw_s, 2),
+        "grid_redraw_cases_lost": lost,
+        "grid_redraw_cases_twice": twice,
+        "report_intake_p95_ms": intake["p95_ms"],
+        "report_intake_p50_ms": intake["p50_ms"],
+        "open311_conformance_failures": _open311_failures(park, reporter, staff, point()),
+    }
+    # What the figure is made of: the STR-tree query alone, and a linear scan of the polygons
+    # instead (first hit); the rest of grid_locate is the layout's stamp query.
+    baseline = {
+        "tree_query_p95_ms": tree_only["p95_ms"],
+        "linear_scan_locate_p95_ms": linear_scan["p95_ms"],
+    }
+    name = f"grid_{connection.vendor}" + ("_quick" if QUICK else "")
+    path = write_result(
+        name, metrics=metrics, baseline=baseline,
+        notes=f"{connection.vendor}; {COLS * ROWS} grids; {CASES} open cases redrawn into a "
+        f"25 x 40 lattice; load {os.getloadavg()[0]:.2f}",
+    )  # fmt: skip
+    print(path.read_text())
+    return metrics
+
+
+def _photo(lon: float, lat: float) -> bytes:
+    from PIL import Image
+
+    image = Image.new("RGB", (640, 480), (120, 160, 90))
+    exif = Image.Exif()
+    gps = exif.get_ifd(0x8825)
+    gps.update({1: "N", 2: (30.0, 14.0, 0.0), 3: "E", 4: (119.0, 50.0, 0.0)})
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif)
+    return out.getvalue()
+
+
+def _intake(park, staff, point, services, Report) -> dict:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from parkpilot.tenancy.models import Role, User
+
+    resident = User.objects.create_user(username="reporter", role=Role.RESIDENT, park=park)
+    data = _photo(119.83, 30.23)
+
+    def once():
+        files = [SimpleUploadedFile(f"p{i}.jpg", data, "image/jpeg") for i in range(3)]
+        lon, lat = point()
+        services.report_submit(actor=resident, park=park, category="01.01", description="垃圾",
+                               lon=lon, lat=lat, uploads=files)  # fmt: skip
+
+    return summary(timings_ms(once, runs=INTAKES, warmup=2)), resident
+
+
+def _open311_failures(park, reporter, staff, where) -> int:
+    """The conformance checks of tests/grid/open311_checks.py (the spec's calls, both formats,
+    the error bodies) against the views, counted; each failure is printed."""
+    from tests.grid import open311_checks
+
+    ctx = open311_checks.prepare(park=park, reporter=reporter, staff=staff, lon=where[0],
+                                 lat=where[1])  # fmt: skip
+    failed = open311_checks.failures(ctx)
+    for line in failed:
+        print("open311:", line)
+    return len(failed)

@@ -1,0 +1,20 @@
+"""Scheduled work of grid governance: thin, each calls a service as the park's system actor."""
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from parkpilot.grid import services
+from parkpilot.tenancy.models import Park
+
+
+@db_periodic_task(crontab(minute="*/15"))
+def overdue_escalate_all() -> None:
+    """Cases past their working-day deadline raise an alert (escalated by the alerts clock)."""
+    for park in Park.objects.all():
+        services.overdue_escalate(park=park)
+
+
+@db_periodic_task(crontab(hour="2", minute="30"))
+def resolved_autoclose_all() -> None:
+    for park in Park.objects.all():
+        services.resolved_autoclose(park=park)
