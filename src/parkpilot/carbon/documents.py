@@ -5,6 +5,7 @@ hashes that pin what was issued, and the figure-by-figure difference between two
 import hashlib
 import json
 
+from parkpilot.carbon import selectors
 from parkpilot.carbon.models import EmissionFactor, IndustryAverage, YearSettings
 from parkpilot.economy import selectors as economy
 
@@ -74,9 +75,7 @@ def demo_inputs(*, park, enterprise, year: int, month: int, factors: list[dict])
 
 
 def _system(park):
-    from parkpilot.carbon.selectors import system_reader
-
-    return system_reader(park)
+    return selectors.system_reader(park)
 
 
 def document_block(
