@@ -14,18 +14,24 @@ Figures:
                                     batch runs: the batch must not hold the database's write
                                     lock (SQLite) while it renders.
 Baseline (same run): the same intake writes with no batch running, and whole-park reads of the
-same reports issued one by one.
-PARKPILOT_BENCH_QUICK=1: a park of 40 enterprises (scaled linearly to 500), 5 single reports."""
+same reports issued one by one. Beside the wall-clock figures, the CPU they took (this process,
+and for the batch its render workers too): on a machine shared with other work the wall clock
+swings with the load, the CPU much less; report_batch_500_cpu_s / 2 is what the batch would
+take on two cores of its own.
+PARKPILOT_BENCH_QUICK=1: a park of 40 enterprises (scaled linearly to 500), 5 single reports;
+PARKPILOT_BENCH_REPORTS_BATCH=N: a park of N enterprises (scaled linearly to 500), for iterating
+on the batch without the full run (the pool's start-up, about 2 s, is scaled with it)."""
 
 import multiprocessing
 import os
+import resource
 import time
 from datetime import date, timedelta
 
 from benchmarks.harness import percentile, setup_django, summary, timings_ms, write_result
 
 QUICK = os.environ.get("PARKPILOT_BENCH_QUICK") == "1"
-ENTERPRISES = 40 if QUICK else 500
+ENTERPRISES = int(os.environ.get("PARKPILOT_BENCH_REPORTS_BATCH") or (40 if QUICK else 500))
 REPORT_RUNS = 5 if QUICK else 20
 IDLE_S = 2.0 if QUICK else 5.0
 WRITE_EVERY_S = 0.02
@@ -111,6 +117,7 @@ def _measure(connection) -> dict:
     from parkpilot.tenancy.actors import SystemActor
     from parkpilot.tenancy.models import Enterprise, Park
 
+    load_at_start = _load_average()
     demo_load()
     demo = Park.objects.get(code="qingshanhu")
     per = period(Level.MONTH, date(2026, 10, 1), demo.timezone)
@@ -122,7 +129,9 @@ def _measure(connection) -> dict:
     def one_report():
         services.report_issue(actor=system, via="bench", enterprise_id=ent.pk, year=2026, month=10)
 
+    cpu_before = time.process_time()
     report_ms = timings_ms(one_report, runs=REPORT_RUNS, warmup=2)
+    report_cpu_ms = (time.process_time() - cpu_before) * 1000 / (REPORT_RUNS + 2)
 
     synth = _synthetic(n_ent=ENTERPRISES)
     # The demo's catalogue as it is (2026 carries the latest published factors forward).
@@ -160,9 +169,14 @@ def _measure(connection) -> dict:
             actor=synth_system, via="bench", park=synth, year=2026, month=10, start=False
         )
         with IntakeWriter(connection, demo, point.code, start_ts + 86400) as writer:
-            t0 = time.perf_counter()
+            t0, cpu0 = time.perf_counter(), _cpu_s(resource.RUSAGE_CHILDREN)
+            cpu_self0 = time.process_time()
             batch = services.batch_run(batch_id=batch.pk)
             batch_s = time.perf_counter() - t0
+            # The render workers have ended (the pool is closed): their CPU is counted here;
+            # the intake writer's is not yet (it is still running).
+            batch_cpu_s = time.process_time() - cpu_self0
+            batch_cpu_s += _cpu_s(resource.RUSAGE_CHILDREN) - cpu0
             during = writer.stop()
     finally:
         selectors_carbon.accounting_rows = real_rows
@@ -175,6 +189,8 @@ def _measure(connection) -> dict:
         "report_batch_500_s": round(batch_s * 500 / ENTERPRISES, 1),
         "report_whole_park_reads": len(reads),
         "intake_write_p95_during_batch_ms": round(percentile(during, 95), 1),
+        "report_cpu_ms": round(report_cpu_ms, 1),
+        "report_batch_500_cpu_s": round(batch_cpu_s * 500 / ENTERPRISES, 1),
     }
     write_result(
         f"reports_{connection.vendor}",
@@ -184,9 +200,19 @@ def _measure(connection) -> dict:
             "whole_park_reads_of_one_report": reads_one_report,
             "whole_park_reads_500_reports_one_by_one": reads_one_report * 500,
         },
-        notes=(f"batch of {ENTERPRISES} enterprises"
+        notes=(f"load average {load_at_start} at the start, {_load_average()} at the end; "
+               f"batch of {ENTERPRISES} enterprises"
                + (" scaled linearly to 500" if ENTERPRISES != 500 else "")
                + f", {default_workers()} render workers; {len(during)} intake writes during "
                f"the batch, {len(idle)} idle"),
     )  # fmt: skip
     return metrics
+
+
+def _cpu_s(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())

@@ -8,6 +8,7 @@ import json
 from django.utils import translation
 from django.utils.translation import gettext
 
+from parkpilot.carbon import selectors
 from parkpilot.carbon.models import EmissionFactor, IndustryAverage, YearSettings
 from parkpilot.economy import selectors as economy
 
@@ -87,9 +88,7 @@ def demo_inputs(*, park, enterprise, year: int, month: int, factors: list[dict])
 
 
 def _system(park):
-    from parkpilot.carbon.selectors import system_reader
-
-    return system_reader(park)
+    return selectors.system_reader(park)
 
 
 def document_block(

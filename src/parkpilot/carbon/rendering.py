@@ -30,8 +30,11 @@ def _init_worker(settings_module: str) -> None:
     import django
 
     django.setup()
-    # What start-up made (Django, the apps) lives as long as the worker: the cyclic collector
-    # need not walk it at every collection while PDFs are made.
+    from parkpilot.carbon import reports
+
+    reports.warm_up()
+    # What start-up made (Django, the apps, WeasyPrint and its fonts) lives as long as the
+    # worker: the cyclic collector need not walk it at every collection while PDFs are made.
     gc.freeze()
 
 

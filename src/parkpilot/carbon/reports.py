@@ -17,7 +17,15 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from parkpilot.carbon import grading, report_fonts, report_scope2, selectors, shared_reads
+from parkpilot.carbon import (
+    accounting,
+    grading,
+    periods,
+    report_fonts,
+    report_scope2,
+    selectors,
+    shared_reads,
+)
 from parkpilot.carbon.models import Budget, Level
 from parkpilot.carbon.periods import Period, period
 from parkpilot.energy import selectors_carbon as energy
@@ -189,9 +197,7 @@ def _factor_ref(factor: dict | None) -> str:
 
 
 def _source_name(key: str) -> str:
-    from parkpilot.carbon.accounting import SOURCE_LABELS
-
-    return SOURCE_LABELS[key][0]
+    return accounting.SOURCE_LABELS[key][0]
 
 
 def _budget(park, enterprise, per: Period, used: dict | None) -> dict | None:
@@ -199,9 +205,7 @@ def _budget(park, enterprise, per: Period, used: dict | None) -> dict | None:
     b = Budget.objects.filter(park=park, enterprise=enterprise, year=per.year).first()
     if b is None:
         return None
-    from parkpilot.carbon.services import ytd_period
-
-    ytd = ytd_period(per) if per.level == Level.MONTH else per
+    ytd = periods.year_to_date(per) if per.level == Level.MONTH else per
     # A period still running counts only as far as it has run (as budget_status does).
     ytd = Period(ytd.level, ytd.start, max(ytd.start, min(ytd.end, timezone.now())))
     if used is None:
@@ -337,9 +341,9 @@ def render_pdf(content: dict) -> bytes:
     family = report_fonts.font_family()
     typical = content["profile"]["typical_day"]
     charts = {
-        # Every other hour labelled: each SVG text is a separate text layout in the PDF.
+        # Every third hour labelled: each SVG text is a separate text layout in the PDF.
         "typical_day": bar_svg(
-            typical, [str(h) if h % 2 == 0 else "" for h in range(24)], font_family=family
+            typical, [str(h) if h % 3 == 0 else "" for h in range(24)], font_family=family
         ),
         "sources": bar_svg(
             [s["co2_t"] for s in content["sources"]],
@@ -387,6 +391,18 @@ def _stylesheet():
         {"font_faces": report_fonts.font_face_css(), "font_family": report_fonts.font_family()},
     )
     return CSS(string=css, font_config=fonts), fonts
+
+
+def warm_up() -> None:
+    """Make what every PDF of this process reuses (the cut font, the parsed stylesheet, Pango's
+    loaded faces) before the first report: a render worker does it while it starts, so its
+    first report is not the slow one."""
+    from weasyprint import HTML
+
+    stylesheet, fonts = _stylesheet()
+    HTML(string="<p>碳体检 <strong>报告</strong></p>").render(
+        stylesheets=[stylesheet], font_config=fonts
+    )
 
 
 def render(content: dict) -> tuple[bytes, bytes]:

@@ -15,7 +15,15 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop, pgettext
 
 from parkpilot.alerts import services as alert_services
-from parkpilot.carbon import accounting, grading, periods, selectors, shared_reads
+from parkpilot.carbon import (
+    accounting,
+    documents,
+    grading,
+    periods,
+    reports,
+    selectors,
+    shared_reads,
+)
 from parkpilot.carbon.errors import ErrorCode
 from parkpilot.carbon.factors import FactorSet, validate_unit
 from parkpilot.carbon.models import (
@@ -38,6 +46,7 @@ from parkpilot.carbon.models import (
     YearSettings,
 )
 from parkpilot.carbon.periods import Period, period
+from parkpilot.carbon.rendering import RenderPool, default_workers
 from parkpilot.energy import selectors as energy_selectors
 from parkpilot.energy import selectors_carbon as energy_carbon
 from parkpilot.stored_text import stored
@@ -514,16 +523,11 @@ def budget_upsert(
     return row
 
 
-def ytd_period(per: Period) -> Period:
-    """1 January to the end of `per` (a month)."""
-    return periods.year_to_date(per)
-
-
 @transaction.atomic
 def alerts_evaluate(*, park: Park, per: Period) -> list:
     """After a month: projected over budget, or a grade worse than the month before → an
     alert to the enterprise (each at most once per period and kind)."""
-    ytd = ytd_period(per)
+    ytd = periods.year_to_date(per)
     used_by = _ytd_use(park, per, ytd)
     made = []
     budgets = {b.enterprise_id: b for b in Budget.objects.filter(park=park, year=per.year)}
@@ -666,15 +670,11 @@ def report_prepare(
 ) -> ReportDraft:  # fmt: skip
     """Read the figures and build the document block of the report's next version (reads only:
     call it outside a transaction)."""
-    from parkpilot.carbon import documents
-
     with translation.override(documents.REPORT_LANGUAGE):  # a Chinese document, whoever asks
         return _report_prepare(actor, via, enterprise, year, month, reason, batch_id)
 
 
 def _report_prepare(actor, via, enterprise, year, month, reason, batch_id) -> ReportDraft:
-    from parkpilot.carbon import documents, reports
-
     park = enterprise.park
     content = reports.build_content(enterprise=enterprise, year=year, month=month)
     report = Report.objects.filter(enterprise=enterprise, year=year, month=month).first()
@@ -712,8 +712,6 @@ def _actor_label(actor) -> str:
 def report_store(*, draft: ReportDraft, pdf: bytes, xlsx: bytes) -> Report:
     """Store a rendered draft as the report's new version, with its audit row (and, in a
     batch, the batch's progress), in one short transaction."""
-    from parkpilot.carbon import documents
-
     ent, doc = draft.enterprise, draft.content["document"]
     report, _ = Report.objects.select_for_update().get_or_create(
         enterprise=ent, year=draft.year, month=draft.month,
@@ -762,8 +760,6 @@ def report_issue(
 ) -> Report:  # fmt: skip
     """Issue a new version of one enterprise's 碳体检报告 (PDF + XLSX) for a month (or the
     year: month 0). Earlier versions stay as they were; a person re-issuing states why."""
-    from parkpilot.carbon import reports
-
     ent = _report_enterprise(actor, enterprise_id)
     year, month = _report_period(year, month)
     draft = report_prepare(
@@ -837,9 +833,6 @@ def batch_run(*, batch_id: int, workers: int | None = None) -> ReportBatch:
 
 
 def _batch_issue_all(batch: ReportBatch, workers: int | None) -> None:
-    from parkpilot.carbon import documents
-    from parkpilot.carbon.rendering import RenderPool, default_workers
-
     system = selectors.system_reader(batch.park)
     issued = set(ReportVersion.objects.filter(batch=batch).values_list("enterprise_id", flat=True))
     enterprises = Enterprise.objects.filter(park=batch.park).select_related("park", "zone")
