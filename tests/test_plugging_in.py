@@ -76,6 +76,7 @@ def test_every_app_page_and_api_mount_comes_from_an_app_config():
         "/v1/cockpit",
         "/v1/notifications",
         "/v1/alerts",
+        "/v1/grid",
     ]
     assert reverse("energy:points").startswith("/energy/")
     assert reverse("portal:home") == "/"
