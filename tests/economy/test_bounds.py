@@ -119,3 +119,17 @@ def test_the_monthly_list_pages_through_every_row_and_finds_an_enterprise(
     assert sorted(seen) == sorted(EnterpriseMonthly.objects.values_list("pk", flat=True))
     found = client.get("/economy/monthly/", {"q": ent_b.name[:4]}).context["page"]
     assert found.paginator.count == 72 and {r.enterprise_id for r in found} == {ent_b.pk}
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["indicators?year=9223372036854775808", "indicators?year=1", "monthly?year=99999",
+     "monthly?month=13"],
+)  # fmt: skip
+def test_a_year_or_month_out_of_range_in_a_query_is_refused_by_name(api_as, query):
+    # 9223372036854775808 is one past a 64-bit integer: it once reached the database and
+    # answered 500 (found by the API fuzz).
+    response = api_as("park_staff").get(f"/api/v1/economy/{query}")
+    assert response.status_code == 422
+    field = query.split("?")[1].split("=")[0]
+    assert response.json()["detail"][0]["loc"] == ["query", field]

@@ -1,6 +1,6 @@
 from django.http import HttpRequest
 from django.utils.translation import gettext
-from ninja import File, Router
+from ninja import File, Query, Router
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
@@ -33,7 +33,12 @@ def _park(user):
 
 
 @router.get("/indicators", response=IndicatorsOut)
-def indicators(request: HttpRequest, year: int, month: int = 12, mode: str = "ytd"):
+def indicators(
+    request: HttpRequest,
+    year: int = Query(..., ge=2000, le=2100),  # the bounds of MonthlyIn: a year the data can hold
+    month: int = 12,
+    mode: str = "ytd",
+):
     """规上工业总产值, 规上工业增加值, 高新技术产业增加值 (and share), 高端装备制造业增加值 for
     a month (`mode=month`) or January to it (`mode=ytd`), growth on a comparable basis."""
     selectors.require_park_reader(request.auth)
@@ -50,8 +55,8 @@ def indicators(request: HttpRequest, year: int, month: int = 12, mode: str = "yt
 @paginate(LimitOffsetPagination)
 def monthly_list(
     request: HttpRequest,
-    year: int | None = None,
-    month: int | None = None,
+    year: int | None = Query(None, ge=2000, le=2100),
+    month: int | None = Query(None, ge=1, le=12),
     enterprise_id: int | None = None,
 ):
     return selectors.monthly_list(
