@@ -42,17 +42,45 @@ FIELD_LABELS = {
     "expires_days": pgettext_lazy("field", "Valid for (days)"),
     "seq": pgettext_lazy("field", "Sequence number"),
     "readings": pgettext_lazy("field", "Readings"),
+    "created": pgettext_lazy("field", "Created"),
+    "updated": pgettext_lazy("field", "Updated"),
+    # the demo load's counts that name no model
+    "green_power": pgettext_lazy("field", "Green power purchases"),
+    "economy_monthly": pgettext_lazy("field", "Monthly economic figures"),
+    "project_contact": pgettext_lazy("field", "Project contacts"),
+    "project_stage_summary": pgettext_lazy("field", "Stage summaries"),
+    "service_event": pgettext_lazy("field", "Service request events"),
+    "bus calendar": pgettext_lazy("field", "Bus service calendars"),
+    "bus zone": pgettext_lazy("field", "Demand-responsive zones"),
 }
 
 
 @cache
-def _model_labels() -> dict:
+def _model_labels(*, defaults: bool = False) -> dict:
+    """Field name (and attname) → its verbose_name. Django's default verbose_name (the name
+    with spaces) is no label: those are kept apart (`defaults=True`), asked after the models'
+    own names, so `park` reads as the model 园区, not as "park"."""
     labels: dict = {}
     for model in apps.get_models():
         for field in model._meta.concrete_fields:
+            if (field.verbose_name == field.name.replace("_", " ")) != defaults:
+                continue
             for name in {field.name, field.attname}:
                 labels.setdefault(name, field.verbose_name)
     return labels
+
+
+@cache
+def _model_names() -> dict:
+    """`published_figure` (a count per model, as the demo's audit row keeps them) → the model's
+    verbose_name; the first installed model of a name wins."""
+    names: dict = {}
+    for model in apps.get_models():
+        label = model._meta.verbose_name
+        names.setdefault(model._meta.model_name, label)
+        # also under its app's name: `carbon_year_settings`, `bus trip`
+        names.setdefault(model._meta.app_label + model._meta.model_name, label)
+    return names
 
 
 @cache
@@ -76,7 +104,12 @@ def value_label(field: str, value):
 
 def label_of(field: str) -> str:
     """`field`'s label in the active language."""
-    label = FIELD_LABELS.get(field) or _model_labels().get(field)
+    label = (
+        FIELD_LABELS.get(field)
+        or _model_labels().get(field)
+        or _model_names().get(field.replace("_", "").replace(" ", "").lower())
+        or _model_labels(defaults=True).get(field)
+    )
     return str(label) if label else field
 
 
