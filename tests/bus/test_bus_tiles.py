@@ -14,7 +14,8 @@ pytestmark = pytest.mark.django_db
 
 
 def _tonight(park, seats):
-    """A trip at 23:50 today (it has not left), running every day this week."""
+    """A trip at 23:50 today, running every day this week (booked as of this morning, so the
+    test holds at 23:55 too, when the bus has left)."""
     trip = bus.network(park, seats=seats)
     today = timezone.localdate()
     trip.service.start_date, trip.service.end_date = today, today + datetime.timedelta(days=7)
@@ -24,10 +25,14 @@ def _tonight(park, seats):
     return trip
 
 
+def _morning():
+    return timezone.localtime().replace(hour=0, minute=1, second=0, microsecond=0)
+
+
 def test_seats_offered_against_booked(park, personas, riders):
     trip = _tonight(park, seats=4)
     for rider in riders[:3]:
-        services.booking_create(actor=rider, trip=trip, day=timezone.localdate())
+        services.booking_create(actor=rider, trip=trip, day=timezone.localdate(), now=_morning())
     tile = selectors.seats_tile(personas["park_staff"], park)
     # One bookable trip today with a 4-seat vehicle: 4 offered; 3 riders booked: 3/4 = 75.0 %.
     assert tile.value == "3 / 4"
@@ -37,7 +42,8 @@ def test_seats_offered_against_booked(park, personas, riders):
 def test_ridership_counts_who_boarded(park, personas, riders):
     trip = _tonight(park, seats=4)
     made = [
-        services.booking_create(actor=r, trip=trip, day=timezone.localdate()) for r in riders[:3]
+        services.booking_create(actor=r, trip=trip, day=timezone.localdate(), now=_morning())
+        for r in riders[:3]
     ]
     Booking.objects.filter(pk__in=[made[0].pk, made[1].pk]).update(status="boarded")
     tile = selectors.ridership_tile(personas["park_staff"], park)
