@@ -15,6 +15,9 @@ class Command(BaseCommand):
         "the intake core. One worker: the default exclusive subscription. Several: "
         "--partition K/N on each (docs/energy-mqtt.md). SIGTERM: finish the batch, ack, exit."
     )
+    # The system checks load the URLconf, and with it every app's views (shapely, Pillow,
+    # protobuf: about 80 MB the worker never uses). `serve` and `migrate` run the checks.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument(
