@@ -14,20 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from parkpilot.bus import gtfs, realtime, rules, selectors, services
-from parkpilot.notifications import selectors as notifications
+from parkpilot.residents import shell
 from parkpilot.tenancy.access import SIGNED_IN, page
 from parkpilot.tenancy.errors import ValidationFailed
-
-
-def _render(request, template: str, context: dict, tab: str = ""):
-    """A page in the residents' shell, which shows the bell's count and the current tab."""
-    context |= {"unread": notifications.unread_count(user=request.user), "tab": tab}
-    return TemplateResponse(request, template, context)
-
-
-def _refused(request, exc: ValidationFailed) -> None:
-    for error in exc.errors:
-        messages.error(request, error.reason)
 
 
 def _day(value: str | None, request=None) -> datetime.date:
@@ -45,7 +34,7 @@ def timetable(request):
     try:
         day = _day(request.GET.get("day"))
     except ValidationFailed as exc:
-        _refused(request, exc)
+        shell.refused(request, exc)
         day = timezone.localdate()
     line_id = request.GET.get("line", "")
     line_id = int(line_id) if line_id.isdigit() else None
@@ -60,7 +49,7 @@ def timetable(request):
         "rows": selectors.timetable(user=request.user, day=day, line_id=line_id, after_s=after_s),
         "counts": selectors.network_counts(user=request.user),
     }
-    return _render(request, "bus/timetable.html", context)
+    return shell.render(request, "bus/timetable.html", context)
 
 
 @require_POST
@@ -75,7 +64,7 @@ def book(request, trip_id: int):
         else:
             messages.info(request, _("The bus is full: you are on the waiting list."))
     except ValidationFailed as exc:
-        _refused(request, exc)
+        shell.refused(request, exc)
     return redirect("bus:mine")
 
 
@@ -92,7 +81,7 @@ def mine(request):
         for b in bookings
     ]
     context = {"rides": rides, "no_shows": selectors.no_show_count(user=request.user)}
-    return _render(request, "bus/mine.html", context, tab="items")
+    return shell.render(request, "bus/mine.html", context, tab="items")
 
 
 @require_POST
@@ -103,7 +92,7 @@ def cancel(request, booking_id: int):
         services.booking_cancel(actor=request.user, booking=booking)
         messages.success(request, _("Cancelled."))
     except ValidationFailed as exc:
-        _refused(request, exc)
+        shell.refused(request, exc)
     return redirect((request.POST.get("next") == "staff" and "bus:staff") or "bus:mine")
 
 
@@ -115,7 +104,7 @@ def driver(request):
         b.code: b.get_status_display() for row in departures for b in row["manifest"]
     }  # offline: the page can still say whether a code is on its buses
     context = {"today": today, "departures": departures, "codes": codes}
-    return _render(request, "bus/driver.html", context)
+    return shell.render(request, "bus/driver.html", context)
 
 
 @require_POST
@@ -133,7 +122,7 @@ def board(request):
             },
         )
     except ValidationFailed as exc:
-        _refused(request, exc)
+        shell.refused(request, exc)
     return redirect("bus:driver")
 
 
@@ -143,7 +132,7 @@ def staff(request):
     try:
         day = _day(request.GET.get("day"))
     except ValidationFailed as exc:
-        _refused(request, exc)
+        shell.refused(request, exc)
         day = timezone.localdate()
     context = {
         "since": since,
@@ -170,7 +159,7 @@ def staff_book(request):
             % {"rider": rider, "status": booking.get_status_display()},
         )
     except ValidationFailed as exc:
-        _refused(request, exc)
+        shell.refused(request, exc)
     return redirect("bus:staff")
 
 

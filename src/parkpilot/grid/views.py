@@ -11,22 +11,11 @@ from django.views.decorators.http import require_POST
 
 from parkpilot.grid import catalogue, rules, selectors, services
 from parkpilot.grid.models import PublicCase, Status
-from parkpilot.notifications import selectors as notifications
+from parkpilot.residents import shell
 from parkpilot.tenancy import access
 from parkpilot.tenancy import selectors as tenancy
 from parkpilot.tenancy.access import page
 from parkpilot.tenancy.errors import Code, ValidationFailed
-
-
-def _render(request, template: str, context: dict, tab: str = ""):
-    """A page in the residents' shell (its bell's count and the current tab)."""
-    context |= {"unread": notifications.unread_count(user=request.user), "tab": tab}
-    return TemplateResponse(request, template, context)
-
-
-def _refused(request, exc: ValidationFailed) -> None:
-    for error in exc.errors:
-        messages.error(request, error.reason)
 
 
 @page(rules.REPORT)
@@ -52,7 +41,7 @@ def report(request):
                     public=not request.POST.get("private"),
                 )
             except ValidationFailed as exc:
-                _refused(request, exc)
+                shell.refused(request, exc)
                 duplicates = []
             else:
                 messages.success(
@@ -68,7 +57,7 @@ def report(request):
         "duplicates": duplicates,
         "map": selectors.map_geojson(user=request.user, park=park) if park else None,
     }
-    return _render(request, "grid/report.html", context, tab="home")
+    return shell.render(request, "grid/report.html", context, tab="home")
 
 
 def _duplicates(request, park, form) -> list:
@@ -84,7 +73,7 @@ def _duplicates(request, park, form) -> list:
 @page(rules.REPORT)
 def mine(request):
     context = {"cases": selectors.my_cases(user=request.user)[:50]}
-    return _render(request, "grid/mine.html", context, tab="items")
+    return shell.render(request, "grid/mine.html", context, tab="items")
 
 
 @page(rules.REPORT)
@@ -112,7 +101,7 @@ def case(request, case_id: int):
         and access.can(user, access.READ, PublicCase),
         "departments": selectors.departments(user=user, park=found.park),
     }
-    return _render(request, "grid/case.html", context)
+    return shell.render(request, "grid/case.html", context)
 
 
 STEPS = ("support", "accept", "reject", "refer", "resolve", "confirm", "reopen")
@@ -156,7 +145,7 @@ def case_step(request, case_id: int):
             raise ValidationFailed.single("step", _("not a step of a case"), Code.INVALID)
         messages.success(request, _("Done."))
     except ValidationFailed as exc:
-        _refused(request, exc)
+        shell.refused(request, exc)
     return redirect("grid:case", case_id=found.pk)
 
 
@@ -178,7 +167,7 @@ def photo(request, photo_id: int):
 @page(rules.WORK)
 def work(request):
     context = {"cases": selectors.work_queue(user=request.user)[:100]}
-    return _render(request, "grid/work.html", context, tab="items")
+    return shell.render(request, "grid/work.html", context, tab="items")
 
 
 @page(rules.PARK_CASES)

@@ -6,43 +6,31 @@ import datetime
 from django.contrib import messages
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from parkpilot.notifications import selectors as notifications
 from parkpilot.points import rules, selectors, services, xlsx
 from parkpilot.points.models import RuleKind
+from parkpilot.residents import shell
 from parkpilot.tenancy.access import SIGNED_IN, page
 from parkpilot.tenancy.errors import Code, ValidationFailed
-
-
-def _render(request, template: str, context: dict, tab: str = ""):
-    """A page in the residents' shell, which shows the bell's count and the current tab."""
-    context |= {"unread": notifications.unread_count(user=request.user), "tab": tab}
-    return TemplateResponse(request, template, context)
-
-
-def _refused(request, exc: ValidationFailed) -> None:
-    for error in exc.errors:
-        messages.error(request, error.reason)
 
 
 @page(SIGNED_IN)
 def card(request):
     member = services.member_for_person(user=request.user, via="ui")
     context = {"member": member, "qr": mark_safe(selectors.card_qr_svg(member=member))}
-    return _render(request, "points/card.html", context)
+    return shell.render(request, "points/card.html", context)
 
 
 @page(SIGNED_IN)
 def catalogue(request):
     member = services.member_for_person(user=request.user, via="ui")
     context = {"member": member, "goods": selectors.catalogue(user=request.user)}
-    return _render(request, "points/catalogue.html", context)
+    return shell.render(request, "points/catalogue.html", context)
 
 
 @require_POST
@@ -54,7 +42,7 @@ def reserve(request, good_id: int):
         services.redemption_reserve(actor=request.user, via="ui", member=member, good=good)
         messages.success(request, _("Reserved: pick it up at the counter with your member card."))
     except ValidationFailed as exc:
-        _refused(request, exc)
+        shell.refused(request, exc)
     return redirect("points:mine")
 
 
@@ -70,7 +58,7 @@ def mine(request):
         "expiring": soon,
         "expiring_on": first,
     }
-    return _render(request, "points/mine.html", context)
+    return shell.render(request, "points/mine.html", context)
 
 
 @require_POST
@@ -81,7 +69,7 @@ def cancel(request, redemption_id: int):
         services.redemption_void(actor=request.user, via="ui", redemption=redemption)
         messages.success(request, _("Cancelled: the points are back on your card."))
     except ValidationFailed as exc:
-        _refused(request, exc)
+        shell.refused(request, exc)
     return redirect("points:mine")
 
 
@@ -97,7 +85,7 @@ def counter(request):
         "day": selectors.counter_day(user=request.user, day=today),
         "today": today,
     }
-    return _render(request, "points/counter.html", context)
+    return shell.render(request, "points/counter.html", context)
 
 
 @require_POST
@@ -108,7 +96,7 @@ def hand_over(request, redemption_id: int):
         services.redemption_hand_over(actor=request.user, via="ui", redemption=redemption)
         messages.success(request, _("Handed over: %(good)s") % {"good": redemption.good.name})
     except ValidationFailed as exc:
-        _refused(request, exc)
+        shell.refused(request, exc)
     return redirect(f"{reverse('points:counter')}?code={redemption.member.card_code}")
 
 
@@ -164,7 +152,7 @@ def manage(request):
         "report": selectors.monthly_report(user=request.user, month=today.replace(day=1)),
         "activities": selectors.activities(user=request.user),
     }
-    return _render(request, "points/manage.html", context)
+    return shell.render(request, "points/manage.html", context)
 
 
 @require_POST
@@ -193,7 +181,7 @@ def rule_edit(request, rule_id: int):
         except ValidationFailed as exc:
             _staff_refused(request, exc)
     context = {"rule": rule, "kinds": RuleKind.choices}
-    return _render(request, "points/rule_edit.html", context)
+    return shell.render(request, "points/rule_edit.html", context)
 
 
 @require_POST
@@ -228,7 +216,7 @@ def good_edit(request, good_id: int):
             return redirect("points:manage")
         except ValidationFailed as exc:
             _staff_refused(request, exc)
-    return _render(request, "points/good_edit.html", {"good": good})
+    return shell.render(request, "points/good_edit.html", {"good": good})
 
 
 @require_POST
@@ -323,7 +311,7 @@ def activity_qr(request, activity_id: int):
     activity = selectors.activity_get(user=request.user, activity_id=activity_id)
     url = request.build_absolute_uri(reverse("points:check_in", args=[activity.code]))
     context = {"activity": activity, "url": url, "qr": mark_safe(selectors.checkin_qr_svg(url=url))}
-    return _render(request, "points/activity_qr.html", context)
+    return shell.render(request, "points/activity_qr.html", context)
 
 
 @page(SIGNED_IN)
@@ -338,6 +326,6 @@ def check_in(request, code: str):
                 request, _("Checked in: %(points)s points on your card.") % {"points": done.points}
             )
         except ValidationFailed as exc:
-            _refused(request, exc)
+            shell.refused(request, exc)
     context = {"activity": activity, "done": done, "now": timezone.now()}
-    return _render(request, "points/check_in.html", context, tab="points")
+    return shell.render(request, "points/check_in.html", context, tab="points")
