@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import connection
 
+from parkpilot.demo.children import die_with_parent
 from parkpilot.demo.services import DEMO_USERS, demo_load
 from parkpilot.tenancy.models import Role
 
@@ -57,7 +58,10 @@ class Command(BaseCommand):
             log = (logs / f"{name}.log").open("ab")
             children.append(
                 subprocess.Popen(
-                    [sys.executable, "-m", "parkpilot.cli", *args], stdout=log, stderr=log
+                    [sys.executable, "-m", "parkpilot.cli", *args],
+                    stdout=log,
+                    stderr=log,
+                    preexec_fn=die_with_parent,
                 )
             )
             self.stdout.write(f"{name}: running in the background, log in {logs / name}.log")
