@@ -7,10 +7,11 @@ from django.urls import include, path
 
 from parkpilot import plugins
 from parkpilot.api import api
+from parkpilot.tenancy.logins import SignInView
 
 urlpatterns = [
     path("api/", api.urls),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

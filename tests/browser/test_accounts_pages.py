@@ -58,3 +58,18 @@ def test_an_enterprise_admin_makes_and_revokes_a_token(demo_park, live_server, n
     page.get_by_test_id("token-rows").get_by_role("button", name="撤销").click()
     expect(page.get_by_test_id("token-rows")).to_contain_text("已撤销")
     expect(page.get_by_test_id("token-secret")).to_have_count(0)
+
+
+def test_the_landing_page_names_the_park_and_leads_residents_on(demo_park, live_server, new_page):
+    page = new_page(width=390, height=844)  # a resident's first visit is on a phone
+    page.goto(f"{live_server.url}/")  # signed out: the sign-in page is the landing page
+    expect(page.get_by_test_id("landing-parks")).to_contain_text("青山湖科技城")
+    residents = page.get_by_test_id("landing-residents")
+    expect(residents).to_contain_text("居民、企业员工与党员")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing off-screen
+    screenshot(page, "landing-390")
+    residents.get_by_role("button", name="山湖·青锋").click()  # asks to sign in, then goes on
+    page.fill("input[name=username]", "resident")
+    page.fill("input[name=password]", settings.PARKPILOT_DEMO_PASSWORD)
+    page.get_by_test_id("login-submit").click()
+    expect(page).to_have_url(f"{live_server.url}/m/")

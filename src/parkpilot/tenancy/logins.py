@@ -8,12 +8,13 @@ import math
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.contrib.auth.views import LoginView
 from django.dispatch import receiver
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from parkpilot.tenancy.models import AuditLog, User
+from parkpilot.tenancy.models import AuditLog, Park, User
 
 USERNAME_MAX = 150  # the User model's username length: longer input is cut before it is logged
 
@@ -50,12 +51,23 @@ def lockout_message(minutes: int) -> str:
     ) % {"minutes": minutes}
 
 
+def landing() -> dict:
+    """What the sign-in page, the site's landing page, says before anyone signs in: which parks
+    this platform serves (their names are public) and the way to the residents' front door."""
+    return {"parks": list(Park.objects.order_by("name").values_list("name", flat=True)[:5])}
+
+
+class SignInView(LoginView):
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), **landing()}
+
+
 def lockout_response(request, original_response=None, credentials=None):
     """The login page again, with the reason and the wait, as 429 (AXES_LOCKOUT_CALLABLE)."""
     username = _username(request, credentials)
     minutes = minutes_left(username, address_of(request))
     # The admin's login page is refused with the same page: one message, one place to style it.
-    context = {"locked_message": lockout_message(minutes), "username": username}
+    context = {"locked_message": lockout_message(minutes), "username": username, **landing()}
     return TemplateResponse(request, "registration/login.html", context, status=429).render()
 
 
