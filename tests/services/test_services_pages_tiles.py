@@ -137,3 +137,24 @@ def test_no_open_redirect_after_opening_a_case(personas, raise_request):
         {"service_request_id": req.pk, "instruction": "", "next": f"/services/{req.pk}/"},
     )
     assert response["Location"] == f"/services/{req.pk}/"
+
+
+def test_the_list_flags_what_the_cockpit_counts(personas, raise_request, ent_a):
+    """A request whose first response is late but whose resolution is not yet due is overdue:
+    the list's flag, its overdue filter and the cockpit tile agree (they once said 1 and 2)."""
+    from django.utils import timezone
+
+    # Normal urgency (services/sla.py): response within 2 working days, resolution within 20.
+    # Ten calendar days ago is at least 6 working days: response late, resolution not yet due.
+    late_response = raise_request(now=timezone.now() - datetime.timedelta(days=10))
+    assert late_response.resolve_due_on >= timezone.localdate()
+    fresh = raise_request()  # raised now: nothing due yet
+    client = Client()
+    client.force_login(personas["park_admin"])
+    page = client.get("/services/").content.decode()
+    assert page.count('class="pill overdue"') == 1
+    assert f'data-testid="overdue-{late_response.pk}"' in page
+    only_overdue = client.get("/services/?overdue=1").content.decode()
+    assert f"/services/{late_response.pk}/" in only_overdue
+    assert f"/services/{fresh.pk}/" not in only_overdue and f"/services/{fresh.pk}/" in page
+    assert tiles.overdue(personas["park_admin"], ent_a.park).value == 1
