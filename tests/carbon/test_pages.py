@@ -146,3 +146,17 @@ def test_settings_form_names_the_bad_field_and_writes_nothing(client, personas, 
     assert not YearSettings.objects.exists()
     assert not IndustryAverage.objects.exists()
     assert not AuditLog.objects.filter(action__startswith="carbon.").exists()
+
+
+def test_the_live_figures_name_their_month_on_a_past_period(client, personas, factors):
+    """The live tiles are always the running month; on a page showing another month they must
+    not read "本月" (on 2026-11 they showed December as "this month")."""
+    from django.utils import timezone
+
+    running = timezone.localdate().strftime("%Y-%m")
+    for who, url in (("park_staff", "/carbon/"), ("ent_a_user", "/carbon/mine/")):
+        client.force_login(personas[who])
+        page = client.get(f"{url}?period=2022-03").content.decode()
+        live = page.split('data-testid="live-figures"')[1].split("</section>")[0]
+        assert f"{running} 至今碳排放" in live and f"{running} 至今能耗" in live, who
+        assert "本月" not in live, who
