@@ -44,6 +44,11 @@ FIELD_LABELS = {
     "readings": pgettext_lazy("field", "Readings"),
     "created": pgettext_lazy("field", "Created"),
     "updated": pgettext_lazy("field", "Updated"),
+    # a person's account (people pages, sign-in audit rows)
+    "username": pgettext_lazy("field", "User name"),
+    "email": pgettext_lazy("field", "E-mail"),
+    "address": pgettext_lazy("field", "Network address"),
+    "locked_out": pgettext_lazy("field", "Locked out"),
     # the demo load's counts that name no model
     "green_power": pgettext_lazy("field", "Green power purchases"),
     "economy_monthly": pgettext_lazy("field", "Monthly economic figures"),

@@ -178,6 +178,8 @@ def url_patterns() -> list[URLPattern | URLResolver]:
 CORE_PUBLIC_ROUTES = (
     "login",
     "logout",
+    "password_reset_confirm",  # the link is the credential: it works once, then expires
+    "password_reset_complete",
     "api:health",
     "api:openapi-json",  # the API's schema and its docs page describe, they hold no park data
     "api:openapi-view",

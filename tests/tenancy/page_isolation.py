@@ -25,3 +25,12 @@ PAGE_CASES = {
     "tenancy:token_revoke": PageCase(_token, outsiders=("ent_b_user", "other_park_admin")),
     "tenancy:login_unlock": PageCase(_user, owner="park_admin", outsiders=("other_park_admin",)),
 }
+
+
+def _colleague(personas, ent_a):
+    return {"person_id": personas["ent_a_user"].pk}, personas["ent_a_user"]
+
+
+PAGE_CASES["tenancy:person"] = PageCase(
+    _colleague, owner="ent_a_admin", outsiders=("ent_b_user", "other_park_admin", "resident")
+)

@@ -24,6 +24,7 @@ class TenancyConfig(AppConfig):
     )  # fmt: skip
     nav_items = (
         NavItem(_("Enterprises"), "tenancy:enterprise_list", 10),
+        NavItem(_("People"), "tenancy:people", 89),
         NavItem(_("Audit log"), "tenancy:audit_log", 90),
         NavItem(_("Locked sign-ins"), "tenancy:login_locks", 91),
         NavItem(_("API tokens"), "tenancy:tokens", 92),

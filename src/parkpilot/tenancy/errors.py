@@ -32,6 +32,8 @@ class ErrorCode(StrEnum):
 
     SCOPE = "scope"  # a role's scope does not fit the person (park, enterprise)
     UNKNOWN_ROLE = "unknown_role"
+    LAST_ADMIN = "last_admin"  # the park would be left without an active administrator
+    SELF = "self"  # an administrator may not lock themselves out
 
 
 class NotFound(Exception):

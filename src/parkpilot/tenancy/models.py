@@ -109,11 +109,17 @@ class Enterprise(models.Model):
 
 
 class User(AbstractUser):
-    # The park's people are its administrators' to see and manage (lockouts, everyone's tokens).
+    # The park's people are its administrators' to see and manage (lockouts, everyone's tokens,
+    # invitations, roles); an enterprise's administrators manage their own staff's names, roles
+    # and whether they may sign in, nothing else (no further roles, no other enterprise).
     tenancy_policy = Policy(
         park_path="park",
-        readers=frozenset({Role.PARK_ADMIN}),
+        enterprise_path="enterprise",
+        readers=frozenset({Role.PARK_ADMIN, Role.ENTERPRISE_ADMIN}),
         park_writers=frozenset({Role.PARK_ADMIN}),
+        own_creators=frozenset({Role.ENTERPRISE_ADMIN}),
+        own_writers=frozenset({Role.ENTERPRISE_ADMIN}),
+        own_writable_fields=frozenset({"display_name", "email", "role", "is_active"}),
     )
 
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.RESIDENT)

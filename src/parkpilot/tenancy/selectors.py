@@ -228,3 +228,33 @@ def contact_choices(*, user) -> QuerySet:
     if not (user.is_superuser or user.is_park_role):
         return User.objects.none()
     return role_holders(PARK_OPERATORS, park_id=user.park_id, is_active=True).order_by("id")
+
+
+def people_list(*, user: User, q: str = "", role: str = "", active: str = "") -> QuerySet:
+    """The people `user` administers (access.scoped): a park admin's park, an enterprise
+    admin's own staff; filtered by a name, a role and whether they may sign in."""
+    people = access.scoped(user, User).select_related("enterprise")
+    if q:
+        people = people.filter(
+            Q(username__icontains=q) | Q(display_name__icontains=q) | Q(email__icontains=q)
+        )
+    if role:
+        people = people.filter(role=role)
+    if active in ("1", "0"):
+        people = people.filter(is_active=active == "1")
+    return people.order_by("-is_active", "role", "username")
+
+
+def person_get(*, user: User, person_id: int) -> User:
+    """One person `user` administers, or NotFound (absent and foreign alike)."""
+    found = access.scoped(user, User).select_related("enterprise").filter(pk=person_id).first()
+    if found is None:
+        raise NotFound
+    return found
+
+
+def person_history(*, user: User, person: User) -> QuerySet:
+    """What was done to this person's account, newest first: the audit rows about them, for
+    whoever administers them (the caller has `person` from person_get)."""
+    rows = AuditLog.objects.filter(object_type="tenancy.user", object_id=str(person.pk))
+    return rows.select_related("actor").order_by("-at", "-id")[:50]

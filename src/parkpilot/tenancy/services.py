@@ -2,13 +2,18 @@
 
 import datetime
 import hashlib
+import re
 import secrets
 from typing import Any
 
 from axes.utils import reset as axes_reset
+from django.contrib.auth.tokens import default_token_generator
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
@@ -18,7 +23,7 @@ from parkpilot.tenancy.credit_code import CreditCodeError, validate_credit_code
 from parkpilot.tenancy.errors import Code, ErrorCode, FieldError, ValidationFailed
 from parkpilot.tenancy.industry import IndustryCodeError, validate_industry_code
 from parkpilot.tenancy.models import ApiToken, Enterprise, Park, TokenScope, User, Zone
-from parkpilot.tenancy.roles import Reach, Role, grantable
+from parkpilot.tenancy.roles import ENTERPRISE_ROLES, PARK_ROLES, Reach, Role, grantable
 from parkpilot.tenancy.signals import api_token_revoked
 
 ENTERPRISE_FIELDS = [
@@ -330,3 +335,197 @@ def user_roles_set(*, actor: User, via: str, user: User, roles: list[str]) -> Us
     )  # fmt: skip
     user.granted_roles = wanted
     return locked
+
+
+# --- the park's people: invited, changed, deactivated by their administrators ---------------
+
+USERNAME_PATTERN = re.compile(r"^[\w.@+-]{1,150}$")
+PERSON_TEXT_LIMITS = {"display_name": 100, "email": 254}
+# The order the forms offer roles in: the first is the default, so it gives the least.
+LEAST_PRIVILEGE_FIRST = [
+    Role.RESIDENT,
+    Role.ENTERPRISE_USER,
+    Role.ENTERPRISE_ADMIN,
+    Role.PARK_STAFF,
+    Role.SUPERVISOR,
+    Role.PARK_ADMIN,
+]
+
+
+def person_roles_for(actor: User) -> list[str]:
+    """The primary roles this administrator may give: a park admin every person's role (device
+    gateways come with their token, not an invitation); an enterprise admin its staff's."""
+    if actor.is_superuser or Role.PARK_ADMIN in access.roles_of(actor):
+        return LEAST_PRIVILEGE_FIRST
+    return [Role.ENTERPRISE_USER, Role.ENTERPRISE_ADMIN]
+
+
+def _clean_person(actor: User, park: Park, data: dict[str, Any], person: User | None) -> dict:
+    """The person's fields as the model takes them, or ValidationFailed naming each bad one."""
+    errors: list[FieldError] = []
+    clean: dict[str, Any] = {}
+    for name, limit in PERSON_TEXT_LIMITS.items():
+        value = str(data.get(name) or "").strip()
+        if len(value) > limit:
+            errors.append(
+                FieldError(name, _("At most %(n)d characters.") % {"n": limit}, Code.TOO_LONG)
+            )
+        clean[name] = value
+    if clean["email"] and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", clean["email"]):
+        errors.append(FieldError("email", _("Not an e-mail address."), Code.FORMAT))
+    role = str(data.get("role") or (person.role if person else "")).strip()
+    if role not in person_roles_for(actor):
+        errors.append(FieldError("role", _("Not a role you may give."), Code.INVALID))
+    clean["role"] = role
+    clean["enterprise"] = _person_enterprise(actor, park, data, person, role, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    return clean
+
+
+def _person_enterprise(actor, park, data, person, role, errors) -> Enterprise | None:
+    """An enterprise admin's staff are always of its own enterprise; a park admin names one for
+    an enterprise role, none for a park role."""
+    if not (actor.is_superuser or Role.PARK_ADMIN in access.roles_of(actor)):
+        return actor.enterprise
+    raw = data.get("enterprise_id", person.enterprise_id if person else None)
+    if raw in (None, ""):
+        if role in ENTERPRISE_ROLES:
+            errors.append(
+                FieldError(
+                    "enterprise_id",
+                    _("An enterprise role needs the person's enterprise."),
+                    Code.REQUIRED,
+                )
+            )
+        return None
+    enterprise = Enterprise.objects.filter(
+        park=park, pk=int(raw) if str(raw).isdigit() else None
+    ).first()
+    if enterprise is None:
+        errors.append(
+            FieldError("enterprise_id", _("No such enterprise in this park."), Code.UNKNOWN)
+        )
+    elif role in PARK_ROLES:
+        errors.append(
+            FieldError("enterprise_id", _("Park staff belong to no enterprise."), ErrorCode.SCOPE)
+        )
+    return enterprise
+
+
+def _set_password_link(person: User) -> str:
+    """A one-time link to set a password (Django's reset token: it stops working once the
+    password is set, and after settings.PASSWORD_RESET_TIMEOUT)."""
+    uid = urlsafe_base64_encode(force_bytes(person.pk))
+    token = default_token_generator.make_token(person)
+    return reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
+
+
+@transaction.atomic
+def person_invite(*, actor: User, via: str, park: Park, data: dict[str, Any]) -> tuple[User, str]:
+    """A new person of the park (or of the actor's enterprise), without a password yet, and the
+    link with which they set one (shown once to the administrator, who passes it on)."""
+    username = str(data.get("username") or "").strip()
+    errors = []
+    if not USERNAME_PATTERN.match(username):
+        errors.append(
+            FieldError(
+                "username", _("Letters, digits and . @ + - _ only, at most 150."), Code.FORMAT
+            )
+        )
+    elif User.objects.filter(username__iexact=username).exists():
+        errors.append(FieldError("username", _("This user name is taken."), Code.TAKEN))
+    try:
+        clean = _clean_person(actor, park, data, None)
+    except ValidationFailed as exc:
+        errors += exc.errors
+    if errors:
+        raise ValidationFailed(errors)
+    access.require(
+        actor, access.CREATE, User, enterprise_id=clean["enterprise"] and clean["enterprise"].pk
+    )
+    person = User(username=username, park=park, **clean)
+    person.set_unusable_password()
+    person.save()
+    audit_record(actor=actor, via=via, action="user.invite", obj=person, before=None,
+                 after=_person_facts(person), park_id=park.pk)  # fmt: skip
+    return person, _set_password_link(person)
+
+
+def _person_facts(person: User) -> dict:
+    return {
+        "username": person.username,
+        "display_name": person.display_name,
+        "email": person.email,
+        "role": person.role,
+        "enterprise": person.enterprise.name if person.enterprise_id else None,
+        "is_active": person.is_active,
+    }
+
+
+@transaction.atomic
+def person_update(*, actor: User, via: str, person: User, data: dict[str, Any]) -> User:
+    """Name, e-mail, role (and for a park admin the enterprise) of a person the actor manages.
+    Nobody changes their own role: an administrator cannot lock themselves out by mistake."""
+    access.require(actor, access.CHANGE, person, fields={"display_name", "email", "role"})
+    clean = _clean_person(actor, person.park, data, person)
+    locked = User.objects.select_for_update().get(pk=person.pk)
+    if locked.pk == actor.pk and clean["role"] != locked.role:
+        message = _("You cannot change your own role.")
+        raise ValidationFailed([FieldError("role", message, ErrorCode.SELF)])
+    if locked.role == Role.PARK_ADMIN and clean["role"] != Role.PARK_ADMIN:
+        _keep_an_admin(locked)
+    before = _person_facts(locked)
+    for name, value in clean.items():
+        setattr(locked, name, value)
+    locked.save(update_fields=[*clean])
+    before, after = changed_only(before, _person_facts(locked))
+    if after:
+        audit_record(actor=actor, via=via, action="user.update", obj=locked,
+                     before=before, after=after, park_id=locked.park_id)  # fmt: skip
+    return locked
+
+
+def _keep_an_admin(person: User) -> None:
+    """Refuse what would leave the park without an active administrator."""
+    others = User.objects.filter(park_id=person.park_id, role=Role.PARK_ADMIN, is_active=True)
+    if not others.exclude(pk=person.pk).exists():
+        message = _("The park needs at least one active administrator.")
+        raise ValidationFailed([FieldError("role", message, ErrorCode.LAST_ADMIN)])
+
+
+@transaction.atomic
+def person_set_active(*, actor: User, via: str, person: User, active: bool) -> User:
+    """Deactivate (they can no longer sign in, and their open sessions and API tokens stop
+    working at once) or reactivate a person. Nothing of theirs is deleted."""
+    access.require(actor, access.CHANGE, person, fields={"is_active"})
+    locked = User.objects.select_for_update().get(pk=person.pk)
+    if locked.is_active == active:
+        return locked
+    if not active:
+        if locked.pk == actor.pk:
+            raise ValidationFailed(
+                [FieldError("is_active", _("You cannot deactivate yourself."), ErrorCode.SELF)]
+            )
+        if locked.role == Role.PARK_ADMIN:
+            _keep_an_admin(locked)
+    locked.is_active = active
+    locked.save(update_fields=["is_active"])
+    audit_record(actor=actor, via=via, action="user.activate" if active else "user.deactivate",
+                 obj=locked, before={"is_active": not active}, after={"is_active": active},
+                 park_id=locked.park_id)  # fmt: skip
+    return locked
+
+
+@transaction.atomic
+def person_password_link(*, actor: User, via: str, person: User) -> str:
+    """A new set-password link for a person who forgot theirs; the old password keeps working
+    until the new one is set. Audited, the link itself is not stored."""
+    access.require(actor, access.CHANGE, person, fields={"is_active"})
+    if not person.is_active:
+        raise ValidationFailed(
+            [FieldError("is_active", _("Reactivate the person first."), Code.INVALID_TRANSITION)]
+        )
+    audit_record(actor=actor, via=via, action="user.password_link", obj=person, before=None,
+                 after={"username": person.username}, park_id=person.park_id)  # fmt: skip
+    return _set_password_link(person)

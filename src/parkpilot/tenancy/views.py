@@ -14,6 +14,7 @@ from parkpilot.tenancy.access import page
 from parkpilot.tenancy.errors import ValidationFailed
 from parkpilot.tenancy.forms import EnterpriseForm
 from parkpilot.tenancy.models import Enterprise, TokenScope
+from parkpilot.tenancy.roles import Role
 
 PAGE_SIZE = 50
 
@@ -195,3 +196,95 @@ def token_revoke(request, token_id: int):
     services.api_token_revoke(actor=request.user, via="ui", token=token)
     messages.success(request, _("Token %(prefix)s… revoked.") % {"prefix": token.prefix})
     return redirect("tenancy:tokens")
+
+
+# --- the park's people -------------------------------------------------------------------
+
+PERSON_FIELDS = ("username", "display_name", "email", "role", "enterprise_id")
+
+
+def _people_context(request, **extra) -> dict:
+    user = request.user
+    q, role, active = (request.GET.get(k, "").strip() for k in ("q", "role", "active"))
+    people = selectors.people_list(user=user, q=q, role=role, active=active)
+    return {
+        "page": Paginator(people, PAGE_SIZE).get_page(request.GET.get("page")),
+        "q": q,
+        "role": role,
+        "active": active,
+        "roles": _role_choices(user),
+        "enterprises": _enterprise_choices(user),
+        "errors": {},
+        "entered": {},
+        **extra,
+    }
+
+
+def _role_choices(user) -> list[tuple[str, str]]:
+    labels = dict(Role.choices)
+    return [(code, labels[code]) for code in services.person_roles_for(user)]
+
+
+def _enterprise_choices(user):
+    """A park admin names the enterprise of an enterprise role; an enterprise admin's staff are
+    always of its own (the form does not ask)."""
+    if not rules.MANAGE_PEOPLE.allows(user):
+        return None
+    return selectors.enterprise_list(user=user).order_by("name")
+
+
+@page(rules.PEOPLE, hidden=True)
+def people(request):
+    """Everyone this administrator manages, and the form to invite someone."""
+    context = {}
+    if request.method == "POST":
+        data = {name: request.POST.get(name, "") for name in PERSON_FIELDS}
+        try:
+            person, link = services.person_invite(
+                actor=request.user, via="ui", park=selectors.park_of(request.user), data=data
+            )
+            context = {"invited": person, "link": request.build_absolute_uri(link)}
+        except ValidationFailed as exc:
+            context = {"errors": {e.field: e.reason for e in exc.errors}, "entered": data}
+    return TemplateResponse(request, "tenancy/people.html", _people_context(request, **context))
+
+
+@page(rules.PEOPLE, hidden=True)
+def person(request, person_id: int):
+    """One person: their details and role, a set-password link, deactivate or reactivate, and
+    what was done to their account."""
+    found = selectors.person_get(user=request.user, person_id=person_id)
+    context = {"person": found, "errors": {}, "link": None}
+    if request.method == "POST":
+        context |= _person_action(request, found)
+        found = selectors.person_get(user=request.user, person_id=person_id)
+    context |= {
+        "person": found,
+        "roles": _role_choices(request.user),
+        "enterprises": _enterprise_choices(request.user),
+        "history": selectors.person_history(user=request.user, person=found),
+    }
+    return TemplateResponse(request, "tenancy/person.html", context)
+
+
+def _person_action(request, found) -> dict:
+    action, actor = request.POST.get("action", ""), request.user
+    try:
+        if action == "update":
+            data = {name: request.POST.get(name, "") for name in PERSON_FIELDS[1:]}
+            if _enterprise_choices(actor) is None:
+                data.pop("enterprise_id")
+            services.person_update(actor=actor, via="ui", person=found, data=data)
+            messages.success(request, _("Saved."))
+        elif action in ("deactivate", "reactivate"):
+            active = action == "reactivate"
+            services.person_set_active(actor=actor, via="ui", person=found, active=active)
+            messages.success(request, _("Saved."))
+        elif action == "password_link":
+            link = services.person_password_link(actor=actor, via="ui", person=found)
+            return {"link": request.build_absolute_uri(link)}
+        else:
+            return {"errors": {"action": _("Unknown action.")}}
+    except ValidationFailed as exc:
+        return {"errors": {e.field: e.reason for e in exc.errors}}
+    return {}
