@@ -152,6 +152,8 @@ def test_export_one_table_and_all(client, personas, figures, economy_only):
     assert rows[2] == ["片区", "增加值（亿元）", "产值（亿元）", "企业数"]
     # Both enterprises are in the LinkPark zone: 1.54 亿元 value added, 7.2 output.
     assert rows[3] == ["LinkPark（滨河）零碳智慧产业园", 1.54, 7.2, 2]
+    # Full values for sums, shown rounded with separators (they once showed every digit).
+    assert [c.number_format for c in ws[4][1:]] == ["#,##0.00", "#,##0.00", "#,##0"]
     response = client.get("/cockpit/export.xlsx")
     names = load_workbook(io.BytesIO(response.content)).sheetnames
     assert names == ["规上工业总产值", "按片区的增加值"]

@@ -42,6 +42,8 @@ def tables_xlsx(tiles: list[RenderedTile], *, title: str, note: str) -> bytes:
             cell.font = Font(bold=True)
         for row in t.data.table["rows"]:
             append_row(ws, [_cell(v) for v in row])
+            _format_numbers(ws[ws.max_row])
+        ws.freeze_panes = "A4"  # the title, caption and column names stay in view
         for i in range(len(t.data.table["columns"])):
             ws.column_dimensions[chr(ord("A") + i)].width = 22
     if not wb.worksheets:
@@ -49,6 +51,16 @@ def tables_xlsx(tiles: list[RenderedTile], *, title: str, note: str) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+# Cells keep their full value for sums; they show rounded, with thousands separators.
+NUMBER_FORMATS = {int: "#,##0", float: "#,##0.00"}
+
+
+def _format_numbers(cells) -> None:
+    for cell in cells:
+        if type(cell.value) in NUMBER_FORMATS:
+            cell.number_format = NUMBER_FORMATS[type(cell.value)]
 
 
 def _cell(value):
