@@ -162,3 +162,48 @@ def test_enterprise_user_gets_no_cockpit(asgi_server, new_page):
     assert page.goto(f"{asgi_server.url}/cockpit/").status == 403
     assert page.goto(f"{asgi_server.url}/cockpit/screen").status == 403
     assert page.goto(f"{asgi_server.url}/cockpit/screen/stream").status == 403
+
+
+# Every box of the wall must be on the display, and no figure cut, from a small meeting-room
+# screen to a 4K wall; 1440x900 is not 16:9, so the stage is letterboxed there.
+WALLS = [(1280, 720), (1440, 900), (1920, 1080), (3840, 2160)]
+BOXES_OUTSIDE = """() => {
+  const w = window.innerWidth, h = window.innerHeight, out = [];
+  const boxes = '.s-tile, .screen-panels, .screen-alerts, .screen-head, .screen-foot';
+  for (const el of document.querySelectorAll(boxes)) {
+    const r = el.getBoundingClientRect();
+    const off = r.left < -0.5 || r.top < -0.5 || r.right > w + 0.5 || r.bottom > h + 0.5;
+    if (off) out.push(el.className);
+  }
+  const panel = document.querySelector('.screen-panels').getBoundingClientRect();
+  for (const el of document.querySelectorAll('.panel.active table')) {
+    const r = el.getBoundingClientRect();
+    const spills = r.bottom > panel.bottom + 0.5 || r.right > panel.right + 0.5;
+    if (spills) out.push('table spills out of its card');
+  }
+  for (const el of document.querySelectorAll('.s-tile')) {
+    if (el.scrollHeight > el.clientHeight + 1) out.push('tile overflows: ' + el.dataset.tileKey);
+  }
+  for (const el of document.querySelectorAll('.s-figure')) {
+    if (el.scrollWidth > el.clientWidth) out.push('cut: ' + el.textContent);
+  }
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("width,height", WALLS)
+def test_the_big_screen_fits_every_wall(asgi_server, new_page, width, height):
+    page = new_page(width=width, height=height, locale="zh-CN")
+    sign_in(page, asgi_server.url, "staff")
+    page.goto(f"{asgi_server.url}/cockpit/screen?kiosk=1")
+    expect(page.get_by_test_id("stream-status")).to_have_attribute("data-state", "live")
+    page.evaluate("window.__noReload = true")
+    tiles = page.locator(".s-tile")
+    assert tiles.count() >= 12  # every app's tiles are on the wall, none pushed off it
+    for panel in range(page.locator(".panel").count()):  # each rotating panel, the tables too
+        page.evaluate(f"window.cockpitScreen.showPanel({panel})")
+        assert page.evaluate(BOXES_OUTSIDE) == [], (width, height, panel)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert page.evaluate("document.documentElement.scrollHeight") <= height
+    assert page.evaluate("getComputedStyle(document.body).cursor") == "none"  # kiosk mode
+    screenshot(page, f"cockpit-screen-{width}x{height}")

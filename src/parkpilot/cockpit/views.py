@@ -43,7 +43,9 @@ def cockpit(request):
 def screen(request):
     park = _park(request.user)
     payload = selectors.screen_payload(user=request.user, park=park)
-    return TemplateResponse(request, "cockpit/screen.html", {"park": park, "payload": payload})
+    kiosk = request.GET.get("kiosk") == "1"  # a wall display: no cursor, full screen on a touch
+    context = {"park": park, "payload": payload, "kiosk": kiosk}
+    return TemplateResponse(request, "cockpit/screen.html", context)
 
 
 def _open_stream(user):
