@@ -55,6 +55,7 @@ def test_park_page_updates_live(asgi_server, new_page):
     page.goto(f"{asgi_server.url}/carbon/")
     co2 = page.get_by_test_id("live-co2")
     expect(co2).to_be_visible()
+    expect(page.get_by_test_id("live-mode")).to_have_text("实时")  # says it is live
     before = co2.inner_text()
     _feed_hangcha()
     staff = User.objects.get(username="staff")
