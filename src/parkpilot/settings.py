@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "parkpilot.notifications",
     "parkpilot.alerts",
     "parkpilot.grid",
+    "parkpilot.sinks",
     "parkpilot.residents",
     "parkpilot.portal",
     "parkpilot.demo",

@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from parkpilot.plugins import NavItem
+
+
+class SinksConfig(AppConfig):
+    """林业碳汇: forest sink projects, a registry of credits with serial blocks, one-sided
+    auctions, and retirement against an enterprise's emissions."""
+
+    name = "parkpilot.sinks"
+    label = "sinks"
+    verbose_name = _("Forest carbon sinks")
+    urls = "parkpilot.sinks.urls"
+    nav_items = (
+        NavItem(_("Carbon sinks"), "sinks:registry", order=45),
+        NavItem(_("Our carbon credits"), "sinks:holdings", order=46),
+    )
+    demo_loader = "parkpilot.sinks.demo.load"

@@ -1,0 +1,84 @@
+"""The demo's forest sinks: one pooled project of household plots in western 临安 (all demo data:
+plots, parameters and quantities are invented; the methodology's name and date are real), one
+vintage issued, a purchase by 杭叉 and part of it retired against last year."""
+
+from datetime import date
+from decimal import Decimal
+
+from django.utils import timezone
+
+from parkpilot.sinks import services
+from parkpilot.sinks.models import Methodology, Plot, Project
+from parkpilot.tenancy.actors import system_actor
+from parkpilot.tenancy.models import Enterprise, User
+from parkpilot.tenancy.roles import Role
+
+# Stand growth and wood parameters per species, for the methodology's stock-change equation
+# (selectors.expected_removals). Demo values of the usual order for subtropical plantations;
+# CF is the IPCC 2006 default carbon fraction.
+PARAMETERS = {
+    "carbon_fraction": 0.47,
+    "species": {
+        "杉木": {"increment_m3_ha": 9.0, "density_t_m3": 0.307, "bef": 1.634, "root_shoot": 0.246},
+        "马尾松": {
+            "increment_m3_ha": 7.0,
+            "density_t_m3": 0.380,
+            "bef": 1.472,
+            "root_shoot": 0.187,
+        },
+        "阔叶混交林": {
+            "increment_m3_ha": 6.0,
+            "density_t_m3": 0.482,
+            "bef": 1.586,
+            "root_shoot": 0.261,
+        },
+    },
+}
+PLOTS = [  # owner, kind, area (ha), species, age class, share of proceeds
+    ("太湖源镇白沙村集体", "collective", "120.00", "杉木", "中龄林", "0.400000"),
+    ("王建国", "household", "35.50", "马尾松", "幼龄林", "0.150000"),
+    ("李秀英", "household", "42.00", "阔叶混交林", "中龄林", "0.200000"),
+    ("张国强", "household", "28.20", "杉木", "幼龄林", "0.100000"),
+    ("陈美兰", "household", "61.30", "阔叶混交林", "近熟林", "0.150000"),
+]
+
+
+def load(*, park, data, report) -> None:
+    if Project.objects.filter(park=park).exists():
+        return
+    methodology = Methodology.objects.create(
+        park=park,
+        code="CCER-14-001-V01",
+        name="造林碳汇项目方法学",
+        document="生态环境部《温室气体自愿减排项目方法学 造林碳汇（CCER-14-001-V01）》",
+        in_force_from=date(2023, 10, 24),
+        parameters=PARAMETERS,
+        parameters_are_demo=True,
+    )
+    project = Project.objects.create(
+        park=park,
+        code="LA-SINK-01",
+        name="临安太湖源农户森林碳汇收储项目",
+        methodology=methodology,
+        seller="临安区林业碳汇收储合作社",
+        demo=True,
+    )
+    Plot.objects.bulk_create(
+        Plot(project=project, owner_name=o, owner_kind=k, area_ha=Decimal(a), species=s,
+             age_class=c, share=Decimal(sh))
+        for o, k, a, s, c, sh in PLOTS
+    )  # fmt: skip
+    system = system_actor(park, "sinks.demo")
+    year = timezone.localdate().year - 1
+    services.issue(actor=system, via="demo", project=project, vintage=year, quantity=2600,
+                   verification="演示核证报告 2026-001", key="demo:issue:1")  # fmt: skip
+    hangcha = Enterprise.objects.filter(park=park, name="杭叉集团股份有限公司").first()
+    admin = User.objects.filter(enterprise=hangcha, role=Role.ENTERPRISE_ADMIN).first()
+    if admin is not None:
+        sale = services.auction_open(actor=system, via="demo", project=project, quantity=800,
+                                     floor_price="60.00")  # fmt: skip
+        services.bid_place(actor=admin, via="demo", auction=sale, price="68.50", lots=500)
+        services.auction_clear(actor=system, via="demo", auction=sale)
+        services.retire(actor=admin, via="demo", enterprise=hangcha, quantity=200, year=year,
+                        key="demo:retire:1")  # fmt: skip
+    report.count("sinks project", created=True, changed=True)

@@ -1,0 +1,195 @@
+"""Reads of the sink registry, through the access rule; and the registry's own check.
+
+Expected removals follow the stock-change approach of CCER-14-001-V01 (造林碳汇项目方法学, in
+force since 2023-10-24), tree biomass: ΔC = A × ΔV × D × BEF × (1 + R) × CF × 44/12 tCO2e per
+year, with A the plot's area (ha), ΔV its stand volume increment (m³/ha/a), D the wood density
+(t/m³), BEF the biomass expansion factor, R the root-to-shoot ratio and CF the carbon fraction
+of dry matter (IPCC 2006 default 0.47); the species' parameters are the methodology's data."""
+
+from collections import defaultdict
+from decimal import ROUND_DOWN, Decimal
+
+from django.db.models import Count, F, OuterRef, Subquery, Sum
+
+from parkpilot.ledger.models import Account, Unit
+from parkpilot.sinks.models import Block, BlockState, Issuance, Plot, Project, Trade
+from parkpilot.tenancy import access
+from parkpilot.tenancy.errors import NotFound
+
+CO2_PER_C = Decimal(44) / Decimal(12)
+FEN = Decimal("0.01")
+
+
+def expected_removals(plot: Plot) -> Decimal:
+    """The plot's expected removals, tCO2e per year (the module's equation)."""
+    p = plot.project.methodology.parameters
+    s = p["species"][plot.species]
+    per_ha = (
+        Decimal(str(s["increment_m3_ha"]))
+        * Decimal(str(s["density_t_m3"]))
+        * Decimal(str(s["bef"]))
+        * (1 + Decimal(str(s["root_shoot"])))
+        * Decimal(str(p["carbon_fraction"]))
+        * CO2_PER_C
+    )
+    return (plot.area_ha * per_ha).quantize(Decimal("0.1"))
+
+
+def project_list(*, user):
+    projects = access.scoped(user, Project).select_related("methodology").order_by("code")
+    # Subqueries, not joins: joining plots and issuances at once would multiply the sums.
+    issued = Issuance.objects.filter(project=OuterRef("pk")).values("project")
+    plots = Plot.objects.filter(project=OuterRef("pk")).values("project")
+    return projects.annotate(
+        issued=Subquery(issued.annotate(t=Sum("quantity")).values("t")),
+        plots_count=Subquery(plots.annotate(n=Count("id")).values("n")),
+    )
+
+
+def project_get(*, user, project_id: int) -> Project:
+    found = access.scoped(user, Project).filter(pk=project_id).first()
+    if found is None:
+        raise NotFound
+    return found
+
+
+def _tonnes():
+    return Sum(F("last") - F("first") + 1)  # a block's serials, counted in the database
+
+
+def holdings(*, user, enterprise_id: int) -> dict:
+    """An enterprise's live tonnes by project and vintage, and what it retired by year."""
+    blocks = access.scoped(user, Block).filter(holder_enterprise_id=enterprise_id)
+    live = blocks.filter(state=BlockState.LIVE, holder=f"enterprise:{enterprise_id}")
+    by_vintage = (
+        live.values("issuance__project__name", "issuance__vintage")
+        .annotate(t=_tonnes())
+        .order_by("issuance__vintage", "issuance__project__name")
+    )
+    retired = (
+        blocks.filter(state=BlockState.RETIRED)
+        .values("retired_for_year")
+        .annotate(t=_tonnes())
+        .order_by("retired_for_year")
+    )
+    return {
+        "live": [
+            {
+                "project": r["issuance__project__name"],
+                "vintage": r["issuance__vintage"],
+                "t": r["t"],
+            }
+            for r in by_vintage
+        ],
+        "retired": {r["retired_for_year"]: r["t"] for r in retired},
+        "live_total": _total(live),
+    }
+
+
+def _total(blocks) -> int:
+    return blocks.aggregate(t=_tonnes())["t"] or 0
+
+
+def retired_for(*, user, enterprise_id: int, year: int) -> int:
+    """Tonnes the enterprise retired against `year`: its offsets, its claim alone."""
+    blocks = access.scoped(user, Block).filter(
+        holder_enterprise_id=enterprise_id, state=BlockState.RETIRED, retired_for_year=year
+    )
+    return _total(blocks)
+
+
+def registry_totals(*, user) -> dict:
+    blocks = access.scoped(user, Block)
+    return {state: _total(blocks.filter(state=state)) for state in BlockState.values} | {
+        "issued": access.scoped(user, Issuance).aggregate(t=Sum("quantity"))["t"] or 0,
+        "traded": access.scoped(user, Trade).aggregate(t=Sum("quantity"))["t"] or 0,
+    }
+
+
+def proceeds(*, user, project: Project) -> list[dict]:
+    """The project's sales shared among its plots' owners by their share, exact to the fen:
+    each gets its share rounded down, and the fen left over go one each to the largest
+    remainders (so the parts always sum to the whole)."""
+    total = sum(
+        (t.price * t.quantity for t in access.scoped(user, Trade).filter(auction__project=project)),
+        Decimal(0),
+    )
+    plots = list(project.plots.order_by("id"))
+    exact = [total * p.share for p in plots]
+    parts = [e.quantize(FEN, rounding=ROUND_DOWN) for e in exact]
+    left = int((total - sum(parts, Decimal(0))) / FEN)
+    by_remainder = sorted(range(len(plots)), key=lambda i: (-(exact[i] - parts[i]), i))
+    for i in by_remainder[:left]:
+        parts[i] += FEN
+    return [
+        {"owner": p.owner_name, "kind": p.get_owner_kind_display(), "share": p.share, "amount": a}
+        for p, a in zip(plots, parts, strict=True)
+    ]
+
+
+def registry_violations(*, park_id: int) -> list[str]:
+    """What would be wrong with the registry (an empty list when nothing is):
+    - the blocks of an issuance tile its serials exactly: none missing, none held twice;
+    - live + retired + cancelled = issued, per issuance;
+    - each holder's ledger balance equals the live tonnes it holds, and the registry's own
+      accounts equal what was issued, retired and cancelled."""
+    problems = []
+    by_issuance = defaultdict(list)
+    for issuance_id, first, last in (
+        Block.objects.filter(park_id=park_id)
+        .order_by("issuance_id", "first")
+        .values_list("issuance_id", "first", "last")
+    ):
+        by_issuance[issuance_id].append((first, last))
+    for issuance in Issuance.objects.filter(park_id=park_id):
+        expected_next = issuance.first
+        for first, last in by_issuance.pop(issuance.pk, []):
+            if first != expected_next:
+                what = "held twice" if first < expected_next else "missing"
+                problems.append(f"issuance {issuance.pk}: serial {expected_next} {what}")
+            expected_next = max(expected_next, last + 1)
+        if expected_next != issuance.last + 1:
+            problems.append(
+                f"issuance {issuance.pk}: blocks end at {expected_next - 1}, not {issuance.last}"
+            )
+    problems += [f"blocks of unknown issuance {i}" for i in by_issuance]
+    problems += _ledger_mismatches(park_id)
+    return problems
+
+
+def _ledger_mismatches(park_id: int) -> list[str]:
+    size = _tonnes()
+    live = dict(
+        Block.objects.filter(park_id=park_id, state=BlockState.LIVE)
+        .values("holder")
+        .annotate(t=size)
+        .values_list("holder", "t")
+    )
+    states = dict(
+        Block.objects.filter(park_id=park_id)
+        .values("state")
+        .annotate(t=size)
+        .values_list("state", "t")
+    )
+    issued = Issuance.objects.filter(park_id=park_id).aggregate(t=Sum("quantity"))["t"] or 0
+    books = dict(
+        Account.objects.filter(
+            park_id=park_id, unit=Unit.TCO2E, owner__startswith="sinks."
+        ).values_list("owner", "balance")
+    )
+    problems = []
+    for holder in set(live) | {o.removeprefix("sinks.") for o in books if o.count(":")}:
+        booked, held = books.get(f"sinks.{holder}", 0), live.get(holder, 0)
+        if booked != held:
+            problems.append(f"{holder}: ledger {booked} t, blocks {held} t")
+    expected = {
+        "sinks.issued": -issued,
+        "sinks.retired": states.get(BlockState.RETIRED, 0),
+        "sinks.cancelled": states.get(BlockState.CANCELLED, 0),
+    }
+    for owner, want in expected.items():
+        if books.get(owner, 0) != want:
+            problems.append(f"{owner}: ledger {books.get(owner, 0)} t, registry {want} t")
+    if sum(states.values()) != issued:
+        problems.append(f"live + retired + cancelled = {sum(states.values())} t, issued {issued} t")
+    return problems
