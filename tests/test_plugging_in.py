@@ -44,6 +44,9 @@ def test_an_app_listed_in_installed_apps_appears_everywhere_it_declares(tmp_path
     assert found["role_declared"]
     # A section on another app's page (the park's carbon page), declared on its AppConfig.
     assert found["carbon_page_has_section"]
+    # A section of the 碳体检报告, which carbon issues without knowing the app.
+    assert "九、示例板块" in found["report_pdf_text"]
+    assert "example report section of 报告企业 for 2022-03" in found["report_pdf_text"]
     assert found["without_role_page_status"] == 403
     assert not found["without_role_nav_has_link"]
     assert "example.answer" not in found["without_role_tile_keys"]
