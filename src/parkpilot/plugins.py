@@ -113,7 +113,9 @@ class ReportSection:
       "figures": [{"key", "name", "unit", "value"}]  compared between two versions;
       "demo": str  names the section's demo input (added to the report's 演示数据 list);
     the rest is for `template`, an HTML fragment of the PDF rendered with the dict as
-    `section`. `title` is the section's heading, in the report's language (Chinese). A context
+    `section`. `title` is the section's heading, in the report's language (Chinese). The data
+    is read when a version is issued (a closed period's carbon figures come from its snapshot,
+    a section's from the app as it is then; the version keeps what it was issued with). A context
     that fails fails the report (a batch retries it): an issued document never silently
     lacks a section."""
 
