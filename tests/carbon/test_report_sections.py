@@ -134,3 +134,18 @@ def test_a_failing_section_fails_the_report_instead_of_issuing_it_without(
     with pytest.raises(RuntimeError, match="bus figures unavailable"):
         _issue(ent_a)
     assert not Report.objects.filter(enterprise=ent_a).exists()
+
+
+def test_chapters_and_sheet_names_of_sections():
+    assert [reports._chapter(n) for n in (9, 10, 11, 20, 23)] == [
+        "九",
+        "十",
+        "十一",
+        "二十",
+        "二十三",
+    ]
+    # Excel refuses []:*?/\ and names over 31 characters; two sections never share a sheet.
+    assert reports._sheet_title("通勤/班车[试点]", {}) == "通勤_班车_试点_"
+    taken = {"员工通勤": 1, "员工通勤 (2)": 1}
+    assert reports._sheet_title("员工通勤", taken) == "员工通勤 (3)"
+    assert len(reports._sheet_title("长" * 40, {"长" * 31: 1})) == 31
