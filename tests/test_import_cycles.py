@@ -139,3 +139,19 @@ def test_the_check_finds_a_hidden_cycle_and_a_plain_one(tmp_path):
     top, local = module_graph(tmp_path, "shop")
     assert hidden_cycles(top, local) == {("shop.services", "shop.tasks")}
     assert module_cycles(top) == {frozenset({"shop.models", "shop.prices"})}
+
+
+def test_carbon_and_the_bus_know_each_other_only_through_the_plug_in_surface():
+    # The bus's commuting section reaches the carbon pages and report through its AppConfig
+    # (plugins.PageSection/ReportSection): neither app imports the other, not even in a function.
+    top, local = module_graph(SRC, "parkpilot")
+    edges = {(a, b) for a, targets in top.items() for b in targets}
+    edges |= {(a, b) for a, b, _line in local}
+    across = {
+        (a, b)
+        for a, b in edges
+        for one, other in (("carbon", "bus"), ("bus", "carbon"))
+        if a.startswith(f"parkpilot.{one}.") and b.startswith(f"parkpilot.{other}.")
+    }
+    assert across == set()
+    assert ("parkpilot.bus.carbon_sections", "parkpilot.tenancy.access") in edges
