@@ -23,6 +23,9 @@ optional (docs/adding-an-app.md walks through an example):
                                                 their label and escalation
     page_sections = (PageSection(...), ...)     sections it adds to another app's page (a line
                                                 of commuting or offsets on the carbon pages)
+    report_sections = (ReportSection(...), ...) sections it adds to the 碳体检报告 (PDF and XLSX):
+                                                their data goes into the issued version's
+                                                content, so its hash and files pin them
     events_emitted = ("<app>.<event>", ...)     events its services emit (parkpilot.events)
     event_handlers = {"<app>.<event>": "dotted"} how it reacts to other apps' events
 
@@ -30,6 +33,7 @@ Scheduled tasks are huey's periodic tasks in the app's own `tasks.py` (huey find
 pieces every app may import (this module, events, workcalendar, tenancy's access rule,
 pagination, uploads, spreadsheets) never import an app, so no app depends on another to plug in."""
 
+import json
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -91,6 +95,34 @@ class PageSection:
     template: str
     context: str
     rule: Any = None  # a tenancy.access.Rule; None: whoever may open the host page
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class ReportSection:
+    """A section an app adds to the 碳体检报告 (carbon's report of one enterprise and period).
+
+    A report is a document issued once and kept as issued, so a section differs from a
+    PageSection: no user (the report is read as the park's system actor), and its data is
+    part of the document. `context` is a dotted path to `(*, enterprise, per) -> dict | None`
+    (`per` carbon's period: `.start`, `.end` aware datetimes, `.label`, `.level`; None: nothing
+    to show for this enterprise and period). The dict is stored in the version's content, so
+    it must be plain JSON, the same for the same data (the content hash covers it, and the
+    files are made from it alone, in a worker without a database). Its keys the report reads:
+      "columns": [str], "rows": [[...]]  the section's sheet in the XLSX (titled `title`);
+      "figures": [{"key", "name", "unit", "value"}]  compared between two versions;
+      "demo": str  names the section's demo input (added to the report's 演示数据 list);
+    the rest is for `template`, an HTML fragment of the PDF rendered with the dict as
+    `section`. `title` is the section's heading, in the report's language (Chinese). The data
+    is read when a version is issued (a closed period's carbon figures come from its snapshot,
+    a section's from the app as it is then; the version keeps what it was issued with). A context
+    that fails fails the report (a batch retries it): an issued document never silently
+    lacks a section."""
+
+    key: str  # unique, e.g. "bus.commuting"
+    title: str | Promise
+    context: str
+    template: str
     order: int = 100
 
 
@@ -226,6 +258,23 @@ def sections(page: str, *, user, **offered) -> list[dict]:
             continue
         if data is not None:
             shown.append({"key": section.key, "template": section.template, "data": data})
+    return shown
+
+
+def report_sections(*, enterprise, per) -> list[dict]:
+    """The sections apps add to this enterprise's 碳体检报告 for the period, in order, each as
+    stored in the report's content: {"key", "title", "template", "data"}. Not caught: a
+    section that cannot be made fails the report (see ReportSection)."""
+    shown = []
+    for section in sorted(collected("report_sections"), key=lambda s: (s.order, s.key)):
+        data = import_string(section.context)(enterprise=enterprise, per=per)
+        if data is not None:
+            # As it will be stored and read back (tuples become lists; anything else refused).
+            data = json.loads(json.dumps(data, allow_nan=False))
+            shown.append(
+                {"key": section.key, "title": str(section.title), "template": section.template,
+                 "data": data}
+            )  # fmt: skip
     return shown
 
 

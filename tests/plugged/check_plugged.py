@@ -39,6 +39,34 @@ def _confirm_a_request(park) -> list[dict]:
     return [p | {"request_id": p["request_id"] == request.pk} for p in CONFIRMED]
 
 
+def _report_pdf_text(park) -> str:
+    """A 碳体检报告 issued for an enterprise of the park: the example's section is in it."""
+    import datetime
+    import io
+
+    from pypdf import PdfReader
+
+    from parkpilot.carbon import services as carbon
+    from parkpilot.tenancy.actors import system_actor
+    from parkpilot.tenancy.models import Enterprise
+
+    system = system_actor(park)
+    # The two factors a report on electricity uses (tests/carbon/carbon_helpers.py cites them).
+    for quantity, region, value, unit in (("co2", "east_china", "0.5617", "kgCO2/kWh"),
+                                          ("tce", "national", "0.1229", "kgce/kWh")):  # fmt: skip
+        carbon.factor_create(
+            actor=system, via="test", park=park, carrier="electricity", quantity=quantity,
+            region=region, year=2022, value=value, unit=unit, document="example",
+            effective_from=datetime.date(2024, 12, 20),
+        )  # fmt: skip
+    firm = Enterprise.objects.create(park=park, name="报告企业", credit_code="91330185MA2H0YYY0Y")
+    report = carbon.report_issue(
+        actor=system, via="test", enterprise_id=firm.pk, year=2022, month=3
+    )
+    pages = PdfReader(io.BytesIO(bytes(report.pdf))).pages
+    return "".join(p.extract_text() for p in pages).replace("\n", "")
+
+
 setup_test_environment()
 connection.creation.create_test_db(verbosity=0)
 try:
@@ -67,6 +95,7 @@ try:
         "role_declared": "example_helper" in registry(),
         "carbon_page_has_section": "example section of ex for"
         in browser.get("/carbon/").content.decode(),
+        "report_pdf_text": _report_pdf_text(park),
         "without_role_page_status": without.get("/example/").status_code,
         "without_role_nav_has_link": 'href="/example/"' in without.get("/").content.decode(),
         "without_role_tile_keys": [t.key for t in without.get("/cockpit/").context["tiles"]],

@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from parkpilot.plugins import NavItem, ResidentEntry, Tile
+from parkpilot.plugins import NavItem, PageSection, ReportSection, ResidentEntry, Tile
 from parkpilot.tenancy.roles import Reach, RoleDef
 
 
@@ -27,6 +27,18 @@ class BusConfig(AppConfig):
         ResidentEntry(_("My rides"), "bus:mine", "bus/icons/ticket.svg", order=21),
     )
     demo_loader = "parkpilot.bus.demo.load"
+    # Staff commuting (通勤) on the carbon pages and in the 碳体检报告 (bus/carbon_sections.py).
+    page_sections = (
+        PageSection("carbon.mine", "bus.commuting", "bus/_carbon_commuting.html",
+                    "parkpilot.bus.carbon_sections.enterprise_page_section", order=50),
+        PageSection("carbon.park", "bus.commuting", "bus/_carbon_commuting.html",
+                    "parkpilot.bus.carbon_sections.park_page_section", order=50),
+    )  # fmt: skip
+    report_sections = (
+        ReportSection("bus.commuting", _("Commuting by bus"),
+                      "parkpilot.bus.carbon_sections.report_section", "bus/_report_commuting.html",
+                      order=50),
+    )  # fmt: skip
 
     @property
     def cockpit_tiles(self):

@@ -35,5 +35,10 @@ class CarbonConfig(AppConfig):
         AlertKind("carbon.grade_worse", _("Carbon-efficiency grade worsened"), 72, PARK_OPERATORS),
     )  # fmt: skip
 
+    # Carbon's services tell its own task module to start a report batch after commit, so the
+    # services never import the tasks that import them (no import cycle).
+    events_emitted = ("carbon.report_batch_queued",)
+    event_handlers = {"carbon.report_batch_queued": "parkpilot.carbon.tasks.batch_queued"}
+
     def ready(self):
         from parkpilot.carbon import receivers  # noqa: F401  (connects carbon's receivers)

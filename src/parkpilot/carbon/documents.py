@@ -66,8 +66,11 @@ def document_text(msgid: str, /, **params) -> str:
         return gettext(msgid) % params if params else gettext(msgid)
 
 
-def demo_inputs(*, park, enterprise, year: int, month: int, factors: list[dict]) -> list[str]:
-    """What input of the report is demo data, named (empty for a report on real data only)."""
+def demo_inputs(
+    *, park, enterprise, year: int, month: int, factors: list[dict], sections: list[dict] = ()
+) -> list[str]:
+    """What input of the report is demo data, named (empty for a report on real data only);
+    a section of another app names its own (its data's "demo")."""
     found = []
     if enterprise.is_demo:
         found.append(gettext("enterprise profile"))
@@ -84,6 +87,7 @@ def demo_inputs(*, park, enterprise, year: int, month: int, factors: list[dict])
     )
     if stats.exists():
         found.append(gettext("industrial value added"))
+    found += [s["data"]["demo"] for s in sections if s["data"].get("demo")]
     return found
 
 
@@ -128,6 +132,9 @@ def figures_of(content: dict) -> dict[str, tuple[str, str, object]]:
     factors = (content.get("document") or {}).get("factors") or content.get("factors", [])
     refs = sorted(f.get("ref") or f"EF-{f['id']}-v{f['version']}" for f in factors)
     out["factor_ids"] = ("所用因子", "", " ".join(refs))
+    for s in content.get("sections", []):  # other apps' sections name their own figures
+        for f in s["data"].get("figures", []):
+            out[f"section.{s['key']}.{f['key']}"] = (f["name"], f["unit"], f["value"])
     return out
 
 

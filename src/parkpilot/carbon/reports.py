@@ -17,6 +17,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from parkpilot import plugins
 from parkpilot.carbon import (
     accounting,
     grading,
@@ -187,6 +188,11 @@ def build_content(*, enterprise, year: int, month: int) -> dict:
     content["basis"] = report_scope2.section(
         enterprise=enterprise, per=per, account=account, intensities=ints, grade=grade
     )
+    # Other apps' sections (plugins.ReportSection), e.g. the bus app's staff commuting. Left
+    # out when there are none, so such a report's content (and hash) is as it always was.
+    sections = plugins.report_sections(enterprise=enterprise, per=per)
+    if sections:
+        content["sections"] = sections
     content["findings"] = findings(content)
     return content
 
@@ -353,12 +359,24 @@ def render_pdf(content: dict) -> bytes:
             font_family=family,
         ),
     }
+    # Other apps' sections follow the report's own eight, numbered on: 九、十、……
+    sections = [(_chapter(9 + i), s) for i, s in enumerate(content.get("sections", []))]
     html = render_to_string(
-        "carbon/report_pdf.html", {"c": content, "charts": charts, "font_family": family}
+        "carbon/report_pdf.html",
+        {"c": content, "charts": charts, "font_family": family, "sections": sections},
     )
     stylesheet, fonts = _stylesheet()
     with _collector_paused():
         return HTML(string=html).write_pdf(stylesheets=[stylesheet], font_config=fonts)
+
+
+def _chapter(n: int) -> str:
+    """A chapter's number in Chinese, 1-99 (九, 十, 十一, 二十三)."""
+    digits = "〇一二三四五六七八九"
+    tens, ones = divmod(n, 10)
+    if not tens:
+        return digits[ones]
+    return (digits[tens] if tens > 1 else "") + "十" + (digits[ones] if ones else "")
 
 
 @contextmanager
@@ -463,6 +481,13 @@ def render_xlsx(content: dict) -> bytes:
                   [[f["figure"], f["value"], f["text"], f["advice"]]
                    for f in content["findings"]]),
     }  # fmt: skip
+    for s in content.get("sections", []):  # other apps' sections: one sheet each
+        data = s["data"]
+        figures = [[f["name"], f["value"], f["unit"]] for f in data.get("figures", [])]
+        sheets[_sheet_title(s["title"], sheets)] = (
+            data.get("columns") or ["指标", "数值", "单位"],
+            data.get("rows") or figures,
+        )
     for title, (header, body) in sheets.items():
         sheet = wb.create_sheet(title)
         sheet.append(header)
@@ -473,3 +498,14 @@ def render_xlsx(content: dict) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def _sheet_title(title: str, taken) -> str:
+    """An XLSX sheet name from a section's title: at most 31 characters, none of []:*?/\\,
+    and not one already taken."""
+    base = "".join("_" if ch in "[]:*?/\\" else ch for ch in title)[:31] or "板块"
+    name, n = base, 2
+    while name in taken:
+        suffix = f" ({n})"
+        name, n = base[: 31 - len(suffix)] + suffix, n + 1
+    return name

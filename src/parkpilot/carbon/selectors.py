@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 from parkpilot.alerts import selectors as alert_selectors
 from parkpilot.carbon import accounting, grading, periods, rules, shared_reads
 from parkpilot.carbon.factors import FactorSet
+from parkpilot.carbon.green_kwh import green_kwh_by_enterprise
 from parkpilot.carbon.models import (
     AccountScope,
     Budget,
@@ -460,8 +461,6 @@ def snapshot_parts(*, park: Park, per: Period, now: datetime | None = None) -> d
     system = system_reader(park)
     acc = live_accounts(user=system, park=park, per=per)
     econ = economics(user=system, park=park, per=per)
-    from parkpilot.carbon.selectors_green import green_kwh_by_enterprise
-
     green = green_kwh_by_enterprise(park=park, per=per)  # the market-based figure's basis
     indicators = {
         str(eid): intensities(a.tce, a.co2_t, econ.get(eid), acc.meta[eid].floor_area_m2)

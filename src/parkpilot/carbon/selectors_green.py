@@ -10,13 +10,12 @@ Green kWh of a period: each purchase's MWh spread over its days, the days inside
 China publishes no residual mix for regional grids, so the uncovered kWh keep the grid factor
 (the report says so)."""
 
-from datetime import date, timedelta
-from zoneinfo import ZoneInfo
-
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy
 
 from parkpilot.carbon import selectors
+from parkpilot.carbon.green_kwh import days as _days
+from parkpilot.carbon.green_kwh import kwh_inside as _kwh_inside
 from parkpilot.carbon.models import AccountScope
 from parkpilot.carbon.models_green import GreenPowerPurchase
 from parkpilot.carbon.periods import Period
@@ -37,30 +36,6 @@ def purchase_list(*, user, park_id: int, enterprise_id: int | None = None) -> Qu
     if enterprise_id is not None:
         qs = qs.filter(enterprise_id=enterprise_id)
     return qs.order_by("-period_start", "-id")
-
-
-def _days(per: Period, tz: str) -> tuple[date, date]:
-    """The period as local dates [first, after last)."""
-    zone = ZoneInfo(tz)
-    return per.start.astimezone(zone).date(), per.end.astimezone(zone).date()
-
-
-def _kwh_inside(p: GreenPowerPurchase, first: date, after: date) -> float:
-    """A purchase's MWh spread over its days: the kWh of the days in [first, after)."""
-    span = (p.period_end - p.period_start).days + 1
-    inside = (min(p.period_end + timedelta(days=1), after) - max(p.period_start, first)).days
-    return float(p.quantity_mwh) * 1000 * max(inside, 0) / span
-
-
-def green_kwh_by_enterprise(*, park, per: Period) -> dict[int, float]:
-    """Every enterprise's green kWh in the period, in one read (what a close stores)."""
-    first, after = _days(per, park.timezone)
-    out: dict[int, float] = {}
-    for p in GreenPowerPurchase.objects.filter(
-        park=park, period_start__lt=after, period_end__gte=first
-    ):
-        out[p.enterprise_id] = out.get(p.enterprise_id, 0.0) + _kwh_inside(p, first, after)
-    return out
 
 
 def green_kwh(*, park, enterprise_id: int, per: Period) -> dict:

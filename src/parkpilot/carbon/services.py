@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop, pgettext
 
+from parkpilot import events
 from parkpilot.alerts import services as alert_services
 from parkpilot.carbon import (
     accounting,
@@ -690,7 +691,7 @@ def _report_prepare(actor, via, enterprise, year, month, reason, batch_id) -> Re
         reason=reason.strip() or (gettext(SYSTEM_REASON) if is_system(actor) else ""),
         factors=factors,
         demo=documents.demo_inputs(park=park, enterprise=enterprise, year=year, month=month,
-                                   factors=factors),
+                                   factors=factors, sections=content.get("sections", [])),
         previous=(
             {"version": previous.version, "content_sha256": previous.content_sha256,
              "pdf_sha256": previous.pdf_sha256}
@@ -778,13 +779,17 @@ def report_issue(
 report_generate = report_issue
 
 
+# Emitted after a batch is made to run; carbon.tasks starts it (CarbonConfig.event_handlers).
+BATCH_QUEUED = "carbon.report_batch_queued"
+
+
 @transaction.atomic
 def batch_create(
     *, actor, via: str, park: Park, year: int, month: int, start: bool = True
 ) -> ReportBatch:
-    """A batch of every enterprise's report; its run starts in the task queue after commit."""
-    from parkpilot.carbon import tasks
-
+    """A batch of every enterprise's report; its run starts in the task queue after commit
+    (carbon.tasks hears `carbon.report_batch_queued`: the task module imports the services,
+    never the other way round)."""
     _require(actor, ReportBatch)
     year, month = _report_period(year, month)
     total = Enterprise.objects.filter(park=park).count()
@@ -797,7 +802,7 @@ def batch_create(
         after={"year": year, "month": month, "total": total},
     )  # fmt: skip
     if start:
-        transaction.on_commit(lambda: tasks.run_batch(batch.pk))
+        events.emit(BATCH_QUEUED, batch_id=batch.pk)
     return batch
 
 

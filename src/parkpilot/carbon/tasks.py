@@ -2,6 +2,7 @@
 
 import logging
 
+from django.db import transaction
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
@@ -16,6 +17,12 @@ log = logging.getLogger(__name__)
 @db_task()
 def run_batch(batch_id: int) -> None:
     services.batch_run(batch_id=batch_id)
+
+
+def batch_queued(*, batch_id: int) -> None:
+    """`carbon.report_batch_queued` (services.batch_create, after its commit): enqueue the run
+    once this handler's own transaction has committed, outside any transaction, as before."""
+    transaction.on_commit(lambda: run_batch(batch_id))
 
 
 def after_close(park: Park, per) -> None:

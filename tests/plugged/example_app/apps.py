@@ -4,7 +4,7 @@ API, the URLs, the home page and the data cockpit without any shared file change
 
 from django.apps import AppConfig
 
-from parkpilot.plugins import HomeCard, NavItem, PageSection, Tile
+from parkpilot.plugins import HomeCard, NavItem, PageSection, ReportSection, Tile
 from parkpilot.tenancy.access import Rule
 from parkpilot.tenancy.roles import Reach, RoleDef
 
@@ -26,6 +26,12 @@ class ExampleConfig(AppConfig):
     page_sections = (
         PageSection("carbon.park", "example.carbon", "example_app/_carbon_section.html",
                     "example_app.selectors.carbon_section"),
+    )  # fmt: skip
+    # A section of its own in every enterprise's 碳体检报告 (PDF and XLSX), which carbon makes
+    # without knowing it: its data goes into the issued version's content.
+    report_sections = (
+        ReportSection("example.report", "示例板块", "example_app.selectors.report_section",
+                      "example_app/_report_section.html"),
     )  # fmt: skip
     event_handlers = {"services.request_confirmed": "example_app.selectors.on_request_confirmed"}
     cockpit_tiles = (

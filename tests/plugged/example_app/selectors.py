@@ -9,6 +9,13 @@ def carbon_section(user, *, park, per) -> dict:
     return {"park": park.code, "period": per.label}
 
 
+def report_section(*, enterprise, per) -> dict:
+    return {
+        "text": f"example report section of {enterprise.name} for {per.label}",
+        "figures": [{"key": "answer", "name": "答案", "unit": "", "value": 42}],
+    }
+
+
 def tile(user, park) -> TileData:
     return TileData(value=42, caption=f"answer of {park.code}")
 
