@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from parkpilot.plugins import NavItem
+from parkpilot.plugins import NavItem, PageSection, ReportSection
 
 
 class SinksConfig(AppConfig):
@@ -17,3 +17,28 @@ class SinksConfig(AppConfig):
         NavItem(_("Our carbon credits"), "sinks:holdings", order=46),
     )
     demo_loader = "parkpilot.sinks.demo.load"
+    page_sections = (
+        PageSection(
+            "carbon.mine",
+            "sinks.offsets",
+            "sinks/_carbon_offsets.html",
+            "parkpilot.sinks.carbon_sections.enterprise_page_section",
+            order=60,
+        ),
+        PageSection(
+            "carbon.park",
+            "sinks.offsets",
+            "sinks/_carbon_offsets.html",
+            "parkpilot.sinks.carbon_sections.park_page_section",
+            order=60,
+        ),
+    )
+    report_sections = (
+        ReportSection(
+            "sinks.offsets",
+            _("Forest sink offsets"),
+            "parkpilot.sinks.carbon_sections.report_section",
+            "sinks/_report_offsets.html",
+            order=60,
+        ),
+    )
