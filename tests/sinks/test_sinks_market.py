@@ -100,3 +100,27 @@ def test_expected_removals_by_the_methodology(project):
     plot = Plot.objects.create(project=project, area_ha=Decimal("10.00"), species="杉木",
                                owner_name="甲", owner_kind="household", share=1)  # fmt: skip
     assert selectors.expected_removals(plot) == Decimal("96.9")
+
+
+def test_the_cockpit_tile_averages_by_volume(registrar, project, ent_a, ent_b, personas):
+    """Two fills: 30 t @ ¥50.01 and 30 t @ ¥45.00: (1,500.30 + 1,350.00) / 60 = ¥47.505, shown
+    to the fen half up as money is: ¥47.51 (Python's round would give 47.50)."""
+    from parkpilot.sinks import tiles
+
+    services.issue(actor=registrar, via="test", project=project, vintage=2025, quantity=60,
+                   verification="v", key="i")  # fmt: skip
+    sale = services.auction_open(actor=registrar, via="test", project=project, quantity=60,
+                                 floor_price="40")  # fmt: skip
+    b = personas["ent_a_admin"].__class__.objects.create(
+        username="b-admin", role="enterprise_admin", park=ent_b.park, enterprise=ent_b
+    )
+    services.bid_place(
+        actor=personas["ent_a_admin"], via="test", auction=sale, price="45.00", lots=30
+    )
+    services.bid_place(actor=b, via="test", auction=sale, price="50.01", lots=30)
+    services.auction_clear(actor=registrar, via="test", auction=sale)
+    services.retire(actor=b, via="test", enterprise=ent_b, quantity=10, year=2025, key="r")
+    tile = tiles.market(personas["park_staff"], project.park)
+    assert tile.value == 10
+    assert "已签发 60 吨 · 已成交 60 吨" in tile.caption
+    assert "成交均价 47.51 元/吨" in tile.caption

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from parkpilot.plugins import NavItem, PageSection, ReportSection
+from parkpilot.plugins import NavItem, PageSection, ReportSection, Tile
+from parkpilot.sinks import rules
 
 
 class SinksConfig(AppConfig):
@@ -17,6 +18,10 @@ class SinksConfig(AppConfig):
         NavItem(_("Our carbon credits"), "sinks:holdings", order=46),
     )
     demo_loader = "parkpilot.sinks.demo.load"
+    cockpit_tiles = (
+        Tile("sinks.market", _("Forest sink credits"), "parkpilot.sinks.tiles.market",
+             rule=rules.REGISTRY, order=65),
+    )  # fmt: skip
     page_sections = (
         PageSection(
             "carbon.mine",
