@@ -1,6 +1,7 @@
 """The demo's forest sinks: one pooled project of household plots in western 临安 (all demo data:
 plots, parameters and quantities are invented; the methodology's name and date are real), one
-vintage issued, a purchase by 杭叉 and part of it retired against last year."""
+vintage issued, an auction in which 杭叉 bought 500 t, 200 t of it retired against last year,
+and 300 t listed at a fixed price."""
 
 from datetime import date
 from decimal import Decimal
@@ -79,6 +80,10 @@ def load(*, park, data, report) -> None:
                                      floor_price="60.00")  # fmt: skip
         services.bid_place(actor=admin, via="demo", auction=sale, price="68.50", lots=500)
         services.auction_clear(actor=system, via="demo", auction=sale)
+        services.listing_open(actor=system, via="demo", project=project, quantity=300,
+                              price="65.00")  # fmt: skip
         services.retire(actor=admin, via="demo", enterprise=hangcha, quantity=200, year=year,
                         key="demo:retire:1")  # fmt: skip
+        services.listing_open(actor=system, via="demo", project=project, quantity=300,
+                              price="65.00")  # fmt: skip
     report.count("sinks project", created=True, changed=True)

@@ -233,15 +233,46 @@ class Bid(models.Model):
         verbose_name_plural = _("bids")
 
 
+class Listing(models.Model):
+    """挂牌协议: the seller lists a quantity at a fixed price; enterprises buy parts of it, first
+    come first served, until none is left (`remaining` only ever decreases, by a guarded UPDATE)."""
+
+    tenancy_policy = Policy(park_path="park", shared_in_park=True, park_writers=PARK_OPERATORS)
+
+    park = models.ForeignKey(Park, on_delete=models.PROTECT, related_name="+")
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="listings")
+    quantity = models.PositiveIntegerField(_("quantity (tCO2e)"))
+    remaining = models.PositiveIntegerField(_("remaining (tCO2e)"))
+    price = models.DecimalField(_("price (yuan/t)"), max_digits=10, decimal_places=2)
+    listed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("listing")
+        verbose_name_plural = _("listings")
+        constraints = [
+            models.CheckConstraint(
+                name="sinks_listing_remaining",
+                condition=models.Q(remaining__lte=models.F("quantity")),
+            )
+        ]
+
+
 class Trade(models.Model):
-    """A settled fill: who bought how much at which price, and the registry event that moved
-    the credits."""
+    """A settled sale, from an auction's fill or a purchase from a listing: who bought how much
+    at which price, and the registry event that moved the credits."""
 
     tenancy_policy = Policy(park_path="park", enterprise_path="buyer")
 
     park = models.ForeignKey(Park, on_delete=models.PROTECT, related_name="+")
-    auction = models.ForeignKey(Auction, on_delete=models.PROTECT, related_name="trades")
-    bid = models.OneToOneField(Bid, on_delete=models.PROTECT, related_name="trade")
+    auction = models.ForeignKey(
+        Auction, on_delete=models.PROTECT, related_name="trades", null=True, blank=True
+    )
+    bid = models.OneToOneField(
+        Bid, on_delete=models.PROTECT, related_name="trade", null=True, blank=True
+    )
+    listing = models.ForeignKey(
+        Listing, on_delete=models.PROTECT, related_name="trades", null=True, blank=True
+    )
     buyer = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="+")
     quantity = models.PositiveIntegerField(_("quantity (tCO2e)"))
     price = models.DecimalField(_("price (yuan/t)"), max_digits=10, decimal_places=2)
@@ -250,6 +281,13 @@ class Trade(models.Model):
     class Meta:
         verbose_name = _("trade")
         verbose_name_plural = _("trades")
+        constraints = [
+            models.CheckConstraint(
+                name="sinks_trade_one_source",
+                condition=models.Q(auction__isnull=False, bid__isnull=False, listing__isnull=True)
+                | models.Q(auction__isnull=True, bid__isnull=True, listing__isnull=False),
+            )
+        ]
 
     @property
     def amount(self) -> Decimal:

@@ -9,7 +9,7 @@ of dry matter (IPCC 2006 default 0.47); the species' parameters are the methodol
 from collections import defaultdict
 from decimal import ROUND_DOWN, Decimal
 
-from django.db.models import Count, F, OuterRef, Subquery, Sum
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 
 from parkpilot.ledger.models import Account, Unit
 from parkpilot.sinks.models import Block, BlockState, Issuance, Plot, Project, Trade
@@ -117,7 +117,12 @@ def proceeds(*, user, project: Project) -> list[dict]:
     each gets its share rounded down, and the fen left over go one each to the largest
     remainders (so the parts always sum to the whole)."""
     total = sum(
-        (t.price * t.quantity for t in access.scoped(user, Trade).filter(auction__project=project)),
+        (
+            t.price * t.quantity
+            for t in access.scoped(user, Trade).filter(
+                Q(auction__project=project) | Q(listing__project=project)
+            )
+        ),
         Decimal(0),
     )
     plots = list(project.plots.order_by("id"))

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +26,7 @@ from parkpilot.sinks.models import (
     BlockState,
     Event,
     Issuance,
+    Listing,
     Project,
     Trade,
 )
@@ -182,8 +183,14 @@ def _allocate(blocks: list[Block], moves: list[Move]) -> tuple[list[Block], list
 def _piece_of(block: Block, original: tuple) -> Block:
     """A new row for a cut-off piece of `block`, as the block was before this movement."""
     holder, enterprise_id, state, event_id = original
-    return Block(park_id=block.park_id, issuance_id=block.issuance_id, holder=holder,
-                 holder_enterprise_id=enterprise_id, state=state, event_id=event_id)  # fmt: skip
+    return Block(
+        park_id=block.park_id,
+        issuance_id=block.issuance_id,
+        holder=holder,
+        holder_enterprise_id=enterprise_id,
+        state=state,
+        event_id=event_id,
+    )
 
 
 def _move(park: Park, source: str, moves: list[Move], *, kind: str, actor, keys: list[str]) -> None:
@@ -466,3 +473,65 @@ def auction_clear(*, actor, via: str, auction: Auction) -> list[Trade]:
         park_id=park.pk,
     )
     return trades
+
+
+# --- the market: fixed-price listings ------------------------------------------------------
+
+
+@transaction.atomic
+def listing_open(*, actor, via: str, project: Project, quantity, price) -> Listing:
+    access.require(actor, access.CREATE, Listing)
+    quantity, price = _quantity(quantity), _price(price)
+    listing = Listing.objects.create(
+        park=project.park, project=project, quantity=quantity, remaining=quantity, price=price
+    )
+    audit_record(
+        actor=actor,
+        via=via,
+        action="sinks.listing_open",
+        obj=listing,
+        before=None,
+        after={"quantity": quantity, "price": str(price)},
+        park_id=project.park_id,
+    )
+    return listing
+
+
+@transaction.atomic
+def listing_buy(*, actor, via: str, listing: Listing, quantity, key: str) -> Trade:
+    """An enterprise buys part of a listing at its price: the listing's remainder goes down by a
+    guarded UPDATE (never below zero, however many buy at once) and the serials move to the
+    buyer in the same transaction."""
+    access.require(actor, access.CREATE, Bid, enterprise_id=actor.enterprise_id)
+    if (done := _replayed(listing.park, key)) is not None:
+        return done.trade
+    quantity = _quantity(quantity)
+    taken = Listing.objects.filter(pk=listing.pk, remaining__gte=quantity).update(
+        remaining=F("remaining") - quantity
+    )
+    if not taken:
+        left = Listing.objects.values_list("remaining", flat=True).get(pk=listing.pk)
+        reason = _("Only %(left)d t are left in this listing.") % {"left": left}
+        raise ValidationFailed.single("quantity", reason, ErrorCode.NOT_ENOUGH_CREDITS)
+    source, buyer = project_holder(listing.project), actor.enterprise
+    event = _event(listing.park, key, "trade", quantity, source, enterprise_holder(buyer), actor)
+    move = Move(quantity, enterprise_holder(buyer), buyer.pk, event=event)
+    _move(listing.park, source, [move], kind="sinks.trade", actor=actor, keys=[key])
+    trade = Trade.objects.create(
+        park=listing.park,
+        listing=listing,
+        buyer=buyer,
+        quantity=quantity,
+        price=listing.price,
+        event=event,
+    )
+    audit_record(
+        actor=actor,
+        via=via,
+        action="sinks.listing_buy",
+        obj=trade,
+        before=None,
+        after={"quantity": quantity, "price": str(listing.price)},
+        park_id=listing.park_id,
+    )
+    return trade

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from parkpilot.sinks import rules, selectors, services
-from parkpilot.sinks.models import Auction, AuctionState, Block
+from parkpilot.sinks.models import Auction, AuctionState, Block, Listing
 from parkpilot.tenancy import access
 from parkpilot.tenancy.access import page
 from parkpilot.tenancy.errors import NotFound, ValidationFailed
@@ -36,6 +36,7 @@ def registry(request):
     projects = list(selectors.project_list(user=user))
     auctions = access.scoped(user, Auction).select_related("project").order_by("-id")[:20]
     context = {
+        "listings": access.scoped(user, Listing).select_related("project").order_by("-id")[:20],
         "projects": projects,
         "totals": selectors.registry_totals(user=user),
         "auctions": auctions,
@@ -49,10 +50,24 @@ def _registry_action(request):
     try:
         if action == "auction_open":
             project = selectors.project_get(user=request.user, project_id=_id(request, "project"))
-            services.auction_open(actor=request.user, via="ui", project=project,
-                                  quantity=request.POST.get("quantity"),
-                                  floor_price=request.POST.get("floor_price"))  # fmt: skip
+            services.auction_open(
+                actor=request.user,
+                via="ui",
+                project=project,
+                quantity=request.POST.get("quantity"),
+                floor_price=request.POST.get("floor_price"),
+            )
             messages.success(request, _("Auction opened."))
+        elif action == "listing_open":
+            project = selectors.project_get(user=request.user, project_id=_id(request, "project"))
+            services.listing_open(
+                actor=request.user,
+                via="ui",
+                project=project,
+                quantity=request.POST.get("quantity"),
+                price=request.POST.get("price"),
+            )
+            messages.success(request, _("Listed."))
         elif action == "auction_clear":
             auction = _auction(request, _id(request, "auction"))
             trades = services.auction_clear(actor=request.user, via="ui", auction=auction)
@@ -96,6 +111,7 @@ def holdings(request):
         "auctions": access.scoped(user, Auction)
         .filter(state=AuctionState.OPEN)
         .select_related("project"),
+        "listings": access.scoped(user, Listing).filter(remaining__gt=0).select_related("project"),
         "may_act": access.can(user, "retire", Block),
         # The form's own key: sent twice (a double click, a reload), it retires once.
         "nonce": secrets.token_urlsafe(12),
@@ -118,6 +134,19 @@ def _holdings_action(request):
                 key=f"ui:retire:{nonce}",
             )
             messages.success(request, _("Retired. The tonnes are your claim alone."))
+        elif action == "buy":
+            listing = access.scoped(user, Listing).filter(pk=_id(request, "listing")).first()
+            if listing is None:
+                raise NotFound
+            nonce = request.POST.get("nonce") or secrets.token_urlsafe(12)
+            services.listing_buy(
+                actor=user,
+                via="ui",
+                listing=listing,
+                quantity=request.POST.get("quantity"),
+                key=f"ui:buy:{nonce}",
+            )
+            messages.success(request, _("Bought. The credits are yours."))
         elif action == "bid":
             auction = _auction(request, _id(request, "auction"))
             price, lots = request.POST.get("price"), request.POST.get("lots")
