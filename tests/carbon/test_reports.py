@@ -57,6 +57,11 @@ def test_xlsx_sheets(report):
     assert wb["概况"]["B2"].value == "杭叉集团股份有限公司"
     emissions = list(wb["排放"].iter_rows(min_row=2, values_only=True))
     assert emissions[0][0] == "外购电力" and round(emissions[0][-1], 6) == 5.617
+    # 环比 and 同比 are shown as percentages of the number they are (issue 23).
+    header = [c.value for c in wb["四项指标"][1]]
+    assert header[3:5] == ["环比", "同比"]
+    assert {c.number_format for row in wb["四项指标"].iter_rows(min_row=2, min_col=4, max_col=5)
+            for c in row} == {"0.0%"}  # fmt: skip
 
 
 def test_enterprise_downloads_only_its_own(report, api_as, client, personas):

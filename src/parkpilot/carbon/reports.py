@@ -495,6 +495,10 @@ def render_xlsx(content: dict) -> bytes:
             cell.font = Font(bold=True)
         for r in body:
             append_row(sheet, r)
+    # Month-on-month and year-on-year are fractions: shown as percentages, kept as numbers.
+    for row in wb["四项指标"].iter_rows(min_row=2, min_col=4, max_col=5):
+        for cell in row:
+            cell.number_format = "0.0%"
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
