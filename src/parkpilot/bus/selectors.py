@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import segno
 from django.db.models import Count, Q, Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -343,6 +344,7 @@ def ridership_tile(user, park) -> TileData:
             "series": [{"type": "bar", "data": series}],
         },
         as_of=today.isoformat(),
+        link=reverse("bus:network"),
     )
 
 
@@ -358,6 +360,7 @@ def seats_tile(user, park) -> TileData:
         caption=_("booked of offered today (%(share)s%%)") % {"share": share},
         status="warn" if share > 90 else "ok",
         as_of=today.isoformat(),
+        link=reverse("bus:network"),
         demo=lines(user=user).filter(is_demo=True).exists(),
     )
 
