@@ -88,7 +88,7 @@ def test_space_pipeline_refuses_skips_backdating_and_the_future(keeper, parcel):
     with pytest.raises(ValidationFailed) as excinfo:  # 开工 before 批而未供
         step(actor=keeper, via="test", parcel=parcel, status="started", on="2020-01-01")
     assert _fields(excinfo) == {"status": "invalid_transition"}
-    assert "approved, not supplied" in excinfo.value.errors[0].reason
+    assert "批而未供" in excinfo.value.errors[0].reason  # zh-Hans is the default language
     step(actor=keeper, via="test", parcel=parcel, status="approved", on="2020-03-01")
     with pytest.raises(ValidationFailed) as excinfo:  # 供地 dated before 批
         step(actor=keeper, via="test", parcel=parcel, status="supplied", on="2020-02-01")
