@@ -160,3 +160,49 @@ class Lease(models.Model):
                 name="space_lease_dates",
             )
         ]
+
+
+class MujunScheme(models.Model):
+    """A year's 亩均效益 evaluation rules as data, with the document they come from:
+    `weights` {indicator: points}, `cutoffs` {"A": 20, "B": 70, "C": 95} (a class holds the
+    ranks up to that percent of the enterprises evaluated, D the rest) and `cap` (an indicator
+    scores at most cap × its weight)."""
+
+    tenancy_policy = Policy(park_path="park", shared_in_park=True)
+
+    park = models.ForeignKey(Park, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("year"))
+    document = models.CharField(_("document"), max_length=300)
+    weights = models.JSONField(_("weights"))
+    cutoffs = models.JSONField(_("class cut-offs"))
+    cap = models.DecimalField(_("score cap"), max_digits=4, decimal_places=2, default=2)
+    demo = models.BooleanField(_("demo data"), default=False)
+
+    class Meta:
+        verbose_name = _("亩均 evaluation scheme")
+        verbose_name_plural = _("亩均 evaluation schemes")
+        constraints = [models.UniqueConstraint(fields=["park", "year"], name="space_scheme_year")]
+
+
+class Emissions(models.Model):
+    """An enterprise's emissions of the major pollutants in a year (tonnes), as entered from
+    the environmental statistics (环境统计)."""
+
+    tenancy_policy = Policy(park_path="park", enterprise_path="enterprise")
+
+    park = models.ForeignKey(Park, on_delete=models.PROTECT, related_name="+")
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("year"))
+    cod_t = models.DecimalField("COD (t)", max_digits=12, decimal_places=3)
+    nh3n_t = models.DecimalField("NH3-N (t)", max_digits=12, decimal_places=3)
+    so2_t = models.DecimalField("SO2 (t)", max_digits=12, decimal_places=3)
+    nox_t = models.DecimalField("NOx (t)", max_digits=12, decimal_places=3)
+    source = models.CharField(_("source"), max_length=200, blank=True)
+    demo = models.BooleanField(_("demo data"), default=False)
+
+    class Meta:
+        verbose_name = _("pollutant emissions")
+        verbose_name_plural = _("pollutant emissions")
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "year"], name="space_emissions_year")
+        ]
