@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "parkpilot.alerts",
     "parkpilot.grid",
     "parkpilot.sinks",
+    "parkpilot.space",
     "parkpilot.residents",
     "parkpilot.portal",
     "parkpilot.demo",

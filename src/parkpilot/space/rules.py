@@ -1,0 +1,7 @@
+"""The space app's access questions, asked by its pages and navigation."""
+
+from parkpilot.tenancy.access import READ, Rule
+from parkpilot.tenancy.roles import Reach
+
+LAND = Rule(READ, "space.Parcel", reach=Reach.PARK)  # the park's parcels and buildings
+LEASES = Rule(READ, "space.Lease")  # an enterprise's own leases, or the park's

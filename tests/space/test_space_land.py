@@ -1,0 +1,183 @@
+"""Parcels and their pipeline, buildings, units, leases and occupancy computed from leases."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from parkpilot.space import selectors, services
+from parkpilot.space.codes import parcel_code_problem
+from parkpilot.space.models import Status
+from parkpilot.tenancy.errors import NotFound, ValidationFailed
+
+CODE = "330112001002GB00017"  # as in conftest.py
+
+
+def _fields(excinfo) -> dict:
+    return {e.field: e.code for e in excinfo.value.errors}
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        CODE,
+        "330112001002JA00001",  # 集体土地所有权宗地: J with A
+        "330112010003JC00345",  # 宅基地: J with C
+        "330112001002GX00002",  # 地下建设用地使用权
+    ],
+)
+def test_space_parcel_codes_of_the_standard_pass(code):
+    assert parcel_code_problem(code) is None
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "33011200100GB00017",  # 18 characters
+        "330100001002GB00017",  # 330100 is a city, not a county
+        "330112000002GB00017",  # 地籍区 000
+        "330112001002QB00017",  # Q is no ownership
+        "330112001002GK00017",  # K is no kind of right
+        "330112001002GA00017",  # A (集体土地所有权) under state ownership
+        "330112001002GB00000",  # parcel number 00000
+    ],
+)
+def test_space_parcel_codes_off_the_standard_are_refused(code):
+    assert parcel_code_problem(code) is not None
+
+
+def test_space_parcel_create_refuses_naming_each_field(park, keeper):
+    with pytest.raises(ValidationFailed) as excinfo:
+        services.parcel_create(
+            actor=keeper, via="test", park=park, code="12345", name=" ", kind="farm",
+            use="industrial", area_m2="-3", planned_far="abc",
+            outline={"type": "Point", "coordinates": [119.8, 30.2]},
+        )  # fmt: skip
+    assert _fields(excinfo) == {
+        "code": "parcel_code", "name": "required", "kind": "invalid", "area_m2": "out_of_range",
+        "planned_far": "not_a_number", "outline": "format",
+    }  # fmt: skip
+
+
+def test_space_parcel_code_taken(park, keeper, parcel):
+    with pytest.raises(ValidationFailed) as excinfo:
+        services.parcel_create(actor=keeper, via="test", park=park, code=CODE.lower(), name="x",
+                               kind="requisition", use="industrial", area_m2="1")  # fmt: skip
+    assert _fields(excinfo) == {"code": "taken"}
+
+
+def test_space_pipeline_in_order_with_dates(keeper, parcel):
+    days = [date(2020, 3, 1), date(2020, 6, 30), date(2020, 9, 1), date(2022, 5, 1),
+            date(2022, 12, 1)]  # fmt: skip
+    for status, day in zip(Status, days, strict=True):
+        services.parcel_step(actor=keeper, via="test", parcel=parcel, status=status, on=day)
+    parcel.refresh_from_db()
+    assert parcel.status == Status.OPERATING
+    assert [(s.status, s.on) for s in parcel.steps.all()] == list(
+        zip([s.value for s in Status], days, strict=True)
+    )
+    with pytest.raises(ValidationFailed) as excinfo:
+        services.parcel_step(actor=keeper, via="test", parcel=parcel, status="operating",
+                             on=date(2023, 1, 1))  # fmt: skip
+    assert _fields(excinfo) == {"status": "invalid_transition"}
+
+
+def test_space_pipeline_refuses_skips_backdating_and_the_future(keeper, parcel):
+    step = services.parcel_step
+    with pytest.raises(ValidationFailed) as excinfo:  # 开工 before 批而未供
+        step(actor=keeper, via="test", parcel=parcel, status="started", on="2020-01-01")
+    assert _fields(excinfo) == {"status": "invalid_transition"}
+    assert "批而未供" in excinfo.value.errors[0].reason  # zh-Hans is the default language
+    step(actor=keeper, via="test", parcel=parcel, status="approved", on="2020-03-01")
+    with pytest.raises(ValidationFailed) as excinfo:  # 供地 dated before 批
+        step(actor=keeper, via="test", parcel=parcel, status="supplied", on="2020-02-01")
+    assert _fields(excinfo) == {"on": "out_of_range"}
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    with pytest.raises(ValidationFailed) as excinfo:
+        step(actor=keeper, via="test", parcel=parcel, status="supplied", on=tomorrow)
+    assert _fields(excinfo) == {"on": "out_of_range"}
+    with pytest.raises(ValidationFailed) as excinfo:
+        step(actor=keeper, via="test", parcel=parcel, status="supplied", on="2020-13-01")
+    assert _fields(excinfo) == {"on": "format"}
+    parcel.refresh_from_db()
+    assert parcel.status == "approved"
+
+
+@pytest.fixture
+def building(keeper, parcel):
+    return services.building_create(actor=keeper, via="test", parcel=parcel, name="A幢",
+                                    floors=[(1, "5000"), (2, "5000"), (3, "5000")])  # fmt: skip
+
+
+def test_space_floor_area_ratio_achieved_against_planned(personas, keeper, parcel, building):
+    # 3 floors x 5,000 m² = 15,000 m² on 20,000 m² of land: 0.75, against 3.00 planned.
+    row = selectors.floor_area_ratios(user=personas["park_staff"])[0]
+    assert (row["floor_m2"], row["achieved_far"], row["reached"]) == (
+        Decimal("15000"),
+        Decimal("0.75"),
+        False,
+    )
+    assert selectors.floor_area_ratios(user=personas["ent_a_user"]) == []
+
+
+def test_space_units_cannot_exceed_their_floor(keeper, building):
+    floor = building.floors.get(number=1)
+    services.unit_create(actor=keeper, via="test", floor=floor, code="101", area_m2="3000")
+    with pytest.raises(ValidationFailed) as excinfo:
+        services.unit_create(actor=keeper, via="test", floor=floor, code="102", area_m2="2000.01")
+    assert _fields(excinfo) == {"area_m2": "out_of_range"}
+
+
+def test_space_occupancy_follows_leases_over_time(personas, keeper, building, ent_a, ent_b):
+    floor = building.floors.get(number=1)
+    u101 = services.unit_create(actor=keeper, via="test", floor=floor, code="101", area_m2="3000")
+    u102 = services.unit_create(actor=keeper, via="test", floor=floor, code="102", area_m2="1000")
+    services.lease_create(actor=keeper, via="test", unit=u101, enterprise=ent_a,
+                          start="2021-01-01", end="2022-12-31")  # fmt: skip
+    services.lease_create(actor=keeper, via="test", unit=u101, enterprise=ent_b,
+                          start="2023-01-01")  # fmt: skip
+    services.lease_create(actor=keeper, via="test", unit=u102, enterprise=ent_b,
+                          start="2022-07-01", end="2022-12-31")  # fmt: skip
+    staff = personas["park_staff"]
+
+    def at(day):
+        o = selectors.occupancy(user=staff, building=building, day=day)
+        return o["let_m2"], o["leasable_m2"], o["occupancy_pct"]
+
+    assert at(date(2020, 12, 31)) == (0, Decimal("4000"), Decimal("0.0"))
+    assert at(date(2021, 1, 1)) == (Decimal("3000"), Decimal("4000"), Decimal("75.0"))
+    assert at(date(2022, 12, 31)) == (Decimal("4000"), Decimal("4000"), Decimal("100.0"))
+    assert at(date(2023, 1, 1)) == (Decimal("3000"), Decimal("4000"), Decimal("75.0"))
+    o = selectors.occupancy(user=staff, building=building, day=date(2023, 1, 1))
+    assert [u["tenant"] for u in o["floors"][0]["units"]] == [ent_b.name, None]
+    assert o["vacant_m2"] == Decimal("1000") and o["vacancy_pct"] == Decimal("25.0")
+
+
+def test_space_overlapping_lease_refused(keeper, building, ent_a, ent_b):
+    unit = services.unit_create(actor=keeper, via="test", floor=building.floors.first(),
+                                code="101", area_m2="100")  # fmt: skip
+    services.lease_create(actor=keeper, via="test", unit=unit, enterprise=ent_a,
+                          start="2021-01-01")  # fmt: skip
+    with pytest.raises(ValidationFailed) as excinfo:
+        services.lease_create(actor=keeper, via="test", unit=unit, enterprise=ent_b,
+                              start="2020-01-01", end="2021-01-01")  # fmt: skip
+    assert _fields(excinfo) == {"start": "lease_overlap"}
+    with pytest.raises(ValidationFailed) as excinfo:
+        services.lease_create(actor=keeper, via="test", unit=unit, enterprise=ent_b,
+                              start="2020-01-01", end="2019-01-01")  # fmt: skip
+    assert _fields(excinfo) == {"end": "out_of_range"}
+
+
+def test_space_enterprise_sees_only_its_own_leases(personas, keeper, building, ent_a, ent_b):
+    floor = building.floors.first()
+    for code, ent in (("101", ent_a), ("102", ent_b)):
+        unit = services.unit_create(actor=keeper, via="test", floor=floor, code=code, area_m2="10")
+        services.lease_create(actor=keeper, via="test", unit=unit, enterprise=ent,
+                              start="2021-01-01")  # fmt: skip
+    mine = selectors.lease_list(user=personas["ent_a_user"])
+    assert [lease.enterprise_id for lease in mine] == [ent_a.pk]
+    assert len(selectors.lease_list(user=personas["park_staff"])) == 2
+    assert list(selectors.lease_list(user=personas["other_park_admin"])) == []
+    with pytest.raises(NotFound):
+        selectors.occupancy(user=personas["ent_a_user"], building=building, day=date(2022, 1, 1))
