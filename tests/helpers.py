@@ -108,7 +108,11 @@ class AsgiServer:
 def drop_server_connections():
     """PostgreSQL refuses to drop the test database while the server's threads still hold
     connections; end them. Only this role's own sessions: an autovacuum worker on the test
-    database belongs to the superuser, and terminating it is refused (a flaky teardown)."""
+    database belongs to the superuser, and terminating it is refused (a flaky teardown).
+
+    Then start the next test with a fresh pool: a stream the stopped server never finished
+    keeps its pooled connection checked out, and a few such tests on one worker left the
+    pool (20) empty for the next (CI, stop 29: "couldn't get a connection after 10 sec")."""
     from django.db import connection
 
     if connection.vendor == "postgresql":
@@ -118,6 +122,8 @@ def drop_server_connections():
                 "WHERE datname = current_database() AND pid <> pg_backend_pid() "
                 "AND usename = current_user AND backend_type = 'client backend'"
             )
+        connection.close()
+        connection.close_pool()
 
 
 def sign_in(page, base_url: str, username: str, password: str | None = None) -> None:
