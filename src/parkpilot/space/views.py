@@ -7,6 +7,7 @@ from io import BytesIO
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
@@ -70,7 +71,23 @@ def occupancy(request, building_id: int):
         context = {"building": building, "errors": exc.errors}
         return TemplateResponse(request, "space/occupancy.html", context, status=400)
     occ = selectors.occupancy(user=request.user, building=building, day=day)
+    for f in occ["floors"]:
+        f["cells"] = _unit_cells(f["units"])
     return TemplateResponse(request, "space/occupancy.html", {"building": building, "occ": occ})
+
+
+LET_STYLE, VACANT_STYLE = "background:#2e6f95;color:#fff", "background:#e0e0e0;color:#333"
+
+
+def _unit_cells(units) -> str:
+    """A floor's units as badges, built in Python: a template loop over 10,000 units is the
+    page's whole cost."""
+    return format_html_join(
+        " ",
+        '<span class="badge" style="{}" title="{} m²{}">{}</span>',
+        ((LET_STYLE if u["let"] else VACANT_STYLE, u["area_m2"],
+          f" · {u['tenant']}" if u["tenant"] else "", u["code"]) for u in units),
+    )  # fmt: skip
 
 
 def _indicator_columns():
