@@ -142,3 +142,23 @@ def test_space_mujun_enterprise_sees_only_its_own(park, personas, evaluated):
                             enterprise_id=evaluated["b"].pk)  # fmt: skip
     assert selectors.mujun_year(user=personas["other_park_admin"], park=park, year=2022) == []
     assert selectors.mujun_year(user=personas["resident"], park=park, year=2022) == []
+
+
+def test_space_mujun_page_and_xlsx(client, park, personas, evaluated):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    client.force_login(personas["ent_a_user"])
+    page = client.get("/space/mujun/?year=2022")
+    assert page.status_code == 200 and evaluated["a"].name in page.content.decode()
+    assert evaluated["b"].name not in page.content.decode()
+    assert client.get("/space/mujun/?year=abc").status_code == 400
+    client.force_login(personas["park_staff"])
+    sheet = load_workbook(BytesIO(client.get("/space/mujun/xlsx/?year=2022").content)).active
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert [(r[0], r[2], r[3]) for r in rows] == [
+        (1, "A", 183.71),
+        (2, "B", 99.32),
+        (3, "D", 48.83),
+    ]

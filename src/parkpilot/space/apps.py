@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from parkpilot.plugins import NavItem
+
 
 class SpaceConfig(AppConfig):
     """空间全要素: land parcels and their pipeline, buildings, floors, units and leases, and the
@@ -9,3 +11,9 @@ class SpaceConfig(AppConfig):
     name = "parkpilot.space"
     label = "space"
     verbose_name = _("Land and space")
+    urls = "parkpilot.space.urls"
+    nav_items = (
+        NavItem(_("Land and buildings"), "space:parcels", order=47),
+        NavItem(_("Per-mu performance"), "space:mujun", order=48),
+    )
+    demo_loader = "parkpilot.space.demo.load"

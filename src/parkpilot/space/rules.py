@@ -5,3 +5,4 @@ from parkpilot.tenancy.roles import Reach
 
 LAND = Rule(READ, "space.Parcel", reach=Reach.PARK)  # the park's parcels and buildings
 LEASES = Rule(READ, "space.Lease")  # an enterprise's own leases, or the park's
+MUJUN = Rule(READ, "space.Emissions")  # the 亩均 evaluation: staff all, an enterprise its own

@@ -117,6 +117,12 @@ def scheme_get(*, park: Park, year: int) -> MujunScheme | None:
     return MujunScheme.objects.filter(park=park, year=year).first()
 
 
+def latest_scheme_year(*, park: Park) -> int:
+    """The year the ranking page opens on: the latest evaluated, else last year."""
+    year = MujunScheme.objects.filter(park=park).order_by("-year").values_list("year", flat=True)
+    return year.first() or date.today().year - 1
+
+
 def land_m2(*, park: Park, day: date) -> dict[int, Decimal]:
     """Each enterprise's land on `day` (m²): the parcels it holds, and for a tenant its leased
     floor area's share of its building's parcel (工业上楼: floor area / building floor area ×

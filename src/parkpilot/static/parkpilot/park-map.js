@@ -9,7 +9,11 @@ document.addEventListener("DOMContentLoaded", function () {
     var data = JSON.parse(document.getElementById(el.dataset.geojson).textContent);
     var map = L.map(el, {attributionControl: false, zoomSnap: 0.25});
     var layer = L.geoJSON(data, {
-      style: function (f) { return styles[f.properties.kind] || styles.zone; },
+      style: function (f) {
+        var base = styles[f.properties.kind] || styles.zone;
+        // An app may colour its own features (a status, a class): properties.fill.
+        return f.properties.fill ? Object.assign({}, base, {fillColor: f.properties.fill, color: f.properties.fill, fillOpacity: 0.55}) : base;
+      },
       onEachFeature: function (f, shape) {
         if (f.properties.kind !== "park") {
           shape.bindTooltip(f.properties.name, {permanent: true, direction: "center", className: "map-label"});
