@@ -414,6 +414,7 @@ def report_submit(
         raise ValidationFailed.single(
             "location", _("this place lies in no grid of the park"), ErrorCode.OUTSIDE_GRIDS
         )
+    ready = [photos.prepare(upload) for upload in uploads]  # before the write lock
     with transaction.atomic():
         grid = Grid.objects.get(pk=grid_id)
         due_on, estimated = _deadline(timezone.localdate(now), event.sla_days)
@@ -435,8 +436,8 @@ def report_submit(
         report = Report.objects.create(
             case=case, reporter=person, tracking_code=_tracking_code(), text=text, via=via
         )
-        for upload in uploads:
-            photos.store(case=case, kind=PhotoKind.REPORT, upload=upload)
+        for photo in ready:
+            photos.store(case=case, kind=PhotoKind.REPORT, upload=photo)
         _event(
             case,
             "dispatched",
@@ -684,11 +685,13 @@ def case_resolve(*, actor, case: Case, resolution: str, before=(), after=(), now
     if errors:
         raise ValidationFailed(errors)
     now = now or timezone.now()
+    before = [photos.prepare(f) for f in before]
+    after = [photos.prepare(f) for f in after]
     locked = _locked(case, allowed, _("resolved"))
     previous = locked.status
     for kind, files in ((PhotoKind.BEFORE, before), (PhotoKind.AFTER, after)):
-        for upload in files:
-            photos.store(case=locked, kind=kind, upload=upload)
+        for ready in files:
+            photos.store(case=locked, kind=kind, upload=ready)
     locked.status, locked.resolved_at = Status.RESOLVED, now
     locked.resolution = resolution.strip()[:2000]
     locked.save(update_fields=["status", "resolved_at", "resolution"])

@@ -43,5 +43,6 @@ class PointsConfig(AppConfig):
         ),
     )
     event_handlers = {
-        "services.request_confirmed": "parkpilot.points.handlers.on_request_confirmed"
+        "services.request_confirmed": "parkpilot.points.handlers.on_request_confirmed",
+        "grid.report_accepted": "parkpilot.points.handlers.on_grid_report_accepted",
     }
