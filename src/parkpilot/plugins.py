@@ -28,6 +28,9 @@ optional (docs/adding-an-app.md walks through an example):
                                                 content, so its hash and files pin them
     events_emitted = ("<app>.<event>", ...)     events its services emit (parkpilot.events)
     event_handlers = {"<app>.<event>": "dotted"} how it reacts to other apps' events
+    mqtt_topics = (MqttTopic(...), ...)         messages it takes through the one MQTT door
+                                                (energy's worker): a gateway publishes them
+                                                at parkpilot/<park>/<kind>/<its username>
 
 Scheduled tasks are huey's periodic tasks in the app's own `tasks.py` (huey finds them). The
 pieces every app may import (this module, events, workcalendar, tenancy's access rule,
@@ -47,6 +50,20 @@ from django.utils.module_loading import import_string
 log = logging.getLogger(__name__)
 
 # --- what an AppConfig declares -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MqttTopic:
+    """Messages an app takes over MQTT, through energy's worker (the one MQTT door, with its
+    broker logins, ACLs, acks and dead letters). A gateway of the park publishes them at
+    `parkpilot/<park code>/<kind>/<its username>`; the broker's ACL lets it write only under its
+    own name, so the topic names the writer. `handler` is called, inside the worker's
+    transaction, as `handler(park_id=, gateway_id=, payload=bytes)` and returns how many items
+    it stored; it raises `tenancy.errors.ValidationFailed` to refuse the message, which becomes
+    a dead letter naming the field and the reason (the other messages go on)."""
+
+    kind: str  # one path segment, e.g. "bus-positions"; "readings" is energy's own
+    handler: str  # dotted path
 
 
 @dataclass(frozen=True)
@@ -185,6 +202,11 @@ def declared(attribute: str) -> Iterator[tuple[AppConfig, Any]]:
 def collected(attribute: str) -> list:
     """Every app's tuple of `attribute` (nav_items, home_cards, cockpit_tiles) as one list."""
     return [item for _config, items in declared(attribute) for item in items]
+
+
+def mqtt_topics() -> dict[str, str]:
+    """{kind: handler's dotted path} of every app's MqttTopic."""
+    return {topic.kind: topic.handler for topic in collected("mqtt_topics")}
 
 
 def api_routers() -> list[tuple[str, Any]]:

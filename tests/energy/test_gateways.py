@@ -92,10 +92,12 @@ def test_broker_files_exact_content(park, personas, tmp_path):
         "\n"
         "user parkpilot-worker\n"
         "topic read parkpilot/+/readings/+\n"
+        "topic read parkpilot/+/bus-positions/+\n"  # the bus's MqttTopic, through the same door
         "topic write parkpilot/+/watermark/+\n"
         "\n"
         "user gateway\n"
         "topic write parkpilot/qsh/readings/gateway\n"
+        "topic write parkpilot/qsh/bus-positions/gateway\n"
         "topic read parkpilot/qsh/watermark/gateway\n"
         "\n"
     )

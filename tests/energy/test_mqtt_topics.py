@@ -93,3 +93,79 @@ def test_services_sh_configures_the_system_broker_as_the_tests_run_theirs():
     ours = broker_config(port=1, directory=Path("/x"), password_file=None, acl_file=None)
     assert set(ZERO_LOSS_SETTINGS) <= set(ours.splitlines())
     assert "max_queued_messages 0" in dropin  # the default (1000) drops QoS 1 messages
+
+
+# --- other apps' messages through the same door (plugins.MqttTopic) -------------------------
+# The bus declares "bus-positions" (BusConfig.mqtt_topics): a gateway's GPS fixes of the fleet.
+
+
+def _fix(vehicle="QS-01", **changes):
+    return {"vehicle": vehicle, "lat": 30.2351, "lon": 119.8123,
+            "ts": "2026-11-01T08:15:00+08:00", **changes}  # fmt: skip
+
+
+def test_the_worker_subscribes_to_the_apps_topics_too():
+    from parkpilot.energy.mqtt.config import subscription_filters
+
+    assert subscription_filters("shared", {"bus-positions": "x"}) == [
+        "$share/parkpilot/parkpilot/+/readings/+",
+        "$share/parkpilot/parkpilot/+/bus-positions/+",
+    ]
+    assert subscription_filters("exclusive", ["bus-positions"])[1] == "parkpilot/+/bus-positions/+"
+
+
+def test_a_bus_fix_is_stored_beside_readings_and_a_bad_one_is_a_dead_letter(
+    worker, make_point, personas, park
+):
+    from parkpilot.bus.models import Vehicle, VehiclePosition
+
+    make_point("m1")
+    Vehicle.objects.create(park=park, code="QS-01", seats=30)
+    readings, fixes = "parkpilot/qsh/readings/gateway", "parkpilot/qsh/bus-positions/gateway"
+    worker._handle([
+        _message(readings, orjson.dumps([_reading("m1", 0)])),
+        _message(fixes, orjson.dumps([_fix(), _fix(ts="2026-11-01T08:15:30+08:00")])),
+        _message(fixes, orjson.dumps(_fix(lat=95))),  # off the globe
+        _message(fixes, orjson.dumps(_fix("QS-99"))),  # no such bus in this park
+        _message(fixes, orjson.dumps([_fix(), _fix(ts="not a time")])),  # one bad: none stored
+        _message(readings, orjson.dumps([_reading("m1", 1, 2.0)])),
+    ])  # fmt: skip
+    assert Reading.objects.count() == 2
+    stored = VehiclePosition.objects.order_by("at").values_list("vehicle__code", "lat", "lon")
+    assert [(code, float(lat), float(lon)) for code, lat, lon in stored] == [
+        ("QS-01", 30.2351, 119.8123),
+        ("QS-01", 30.2351, 119.8123),
+    ]
+    letters = DeadLetter.objects.order_by("id")
+    assert [(x.field, x.gateway_id) for x in letters] == [
+        ("lat", personas["gateway"].pk), ("vehicle", personas["gateway"].pk),
+        ("ts", personas["gateway"].pk),
+    ]  # fmt: skip
+    assert "纬度" in shown(letters[0].reason)  # the msgid, shown in the reader's language
+    assert letters[1].raw.startswith(fixes + "\n")
+    assert worker.stats.accepted == 4  # 2 readings and 2 fixes
+
+
+def test_a_gcj02_fix_is_stored_in_wgs84(worker, park, personas):
+    from parkpilot.bus.models import Vehicle, VehiclePosition
+
+    Vehicle.objects.create(park=park, code="QS-01", seats=30)
+    # prcoords' forward transform gives the GCJ-02 reading of a WGS84 place; the worker must
+    # store the place itself (to within the inverse's 1e-6 degree, the column's precision).
+    import prcoords
+
+    gcj = prcoords.wgs_gcj((30.2351, 119.8123))
+    payload = orjson.dumps(_fix(lat=gcj.lat, lon=gcj.lon, datum="gcj02"))
+    worker._handle([_message("parkpilot/qsh/bus-positions/gateway", payload)])
+    fix = VehiclePosition.objects.get()
+    assert abs(float(fix.lat) - 30.2351) <= 2e-6 and abs(float(fix.lon) - 119.8123) <= 2e-6
+
+
+def test_the_broker_acl_lets_a_gateway_write_the_apps_topics_under_its_own_name(personas):
+    from parkpilot.energy.gateways import gateway_mqtt_credentials_issue, render_broker_files
+
+    gateway_mqtt_credentials_issue(actor=None, via="test", gateway=personas["gateway"])
+    config = MqttConfig("127.0.0.1", 1, "worker", "pw", None, None, None)
+    _passwd, acl = render_broker_files(config)
+    assert "topic read parkpilot/+/bus-positions/+" in acl  # the worker
+    assert "topic write parkpilot/qsh/bus-positions/gateway" in acl  # the gateway, its own

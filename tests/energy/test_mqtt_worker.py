@@ -274,6 +274,25 @@ def test_bad_json_is_a_dead_letter_and_the_worker_goes_on(gateways, worker, publ
     assert worker.process.poll() is None
 
 
+def test_an_apps_topic_goes_through_the_same_door(gateways, worker, publisher, park):
+    """The bus's GPS fixes (BusConfig.mqtt_topics): the broker lets a gateway write them only
+    under its own name, and the worker stores them beside the readings."""
+    from parkpilot.bus.models import Vehicle, VehiclePosition
+    from parkpilot.energy.mqtt.config import app_topic
+
+    Vehicle.objects.create(park=park, code="QS-01", seats=30)
+    fix = {"vehicle": "QS-01", "lat": 30.2351, "lon": 119.8123, "ts": BASE.isoformat()}
+    gw = publisher("gw-a")
+    spoofed = gw.publish(app_topic("qsh", "bus-positions", "gw-b"), orjson.dumps(fix))
+    assert spoofed.value == 135  # MQTT 5 "Not authorized"
+    assert not gw.publish(app_topic("qsh", "bus-positions", "gw-a"), orjson.dumps(fix)).is_failure
+    gw.publish(readings_topic("qsh", "gw-a"), orjson.dumps(_readings("gw-a", 0, 3)))
+    _wait_for(lambda: Reading.objects.count() == 3, "the readings", worker)
+    _wait_for(lambda: VehiclePosition.objects.count() == 1, "the bus's fix", worker)
+    assert VehiclePosition.objects.get().at == BASE
+    assert DeadLetter.objects.count() == 0
+
+
 def test_sigterm_finishes_the_batch_and_exits_cleanly(gateways, worker, publisher):
     gw = publisher("gw-a")
     gw.publish(readings_topic("qsh", "gw-a"), orjson.dumps(_readings("gw-a", 0, 10)))

@@ -1,7 +1,14 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from parkpilot.plugins import NavItem, PageSection, ReportSection, ResidentEntry, Tile
+from parkpilot.plugins import (
+    MqttTopic,
+    NavItem,
+    PageSection,
+    ReportSection,
+    ResidentEntry,
+    Tile,
+)
 from parkpilot.tenancy.roles import Reach, RoleDef
 
 
@@ -27,6 +34,8 @@ class BusConfig(AppConfig):
         ResidentEntry(_("My rides"), "bus:mine", "bus/icons/ticket.svg", order=21),
     )
     demo_loader = "parkpilot.bus.demo.load"
+    # GPS fixes from the on-board units' gateway, through energy's MQTT door (bus/handlers.py).
+    mqtt_topics = (MqttTopic("bus-positions", "parkpilot.bus.handlers.on_positions_message"),)
     # Staff commuting (通勤) on the carbon pages and in the 碳体检报告 (bus/carbon_sections.py).
     page_sections = (
         PageSection("carbon.mine", "bus.commuting", "bus/_carbon_commuting.html",

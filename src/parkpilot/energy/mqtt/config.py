@@ -18,6 +18,15 @@ def readings_topic(park_code: str, gateway_username: str) -> str:
     return f"{TOPIC_PREFIX}/{park_code}/readings/{gateway_username}"
 
 
+def app_topic(park_code: str, kind: str, gateway_username: str) -> str:
+    """Where a gateway publishes another app's messages (plugins.MqttTopic)."""
+    return f"{TOPIC_PREFIX}/{park_code}/{kind}/{gateway_username}"
+
+
+def app_filter(kind: str) -> str:
+    return f"{TOPIC_PREFIX}/+/{kind}/+"
+
+
 def watermark_topic(park_code: str, gateway_username: str) -> str:
     """Where the worker publishes (retained) the gateway's committed watermark."""
     return f"{TOPIC_PREFIX}/{park_code}/watermark/{gateway_username}"
@@ -30,6 +39,12 @@ SHARED_SUBSCRIPTION = f"$share/{SHARE_GROUP}/{READINGS_FILTER}"
 
 
 SUBSCRIPTION_MODES = ("exclusive", "partition", "shared")
+
+
+def subscription_filters(mode: str, kinds) -> list[str]:
+    """The readings' filter (see subscription_filter) and one per app kind, the same way."""
+    share = f"$share/{SHARE_GROUP}/" if mode == "shared" else ""
+    return [subscription_filter(mode)] + [share + app_filter(kind) for kind in sorted(kinds)]
 
 
 def subscription_filter(mode: str) -> str:

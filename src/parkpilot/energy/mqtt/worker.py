@@ -42,11 +42,13 @@ from django.db import (
     connection,
     transaction,
 )
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_noop
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from parkpilot import plugins
 from parkpilot.energy.ingest.core import IngestResult, ingest_items, ingest_payload
 from parkpilot.energy.ingest.parse import parse_payload
 from parkpilot.energy.ingest.validate import Refused
@@ -54,13 +56,15 @@ from parkpilot.energy.models import DeadLetter
 from parkpilot.energy.mqtt.config import (
     TOPIC_PREFIX,
     MqttConfig,
+    app_topic,
     readings_topic,
-    subscription_filter,
+    subscription_filters,
 )
 from parkpilot.energy.mqtt.watermark import MAX_SEQ, record_committed, watermark_topic
 from parkpilot.energy.rollups import rollup_pending
 from parkpilot.gcpause import gc_paused
 from parkpilot.stored_text import stored
+from parkpilot.tenancy.errors import ValidationFailed
 from parkpilot.tenancy.models import Park, User
 from parkpilot.tenancy.roles import Role
 
@@ -105,14 +109,17 @@ class Writer:
     refusal: str = ""  # why the topic names no known park/gateway
     park_code: str = ""
     gateway_name: str = ""
+    kind: str = "readings"  # or another app's MqttTopic kind
 
 
 class TopicResolver:
-    """`parkpilot/<park code>/readings/<gateway username>` → (park id, gateway id). The broker's
-    ACL lets a gateway publish under its own name only, so the topic is the writer's identity."""
+    """`parkpilot/<park code>/<kind>/<gateway username>` → (park id, gateway id), the kind being
+    `readings` or one an app declared (plugins.MqttTopic). The broker's ACL lets a gateway
+    publish under its own name only, so the topic is the writer's identity."""
 
-    def __init__(self):
+    def __init__(self, kinds=()):
         self._cache: dict[str, tuple[float, Writer]] = {}
+        self.kinds = {"readings", *kinds}
 
     def resolve(self, topic: str) -> Writer:
         hit = self._cache.get(topic)
@@ -125,7 +132,7 @@ class TopicResolver:
 
     def _lookup(self, topic: str) -> Writer:
         parts = topic.split("/")
-        if len(parts) != 4 or parts[0] != TOPIC_PREFIX or parts[2] != "readings":
+        if len(parts) != 4 or parts[0] != TOPIC_PREFIX or parts[2] not in self.kinds:
             return Writer(
                 None, None, gettext_noop("The topic is not parkpilot/<park>/readings/<gw>.")
             )
@@ -142,7 +149,7 @@ class TopicResolver:
         if gateway is None:
             reason = stored(gettext_noop("Unknown gateway: %(gateway)s."), gateway=parts[3][:40])
             return Writer(park, None, reason)
-        return Writer(park, gateway, park_code=parts[1], gateway_name=parts[3])
+        return Writer(park, gateway, park_code=parts[1], gateway_name=parts[3], kind=parts[2])
 
 
 class Inbox:
@@ -267,12 +274,16 @@ class IngestWorker:
         self._rollup_thread: threading.Thread | None = None
         self.inbox = Inbox(inbox_bytes, inbox_messages)
         self.stats = Stats()
-        self.resolver = TopicResolver()
+        # Other apps' messages (plugins.MqttTopic), by kind: their handlers, loaded once.
+        self.app_handlers = {k: import_string(h) for k, h in plugins.mqtt_topics().items()}
+        self.resolver = TopicResolver(self.app_handlers)
         self._stop = threading.Event()
         self._generation = 0
         self._connected = threading.Event()
         self._topics: list[str] = (
-            [] if subscription == "partition" else [subscription_filter(subscription)]
+            []
+            if subscription == "partition"
+            else subscription_filters(subscription, self.app_handlers)
         )
         self._topics_at = 0.0
         self.client = self._make_client()
@@ -407,10 +418,10 @@ class IngestWorker:
         gateways = User.objects.filter(
             role=Role.GATEWAY, is_active=True, park__isnull=False
         ).values_list("park__code", "username")
+        mine = [(park, name) for park, name in gateways if partition_of(name, count) == index]
         return sorted(
-            readings_topic(park, name)
-            for park, name in gateways
-            if partition_of(name, count) == index
+            [readings_topic(park, name) for park, name in mine]
+            + [app_topic(park, kind, name) for park, name in mine for kind in self.app_handlers]
         )
 
     def _wait_for_topics(self) -> None:
@@ -560,6 +571,9 @@ class IngestWorker:
             for message in messages:
                 self._dead_letter(writer.park_id, message, "topic", writer.refusal)
             return writer, set()
+        if writer.kind != "readings":
+            self._hand_to_app(writer, messages)
+            return writer, set()
         items: list = []
         seqs: set[int] = set()
         for message in messages:
@@ -589,6 +603,25 @@ class IngestWorker:
                 )
             )
         return writer, seqs
+
+    def _hand_to_app(self, writer: Writer, messages: list[Message]) -> None:
+        """Each message to its app's handler in a savepoint of its own: a refused one becomes a
+        dead letter and leaves nothing behind, the others are stored. Any other error breaks
+        the batch, which is then taken one message at a time (see _handle)."""
+        handler = self.app_handlers[writer.kind]
+        for message in messages:
+            try:
+                with transaction.atomic():
+                    self.stats.accepted += handler(
+                        park_id=writer.park_id,
+                        gateway_id=writer.gateway_id,
+                        payload=message.payload,
+                    )
+            except ValidationFailed as refused:
+                error = refused.errors[0]
+                with translation.override("en"):  # the msgid, shown in the reader's language
+                    reason = str(error.reason)
+                self._dead_letter(writer.park_id, message, error.field, reason, writer.gateway_id)
 
     def _refuse(self, writer: Writer, message: Message, refused: Refused):
         self._dead_letter(writer.park_id, message, refused.field, refused.reason, writer.gateway_id)
@@ -625,7 +658,7 @@ class IngestWorker:
             # Held as a dead letter, the message is committed: the gateway may let it go.
             seqs: set[int] = set()
             parsed = parse_payload(message.payload)
-            if writer.gateway_id and not isinstance(parsed, Refused):
+            if writer.gateway_id and writer.kind == "readings" and not isinstance(parsed, Refused):
                 _unwrap_envelope(parsed, seqs)
             marks = record_committed({writer.gateway_id: seqs} if seqs else {})
         self._publish_watermarks(marks, {writer.gateway_id: writer})
