@@ -9,7 +9,8 @@ A text without parameters is stored as its msgid alone; one with parameters as a
 object (keys sorted, so equal refusals store equal texts and aggregate). Rows written before
 (the old "中文 / English" texts, or text a person typed) are shown as they are.
 
-A parameter whose name ends in `_msg` is itself a msgid, translated when shown:
+A parameter whose name ends in `_msg` is itself a msgid (or a stored text), shown in the
+reader's language too:
 
     stored(gettext_noop("%(flag_msg)s; %(why_msg)s"), flag_msg=..., why_msg=...)"""
 
@@ -25,7 +26,10 @@ def stored(msgid: str, /, **params) -> str:
     """`msgid` (marked with gettext_noop at the call) with `params`, as one storable text."""
     if not params:
         return msgid
-    cut = {k: v[:PARAM_CHARS] if isinstance(v, str) else v for k, v in params.items()}
+    cut = {
+        k: v[:PARAM_CHARS] if isinstance(v, str) and not k.endswith("_msg") else v
+        for k, v in params.items()
+    }  # a `_msg` is the platform's own text, never cut: it may be a stored text itself
     return orjson.dumps({"msgid": msgid, "params": cut}, option=orjson.OPT_SORT_KEYS).decode()
 
 
@@ -38,10 +42,17 @@ def shown(text) -> str:
         try:
             data = orjson.loads(text)
             params = {
-                k: gettext(v) if k.endswith("_msg") and isinstance(v, str) else v
+                k: shown(v) if k.endswith("_msg") and isinstance(v, str) else v
                 for k, v in data["params"].items()
             }
             return gettext(data["msgid"]) % params
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
             return text
     return gettext(text)
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, unless it is a stored text (msgid and parameters):
+    cutting that would break it, and its parameters are cut already (PARAM_CHARS)."""
+    text = str(text)
+    return text if text.startswith(_MARK) else text[:limit]

@@ -6,11 +6,12 @@ import threading
 
 import pytest
 from django.db import connection, connections
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from parkpilot.alerts import selectors, services
 from parkpilot.alerts.models import Alert, State
 from parkpilot.notifications.models import Notification
+from parkpilot.stored_text import shown
 from parkpilot.tenancy.actors import system_actor
 from parkpilot.tenancy.errors import Forbidden, NotFound, ValidationFailed
 
@@ -123,9 +124,14 @@ def test_unacknowledged_alerts_escalate_after_their_kinds_time(park, ent_a, pers
     old.refresh_from_db()
     assert old.state == State.ESCALATED and old.escalated_at == now
     # The park's operators (carbon's escalate_to) are told; supervisors and enterprises not.
-    told = set(Notification.objects.filter(title__startswith="已升级").values_list(
-        "recipient__username", flat=True))  # fmt: skip
+    escalations = [n for n in Notification.objects.select_related("recipient")
+                   if shown(n.title).startswith("已升级")]  # fmt: skip
+    told = {n.recipient.username for n in escalations}
     assert told == {personas["park_admin"].username, personas["park_staff"].username}
+    # Stored as msgid and parameters: each reader sees it in their language.
+    assert shown(escalations[0].title) == "已升级：碳排放预计超出预算"
+    with translation.override("en"):
+        assert shown(escalations[0].title) == "Escalated: 碳排放预计超出预算"
     assert services.escalate_due(park=park, now=now) == []  # once
 
 

@@ -26,6 +26,7 @@ from parkpilot.carbon.models import AlertKind
 from parkpilot.carbon.periods import period
 from parkpilot.economy.models import EnterpriseMonthly
 from parkpilot.notifications.models import Notification
+from parkpilot.stored_text import shown
 from parkpilot.tenancy.actors import system_actor
 from parkpilot.tenancy.models import AuditLog
 
@@ -69,7 +70,7 @@ def test_projected_over_budget_raises_one_alert(march_use, ent_a, ent_b, persona
     assert round(figure["used"], 6) == 5.617
     assert round(figure["projected"], 6) == 22.780056
     assert figure["budget"] == 20.0
-    assert "22.8 tCO2" in made[0].title and "20.0 tCO2" in made[0].title
+    assert "22.8 tCO2" in shown(made[0].title) and "20.0 tCO2" in shown(made[0].title)
 
     # Evaluating again (the monthly task re-run, or the next month) adds nothing.
     assert services.alerts_evaluate(park=park, per=month(park, 3)) == []
@@ -101,7 +102,7 @@ def test_energy_budget_alert_names_tce(march_use, ent_a, personas):
     (alert,) = services.alerts_evaluate(park=park, per=month(park, 3))
     assert alert.kind == f"carbon.{AlertKind.BUDGET_ENERGY}"
     assert round(alert.figure["projected"], 6) == 4.984278
-    assert "5.0 tce" in alert.title and "4.9 tce" in alert.title
+    assert "5.0 tce" in shown(alert.title) and "4.9 tce" in shown(alert.title)
 
 
 @pytest.fixture
@@ -142,7 +143,7 @@ def test_grade_worsening_raises_one_alert(two_months, ent_a, personas):
     figure = made[0].figure
     assert (figure["before"], figure["after"]) == (1, 3)
     assert round(figure["carbon_intensity"], 6) == 0.802429
-    assert "由 1 级降为 3 级" in made[0].title
+    assert "由 1 级降为 3 级" in shown(made[0].title)
     assert services.alerts_evaluate(park=park, per=month(park, 3)) == []
     assert Alert.objects.count() == 1
 

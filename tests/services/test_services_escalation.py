@@ -11,6 +11,7 @@ from parkpilot.alerts.models import Alert
 from parkpilot.notifications.models import Notification
 from parkpilot.services import selectors, services, tasks
 from parkpilot.services.models import EventKind, ServiceEvent, ServiceRequest, SupervisionNote
+from parkpilot.stored_text import shown
 from parkpilot.tenancy.errors import Forbidden, ValidationFailed
 from parkpilot.tenancy.models import AuditLog
 
@@ -54,7 +55,8 @@ def test_reminder_on_the_last_day_then_escalation_once_it_has_passed(
         at("2026-11-25")
     )
     # The supervisors are told; the enterprise reads the escalation in its request's history.
-    told = Notification.objects.filter(kind="services.response_due", title__startswith="已升级")
+    told = [n for n in Notification.objects.filter(kind="services.response_due")
+            if shown(n.title).startswith("已升级")]  # fmt: skip
     assert [n.recipient.username for n in told] == [personas["supervisor"].username]
     assert (
         selectors.request_get(user=personas["ent_a_user"], request_id=req.pk).escalated_at is None

@@ -7,12 +7,14 @@ import pytest
 
 from parkpilot.notifications.models import Notification
 from parkpilot.services import services
+from parkpilot.stored_text import shown
 
 pytestmark = pytest.mark.django_db
 
 
 def _titles(user) -> list[str]:
-    return list(Notification.objects.filter(recipient=user).values_list("title", flat=True))
+    titles = Notification.objects.filter(recipient=user).values_list("title", flat=True)
+    return [shown(title) for title in titles]
 
 
 def _raised(personas, ent_a):
@@ -45,7 +47,7 @@ def test_the_contact_is_told_when_named_and_when_urged_and_the_raiser_when_resol
     )  # fmt: skip
     services.request_resolve(actor=staff, via="test", request=request, resolution="已增容")
     resolved = Notification.objects.get(recipient=personas["ent_a_user"])
-    assert resolved.title == "诉求已办结：用电增容"
+    assert shown(resolved.title) == "诉求已办结：用电增容"
     assert resolved.body == "已增容"
     assert resolved.link == f"/services/{request.pk}/"
     assert _titles(personas["ent_b_user"]) == []

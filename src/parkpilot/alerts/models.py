@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from parkpilot.stored_text import shown
 from parkpilot.tenancy.models import Enterprise, Park, User
 from parkpilot.tenancy.policy import Policy
 from parkpilot.tenancy.roles import ENTERPRISE_ROLES, PARK_OPERATORS
@@ -57,8 +58,10 @@ class Alert(models.Model):
     # What it is about, stable across scans ("projects.project:42/stage:3"): one open alert per
     # (park, kind, subject).
     subject = models.CharField(_("subject"), max_length=120)
-    title = models.CharField(_("title"), max_length=200)
-    detail = models.CharField(_("detail"), max_length=500, blank=True)
+    # Title and detail are stored texts (parkpilot.stored_text): msgid and parameters, shown in
+    # each reader's language (a night task that raises an alert has no reader).
+    title = models.CharField(_("title"), max_length=1000)
+    detail = models.CharField(_("detail"), max_length=2000, blank=True)
     link = models.CharField(_("link"), max_length=300, blank=True)  # a path inside the platform
     figure = models.JSONField(_("figure"), default=dict, blank=True)  # what triggered it
     state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.OPEN)
@@ -88,7 +91,7 @@ class Alert(models.Model):
         ordering = ["-raised_at", "-id"]
 
     def __str__(self) -> str:
-        return self.title
+        return shown(self.title)
 
     @property
     def source(self) -> str:

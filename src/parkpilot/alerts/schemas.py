@@ -2,6 +2,8 @@ from datetime import datetime
 
 from ninja import Field, Schema
 
+from parkpilot.stored_text import shown
+
 
 class AlertOut(Schema):
     id: int
@@ -18,6 +20,14 @@ class AlertOut(Schema):
     escalated_at: datetime | None
     closed_at: datetime | None
     close_reason: str
+
+    @staticmethod
+    def resolve_title(obj) -> str:
+        return shown(obj.title)
+
+    @staticmethod
+    def resolve_detail(obj) -> str:
+        return shown(obj.detail)
 
     @staticmethod
     def resolve_kind_label(obj) -> str:

@@ -6,11 +6,13 @@ import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from parkpilot import plugins
 from parkpilot.alerts.errors import ErrorCode
 from parkpilot.alerts.models import TRANSITIONS, Alert, State, Step
 from parkpilot.notifications.services import notify
+from parkpilot.stored_text import clip, stored
 from parkpilot.tenancy import access
 from parkpilot.tenancy.actors import is_system, system_actor
 from parkpilot.tenancy.audit import audit_record
@@ -45,7 +47,7 @@ def alert_raise(
         with transaction.atomic():
             alert = Alert.objects.create(
                 park=park, enterprise_id=enterprise_id, kind=kind, subject=subject,
-                title=title[:200], detail=detail[:500], link=link, figure=figure or {},
+                title=clip(title, 200), detail=clip(detail, 500), link=link, figure=figure or {},
                 raised_at=now,
             )  # fmt: skip
             audit_record(
@@ -92,7 +94,7 @@ def alert_escalate(*, actor, via: str, alert: Alert, now=None) -> Alert:
     if kind and kind.escalate_to:
         people = role_holders(kind.escalate_to, park_id=escalated.park_id, is_active=True)
         notify(park=escalated.park, recipients=list(people), kind=escalated.kind,
-               title=_("Escalated: %(title)s") % {"title": escalated.title},
+               title=stored(gettext_noop("Escalated: %(title_msg)s"), title_msg=escalated.title),
                body=escalated.detail, link=escalated.link)  # fmt: skip
     return escalated
 

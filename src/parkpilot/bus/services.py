@@ -17,6 +17,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from parkpilot.bus import geo, selectors
 from parkpilot.bus.errors import ErrorCode
@@ -28,6 +29,7 @@ from parkpilot.bus.models import (
     VehiclePosition,
 )
 from parkpilot.notifications import services as notifications
+from parkpilot.stored_text import stored
 from parkpilot.tenancy import access
 from parkpilot.tenancy.audit import audit_record
 from parkpilot.tenancy.errors import Code, NotFound, ValidationFailed
@@ -222,11 +224,11 @@ def _promote(departure: Departure, now) -> Booking | None:
                 park=departure.park,
                 recipients=[waiting.rider],
                 kind="bus.promoted",
-                title=_("You have a seat on the %(line)s bus at %(time)s")
-                % {
-                    "line": departure.trip.line.short_name,
-                    "time": timezone.localtime(departure.departs_at, TZ).strftime("%m-%d %H:%M"),
-                },
+                title=stored(
+                    gettext_noop("You have a seat on the %(line)s bus at %(time)s"),
+                    line=departure.trip.line.short_name,
+                    time=timezone.localtime(departure.departs_at, TZ).strftime("%m-%d %H:%M"),
+                ),
                 link=reverse("bus:mine"),
             )
             return waiting

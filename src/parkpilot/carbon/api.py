@@ -209,7 +209,7 @@ def budget_save(request: HttpRequest, body: BudgetIn):
 def _alert(a) -> dict:
     return {
         "id": a.pk, "enterprise_id": a.enterprise_id, "kind": a.kind.removeprefix("carbon."),
-        "period": a.figure.get("period", ""), "message": a.detail or a.title,
+        "period": a.figure.get("period", ""), "message": shown(a.detail or a.title),
         "figure": {k: v for k, v in a.figure.items() if k != "period"},
         "created_at": a.raised_at.isoformat(),
         "acknowledged_at": a.acknowledged_at.isoformat() if a.acknowledged_at else None,

@@ -537,18 +537,19 @@ def alerts_evaluate(*, park: Park, per: Period) -> list:
             continue
         acc = used_by.get(str(eid)) or {"tce": 0.0, "co2_t": 0.0}
         for kind, used, limit, label in (
-            (AlertKind.BUDGET_ENERGY, acc["tce"], float(b.energy_tce), gettext("energy use")),
-            (AlertKind.BUDGET_CO2, acc["co2_t"], float(b.co2_t), gettext("carbon emissions")),
+            (AlertKind.BUDGET_ENERGY, acc["tce"], float(b.energy_tce), gettext_noop("energy use")),
+            (AlertKind.BUDGET_CO2, acc["co2_t"], float(b.co2_t), gettext_noop("carbon emissions")),
         ):
             p = selectors.projection(used, ytd, limit)
             if p["over"]:
                 unit = "tce" if kind == AlertKind.BUDGET_ENERGY else "tCO2"
                 made += _alert(
                     park, eid, kind, str(per.year),
-                    gettext("At this pace the year's %(figure)s is projected at %(projected)s "
-                            "%(unit)s, over the budget of %(budget)s %(unit)s.")
-                    % {"figure": label, "projected": f"{p['projected']:.1f}",
-                       "budget": f"{limit:.1f}", "unit": unit},
+                    stored(gettext_noop("At this pace the year's %(figure_msg)s is projected at "
+                                        "%(projected)s %(unit)s, over the budget of %(budget)s "
+                                        "%(unit)s."),
+                           figure_msg=label, projected=f"{p['projected']:.1f}",
+                           budget=f"{limit:.1f}", unit=unit),
                     {"figure": kind, "projected": p["projected"], "budget": limit, "used": used},
                 )  # fmt: skip
     try:
@@ -561,10 +562,10 @@ def alerts_evaluate(*, park: Park, per: Period) -> list:
         if g["grade"] and before and g["grade"] > before:
             made += _alert(
                 park, eid, AlertKind.GRADE_WORSE, per.label,
-                gettext("The carbon-efficiency grade worsened from %(before)s to %(after)s "
-                        "(carbon intensity %(intensity)s tCO2/10k CNY).")
-                % {"before": before, "after": g["grade"],
-                   "intensity": f"{g['carbon_intensity']:.3f}"},
+                stored(gettext_noop("The carbon-efficiency grade worsened from %(before)s to "
+                                    "%(after)s (carbon intensity %(intensity)s tCO2/10k CNY)."),
+                       before=before, after=g["grade"],
+                       intensity=f"{g['carbon_intensity']:.3f}"),
                 {"figure": "carbon_efficiency_grade", "before": before, "after": g["grade"],
                  "carbon_intensity": g["carbon_intensity"]},
             )  # fmt: skip
@@ -597,7 +598,7 @@ def _alert(park, eid, kind, period_label, message, figure) -> list:
     people = role_holders(ENTERPRISE_ROLES, enterprise_id=eid, is_active=True)
     alert, created = alert_services.alert_raise(
         actor=system_actor(park, "carbon.alerts"), park=park, kind=f"carbon.{kind}",
-        subject=f"enterprise:{eid}/{period_label}", title=message[:200], detail=message[:500],
+        subject=f"enterprise:{eid}/{period_label}", title=message, detail=message,
         link=reverse("carbon:mine"), enterprise_id=eid,
         figure={**figure, "period": period_label}, recipients=list(people),
     )  # fmt: skip

@@ -17,11 +17,13 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from parkpilot.ledger import selectors
 from parkpilot.ledger.errors import InsufficientBalance, LedgerCode, refused
 from parkpilot.ledger.models import Account, Entry, Posting
 from parkpilot.notifications.services import notify
+from parkpilot.stored_text import stored
 from parkpilot.tenancy.roles import Role
 from parkpilot.tenancy.selectors import role_holders
 
@@ -285,7 +287,10 @@ def reconcile(*, park) -> list:
             park=park,
             recipients=list(role_holders(frozenset({Role.PARK_ADMIN}), park=park)),
             kind="ledger.drift",
-            title=_("Ledger check: %(n)s balances differ from their journal") % {"n": len(drifted)},
+            title=stored(
+                gettext_noop("Ledger check: %(n)s balances differ from their journal"),
+                n=len(drifted),
+            ),
             body=", ".join(f"{d.owner}: {d.stored} ≠ {d.derived}" for d in drifted[:20]),
         )
     return drifted

@@ -1,6 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from parkpilot.stored_text import shown
 from parkpilot.tenancy.models import Park, User
 from parkpilot.tenancy.policy import Policy
 
@@ -13,7 +14,8 @@ class Notification(models.Model):
     park = models.ForeignKey(Park, on_delete=models.CASCADE)
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(_("kind"), max_length=60)  # e.g. "services.urged", "carbon.alert"
-    title = models.CharField(_("title"), max_length=200)
+    # Title and body are stored texts (parkpilot.stored_text), shown in the reader's language.
+    title = models.CharField(_("title"), max_length=1000)
     body = models.TextField(_("message"), blank=True, max_length=2000)
     link = models.CharField(_("link"), max_length=500, blank=True)  # a path inside the platform
     created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
@@ -24,4 +26,4 @@ class Notification(models.Model):
         indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
 
     def __str__(self):
-        return self.title
+        return shown(self.title)

@@ -2,6 +2,8 @@ from datetime import datetime
 
 from ninja import Schema
 
+from parkpilot.stored_text import shown
+
 
 class NotificationOut(Schema):
     id: int
@@ -11,6 +13,14 @@ class NotificationOut(Schema):
     link: str
     created_at: datetime
     read_at: datetime | None
+
+    @staticmethod
+    def resolve_title(obj) -> str:
+        return shown(obj.title)
+
+    @staticmethod
+    def resolve_body(obj) -> str:
+        return shown(obj.body)
 
 
 class UnreadOut(Schema):

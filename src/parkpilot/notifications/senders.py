@@ -8,6 +8,8 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.utils.module_loading import import_string
 
+from parkpilot.stored_text import shown
+
 log = logging.getLogger(__name__)
 
 
@@ -18,7 +20,7 @@ class ConsoleSender:
         log.info(
             "notification to %s: %s %s",
             notification.recipient,
-            notification.title,
+            shown(notification.title),
             notification.link,
         )
 
@@ -29,8 +31,8 @@ class EmailSender:
     def send(self, notification) -> None:
         if not notification.recipient.email:
             return
-        body = f"{notification.body}\n\n{notification.link}".strip()
-        send_mail(notification.title, body, None, [notification.recipient.email])
+        body = f"{shown(notification.body)}\n\n{notification.link}".strip()
+        send_mail(shown(notification.title), body, None, [notification.recipient.email])
 
 
 def configured_senders() -> list:

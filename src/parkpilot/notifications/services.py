@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from parkpilot.notifications.errors import ErrorCode
 from parkpilot.notifications.models import Notification
 from parkpilot.notifications.tasks import deliver
+from parkpilot.stored_text import clip
 from parkpilot.tenancy.errors import ValidationFailed
 
 
@@ -18,7 +19,12 @@ def notify(*, park, recipients, kind: str, title: str, body: str = "", link: str
         raise ValidationFailed.single("link", reason, ErrorCode.LINK_NOT_LOCAL)
     rows = Notification.objects.bulk_create(
         Notification(
-            park=park, recipient=user, kind=kind, title=title[:200], body=body[:2000], link=link
+            park=park,
+            recipient=user,
+            kind=kind,
+            title=clip(title, 200),
+            body=clip(body, 2000),
+            link=link,
         )
         for user in {u.pk: u for u in recipients if u.park_id == park.pk}.values()
     )  # another park's user is never told of this park's business

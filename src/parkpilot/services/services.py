@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext_noop, pgettext_lazy
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from parkpilot import events
@@ -36,6 +36,7 @@ from parkpilot.services.models import (
     SupervisionNote,
     Urgency,
 )
+from parkpilot.stored_text import stored
 from parkpilot.tenancy import access
 from parkpilot.tenancy.actors import system_actor
 from parkpilot.tenancy.audit import _jsonable, audit_record
@@ -322,18 +323,19 @@ def request_assign(
         data={"contact": contact.username},
         now=now,
     )
-    _tell(request, [contact], "services.assigned", _("You are the contact for: %(title)s"), "")
+    title = gettext_noop("You are the contact for: %(title)s")
+    _tell(request, [contact], "services.assigned", title, "")
     return request
 
 
 def _tell(request: ServiceRequest, recipients, kind: str, title: str, body: str) -> None:
-    """The people a step concerns see it under their bell (and in the senders' copies)."""
-    words = {"enterprise": request.enterprise.name, "title": request.title}
+    """The people a step concerns see it under their bell (and in the senders' copies), in
+    their language: `title` is a msgid (gettext_noop) over the request's enterprise and title."""
     notify(
         park=request.park,
         recipients=[r for r in recipients if r is not None],
         kind=kind,
-        title=title % words,
+        title=stored(title, enterprise=request.enterprise.name, title=request.title),
         body=body,
         link=reverse("services:request_detail", args=[request.pk]),
     )
@@ -505,7 +507,7 @@ def request_urge(
         locked,
         [locked.contact] if locked.contact_id else _park_admins(locked),
         "services.urged",
-        _("%(enterprise)s urged: %(title)s"),
+        gettext_noop("%(enterprise)s urged: %(title)s"),
         text,
     )
     return event
@@ -536,7 +538,8 @@ def request_resolve(
         text=resolution,
         now=now,
     )
-    _tell(request, [request.raised_by], "services.resolved", _("Resolved: %(title)s"), resolution)
+    resolved = gettext_noop("Resolved: %(title)s")
+    _tell(request, [request.raised_by], "services.resolved", resolved, resolution)
     return request
 
 
@@ -642,6 +645,11 @@ TIMER_NAMES = {
     "resolve": pgettext_lazy("sla timer", "resolution"),
 }
 SLA_KINDS = {timer: f"services.{timer}_due" for timer in sla.TIMERS}
+SLA_DUE = {  # an SLA alert's detail, stored as its msgid (shown in each reader's language)
+    "response": gettext_noop("First response due by %(due)s"),
+    "plan": gettext_noop("Solution plan due by %(due)s"),
+    "resolve": gettext_noop("Resolution due by %(due)s"),
+}
 
 
 def pending_timers(request: ServiceRequest) -> list[str]:
@@ -738,7 +746,7 @@ def _sla_raise(system, request: ServiceRequest, timer: str, due: datetime.date, 
     alert, _created = alert_services.alert_raise(
         actor=system, park=request.park, kind=SLA_KINDS[timer],
         subject=sla_subject(request.pk, timer, due), title=str(request)[:200],
-        detail=_("%(timer)s due by %(due)s") % {"timer": TIMER_NAMES[timer], "due": due},
+        detail=stored(SLA_DUE[timer], due=due.isoformat()),
         link=reverse("services:request_detail", args=[request.pk]),
         figure={"request_id": request.pk, "timer": timer, "due_on": due.isoformat()},
         recipients=people, now=now,
