@@ -15,4 +15,5 @@ urlpatterns = [
     path("network/", views.network, name="network"),
     path("network/gtfs.zip", views.gtfs_export, name="gtfs_export"),
     path("network/vehicle-positions.pb", views.vehicle_positions, name="vehicle_positions"),
+    path("network/trip-updates.pb", views.trip_updates, name="trip_updates"),
 ]

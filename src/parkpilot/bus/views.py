@@ -181,6 +181,14 @@ def gtfs_export(request):
 
 
 @page(rules.NETWORK)
+def trip_updates(request):
+    """GTFS-Realtime TripUpdates (protobuf): the running trips' expected arrivals."""
+    return HttpResponse(
+        realtime.trip_updates(user=request.user), content_type="application/x-protobuf"
+    )
+
+
+@page(rules.NETWORK)
 def vehicle_positions(request):
     """GTFS-Realtime VehiclePositions (protobuf) of the park's buses."""
     return HttpResponse(
