@@ -12,7 +12,7 @@ from google.transit import gtfs_realtime_pb2
 
 from helpers import isolation_module
 from parkpilot.bus import eta, handlers, realtime, selectors_live
-from parkpilot.bus.models import VehiclePosition
+from parkpilot.bus.models import DayRule, VehiclePosition
 
 bus = isolation_module("bus")
 pytestmark = pytest.mark.django_db
@@ -116,3 +116,29 @@ def test_both_realtime_feeds_pass_the_gtfs_rt_validator(park, personas, tmp_path
     broken.entity[0].trip_update.stop_time_update[0].stop_id = "NOWHERE"
     feeds["tu"] = broken.SerializeToString()
     assert gtfs_rt_errors(static, feeds, now, tmp_path / "broken") != {}
+
+
+def test_the_stop_page_shows_a_resident_when_the_bus_comes(park, personas, client):
+    trip = bus.network(park)
+    now = datetime.datetime.now(SHANGHAI).replace(second=0, microsecond=0)
+    # The test trip runs 08:00-08:08; a fix "now" must fall in it, so move the trip to now.
+    start = now.hour * 3600 + now.minute * 60 - 120
+    for st in trip.stop_times.all():
+        st.arrival_s = st.departure_s = start + (st.sequence - 1) * 240
+        st.save()
+    trip.service.start_date = now.date() - datetime.timedelta(days=1)
+    trip.service.end_date = now.date() + datetime.timedelta(days=1)
+    trip.service.rule = DayRule.EVERY_DAY
+    trip.service.save()
+    # At the first stop now: timetabled 2 minutes ago, so 2 minutes late at the last stop.
+    handlers.on_positions_message(
+        park_id=park.pk, gateway_id=None, payload=_fix(30.232, now), now=now
+    )
+    client.force_login(personas["resident"])
+    last = trip.stop_times.get(sequence=3).stop
+    page = client.get(f"/bus/m/stops/{last.pk}/").content.decode()
+    # The last stop is timetabled 8 minutes after the first (now - 2 min): now + 6 min, and the
+    # bus runs 2 minutes late: now + 8 min.
+    expected = now + datetime.timedelta(minutes=8)
+    assert expected.strftime("%H:%M") in page and "晚点 2 分钟" in page
+    assert "30.232" not in page  # when, not where: a resident reads no position

@@ -10,6 +10,7 @@ from parkpilot.bus import eta
 from parkpilot.bus.models import Stop, StopTime, Trip, Vehicle, VehiclePosition
 from parkpilot.bus.selectors import runs_on
 from parkpilot.tenancy import access
+from parkpilot.tenancy.actors import system_actor
 
 FRESH = datetime.timedelta(minutes=5)  # an older fix says nothing of where the bus is now
 
@@ -72,12 +73,17 @@ def estimates(*, user, now=None) -> list[tuple[VehiclePosition, datetime.date, e
     return found
 
 
+def stop_get(*, user, stop_id: int) -> Stop:
+    return access.get_for(user, Stop.objects.all(), stop_id)
+
+
 def stop_arrivals(*, user, stop_id: int, now=None) -> list[dict]:
     """The buses expected at a stop, soonest first: line, headsign, timetabled and expected
-    time, delay."""
-    stop = access.get_for(user, Stop.objects.all(), stop_id)
+    time, delay. Whoever may read the stop (the park's published network) reads when its buses
+    come, not where they are: the fixes are read as the park's system actor."""
+    stop = stop_get(user=user, stop_id=stop_id)
     arrivals = []
-    for fix, _day, estimate in estimates(user=user, now=now):
+    for fix, _day, estimate in estimates(user=system_actor(stop.park), now=now):
         for ahead in estimate.ahead:
             if ahead.stop.stop_id == stop.gtfs_id:
                 arrivals.append({
