@@ -6,6 +6,7 @@ import datetime
 import re
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from helpers import isolation_module, screenshot, sign_in
@@ -110,3 +111,31 @@ def test_an_enterprise_books_for_its_staff(personas, park, live_server, new_page
     screenshot(page, "bus-staff-commuting")
     booking = Booking.objects.get()
     assert (booking.rider, booking.booked_by) == (personas["ent_a_user"], personas["ent_a_admin"])
+
+
+def test_a_stop_on_the_phone_says_when_the_bus_comes(personas, park, live_server, new_page):
+    import orjson
+
+    from parkpilot.bus import handlers
+    from parkpilot.bus.models import DayRule
+
+    trip = bus.network(park)
+    now = timezone.localtime().replace(second=0, microsecond=0)
+    start = now.hour * 3600 + now.minute * 60 - 120  # the first stop 2 minutes ago
+    for stop_time in trip.stop_times.all():
+        stop_time.arrival_s = stop_time.departure_s = start + (stop_time.sequence - 1) * 240
+        stop_time.save()
+    service = trip.service
+    service.rule, service.start_date = DayRule.EVERY_DAY, now.date() - datetime.timedelta(days=1)
+    service.save()
+    fix = {"vehicle": trip.vehicle.code, "lat": 30.232, "lon": 119.801, "ts": now.isoformat()}
+    handlers.on_positions_message(park_id=park.pk, gateway_id=None, payload=orjson.dumps(fix))
+    page = _signed_in(new_page, live_server, personas["resident"])
+    page.goto(f"{live_server.url}/bus/m/")
+    page.get_by_test_id("stops").get_by_role("link", name="杭叉站").click()
+    arrivals = page.get_by_test_id("arrivals")
+    expect(arrivals).to_contain_text("快线1号")
+    expect(arrivals).to_contain_text("晚点 2 分钟")
+    expect(arrivals).to_contain_text((now + datetime.timedelta(minutes=8)).strftime("%H:%M"))
+    _fits(page)
+    screenshot(page, "bus-stop-arrivals-phone")

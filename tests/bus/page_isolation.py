@@ -10,6 +10,11 @@ def _trip(personas, ent_a):
     return {"trip_id": trip.pk}, trip
 
 
+def _stop(personas, ent_a):
+    stop = bus.network(ent_a.park).stop_times.first().stop
+    return {"stop_id": stop.pk}, stop
+
+
 def _booking(personas, ent_a):
     booking = bus.booked(personas, ent_a)
     return {"booking_id": booking.pk}, booking
@@ -18,6 +23,8 @@ def _booking(personas, ent_a):
 PAGE_CASES = {
     # The timetable is the park's: any of its people may book; another park cannot see it.
     "bus:book": PageCase(_trip, owner="resident", outsiders=("other_park_admin",)),
+    # A stop's expected arrivals are the park's: another park gets 404.
+    "bus:stop": PageCase(_stop, owner="resident", outsiders=("other_park_admin",)),
     # A ride is its rider's (and their enterprise administrator's): not a colleague's, not a
     # neighbour's, not another park's.
     "bus:cancel": PageCase(

@@ -17,7 +17,7 @@ import pydantic
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from parkpilot.bus import services
+from parkpilot.bus import selectors_live, services
 from parkpilot.bus.models import Vehicle
 from parkpilot.tenancy.actors import system_actor
 from parkpilot.tenancy.errors import ValidationFailed
@@ -52,21 +52,24 @@ REASONS = {
 }
 
 
-def on_positions_message(*, park_id: int, gateway_id: int, payload: bytes) -> int:
+def on_positions_message(*, park_id: int, gateway_id: int, payload: bytes, now=None) -> int:
     """Store every fix of the message, or refuse it whole; returns how many were stored."""
     fixes = _parse(payload)
     codes = {fix.vehicle for fix in fixes}
     vehicles = {v.code: v for v in Vehicle.objects.filter(park_id=park_id, code__in=codes)}
-    _check(fixes, vehicles)
+    _check(fixes, vehicles, now or timezone.now())
     actor = system_actor(Park.objects.get(pk=park_id), "bus.positions")
     for fix in fixes:
+        vehicle = vehicles[fix.vehicle]
+        run = selectors_live.running_trip(vehicle, fix.ts)  # the trip its timetable says
         services.position_record(
             actor=actor,
-            vehicle=vehicles[fix.vehicle],
+            vehicle=vehicle,
             lat=fix.lat,
             lon=fix.lon,
             at=fix.ts,
             datum=fix.datum,
+            trip=run[0] if run else None,
         )
     return len(fixes)
 
@@ -89,8 +92,8 @@ def _parse(payload: bytes) -> list[Fix]:
     return fixes
 
 
-def _check(fixes: list[Fix], vehicles: dict[str, Vehicle]) -> None:
-    latest = timezone.now() + CLOCK_SKEW
+def _check(fixes: list[Fix], vehicles: dict[str, Vehicle], now) -> None:
+    latest = now + CLOCK_SKEW
     for fix in fixes:
         if fix.vehicle not in vehicles:
             raise ValidationFailed.single("vehicle", _("No vehicle of this park has that number."))

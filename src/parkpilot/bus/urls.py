@@ -7,6 +7,7 @@ urlpatterns = [
     path("m/", views.timetable, name="timetable"),
     path("m/trips/<int:trip_id>/book/", views.book, name="book"),
     path("m/rides/", views.mine, name="mine"),
+    path("m/stops/<int:stop_id>/", views.stop, name="stop"),
     path("m/rides/<int:booking_id>/cancel/", views.cancel, name="cancel"),
     path("driver/", views.driver, name="driver"),
     path("driver/board/", views.board, name="board"),
@@ -15,4 +16,5 @@ urlpatterns = [
     path("network/", views.network, name="network"),
     path("network/gtfs.zip", views.gtfs_export, name="gtfs_export"),
     path("network/vehicle-positions.pb", views.vehicle_positions, name="vehicle_positions"),
+    path("network/trip-updates.pb", views.trip_updates, name="trip_updates"),
 ]

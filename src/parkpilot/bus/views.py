@@ -13,7 +13,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from parkpilot.bus import gtfs, realtime, rules, selectors, services
+from parkpilot.bus import gtfs, realtime, rules, selectors, selectors_live, services
 from parkpilot.residents import shell
 from parkpilot.tenancy.access import SIGNED_IN, page
 from parkpilot.tenancy.errors import ValidationFailed
@@ -48,8 +48,20 @@ def timetable(request):
         "lines": selectors.lines(user=request.user).filter(bookable=True),
         "rows": selectors.timetable(user=request.user, day=day, line_id=line_id, after_s=after_s),
         "counts": selectors.network_counts(user=request.user),
+        "stops": selectors.stops(user=request.user),
     }
     return shell.render(request, "bus/timetable.html", context)
+
+
+@page(SIGNED_IN)
+def stop(request, stop_id: int):
+    """When the next buses reach a stop (their GPS against the timetable), on the phone."""
+    context = {
+        "stop": selectors_live.stop_get(user=request.user, stop_id=stop_id),
+        "arrivals": selectors_live.stop_arrivals(user=request.user, stop_id=stop_id),
+        "now": timezone.localtime(),
+    }
+    return shell.render(request, "bus/stop.html", context)
 
 
 @require_POST
@@ -178,6 +190,14 @@ def gtfs_export(request):
     response = HttpResponse(gtfs.feed_export(user=request.user), content_type="application/zip")
     response["Content-Disposition"] = 'attachment; filename="gtfs.zip"'
     return response
+
+
+@page(rules.NETWORK)
+def trip_updates(request):
+    """GTFS-Realtime TripUpdates (protobuf): the running trips' expected arrivals."""
+    return HttpResponse(
+        realtime.trip_updates(user=request.user), content_type="application/x-protobuf"
+    )
 
 
 @page(rules.NETWORK)
