@@ -19,7 +19,7 @@ import threading
 import time
 from pathlib import Path
 
-from benchmarks.harness import percentile, setup_django, summary, write_result
+from benchmarks.harness import on_a_test_database, percentile, summary, write_result
 
 CONCURRENT = 100
 LAST_SEATS = 10
@@ -88,19 +88,7 @@ def _rt_error_counts(report: dict, severity: str = "ERROR") -> dict[str, int]:
 
 
 def run(database_url: str | None = None) -> dict:
-    setup_django(database_url)
-    from django.db import connection
-    from django.test.utils import setup_test_environment
-
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
-        return _measure(connection)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+    return on_a_test_database(database_url, _measure)
 
 
 def _measure(connection) -> dict:

@@ -21,7 +21,7 @@ import random
 import statistics
 from datetime import date
 
-from benchmarks.harness import setup_django, summary, timings_ms, write_result
+from benchmarks.harness import on_a_test_database, summary, timings_ms, write_result
 
 WHERE = """
 FROM energy_pointrollup r JOIN energy_meteringpoint p ON p.id = r.point_id
@@ -75,14 +75,7 @@ FROM split
 
 
 def run(database_url: str | None = None) -> dict:
-    setup_django(database_url)
-    from django.db import connection
-
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
-        return _measure(connection)
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+    return on_a_test_database(database_url, _measure)
 
 
 def _rollups(park, per):

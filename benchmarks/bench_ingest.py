@@ -20,7 +20,7 @@ import statistics
 import time
 from datetime import UTC, datetime, timedelta
 
-from benchmarks.harness import setup_django, write_result
+from benchmarks.harness import on_a_test_database, write_result
 
 POINTS = 1421
 MINUTES = 100  # 142,100 readings per method
@@ -34,16 +34,7 @@ COPY_SQL = "COPY energy_reading (point_id, ts, value, received_at) FROM STDIN (F
 
 
 def run(database_url: str | None = None) -> dict:
-    setup_django(database_url)
-    from django.db import connection
-    from django.test.utils import setup_test_environment
-
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
-        return _measure()
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+    return on_a_test_database(database_url, lambda connection: _measure())
 
 
 def _setup():

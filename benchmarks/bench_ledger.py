@@ -10,7 +10,7 @@ reads the rows each page shows (cursor.execute + fetchall), i.e. what the databa
 import datetime
 import random
 
-from benchmarks.harness import setup_django, summary, timings_ms, write_result
+from benchmarks.harness import on_a_test_database, summary, timings_ms, write_result
 
 RUNS = 200
 PROJECTS = 5_000
@@ -18,16 +18,7 @@ REQUESTS = 50_000
 
 
 def run(database_url: str | None = None) -> dict:
-    setup_django(database_url)
-    from django.db import connection
-    from django.test.utils import setup_test_environment
-
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
-        return _measure(connection)
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+    return on_a_test_database(database_url, _measure)
 
 
 def _generate(park, rng: random.Random) -> None:

@@ -12,23 +12,14 @@ PARKPILOT_BENCH_QUICK=1 runs fewer sign-ins."""
 
 import os
 
-from benchmarks.harness import setup_django, summary, timings_ms, write_result
+from benchmarks.harness import on_a_test_database, summary, timings_ms, write_result
 
 RUNS = 10 if os.environ.get("PARKPILOT_BENCH_QUICK") else 60
 PASSWORD = "a-long-enough-bench-password"
 
 
 def run(database_url: str | None = None) -> dict:
-    setup_django(database_url)
-    from django.db import connection
-    from django.test.utils import setup_test_environment
-
-    setup_test_environment()  # lets the test client use "testserver" as host
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
-        return _measure(connection.vendor)
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+    return on_a_test_database(database_url, lambda connection: _measure(connection.vendor))
 
 
 def _measure(vendor: str) -> dict:

@@ -26,7 +26,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from benchmarks.harness import percentile, setup_django, write_result
+from benchmarks.harness import on_a_test_database, percentile, write_result
 
 DATABASES = ("postgresql",)
 QUICK = os.environ.get("PARKPILOT_BENCH_QUICK") == "1"
@@ -39,17 +39,7 @@ GATEWAY = "bench-gw"
 
 
 def run(database_url: str | None = None) -> dict:
-    setup_django(database_url)
-    from django.db import connection
-    from django.test.utils import setup_test_environment
-
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
-        return _measure(connection)
-    finally:
-        connection.close()
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+    return on_a_test_database(database_url, _measure)
 
 
 def _setup():

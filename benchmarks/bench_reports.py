@@ -28,7 +28,14 @@ import resource
 import time
 from datetime import date, timedelta
 
-from benchmarks.harness import percentile, setup_django, summary, timings_ms, write_result
+from benchmarks.harness import (
+    on_a_test_database,
+    percentile,
+    setup_django,
+    summary,
+    timings_ms,
+    write_result,
+)
 
 QUICK = os.environ.get("PARKPILOT_BENCH_QUICK") == "1"
 ENTERPRISES = int(os.environ.get("PARKPILOT_BENCH_REPORTS_BATCH") or (40 if QUICK else 500))
@@ -38,14 +45,7 @@ WRITE_EVERY_S = 0.02
 
 
 def run(database_url: str | None = None) -> dict:
-    setup_django(database_url)
-    from django.db import connection
-
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
-        return _measure(connection)
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+    return on_a_test_database(database_url, _measure)
 
 
 def _writer(db_name: str, park_id: int, code: str, start_ts: float, ready, stop, out) -> None:

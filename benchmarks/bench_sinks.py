@@ -13,12 +13,10 @@ Figures:
 
 import os
 import random
-import re
-import tempfile
 import time
 from decimal import Decimal
 
-from benchmarks.harness import setup_django, write_result
+from benchmarks.harness import on_a_test_database, write_result
 
 EVENTS = int(os.environ.get("PARKPILOT_BENCH_SINKS_EVENTS", "100000"))
 BIDS = 10_000
@@ -26,19 +24,7 @@ BIDDERS = 200
 
 
 def run(database_url: str | None = None) -> dict:
-    os.environ["PARKPILOT_DATA_DIR"] = tempfile.mkdtemp(prefix="parkpilot-bench-sinks-")
-    if database_url:
-        database_url = re.sub(r"/[^/]*$", "/parkpilot_bench_sinks", database_url)
-    setup_django(database_url)
-    from django.db import connection
-    from django.test.utils import setup_test_environment
-
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
-        return _measure(connection)
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+    return on_a_test_database(database_url, _measure, private="sinks")
 
 
 def _world(tag: str, enterprises: int):

@@ -6,8 +6,10 @@ baseline measured moments before on the same data; ratios are what to compare ac
 
 import json
 import os
+import re
 import statistics
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -23,6 +25,27 @@ def setup_django(database_url: str | None = None) -> None:
     import django
 
     django.setup()
+
+
+def on_a_test_database(database_url: str | None, measure: Callable, *, private: str = ""):
+    """`measure(connection)` on a throwaway database (test_<name>, made and dropped here), so a
+    bench never touches real data. With `private`, a data directory and database name of the
+    bench's own, so it never meets a test run's files either."""
+    if private:
+        os.environ["PARKPILOT_DATA_DIR"] = tempfile.mkdtemp(prefix=f"parkpilot-bench-{private}-")
+        if database_url:
+            database_url = re.sub(r"/[^/]*$", f"/parkpilot_bench_{private}", database_url)
+    setup_django(database_url)
+    from django.db import connection, connections
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()  # the test client's "testserver" host, the in-memory mail outbox
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        return measure(connection)
+    finally:
+        connections.close_all()
+        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 def timings_ms(fn: Callable[[], object], *, runs: int, warmup: int = 5) -> list[float]:

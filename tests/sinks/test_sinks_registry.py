@@ -40,6 +40,31 @@ def test_an_issue_a_sale_and_a_retirement_keep_both_books(registrar, project, en
     assert selectors.retired_for(user=admin, enterprise_id=ent_a.pk, year=2025) == 120
 
 
+def test_an_enterprises_statement_and_serials(registrar, project, ent_a, personas, client):
+    services.issue(actor=registrar, via="test", project=project, vintage=2025, quantity=1000,
+                   verification="核证报告 1", key="i1")  # fmt: skip
+    source = services.project_holder(project)
+    services.transfer(actor=registrar, via="test", park=project.park, source=source, to=ent_a,
+                      quantity=300, key="t1")  # fmt: skip
+    admin = personas["ent_a_admin"]
+    services.retire(actor=admin, via="test", enterprise=ent_a, quantity=120, year=2025, key="r1")
+    # Newest first: retired 120 of the 300 bought (balance 180), after the transfer in (300).
+    mine = selectors.statement(user=admin, enterprise_id=ent_a.pk)
+    assert [(str(x["what"]), x["amount"], x["balance"]) for x in mine["lines"]] == [
+        ("抵消注销", -120, 180),
+        ("转入", 300, 300),
+    ]
+    assert [(b.first, b.last) for b in mine["blocks"]] == [(121, 300)]
+    # The park reads it; another enterprise does not even find it.
+    staff = selectors.statement(user=personas["park_staff"], enterprise_id=ent_a.pk)
+    assert [x["balance"] for x in staff["lines"]] == [180, 300]
+    with pytest.raises(NotFound):
+        selectors.statement(user=personas["ent_b_user"], enterprise_id=ent_a.pk)
+    client.force_login(admin)
+    page = client.get("/sinks/mine/").content.decode()
+    assert "抵消注销" in page and "121–300" in page
+
+
 def test_a_key_sent_twice_moves_once(registrar, project, ent_a):
     kwargs = dict(actor=registrar, via="test", project=project, vintage=2025, quantity=10,
                   verification="v", key="same")  # fmt: skip

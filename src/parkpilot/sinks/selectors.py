@@ -10,7 +10,9 @@ from collections import defaultdict
 from decimal import ROUND_DOWN, Decimal
 
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.utils.translation import gettext_lazy as _
 
+from parkpilot.ledger import selectors as ledger_selectors
 from parkpilot.ledger.models import Account, Unit
 from parkpilot.sinks.models import Block, BlockState, Issuance, Plot, Project, Trade
 from parkpilot.tenancy import access
@@ -84,6 +86,40 @@ def holdings(*, user, enterprise_id: int) -> dict:
         "retired": {r["retired_for_year"]: r["t"] for r in retired},
         "live_total": _total(live),
     }
+
+
+# What a line of an enterprise's statement was, by the ledger entry's kind and its sign.
+STATEMENT_KINDS = {
+    ("sinks.trade", True): _("Bought"),
+    ("sinks.trade", False): _("Sold"),
+    ("sinks.transfer", True): _("Transferred in"),
+    ("sinks.transfer", False): _("Transferred out"),
+    ("sinks.retire", False): _("Retired against emissions"),
+    ("sinks.cancel", False): _("Cancelled"),
+}
+
+
+def statement(*, user, enterprise_id: int) -> dict:
+    """An enterprise's account of live tonnes: its movements newest first with the balance
+    after each (the ledger's journal), and the serial blocks it holds now. Its own people and
+    the park's readers read it; anyone else gets NotFound (existence does not leak)."""
+    own = user.enterprise_id is None or user.enterprise_id == enterprise_id
+    if not (own and access.can(user, access.READ, Block)):
+        raise NotFound
+    holder = f"enterprise:{enterprise_id}"
+    account = Account.objects.filter(
+        park_id=user.park_id, unit=Unit.TCO2E, owner=f"sinks.{holder}"
+    ).first()
+    lines = ledger_selectors.statement(account=account) if account else []
+    for line in lines:
+        line["what"] = STATEMENT_KINDS.get((line["kind"], line["amount"] > 0), line["kind"])
+    blocks = (
+        access.scoped(user, Block)
+        .filter(holder=holder, state=BlockState.LIVE)
+        .select_related("issuance__project")
+        .order_by("first")
+    )
+    return {"lines": lines, "blocks": list(blocks)}
 
 
 def _total(blocks) -> int:

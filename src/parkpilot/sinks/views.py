@@ -108,6 +108,7 @@ def holdings(request):
         return _holdings_action(request)
     context = {
         "holdings": selectors.holdings(user=user, enterprise_id=user.enterprise_id),
+        "statement": selectors.statement(user=user, enterprise_id=user.enterprise_id),
         "auctions": access.scoped(user, Auction)
         .filter(state=AuctionState.OPEN)
         .select_related("project"),
