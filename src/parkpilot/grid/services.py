@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from shapely.geometry import shape
 from shapely.strtree import STRtree
 
@@ -37,6 +38,7 @@ from parkpilot.grid.models import (
     Status,
 )
 from parkpilot.notifications.services import notify
+from parkpilot.stored_text import stored
 from parkpilot.tenancy import access
 from parkpilot.tenancy.audit import audit_record
 from parkpilot.tenancy.errors import Code, FieldError, Forbidden, ValidationFailed
@@ -454,7 +456,9 @@ def report_submit(
             after={"category": category, "grid": grid.code, "anonymous": person is None},
         )
         _tell_staff(
-            case, worker, _("New case #%(id)s: %(what)s") % {"id": case.pk, "what": event.label}
+            case,
+            worker,
+            stored(gettext_noop("New case #%(id)s: %(what)s"), id=case.pk, what=str(event.label)),
         )
     return report
 
@@ -570,7 +574,7 @@ def case_accept(*, actor, case: Case, now=None) -> Case:
         before={"status": Status.DISPATCHED},
         after={"status": locked.status},
     )
-    _tell_reporters(locked, _("Your report #%(id)s was accepted") % {"id": locked.pk})
+    _tell_reporters(locked, stored(gettext_noop("Your report #%(id)s was accepted"), id=locked.pk))
     events.emit(
         "grid.report_accepted",
         case_id=locked.pk,
@@ -600,7 +604,9 @@ def case_reject(*, actor, case: Case, reason: str, now=None) -> Case:
         before={"status": Status.DISPATCHED},
         after={"status": locked.status},
     )
-    _tell_reporters(locked, _("Your report #%(id)s was not accepted") % {"id": locked.pk}, reason)
+    _tell_reporters(
+        locked, stored(gettext_noop("Your report #%(id)s was not accepted"), id=locked.pk), reason
+    )
     return locked
 
 
@@ -642,12 +648,16 @@ def case_refer(*, actor, case: Case, department: Department, note: str = "", now
         park=locked.park,
         recipients=people,
         kind="grid.case",
-        title=_("Case #%(id)s referred to %(dept)s") % {"id": locked.pk, "dept": department.name},
+        title=stored(
+            gettext_noop("Case #%(id)s referred to %(dept)s"), id=locked.pk, dept=department.name
+        ),
         link=_link(locked),
     )
     _tell_reporters(
         locked,
-        _("Your report #%(id)s went to %(dept)s") % {"id": locked.pk, "dept": department.name},
+        stored(
+            gettext_noop("Your report #%(id)s went to %(dept)s"), id=locked.pk, dept=department.name
+        ),
     )
     return locked
 
@@ -706,7 +716,7 @@ def case_resolve(*, actor, case: Case, resolution: str, before=(), after=(), now
     )
     _tell_reporters(
         locked,
-        _("Your report #%(id)s was handled: please confirm") % {"id": locked.pk},
+        stored(gettext_noop("Your report #%(id)s was handled: please confirm"), id=locked.pk),
         locked.resolution,
     )
     return locked
@@ -767,7 +777,7 @@ def case_reopen(*, actor, case: Case, reason: str, now=None) -> Case:
         before={"status": Status.RESOLVED},
         after={"status": locked.status},
     )
-    _tell_staff(locked, locked.worker, _("Case #%(id)s reopened") % {"id": locked.pk})
+    _tell_staff(locked, locked.worker, stored(gettext_noop("Case #%(id)s reopened"), id=locked.pk))
     return locked
 
 
@@ -804,7 +814,9 @@ def overdue_escalate(*, park, now: datetime.datetime | None = None) -> list:
             park=park,
             kind=kind,
             subject=f"grid.case:{case.pk}",
-            title=_("Case #%(id)s is %(n)d working days late") % {"id": case.pk, "n": late_days},
+            title=stored(
+                gettext_noop("Case #%(id)s is %(n)d working days late"), id=case.pk, n=late_days
+            ),
             link=_link(case),
             recipients=recipients,
             now=now,

@@ -22,7 +22,7 @@ from django.db.models import F, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_noop, pgettext
 
 from parkpilot.ledger import services as ledger
 from parkpilot.notifications.services import notify
@@ -40,6 +40,7 @@ from parkpilot.points.models import (
     RedemptionStatus,
     RuleKind,
 )
+from parkpilot.stored_text import stored
 from parkpilot.tenancy import access
 from parkpilot.tenancy.audit import audit_record, audit_row, changed_only, snapshot
 from parkpilot.tenancy.errors import Code, FieldError, ValidationFailed
@@ -867,9 +868,12 @@ def expiry_notices(*, park, today: datetime.date, within_days: int = NOTICE_DAYS
                 park=park,
                 recipients=[lots[0].member.user],
                 kind="points.expiring",
-                title=_("%(points)s of your points expire on %(date)s")
-                % {"points": points, "date": first.isoformat()},
-                body=_("Spend them at the points supermarket before they expire."),
+                title=stored(
+                    gettext_noop("%(points)s of your points expire on %(date)s"),
+                    points=points,
+                    date=first.isoformat(),
+                ),
+                body=gettext_noop("Spend them at the points supermarket before they expire."),
                 link=reverse("points:catalogue"),
             )
             told += 1
