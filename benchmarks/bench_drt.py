@@ -11,8 +11,9 @@ stop, a 3 s search.
 - drt_plan_s: one call of drt.plan, model building included (goal < 5 s);
 - drt_served_share (goal ≥ 0.95), drt_max_wait_min (the largest gap between a rider's
   requested and planned pick-up, goal ≤ 15), drt_max_detour_ratio (the largest ride over its
-  direct time, goal ≤ 2.0), drt_max_load_share (seats taken over capacity, at most 1);
-  each recomputed here from the plan's stops and the coordinates.
+  direct time, goal ≤ 2.0), drt_max_load_share (seats taken over capacity, at most 1),
+  drt_driving_h and drt_mean_off_time_min (what the solver trades: a second off the requested
+  time weighs as a second of driving); each recomputed here from the stops and coordinates.
 The baseline, on the same instance in the same run: a greedy insertion heuristic in plain
 Python (riders in order of requested time, each put where it adds the least driving, on the
 earliest schedule, keeping every constraint), its served share, hours of driving and time; and
@@ -65,7 +66,7 @@ def figures(plan, requests, buses, params) -> dict:
 
     by_id = {r.id: r for r in requests}
     capacity = {b.id: b.capacity for b in buses}
-    waits, detours, loads = [0.0], [0.0], [0.0]
+    waits, detours, loads = [], [0.0], [0.0]
     for route in plan.routes:
         picked = {}
         for stop in route.stops:
@@ -80,7 +81,8 @@ def figures(plan, requests, buses, params) -> dict:
                 detours.append(ride / direct if direct else 1.0)
     return {
         "served_share": round(len(plan.served) / len(requests), 3),
-        "max_wait_min": round(max(waits), 2),
+        "max_wait_min": round(max(waits, default=0), 2),
+        "mean_off_time_min": round(sum(waits) / max(1, len(waits)), 2),
         "max_detour_ratio": round(max(detours), 3),
         "max_load_share": round(max(loads), 3),
         "buses_used": sum(1 for r in plan.routes if r.stops),
@@ -156,7 +158,14 @@ def greedy(requests, buses, params):
         if best:
             routes[best[1]] = best[2]
             served += 1
-    return served, sum(driving(b, routes[b.id]) for b in buses if routes[b.id])
+    off = []
+    for bus in buses:
+        stops = routes[bus.id]
+        for (request, is_dropoff), at in zip(stops, schedule(bus, stops) or [], strict=True):
+            if not is_dropoff:
+                off.append(abs(at - request.time_s) / 60)
+    driven = sum(driving(b, routes[b.id]) for b in buses if routes[b.id])
+    return served, driven, sum(off) / max(1, len(off))
 
 
 def run(database_url: str | None = None) -> dict:
@@ -179,7 +188,7 @@ def run(database_url: str | None = None) -> dict:
     got_first = figures(descent, requests, buses, params)
 
     started = time.perf_counter()
-    greedy_served, greedy_driving_s = greedy(requests, buses, params)
+    greedy_served, greedy_driving_s, greedy_off_min = greedy(requests, buses, params)
     greedy_s = time.perf_counter() - started
 
     metrics = {
@@ -192,6 +201,7 @@ def run(database_url: str | None = None) -> dict:
         "drt_unserved": {u.request_id: str(u.reason) for u in plan.unserved},
         "drt_solver_status": plan.solver_status,
         "drt_driving_h": got["driving_h"],
+        "drt_mean_off_time_min": got["mean_off_time_min"],
         "drt_served_over_greedy": round(got["served_share"] * REQUESTS / max(1, greedy_served), 3),
         "drt_driving_over_greedy": round(got["driving_h"] * 3600 / greedy_driving_s, 3),
     }
@@ -199,9 +209,11 @@ def run(database_url: str | None = None) -> dict:
         "greedy_insertion_s": round(greedy_s, 3),
         "greedy_insertion_served_share": round(greedy_served / REQUESTS, 3),
         "greedy_insertion_driving_h": round(greedy_driving_s / 3600, 2),
+        "greedy_insertion_mean_off_time_min": round(greedy_off_min, 2),
         "descent_s": round(first_s, 3),
         "descent_served_share": got_first["served_share"],
         "descent_driving_h": got_first["driving_h"],
+        "descent_mean_off_time_min": got_first["mean_off_time_min"],
     }
     path = write_result(
         "drt",

@@ -42,28 +42,31 @@ def test_a_one_seat_bus_carries_the_two_riders_one_after_the_other():
     result = drt.plan(two_riders(), one_bus(1), FAST)
     (route,) = result.routes
     # r1 first (r2 first would cost 223 + 223 + 334 + 223 + 334 s of driving against
-    # 112 + 223 + 112 + 223 + 445). The window opens at 07:45:00 (27,900 s): the bus waits there
-    # for it; 30 s dwell, 223 s to r1's drop-off (28,153); 30 s, 112 s back to r2 (28,295);
-    # 30 s, 223 s on (28,548); 30 s, 445 s home (29,023). It left at 27,900 - 112.
+    # 112 + 223 + 112 + 223 + 445, and r1 would be picked up 617 s late). r1 at the requested
+    # 08:00:00 (28,800 s); 30 s dwell, 223 s to r1's drop-off (29,053); 30 s, 112 s back to r2
+    # (29,195: 395 s late, inside the window; moving both earlier costs r1 what it saves r2, a
+    # tie the solver's scheduler settles with r1 on time);
+    # 30 s, 223 s on (29,448); 30 s, 445 s home (29,923). It left at 28,800 - 112.
     assert [(s.request_id, s.kind, s.at_s, s.load) for s in route.stops] == [
-        ("r1", Kind.PICKUP, 27_900, 1),
-        ("r1", Kind.DROPOFF, 28_153, 0),
-        ("r2", Kind.PICKUP, 28_295, 1),
-        ("r2", Kind.DROPOFF, 28_548, 0),
+        ("r1", Kind.PICKUP, 28_800, 1),
+        ("r1", Kind.DROPOFF, 29_053, 0),
+        ("r2", Kind.PICKUP, 29_195, 1),
+        ("r2", Kind.DROPOFF, 29_448, 0),
     ]
-    assert (route.leaves_s, route.returns_s) == (27_788, 29_023)
+    assert (route.leaves_s, route.returns_s) == (28_688, 29_923)
     assert result.unserved == ()
 
 
 def test_a_two_seat_bus_shares_the_ride():
     # Both aboard: 112 s between each stop, 445 s home; r1 rides 112 + 30 + 112 = 254 s of
-    # its allowed 2 × 223 = 446.
+    # its allowed 2 × 223 = 446. r1 at 08:00:00 and r2 142 s later cost 142 s off time, the
+    # same as any split of those 142 s between them: the solver's pick is r1 on time.
     (route,) = drt.plan(two_riders(), one_bus(2), FAST).routes
     assert [(s.request_id, s.kind, s.at_s, s.load) for s in route.stops] == [
-        ("r1", Kind.PICKUP, 27_900, 1),
-        ("r2", Kind.PICKUP, 28_042, 2),
-        ("r1", Kind.DROPOFF, 28_184, 1),
-        ("r2", Kind.DROPOFF, 28_326, 0),
+        ("r1", Kind.PICKUP, 28_800, 1),
+        ("r2", Kind.PICKUP, 28_942, 2),
+        ("r1", Kind.DROPOFF, 29_084, 1),
+        ("r2", Kind.DROPOFF, 29_226, 0),
     ]
 
 

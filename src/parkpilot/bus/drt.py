@@ -17,8 +17,14 @@ The model, in integer seconds since midnight of the service day:
   drop-off, lasts at most `Parameters.max_ride_factor` times the direct travel time.
 - The bus never carries more seats than its capacity, leaves its depot no earlier than its
   shift's start and is back no later than its shift's end.
-A stop's time is when the bus is there and its dwell starts; the plan gives the earliest
-schedule the solver's route allows (a bus waits at a stop for a pick-up window to open)."""
+The solver works in two passes. First the routes: the seconds driven, with a large penalty for
+each request left out, searched (guided local search) until `time_limit_s`. Then, on those
+routes, the times: the seconds between each rider's requested and planned pick-up, as few as
+the routes allow (a schedule of the routes found, within half a second). Timing inside the
+search left it no time to improve the routes: 31 h of driving against 25 h on the instance of
+benchmarks/bench_drt.py, for about the same minutes off time.
+A stop's time is when the bus is there and its dwell starts (a bus may wait at a stop, for a
+window to open or to keep to the requested time)."""
 
 import math
 from dataclasses import dataclass
@@ -35,6 +41,10 @@ DAY_S = 24 * 3600
 # What leaving one request out costs the solver against seconds of driving: more than any
 # route can save, so the solver drops a request only when it cannot fit it.
 DROP_PENALTY = 10_000_000
+
+# The second pass's cost of a second between the requested and the planned pick-up.
+OFF_TIME_COST = 1
+SCHEDULE_LIMIT_MS = 500  # for timing the found routes
 
 Point = tuple[float, float]  # (lat, lon), WGS84 degrees
 
@@ -178,23 +188,18 @@ def _refusal(request: Request, buses: list[Bus], params: Parameters) -> Reason |
     return Reason.NO_BUS_IN_TIME
 
 
-def _solve(requests: list[Request], buses: list[Bus], params: Parameters):
-    # Nodes: one depot per bus, then each request's pick-up (2k + B) and drop-off (2k + B + 1).
-    points = [b.depot for b in buses]
-    demand = [0] * len(buses)
-    dwell = [0] * len(buses)
-    for request in requests:
-        points += [request.pickup, request.dropoff]
-        demand += [request.seats, -request.seats]
-        dwell += [params.dwell_s, params.dwell_s]
-    n = len(points)
-    transit = [
-        [0 if i == j else dwell[i] + travel_s(points[i], points[j], params.speed_kmh)
-         for j in range(n)]
-        for i in range(n)
-    ]  # fmt: skip
+@dataclass
+class _Model:
+    manager: pywrapcp.RoutingIndexManager
+    routing: pywrapcp.RoutingModel
+    time: pywrapcp.RoutingDimension
+    seats: pywrapcp.RoutingDimension
+
+
+def _model(requests, buses, params, points, demand, transit, *, on_time: bool) -> _Model:
+    """The routing model; with `on_time`, a pick-up off the requested time costs too."""
     depots = list(range(len(buses)))
-    manager = pywrapcp.RoutingIndexManager(n, len(buses), depots, depots)
+    manager = pywrapcp.RoutingIndexManager(len(points), len(buses), depots, depots)
     routing = pywrapcp.RoutingModel(manager)
     time_cb = routing.RegisterTransitMatrix(transit)
     routing.SetArcCostEvaluatorOfAllVehicles(time_cb)
@@ -219,9 +224,33 @@ def _solve(requests: list[Request], buses: list[Bus], params: Parameters):
             <= params.dwell_s + max_ride_s(request, params)
         )
         time.CumulVar(pickup).SetRange(*pickup_window(request, params))
+        if on_time:
+            time.SetCumulVarSoftLowerBound(pickup, request.time_s, OFF_TIME_COST)
+            time.SetCumulVarSoftUpperBound(pickup, request.time_s, OFF_TIME_COST)
         routing.AddDisjunction([pickup], DROP_PENALTY)
         routing.AddDisjunction([dropoff], DROP_PENALTY)
+    return _Model(manager, routing, time, seats)
 
+
+def _solve(requests: list[Request], buses: list[Bus], params: Parameters):
+    # Nodes: one depot per bus, then each request's pick-up (2k + B) and drop-off (2k + B + 1).
+    points = [b.depot for b in buses]
+    demand = [0] * len(buses)
+    dwell = [0] * len(buses)
+    for request in requests:
+        points += [request.pickup, request.dropoff]
+        demand += [request.seats, -request.seats]
+        dwell += [params.dwell_s, params.dwell_s]
+    n = len(points)
+    transit = [
+        [0 if i == j else dwell[i] + travel_s(points[i], points[j], params.speed_kmh)
+         for j in range(n)]
+        for i in range(n)
+    ]  # fmt: skip
+
+    # First the routes, on driving alone: the search moves fast without a schedule to optimise
+    # at every step.
+    first = _model(requests, buses, params, points, demand, transit, on_time=False)
     search = pywrapcp.DefaultRoutingSearchParameters()
     search.first_solution_strategy = (
         routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
@@ -231,30 +260,46 @@ def _solve(requests: list[Request], buses: list[Bus], params: Parameters):
             routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
         )
     search.time_limit.FromMilliseconds(int(params.time_limit_s * 1000))
-    solution = routing.SolveWithParameters(search)
-    status = _STATUS.get(routing.status(), str(routing.status()))
+    solution = first.routing.SolveWithParameters(search)
+    status = _STATUS.get(first.routing.status(), str(first.routing.status()))
     if solution is None:
         empty = [Route(b.id, (), b.shift_start_s, b.shift_start_s) for b in buses]
         return empty, list(requests), status
+    order = []
+    for v in range(len(buses)):
+        index, nodes = solution.Value(first.routing.NextVar(first.routing.Start(v))), []
+        while not first.routing.IsEnd(index):
+            nodes.append(first.manager.IndexToNode(index))
+            index = solution.Value(first.routing.NextVar(index))
+        order.append(nodes)
+
+    # Then, on those routes, the times: as near the requested ones as the routes allow.
+    timed = _model(requests, buses, params, points, demand, transit, on_time=True)
+    timing = pywrapcp.DefaultRoutingSearchParameters()
+    timing.time_limit.FromMilliseconds(SCHEDULE_LIMIT_MS)
+    timed.routing.CloseModelWithParameters(timing)
+    kept = timed.routing.ReadAssignmentFromRoutes(
+        [[timed.manager.NodeToIndex(node) for node in nodes] for nodes in order], True
+    )
+    model = timed if kept is not None else first  # the routes stand; only their times differ
+    schedule = kept if kept is not None else solution
 
     routes, served = [], set()
     for v, bus in enumerate(buses):
         stops = []
-        index = solution.Value(routing.NextVar(routing.Start(v)))
-        while not routing.IsEnd(index):
-            node = manager.IndexToNode(index)
+        for node in order[v]:
+            index = model.manager.NodeToIndex(node)
             k, is_dropoff = divmod(node - len(buses), 2)
             request = requests[k]
-            load = solution.Value(seats.CumulVar(index)) + demand[node]
+            load = schedule.Value(model.seats.CumulVar(index)) + demand[node]
             stops.append(Stop(
                 request.id, Kind.DROPOFF if is_dropoff else Kind.PICKUP,
-                points[node], solution.Min(time.CumulVar(index)), load,
+                points[node], schedule.Min(model.time.CumulVar(index)), load,
             ))  # fmt: skip
             served.add(k)
-            index = solution.Value(routing.NextVar(index))
         if stops:
             leaves = stops[0].at_s - travel_s(bus.depot, stops[0].point, params.speed_kmh)
-            returns = solution.Min(time.CumulVar(routing.End(v)))
+            returns = schedule.Min(model.time.CumulVar(model.routing.End(v)))
         else:
             leaves = returns = bus.shift_start_s
         routes.append(Route(bus.id, tuple(stops), leaves, returns))
