@@ -251,6 +251,33 @@ class DemandZone(models.Model):
         return self.name
 
 
+class DemandRequest(models.Model):
+    """A rider's request for the demand-responsive service: from here to there, around this
+    time, on that day, in a zone (定制公交). The planner (drt.py, through
+    selectors.demand_plan) puts the day's requests on the buses; a plan is shown, not yet
+    stored (accepting it into trips with bookings is still to come)."""
+
+    tenancy_policy = Policy(park_path="park", readers=NETWORK_READERS, park_writers=NETWORK_WRITERS)
+
+    park = models.ForeignKey(Park, on_delete=models.PROTECT, related_name="+")
+    zone = models.ForeignKey(DemandZone, on_delete=models.PROTECT, related_name="requests")
+    rider = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    day = models.DateField(_("day"))
+    pickup_lat = models.DecimalField(_("pick-up latitude"), max_digits=9, decimal_places=6)
+    pickup_lon = models.DecimalField(_("pick-up longitude"), max_digits=9, decimal_places=6)
+    dropoff_lat = models.DecimalField(_("drop-off latitude"), max_digits=9, decimal_places=6)
+    dropoff_lon = models.DecimalField(_("drop-off longitude"), max_digits=9, decimal_places=6)
+    time_s = models.PositiveIntegerField(_("requested pick-up time"))  # seconds since midnight
+    seats = models.PositiveSmallIntegerField(_("seats"), default=1)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    is_demo = models.BooleanField(_("demo data"), default=False)
+
+    class Meta:
+        verbose_name = _("demand-responsive request")
+        verbose_name_plural = _("demand-responsive requests")
+        indexes = [models.Index(fields=["zone", "day", "time_s"], name="bus_demand_day")]
+
+
 class Departure(models.Model):
     """One trip on one day: its seats and how many are taken (moved only by guarded UPDATEs)."""
 

@@ -8,24 +8,28 @@ import math
 from zoneinfo import ZoneInfo
 
 import segno
-from django.db.models import Count, Q, Sum
+from django.db.models import Case, Count, Q, Sum, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from parkpilot import workcalendar
+from parkpilot.bus import drt
 from parkpilot.bus.errors import ErrorCode
 from parkpilot.bus.models import (
     HOLDS_A_SEAT,
     Booking,
     BookingStatus,
     DayRule,
+    DemandRequest,
     DemandZone,
     Departure,
     Line,
     ServiceCalendar,
     Stop,
+    StopKind,
     Trip,
+    Vehicle,
 )
 from parkpilot.plugins import TileData
 from parkpilot.tenancy import access
@@ -373,3 +377,84 @@ def bookings_for_api(*, user, everyone: bool = False):
         .select_related("departure__trip__line", "rider")
         .order_by("-booked_at", "-pk")
     )
+
+
+# --- demand-responsive service (定制公交) ------------------------------------------------------
+
+# The buses are on duty from half an hour before the zone's booking window opens (to reach the
+# first pick-ups) until an hour after it closes (to set the last riders down and come back).
+DUTY_BEFORE_S, DUTY_AFTER_S = 30 * 60, 60 * 60
+
+
+def _search_s(requests: int) -> float:
+    """The guided search runs to its limit: 30 ms a request, 0.1 s at least, 3 s at most (100
+    requests on 14 buses settle within that: benchmarks/bench_drt.py)."""
+    return min(3.0, 0.1 + 0.03 * requests)
+
+
+def demand_zones(*, user):
+    return access.scoped(user, DemandZone).order_by("name")
+
+
+def demand_plan(*, user, zone_id, day: datetime.date, params: drt.Parameters | None = None):
+    """The day's requests in a zone planned on the park's buses (drt.plan), from the bus hub
+    (or, without one, the park's first stop); nothing is stored. Returns the zone, the routes
+    with each stop's rider and time, and the requests left out with the reason."""
+    zone = access.get_for(user, DemandZone, zone_id)
+    requests = list(
+        access.scoped(user, DemandRequest)
+        .filter(zone=zone, day=day)
+        .select_related("rider")
+        .order_by("time_s", "pk")
+    )
+    vehicles = list(access.scoped(user, Vehicle).filter(park=zone.park_id).order_by("code"))
+    depot = (
+        access.scoped(user, Stop)
+        .filter(park=zone.park_id)
+        .order_by(
+            Case(When(kind=StopKind.HUB, then=0), When(kind=StopKind.METRO, then=1), default=2),
+            "gtfs_id",
+        )
+        .first()
+    )
+    params = params or drt.Parameters(time_limit_s=_search_s(len(requests)))
+    result = {
+        "zone": zone, "day": day, "requests": requests, "routes": [], "unserved": [],
+        "window_min": params.window_s // 60, "factor": params.max_ride_factor,
+        "speed_kmh": params.speed_kmh,
+    }  # fmt: skip
+    if not requests or not vehicles or depot is None:
+        return result
+    home = (float(depot.lat), float(depot.lon))
+    start = max(0, zone.window_start_s - DUTY_BEFORE_S)
+    buses = [
+        drt.Bus(str(v.pk), home, v.seats, start, zone.window_end_s + DUTY_AFTER_S) for v in vehicles
+    ]
+    asked = [
+        drt.Request(
+            str(r.pk), (float(r.pickup_lat), float(r.pickup_lon)),
+            (float(r.dropoff_lat), float(r.dropoff_lon)), r.time_s, r.seats,
+        )
+        for r in requests
+    ]  # fmt: skip
+    plan = drt.plan(asked, buses, params)
+    by_id = {str(r.pk): r for r in requests}
+    for vehicle, route in zip(vehicles, plan.routes, strict=True):
+        if not route.stops:
+            continue
+        stops = []
+        for stop in route.stops:
+            request = by_id[stop.request_id]
+            stops.append(
+                {"request": request, "kind": stop.kind.label, "at": hhmm(stop.at_s),
+                 "asked": hhmm(request.time_s), "point": stop.point, "load": stop.load}
+            )  # fmt: skip
+        result["routes"].append(
+            {"vehicle": vehicle, "leaves": hhmm(route.leaves_s), "returns": hhmm(route.returns_s),
+             "stops": stops}
+        )  # fmt: skip
+    result["unserved"] = [
+        {"request": by_id[u.request_id], "reason": u.reason.label} for u in plan.unserved
+    ]
+    result["served"] = len(plan.served)
+    return result

@@ -14,6 +14,7 @@ urlpatterns = [
     path("staff/", views.staff, name="staff"),
     path("staff/book/", views.staff_book, name="staff_book"),
     path("network/", views.network, name="network"),
+    path("network/demand/", views.demand, name="demand"),
     path("network/gtfs.zip", views.gtfs_export, name="gtfs_export"),
     path("network/vehicle-positions.pb", views.vehicle_positions, name="vehicle_positions"),
     path("network/trip-updates.pb", views.trip_updates, name="trip_updates"),

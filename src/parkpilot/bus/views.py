@@ -186,6 +186,23 @@ def network(request):
 
 
 @page(rules.NETWORK)
+def demand(request):
+    """The demand-responsive plan of a zone's requests on one day (shown, not stored)."""
+    try:
+        day = _day(request.GET.get("day"))
+    except ValidationFailed as exc:
+        shell.refused(request, exc)
+        day = timezone.localdate()
+    zones = list(selectors.demand_zones(user=request.user))
+    zone_id = request.GET.get("zone") or (zones[0].pk if zones else None)
+    plan = None
+    if zone_id is not None:  # another park's zone, or no zone at all: 404
+        plan = selectors.demand_plan(user=request.user, zone_id=zone_id, day=day)
+    context = {"day": day, "zones": zones, "plan": plan}
+    return TemplateResponse(request, "bus/demand.html", context)
+
+
+@page(rules.NETWORK)
 def gtfs_export(request):
     response = HttpResponse(gtfs.feed_export(user=request.user), content_type="application/zip")
     response["Content-Disposition"] = 'attachment; filename="gtfs.zip"'
