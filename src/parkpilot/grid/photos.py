@@ -8,11 +8,10 @@ import io
 import secrets
 
 from django.core.files.base import ContentFile
-from django.db import transaction
 from django.utils.translation import gettext as _
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
-from parkpilot import uploads
+from parkpilot import events, uploads
 from parkpilot.grid.errors import ErrorCode
 from parkpilot.grid.models import Photo
 from parkpilot.tenancy.errors import FieldError
@@ -109,10 +108,8 @@ def discard(received: list[Received]) -> None:
 
 def add(*, case, kind: str, received: list[Received]) -> list:
     """The case's photo rows for originals already stored, their published copies to be made
-    once the rows are committed (`tasks.photos_publish`; `publish_pending` sweeps up any whose
-    task was lost)."""
-    from parkpilot.grid import tasks
-
+    once the rows are committed (the event `grid.photos_received`, whose handler enqueues
+    `tasks.photos_publish`; `publish_pending` sweeps up any whose task was lost)."""
     rows = Photo.objects.bulk_create(
         Photo(
             case=case,
@@ -123,10 +120,8 @@ def add(*, case, kind: str, received: list[Received]) -> list:
         )
         for photo in received
     )
-    ids = [row.pk for row in rows]
-    if ids:
-        # robust: a queue that cannot take the task now loses nothing (the sweep publishes it).
-        transaction.on_commit(lambda: tasks.photos_publish(ids), robust=True)
+    if rows:
+        events.emit("grid.photos_received", photo_ids=[row.pk for row in rows])
     return rows
 
 

@@ -1,5 +1,6 @@
 """Scheduled work of grid governance: thin, each calls a service as the park's system actor."""
 
+from django.db import transaction
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
@@ -18,6 +19,13 @@ def overdue_escalate_all() -> None:
 def resolved_autoclose_all() -> None:
     for park in Park.objects.all():
         services.resolved_autoclose(park=park)
+
+
+def photos_received(*, photo_ids: list[int]) -> None:
+    """`grid.photos_received` (photos.add, after its commit): enqueue the published copies once
+    this handler's own transaction has committed. A queue that cannot take the task now loses
+    nothing: the handler's failure is logged and the sweep below publishes them."""
+    transaction.on_commit(lambda: photos_publish(photo_ids))
 
 
 @db_task(retries=3, retry_delay=60)
