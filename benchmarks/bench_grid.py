@@ -13,10 +13,11 @@
   bench's database, timed from the request to its redirect to the new case (goal <= 500 ms). The
   server does what a phone's report costs: the form, the likely-duplicates query (the 10,000 open
   cases are of the same category, so every report offers some and confirms "a different
-  problem"), locating, the case, its report, 3 originals and 3 published copies, the worker's
-  notification, the audit row. The baseline is the same report through services.report_submit in
-  process, one at a time, and over HTTP by one reporter alone (what HTTP adds, and then what
-  50 at once add: they queue for the one server process).
+  problem"), locating, the case, its report, the 3 originals stored and their published copies
+  queued (grid.tasks.photos_publish; no consumer runs here, the copies are not timed), the
+  worker's notification, the audit row. The baseline is the same report through
+  services.report_submit in process, one at a time, and over HTTP by one reporter alone (what
+  HTTP adds, and then what 50 at once add: they queue for the one server process).
 - open311_conformance_failures: the checks of tests/grid/test_grid_open311.py run as a script
   against the live views (Django's test client), counted.
 

@@ -28,16 +28,31 @@ def _post_report(client, **extra):
     return client.post("/grid/m/report/", data)
 
 
-def test_report_follow_and_join_on_the_front_door(park, layout, worker, personas):
+def test_report_follow_and_join_on_the_front_door(
+    park, layout, worker, personas, django_capture_on_commit_callbacks
+):
     resident = client_for(personas["resident"])
     page = resident.get("/grid/m/report/")
     assert page.status_code == 200 and "park-map" in page.content.decode()
-    answer = _post_report(resident, photos=upload(jpeg()))
+    with django_capture_on_commit_callbacks() as after_commit:  # not run: the queue is busy
+        answer = _post_report(resident, photos=upload(jpeg()))
     case = Case.objects.get()
     assert answer.status_code == 302 and answer["Location"] == f"/grid/m/cases/{case.pk}/"
     shown = resident.get(answer["Location"]).content.decode()
     assert case.description in shown and 'data-testid="timeline"' in shown
     photo = case.photos.get()
+    # Until the task has made the published copy: "处理中" for the reporter, no picture at all
+    # (the original is not theirs to see); staff, who read every case, see the original.
+    assert 'data-testid="photo-pending"' in shown and "处理中" in shown
+    assert f"/grid/m/photos/{photo.pk}/" not in shown
+    assert resident.get(f"/grid/m/photos/{photo.pk}/").status_code == 404
+    staff_page = client_for(personas["park_staff"]).get(answer["Location"]).content.decode()
+    assert f"/grid/m/photos/{photo.pk}/?original=1" in staff_page
+    with django_capture_on_commit_callbacks(execute=True):  # the queue takes the task
+        for callback in after_commit:
+            callback()
+    shown = resident.get(answer["Location"]).content.decode()
+    assert f"/grid/m/photos/{photo.pk}/" in shown and "处理中" not in shown
     published = resident.get(f"/grid/m/photos/{photo.pk}/")
     assert published.status_code == 200 and b"Exif" not in b"".join(published.streaming_content)
     # The original (with its EXIF) is for those who read every case, not for the reporter.

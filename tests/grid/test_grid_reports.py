@@ -10,7 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from parkpilot.grid import geo, photos, selectors, services
+from parkpilot.grid import geo, photos, selectors, services, tasks
 from parkpilot.grid.errors import ErrorCode
 from parkpilot.grid.models import Case, GridMember, Photo, Report, Shift
 from parkpilot.notifications.models import Notification
@@ -120,8 +120,11 @@ def test_bad_input_is_refused_naming_each_field(park, layout, personas):
     assert Case.objects.count() == 0
 
 
-def test_photos_keep_exif_for_the_case_and_publish_without_it(park, layout, personas):
-    report = submit(personas["resident"], park, uploads=[upload(jpeg())])
+def test_photos_keep_exif_for_the_case_and_publish_without_it(
+    park, layout, personas, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):  # the task runs once committed
+        report = submit(personas["resident"], park, uploads=[upload(jpeg())])
     photo = Photo.objects.get(case=report.case)
     # 30°14' N = 30 + 14/60 = 30.23333; 119°50' E = 119 + 50/60 = 119.83333.
     assert photo.exif_lat == pytest.approx(30 + 14 / 60) and photo.exif_lon == pytest.approx(
@@ -135,6 +138,28 @@ def test_photos_keep_exif_for_the_case_and_publish_without_it(park, layout, pers
     published = Image.open(io.BytesIO(data))
     assert dict(published.getexif()) == {} and b"Exif" not in data and b"PhoneModel" not in data
     assert published.size == (64, 48)
+
+
+def test_the_published_copy_is_made_after_the_report_is_saved(
+    park, layout, personas, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as after_commit:
+        first = submit(personas["resident"], park, uploads=[upload(jpeg()), upload(jpeg())])
+    # Saved with its originals and their EXIF location; the published copies not made yet.
+    rows = list(Photo.objects.filter(case=first.case))
+    assert len(rows) == 2 and all(p.original and not p.published for p in rows)
+    assert all(p.exif_lat == pytest.approx(30 + 14 / 60) for p in rows)
+    assert len(after_commit) == 1  # one event for the report's photos, its handler queues a task
+    with django_capture_on_commit_callbacks(execute=True):
+        after_commit[0]()
+    assert all(p.published and p.content_type == "image/jpeg" for p in Photo.objects.all())
+    # A task lost with the queue: the periodic sweep publishes what is left, once.
+    with django_capture_on_commit_callbacks():  # never run
+        second = submit(personas["resident"], park, uploads=[upload(jpeg())])
+    assert not Photo.objects.get(case=second.case).published
+    tasks.photos_publish_pending_all()
+    assert Photo.objects.get(case=second.case).published
+    assert photos.publish_pending() == 0
 
 
 def test_photos_are_checked_by_content_and_size(park, layout, personas, monkeypatch):

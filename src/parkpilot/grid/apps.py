@@ -51,7 +51,9 @@ class GridConfig(AppConfig):
             escalate_to=frozenset({"park_admin"}),
         ),
     )
-    events_emitted = ("grid.report_accepted",)
+    events_emitted = ("grid.report_accepted", "grid.photos_received")
+    # A report's photos are stored; their published copies are made by a task (tasks.py).
+    event_handlers = {"grid.photos_received": "parkpilot.grid.tasks.photos_received"}
     # Open311 GeoReport v2 is open to any client by design (POST needs the spec's api_key),
     # and a tracking code is its own secret.
     public_routes = (

@@ -213,6 +213,8 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["park", "status"], name="grid_case_status"),
             models.Index(fields=["grid", "status"], name="grid_case_grid"),
+            # The likely-duplicates query of every report: same category, a band of latitude.
+            models.Index(fields=["park", "category", "lat"], name="grid_case_near"),
         ]
 
     def __str__(self) -> str:
@@ -287,8 +289,11 @@ class Photo(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="photos")
     kind = models.CharField(_("kind"), max_length=8, choices=PhotoKind.choices)
     original = models.FileField(upload_to="grid/original/%Y/%m/", storage=attachments_storage)
-    published = models.FileField(upload_to="grid/published/%Y/%m/", storage=attachments_storage)
-    content_type = models.CharField(max_length=40)
+    # Empty until the background task has made it (grid.tasks.photos_publish): "处理中".
+    published = models.FileField(
+        upload_to="grid/published/%Y/%m/", storage=attachments_storage, blank=True
+    )
+    content_type = models.CharField(max_length=40, blank=True)  # the published copy's
     exif_lon = models.FloatField(null=True, blank=True)  # kept for the case, never published
     exif_lat = models.FloatField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,16 +1,19 @@
 """Photos of a case: checked by content (parkpilot.uploads: type sniffed, size capped), kept as
 received (with its EXIF location, read into the case's photo row for staff), and published as a
 re-encoded copy with no EXIF at all (no place, no phone model, no time), which is the only one a
-reporter or the public ever gets."""
+reporter or the public ever gets. The request stores the original; the published copy is made by
+a background task once the report is committed (until then the page says "处理中")."""
 
 import io
+import secrets
 
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
-from parkpilot import uploads
+from parkpilot import events, uploads
 from parkpilot.grid.errors import ErrorCode
+from parkpilot.grid.models import Photo
 from parkpilot.tenancy.errors import FieldError
 
 ALLOWED = frozenset({"jpg", "jpeg", "png", "webp"})
@@ -74,41 +77,73 @@ def published_copy(upload) -> tuple[bytes, str]:
         return out.getvalue(), "image/jpeg"
 
 
-class Prepared:
-    """A photo's slow part done before any write lock is taken: its EXIF location read and its
-    published copy encoded (Pillow's decode and encode are most of a report's time; inside the
-    transaction they held SQLite's one write lock, and 50 reporters at once waited past its
-    busy timeout)."""
+class Received:
+    """A photo as received: its EXIF location read (the header only, nothing decoded) and the
+    original stored under a name of its own, before any write lock is taken. The published copy
+    comes later, from a background task (`publish`): decoding and re-encoding is the slow part
+    of a photo, and a report must not wait for it."""
 
     def __init__(self, upload):
         upload.seek(0)
         with Image.open(upload) as image:
             self.where = exif_location(image)
-        self.data, self.content_type = published_copy(upload)
         upload.seek(0)
-        self.upload = upload
+        ext = uploads.extension(getattr(upload, "name", "") or "") or "jpg"
+        field = Photo._meta.get_field("original")
+        self.name = field.storage.save(
+            field.generate_filename(None, f"{secrets.token_hex(8)}.{ext}"), upload
+        )
 
 
-def prepare(upload) -> Prepared:
-    return Prepared(upload)
+def receive(upload) -> Received:
+    return Received(upload)
 
 
-def store(*, case, kind: str, upload):
-    """Store a photo of the case: `upload` is an uploaded file or a `Prepared` one."""
-    from parkpilot.grid.models import Photo
+def discard(received: list[Received]) -> None:
+    """The stored originals of a report that was not saved (its transaction failed)."""
+    storage = Photo._meta.get_field("original").storage
+    for photo in received:
+        storage.delete(photo.name)
 
-    ready = upload if isinstance(upload, Prepared) else Prepared(upload)
-    where, content_type = ready.where, ready.content_type
-    name = uploads.extension(getattr(ready.upload, "name", "") or "photo.jpg")
-    ext = "png" if content_type == "image/png" else "jpg"
-    photo = Photo(
-        case=case,
-        kind=kind,
-        content_type=content_type,
-        exif_lon=where[0] if where else None,
-        exif_lat=where[1] if where else None,
+
+def add(*, case, kind: str, received: list[Received]) -> list:
+    """The case's photo rows for originals already stored, their published copies to be made
+    once the rows are committed (the event `grid.photos_received`, whose handler enqueues
+    `tasks.photos_publish`; `publish_pending` sweeps up any whose task was lost)."""
+    rows = Photo.objects.bulk_create(
+        Photo(
+            case=case,
+            kind=kind,
+            original=photo.name,
+            exif_lon=photo.where[0] if photo.where else None,
+            exif_lat=photo.where[1] if photo.where else None,
+        )
+        for photo in received
     )
-    photo.original.save(f"case{case.pk}.{name or 'jpg'}", ready.upload, save=False)
-    photo.published.save(f"case{case.pk}.{ext}", ContentFile(ready.data), save=False)
-    photo.save()
-    return photo
+    if rows:
+        events.emit("grid.photos_received", photo_ids=[row.pk for row in rows])
+    return rows
+
+
+def publish(photo) -> None:
+    """Make the photo's published copy (no EXIF, at most PUBLISHED_EDGE pixels), once."""
+    if photo.published:
+        return
+    with photo.original.open("rb") as original:
+        data, content_type = published_copy(original)
+    ext = "png" if content_type == "image/png" else "jpg"
+    photo.published.save(f"case{photo.case_id}.{ext}", ContentFile(data), save=False)
+    photo.content_type = content_type
+    photo.save(update_fields=["published", "content_type"])
+
+
+def publish_pending(ids=None) -> int:
+    """Publish the photos not yet published (those of `ids`, or all); returns how many."""
+    pending = Photo.objects.filter(published="")
+    if ids is not None:
+        pending = pending.filter(pk__in=ids)
+    count = 0
+    for photo in pending.order_by("pk"):
+        publish(photo)
+        count += 1
+    return count

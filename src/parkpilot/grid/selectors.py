@@ -13,7 +13,7 @@ import datetime
 import math
 from collections import Counter, defaultdict
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -56,15 +56,20 @@ def my_department_ids(user) -> QuerySet:
     return access.scoped(user, DepartmentMember).filter(user_id=user.pk).values("department_id")
 
 
+def _among(scoped: QuerySet) -> Exists:
+    """Whether the outer case is one of `scoped`, asked of that case alone: SQLite answers a
+    `pk IN (subquery)` by listing the whole subquery first (every published case of the park,
+    for each report's duplicates query), EXISTS by one lookup per case."""
+    return Exists(scoped.filter(pk=OuterRef("pk")))
+
+
 def case_queryset(user) -> QuerySet:
     """Every case this user may open (see the module's note)."""
     if user.is_superuser or _sees_whole_park(user):
         return access.scoped(user, Case)
     if not getattr(user, "is_authenticated", False) or user.park_id is None:
         return Case.objects.none()
-    visible = Q(pk__in=access.scoped(user, OwnCase).values("pk")) | Q(
-        pk__in=access.scoped(user, PublicCase).values("pk")
-    )
+    visible = Q(_among(access.scoped(user, OwnCase))) | Q(_among(access.scoped(user, PublicCase)))
     roles = access.roles_of(user)
     if GRID_WORKER in roles:
         visible |= Q(grid_id__in=my_grid_ids(user))

@@ -416,50 +416,56 @@ def report_submit(
         raise ValidationFailed.single(
             "location", _("this place lies in no grid of the park"), ErrorCode.OUTSIDE_GRIDS
         )
-    ready = [photos.prepare(upload) for upload in uploads]  # before the write lock
-    with transaction.atomic():
-        grid = Grid.objects.get(pk=grid_id)
-        due_on, estimated = _deadline(timezone.localdate(now), event.sla_days)
-        worker = worker_on_duty(grid=grid, at=now)
-        case = Case.objects.create(
-            park=park,
-            grid=grid,
-            category=category,
-            description=text,
-            lon=lon,
-            lat=lat,
-            public=public,
-            worker=worker,
-            reported_at=now,
-            due_on=due_on,
-            calendar_estimated=estimated,
-        )
-        person = None if anonymous or not getattr(actor, "pk", None) else actor
-        report = Report.objects.create(
-            case=case, reporter=person, tracking_code=_tracking_code(), text=text, via=via
-        )
-        for photo in ready:
-            photos.store(case=case, kind=PhotoKind.REPORT, upload=photo)
-        _event(
-            case,
-            "dispatched",
-            None,
-            now,
-            worker.get_full_name() or worker.username if worker else "",
-        )
-        audit_record(
-            actor=actor,
-            via=via,
-            action="grid.report",
-            obj=case,
-            before=None,
-            after={"category": category, "grid": grid.code, "anonymous": person is None},
-        )
-        _tell_staff(
-            case,
-            worker,
-            stored(gettext_noop("New case #%(id)s: %(what)s"), id=case.pk, what=str(event.label)),
-        )
+    # Everything read or written to files comes before the write lock (SQLite has one for the
+    # whole database): the grid, who is on duty, whom to tell, the originals on disk. Inside are
+    # only the inserts, so 50 reporters at once queue for milliseconds, not seconds.
+    grid = Grid.objects.get(pk=grid_id)
+    due_on, estimated = _deadline(timezone.localdate(now), event.sla_days)
+    worker = worker_on_duty(grid=grid, at=now)
+    staff = _staff_to_tell(grid, worker)
+    received = [photos.receive(upload) for upload in uploads]
+    try:
+        with transaction.atomic():
+            case = Case.objects.create(
+                park=park,
+                grid=grid,
+                category=category,
+                description=text,
+                lon=lon,
+                lat=lat,
+                public=public,
+                worker=worker,
+                reported_at=now,
+                due_on=due_on,
+                calendar_estimated=estimated,
+            )
+            person = None if anonymous or not getattr(actor, "pk", None) else actor
+            report = Report.objects.create(
+                case=case, reporter=person, tracking_code=_tracking_code(), text=text, via=via
+            )
+            photos.add(case=case, kind=PhotoKind.REPORT, received=received)
+            _event(
+                case,
+                "dispatched",
+                None,
+                now,
+                worker.get_full_name() or worker.username if worker else "",
+            )
+            audit_record(
+                actor=actor,
+                via=via,
+                action="grid.report",
+                obj=case,
+                before=None,
+                after={"category": category, "grid": grid.code, "anonymous": person is None},
+            )
+            title = stored(
+                gettext_noop("New case #%(id)s: %(what)s"), id=case.pk, what=str(event.label)
+            )
+            notify(park=park, recipients=staff, kind="grid.case", title=title, link=_link(case))
+    except BaseException:
+        photos.discard(received)
+        raise
     return report
 
 
@@ -512,15 +518,21 @@ def _tell_reporters(case: Case, title: str, body: str = "") -> None:
     )
 
 
-def _tell_staff(case: Case, worker, title: str) -> None:
+def _staff_to_tell(grid: Grid, worker) -> list:
+    """The grid's worker on duty and its supervisors."""
     from parkpilot.tenancy.selectors import role_holders
 
     people = [worker] if worker else []
     people += list(
-        role_holders(frozenset({GRID_SUPERVISOR}), park_id=case.park_id, is_active=True).filter(
-            pk__in=GridMember.objects.filter(grid=case.grid).values("user")
+        role_holders(frozenset({GRID_SUPERVISOR}), park_id=grid.park_id, is_active=True).filter(
+            pk__in=GridMember.objects.filter(grid=grid).values("user")
         )
     )
+    return people
+
+
+def _tell_staff(case: Case, worker, title: str) -> None:
+    people = _staff_to_tell(case.grid, worker)
     notify(park=case.park, recipients=people, kind="grid.case", title=title, link=_link(case))
 
 
@@ -695,13 +707,12 @@ def case_resolve(*, actor, case: Case, resolution: str, before=(), after=(), now
     if errors:
         raise ValidationFailed(errors)
     now = now or timezone.now()
-    before = [photos.prepare(f) for f in before]
-    after = [photos.prepare(f) for f in after]
+    before = [photos.receive(f) for f in before]
+    after = [photos.receive(f) for f in after]
     locked = _locked(case, allowed, _("resolved"))
     previous = locked.status
-    for kind, files in ((PhotoKind.BEFORE, before), (PhotoKind.AFTER, after)):
-        for ready in files:
-            photos.store(case=locked, kind=kind, upload=ready)
+    photos.add(case=locked, kind=PhotoKind.BEFORE, received=before)
+    photos.add(case=locked, kind=PhotoKind.AFTER, received=after)
     locked.status, locked.resolved_at = Status.RESOLVED, now
     locked.resolution = resolution.strip()[:2000]
     locked.save(update_fields=["status", "resolved_at", "resolution"])

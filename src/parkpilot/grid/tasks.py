@@ -1,9 +1,10 @@
 """Scheduled work of grid governance: thin, each calls a service as the park's system actor."""
 
+from django.db import transaction
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+from huey.contrib.djhuey import db_periodic_task, db_task
 
-from parkpilot.grid import services
+from parkpilot.grid import photos, services
 from parkpilot.tenancy.models import Park
 
 
@@ -18,3 +19,22 @@ def overdue_escalate_all() -> None:
 def resolved_autoclose_all() -> None:
     for park in Park.objects.all():
         services.resolved_autoclose(park=park)
+
+
+def photos_received(*, photo_ids: list[int]) -> None:
+    """`grid.photos_received` (photos.add, after its commit): enqueue the published copies once
+    this handler's own transaction has committed. A queue that cannot take the task now loses
+    nothing: the handler's failure is logged and the sweep below publishes them."""
+    transaction.on_commit(lambda: photos_publish(photo_ids))
+
+
+@db_task(retries=3, retry_delay=60)
+def photos_publish(photo_ids: list[int]) -> None:
+    """The published copies (no EXIF) of photos just received with a report or a handling."""
+    photos.publish_pending(ids=photo_ids)
+
+
+@db_periodic_task(crontab(minute="*/10"))
+def photos_publish_pending_all() -> None:
+    """Any photo whose task was lost (the queue was down when its report came) is published."""
+    photos.publish_pending()

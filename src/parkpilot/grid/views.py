@@ -87,11 +87,14 @@ def case(request, case_id: int):
         and services.is_department_member(user, found)
     )
     is_reporter = selectors.is_reporter(user=user, case=found)
+    shown = list(found.photos.order_by("kind", "pk"))
     context = {
         "case": found,
         "event": catalogue.event(found.category),
         "timeline": selectors.timeline(case=found),
-        "photos": list(found.photos.order_by("kind", "pk")),
+        "photos": shown,
+        # Case readers see a photo's original while its published copy is being made.
+        "sees_originals": bool(shown) and selectors.may_see_original(user=user, photo=shown[0]),
         "is_reporter": is_reporter,
         "may_handle": may_handle,
         "may_take": may_take,
