@@ -242,3 +242,12 @@ def test_who_sees_which_case(park, layout, worker, worker2, departments, persona
 def test_the_locator_answers_on_the_layout_drawn(park, layout):
     assert geo.locator.locate(park.pk, *IN_A2) == layout[1].pk
     assert GridMember.objects.count() == 0
+
+
+def test_a_new_case_goes_to_the_grids_worker_before_its_supervisor(
+    park, layout, worker, supervisor
+):
+    # Grid 1 has both on duty all day: the worker gets it (the supervisor is the fallback).
+    assert services.worker_on_duty(grid=layout[0], at=at("2026-12-02")) == worker
+    # Grid 2 has only the supervisor: then it is theirs.
+    assert services.worker_on_duty(grid=layout[1], at=at("2026-12-02")) == supervisor

@@ -10,6 +10,7 @@ import re
 import secrets
 from collections import defaultdict
 
+from django.db import models as db_models
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -326,6 +327,9 @@ def _shift_of(at: datetime.datetime) -> str:
     return Shift.DAY if DAY_STARTS <= local < NIGHT_STARTS else Shift.NIGHT
 
 
+WORKERS_FIRST = db_models.Case(db_models.When(duty=Duty.WORKER, then=0), default=1)
+
+
 def worker_on_duty(*, grid: Grid, at: datetime.datetime):
     """The grid's worker for the shift at `at` (day 08:00-20:00, night otherwise, by the roster),
     else its supervisor, else nobody (the grid's supervisors and park staff see it unassigned)."""
@@ -335,7 +339,9 @@ def worker_on_duty(*, grid: Grid, at: datetime.datetime):
         .exclude(valid_to__lt=day)
         .filter(shift__in=[_shift_of(at), Shift.ALL])
         .select_related("user")
-        .order_by("duty", "pk")  # "supervisor" sorts after "worker"
+        # The worker first, then a supervisor: by meaning, not by the codes' spelling
+        # ("supervisor" sorts before "worker", which sent new cases to the supervisor).
+        .order_by(WORKERS_FIRST, "pk")
     )
     member = next((m for m in members if m.user.is_active), None)
     return member.user if member else None
