@@ -4,7 +4,7 @@ force at a date (start ≤ day ≤ end, end open when null), never stored."""
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Avg, Count, OuterRef, Q, Subquery, Sum
+from django.db.models import Avg, Count, F, OuterRef, Q, Subquery, Sum
 
 from parkpilot.carbon import selectors as carbon
 from parkpilot.economy import selectors as economy
@@ -180,10 +180,11 @@ def mujun_inputs(*, park: Park, year: int) -> list[mujun.Inputs]:
     }  # fmt: skip
     per = carbon.period("1y", date(year, 1, 1), park.timezone)
     accounts = carbon.period_accounts(user=carbon.system_reader(park), park=park, per=per)
-    emissions = {
-        e.enterprise_id: e.cod_t + e.nh3n_t + e.so2_t + e.nox_t
-        for e in Emissions.objects.filter(park=park, year=year)
-    }
+    emissions = dict(
+        Emissions.objects.filter(park=park, year=year)
+        .annotate(pollutant_t=F("cod_t") + F("nh3n_t") + F("so2_t") + F("nox_t"))
+        .values_list("enterprise_id", "pollutant_t")
+    )
     rows = []
     for eid, area in sorted(land.items()):
         e = econ.get(eid)
@@ -222,7 +223,7 @@ def mujun_year(*, user, park: Park, year: int) -> list[dict]:
             else None
         )
         results = {k: v for k, v in results.items() if k == own and user.park_id == park.pk}
-    names = dict(Enterprise.objects.filter(pk__in=results).values_list("id", "name"))
+    names = dict(Enterprise.objects.filter(park=park).values_list("id", "name"))
     rows = [{"enterprise_id": eid, "name": names[eid], **r} for eid, r in results.items()]
     return sorted(rows, key=lambda r: r["rank"])
 
