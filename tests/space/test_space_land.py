@@ -150,8 +150,69 @@ def test_space_occupancy_follows_leases_over_time(personas, keeper, building, en
     assert at(date(2022, 12, 31)) == (Decimal("4000"), Decimal("4000"), Decimal("100.0"))
     assert at(date(2023, 1, 1)) == (Decimal("3000"), Decimal("4000"), Decimal("75.0"))
     o = selectors.occupancy(user=staff, building=building, day=date(2023, 1, 1))
-    assert [u["tenant"] for u in o["floors"][0]["units"]] == [ent_b.name, None]
     assert o["vacant_m2"] == Decimal("1000") and o["vacancy_pct"] == Decimal("25.0")
+    # Floor 1 holds both units (one let), floors 2 and 3 none: no row without units.
+    assert [(f["number"], f["units"], f["let_units"], f["occupancy_pct"]) for f in o["floors"]] == [
+        (1, 2, 1, Decimal("75.0"))
+    ]
+    assert (o["units"], o["let_units"]) == (2, 1)
+    units = selectors.floor_units(user=staff, building=building, number=1, day=date(2023, 1, 1))
+    assert [(u["code"], u["tenant"]) for u in units] == [("101", ent_b.name), ("102", None)]
+    units = selectors.floor_units(user=staff, building=building, number=1, day=date(2022, 7, 1))
+    assert [(u["code"], u["tenant"]) for u in units] == [("101", ent_a.name), ("102", ent_b.name)]
+    with pytest.raises(NotFound):
+        selectors.floor_units(user=staff, building=building, number=9, day=date(2023, 1, 1))
+
+
+def _let_building(keeper, parcel, ent, floors: int, per_floor: int):
+    """A building of `floors` × `per_floor` units of 10 m², every other unit let to `ent`."""
+    building = services.building_create(
+        actor=keeper, via="test", parcel=parcel, name=f"{floors}x{per_floor}",
+        floors=[(n, "5000") for n in range(1, floors + 1)],
+    )  # fmt: skip
+    for floor in building.floors.all():
+        for k in range(per_floor):
+            unit = services.unit_create(actor=keeper, via="test", floor=floor,
+                                        code=f"{floor.number}-{k:02d}", area_m2="10")  # fmt: skip
+            if k % 2 == 0:
+                services.lease_create(actor=keeper, via="test", unit=unit, enterprise=ent,
+                                      start="2021-01-01")  # fmt: skip
+    return building
+
+
+@pytest.mark.parametrize("floors,per_floor", [(1, 2), (4, 6)])
+def test_space_occupancy_page_queries_do_not_grow_with_units(
+    client, personas, keeper, parcel, ent_a, floors, per_floor, django_assert_max_num_queries
+):
+    building = _let_building(keeper, parcel, ent_a, floors, per_floor)
+    client.force_login(personas["park_staff"])
+    url = f"/space/buildings/{building.pk}/?day=2024-01-01"
+    # Session, user, building, access check, units by floor, leases by floor, and the park
+    # for the layout: the same 7 for 2 units as for 24 (or 10,000).
+    with django_assert_max_num_queries(7):
+        response = client.get(url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    # 1 of 2 units let on each floor (10 of 20 m²), or 3 of 6 (30 of 60 m²): 50.0 % on each
+    # floor's row and in the building's total.
+    assert html.count("50.0 %") == floors + 1
+    # A floor's units only on its drill-down: floor 1 with its tenant and a vacant unit.
+    assert "1-00" not in html
+    # The same 7, and for the floor: its own access check, the floor, its units with tenants.
+    with django_assert_max_num_queries(10):
+        response = client.get(url + "&floor=1")
+    html = response.content.decode()
+    assert "1-00" in html and "1-01" in html and ent_a.name in html
+    assert response.status_code == 200
+
+
+def test_space_occupancy_page_refuses_a_bad_floor(client, personas, keeper, parcel, ent_a):
+    building = _let_building(keeper, parcel, ent_a, 1, 2)
+    client.force_login(personas["park_staff"])
+    response = client.get(f"/space/buildings/{building.pk}/?floor=top")
+    assert response.status_code == 400
+    assert "请填写楼层号" in response.content.decode()
+    assert client.get(f"/space/buildings/{building.pk}/?floor=7").status_code == 404
 
 
 def test_space_overlapping_lease_refused(keeper, building, ent_a, ent_b):

@@ -4,7 +4,7 @@ force at a date (start ≤ day ≤ end, end open when null), never stored."""
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Avg, Exists, OuterRef, Q, Sum
+from django.db.models import Avg, Count, F, OuterRef, Q, Subquery, Sum
 
 from parkpilot.carbon import selectors as carbon
 from parkpilot.economy import selectors as economy
@@ -41,44 +41,58 @@ def _pct(part: Decimal, whole: Decimal) -> Decimal | None:
 
 
 def occupancy(*, user, building: Building, day: date) -> dict:
-    """Each unit of the building let or vacant on `day`, and the floors' and building's
-    occupancy by area (let m² / leasable m²)."""
+    """The building's occupancy on `day` by area (let m² / leasable m²), in total and per floor,
+    each summed in the database: one grouped query for the floors' units, one for the leases
+    in force (a unit's leases never overlap, so a unit let counts once). The units themselves
+    are `floor_units`, one floor at a time."""
     if not access.scoped(user, Building).filter(pk=building.pk).exists():
         raise NotFound
-    leases = Lease.objects.filter(in_force(day), unit=OuterRef("pk"))
-    units = (
+    leasable = (
         Unit.objects.filter(floor__building=building)
-        .annotate(let=Exists(leases))
-        .order_by("floor__number", "code")
-        .values("id", "code", "area_m2", "floor__number", "let")
+        .values("floor__number")
+        .annotate(units=Count("id"), m2=Sum("area_m2"))
     )
-    tenants = dict(
-        Lease.objects.filter(in_force(day), unit__floor__building=building).values_list(
-            "unit_id", "enterprise__name"
-        )
-    )
-    floors: dict[int, dict] = {}
-    for u in units:
-        number = u["floor__number"]
-        empty = {"number": number, "units": [], "let_m2": Decimal(0), "leasable_m2": Decimal(0)}
-        f = floors.setdefault(number, empty)
-        f["units"].append({**u, "tenant": tenants.get(u["id"])})
-        f["leasable_m2"] += u["area_m2"]
-        if u["let"]:
-            f["let_m2"] += u["area_m2"]
-    let = sum((f["let_m2"] for f in floors.values()), Decimal(0))
-    leasable = sum((f["leasable_m2"] for f in floors.values()), Decimal(0))
-    for f in floors.values():
-        f["occupancy_pct"] = _pct(f["let_m2"], f["leasable_m2"])
+    let = {
+        r["unit__floor__number"]: r
+        for r in Lease.objects.filter(in_force(day), unit__floor__building=building)
+        .values("unit__floor__number")
+        .annotate(units=Count("id"), m2=Sum("unit__area_m2"))
+    }
+    floors = []
+    for f in leasable.order_by("floor__number"):
+        number = f["floor__number"]
+        let_f = let.get(number, {"units": 0, "m2": Decimal(0)})
+        floors.append(
+            {"number": number, "units": f["units"], "let_units": let_f["units"],
+             "leasable_m2": f["m2"], "let_m2": let_f["m2"],
+             "occupancy_pct": _pct(let_f["m2"], f["m2"])}
+        )  # fmt: skip
+    let_m2 = sum((f["let_m2"] for f in floors), Decimal(0))
+    leasable_m2 = sum((f["leasable_m2"] for f in floors), Decimal(0))
     return {
         "day": day,
-        "floors": list(floors.values()),
-        "let_m2": let,
-        "leasable_m2": leasable,
-        "vacant_m2": leasable - let,
-        "occupancy_pct": _pct(let, leasable),
-        "vacancy_pct": None if not leasable else Decimal(100) - _pct(let, leasable),
+        "floors": floors,
+        "units": sum(f["units"] for f in floors),
+        "let_units": sum(f["let_units"] for f in floors),
+        "let_m2": let_m2,
+        "leasable_m2": leasable_m2,
+        "vacant_m2": leasable_m2 - let_m2,
+        "occupancy_pct": _pct(let_m2, leasable_m2),
+        "vacancy_pct": None if not leasable_m2 else Decimal(100) - _pct(let_m2, leasable_m2),
     }
+
+
+def floor_units(*, user, building: Building, number: int, day: date) -> list[dict]:
+    """One floor's units in code order, each with its tenant on `day` (None when vacant):
+    the drill-down of `occupancy`. NotFound for a floor the building does not have."""
+    if not access.scoped(user, Building).filter(pk=building.pk).exists():
+        raise NotFound
+    floor = Floor.objects.filter(building=building, number=number).first()
+    if floor is None:
+        raise NotFound
+    tenant = Lease.objects.filter(in_force(day), unit=OuterRef("pk")).values("enterprise__name")
+    units = floor.units.annotate(tenant=Subquery(tenant[:1])).order_by("code")
+    return list(units.values("id", "code", "area_m2", "tenant"))
 
 
 def floor_area_ratios(*, user) -> list[dict]:
@@ -166,10 +180,11 @@ def mujun_inputs(*, park: Park, year: int) -> list[mujun.Inputs]:
     }  # fmt: skip
     per = carbon.period("1y", date(year, 1, 1), park.timezone)
     accounts = carbon.period_accounts(user=carbon.system_reader(park), park=park, per=per)
-    emissions = {
-        e.enterprise_id: e.cod_t + e.nh3n_t + e.so2_t + e.nox_t
-        for e in Emissions.objects.filter(park=park, year=year)
-    }
+    emissions = dict(
+        Emissions.objects.filter(park=park, year=year)
+        .annotate(pollutant_t=F("cod_t") + F("nh3n_t") + F("so2_t") + F("nox_t"))
+        .values_list("enterprise_id", "pollutant_t")
+    )
     rows = []
     for eid, area in sorted(land.items()):
         e = econ.get(eid)
@@ -208,7 +223,7 @@ def mujun_year(*, user, park: Park, year: int) -> list[dict]:
             else None
         )
         results = {k: v for k, v in results.items() if k == own and user.park_id == park.pk}
-    names = dict(Enterprise.objects.filter(pk__in=results).values_list("id", "name"))
+    names = dict(Enterprise.objects.filter(park=park).values_list("id", "name"))
     rows = [{"enterprise_id": eid, "name": names[eid], **r} for eid, r in results.items()]
     return sorted(rows, key=lambda r: r["rank"])
 

@@ -7,7 +7,6 @@ from io import BytesIO
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
-from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
@@ -62,32 +61,33 @@ def parcels(request):
     return TemplateResponse(request, "space/parcels.html", context)
 
 
+def _floor(request) -> int | None:
+    raw = request.GET.get("floor")
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValidationFailed.single("floor", _("A floor number.")) from None
+
+
 @page(rules.LAND, hidden=True)
 def occupancy(request, building_id: int):
+    """The building's occupancy on a day, floor by floor; a floor's units when one is chosen
+    (`?floor=`): a page of 10,000 unit badges is not a page anyone reads."""
     building = selectors.building_get(user=request.user, building_id=building_id)
     try:
-        day = _day(request)
+        day, number = _day(request), _floor(request)
     except ValidationFailed as exc:
         context = {"building": building, "errors": exc.errors}
         return TemplateResponse(request, "space/occupancy.html", context, status=400)
     occ = selectors.occupancy(user=request.user, building=building, day=day)
-    for f in occ["floors"]:
-        f["cells"] = _unit_cells(f["units"])
-    return TemplateResponse(request, "space/occupancy.html", {"building": building, "occ": occ})
-
-
-LET_STYLE, VACANT_STYLE = "background:#2e6f95;color:#fff", "background:#e0e0e0;color:#333"
-
-
-def _unit_cells(units) -> str:
-    """A floor's units as badges, built in Python: a template loop over 10,000 units is the
-    page's whole cost."""
-    return format_html_join(
-        " ",
-        '<span class="badge" style="{}" title="{} m²{}">{}</span>',
-        ((LET_STYLE if u["let"] else VACANT_STYLE, u["area_m2"],
-          f" · {u['tenant']}" if u["tenant"] else "", u["code"]) for u in units),
-    )  # fmt: skip
+    context = {"building": building, "occ": occ, "floor": number}
+    if number is not None:
+        context["units"] = selectors.floor_units(
+            user=request.user, building=building, number=number, day=day
+        )
+    return TemplateResponse(request, "space/occupancy.html", context)
 
 
 def _indicator_columns():
