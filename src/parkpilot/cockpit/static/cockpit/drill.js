@@ -14,6 +14,7 @@ document.addEventListener("DOMContentLoaded", () => {
     yAxis: { type: "value" },
     series: [{ type: "bar", data: trend.map((t) => t.value) }],
   });
+  box.dataset.rendered = "true";
   chart.on("click", (event) => {
     const period = trend[event.dataIndex] && trend[event.dataIndex].period;
     if (!period) return;
