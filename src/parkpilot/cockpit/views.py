@@ -6,8 +6,10 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from parkpilot.cockpit import exports, rules, selectors, stream
+from parkpilot.cockpit import exports, rules, selectors, selectors_drill, stream
 from parkpilot.tenancy.access import page
+from parkpilot.tenancy.errors import NotFound, ValidationFailed
+from parkpilot.tenancy.selectors import park_of
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -104,3 +106,23 @@ def snapshot_pdf(request):
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="cockpit-{stamp}.pdf"'
     return response
+
+
+@page(rules.DRILL)
+def drill(request, level: str = "park", pk: int | None = None):
+    """One level of the drill-down; `?period=2026|2026-11|2026-11-05&kind=grid_import`."""
+    park = park_of(request.user)
+    if park is None:
+        raise NotFound
+    context = {"park": park, "error": None}
+    try:
+        per = selectors_drill.drill_period(request.GET.get("period"), park.timezone)
+        kind = request.GET.get("kind") or "grid_import"
+        data = selectors_drill.drill_level(
+            user=request.user, park=park, level=level, pk=pk, per=per, kind=kind
+        )
+    except ValidationFailed as exc:
+        context["error"] = str(exc)
+        return TemplateResponse(request, "cockpit/drill.html", context, status=422)
+    context.update(data=data, kinds=selectors_drill.kind_choices())
+    return TemplateResponse(request, "cockpit/drill.html", context)

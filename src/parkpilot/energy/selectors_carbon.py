@@ -61,7 +61,9 @@ WHERE p.park_id = %s AND r.level = %s AND r.bucket >= %s AND r.bucket < %s
 """
 
 
-def _filter(user, park_id, owner_id, public, zone_id, kinds, top_level, *, dated: bool):
+def _filter(
+    user, park_id, owner_id, public, zone_id, kinds, top_level, point_id=None, *, dated: bool
+):
     """The branch's WHERE tail and its parameters: what the read wants, and who reads."""
     owner, zone = ("a.enterprise_id", "a.zone_id") if dated else ("p.owner_id", "p.zone_id")
     parts: list[str] = []
@@ -84,6 +86,9 @@ def _filter(user, park_id, owner_id, public, zone_id, kinds, top_level, *, dated
     if zone_id is not None:
         parts.append(f"{zone} = %s")
         params.append(zone_id)
+    if point_id is not None:
+        parts.append("p.id = %s")
+        params.append(point_id)
     if kinds:
         parts.append(f"p.kind IN ({', '.join(['%s'] * len(kinds))})")
         params += list(kinds)
@@ -103,6 +108,7 @@ def _attributed(
     kinds: tuple[str, ...] = (),
     top_level: bool = True,
     bucket_starts: list[datetime] | None = None,
+    point_id: int | None = None,
 ) -> list[tuple[str, list]]:
     """The one basis: the park's rollup rows in [start, end), each with the enterprise
     (owner_id; NULL: the public loads) and zone it is attributed to, as three derived tables
@@ -114,7 +120,7 @@ def _attributed(
     lo, hi = adapt(start), adapt(end)
     # Hours for a point that moved inside the period; a quarter period reads quarters anyway.
     split = level if level in (Level.QUARTER, Level.HOUR) else Level.HOUR
-    wants = (user, park_id, owner_id, public, zone_id, kinds, top_level)
+    wants = (user, park_id, owner_id, public, zone_id, kinds, top_level, point_id)
     where, params = _filter(*wants, dated=False)
     branches = [(_CURRENT.format(where=where), [park_id, level, lo, hi, lo, *params])]
     where, params = _filter(*wants, dated=True)
@@ -364,3 +370,34 @@ def steam_points(*, user, park_id: int, owner_id: int) -> list[dict]:
             "steam_pressure_absolute", "steam_temperature_c", "steam_feed_water_c",
         )
     )  # fmt: skip
+
+
+# What a drill-down level breaks its figure down by: the column of the derived table.
+_CHILD = {"park": "t.zone_id", "zone": "t.owner_id", "enterprise": "t.point_id", "point": "NULL"}
+
+
+def drill_rows(
+    *,
+    user,
+    park_id: int,
+    level: str,
+    start: datetime,
+    end: datetime,
+    bucket_starts: list[datetime],
+    kind: str,
+    by: str,
+    zone_id: int | None = None,
+    owner_id: int | None = None,
+    point_id: int | None = None,
+) -> list[tuple]:
+    """The drill-down's one read: (child, bucket, energy) of one kind in [start, end), on the
+    figures' basis (top-level points, each bucket where its meter then belonged), the child
+    being the level below `by` (park: zone; zone: enterprise, None for the public loads;
+    enterprise: point). A single point's level reads that point, sub-meter or not."""
+    branches = _attributed(
+        user, park_id, level, start, end, owner_id=owner_id, zone_id=zone_id, kinds=(kind,),
+        top_level=point_id is None, bucket_starts=bucket_starts, point_id=point_id,
+    )  # fmt: skip
+    child = _CHILD[by]
+    rows = _aggregate(branches, f"{child}, t.bucket, SUM(t.energy)", f"{child}, t.bucket", (0, 1))
+    return [(row[0], _instant(row[1]), row[2] or 0.0) for row in rows]
