@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "parkpilot.grid",
     "parkpilot.sinks",
     "parkpilot.space",
+    "parkpilot.talent",
     "parkpilot.residents",
     "parkpilot.portal",
     "parkpilot.demo",
