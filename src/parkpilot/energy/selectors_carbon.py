@@ -373,7 +373,12 @@ def steam_points(*, user, park_id: int, owner_id: int) -> list[dict]:
 
 
 # What a drill-down level breaks its figure down by: the column of the derived table.
-_CHILD = {"park": "t.zone_id", "zone": "t.owner_id", "enterprise": "t.point_id", "point": "NULL"}
+_CHILD = {
+    "park": "t.zone_id",
+    "zone": "t.owner_id",
+    "enterprise": "t.point_id",
+    "point": "t.point_id",
+}
 
 
 def drill_rows(
