@@ -213,3 +213,39 @@ def test_a_restarted_backfill_resumes_or_continues(park, plan):
     # Only the hour since, from the last quarter sent (chunks cover (lo, hi]).
     assert (later.start, later.end, later.job.total) == (t - 900, t + 3600, 1)
     assert Backfill.prepare(park, plan, days=1, now=t + 3600).job.pk == later.job.pk
+
+
+@pytest.mark.django_db
+def test_a_backfill_writes_a_quarter_at_a_time_and_a_stopped_chunk_resends(monkeypatch):
+    """A chunk in one transaction held SQLite's write lock for minutes and sign-ins failed;
+    each quarter is now its own intake call (one reading per point, a live tick's size)."""
+    from parkpilot.energy.simulator import runner
+
+    demo_load()
+    park = Park.objects.get(code="qingshanhu")
+    plan = plan_for(load_demo_data())
+    now = dt.datetime(2026, 11, 20, 9, 0, tzinfo=TZ).timestamp()
+    backfill = runner.Backfill.prepare(park, plan, days=0.25, now=now)
+    sizes = []
+    real_ingest = runner.ingest_items
+
+    def stopped_after_ten_quarters(**kwargs):
+        if len(sizes) == 10:
+            raise KeyboardInterrupt  # the simulator is stopped halfway through the chunk
+        sizes.append(len(kwargs["items"]))
+        return real_ingest(**kwargs)
+
+    monkeypatch.setattr(runner, "ingest_items", stopped_after_ten_quarters)
+    with pytest.raises(KeyboardInterrupt):
+        backfill.step()
+    assert sizes == [1421] * 10
+    assert IntakeJob.objects.get(pk=backfill.job.pk).done == 0  # the chunk is not counted
+
+    monkeypatch.setattr(runner, "ingest_items", real_ingest)
+    resumed = runner.Backfill.prepare(park, plan, days=0.25, now=now)
+    assert resumed.job.pk == backfill.job.pk
+    assert resumed.step() == 23 * 1421
+    job = IntakeJob.objects.get(pk=backfill.job.pk)
+    # 03:00 < ts < 09:00: 23 quarters; the ten sent before the stop come back as duplicates.
+    assert (job.status, job.accepted, job.duplicates) == ("done", 13 * 1421, 10 * 1421)
+    assert Reading.objects.count() == 23 * 1421
