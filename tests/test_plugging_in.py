@@ -80,6 +80,7 @@ def test_every_app_page_and_api_mount_comes_from_an_app_config():
         "/v1/notifications",
         "/v1/alerts",
         "/v1/grid",
+        "/v1/sinks",
     ]
     assert reverse("energy:points").startswith("/energy/")
     assert reverse("portal:home") == "/"

@@ -1,8 +1,10 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from parkpilot.plugins import NavItem, PageSection, ReportSection, Tile
+from parkpilot.plugins import NavItem, PageSection, ReportSection, ResidentEntry, Tile
 from parkpilot.sinks import rules
+from parkpilot.sinks.roles import SINKS_SELLER
+from parkpilot.tenancy.roles import Reach, RoleDef
 
 
 class SinksConfig(AppConfig):
@@ -13,10 +15,19 @@ class SinksConfig(AppConfig):
     label = "sinks"
     verbose_name = _("Forest carbon sinks")
     urls = "parkpilot.sinks.urls"
+    api_router = "parkpilot.sinks.api.router"
+    # A person acting for a project's seller; which projects is ProjectSeller. The role reaches
+    # only their own rows: a resident of the village gets the sellers' pages on the front door.
+    roles = (RoleDef(SINKS_SELLER, _("Forest sink seller"), Reach.PERSONAL),)
     nav_items = (
         NavItem(_("Carbon sinks"), "sinks:registry", order=45),
         NavItem(_("Our carbon credits"), "sinks:holdings", order=46),
+        NavItem(_("Our forest sink sales"), "sinks:sales", order=47),
     )
+    resident_entries = (
+        ResidentEntry(_("Our forest sink sales"), "sinks:sales", "sinks/icons/forest.svg",
+                      order=60),
+    )  # fmt: skip
     demo_loader = "parkpilot.sinks.demo.load"
     cockpit_tiles = (
         Tile("sinks.market", _("Forest sink credits"), "parkpilot.sinks.tiles.market",

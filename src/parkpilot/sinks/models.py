@@ -14,7 +14,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from parkpilot.tenancy.models import Enterprise, Park
+from parkpilot.tenancy.models import Enterprise, Park, User
 from parkpilot.tenancy.policy import Policy
 from parkpilot.tenancy.roles import PARK_OPERATORS, PARK_ROLES, Role
 
@@ -67,6 +67,34 @@ class Project(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ProjectSeller(models.Model):
+    """A person who acts for the project's seller (role sinks_seller): they read the project's
+    sales, statement and proceeds on the sellers' pages, and nothing of another project."""
+
+    tenancy_policy = Policy(park_path="project__park", readers=PARK_ROLES,
+                            park_writers=PARK_OPERATORS)  # fmt: skip
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="sellers")
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("project seller")
+        verbose_name_plural = _("project sellers")
+        constraints = [
+            models.UniqueConstraint(fields=["project", "user"], name="sinks_project_seller")
+        ]
+
+
+class SellerProject(Project):
+    """A project as its seller's people read it: only the projects they are named on
+    (ProjectSeller), whoever else they are in the park."""
+
+    tenancy_policy = Policy(park_path="park", user_path="sellers__user")
+
+    class Meta:
+        proxy = True
 
 
 class OwnerKind(models.TextChoices):
@@ -264,6 +292,9 @@ class Trade(models.Model):
     tenancy_policy = Policy(park_path="park", enterprise_path="buyer")
 
     park = models.ForeignKey(Park, on_delete=models.PROTECT, related_name="+")
+    # The project whose credits were sold (the auction's or the listing's, kept on the row so
+    # a seller's trades are one lookup).
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="trades")
     auction = models.ForeignKey(
         Auction, on_delete=models.PROTECT, related_name="trades", null=True, blank=True
     )
@@ -292,3 +323,21 @@ class Trade(models.Model):
     @property
     def amount(self) -> Decimal:
         return self.price * self.quantity
+
+
+class SellerTrade(Trade):
+    """A trade as the selling project's people read it (ProjectSeller)."""
+
+    tenancy_policy = Policy(park_path="park", user_path="project__sellers__user")
+
+    class Meta:
+        proxy = True
+
+
+class SellerBlock(Block):
+    """Serial blocks of a project as its seller's people read them (ProjectSeller)."""
+
+    tenancy_policy = Policy(park_path="park", user_path="issuance__project__sellers__user")
+
+    class Meta:
+        proxy = True

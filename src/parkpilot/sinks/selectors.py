@@ -7,14 +7,25 @@ year, with A the plot's area (ha), ΔV its stand volume increment (m³/ha/a), D 
 of dry matter (IPCC 2006 default 0.47); the species' parameters are the methodology's data."""
 
 from collections import defaultdict
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, F, OuterRef, Subquery, Sum
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from parkpilot.ledger import selectors as ledger_selectors
 from parkpilot.ledger.models import Account, Unit
-from parkpilot.sinks.models import Block, BlockState, Issuance, Plot, Project, Trade
+from parkpilot.sinks.models import (
+    Block,
+    BlockState,
+    Issuance,
+    Plot,
+    Project,
+    SellerBlock,
+    SellerProject,
+    SellerTrade,
+    Trade,
+)
 from parkpilot.tenancy import access
 from parkpilot.tenancy.errors import NotFound
 
@@ -96,6 +107,7 @@ STATEMENT_KINDS = {
     ("sinks.transfer", False): _("Transferred out"),
     ("sinks.retire", False): _("Retired against emissions"),
     ("sinks.cancel", False): _("Cancelled"),
+    ("sinks.issue", True): pgettext_lazy("statement", "Issued"),
 }
 
 
@@ -107,19 +119,128 @@ def statement(*, user, enterprise_id: int) -> dict:
     if not (own and access.can(user, access.READ, Block)):
         raise NotFound
     holder = f"enterprise:{enterprise_id}"
+    return _statement(user, holder, access.scoped(user, Block))
+
+
+def _statement(user, holder: str, blocks) -> dict:
+    """A holder's ledger journal (newest first, the balance after each line) and the live
+    serial blocks it holds, from `blocks` (already scoped to what the user may read)."""
     account = Account.objects.filter(
         park_id=user.park_id, unit=Unit.TCO2E, owner=f"sinks.{holder}"
     ).first()
     lines = ledger_selectors.statement(account=account) if account else []
     for line in lines:
         line["what"] = STATEMENT_KINDS.get((line["kind"], line["amount"] > 0), line["kind"])
-    blocks = (
-        access.scoped(user, Block)
-        .filter(holder=holder, state=BlockState.LIVE)
+    held = (
+        blocks.filter(holder=holder, state=BlockState.LIVE)
         .select_related("issuance__project")
         .order_by("first")
     )
-    return {"lines": lines, "blocks": list(blocks)}
+    return {"holder": holder, "lines": lines, "blocks": list(held)}
+
+
+# --- a project's sales: the park's readers and the project's sellers ----------------------
+
+
+def seller_projects(*, user):
+    """The projects this person sells (ProjectSeller), with tonnes issued, sold and still
+    held, and the proceeds in yuan (subqueries: joins would multiply the sums)."""
+    issued = Issuance.objects.filter(project=OuterRef("pk")).values("project")
+    trades = Trade.objects.filter(project=OuterRef("pk")).values("project")
+    return (
+        access.scoped(user, SellerProject)
+        .select_related("methodology")
+        .order_by("code")
+        .annotate(
+            issued=Subquery(issued.annotate(t=Sum("quantity")).values("t")),
+            sold=Subquery(trades.annotate(t=Sum("quantity")).values("t")),
+            proceeds_yuan=Subquery(trades.annotate(y=Sum(F("quantity") * F("price"))).values("y")),
+        )
+    )
+
+
+def seller_project_get(*, user, project_id: int) -> Project:
+    """One project this person sells, or NotFound (another seller's, another park's)."""
+    return access.get_for(user, SellerProject.objects.select_related("methodology"), project_id)
+
+
+def _as_park(user, project: Project) -> bool:
+    return access.whole_park(user, Trade, project.park_id)
+
+
+def project_trades(*, user, project: Project):
+    """The project's settled sales, oldest first: all of them for the park's readers, through
+    ProjectSeller for its sellers, none for anyone else."""
+    model = Trade if _as_park(user, project) else SellerTrade
+    return (
+        access.scoped(user, model)
+        .filter(project=project)
+        .select_related("buyer", "event", "project")
+        .order_by("event__at", "id")
+    )
+
+
+# Plots on the shared map (templates/components/park_map.html): a collective's and a
+# household's in two greens.
+PLOT_FILL = {"collective": "#0b6e4f", "household": "#6fbf73"}
+
+
+def plots_map(*, project: Project) -> dict | None:
+    """The project's plots with an outline as one GeoJSON FeatureCollection, each labelled
+    with its owner and area, or None when no plot has an outline."""
+    features = [
+        {
+            "type": "Feature",
+            "geometry": p.outline,
+            "properties": {
+                "kind": "plot",
+                "name": f"{p.owner_name} {p.area_ha} ha",
+                "fill": PLOT_FILL.get(p.owner_kind, PLOT_FILL["household"]),
+            },
+        }
+        for p in project.plots.order_by("id")
+        if p.outline
+    ]
+    if not features:
+        return None
+    return {"type": "FeatureCollection", "features": features, "demo": project.demo}
+
+
+def registry_trades(*, user):
+    """Every trade of the park the user may read (the park's readers: all), oldest first."""
+    return (
+        access.scoped(user, Trade)
+        .select_related("buyer", "event", "project")
+        .order_by("event__at", "id")
+    )
+
+
+def project_statement(*, user, project: Project) -> dict:
+    """The project's account of live tonnes, as an enterprise's statement: issued, sold,
+    transferred out and cancelled, with the balance after each line, and the serials it still
+    holds. The park's readers and the project's sellers read it; anyone else gets NotFound."""
+    if _as_park(user, project):
+        blocks = access.scoped(user, Block)
+    elif access.scoped(user, SellerProject).filter(pk=project.pk).exists():
+        blocks = access.scoped(user, SellerBlock)
+    else:
+        raise NotFound
+    return _statement(user, f"project:{project.pk}", blocks)
+
+
+def project_sales(*, user, project: Project) -> dict:
+    """What a project sold and what each owner gets: its trades with their prices, the tonnes
+    issued, sold and still held, the proceeds and their shares (see `share_proceeds`)."""
+    trades = list(project_trades(user=user, project=project))
+    total = sum((t.amount for t in trades), Decimal(0))
+    return {
+        "trades": trades,
+        "issued": project.issuances.aggregate(t=Sum("quantity"))["t"] or 0,
+        "sold": sum(t.quantity for t in trades),
+        "proceeds_yuan": total,
+        "average": average_price(total, sum(t.quantity for t in trades)),
+        "shares": share_proceeds(total, list(project.plots.order_by("id"))),
+    }
 
 
 def _total(blocks) -> int:
@@ -149,22 +270,20 @@ def registry_totals(*, user) -> dict:
 
 
 def proceeds(*, user, project: Project) -> list[dict]:
-    """The project's sales shared among its plots' owners by their share, exact to the fen:
-    each gets its share rounded down, and the fen left over go one each to the largest
-    remainders (so the parts always sum to the whole)."""
-    total = sum(
-        (
-            t.price * t.quantity
-            for t in access.scoped(user, Trade).filter(
-                Q(auction__project=project) | Q(listing__project=project)
-            )
-        ),
-        Decimal(0),
-    )
-    plots = list(project.plots.order_by("id"))
+    """The project's sales shared among its plots' owners (see `share_proceeds`)."""
+    total = sum((t.amount for t in project_trades(user=user, project=project)), Decimal(0))
+    return share_proceeds(total, list(project.plots.order_by("id")))
+
+
+def share_proceeds(total: Decimal, plots: list[Plot]) -> list[dict]:
+    """`total` yuan shared among the plots' owners by their share, exact to the fen: each gets
+    its share rounded down, and the fen left over go one each to the largest remainders (ties:
+    the earlier plot), so the parts sum to the shared whole. The whole is total × the shares'
+    sum (1 when the shares are complete), to the fen half up."""
     exact = [total * p.share for p in plots]
+    whole = sum(exact, Decimal(0)).quantize(FEN, ROUND_HALF_UP)
     parts = [e.quantize(FEN, rounding=ROUND_DOWN) for e in exact]
-    left = int((total - sum(parts, Decimal(0))) / FEN)
+    left = int((whole - sum(parts, Decimal(0))) / FEN)
     by_remainder = sorted(range(len(plots)), key=lambda i: (-(exact[i] - parts[i]), i))
     for i in by_remainder[:left]:
         parts[i] += FEN
@@ -172,6 +291,11 @@ def proceeds(*, user, project: Project) -> list[dict]:
         {"owner": p.owner_name, "kind": p.get_owner_kind_display(), "share": p.share, "amount": a}
         for p, a in zip(plots, parts, strict=True)
     ]
+
+
+def average_price(yuan: Decimal, tonnes: int) -> Decimal | None:
+    """The volume-weighted price to the fen, half up as money is (not round half to even)."""
+    return (Decimal(yuan) / tonnes).quantize(FEN, ROUND_HALF_UP) if tonnes else None
 
 
 def registry_violations(*, park_id: int) -> list[str]:

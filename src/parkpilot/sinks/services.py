@@ -28,12 +28,14 @@ from parkpilot.sinks.models import (
     Issuance,
     Listing,
     Project,
+    ProjectSeller,
     Trade,
 )
+from parkpilot.sinks.roles import SINKS_SELLER
 from parkpilot.tenancy import access
 from parkpilot.tenancy.audit import audit_record
 from parkpilot.tenancy.errors import Code, FieldError, NotFound, ValidationFailed
-from parkpilot.tenancy.models import Enterprise, Park
+from parkpilot.tenancy.models import Enterprise, Park, User
 
 # Ledger owners of the registry's own accounts (the holders' are "sinks.<holder>").
 ISSUED, RETIRED, CANCELLED = "sinks.issued", "sinks.retired", "sinks.cancelled"
@@ -71,6 +73,29 @@ def _quantity(value, field: str = "quantity") -> int:
 
 def _replayed(park: Park, key: str) -> Event | None:
     return Event.objects.filter(park=park, key=key).first()
+
+
+# --- sellers ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def seller_add(*, actor, via: str, project: Project, user: User) -> ProjectSeller:
+    """Name a person as acting for the project's seller: they then read its sales, statement
+    and proceeds on the sellers' pages. The person must be of the project's park and hold the
+    role sinks_seller (granted on the people page); naming them twice changes nothing."""
+    access.require(actor, access.CREATE, ProjectSeller)
+    if user.park_id != project.park_id:
+        raise ValidationFailed.single("user", _("Not a person of this park."), Code.UNKNOWN)
+    if SINKS_SELLER not in user.roles:
+        message = _("Grant the person the role of forest sink seller first.")
+        raise ValidationFailed.single("user", message, Code.INVALID)
+    link, created = ProjectSeller.objects.get_or_create(project=project, user=user)
+    if created:
+        audit_record(
+            actor=actor, via=via, action="sinks.seller_add", obj=link, before=None,
+            after={"project": project.pk, "user": user.pk}, park_id=project.park_id,
+        )  # fmt: skip
+    return link
 
 
 # --- the registry -------------------------------------------------------------------------
@@ -451,6 +476,7 @@ def auction_clear(*, actor, via: str, auction: Auction) -> list[Trade]:
         [
             Trade(
                 park=park,
+                project=locked.project,
                 auction=locked,
                 bid_id=f.order_id,
                 buyer_id=f.buyer,
@@ -519,6 +545,7 @@ def listing_buy(*, actor, via: str, listing: Listing, quantity, key: str) -> Tra
     _move(listing.park, source, [move], kind="sinks.trade", actor=actor, keys=[key])
     trade = Trade.objects.create(
         park=listing.park,
+        project=listing.project,
         listing=listing,
         buyer=buyer,
         quantity=quantity,

@@ -1,7 +1,5 @@
 """The sink registry's cockpit tile: (user, park) -> TileData."""
 
-from decimal import ROUND_HALF_UP, Decimal
-
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -10,15 +8,11 @@ from parkpilot.sinks import selectors
 from parkpilot.sinks.models import Project
 from parkpilot.tenancy import access
 
-FEN = Decimal("0.01")
-
 
 def market(user, park) -> TileData:
     """Issued, traded, retired and the volume-weighted average price (4 queries)."""
     totals = selectors.registry_totals(user=user)
-    traded = totals["traded"]
-    # Prices are shown to the fen, half up as money is (not Python's round half to even).
-    average = (totals["traded_yuan"] / traded).quantize(FEN, ROUND_HALF_UP) if traded else None
+    average = selectors.average_price(totals["traded_yuan"], totals["traded"])
     return TileData(
         value=totals["retired"],
         unit=_("tCO2e retired"),

@@ -9,7 +9,8 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from parkpilot.sinks import rules, selectors, services
+from parkpilot.residents import shell
+from parkpilot.sinks import rules, selectors, services, xlsx
 from parkpilot.sinks.models import Auction, AuctionState, Block, Listing
 from parkpilot.tenancy import access
 from parkpilot.tenancy.access import page
@@ -87,18 +88,76 @@ def _id(request, name: str) -> int:
     return int(value)
 
 
-@page(rules.REGISTRY, hidden=True)
-def project(request, project_id: int):
-    found = selectors.project_get(user=request.user, project_id=project_id)
+def _project_context(user, found) -> dict:
     plots = [(p, selectors.expected_removals(p)) for p in found.plots.order_by("id")]
-    context = {
+    return {
         "project": found,
         "plots": plots,
         "expected_total": sum(e for _p, e in plots),
         "issuances": found.issuances.order_by("vintage", "first"),
-        "proceeds": selectors.proceeds(user=request.user, project=found),
+        "sales": selectors.project_sales(user=user, project=found),
+        "statement": selectors.project_statement(user=user, project=found),
+        "map": selectors.plots_map(project=found),
     }
+
+
+@page(rules.REGISTRY, hidden=True)
+def project(request, project_id: int):
+    found = selectors.project_get(user=request.user, project_id=project_id)
+    context = _project_context(request.user, found) | {"with_buyer": True}
     return TemplateResponse(request, "sinks/project.html", context)
+
+
+@page(rules.REGISTRY, hidden=True)
+def project_xlsx(request, project_id: int):
+    """The project's statement, for the park's readers."""
+    found = selectors.project_get(user=request.user, project_id=project_id)
+    statement = selectors.project_statement(user=request.user, project=found)
+    book = xlsx.statement_book(statement, title=found.name)
+    return xlsx.response(book, f"sinks-project-{found.code}.xlsx")
+
+
+@page(rules.REGISTRY, hidden=True)
+def trades_xlsx(request):
+    """The registry's trades: every sale of the park, with its buyer and price."""
+    trades = selectors.registry_trades(user=request.user)
+    return xlsx.response(xlsx.trades_book(trades, with_buyer=True), "sinks-trades.xlsx")
+
+
+# --- the sellers' pages (the residents' front door: a village's people on their phones) ----
+
+
+@page(rules.SELLER)
+def sales(request):
+    context = {"projects": selectors.seller_projects(user=request.user)}
+    return shell.render(request, "sinks/sales.html", context)
+
+
+@page(rules.SELLER, hidden=True)
+def sale(request, project_id: int):
+    found = selectors.seller_project_get(user=request.user, project_id=project_id)
+    context = _project_context(request.user, found) | {"with_buyer": False}
+    return shell.render(request, "sinks/sale.html", context)
+
+
+@page(rules.SELLER, hidden=True)
+def sale_xlsx(request, project_id: int):
+    """The project's statement and its trades (without the buyers' names), for its seller."""
+    found = selectors.seller_project_get(user=request.user, project_id=project_id)
+    statement = selectors.project_statement(user=request.user, project=found)
+    book = xlsx.statement_book(statement, title=found.name)
+    trades = selectors.project_trades(user=request.user, project=found)
+    xlsx.trades_book(trades, with_buyer=False, book=book)
+    return xlsx.response(book, f"sinks-sales-{found.code}.xlsx")
+
+
+@page(rules.HOLDINGS)
+def holdings_xlsx(request):
+    """The enterprise's own statement of forest sink credits."""
+    user = request.user
+    statement = selectors.statement(user=user, enterprise_id=user.enterprise_id)
+    book = xlsx.statement_book(statement, title=user.enterprise.name)
+    return xlsx.response(book, "sinks-statement.xlsx")
 
 
 @page(rules.HOLDINGS)
