@@ -12,4 +12,5 @@ class TalentConfig(AppConfig):
     name = "parkpilot.talent"
     label = "talent"
     verbose_name = _("Talent and finance")
+    demo_loader = "parkpilot.talent.demo.load"
     roles = (RoleDef(TALENT_BANK, _("Risk pool bank staff"), Reach.ENTERPRISE),)
