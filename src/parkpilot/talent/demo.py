@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 
-from parkpilot.talent import services
+from parkpilot.talent import demo_registry, services
 from parkpilot.talent.models import Loan, Pool
 from parkpilot.talent.roles import TALENT_BANK
 from parkpilot.tenancy.actors import system_actor
@@ -56,6 +56,7 @@ def _bank(park, report) -> Enterprise:
 
 
 def load(*, park, data, report) -> None:
+    demo_registry.load(park=park, report=report)
     if Pool.objects.filter(park=park).exists():
         return
     bank = _bank(park, report)

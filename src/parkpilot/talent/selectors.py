@@ -4,7 +4,7 @@ from django.db.models import Count, F, QuerySet, Sum
 
 from parkpilot.talent import pool as core
 from parkpilot.talent import rules
-from parkpilot.talent.models import BankLoan, Loan, LoanEvent, Pool
+from parkpilot.talent.models import BankLoan, Loan, LoanEvent, PolicyApplication, Pool, Talent
 from parkpilot.tenancy import access
 from parkpilot.tenancy.errors import NotFound
 
@@ -140,3 +140,31 @@ def pool_to_apply(*, user) -> Pool | None:
 def loans_of_caller(*, user) -> QuerySet:
     """The API's list: the bank's staff their bank's pool loans, everyone else `loans`."""
     return bank_loans(user=user) if rules.BANK_LOANS.allows(user) else loans(user=user)
+
+
+def talents(*, user) -> QuerySet:
+    """The registry as the user may read it: the park's staff all, an enterprise its own."""
+    return access.scoped(user, Talent).select_related("enterprise", "talent_class").order_by("pk")
+
+
+def applications(*, user, state: str = "") -> QuerySet:
+    qs = access.scoped(user, PolicyApplication).select_related(
+        "policy", "enterprise", "talent", "talent__talent_class"
+    )
+    if state:
+        qs = qs.filter(state=state)
+    return qs.order_by("-submitted_on", "-pk")
+
+
+def application_get(*, user, application_id) -> PolicyApplication:
+    return access.get_for(user, PolicyApplication.objects.select_related("policy", "talent"),
+                          application_id)  # fmt: skip
+
+
+def reward_totals(*, user) -> list[dict]:
+    """Paid per policy and year, in fen, with the count of applications."""
+    return list(
+        access.scoped(user, PolicyApplication).filter(state="paid")
+        .values("policy__name", "year").annotate(paid=Sum("amount_fen"), n=Count("pk"))
+        .order_by("year", "policy__name")
+    )  # fmt: skip
