@@ -218,3 +218,127 @@ class LoanEvent(models.Model):
 
     def as_core(self) -> core.Event:
         return core.Event(self.loan_id, core.Kind(self.kind), self.amount_fen)
+
+
+# --- the talent registry and policy rewards (政策兑现) ---------------------------------------
+
+
+class TalentClass(models.Model):
+    """A class of the park's (Hangzhou's) talent classification, as data: its code (A-E), name
+    and the document that defines it."""
+
+    tenancy_policy = Policy(park_path="park", readers=PARK_ROLES | ENTERPRISE_ROLES,
+                            park_writers=PARK_OPERATORS)  # fmt: skip
+
+    park = models.ForeignKey(Park, on_delete=models.PROTECT, related_name="+")
+    code = models.CharField(_("code"), max_length=2)
+    name = models.CharField(_("name"), max_length=100)
+    document = models.CharField(_("document"), max_length=300)
+    rank = models.PositiveSmallIntegerField(_("rank"))  # 1 = A, the highest
+    demo = models.BooleanField(_("demo data"), default=False)
+
+    class Meta:
+        verbose_name = _("talent class")
+        verbose_name_plural = _("talent classes")
+        constraints = [models.UniqueConstraint(fields=["park", "code"], name="talent_class_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Talent(models.Model):
+    """A talent of an enterprise of the park, with the class certified and its evidence. The
+    enterprise keeps its own; the park's staff verify."""
+
+    tenancy_policy = Policy(
+        park_path="park", enterprise_path="enterprise", readers=PARK_ROLES | ENTERPRISE_ROLES,
+        park_writers=PARK_OPERATORS, own_creators=ENTERPRISE_ROLES,
+        actions={"verify": PARK_OPERATORS},
+    )  # fmt: skip
+
+    park = models.ForeignKey(Park, on_delete=models.PROTECT, related_name="+")
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("enterprise"))  # fmt: skip
+    name = models.CharField(_("name"), max_length=100)
+    talent_class = models.ForeignKey(TalentClass, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("talent class"))  # fmt: skip
+    evidence = models.CharField(_("evidence"), max_length=300)
+    certified_on = models.DateField(_("certified on"))
+    joined_on = models.DateField(_("joined on"))
+    project = models.CharField(_("talent project"), max_length=200, blank=True)
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    demo = models.BooleanField(_("demo data"), default=False)
+
+    class Meta:
+        verbose_name = _("talent")
+        verbose_name_plural = _("talents")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RewardPolicy(models.Model):
+    """A policy reward (政策兑现) as data: the amount per talent class (fen), a cap per
+    enterprise and year, its conditions in words, the document, the deadline."""
+
+    tenancy_policy = Policy(park_path="park", readers=PARK_ROLES | ENTERPRISE_ROLES,
+                            park_writers=PARK_OPERATORS)  # fmt: skip
+
+    park = models.ForeignKey(Park, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("name"), max_length=200)
+    document = models.CharField(_("document"), max_length=300)
+    conditions = models.TextField(_("conditions"), blank=True)
+    amounts = models.JSONField(_("amount by talent class (fen)"), default=dict)
+    cap_fen = models.BigIntegerField(_("cap per enterprise and year (fen)"), null=True, blank=True)
+    deadline = models.DateField(_("deadline"))
+    demo = models.BooleanField(_("demo data"), default=False)
+
+    class Meta:
+        verbose_name = _("reward policy")
+        verbose_name_plural = _("reward policies")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApplicationState(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    PAID = "paid", _("Paid")
+
+
+class PolicyApplication(models.Model):
+    """An enterprise's application under a policy, for one of its talents: the amount the
+    policy gives that talent's class; reviewed by the park's staff, then paid."""
+
+    tenancy_policy = Policy(
+        park_path="park", enterprise_path="enterprise", readers=PARK_ROLES | ENTERPRISE_ROLES,
+        park_writers=PARK_OPERATORS, own_creators=ENTERPRISE_ROLES,
+        actions={"review": PARK_OPERATORS, "pay": PARK_OPERATORS},
+    )  # fmt: skip
+
+    park = models.ForeignKey(Park, on_delete=models.PROTECT, related_name="+")
+    policy = models.ForeignKey(RewardPolicy, on_delete=models.PROTECT, related_name="applications")
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("enterprise"))  # fmt: skip
+    talent = models.ForeignKey(Talent, on_delete=models.PROTECT, related_name="applications",
+                               verbose_name=_("talent"))  # fmt: skip
+    year = models.PositiveSmallIntegerField(_("year"))
+    amount_fen = models.BigIntegerField(_("amount (fen)"))
+    state = models.CharField(_("state"), max_length=12, choices=ApplicationState.choices,
+                             default=ApplicationState.SUBMITTED)  # fmt: skip
+    submitted_on = models.DateField(_("submitted on"))
+    reviewed_on = models.DateField(_("reviewed on"), null=True, blank=True)
+    review_note = models.TextField(_("review note"), blank=True)
+    paid_on = models.DateField(_("paid on"), null=True, blank=True)
+    demo = models.BooleanField(_("demo data"), default=False)
+
+    class Meta:
+        verbose_name = _("policy application")
+        verbose_name_plural = _("policy applications")
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "talent", "year"],
+                                    name="talent_application_once"),
+        ]  # fmt: skip
+        indexes = [models.Index(fields=["park", "state", "-submitted_on"])]

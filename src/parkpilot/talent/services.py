@@ -17,16 +17,25 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
+from parkpilot.alerts import services as alerts
+from parkpilot.alerts.models import Alert
+from parkpilot.alerts.models import State as AlertState
+from parkpilot.stored_text import stored
 from parkpilot.talent import pool as core
 from parkpilot.talent.errors import ErrorCode
 from parkpilot.talent.models import BankLoan, Loan, LoanEvent, Pool, PoolParty
+from parkpilot.talent.roles import TALENT_BANK
 from parkpilot.tenancy import access
+from parkpilot.tenancy.actors import system_actor
 from parkpilot.tenancy.audit import audit_record
 from parkpilot.tenancy.errors import Code, FieldError, Forbidden, ValidationFailed
 from parkpilot.tenancy.models import Enterprise, Park
+from parkpilot.tenancy.roles import PARK_OPERATORS
+from parkpilot.tenancy.selectors import role_holders
 
 MAX_YUAN = Decimal("100000000000.00")  # ¥1,000亿: far above any pool's credit scale
 K = core.Kind
@@ -290,3 +299,85 @@ def loan_close(*, actor, via: str, loan: Loan, on) -> Loan:
     """Close a compensated loan: nothing more is expected back."""
     _require_park(actor, loan, "compensate")
     return _step(actor=actor, via=via, loan=loan, kind=K.CLOSE, on=on)
+
+
+def loan_take_step(*, actor, via: str, loan: Loan, step: str, data) -> Loan:
+    """One named step (selectors.STEPS) with what a form or an API body carried, as it came:
+    `decision` "no" (or False) declines or does not recommend; each service checks the rest."""
+    common = {"actor": actor, "via": via, "loan": loan, "on": data.get("on")}
+    yes = data.get("decision") not in ("no", False)
+    note = data.get("note") or ""
+    if step == "recommend":
+        return loan_recommend(recommend=yes, reasons=data.get("reasons"), **common)
+    if step == "decide":
+        return loan_decide(approve=yes, amount=data.get("amount"), note=note, **common)
+    if step == "draw":
+        return loan_draw(amount=data.get("amount"), due_on=data.get("due_on"), **common)
+    if step == "repay":
+        return loan_repay(amount=data.get("amount"), **common)
+    if step == "overdue":
+        return loan_overdue(note=note, **common)
+    if step == "default":
+        return loan_default(note=note, **common)
+    if step == "compensate":
+        return loan_compensate(**common)
+    if step == "recover":
+        return loan_recover(amount=data.get("amount"), note=note, **common)
+    if step == "close":
+        return loan_close(**common)
+    raise ValidationFailed.single("step", _("Not a step of a loan."), Code.INVALID)
+
+
+# --- overdue alerts -----------------------------------------------------------------------
+
+OVERDUE_ALERT = "talent.loan_overdue"
+OVERDUE_DETAIL = gettext_noop("Due on %(due)s, %(days)d days overdue, ¥%(owed)s outstanding")
+_OWING = (core.State.DRAWN, core.State.REPAYING, core.State.OVERDUE)
+
+
+def overdue_subject(loan: Loan) -> str:
+    """One overdue spell of a loan: the loan and the due day it is past (a new due day, a new
+    spell). Kept on the alert, so a spell is alerted once even after someone closed it."""
+    return f"loan:{loan.pk}:due:{loan.due_on.isoformat()}"
+
+
+def overdue_scan(*, park: Park, today: date, now=None) -> dict[str, int]:
+    """Raise an alert for each loan of the park past its due day with principal outstanding,
+    once per loan and spell (to the park's staff and the lending bank's staff); close the open
+    ones whose loan is no longer owing past due (repaid, compensated, closed). Escalation is the
+    alerts framework's clock (the kind's escalate_after_hours). Idempotent for a day."""
+    system = system_actor(park, "talent.overdue")
+    late = Loan.objects.filter(park=park, state__in=_OWING, due_on__lt=today).select_related(
+        "enterprise"
+    )
+    wanted = {overdue_subject(loan): loan for loan in late if loan.outstanding_fen > 0}
+    ever = set(Alert.objects.filter(park=park, kind=OVERDUE_ALERT, subject__in=list(wanted))
+               .values_list("subject", flat=True))  # fmt: skip
+    staff = list(role_holders(PARK_OPERATORS, park=park, is_active=True))
+    raised = 0
+    for subject, loan in wanted.items():
+        if subject in ever:
+            continue
+        bankers = list(role_holders(frozenset({TALENT_BANK}), enterprise_id=loan.bank_id,
+                                    is_active=True))  # fmt: skip
+        days = (today - loan.due_on).days
+        detail = stored(OVERDUE_DETAIL, due=loan.due_on.isoformat(), days=days,
+                        owed=f"{core.to_yuan(loan.outstanding_fen):,}")  # fmt: skip
+        alerts.alert_raise(
+            actor=system, park=park, kind=OVERDUE_ALERT, subject=subject,
+            title=loan.enterprise.name, detail=detail, link=reverse("talent:loan", args=[loan.pk]),
+            enterprise_id=loan.enterprise_id,
+            figure={"loan_id": loan.pk, "due_on": loan.due_on.isoformat(),
+                    "outstanding_fen": loan.outstanding_fen},
+            recipients=staff + bankers, now=now,
+        )  # fmt: skip
+        raised += 1
+    cleared = 0
+    for alert in Alert.objects.filter(park=park, kind=OVERDUE_ALERT).exclude(
+        state=AlertState.CLOSED
+    ):
+        if alert.subject not in wanted:
+            alerts.alert_close(actor=system, via="system", alert=alert,
+                               reason=_("The loan is no longer overdue."), now=now)  # fmt: skip
+            cleared += 1
+    return {"raised": raised, "cleared": cleared}
