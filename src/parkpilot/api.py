@@ -11,7 +11,7 @@ from ninja import NinjaAPI, Schema
 from ninja import errors as ninja_errors
 
 import parkpilot
-from parkpilot import openapi, plugins
+from parkpilot import inputs, openapi, plugins
 from parkpilot.field_labels import error_text
 from parkpilot.tenancy.auth import API_AUTH
 from parkpilot.tenancy.errors import Code, FieldError, Forbidden, NotFound, ValidationFailed
@@ -78,12 +78,30 @@ SCHEMA_REASONS = {
 }
 
 
+# A value of the wrong type reads as the input layer's refusal of it, so a page's form and the
+# API answer the same bad value alike (parkpilot/inputs.py).
+AS_INPUTS = {
+    "int_parsing": (Code.NOT_A_NUMBER, inputs.WHOLE),
+    "int_type": (Code.NOT_A_NUMBER, inputs.WHOLE),
+    "int_from_float": (Code.FORMAT, inputs.WHOLE),
+    "date_parsing": (Code.FORMAT, inputs.DATE),
+    "date_type": (Code.FORMAT, inputs.DATE),
+    "date_from_datetime_parsing": (Code.FORMAT, inputs.DATE),
+    "date_from_datetime_inexact": (Code.FORMAT, inputs.DATE),
+    "datetime_parsing": (Code.FORMAT, inputs.MOMENT),
+    "datetime_type": (Code.FORMAT, inputs.MOMENT),
+    "datetime_from_date_parsing": (Code.FORMAT, inputs.MOMENT),
+}
+
+
 def _schema_error(e: dict) -> dict:
     """A schema error as ours: its field by label in `msg`, the machine `loc` kept."""
     code = _schema_error_code(e.get("type", ""))
+    reason = SCHEMA_REASONS.get(code, e.get("msg", ""))
+    code, reason = AS_INPUTS.get(e.get("type", ""), (code, reason))
+    reason = str(reason)
     loc = e.get("loc") or ()
     field = str(loc[-1]) if loc and loc[-1] not in ("body", "query", "path") else ""
-    reason = str(SCHEMA_REASONS.get(code, e.get("msg", "")))
     return {**e, "msg": error_text(FieldError(field, reason, code)), "code": code}
 
 

@@ -19,10 +19,16 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from parkpilot.tenancy.errors import Code, FieldError, ValidationFailed
 
 BLANK = (None, "")
+# One wording each; the API's own schema errors say the same (parkpilot/api.py).
+WHOLE = gettext_lazy("Must be a whole number.")
+NUMBER = gettext_lazy("Must be a number.")
+DATE = gettext_lazy("A date as YYYY-MM-DD.")
+MOMENT = gettext_lazy("A date and time as YYYY-MM-DD HH:MM.")
 
 
 class Fields:
@@ -72,10 +78,10 @@ class Fields:
             return None
         number = _decimal_or_none(value)
         if number is None:
-            self.refuse(field, _("Must be a whole number."), Code.NOT_A_NUMBER)
+            self.refuse(field, str(WHOLE), Code.NOT_A_NUMBER)
             return None
         if number != number.to_integral_value():
-            self.refuse(field, _("Must be a whole number."), Code.FORMAT)
+            self.refuse(field, str(WHOLE), Code.FORMAT)
             return None
         return int(number) if self._within(field, number, low, high) else None
 
@@ -89,7 +95,7 @@ class Fields:
             return None
         number = _decimal_or_none(value)
         if number is None:
-            self.refuse(field, _("Must be a number."), Code.NOT_A_NUMBER)
+            self.refuse(field, str(NUMBER), Code.NOT_A_NUMBER)
             return None
         if places is not None and number != number.quantize(Decimal(1).scaleb(-places)):
             self.refuse(field, _("At most %(n)d decimals.") % {"n": places}, Code.FORMAT)
@@ -106,7 +112,7 @@ class Fields:
             try:
                 value = datetime.date.fromisoformat(str(value).strip())
             except ValueError:
-                self.refuse(field, _("A date as YYYY-MM-DD."), Code.FORMAT)
+                self.refuse(field, str(DATE), Code.FORMAT)
                 return None
         return value if self._within(field, value, low, high) else None
 
@@ -118,7 +124,7 @@ class Fields:
             try:
                 value = datetime.datetime.fromisoformat(str(value).strip())
             except ValueError:
-                self.refuse(field, _("A date and time as YYYY-MM-DD HH:MM."), Code.FORMAT)
+                self.refuse(field, str(MOMENT), Code.FORMAT)
                 return None
         return value if timezone.is_aware(value) else timezone.make_aware(value)
 

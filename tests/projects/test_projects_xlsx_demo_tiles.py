@@ -79,9 +79,9 @@ def test_bad_rows_are_reported_and_nothing_is_written(personas, ent_a):
         xlsx.import_ledger(actor=personas["park_admin"], via="test", park=ent_a.park, file=file)
     assert [(p.sheet, p.row, p.column, p.reason) for p in failed.value.problems] == [
         ("项目台账", 3, "片区", "园区内没有该片区"),
-        ("项目台账", 4, "计划投资(亿元)", "不是数字"),
-        ("项目台账", 4, "开工实际", "日期格式应为 YYYY-MM-DD"),
-        ("项目台账", 5, "项目名称", "不能为空"),
+        ("项目台账", 4, "计划投资(亿元)", "须为数字。"),
+        ("项目台账", 4, "开工实际", "日期格式为 YYYY-MM-DD。"),
+        ("项目台账", 5, "项目名称", "必填。"),
     ]
     assert Project.objects.count() == 0
     assert ProjectStage.objects.count() == 0

@@ -116,8 +116,8 @@ def test_raising_through_the_page_reports_bad_input(personas):
     )
     assert response.status_code == 200
     page = response.content.decode()
-    assert "title: 不能为空" in page
-    assert "category: 类别无效" in page
+    assert "标题：不能为空" in page  # the field by its label
+    assert "类别：类别无效" in page
     assert ServiceRequest.objects.count() == 0
 
 

@@ -5,7 +5,7 @@ from collections import defaultdict, deque
 from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -50,6 +50,7 @@ from parkpilot.carbon.periods import Period, period
 from parkpilot.carbon.rendering import RenderPool, default_workers
 from parkpilot.energy import selectors as energy_selectors
 from parkpilot.energy import selectors_carbon as energy_carbon
+from parkpilot.inputs import Fields
 from parkpilot.stored_text import stored
 from parkpilot.tenancy import access
 from parkpilot.tenancy.actors import is_system, system_actor
@@ -62,38 +63,20 @@ from parkpilot.tenancy.selectors import role_holders
 log = logging.getLogger(__name__)
 
 
-def _decimal(field: str, value, *, positive: bool = True) -> Decimal:
-    try:
-        d = Decimal(str(value))
-    except (InvalidOperation, ValueError, TypeError):
-        raise ValidationFailed.single(
-            field, gettext("Must be a number."), Code.NOT_A_NUMBER
-        ) from None
-    if not d.is_finite() or (positive and d <= 0) or d < 0:
-        raise ValidationFailed.single(field, gettext("Must be positive."), Code.OUT_OF_RANGE)
-    return d
+def _positive(fields: Fields, field: str, value) -> Decimal | None:
+    """A factor, an intensity or a budget: a number above zero."""
+    number = fields.decimal(field, value, low=0)
+    if number == 0:
+        fields.refuse(field, gettext("Must be positive."), Code.OUT_OF_RANGE)
+        return None
+    return number
 
 
-def _year(value) -> int:
-    try:
-        year = int(str(value).strip())
-    except (ValueError, TypeError):
-        year = 0
-    if not (2000 <= year <= 2100):
-        raise ValidationFailed.single(
-            "year", gettext("The year must be 2000-2100."), Code.OUT_OF_RANGE
-        )
-    return year
+EARLIEST = date(2000, 1, 1)
 
 
-def _choice(field: str, value: str, choices) -> str:
-    if value not in choices.values:
-        raise ValidationFailed.single(
-            field,
-            gettext("Must be one of %(choices)s.") % {"choices": ", ".join(choices.values)},
-            Code.INVALID,
-        )
-    return value
+def _year(fields: Fields, value) -> int | None:
+    return fields.whole("year", value, low=2000, high=2100)
 
 
 def _require(actor, model) -> None:
@@ -125,7 +108,8 @@ def factor_create(
     """Add a factor. The same key again is a new version; the previous one is kept (stored
     accounts that used it still name it) and marked superseded."""
     _require(actor, EmissionFactor)
-    errors = []
+    fields = Fields()
+    errors = fields.errors
     for f, v, ch in (("carrier", carrier, Carrier), ("quantity", quantity, Quantity)):
         if v not in ch.values:
             errors.append(
@@ -137,8 +121,10 @@ def factor_create(
                 "region", gettext("Unknown region %(value)r.") % {"value": region}, Code.UNKNOWN
             )
         )
-    if not (2000 <= int(year) <= 2100):
-        errors.append(FieldError("year", gettext("The year must be 2000-2100."), Code.OUT_OF_RANGE))
+    year = _year(fields, year)
+    amount = _positive(fields, "value", value)
+    # Blank: in force since the earliest accounts.
+    effective_from = fields.date("effective_from", effective_from, required=False) or EARLIEST
     if not (document or "").strip():
         errors.append(
             FieldError("document", gettext("The source document is required."), Code.REQUIRED)
@@ -146,9 +132,8 @@ def factor_create(
     if errors:
         raise ValidationFailed(errors)
     validate_unit(carrier, quantity, unit)
-    amount = _decimal("value", value)
     key = dict(park=park, carrier=carrier, quantity=quantity, purpose=purpose or "default",
-               region=region, year=int(year))  # fmt: skip
+               region=region, year=year)  # fmt: skip
     previous = EmissionFactor.objects.select_for_update().filter(**key).order_by("-version")
     last = previous.first()
     if last is not None:
@@ -187,21 +172,21 @@ def settings_upsert(
     is_demo: bool = False,
 ) -> YearSettings:
     _require(actor, YearSettings)
-    year = _year(year)
+    fields = Fields()
+    year = _year(fields, year)
     grade_b = grading.validate_bounds(
         "grade_bounds", grade_bounds or grading.DEFAULT_GRADE_BOUNDS, 4
     )
     level_b = grading.validate_bounds(
         "level_bounds", level_bounds or grading.DEFAULT_LEVEL_BOUNDS, 2
     )
-    tou = tou_hours or {}
-    for name, hours in tou.items():
-        if name not in ("sharp", "peak", "valley") or not all(
-            isinstance(h, int) and 0 <= h <= 23 for h in hours
-        ):
-            raise ValidationFailed.single(
-                "tou_hours", gettext("Hours must be whole hours 0-23."), Code.FORMAT
-            )
+    tou = {}
+    for name, hours in (tou_hours or {}).items():
+        if name not in ("sharp", "peak", "valley"):
+            fields.refuse("tou_hours", gettext("Hours must be whole hours 0-23."), Code.FORMAT)
+            continue
+        tou[name] = [fields.whole("tou_hours", h, low=0, high=23) for h in hours]
+    fields.check()
     row = YearSettings.objects.filter(park=park, year=year).first()
     before = snapshot(row, ["grade_bounds", "level_bounds", "tou_hours"]) if row else None
     if row is None:
@@ -228,8 +213,10 @@ def industry_average_upsert(
         raise ValidationFailed.single(
             "industry_code", gettext("Invalid industry code."), Code.FORMAT
         )
-    year = _year(year)
-    value = _decimal("intensity", intensity)
+    fields = Fields()
+    year = _year(fields, year)
+    value = _positive(fields, "intensity", intensity)
+    fields.check()
     row, _ = IndustryAverage.objects.update_or_create(
         park=park, industry_code=industry_code, year=year,
         defaults={"intensity": value, "document": document, "is_demo": is_demo},
@@ -503,14 +490,18 @@ def budget_upsert(
     is_demo: bool = False,
 ) -> Budget:  # fmt: skip
     access.require(actor, access.CREATE, Budget)
-    year = _year(year)
+    fields = Fields()
+    year = _year(fields, year)
+    energy = _positive(fields, "energy_tce", energy_tce)
+    co2 = _positive(fields, "co2_t", co2_t)
+    enterprise_id = fields.whole("enterprise_id", enterprise_id, low=1, required=False)
+    fields.check()
     if enterprise_id is not None:
         ent = Enterprise.objects.filter(park=park, pk=enterprise_id).first()
         if ent is None:
             raise ValidationFailed.single(
                 "enterprise_id", gettext("Unknown enterprise."), Code.UNKNOWN
             )
-    energy, co2 = _decimal("energy_tce", energy_tce), _decimal("co2_t", co2_t)
     row = Budget.objects.filter(park=park, enterprise_id=enterprise_id, year=year).first()
     before = snapshot(row, ["energy_tce", "co2_t"]) if row else None
     if row is None:
@@ -654,15 +645,11 @@ def _report_enterprise(actor, enterprise_id: int) -> Enterprise:
 
 
 def _report_period(year, month) -> tuple[int, int]:
-    year = _year(year)
-    try:
-        month = int(month)
-    except (TypeError, ValueError):
-        month = -1
-    if not (0 <= month <= 12):
-        raise ValidationFailed.single(
-            "month", gettext("The month must be 0-12."), Code.OUT_OF_RANGE
-        )
+    """A report's year, and its month (0: the whole year)."""
+    fields = Fields()
+    year = _year(fields, year)
+    month = fields.whole("month", month, low=0, high=12)
+    fields.check()
     return year, month
 
 

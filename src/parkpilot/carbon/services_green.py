@@ -2,13 +2,13 @@
 park, audited in the same transaction."""
 
 import re
-from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
 
 from parkpilot.carbon.models_green import GreenCertificate, GreenPowerKind, GreenPowerPurchase
+from parkpilot.inputs import Fields
 from parkpilot.tenancy import access
 from parkpilot.tenancy.audit import audit_record, snapshot
 from parkpilot.tenancy.errors import Code, FieldError, NotFound, ValidationFailed
@@ -16,7 +16,7 @@ from parkpilot.tenancy.models import Enterprise, Park
 
 SERIAL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-/]{0,63}$")
 MAX_SPAN_DAYS = 366
-MAX_MWH = Decimal("10000000")
+MIN_MWH, MAX_MWH = Decimal("0.001"), Decimal("10000000")
 FIELDS = ["enterprise", "kind", "quantity_mwh", "period_start", "period_end", "seller",
           "reference"]  # fmt: skip
 
@@ -47,15 +47,13 @@ def purchase_create(
     """Park staff enter any enterprise's purchase; an enterprise admin only its own. A
     certificate id already registered in the park is refused (never counted twice)."""
     enterprise = _enterprise(actor, park, enterprise_id)
-    errors: list[FieldError] = []
-    if kind not in GreenPowerKind.values:
-        errors.append(FieldError("kind", gettext("Must be green_trade or "
-                                         "certificate."), Code.INVALID))  # fmt: skip
-    quantity = _quantity(quantity_mwh, errors)
-    start, end = (
-        _date("period_start", period_start, errors),
-        _date("period_end", period_end, errors),
-    )
+    fields = Fields()
+    errors = fields.errors
+    kind = fields.choice("kind", kind, GreenPowerKind)
+    # MWh to the kWh: at most 10,000,000 MWh, three decimals.
+    quantity = fields.decimal("quantity_mwh", quantity_mwh, low=MIN_MWH, high=MAX_MWH, places=3)
+    start = fields.date("period_start", period_start)
+    end = fields.date("period_end", period_end)
     if start and end:
         if end < start:
             errors.append(
@@ -65,11 +63,7 @@ def purchase_create(
             )
         elif (end - start).days + 1 > MAX_SPAN_DAYS:
             errors.append(FieldError("period_end", gettext("At most one year."), Code.OUT_OF_RANGE))
-    seller = (seller or "").strip()
-    if not seller:
-        errors.append(
-            FieldError("seller", gettext("The seller or source is required."), Code.REQUIRED)
-        )
+    seller = fields.text("seller", seller, max_length=200)
     serials = parse_serials(certificates)
     errors += _serial_errors(park, serials, kind, quantity)
     if errors:
@@ -97,45 +91,15 @@ def purchase_create(
 
 
 def _enterprise(actor, park: Park, enterprise_id) -> Enterprise:
-    try:
-        eid = int(enterprise_id)
-    except (TypeError, ValueError):
-        raise ValidationFailed.single(
-            "enterprise_id", gettext("Choose an enterprise."), Code.REQUIRED
-        ) from None
+    fields = Fields()
+    eid = fields.whole("enterprise_id", enterprise_id, low=1)
+    fields.check()
     if actor is not None:
         access.require(actor, access.CREATE, GreenPowerPurchase, enterprise_id=eid)
     found = Enterprise.objects.filter(park=park, pk=eid).first()
     if found is None:
         raise NotFound
     return found
-
-
-def _quantity(value, errors: list) -> Decimal | None:
-    try:
-        q = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError, TypeError):
-        errors.append(FieldError("quantity_mwh", gettext("Must be a number."), Code.NOT_A_NUMBER))
-        return None
-    if not q.is_finite() or q <= 0 or q > MAX_MWH:
-        errors.append(FieldError("quantity_mwh", gettext("Must be positive, at "
-                                                 "most 10,000,000 MWh."),
-                                 Code.OUT_OF_RANGE))  # fmt: skip
-        return None
-    if q != q.quantize(Decimal("0.001")):
-        errors.append(FieldError("quantity_mwh", gettext("At most 3 decimals (kWh)."), Code.FORMAT))
-        return None
-    return q
-
-
-def _date(field: str, value, errors: list) -> date | None:
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except (TypeError, ValueError):
-        errors.append(FieldError(field, gettext("Must be a date YYYY-MM-DD."), Code.FORMAT))
-        return None
 
 
 def _serial_errors(park, serials: list[str], kind: str, quantity) -> list[FieldError]:

@@ -2,7 +2,6 @@
 the factor catalogue, report downloads, and the live-figures stream (SSE)."""
 
 import re
-from datetime import date
 
 from asgiref.sync import sync_to_async
 from django.contrib.auth.decorators import login_required
@@ -12,7 +11,6 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
-from django.utils.translation import gettext
 
 from parkpilot import plugins
 from parkpilot.carbon import cockpit, rules, selectors, selectors_green, services
@@ -20,9 +18,10 @@ from parkpilot.carbon.factors import FactorMissing, FactorSet
 from parkpilot.carbon.models import Carrier, Level, Quantity, Region
 from parkpilot.carbon.periods import Period, parse, period
 from parkpilot.cockpit import stream as live_stream
+from parkpilot.inputs import query_whole
 from parkpilot.tenancy import selectors as tenancy
 from parkpilot.tenancy.access import page
-from parkpilot.tenancy.errors import Forbidden, NotFound, ValidationFailed
+from parkpilot.tenancy.errors import ValidationFailed
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -126,20 +125,18 @@ def reports_page(request):
     if request.method == "POST":
         today = timezone.localdate()
         try:
-            year = int(request.POST.get("year") or today.year)
-            month = int(request.POST.get("month") or 0)
-            batch = services.batch_create(actor=user, via="ui", park=park, year=year, month=month)
+            # Blank: this year's reports, of the whole year (month 0).
+            batch = services.batch_create(
+                actor=user, via="ui", park=park, year=request.POST.get("year") or today.year,
+                month=request.POST.get("month") or 0,
+            )  # fmt: skip
             return redirect(f"{request.path}?batch={batch.pk}")
-        except (Forbidden, ValueError):
-            raise PermissionDenied from None
         except ValidationFailed as exc:
             message = str(exc)
     batch = None
-    if request.GET.get("batch"):
-        try:
-            batch = selectors.batch_get(user=user, batch_id=int(request.GET["batch"]))
-        except (NotFound, ValueError):
-            raise Http404 from None
+    batch_id = query_whole(request, "batch", None, low=1)
+    if batch_id is not None:
+        batch = selectors.batch_get(user=user, batch_id=batch_id)
     elif rules.PARK_CARBON.allows(user):
         batch = selectors.batch_latest(user=user, park_id=park.pk)
     reports = list(selectors.report_list(user=user, park_id=park.pk)[:200])
@@ -231,14 +228,12 @@ def factors_page(request):
             services.factor_create(
                 actor=user, via="ui", park=park, carrier=values.get("carrier", ""),
                 quantity=values.get("quantity", ""), region=values.get("region", ""),
-                year=int(values.get("year") or 0), value=values.get("value", ""),
+                year=values.get("year"), value=values.get("value", ""),
                 unit=values.get("unit", ""), document=values.get("document", ""),
-                effective_from=date.fromisoformat(values.get("effective_from") or "2000-01-01"),
+                effective_from=values.get("effective_from"),
                 note=values.get("note", ""),
             )  # fmt: skip
             return redirect(request.path)
-        except ValueError:
-            errors = {"year": gettext("Invalid year or date.")}
         except ValidationFailed as exc:
             errors = {e.field: e.reason for e in exc.errors}
     return TemplateResponse(
@@ -273,28 +268,15 @@ def _list(text: str) -> list:
     return [p for p in re.split(r"[,，;；\s]+", text or "") if p]
 
 
-def _hours(text: str) -> list:
-    return [int(h) if h.isdecimal() else h for h in _list(text)]
-
-
-def _enterprise_id(text: str) -> int | None:
-    """Blank: the park's own budget. Not a number: an id no enterprise has, so the service
-    refuses it as an unknown enterprise (naming the field) instead of the view guessing."""
-    text = (text or "").strip()
-    if not text:
-        return None
-    return int(text) if text.isdecimal() else -1
-
-
 def _save_budget(user, park, v):
     return services.budget_upsert(
         actor=user, via="ui", park=park, year=v.get("year"), energy_tce=v.get("energy_tce"),
-        co2_t=v.get("co2_t"), enterprise_id=_enterprise_id(v.get("enterprise_id")),
+        co2_t=v.get("co2_t"), enterprise_id=v.get("enterprise_id"),
     )  # fmt: skip
 
 
 def _save_settings(user, park, v):
-    tou = {k: _hours(v.get(f"tou_{k}", "")) for k in TOU if v.get(f"tou_{k}", "").strip()}
+    tou = {k: _list(v.get(f"tou_{k}", "")) for k in TOU if v.get(f"tou_{k}", "").strip()}
     return services.settings_upsert(
         actor=user, via="ui", park=park, year=v.get("year"),
         grade_bounds=_list(v.get("grade_bounds", "")),
@@ -332,9 +314,7 @@ def settings_page(request):
     park roles read them; anyone else finds no such page."""
     user = request.user
     park = _park(user)
-    asked = request.GET.get("year", "")
-    year = int(asked) if asked.isdecimal() and 2000 <= int(asked) <= 2100 else None
-    year = year or timezone.localdate().year
+    year = query_whole(request, "year", timezone.localdate().year, low=2000, high=2100)
     form, errors, values = "", {}, {}
     if request.method == "POST":
         form, values = request.POST.get("form", ""), request.POST.dict()

@@ -1,7 +1,7 @@
 """Writes for the projects ledger. Keyword-only, atomic, audited in the same transaction."""
 
 import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from parkpilot.alerts import services as alert_services
 from parkpilot.alerts.models import Alert
 from parkpilot.alerts.models import State as AlertState
+from parkpilot.inputs import Fields
 from parkpilot.projects.errors import ErrorCode
 from parkpilot.projects.models import (
     APPROVAL_STAGES,
@@ -59,42 +60,41 @@ DEFAULT_RULE = AlertRule(no_update_days=30, escalate_after_days=7)
 # --- projects -----------------------------------------------------------------------------
 
 
-def _decimal(value, field: str, errors: list[FieldError]) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        errors.append(FieldError(field, _("not a number"), Code.NOT_A_NUMBER))
-        return None
-    if not number.is_finite() or number < 0:
-        errors.append(FieldError(field, _("must be zero or more"), Code.OUT_OF_RANGE))
-        return None
-    if number >= Decimal("1e8"):
-        errors.append(FieldError(field, _("too large"), Code.OUT_OF_RANGE))
-        return None
-    return number.quantize(Decimal("0.01"))
+# The ledger's figures: zero or more, two decimals (as the columns keep them), under 10^8.
+FIGURE_MAX = Decimal("99999999.99")
+CENT = Decimal("0.01")
+
+
+def _figure(fields: Fields, field: str, value) -> Decimal | None:
+    number = fields.decimal(field, value, low=0, high=FIGURE_MAX, places=2, required=False)
+    return None if number is None else number.quantize(CENT)  # 12.5 is kept as 12.50
+
+
+def _chosen(fields: Fields, field: str, value) -> int | None:
+    """An optional id chosen from a list (blank: none)."""
+    return fields.whole(field, value, low=1, required=False)
 
 
 def _clean_project(
     *, park: Park, data: dict[str, Any], exclude_pk: int | None = None
 ) -> dict[str, Any]:
     """Validate project fields; every error is collected before raising, nothing is written."""
-    errors: list[FieldError] = []
+    fields = Fields()
+    errors = fields.errors
     clean: dict[str, Any] = {}
     for key, value in data.items():
+        if key in ("zone_id", "enterprise_id", "contact_id"):
+            value = _chosen(fields, key, value)
         if key == "name":
-            clean["name"] = (value or "").strip()
-            if not clean["name"]:
-                errors.append(FieldError("name", _("must not be empty"), Code.REQUIRED))
-            elif (
+            clean["name"] = fields.text("name", value, max_length=200)
+            if clean["name"] and (
                 Project.objects.filter(park=park, name=clean["name"])
                 .exclude(pk=exclude_pk)
                 .exists()
             ):
                 errors.append(FieldError("name", _("a project of this name exists"), Code.TAKEN))
         elif key in DECIMAL_FIELDS:
-            clean[key] = _decimal(value, key, errors)
+            clean[key] = _figure(fields, key, value)
         elif key == "zone_id":
             clean["zone"] = None
             if value is not None:
@@ -191,26 +191,13 @@ def project_update(*, actor: User, via: str, project: Project, changes: dict[str
 # --- stages -------------------------------------------------------------------------------
 
 
-def _date(value, field: str, errors: list[FieldError]) -> datetime.date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    try:
-        return datetime.date.fromisoformat(str(value))
-    except ValueError:
-        errors.append(FieldError(field, _("a date is written YYYY-MM-DD"), Code.FORMAT))
-        return None
-
-
 def _clean_stage(changes: dict[str, Any], row: ProjectStage, today: datetime.date) -> dict:
-    errors: list[FieldError] = []
+    fields = Fields()
+    errors = fields.errors
     clean: dict[str, Any] = {}
     for key, value in changes.items():
         if key in ("planned_on", "actual_on", "submitted_on", "approved_on"):
-            clean[key] = _date(value, key, errors)
+            clean[key] = fields.date(key, value, required=False)
         elif key in ("approving_body", "note"):
             clean[key] = (value or "").strip()
         else:
@@ -325,10 +312,10 @@ def progress_update_create(
 ) -> ProgressUpdate:
     access.require(actor, access.CREATE, ProgressUpdate, enterprise_id=project.enterprise_id)
     now = now or timezone.now()
-    text = (text or "").strip()
-    errors = []
-    if not text:
-        errors.append(FieldError("text", _("must not be empty"), Code.REQUIRED))
+    fields = Fields()
+    errors = fields.errors
+    text = fields.text("text", text, max_length=5000)
+    stage = fields.whole("stage", stage, required=False)
     if stage is not None and stage not in Stage.values:
         errors.append(FieldError("stage", _("no such stage"), Code.UNKNOWN))
     if photo is not None:
@@ -375,10 +362,10 @@ def document_add(
 ) -> ProjectDocument:
     """Attach a document to a project (and a stage). Park staff only; nothing is ever removed."""
     access.require(actor, access.CHANGE, project, fields={"documents"})
-    errors: list[FieldError] = []
-    title = (title or "").strip()
-    if not title:
-        errors.append(FieldError("title", _("must not be empty"), Code.REQUIRED))
+    fields = Fields()
+    errors = fields.errors
+    title = fields.text("title", title, max_length=200)
+    stage = fields.whole("stage", stage, required=False)
     if stage is not None and stage not in Stage.values:
         errors.append(FieldError("stage", _("no such stage"), Code.UNKNOWN))
     if file is None:
@@ -407,10 +394,11 @@ def document_add(
     return doc
 
 
-def _month(value, errors: list[FieldError]) -> datetime.date | None:
-    if isinstance(value, str) and len(value) == 7:
-        value = value + "-01"
-    day = _date(value, "month", errors)
+def _month(fields: Fields, value) -> datetime.date | None:
+    """A month as YYYY-MM (or any day of it)."""
+    if isinstance(value, str) and len(value.strip()) == 7:
+        value = value.strip() + "-01"
+    day = fields.date("month", value)
     return day.replace(day=1) if day else None
 
 
@@ -429,10 +417,11 @@ def investment_record(
     access.require(actor, access.CREATE, MonthlyInvestment, enterprise_id=project.enterprise_id)
     if planned_100m_cny is not None and not access.can(actor, access.CREATE, MonthlyInvestment):
         raise Forbidden(_("the plan is set by the park"))
-    errors: list[FieldError] = []
-    first = _month(month, errors)
-    planned = _decimal(planned_100m_cny, "planned_100m_cny", errors)
-    actual = _decimal(actual_100m_cny, "actual_100m_cny", errors)
+    fields = Fields()
+    errors = fields.errors
+    first = _month(fields, month)
+    planned = _figure(fields, "planned_100m_cny", planned_100m_cny)
+    actual = _figure(fields, "actual_100m_cny", actual_100m_cny)
     today = timezone.localdate(now or timezone.now())
     if first and actual is not None and first > today:
         errors.append(
@@ -442,8 +431,6 @@ def investment_record(
                 Code.OUT_OF_RANGE,
             )
         )
-    if first is None and not errors:
-        errors.append(FieldError("month", _("must not be empty"), Code.REQUIRED))
     if errors:
         raise ValidationFailed(errors)
     locked = Project.objects.select_for_update().get(pk=project.pk)

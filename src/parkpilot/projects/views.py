@@ -14,6 +14,8 @@ from django.views.decorators.http import require_POST
 
 from parkpilot.alerts.models import Alert, Step
 from parkpilot.alerts.models import State as AlertState
+from parkpilot.field_labels import error_text
+from parkpilot.inputs import query_whole
 from parkpilot.projects import rules, selectors, services, xlsx
 from parkpilot.projects.models import APPROVAL_STAGES, ProgressUpdate, Project, Stage
 from parkpilot.tenancy import access
@@ -38,18 +40,11 @@ def _safe_next(request, default: str):
     return default
 
 
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def _filters(request) -> dict:
     delayed = request.GET.get("delayed", "")
     return {
-        "stage": _int(request.GET.get("stage")),
-        "zone_id": _int(request.GET.get("zone")),
+        "stage": query_whole(request, "stage", None),
+        "zone_id": query_whole(request, "zone", None),
         "tag": request.GET.get("tag", "").strip(),
         "delayed": True if delayed == "1" else False if delayed == "0" else None,
         "q": request.GET.get("q", "").strip(),
@@ -142,7 +137,7 @@ def _run(request, fn, **kwargs) -> bool:
         fn(actor=request.user, via="ui", **kwargs)
     except ValidationFailed as exc:
         for e in exc.errors:
-            messages.error(request, f"{e.field}: {e.reason}")
+            messages.error(request, error_text(e))
         return False
     return True
 
@@ -161,7 +156,7 @@ def stage_update(request, project_id: int, stage: int):
 @require_POST
 def contact_update(request, project_id: int):
     project = _project_or_404(request, project_id)
-    contact_id = _int(request.POST.get("contact_id"))
+    contact_id = request.POST.get("contact_id")
     _run(request, services.project_update, project=project, changes={"contact_id": contact_id})
     return _back(request, project_id)
 
@@ -175,7 +170,7 @@ def progress_create(request, project_id: int):
         services.progress_update_create,
         project=project,
         text=request.POST.get("text", ""),
-        stage=_int(request.POST.get("stage")),
+        stage=request.POST.get("stage"),
         photo=request.FILES.get("photo"),
     )
     return _back(request, project_id)
@@ -190,8 +185,8 @@ def investment_record(request, project_id: int):
         services.investment_record,
         project=project,
         month=request.POST.get("month", ""),
-        planned_100m_cny=request.POST.get("planned_100m_cny") or None,
-        actual_100m_cny=request.POST.get("actual_100m_cny") or None,
+        planned_100m_cny=request.POST.get("planned_100m_cny"),
+        actual_100m_cny=request.POST.get("actual_100m_cny"),
     )
     return _back(request, project_id)
 
@@ -205,7 +200,7 @@ def document_add(request, project_id: int):
         services.document_add,
         project=project,
         title=request.POST.get("title", ""),
-        stage=_int(request.POST.get("stage")),
+        stage=request.POST.get("stage"),
         file=request.FILES.get("file"),
     )
     return _back(request, project_id)

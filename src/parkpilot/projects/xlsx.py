@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 
+from parkpilot.inputs import Fields
 from parkpilot.projects import services
 from parkpilot.projects.models import Project, Stage
 from parkpilot.spreadsheets import append_row
@@ -219,15 +220,10 @@ def _import_row(actor, via, park, number, values, col, counts) -> list[Problem]:
     problems = [Problem(SHEET, number, header_of[f], r) for f, r in errors]
     if problems:
         return problems
-    bad_dates = []
+    dates = Fields()
     for header, _stage in STAGE_COLUMNS:
-        value = _cell_date(cell(header))
-        if isinstance(value, str):
-            try:
-                datetime.date.fromisoformat(value)
-            except ValueError:
-                reason = _("a date is written YYYY-MM-DD")
-                bad_dates.append(Problem(SHEET, number, header, reason))
+        dates.date(header, _cell_date(cell(header)), required=False)
+    bad_dates = [Problem(SHEET, number, e.field, e.reason) for e in dates.errors]
     existing = Project.objects.filter(park=park, name=data["name"]).first()
     try:
         if existing is None:

@@ -19,6 +19,7 @@ from parkpilot import events
 from parkpilot.alerts import services as alert_services
 from parkpilot.alerts.models import Alert
 from parkpilot.alerts.models import State as AlertState
+from parkpilot.inputs import Fields
 from parkpilot.notifications.services import notify
 from parkpilot.services import sla
 from parkpilot.services.errors import ErrorCode
@@ -223,13 +224,16 @@ def request_create(
     """An enterprise raises a problem for itself; park staff may raise one on its behalf.
     Attachments given here are stored with it, in the same transaction."""
     now = now or timezone.now()
-    enterprise_id = data.get("enterprise_id")
-    if not access.can(actor, access.CREATE, ServiceRequest):  # only for its own enterprise
+    fields = Fields()
+    errors = fields.errors
+    if access.can(actor, access.CREATE, ServiceRequest):
+        enterprise_id = fields.whole("enterprise_id", data.get("enterprise_id"), low=1,
+                                     required=False)  # fmt: skip
+    else:  # only for its own enterprise
         enterprise_id = actor.enterprise_id
     access.require(actor, access.CREATE, ServiceRequest, enterprise_id=enterprise_id)
-    errors: list[FieldError] = []
     enterprise = Enterprise.objects.filter(park=park, pk=enterprise_id).first()
-    if enterprise is None:
+    if enterprise is None and not errors:
         errors.append(
             FieldError("enterprise_id", _("no such enterprise in this park"), Code.UNKNOWN)
         )
@@ -285,6 +289,9 @@ def request_assign(
     """Triage: name the one contact person. Later calls change the contact (and say so)."""
     now = now or timezone.now()
     access.require(actor, access.CHANGE, request, fields={"contact"})
+    fields = Fields()
+    contact_id = fields.whole("contact_id", contact_id, low=1)
+    fields.check()
     contact = role_holders(
         PARK_OPERATORS, pk=contact_id, park_id=request.park_id, is_active=True
     ).first()
@@ -358,11 +365,11 @@ def request_plan(
 ) -> ServiceRequest:
     now = now or timezone.now()
     _require_handler(actor, request)
-    errors: list[FieldError] = []
+    fields = Fields()
+    errors = fields.errors
     plan = _text(plan, "plan", errors)
-    if promised_on is None:
-        errors.append(FieldError("promised_on", _("promise a date"), Code.REQUIRED))
-    elif promised_on < timezone.localdate(now):
+    promised_on = fields.date("promised_on", promised_on)
+    if promised_on is not None and promised_on < timezone.localdate(now):
         errors.append(FieldError("promised_on", _("cannot be in the past"), Code.OUT_OF_RANGE))
     if errors:
         raise ValidationFailed(errors)
@@ -558,8 +565,9 @@ def request_confirm(
     access.require(actor, access.CHANGE, request, fields={"confirmation"})
     if not access.can(actor, "speak", request):
         raise Forbidden(_("only the requesting enterprise confirms"))
-    if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5:
-        raise ValidationFailed.single("rating", _("a rating from 1 to 5"), Code.OUT_OF_RANGE)
+    fields = Fields()
+    rating = fields.whole("rating", rating, low=1, high=5)  # stars
+    fields.check()
     comment = (comment or "").strip()[:500]
     before = _step(
         request,
@@ -814,8 +822,13 @@ def case_open(
 
     now = now or timezone.now()
     access.require(actor, access.CREATE, SupervisionCase)
-    errors: list[FieldError] = []
+    fields = Fields()
+    errors = fields.errors
     instruction = _text(instruction, "instruction", errors)
+    service_request_id = fields.whole("service_request_id", service_request_id, low=1,
+                                      required=False)  # fmt: skip
+    project_id = fields.whole("project_id", project_id, low=1, required=False)
+    deadline = fields.date("deadline", deadline, required=False)
     request = project = None
     if service_request_id is not None:
         request = ServiceRequest.objects.filter(park=park, pk=service_request_id).first()
@@ -826,7 +839,8 @@ def case_open(
             project = projects.project_get(user=actor, project_id=project_id)
         except Exception:  # NotFound: reported on the field like any bad reference
             errors.append(FieldError("project_id", _("no such project"), Code.UNKNOWN))
-    if service_request_id is None and project_id is None:
+    named = {e.field for e in errors} & {"service_request_id", "project_id"}
+    if service_request_id is None and project_id is None and not named:
         errors.append(
             FieldError(
                 "service_request_id",

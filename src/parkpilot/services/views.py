@@ -1,8 +1,6 @@
 """Service-request and supervision pages. Views load through selectors and write through the
 same services as the API; they hold no rules."""
 
-import datetime
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -14,6 +12,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from parkpilot.field_labels import error_text
 from parkpilot.services import rules, selectors, services
 from parkpilot.services.models import (
     Category,
@@ -46,7 +45,7 @@ def _run(http, fn, /, **kwargs):
         return fn(actor=http.user, via="ui", **kwargs)
     except ValidationFailed as exc:
         for e in exc.errors:
-            messages.error(http, f"{e.field}: {e.reason}")
+            messages.error(http, error_text(e))
     return None
 
 
@@ -58,20 +57,6 @@ def _safe_next(request, default: str):
     ):
         return target
     return default
-
-
-def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _date(value):
-    try:
-        return datetime.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 @page(rules.REQUESTS)
@@ -117,7 +102,7 @@ def request_new(request):
             "category": values.get("category", ""),
             "urgency": values.get("urgency", "normal"),
             "description": values.get("description", ""),
-            "enterprise_id": _int(values.get("enterprise_id")),
+            "enterprise_id": values.get("enterprise_id"),
         }
         created = _run(
             request,
@@ -183,7 +168,7 @@ def request_action(request, request_id: int, action: str):
     post = request.POST
     steps = {
         "assign": lambda: _run(
-            request, services.request_assign, request=obj, contact_id=_int(post.get("contact_id"))
+            request, services.request_assign, request=obj, contact_id=post.get("contact_id")
         ),
         "plan": lambda: _run(
             request,
@@ -191,7 +176,7 @@ def request_action(request, request_id: int, action: str):
             request=obj,
             plan=post.get("plan", ""),
             departments=post.get("departments", ""),
-            promised_on=_date(post.get("promised_on")),
+            promised_on=post.get("promised_on"),
         ),
         "note": lambda: _run(
             request, services.request_note, request=obj, text=post.get("text", "")
@@ -209,7 +194,7 @@ def request_action(request, request_id: int, action: str):
             request,
             services.request_confirm,
             request=obj,
-            rating=_int(post.get("rating")),
+            rating=post.get("rating"),
             comment=post.get("comment", ""),
         ),
         "reopen": lambda: _run(
@@ -254,9 +239,9 @@ def case_open(request):
         services.case_open,
         park=park,
         instruction=request.POST.get("instruction", ""),
-        service_request_id=_int(request.POST.get("service_request_id")),
-        project_id=_int(request.POST.get("project_id")),
-        deadline=_date(request.POST.get("deadline")),
+        service_request_id=request.POST.get("service_request_id"),
+        project_id=request.POST.get("project_id"),
+        deadline=request.POST.get("deadline"),
     )
     if case is not None:
         return redirect("services:case_detail", case_id=case.pk)
