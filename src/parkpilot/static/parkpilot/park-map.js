@@ -22,5 +22,25 @@ document.addEventListener("DOMContentLoaded", function () {
     }).addTo(map);
     map.fitBounds(layer.getBounds(), {padding: [12, 12]});
     el.dataset.rendered = String(data.features.length);
+    // Inside a [data-pick="<form id>"]: a tap marks the point of the form's checked map_target
+    // ("pickup" or "dropoff"): its <target>_lat/_lon fields (WGS84, six decimals), and clears
+    // the <target>_stop choice.
+    var picker = el.closest("[data-pick]");
+    var form = picker && document.getElementById(picker.dataset.pick);
+    if (form) {
+      var marks = {};
+      var onTap = function (e) {
+        var checked = form.querySelector("input[name=map_target]:checked");
+        var target = checked ? checked.value : "pickup";
+        form.elements[target + "_lat"].value = e.latlng.lat.toFixed(6);
+        form.elements[target + "_lon"].value = e.latlng.lng.toFixed(6);
+        form.elements[target + "_stop"].value = "";
+        if (marks[target]) { marks[target].remove(); }
+        marks[target] = L.circleMarker(e.latlng, {radius: 7, color: target === "pickup" ? "#0b6e4f" : "#b54708"}).addTo(map);
+        el.dataset.picked = target;
+      };
+      map.on("click", onTap);
+      layer.on("click", onTap);
+    }
   });
 });
