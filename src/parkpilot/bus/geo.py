@@ -20,7 +20,7 @@ def to_wgs84(lat: float, lon: float, *, datum: str = "wgs84") -> tuple[Decimal, 
         lat, lon = point.lat, point.lon
     elif datum != "wgs84":
         raise ValueError(datum)
-    return _six(lat), _six(lon)
+    return six_decimals(lat), six_decimals(lon)
 
 
 def to_gcj02(lat, lon) -> tuple[float, float]:
@@ -28,7 +28,7 @@ def to_gcj02(lat, lon) -> tuple[float, float]:
     return point.lat, point.lon
 
 
-def _six(value: float) -> Decimal:
+def six_decimals(value: float) -> Decimal:
     return Decimal(str(value)).quantize(SIX, rounding=ROUND_HALF_EVEN)
 
 
