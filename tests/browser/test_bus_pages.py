@@ -95,6 +95,16 @@ def test_the_demo_network_map(live_server, new_page):
     map_ = page.get_by_test_id("park-map")
     expect(map_).to_have_attribute("data-rendered", re.compile(r"\d+"))
     assert int(map_.get_attribute("data-rendered")) >= 1 + 5 + 10 + 12 + 1
+    expect(map_).to_have_attribute("data-live-count", "0")  # no bus has reported yet
+    from parkpilot.bus import services
+    from parkpilot.bus.models import Vehicle
+    from parkpilot.tenancy.models import User
+
+    staff = User.objects.get(username="staff")
+    services.position_record(actor=staff, vehicle=Vehicle.objects.get(code="DB01"),
+                             lat=30.232, lon=119.806, datum="gcj02")  # fmt: skip
+    page.reload()
+    expect(map_).to_have_attribute("data-live-count", "1")
     screenshot(page, "bus-network-map")
 
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("network/", views.network, name="network"),
     path("network/demand/", views.demand, name="demand"),
     path("network/demand/accept/", views.demand_accept, name="demand_accept"),
+    path("network/live.geojson", views.live_buses, name="live_buses"),
     path("network/gtfs.zip", views.gtfs_export, name="gtfs_export"),
     path("network/vehicle-positions.pb", views.vehicle_positions, name="vehicle_positions"),
     path("network/trip-updates.pb", views.trip_updates, name="trip_updates"),

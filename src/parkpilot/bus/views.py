@@ -5,7 +5,7 @@ selectors read, services write."""
 import datetime
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -291,6 +291,13 @@ def demand_cancel(request, request_id: int):
     except ValidationFailed as exc:
         shell.refused(request, exc)
     return redirect("bus:demand_mine")
+
+
+@page(rules.NETWORK)
+def live_buses(request):
+    """The running buses' latest fixes for the network map, which fetches this again and
+    again."""
+    return JsonResponse(selectors_live.live_buses_geojson(user=request.user))
 
 
 @page(rules.NETWORK)

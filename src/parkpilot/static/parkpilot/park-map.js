@@ -22,6 +22,26 @@ document.addEventListener("DOMContentLoaded", function () {
     }).addTo(map);
     map.fitBounds(layer.getBounds(), {padding: [12, 12]});
     el.dataset.rendered = String(data.features.length);
+    // Inside a [data-live="<url>" data-live-every="<seconds>"]: a second layer fetched from
+    // that URL (a FeatureCollection, drawn as above) and fetched again every so often; the
+    // map keeps its view.
+    var live = el.closest("[data-live]");
+    if (live) {
+      var liveLayer = null;
+      var refresh = function () {
+        fetch(live.dataset.live, {credentials: "same-origin", headers: {Accept: "application/json"}})
+          .then(function (r) { return r.ok ? r.json() : null; })
+          .then(function (fresh) {
+            if (!fresh) { return; }
+            if (liveLayer) { liveLayer.remove(); }
+            liveLayer = L.geoJSON(fresh, layer.options).addTo(map);
+            el.dataset.liveCount = String(fresh.features.length);
+          })
+          .catch(function () {});  // offline: the last layer stays
+      };
+      refresh();
+      window.setInterval(refresh, 1000 * Number(live.dataset.liveEvery || 15));
+    }
     // Inside a [data-pick="<form id>"]: a tap marks the point of the form's checked map_target
     // ("pickup" or "dropoff"): its <target>_lat/_lon fields (WGS84, six decimals), and clears
     // the <target>_stop choice.
