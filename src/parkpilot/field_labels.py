@@ -57,6 +57,7 @@ FIELD_LABELS = {
     "service_event": pgettext_lazy("field", "Service request events"),
     "bus calendar": pgettext_lazy("field", "Bus service calendars"),
     "bus zone": pgettext_lazy("field", "Demand-responsive zones"),
+    "bus demand request": pgettext_lazy("field", "Demand-responsive requests"),
 }
 
 

@@ -95,6 +95,16 @@ def test_the_demo_network_map(live_server, new_page):
     map_ = page.get_by_test_id("park-map")
     expect(map_).to_have_attribute("data-rendered", re.compile(r"\d+"))
     assert int(map_.get_attribute("data-rendered")) >= 1 + 5 + 10 + 12 + 1
+    expect(map_).to_have_attribute("data-live-count", "0")  # no bus has reported yet
+    from parkpilot.bus import services
+    from parkpilot.bus.models import Vehicle
+    from parkpilot.tenancy.models import User
+
+    staff = User.objects.get(username="staff")
+    services.position_record(actor=staff, vehicle=Vehicle.objects.get(code="DB01"),
+                             lat=30.232, lon=119.806, datum="gcj02")  # fmt: skip
+    page.reload()
+    expect(map_).to_have_attribute("data-live-count", "1")
     screenshot(page, "bus-network-map")
 
 
@@ -139,3 +149,40 @@ def test_a_stop_on_the_phone_says_when_the_bus_comes(personas, park, live_server
     expect(arrivals).to_contain_text((now + datetime.timedelta(minutes=8)).strftime("%H:%M"))
     _fits(page)
     screenshot(page, "bus-stop-arrivals-phone")
+
+
+def test_a_rider_asks_for_a_demand_responsive_ride_on_the_phone(personas, park, live_server,
+                                                               new_page):  # fmt: skip
+    from parkpilot.bus import services_demand
+    from parkpilot.bus.geo import inside
+    from parkpilot.bus.models import DemandRequest, DemandZone
+
+    bus.network(park)
+    zone = DemandZone.objects.get(park=park)
+    page = _signed_in(new_page, live_server, personas["resident"])
+    page.goto(f"{live_server.url}/bus/m/demand/")
+    form = page.get_by_test_id("demand-form")
+    form.locator("input[name=day]").fill(bus.DAY.isoformat())
+    form.locator("input[name=time_s]").fill("10:00")
+    form.locator("select[name=pickup_stop]").select_option(label="公交中心站")
+    form.locator("input[name=map_target][value=dropoff]").check()
+    # The zone is a triangle (south-west, south-east, north-east corners): a tap three quarters
+    # east and four fifths south of its box's top-left corner is inside it.
+    box = page.locator(".park-map path.leaflet-interactive").first.bounding_box()
+    page.mouse.click(box["x"] + 0.75 * box["width"], box["y"] + 0.8 * box["height"])
+    expect(page.get_by_test_id("park-map")).to_have_attribute("data-picked", "dropoff")
+    _fits(page)
+    screenshot(page, "bus-demand-request-phone")
+    form.get_by_role("button", name="提交请求").click()
+    expect(page.get_by_test_id("messages")).to_contain_text("请求已提交")
+    expect(page.get_by_test_id("demand-requests")).to_contain_text("等待当天排班")
+    asked = DemandRequest.objects.get()
+    assert asked.pickup_stop.name == "公交中心站"
+    assert inside(float(asked.dropoff_lat), float(asked.dropoff_lon), zone.outline)
+
+    services_demand.demand_day_accept(actor=personas["park_staff"], zone=zone, day=bus.DAY)
+    page.reload()
+    expect(page.get_by_test_id("demand-requests")).to_contain_text("已安排")
+    expect(page.get_by_test_id("demand-requests")).to_contain_text("乘车码")
+    _fits(page)
+    screenshot(page, "bus-demand-scheduled-phone")

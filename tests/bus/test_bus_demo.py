@@ -38,3 +38,21 @@ def test_a_bus_never_runs_two_trips_at_once():
         )
         for (_s1, end), (start, _e2) in itertools.pairwise(spans):
             assert end < start, f"{vehicle}: a trip starts at {start} before {end}"
+
+
+def test_a_fresh_demo_shows_a_demand_responsive_plan(client):
+    from django.urls import reverse
+
+    from parkpilot.bus.models import DemandRequest
+    from parkpilot.tenancy.models import User
+
+    demo_load()
+    asked = DemandRequest.objects.all()
+    assert asked.count() == 12 and not asked.filter(is_demo=False).exists()
+    (day,) = set(asked.values_list("day", flat=True))  # the next working day
+    assert asked.filter(dropoff_stop__kind="metro").count() == 6  # half go to the metro
+    client.force_login(User.objects.get(username="staff"))
+    page = client.get(reverse("bus:demand")).content.decode()  # no day given: that day
+    assert f'value="{day:%Y-%m-%d}"' in page
+    assert page.count('data-testid="route"') >= 1 and "演示数据" in page
+    assert 'data-testid="accept-form"' in page

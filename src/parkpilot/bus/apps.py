@@ -32,6 +32,7 @@ class BusConfig(AppConfig):
     resident_entries = (
         ResidentEntry(_("Digital bus"), "bus:timetable", "bus/icons/bus.svg", order=20),
         ResidentEntry(_("My rides"), "bus:mine", "bus/icons/ticket.svg", order=21),
+        ResidentEntry(_("Demand-responsive bus"), "bus:demand_mine", "bus/icons/bus.svg", order=22),
     )
     demo_loader = "parkpilot.bus.demo.load"
     # GPS fixes from the on-board units' gateway, through energy's MQTT door (bus/handlers.py).

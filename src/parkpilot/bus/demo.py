@@ -12,13 +12,16 @@ a Chinese map, and converted to WGS84 at the door (geo.py)."""
 import datetime
 
 from django.db.models import Count
+from django.utils import timezone
 
-from parkpilot.bus.geo import to_gcj02, to_wgs84
+from parkpilot import workcalendar
+from parkpilot.bus.geo import inside, six_decimals, to_gcj02, to_wgs84
 from parkpilot.bus.models import (
     DISPATCHER,
     DRIVER,
     Agency,
     DayRule,
+    DemandRequest,
     DemandZone,
     Driver,
     Line,
@@ -167,13 +170,67 @@ def load(*, park: Park, data: dict, report: LoadReport) -> None:
     )
     outline = [list(p) for p in data.get("map_demo", {}).get("zones", {}).get("xinzhizao", [])]
     if outline:
-        upsert(
+        zone = upsert(
             report, "bus zone", DemandZone, {"park": park, "gtfs_id": "DRT_XINZHIZAO"},
             {"line": drt, "service": working, "name": "新智造产业园定制公交区",
              "outline": {"type": "Polygon", "coordinates": [[*outline, outline[0]]]},
              "window_start_s": 9 * 3600, "window_end_s": 16 * 3600 + 30 * 60,
              "prior_notice_min": 30, "message": "请在App中至少提前30分钟预约（演示数据）",
              "is_demo": True},
+        )  # fmt: skip
+        _demand_requests(report, park, zone, metro, hub)
+
+
+# Demo requests for the next working day (演示数据): when, how many seats, and where to. The
+# pick-ups are points inside the zone (fractions of its box, east and south of its north-west
+# corner); half the riders go to the metro station (the last mile), the others to the hub or
+# to another point in the zone.
+DEMAND_DEMO = (
+    ("09:05", 1, (0.30, 0.40), "metro"), ("09:10", 1, (0.55, 0.35), "metro"),
+    ("09:20", 2, (0.45, 0.60), "metro"), ("09:25", 1, (0.65, 0.55), "hub"),
+    ("09:40", 1, (0.40, 0.45), (0.60, 0.65)), ("10:30", 1, (0.50, 0.50), "metro"),
+    ("11:45", 3, (0.35, 0.55), "hub"), ("12:10", 1, (0.60, 0.40), (0.40, 0.60)),
+    ("13:30", 1, (0.45, 0.35), "metro"), ("14:50", 2, (0.55, 0.60), "hub"),
+    ("15:20", 1, (0.50, 0.45), "metro"), ("15:40", 1, (0.40, 0.50), (0.60, 0.50)),
+)  # fmt: skip
+
+
+def _demand_requests(report, park, zone, metro, hub) -> None:
+    """The demo riders' requests for the next working day from today, so the planners' page
+    shows a plan on a fresh demo (each request marked is_demo). A reload on the same day
+    changes nothing; on a later day it adds that day's."""
+    riders = list(
+        User.objects.filter(
+            park=park, is_active=True,
+            role__in=[Role.RESIDENT, Role.ENTERPRISE_USER, Role.ENTERPRISE_ADMIN],
+        ).order_by("username")
+    )  # fmt: skip
+    if not riders:
+        return
+    day = timezone.localdate() + datetime.timedelta(days=1)
+    while not workcalendar.is_working_day(day):
+        day += datetime.timedelta(days=1)
+    ring = zone.outline["coordinates"][0]
+    west, east = min(p[0] for p in ring), max(p[0] for p in ring)
+    south, north = min(p[1] for p in ring), max(p[1] for p in ring)
+
+    def point(fx, fy):
+        lon, lat = west + fx * (east - west), north - fy * (north - south)
+        if not inside(lat, lon, zone.outline):  # a concave outline: its box's centre instead
+            lon, lat = (west + east) / 2, (north + south) / 2
+        return six_decimals(lat), six_decimals(lon)
+
+    for n, (clock, seats, pickup, to) in enumerate(DEMAND_DEMO):
+        hours, minutes = map(int, clock.split(":"))
+        from_lat, from_lon = point(*pickup)
+        stop = {"metro": metro, "hub": hub}.get(to) if isinstance(to, str) else None
+        to_lat, to_lon = (stop.lat, stop.lon) if stop else point(*to)
+        upsert(
+            report, "bus demand request", DemandRequest,
+            {"zone": zone, "day": day, "rider": riders[n % len(riders)],
+             "time_s": hours * 3600 + minutes * 60, "is_demo": True},
+            {"park": park, "seats": seats, "pickup_lat": from_lat, "pickup_lon": from_lon,
+             "dropoff_stop": stop, "dropoff_lat": to_lat, "dropoff_lon": to_lon},
         )  # fmt: skip
 
 

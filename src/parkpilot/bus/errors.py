@@ -13,3 +13,7 @@ class ErrorCode(StrEnum):
     CODE_UNKNOWN = "code_unknown"  # a boarding code not on this driver's departures
     NOT_BOARDING = "not_boarding"  # a booking that holds no seat (waitlisted, cancelled)
     GTFS = "gtfs"  # a GTFS feed that does not read
+    OUTSIDE_ZONE = "outside_zone"  # a point on the map outside the demand-responsive zone
+    TOO_LATE = "too_late"  # asked with less than the zone's prior notice
+    DAY_PLANNED = "day_planned"  # the day's plan is accepted: no more requests, no replanning
+    PLAN_CHANGED = "plan_changed"  # the requests changed while the plan was being made

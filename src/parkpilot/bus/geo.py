@@ -2,6 +2,7 @@
 with prcoords. Near the metro station the two differ by about 540 m, so a stop typed in from a
 Chinese map without conversion lands in the wrong street."""
 
+import itertools
 from decimal import ROUND_HALF_EVEN, Decimal
 
 import prcoords
@@ -19,7 +20,7 @@ def to_wgs84(lat: float, lon: float, *, datum: str = "wgs84") -> tuple[Decimal, 
         lat, lon = point.lat, point.lon
     elif datum != "wgs84":
         raise ValueError(datum)
-    return _six(lat), _six(lon)
+    return six_decimals(lat), six_decimals(lon)
 
 
 def to_gcj02(lat, lon) -> tuple[float, float]:
@@ -27,5 +28,16 @@ def to_gcj02(lat, lon) -> tuple[float, float]:
     return point.lat, point.lon
 
 
-def _six(value: float) -> Decimal:
+def six_decimals(value: float) -> Decimal:
     return Decimal(str(value)).quantize(SIX, rounding=ROUND_HALF_EVEN)
+
+
+def inside(lat: float, lon: float, polygon: dict) -> bool:
+    """Whether a point lies inside a GeoJSON Polygon's outer ring (ray casting on the degrees:
+    a zone of a few kilometres is flat enough for it)."""
+    ring = polygon.get("coordinates", [[]])[0] if polygon.get("type") == "Polygon" else []
+    found = False
+    for (x1, y1), (x2, y2) in itertools.pairwise(ring):
+        if (y1 > lat) != (y2 > lat) and lon < x1 + (lat - y1) * (x2 - x1) / (y2 - y1):
+            found = not found
+    return found

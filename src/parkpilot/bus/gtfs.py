@@ -103,7 +103,12 @@ def feed_files(*, user) -> dict[str, bytes]:
     stops = access.scoped(user, Stop).order_by("gtfs_id")
     lines = access.scoped(user, Line).select_related("agency").order_by("gtfs_id")
     services = access.scoped(user, ServiceCalendar).order_by("gtfs_id")
-    trips = access.scoped(user, Trip).select_related("line", "service").order_by("gtfs_id")
+    trips = (
+        access.scoped(user, Trip)
+        .filter(demand_day__isnull=True)  # an accepted day's runs: the zone's Flex trip says it
+        .select_related("line", "service")
+        .order_by("gtfs_id")
+    )
     zones = access.scoped(user, DemandZone).select_related("line", "service").order_by("gtfs_id")
     files = {
         "agency.txt": _csv(

@@ -195,6 +195,12 @@ class Trip(models.Model):
     )
     # Seconds after midnight of the service day, as GTFS counts (may pass 24:00:00).
     starts_s = models.PositiveIntegerField(_("first departure"), db_index=True)
+    # A demand-responsive run made from an accepted plan: for that day only, its riders' times
+    # on their requests; no stop times, not in the timetable nor in the static GTFS feed (the
+    # zone's GTFS-Flex trip describes the service).
+    demand_day = models.ForeignKey(
+        "DemandDay", on_delete=models.PROTECT, null=True, blank=True, related_name="trips"
+    )
 
     class Meta:
         verbose_name = _("trip")
@@ -251,11 +257,38 @@ class DemandZone(models.Model):
         return self.name
 
 
+class DemandDay(models.Model):
+    """A zone's day whose plan a planner accepted: its trips and bookings are made, and the day
+    takes no more requests. Unique per zone and day, so two planners accepting at once cannot
+    both make trips (the second insert fails)."""
+
+    tenancy_policy = Policy(park_path="park", readers=NETWORK_READERS, park_writers=NETWORK_WRITERS)
+
+    park = models.ForeignKey(Park, on_delete=models.PROTECT, related_name="+")
+    zone = models.ForeignKey(DemandZone, on_delete=models.PROTECT, related_name="days")
+    day = models.DateField(_("day"))
+    accepted_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    accepted_at = models.DateTimeField(_("accepted at"))
+
+    class Meta:
+        verbose_name = _("accepted demand-responsive day")
+        verbose_name_plural = _("accepted demand-responsive days")
+        constraints = [models.UniqueConstraint(fields=["zone", "day"], name="bus_demand_day_once")]
+
+
+class DemandStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested: waiting for the day's plan")
+    SCHEDULED = "scheduled", _("Scheduled")
+    UNSERVED = "unserved", _("Not served")
+    CANCELLED = "cancelled", pgettext_lazy("demand request status", "Cancelled")
+
+
 class DemandRequest(models.Model):
-    """A rider's request for the demand-responsive service: from here to there, around this
-    time, on that day, in a zone (定制公交). The planner (drt.py, through
-    selectors.demand_plan) puts the day's requests on the buses; a plan is shown, not yet
-    stored (accepting it into trips with bookings is still to come)."""
+    """A rider's request for the demand-responsive service: from here to there (a stop, or a
+    point on the map inside the zone), around this time, on that day, in a zone (定制公交).
+    The planner (drt.py, through selectors.demand_plan) puts the day's requests on the buses;
+    when a planner accepts the day (services_demand.demand_day_accept) each request is either
+    scheduled, with its booking and planned times, or unserved, with the planner's reason."""
 
     tenancy_policy = Policy(park_path="park", readers=NETWORK_READERS, park_writers=NETWORK_WRITERS)
 
@@ -263,6 +296,18 @@ class DemandRequest(models.Model):
     zone = models.ForeignKey(DemandZone, on_delete=models.PROTECT, related_name="requests")
     rider = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     day = models.DateField(_("day"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=DemandStatus.choices, default=DemandStatus.REQUESTED
+    )
+    # Set when the rider chose a stop (its coordinates are copied into the point fields).
+    pickup_stop = models.ForeignKey(
+        Stop, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("pick-up stop"),
+    )  # fmt: skip
+    dropoff_stop = models.ForeignKey(
+        Stop, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("drop-off stop"),
+    )  # fmt: skip
     pickup_lat = models.DecimalField(_("pick-up latitude"), max_digits=9, decimal_places=6)
     pickup_lon = models.DecimalField(_("pick-up longitude"), max_digits=9, decimal_places=6)
     dropoff_lat = models.DecimalField(_("drop-off latitude"), max_digits=9, decimal_places=6)
@@ -270,6 +315,15 @@ class DemandRequest(models.Model):
     time_s = models.PositiveIntegerField(_("requested pick-up time"))  # seconds since midnight
     seats = models.PositiveSmallIntegerField(_("seats"), default=1)
     created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    # From the accepted plan: the seat, and when the bus picks up and sets down (seconds since
+    # midnight); or, unserved, the planner's reason (drt.Reason).
+    booking = models.ForeignKey(
+        "Booking", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    planned_pickup_s = models.PositiveIntegerField(_("planned pick-up"), null=True, blank=True)
+    planned_dropoff_s = models.PositiveIntegerField(_("planned drop-off"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=20, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
     is_demo = models.BooleanField(_("demo data"), default=False)
 
     class Meta:

@@ -12,6 +12,7 @@ from django.db.models import Case, Count, Q, Sum, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from parkpilot import workcalendar
 from parkpilot.bus import drt
@@ -21,7 +22,9 @@ from parkpilot.bus.models import (
     Booking,
     BookingStatus,
     DayRule,
+    DemandDay,
     DemandRequest,
+    DemandStatus,
     DemandZone,
     Departure,
     Line,
@@ -32,9 +35,10 @@ from parkpilot.bus.models import (
     Vehicle,
 )
 from parkpilot.plugins import TileData
+from parkpilot.stored_text import shown, stored
 from parkpilot.tenancy import access
 from parkpilot.tenancy import selectors as tenancy
-from parkpilot.tenancy.errors import ValidationFailed
+from parkpilot.tenancy.errors import NotFound, ValidationFailed
 from parkpilot.tenancy.models import User
 from parkpilot.tenancy.roles import ENTERPRISE_ROLES
 
@@ -59,6 +63,11 @@ def hhmm(seconds: int) -> str:
 # --- the network ----------------------------------------------------------------------------
 
 
+def published_trips(*, user):
+    """The timetabled trips (a demand-responsive run of an accepted day is not one)."""
+    return access.scoped(user, Trip).filter(demand_day__isnull=True)
+
+
 def lines(*, user):
     return access.scoped(user, Line).select_related("agency").order_by("kind", "short_name")
 
@@ -66,10 +75,10 @@ def lines(*, user):
 def line_summary(*, user) -> list[dict]:
     """Each line with its trips and stops, for the network page."""
     rows = []
-    trips = access.scoped(user, Trip).values("line_id").annotate(n=Count("id"))
+    trips = published_trips(user=user).values("line_id").annotate(n=Count("id"))
     per_line = {r["line_id"]: r["n"] for r in trips}
     for line in lines(user=user):
-        first = access.scoped(user, Trip).filter(line=line).order_by("starts_s").first()
+        first = published_trips(user=user).filter(line=line).order_by("starts_s").first()
         stops = (
             [st.stop.name for st in first.stop_times.select_related("stop").order_by("sequence")]
             if first
@@ -80,7 +89,9 @@ def line_summary(*, user) -> list[dict]:
 
 
 def trip_get(*, user, trip_id: int) -> Trip:
-    return access.get_for(user, Trip.objects.select_related("line", "service", "vehicle"), trip_id)
+    return access.get_for(
+        user, published_trips(user=user).select_related("line", "service", "vehicle"), trip_id
+    )
 
 
 def timetable(
@@ -89,7 +100,7 @@ def timetable(
     """The bookable trips running that day (leaving at `after_s` seconds after midnight or
     later), with free seats (a departure not yet booked has all its vehicle's seats)."""
     trips = (
-        access.scoped(user, Trip)
+        published_trips(user=user)
         .filter(line__bookable=True)
         .select_related("line", "service", "vehicle")
         .order_by("starts_s", "line__short_name")
@@ -123,7 +134,7 @@ def network_geojson(*, user) -> dict:
     demo = False
     for line in lines(user=user):
         first = (
-            access.scoped(user, Trip).filter(line=line).order_by("direction", "starts_s").first()
+            published_trips(user=user).filter(line=line).order_by("direction", "starts_s").first()
         )
         if first is None:
             continue
@@ -185,10 +196,10 @@ def network_counts(*, user) -> dict:
         "lines": lines(user=user).count(),
         "express": lines(user=user).filter(kind="express").count(),
         "stops": stops(user=user).count(),
-        "trips": access.scoped(user, Trip).count(),
-        "express_trips": access.scoped(user, Trip).filter(line__kind="express").count(),
+        "trips": published_trips(user=user).count(),
+        "express_trips": published_trips(user=user).filter(line__kind="express").count(),
         # Counted from the published trips, which everyone of the park may read.
-        "vehicles": access.scoped(user, Trip)
+        "vehicles": published_trips(user=user)
         .filter(line__kind="express", vehicle__isnull=False)
         .values("vehicle_id")
         .distinct()
@@ -253,7 +264,7 @@ def booking_by_code(*, user, code: str) -> Booking | None:
 def driver_departures(*, user, day: datetime.date) -> list[dict]:
     """The driver's departures that day with their manifest (codes and names), so the check
     still works when the phone loses signal after the page loaded."""
-    trips = access.scoped(user, Trip).filter(driver__user=user).select_related("line", "service")
+    trips = published_trips(user=user).filter(driver__user=user).select_related("line", "service")
     rows = []
     for trip in trips.order_by("starts_s"):
         if not runs_on(trip.service, day):
@@ -396,15 +407,21 @@ def demand_zones(*, user):
     return access.scoped(user, DemandZone).order_by("name")
 
 
-def demand_plan(*, user, zone_id, day: datetime.date, params: drt.Parameters | None = None):
-    """The day's requests in a zone planned on the park's buses (drt.plan), from the bus hub
-    (or, without one, the park's first stop); nothing is stored. Returns the zone, the routes
-    with each stop's rider and time, and the requests left out with the reason."""
-    zone = access.get_for(user, DemandZone, zone_id)
+def demand_zone_get(*, user, zone_id) -> DemandZone:
+    return access.get_for(user, DemandZone, zone_id)
+
+
+def demand_day_of(*, zone: DemandZone, day: datetime.date) -> DemandDay | None:
+    return DemandDay.objects.filter(zone=zone, day=day).select_related("accepted_by").first()
+
+
+def demand_solve(*, user, zone: DemandZone, day: datetime.date, params=None):
+    """The zone's requests still waiting on that day, planned on the park's buses from the hub
+    (or, without one, the park's first stop): (requests, vehicles, drt.Plan or None)."""
     requests = list(
         access.scoped(user, DemandRequest)
-        .filter(zone=zone, day=day)
-        .select_related("rider")
+        .filter(zone=zone, day=day, status=DemandStatus.REQUESTED)
+        .select_related("rider", "pickup_stop", "dropoff_stop")
         .order_by("time_s", "pk")
     )
     vehicles = list(access.scoped(user, Vehicle).filter(park=zone.park_id).order_by("code"))
@@ -418,13 +435,8 @@ def demand_plan(*, user, zone_id, day: datetime.date, params: drt.Parameters | N
         .first()
     )
     params = params or drt.Parameters(time_limit_s=_search_s(len(requests)))
-    result = {
-        "zone": zone, "day": day, "requests": requests, "routes": [], "unserved": [],
-        "window_min": params.window_s // 60, "factor": params.max_ride_factor,
-        "speed_kmh": params.speed_kmh,
-    }  # fmt: skip
     if not requests or not vehicles or depot is None:
-        return result
+        return requests, vehicles, None
     home = (float(depot.lat), float(depot.lon))
     start = max(0, zone.window_start_s - DUTY_BEFORE_S)
     buses = [
@@ -437,7 +449,28 @@ def demand_plan(*, user, zone_id, day: datetime.date, params: drt.Parameters | N
         )
         for r in requests
     ]  # fmt: skip
-    plan = drt.plan(asked, buses, params)
+    return requests, vehicles, drt.plan(asked, buses, params)
+
+
+def demand_plan(*, user, zone_id, day: datetime.date, params: drt.Parameters | None = None):
+    """A zone's day: before a planner accepts it, its waiting requests planned on the buses
+    (demand_solve; nothing stored); once accepted, the runs and riders stored then. Returns the
+    zone, the routes with each stop's rider and time, and the requests left out with the
+    reason."""
+    zone = demand_zone_get(user=user, zone_id=zone_id)
+    given = params or drt.Parameters()
+    accepted = demand_day_of(zone=zone, day=day)
+    result = {
+        "zone": zone, "day": day, "requests": [], "routes": [], "unserved": [], "served": 0,
+        "window_min": given.window_s // 60, "factor": given.max_ride_factor,
+        "speed_kmh": given.speed_kmh, "accepted": accepted,
+    }  # fmt: skip
+    if accepted is not None:
+        return result | _accepted_plan(user=user, accepted=accepted)
+    requests, vehicles, plan = demand_solve(user=user, zone=zone, day=day, params=params)
+    result["requests"] = requests
+    if plan is None:
+        return result
     by_id = {str(r.pk): r for r in requests}
     for vehicle, route in zip(vehicles, plan.routes, strict=True):
         if not route.stops:
@@ -447,7 +480,8 @@ def demand_plan(*, user, zone_id, day: datetime.date, params: drt.Parameters | N
             request = by_id[stop.request_id]
             stops.append(
                 {"request": request, "kind": stop.kind.label, "at": hhmm(stop.at_s),
-                 "asked": hhmm(request.time_s), "point": stop.point, "load": stop.load}
+                 "asked": hhmm(request.time_s), "point": stop.point, "load": stop.load,
+                 "place": shown(demand_place(request, stop.kind))}
             )  # fmt: skip
         result["routes"].append(
             {"vehicle": vehicle, "leaves": hhmm(route.leaves_s), "returns": hhmm(route.returns_s),
@@ -458,3 +492,114 @@ def demand_plan(*, user, zone_id, day: datetime.date, params: drt.Parameters | N
     ]
     result["served"] = len(plan.served)
     return result
+
+
+def demand_place(request: DemandRequest, kind: str) -> str:
+    """Where a rider gets on or off, as a stored text (stored_text): the stop's name, or the
+    point on the map."""
+    stop = request.pickup_stop if kind == drt.Kind.PICKUP else request.dropoff_stop
+    if stop is not None:
+        return stop.name
+    lat, lon = (
+        (request.pickup_lat, request.pickup_lon)
+        if kind == drt.Kind.PICKUP
+        else (request.dropoff_lat, request.dropoff_lon)
+    )
+    return stored(
+        gettext_noop("the point on the map (%(lat)s, %(lon)s)"),
+        lat=f"{float(lat):.5f}", lon=f"{float(lon):.5f}",
+    )  # fmt: skip
+
+
+def _accepted_plan(*, user, accepted: DemandDay) -> dict:
+    """The runs stored when the day was accepted: each bus's riders by their planned times."""
+    requests = list(
+        access.scoped(user, DemandRequest)
+        .filter(zone=accepted.zone_id, day=accepted.day)
+        .exclude(status=DemandStatus.REQUESTED)
+        .select_related("rider", "pickup_stop", "dropoff_stop", "booking__departure__trip")
+        .order_by("time_s", "pk")
+    )
+    trips = (
+        access.scoped(user, Trip).filter(demand_day=accepted).select_related("vehicle")
+    ).order_by("vehicle__code")
+    routes = []
+    for trip in trips:
+        riders = [r for r in requests if r.booking_id and r.booking.departure.trip_id == trip.pk]
+        events = sorted(
+            [(r.planned_pickup_s, 1, r) for r in riders]
+            + [(r.planned_dropoff_s, 0, r) for r in riders],
+            key=lambda e: (e[0], e[1], e[2].pk),
+        )  # at one second, who gets off goes first
+        stops, load = [], 0
+        for at_s, is_pickup, r in events:
+            load += r.seats if is_pickup else -r.seats
+            kind = drt.Kind.PICKUP if is_pickup else drt.Kind.DROPOFF
+            live = r.status == DemandStatus.SCHEDULED
+            stops.append(
+                {"request": r, "kind": kind.label, "at": hhmm(at_s), "asked": hhmm(r.time_s),
+                 "load": load, "place": shown(demand_place(r, kind)), "cancelled": not live}
+            )  # fmt: skip
+        routes.append({"vehicle": trip.vehicle, "leaves": hhmm(trip.starts_s), "returns": "",
+                       "stops": stops, "trip": trip})  # fmt: skip
+    unserved = [
+        {"request": r, "reason": drt.Reason(r.reason).label}
+        for r in requests
+        if r.status == DemandStatus.UNSERVED
+    ]
+    served = sum(1 for r in requests if r.booking_id)
+    return {"requests": requests, "routes": routes, "unserved": unserved, "served": served}
+
+
+def my_demand_requests(*, user, limit: int = 30) -> list[DemandRequest]:
+    """The rider's own requests, newest day first."""
+    if not getattr(user, "park_id", None):
+        return []
+    return list(
+        DemandRequest.objects.filter(park_id=user.park_id, rider=user)
+        .select_related("zone", "pickup_stop", "dropoff_stop", "booking__departure__trip__vehicle")
+        .order_by("-day", "-time_s", "-pk")[:limit]
+    )
+
+
+def my_demand_request(*, user, request_id) -> DemandRequest:
+    """One of the rider's own requests, or NotFound (a neighbour's, another park's, absent)."""
+    found = (
+        DemandRequest.objects.filter(pk=request_id, rider=user, park_id=user.park_id)
+        .select_related("zone", "booking__departure")
+        .first()
+    )
+    if found is None:
+        raise NotFound
+    return found
+
+
+def demand_next_day(*, user, zone_id) -> datetime.date:
+    """The first day from today with requests still to plan in the zone, else today."""
+    today = timezone.localdate()
+    found = (
+        access.scoped(user, DemandRequest)
+        .filter(zone_id=zone_id, day__gte=today, status=DemandStatus.REQUESTED)
+        .order_by("day")
+        .values_list("day", flat=True)
+        .first()
+    )
+    return found or today
+
+
+def demand_map_geojson(*, user, zone: DemandZone) -> dict:
+    """The zone and the park's stops, for the rider's map (a tap inside the zone marks a
+    point)."""
+    features = [
+        {"type": "Feature", "geometry": zone.outline, "properties": {"kind": "zone",
+                                                                      "name": zone.name}}
+    ]  # fmt: skip
+    for stop in stops(user=user):
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": _dot(float(stop.lon), float(stop.lat)),
+                "properties": {"kind": f"bus_{stop.kind}", "name": stop.name},
+            }
+        )
+    return {"type": "FeatureCollection", "features": features, "demo": zone.is_demo}

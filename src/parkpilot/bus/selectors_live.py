@@ -91,3 +91,36 @@ def stop_arrivals(*, user, stop_id: int, now=None) -> list[dict]:
                     "expected": ahead.expected, "delay_min": round(estimate.delay_s / 60),
                 })  # fmt: skip
     return sorted(arrivals, key=lambda row: row["expected"])
+
+
+def live_buses_geojson(*, user, now=None) -> dict:
+    """Each bus's latest fix of the last FRESH minutes (the network readers' positions), as
+    features for the shared map: a dot at the bus, named by its fleet number and line."""
+    from parkpilot.bus.selectors import _dot
+
+    now = now or timezone.now()
+    fixes = (
+        access.scoped(user, VehiclePosition)
+        .filter(at__gte=now - FRESH, at__lte=now)
+        .select_related("vehicle", "trip__line")
+        .order_by("vehicle_id", "-at", "-pk")
+    )
+    latest: dict[int, VehiclePosition] = {}
+    for fix in fixes:
+        latest.setdefault(fix.vehicle_id, fix)
+    features = []
+    for fix in sorted(latest.values(), key=lambda f: f.vehicle.code):
+        line = fix.trip.line.short_name if fix.trip_id else ""
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": _dot(float(fix.lon), float(fix.lat), metres=90),
+                "properties": {
+                    "kind": "bus_vehicle",
+                    "name": f"{fix.vehicle.code} {line}".strip(),
+                    "fill": "#d9480f",
+                    "at": timezone.localtime(fix.at).strftime("%H:%M:%S"),
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}

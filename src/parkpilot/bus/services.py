@@ -28,6 +28,7 @@ from parkpilot.bus.models import (
     Trip,
     VehiclePosition,
 )
+from parkpilot.inputs import Fields
 from parkpilot.notifications import services as notifications
 from parkpilot.stored_text import stored
 from parkpilot.tenancy import access
@@ -102,10 +103,14 @@ def _check_may_book_for(actor, rider) -> None:
     )
 
 
-def booking_create(*, actor, trip: Trip, day: datetime.date, rider=None, now=None) -> Booking:
-    """A seat on the trip that day, or a place on its waiting list when the bus is full."""
+def booking_create(*, actor, trip: Trip, day, rider=None, now=None) -> Booking:
+    """A seat on the trip that day (a date, or "YYYY-MM-DD" as a form posts it), or a place on
+    its waiting list when the bus is full."""
     rider = rider or actor
     now = now or timezone.now()
+    fields = Fields()
+    day = fields.date("day", day)
+    fields.check()
     _check_may_book_for(actor, rider)
     if rider.park_id != trip.park_id:
         raise NotFound

@@ -5,39 +5,48 @@ selectors read, services write."""
 import datetime
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from parkpilot.bus import gtfs, realtime, rules, selectors, selectors_live, services
+from parkpilot.bus import (
+    drt,
+    gtfs,
+    realtime,
+    rules,
+    selectors,
+    selectors_live,
+    services,
+    services_demand,
+)
+from parkpilot.bus.models import DemandDay
+from parkpilot.inputs import Fields, posted_id, query_whole
 from parkpilot.residents import shell
+from parkpilot.stored_text import shown
+from parkpilot.tenancy import access
 from parkpilot.tenancy.access import SIGNED_IN, page
 from parkpilot.tenancy.errors import ValidationFailed
 
 
-def _day(value: str | None, request=None) -> datetime.date:
-    """A day from a form (YYYY-MM-DD); today when absent, a message when it does not read."""
-    if not value:
-        return timezone.localdate()
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        raise ValidationFailed.single("day", _("not a date (YYYY-MM-DD)")) from None
+def _query_day(request) -> datetime.date:
+    """The day a page shows (?day=YYYY-MM-DD); today when absent, a message and today when it
+    does not read (a hand-edited address still shows the page)."""
+    fields = Fields()
+    day = fields.date("day", request.GET.get("day"), required=False)
+    if fields.errors:
+        shell.refused(request, ValidationFailed(fields.errors))
+    return day or timezone.localdate()
 
 
 @page(SIGNED_IN)
 def timetable(request):
-    try:
-        day = _day(request.GET.get("day"))
-    except ValidationFailed as exc:
-        shell.refused(request, exc)
-        day = timezone.localdate()
-    line_id = request.GET.get("line", "")
-    line_id = int(line_id) if line_id.isdigit() else None
+    day = _query_day(request)
+    line_id = query_whole(request, "line", None, low=1)
     now = timezone.localtime()
     # Today: only the buses that have not left yet.
     after_s = now.hour * 3600 + now.minute * 60 if day == now.date() else 0
@@ -69,8 +78,9 @@ def stop(request, stop_id: int):
 def book(request, trip_id: int):
     trip = selectors.trip_get(user=request.user, trip_id=trip_id)
     try:
-        day = _day(request.POST.get("day"))
-        booking = services.booking_create(actor=request.user, trip=trip, day=day)
+        booking = services.booking_create(
+            actor=request.user, trip=trip, day=request.POST.get("day")
+        )
         if booking.status == "confirmed":
             messages.success(request, _("Seat booked: show the boarding code to the driver."))
         else:
@@ -141,11 +151,7 @@ def board(request):
 @page(rules.STAFF_USE)
 def staff(request):
     since = timezone.localdate() - datetime.timedelta(days=30)
-    try:
-        day = _day(request.GET.get("day"))
-    except ValidationFailed as exc:
-        shell.refused(request, exc)
-        day = timezone.localdate()
+    day = _query_day(request)
     context = {
         "since": since,
         "day": day,
@@ -161,10 +167,11 @@ def staff(request):
 @page(rules.STAFF_USE)
 def staff_book(request):
     try:
-        trip = selectors.trip_get(user=request.user, trip_id=request.POST.get("trip") or 0)
-        rider = selectors.staff_member(user=request.user, rider_id=request.POST.get("rider"))
-        day = _day(request.POST.get("day"))
-        booking = services.booking_create(actor=request.user, trip=trip, day=day, rider=rider)
+        trip = selectors.trip_get(user=request.user, trip_id=posted_id(request, "trip"))
+        rider = selectors.staff_member(user=request.user, rider_id=posted_id(request, "rider"))
+        booking = services.booking_create(
+            actor=request.user, trip=trip, day=request.POST.get("day"), rider=rider
+        )
         messages.success(
             request,
             _("Booked for %(rider)s: %(status)s")
@@ -187,19 +194,110 @@ def network(request):
 
 @page(rules.NETWORK)
 def demand(request):
-    """The demand-responsive plan of a zone's requests on one day (shown, not stored)."""
+    """A zone's day of demand-responsive requests: planned and shown, or, once accepted, the
+    runs made from it."""
+    zones = list(selectors.demand_zones(user=request.user))
+    zone_id = query_whole(request, "zone", zones[0].pk if zones else None, low=1)
+    if "day" in request.GET or zone_id is None:
+        day = _query_day(request)
+    else:  # the first day from today with requests to plan, so a fresh page shows a plan
+        day = selectors.demand_next_day(user=request.user, zone_id=zone_id)
+    plan = None
+    if zone_id is not None:  # another park's zone: 404
+        plan = selectors.demand_plan(user=request.user, zone_id=zone_id, day=day)
+    context = {
+        "day": day, "zones": zones, "plan": plan,
+        "may_accept": access.can(request.user, access.CREATE, DemandDay),
+    }  # fmt: skip
+    return TemplateResponse(request, "bus/demand.html", context)
+
+
+@require_POST
+@page(rules.NETWORK)
+def demand_accept(request):
+    day = request.POST.get("day", "")
     try:
-        day = _day(request.GET.get("day"))
+        zone = selectors.demand_zone_get(user=request.user, zone_id=posted_id(request, "zone"))
     except ValidationFailed as exc:
         shell.refused(request, exc)
-        day = timezone.localdate()
+        return redirect("bus:demand")
+    try:
+        accepted = services_demand.demand_day_accept(actor=request.user, zone=zone, day=day)
+        messages.success(
+            request,
+            _("Plan accepted: %(runs)d runs; the riders are told.")
+            % {"runs": accepted.trips.count()},
+        )
+    except ValidationFailed as exc:
+        shell.refused(request, exc)
+    return redirect(f"{reverse('bus:demand')}?zone={zone.pk}&day={day}")
+
+
+# --- demand-responsive rides on the residents' front door ------------------------------------
+
+REQUEST_FIELDS = (
+    "day", "time_s", "seats", "pickup_stop", "pickup_lat", "pickup_lon", "dropoff_stop",
+    "dropoff_lat", "dropoff_lon",
+)  # fmt: skip
+
+
+@page(SIGNED_IN)
+def demand_mine(request, posted=None):
+    """Ask for a demand-responsive ride, and one's requests with their state."""
     zones = list(selectors.demand_zones(user=request.user))
-    zone_id = request.GET.get("zone") or (zones[0].pk if zones else None)
-    plan = None
-    if zone_id is not None:  # another park's zone, or no zone at all: 404
-        plan = selectors.demand_plan(user=request.user, zone_id=zone_id, day=day)
-    context = {"day": day, "zones": zones, "plan": plan}
-    return TemplateResponse(request, "bus/demand.html", context)
+    zone = zones[0] if zones else None
+    requests = [
+        {"request": r, "pickup": shown(selectors.demand_place(r, "pickup")),
+         "dropoff": shown(selectors.demand_place(r, "dropoff")),
+         "reason": drt.Reason(r.reason).label if r.reason else "",
+         "time": selectors.hhmm(r.time_s),
+         "picked": selectors.hhmm(r.planned_pickup_s) if r.planned_pickup_s is not None else ""}
+        for r in selectors.my_demand_requests(user=request.user)
+    ]  # fmt: skip
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    context = {
+        "zones": zones, "zone": zone, "requests": requests,
+        "stops": selectors.stops(user=request.user),
+        "form": posted or {"day": tomorrow.isoformat(), "time_s": "09:30", "seats": "1"},
+        "geojson": selectors.demand_map_geojson(user=request.user, zone=zone) if zone else None,
+        "window_min": drt.Parameters.window_s // 60,
+        "service_from": selectors.hhmm(zone.window_start_s) if zone else "",
+        "service_until": selectors.hhmm(zone.window_end_s) if zone else "",
+    }  # fmt: skip
+    return shell.render(request, "bus/demand_mine.html", context, tab="items")
+
+
+@require_POST
+@page(SIGNED_IN)
+def demand_request(request):
+    values = {name: request.POST.get(name, "") for name in REQUEST_FIELDS}
+    try:
+        zone = selectors.demand_zone_get(user=request.user, zone_id=posted_id(request, "zone"))
+        services_demand.demand_request_create(actor=request.user, zone=zone, **values)
+    except ValidationFailed as exc:
+        shell.refused(request, exc)
+        return demand_mine.__wrapped__(request, posted=values)  # keep what was typed
+    messages.success(request, _("Request sent: you will be told when the day's plan is made."))
+    return redirect("bus:demand_mine")
+
+
+@require_POST
+@page(SIGNED_IN)
+def demand_cancel(request, request_id: int):
+    found = selectors.my_demand_request(user=request.user, request_id=request_id)
+    try:
+        services_demand.demand_request_cancel(actor=request.user, request=found)
+        messages.success(request, _("Request cancelled."))
+    except ValidationFailed as exc:
+        shell.refused(request, exc)
+    return redirect("bus:demand_mine")
+
+
+@page(rules.NETWORK)
+def live_buses(request):
+    """The running buses' latest fixes for the network map, which fetches this again and
+    again."""
+    return JsonResponse(selectors_live.live_buses_geojson(user=request.user))
 
 
 @page(rules.NETWORK)
