@@ -117,6 +117,44 @@ def floor_area_ratios(*, user) -> list[dict]:
     return out
 
 
+def building_units(*, user, building: Building, day: date) -> list[dict]:
+    """The building's floors, each with its units and the lease in force on `day` (for the
+    entry page, where staff add units, let them and end leases): three queries."""
+    if not access.scoped(user, Building).filter(pk=building.pk).exists():
+        raise NotFound
+    floors = {f.pk: {"floor": f, "units": []} for f in building.floors.order_by("number")}
+    leases = {
+        lease.unit_id: lease
+        for lease in Lease.objects.filter(
+            in_force(day), unit__floor__building=building
+        ).select_related("enterprise")
+    }
+    for unit in Unit.objects.filter(floor__building=building).order_by("code"):
+        floors[unit.floor_id]["units"].append({"unit": unit, "lease": leases.get(unit.pk)})
+    return list(floors.values())
+
+
+def unit_get(*, user, unit_id) -> Unit:
+    return access.get_for(user, Unit.objects.select_related("floor__building"), unit_id)
+
+
+def floor_get(*, user, floor_id) -> Floor:
+    return access.get_for(user, Floor.objects.select_related("building"), floor_id)
+
+
+def lease_get(*, user, lease_id) -> Lease:
+    return access.get_for(user, Lease.objects.select_related("unit__floor__building"), lease_id)
+
+
+def emissions_list(*, user, park: Park, year: int):
+    return (
+        access.scoped(user, Emissions)
+        .filter(park=park, year=year)
+        .select_related("enterprise")
+        .order_by("enterprise__name")
+    )
+
+
 def lease_list(*, user, enterprise_id: int | None = None):
     leases = access.scoped(user, Lease).select_related("unit__floor__building", "enterprise")
     if enterprise_id is not None:
