@@ -223,6 +223,7 @@ def mujun_inputs(*, park: Park, year: int) -> list[mujun.Inputs]:
         .annotate(pollutant_t=F("cod_t") + F("nh3n_t") + F("so2_t") + F("nox_t"))
         .values_list("enterprise_id", "pollutant_t")
     )
+    industries = dict(Enterprise.objects.filter(park=park).values_list("id", "industry_code"))
     rows = []
     for eid, area in sorted(land.items()):
         e = econ.get(eid)
@@ -236,7 +237,7 @@ def mujun_inputs(*, park: Park, year: int) -> list[mujun.Inputs]:
                 employees=None if e["employees"] is None else Decimal(str(e["employees"])),
                 tce=_decimal(account.tce) if account else None,
                 co2_t=_decimal(account.co2_t) if account else None,
-                pollutant_t=emissions.get(eid),
+                pollutant_t=emissions.get(eid), industry_code=industries.get(eid) or "",
             )
         )  # fmt: skip
     return rows
@@ -253,7 +254,7 @@ def mujun_year(*, user, park: Park, year: int) -> list[dict]:
     if scheme is None:
         return []
     results = mujun.evaluate(mujun_inputs(park=park, year=year), scheme.weights, scheme.cutoffs,
-                             scheme.cap)  # fmt: skip
+                             scheme.cap, scheme.sector_rules)  # fmt: skip
     if not access.whole_park(user, Emissions, park.pk):
         own = (
             getattr(user, "enterprise_id", None)

@@ -105,9 +105,18 @@ def _indicator_columns():
 def mujun(request):
     year = _year(request)
     park = request.user.park
+    rows = selectors.mujun_year(user=request.user, park=park, year=year)
+    labels = dict(_indicator_columns())
+    for r in rows:
+        up = r["moves_up"]
+        r["moves"] = [
+            {"label": labels[key], "now": r["values"][key], "needed": needed}
+            for key, needed in up["indicators"].items() if needed is not None
+        ]  # fmt: skip
     context = {
         "year": year,
-        "rows": selectors.mujun_year(user=request.user, park=park, year=year),
+        "rows": rows,
+        "can_enter": rules.KEEP_EMISSIONS.allows(request.user),
         "scheme": selectors.scheme_get(park=park, year=year),
         "columns": _indicator_columns(),
     }
