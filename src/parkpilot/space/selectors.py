@@ -32,6 +32,10 @@ def parcel_get(*, user, parcel_id: int) -> Parcel:
     return access.get_for(user, Parcel, parcel_id)
 
 
+def building_list(*, user):
+    return access.scoped(user, Building).order_by("parcel__code", "name")
+
+
 def building_get(*, user, building_id: int) -> Building:
     return access.get_for(user, Building.objects.select_related("parcel"), building_id)
 
