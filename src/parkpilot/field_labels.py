@@ -49,6 +49,10 @@ FIELD_LABELS = {
     "email": pgettext_lazy("field", "E-mail"),
     "address": pgettext_lazy("field", "Network address"),
     "locked_out": pgettext_lazy("field", "Locked out"),
+    # a building entered as equal floors (space)
+    "lowest": pgettext_lazy("field", "Lowest floor"),
+    "highest": pgettext_lazy("field", "Highest floor"),
+    "floor_area_m2": pgettext_lazy("field", "Each floor's area (m²)"),
     # the demo load's counts that name no model
     "green_power": pgettext_lazy("field", "Green power purchases"),
     "economy_monthly": pgettext_lazy("field", "Monthly economic figures"),

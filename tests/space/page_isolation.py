@@ -12,4 +12,14 @@ def _building(personas, ent_a):
     return {"building_id": building.pk}, building
 
 
-PAGE_CASES = {"space:occupancy": PageCase(_building, owner="park_staff")}
+def _parcel(personas, ent_a):
+    parcel = Parcel.objects.create(park=ent_a.park, code="330112001002GB00008", name="P",
+                                   kind="supply", use="industrial", area_m2=1000)  # fmt: skip
+    return {"parcel_id": parcel.pk}, parcel
+
+
+PAGE_CASES = {
+    "space:occupancy": PageCase(_building, owner="park_staff"),
+    "space:building_units": PageCase(_building, owner="park_staff"),
+    "space:parcel": PageCase(_parcel, owner="park_staff"),
+}

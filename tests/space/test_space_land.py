@@ -206,12 +206,14 @@ def test_space_occupancy_page_queries_do_not_grow_with_units(
     assert response.status_code == 200
 
 
-def test_space_occupancy_page_refuses_a_bad_floor(client, personas, keeper, parcel, ent_a):
+def test_space_occupancy_page_ignores_a_bad_filter(client, personas, keeper, parcel, ent_a):
+    # Filters of a page fall back to their defaults (parkpilot.inputs): no floor, today.
     building = _let_building(keeper, parcel, ent_a, 1, 2)
     client.force_login(personas["park_staff"])
-    response = client.get(f"/space/buildings/{building.pk}/?floor=top")
-    assert response.status_code == 400
-    assert "请填写楼层号" in response.content.decode()
+    response = client.get(f"/space/buildings/{building.pk}/?floor=top&day=2026-13-01")
+    html = response.content.decode()
+    assert response.status_code == 200 and 'data-testid="unit-rows"' not in html
+    assert timezone.localdate().isoformat() in html
     assert client.get(f"/space/buildings/{building.pk}/?floor=7").status_code == 404
 
 

@@ -153,7 +153,9 @@ def test_space_mujun_page_and_xlsx(client, park, personas, evaluated):
     page = client.get("/space/mujun/?year=2022")
     assert page.status_code == 200 and evaluated["a"].name in page.content.decode()
     assert evaluated["b"].name not in page.content.decode()
-    assert client.get("/space/mujun/?year=abc").status_code == 400
+    # a hand-edited year that is not one opens the latest evaluated year (parkpilot.inputs)
+    fallback = client.get("/space/mujun/?year=abc")
+    assert fallback.status_code == 200 and evaluated["a"].name in fallback.content.decode()
     client.force_login(personas["park_staff"])
     sheet = load_workbook(BytesIO(client.get("/space/mujun/xlsx/?year=2022").content)).active
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
@@ -162,3 +164,54 @@ def test_space_mujun_page_and_xlsx(client, park, personas, evaluated):
         (2, "B", 99.32),
         (3, "D", 48.83),
     ]
+
+
+def test_space_mujun_what_moves_an_enterprise_up(park, personas, evaluated):
+    """Each indicator alone, others as they are (the module docstring's figures):
+    - B is class A: nothing above it.
+    - A (class B, 99.32) needs class A: rank ≤ ⌊40 % × 3⌋ = 1, i.e. B's 183.71 (A's lower id
+      wins the tie): 183.705 − 99.32 = 84.38 points more, above what any one indicator can add
+      (亩均税收 at most 2 × 40 = 80 against its 37.29 now): none alone.
+    - C (class D, 48.8306 unrounded) needs class C: rank ≤ ⌊95 % × 3⌋ = 2, i.e. A's 99.32 plus
+      a cent (the tie goes to A's lower id) = 99.33, so 99.325 − 48.8306 = 50.4944 points more.
+      亩均税收: 14.9153 + 50.4944 = 65.4097 ≤ 80, so 65.4097 / 40 × 21.4545 = 35.08 万元/亩
+      (from 8, i.e. tax 263.1 万元 on 7.5 亩 instead of 60). 亩均增加值 would need 15.17 +
+      50.49 = 65.67 points of at most 40, and the others less still: none."""
+    rows = {r["enterprise_id"]: r for r in
+            selectors.mujun_year(user=personas["park_staff"], park=park, year=2022)}  # fmt: skip
+    a, b, c = (rows[evaluated[k].pk]["moves_up"] for k in "abc")
+    assert b == {"target": None, "needed": None, "indicators": {}}
+    assert (a["target"], a["needed"]) == ("A", Decimal("183.71"))
+    assert set(a["indicators"].values()) == {None}
+    assert (c["target"], c["needed"]) == ("C", Decimal("99.33"))
+    needed = {
+        k: v if v is None else v.quantize(Decimal("0.01")) for k, v in c["indicators"].items()
+    }
+    assert needed == {"tax_per_mu": Decimal("35.08"), "va_per_mu": None, "va_per_tce": None,
+                      "va_per_pollutant_t": None, "rnd_pct": None,
+                      "va_per_employee": None}  # fmt: skip
+
+
+def test_space_mujun_moves_up_is_shown_to_the_enterprise(client, personas, evaluated):
+    client.force_login(personas["park_staff"])
+    html = client.get("/space/mujun/?year=2022").content.decode()
+    assert "从 8.00 到 35.08" in html  # C's 亩均税收
+    assert html.count("单项指标均无法单独达到") == 1  # A's row
+    client.force_login(personas["ent_a_user"])
+    html = client.get("/space/mujun/?year=2022").content.decode()
+    assert "需得分 183.71" in html and "35.08" not in html
+
+
+def test_space_mujun_sector_rules_lay_weights_over_the_scheme(park, personas, evaluated):
+    """A sector rule for C39 (计算机、通信和其他电子设备制造业: C's industry) that drops the
+    energy indicator and moves its 15 points to R&D: C's score becomes 48.8306 − 8.2759 (its
+    energy points) + 1/2.942857 × 25 = 8.4951 for R&D instead of 3.3981: 40.5548 − 3.3981 +
+    8.4951 = 45.65 (rounded); A and B keep the scheme's weights."""
+    MujunScheme.objects.filter(park=park, year=2022).update(
+        sector_rules={"C39": {"weights": {"va_per_tce": 0, "rnd_pct": 25}}, "C": {"weights": {}}}
+    )
+    rows = {r["enterprise_id"]: r for r in
+            selectors.mujun_year(user=personas["park_staff"], park=park, year=2022)}  # fmt: skip
+    c = rows[evaluated["c"].pk]
+    assert c["score"] == Decimal("45.65") and "va_per_tce" not in c["weights"]
+    assert rows[evaluated["a"].pk]["score"] == Decimal("99.32")

@@ -12,6 +12,7 @@ class SpaceConfig(AppConfig):
     label = "space"
     verbose_name = _("Land and space")
     urls = "parkpilot.space.urls"
+    api_router = "parkpilot.space.api.router"
     nav_items = (
         NavItem(_("Land and buildings"), "space:parcels", order=47),
         NavItem(_("Per-mu performance"), "space:mujun", order=48),

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from parkpilot.economy.models import EnterpriseMonthly
 from parkpilot.space import services
-from parkpilot.space.models import Emissions, MujunScheme, Parcel
+from parkpilot.space.models import Emissions, MujunScheme, Parcel, SchemeBasis
 from parkpilot.tenancy.actors import system_actor
 from parkpilot.tenancy.models import Enterprise, Zone
 
@@ -84,7 +84,11 @@ def _evaluation(park) -> None:
     if year is None:
         return
     MujunScheme.objects.create(
-        park=park, year=year, demo=True, cap=2,
+        park=park, year=year, demo=True, cap=2, basis=SchemeBasis.PROVINCE,
+        # services (信息传输、软件和信息技术服务业, GB/T 4754 I) are not scored on energy and
+        # pollutants; their points go to R&D and productivity (an invented rule, 演示数据)
+        sector_rules={"I": {"weights": {"va_per_tce": 0, "va_per_pollutant_t": 0,
+                                        "rnd_pct": 25, "va_per_employee": 15}}},
         document="演示方案，参照《浙江省人民政府关于深化“亩均论英雄”改革的指导意见》（浙政发〔2018〕5号）",
         weights={"tax_per_mu": 40, "va_per_mu": 20, "va_per_tce": 15, "va_per_pollutant_t": 10,
                  "rnd_pct": 10, "va_per_employee": 5},

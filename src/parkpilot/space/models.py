@@ -162,11 +162,21 @@ class Lease(models.Model):
         ]
 
 
+class SchemeBasis(models.TextChoices):
+    """Where a scheme's figures come from, shown beside them."""
+
+    PROVINCE = "province", _("Zhejiang's default shape")  # 浙政发〔2018〕5号, not a county's own
+    PARK = "park", _("the park's own scheme")
+    DEMO = "demo", _("demo data")
+
+
 class MujunScheme(models.Model):
     """A year's 亩均效益 evaluation rules as data, with the document they come from:
     `weights` {indicator: points}, `cutoffs` {"A": 20, "B": 70, "C": 95} (a class holds the
-    ranks up to that percent of the enterprises evaluated, D the rest) and `cap` (an indicator
-    scores at most cap × its weight)."""
+    ranks up to that percent of the enterprises evaluated, D the rest), `cap` (an indicator
+    scores at most cap × its weight) and `sector_rules` {industry-code prefix: {"weights":
+    {indicator: points}}}, laid over the weights for the enterprises of that sector (0 leaves an
+    indicator out)."""
 
     tenancy_policy = Policy(park_path="park", shared_in_park=True)
 
@@ -176,6 +186,10 @@ class MujunScheme(models.Model):
     weights = models.JSONField(_("weights"))
     cutoffs = models.JSONField(_("class cut-offs"))
     cap = models.DecimalField(_("score cap"), max_digits=4, decimal_places=2, default=2)
+    sector_rules = models.JSONField(_("sector rules"), default=dict, blank=True)
+    basis = models.CharField(
+        _("basis"), max_length=20, choices=SchemeBasis.choices, default=SchemeBasis.PARK
+    )
     demo = models.BooleanField(_("demo data"), default=False)
 
     class Meta:

@@ -34,6 +34,7 @@ class Inputs:
     tce: Decimal | None
     co2_t: Decimal | None
     pollutant_t: Decimal | None  # COD + NH3-N + SO2 + NOx
+    industry_code: str = ""  # GB/T 4754, for the scheme's sector rules
     values: dict = field(default_factory=dict)
 
 
@@ -77,14 +78,37 @@ def benchmarks(rows: list[Inputs]) -> dict[str, Decimal | None]:
     }
 
 
-def score(values: dict, bench: dict, weights: dict, cap: Decimal) -> Decimal:
-    total = Decimal(0)
+def contributions(values: dict, bench: dict, weights: dict, cap: Decimal) -> dict:
+    """Each scored indicator's points, unrounded: min(value / benchmark, cap) × weight."""
+    out = {}
     for key in INDICATORS:
         value, base = values.get(key), bench.get(key)
-        if value is None or not base or key not in weights:
+        if key not in weights or not base:
             continue
-        total += min(value / base, cap) * Decimal(str(weights[key]))
+        out[key] = Decimal(0) if value is None else min(value / base, cap) * _weight(weights, key)
+    return out
+
+
+def _weight(weights: dict, key: str) -> Decimal:
+    return Decimal(str(weights[key]))
+
+
+def score(values: dict, bench: dict, weights: dict, cap: Decimal) -> Decimal:
+    total = sum(contributions(values, bench, weights, cap).values(), Decimal(0))
     return total.quantize(CENT, ROUND_HALF_UP)
+
+
+def weights_for(industry_code: str, weights: dict, sector_rules: dict) -> dict:
+    """The weights an enterprise is scored with: the scheme's, with those of the sector rule
+    whose industry-code prefix (GB/T 4754) is the longest match laid over them; a weight of 0
+    leaves an indicator out (a service enterprise has no energy-intensity indicator, say)."""
+    code = industry_code or ""
+    matches = [p for p in sector_rules if code.startswith(p)]
+    if not matches:
+        return weights
+    override = sector_rules[max(matches, key=len)].get("weights", {})
+    merged = {**weights, **override}
+    return {k: v for k, v in merged.items() if Decimal(str(v))}
 
 
 def classes(scores: dict[int, Decimal], cutoffs: dict) -> dict[int, tuple[int, str]]:
@@ -100,13 +124,60 @@ def classes(scores: dict[int, Decimal], cutoffs: dict) -> dict[int, tuple[int, s
     return out
 
 
-def evaluate(rows: list[Inputs], weights: dict, cutoffs: dict, cap: Decimal) -> dict[int, dict]:
+def evaluate(
+    rows: list[Inputs], weights: dict, cutoffs: dict, cap: Decimal, sector_rules: dict | None = None
+) -> dict[int, dict]:
     bench = benchmarks(rows)
     values = {r.enterprise_id: indicators(r) for r in rows}
-    scores = {eid: score(v, bench, weights, cap) for eid, v in values.items()}
+    own = {r.enterprise_id: weights_for(r.industry_code, weights, sector_rules or {}) for r in rows}
+    points = {eid: contributions(v, bench, own[eid], cap) for eid, v in values.items()}
+    scores = {eid: sum(p.values(), Decimal(0)).quantize(CENT, ROUND_HALF_UP)
+              for eid, p in points.items()}  # fmt: skip
     ranks = classes(scores, cutoffs)
-    return {
+    out = {
         eid: {"values": values[eid], "score": scores[eid], "rank": ranks[eid][0],
-              "class": ranks[eid][1], "of": len(rows), "benchmarks": bench}
+              "class": ranks[eid][1], "of": len(rows), "benchmarks": bench,
+              "weights": own[eid]}
         for eid in values
     }  # fmt: skip
+    for eid in out:
+        out[eid]["moves_up"] = moves_up(eid, out, points[eid], cutoffs, cap)
+    return out
+
+
+HALF_CENT = Decimal("0.005")
+
+
+def _target(klass: str, cutoffs: dict) -> str | None:
+    """The class above `klass` (A has none)."""
+    order = [c for c, _p in sorted(cutoffs.items(), key=lambda b: Decimal(str(b[1])))] + ["D"]
+    at = order.index(klass) if klass in order else len(order) - 1
+    return order[at - 1] if at > 0 else None
+
+
+def moves_up(eid: int, results: dict, points: dict, cutoffs: dict, cap: Decimal) -> dict:
+    """What lifts an enterprise one class, indicator by indicator, the others' scores and the
+    park's benchmarks as they are: the class above needs rank ≤ ⌊cut-off × n / 100⌋, so the
+    score of the enterprise now at that place among the others (plus a cent when the tie goes
+    to it, the lower id ranking first), and one indicator alone must add the points missing,
+    within its cap. {"target": class or None, "needed": score, "indicators": {key: value
+    needed or None when that indicator alone cannot}}."""
+    me = results[eid]
+    target = _target(me["class"], cutoffs)
+    if target is None:
+        return {"target": None, "needed": None, "indicators": {}}
+    place = int(Decimal(str(cutoffs[target])) * me["of"] / 100)  # the last rank of `target`
+    others = sorted((e for e in results if e != eid),
+                    key=lambda e: (-results[e]["score"], e))  # fmt: skip
+    if place < 1:
+        return {"target": target, "needed": None, "indicators": {}}
+    ahead = others[place - 1]
+    needed = results[ahead]["score"] + (0 if eid < ahead else CENT)
+    missing = needed - HALF_CENT - sum(points.values(), Decimal(0))  # rounds up to `needed`
+    weights, bench = me["weights"], me["benchmarks"]
+    out = {}
+    for key, have in points.items():
+        want = have + missing
+        weight = _weight(weights, key)
+        out[key] = None if want > cap * weight else want / weight * bench[key]
+    return {"target": target, "needed": needed, "indicators": out}

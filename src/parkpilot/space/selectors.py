@@ -32,6 +32,10 @@ def parcel_get(*, user, parcel_id: int) -> Parcel:
     return access.get_for(user, Parcel, parcel_id)
 
 
+def building_list(*, user):
+    return access.scoped(user, Building).order_by("parcel__code", "name")
+
+
 def building_get(*, user, building_id: int) -> Building:
     return access.get_for(user, Building.objects.select_related("parcel"), building_id)
 
@@ -117,6 +121,44 @@ def floor_area_ratios(*, user) -> list[dict]:
     return out
 
 
+def building_units(*, user, building: Building, day: date) -> list[dict]:
+    """The building's floors, each with its units and the lease in force on `day` (for the
+    entry page, where staff add units, let them and end leases): three queries."""
+    if not access.scoped(user, Building).filter(pk=building.pk).exists():
+        raise NotFound
+    floors = {f.pk: {"floor": f, "units": []} for f in building.floors.order_by("number")}
+    leases = {
+        lease.unit_id: lease
+        for lease in Lease.objects.filter(
+            in_force(day), unit__floor__building=building
+        ).select_related("enterprise")
+    }
+    for unit in Unit.objects.filter(floor__building=building).order_by("code"):
+        floors[unit.floor_id]["units"].append({"unit": unit, "lease": leases.get(unit.pk)})
+    return list(floors.values())
+
+
+def unit_get(*, user, unit_id) -> Unit:
+    return access.get_for(user, Unit.objects.select_related("floor__building"), unit_id)
+
+
+def floor_get(*, user, floor_id) -> Floor:
+    return access.get_for(user, Floor.objects.select_related("building"), floor_id)
+
+
+def lease_get(*, user, lease_id) -> Lease:
+    return access.get_for(user, Lease.objects.select_related("unit__floor__building"), lease_id)
+
+
+def emissions_list(*, user, park: Park, year: int):
+    return (
+        access.scoped(user, Emissions)
+        .filter(park=park, year=year)
+        .select_related("enterprise")
+        .order_by("enterprise__name")
+    )
+
+
 def lease_list(*, user, enterprise_id: int | None = None):
     leases = access.scoped(user, Lease).select_related("unit__floor__building", "enterprise")
     if enterprise_id is not None:
@@ -185,6 +227,7 @@ def mujun_inputs(*, park: Park, year: int) -> list[mujun.Inputs]:
         .annotate(pollutant_t=F("cod_t") + F("nh3n_t") + F("so2_t") + F("nox_t"))
         .values_list("enterprise_id", "pollutant_t")
     )
+    industries = dict(Enterprise.objects.filter(park=park).values_list("id", "industry_code"))
     rows = []
     for eid, area in sorted(land.items()):
         e = econ.get(eid)
@@ -198,7 +241,7 @@ def mujun_inputs(*, park: Park, year: int) -> list[mujun.Inputs]:
                 employees=None if e["employees"] is None else Decimal(str(e["employees"])),
                 tce=_decimal(account.tce) if account else None,
                 co2_t=_decimal(account.co2_t) if account else None,
-                pollutant_t=emissions.get(eid),
+                pollutant_t=emissions.get(eid), industry_code=industries.get(eid) or "",
             )
         )  # fmt: skip
     return rows
@@ -215,7 +258,7 @@ def mujun_year(*, user, park: Park, year: int) -> list[dict]:
     if scheme is None:
         return []
     results = mujun.evaluate(mujun_inputs(park=park, year=year), scheme.weights, scheme.cutoffs,
-                             scheme.cap)  # fmt: skip
+                             scheme.cap, scheme.sector_rules)  # fmt: skip
     if not access.whole_park(user, Emissions, park.pk):
         own = (
             getattr(user, "enterprise_id", None)

@@ -1,0 +1,97 @@
+"""Land and space API routes (tests/tenancy/test_route_isolation.py): parcels and buildings are
+the park's (park roles read them; enterprises and other parks get nothing, 404 by id), and the
+亩均 results are staff's in full and an enterprise's own row only."""
+
+from decimal import Decimal
+
+from parkpilot.economy.models import EnterpriseMonthly
+from parkpilot.space.models import Building, Floor, Lease, MujunScheme, Parcel, Unit
+
+OUTSIDERS = ("ent_a_user", "resident", "other_park_admin")
+
+
+def land(park, suffix="1"):
+    parcel = Parcel.objects.create(park=park, code=f"330112001002GB0000{suffix}", name="P",
+                                   kind="supply", use="industrial", area_m2=1000)  # fmt: skip
+    building = Building.objects.create(park=park, parcel=parcel, name="B")
+    floor = Floor.objects.create(building=building, number=1, area_m2=400)
+    unit = Unit.objects.create(floor=floor, code="101", area_m2=400)
+    return parcel, building, unit
+
+
+def _parcels(api_as, personas, ent_a, ent_b):
+    parcel, _b, _u = land(ent_a.park)
+    assert [p["code"] for p in api_as("park_staff").get("/api/v1/space/parcels").json()] == [
+        parcel.code
+    ]
+    for persona in OUTSIDERS:
+        assert api_as(persona).get("/api/v1/space/parcels").json() == [], persona
+
+
+def _parcel(api_as, personas, ent_a, ent_b):
+    parcel, _b, _u = land(ent_a.park)
+    url = f"/api/v1/space/parcels/{parcel.pk}"
+    assert api_as("supervisor").get(url).json()["area_m2"] == "1000.00"
+    for persona in OUTSIDERS:
+        assert api_as(persona).get(url).status_code == 404, persona
+
+
+def _buildings(api_as, personas, ent_a, ent_b):
+    _p, building, _u = land(ent_a.park)
+    listed = api_as("park_staff").get("/api/v1/space/buildings").json()
+    assert [b["id"] for b in listed] == [building.pk]
+    for persona in OUTSIDERS:
+        assert api_as(persona).get("/api/v1/space/buildings").json() == [], persona
+
+
+def _occupancy(api_as, personas, ent_a, ent_b):
+    _p, building, unit = land(ent_a.park)
+    Lease.objects.create(unit=unit, enterprise=ent_a, start="2024-01-01")
+    url = f"/api/v1/space/buildings/{building.pk}/occupancy?day=2024-06-01"
+    got = api_as("park_staff").get(url).json()
+    assert (Decimal(got["let_m2"]), Decimal(got["occupancy_pct"])) == (400, 100)
+    for persona in OUTSIDERS:  # the tenant itself reads its lease, not the building's figures
+        assert api_as(persona).get(url).status_code == 404, persona
+
+
+def evaluated(park, ent_a, ent_b):
+    """Two holders of 1,500 m² each (2.25 亩) with December 2022 figures, no meters: A 300 万元
+    value added and 60 tax, B 150 and 30."""
+    for i, (ent, va, tax) in enumerate(((ent_a, "300", "60"), (ent_b, "150", "30"))):
+        Parcel.objects.create(park=park, code=f"330112001002GB0010{i}", name=f"P{i}",
+                              kind="supply", use="industrial", area_m2=1500,
+                              enterprise=ent)  # fmt: skip
+        EnterpriseMonthly.objects.create(park=park, enterprise=ent, year=2022, month=12,
+                                         value_added=Decimal(va), tax=Decimal(tax))  # fmt: skip
+    MujunScheme.objects.create(park=park, year=2022, document="测试", cap=2,
+                               weights={"tax_per_mu": 60, "va_per_mu": 40},
+                               cutoffs={"A": 50, "B": 80, "C": 95})  # fmt: skip
+
+
+def _mujun_year(api_as, personas, ent_a, ent_b):
+    evaluated(ent_a.park, ent_a, ent_b)
+    staff = api_as("park_staff").get("/api/v1/space/mujun/2022").json()
+    assert [(r["enterprise_id"], r["mujun_class"]) for r in staff] == [(ent_a.pk, "A"),
+                                                                      (ent_b.pk, "D")]  # fmt: skip
+    own = api_as("ent_a_user").get("/api/v1/space/mujun/2022").json()
+    assert [r["enterprise_id"] for r in own] == [ent_a.pk]
+    for persona in ("resident", "other_park_admin"):
+        assert api_as(persona).get("/api/v1/space/mujun/2022").json() == [], persona
+
+
+def _mujun_enterprise(api_as, personas, ent_a, ent_b):
+    evaluated(ent_a.park, ent_a, ent_b)
+    url = f"/api/v1/space/mujun/2022/{ent_b.pk}"
+    assert api_as("ent_b_user").get(url).json()["rank"] == 2
+    for persona in ("ent_a_user", "resident", "other_park_admin"):
+        assert api_as(persona).get(url).status_code == 404, persona
+
+
+CASES = {
+    ("GET", "/api/v1/space/parcels"): _parcels,
+    ("GET", "/api/v1/space/parcels/{parcel_id}"): _parcel,
+    ("GET", "/api/v1/space/buildings"): _buildings,
+    ("GET", "/api/v1/space/buildings/{building_id}/occupancy"): _occupancy,
+    ("GET", "/api/v1/space/mujun/{year}"): _mujun_year,
+    ("GET", "/api/v1/space/mujun/{year}/{enterprise_id}"): _mujun_enterprise,
+}
