@@ -81,3 +81,22 @@ def test_fifty_orders_of_100_by_one_member_with_1000_reserve_exactly_ten(park, p
     assert sum(lot.remaining for lot in member.lots.all()) == 0
     assert Good.objects.get(pk=good.pk).stock == 490
     assert ledger.drift(park_id=park.pk) == []
+
+
+def test_twenty_retries_of_one_award_at_once_award_it_once(park):
+    """No "awarded already?" read for a rule without caps: the ledger key's INSERT ... ON
+    CONFLICT decides, and the losers return the first award having written nothing."""
+    (member,) = _funded_members(park, 1, 10)
+    rule = EarningRule.objects.create(park=park, kind="volunteering", name="活动", points=30)
+    made = [None] * 20
+
+    def work(i):
+        made[i] = services.award(via="ui", actor=None, member=member, rule=rule, source="once")
+
+    outcomes = _at_once(20, work)
+    assert outcomes == ["reserved"] * 20, outcomes  # every call returned an award
+    assert len({award.pk for award in made}) == 1
+    member.account.refresh_from_db()
+    assert member.account.balance == 10 + 30
+    assert member.lots.count() == 2 and member.awards.filter(rule=rule).count() == 1
+    assert ledger.drift(park_id=park.pk) == []

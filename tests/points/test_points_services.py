@@ -184,14 +184,47 @@ def test_a_confirmed_service_request_awards_the_enterprise(personas, ent_a, park
     assert Award.objects.get(member=member).source == "services.request:7"
 
 
-def test_an_award_takes_fourteen_statements(member, rule):
-    """BEGIN; lock the member (account and park joined); awarded already and caps; the lot;
-    the issued account; savepoint, entry, two balance updates, postings, release; the award;
-    its audit row; COMMIT. (Was 20: a guard against creeping back.)"""
-    _award(member, rule, "v:0")
+def _statements_of_one_award(member, rule) -> list[str]:
+    _award(member, rule, "v:0")  # the park's issued account is opened by its first award
     with CaptureQueriesContext(connection) as queries:
         _award(member, rule, "v:1")
-    assert len(queries.captured_queries) <= 14, [q["sql"][:60] for q in queries.captured_queries]
+    return [q["sql"].split("(")[0].split(" WHERE")[0][:60] for q in queries.captured_queries]
+
+
+def test_an_award_by_a_rule_without_caps_takes_ten_statements(member, park):
+    """Pinned, so a statement creeping back shows (was 20, then 14, then 12):
+    1 SAVEPOINT (the award's transaction.atomic, inside the test's transaction; outside one it
+      is BEGIN ... COMMIT, the same count)
+    2 SELECT the member's account and the park's issued account (locks the member on PostgreSQL)
+    3 INSERT the ledger entry ... ON CONFLICT (park_id, key) DO NOTHING RETURNING id
+    4 INSERT both postings, in one statement
+    5 UPDATE the member's balance;  6 UPDATE the issued account's (one each, in id order)
+    7 INSERT the lot;  8 INSERT the award;  9 INSERT its audit row
+    10 RELEASE SAVEPOINT
+    No "awarded already?" read: the ledger key's ON CONFLICT answers it."""
+    rule = EarningRule.objects.create(park=park, kind="volunteering", name="志愿", points=10)
+    statements = _statements_of_one_award(member, rule)
+    assert len(statements) == 10, statements
+    assert sum(s.startswith("INSERT") for s in statements) == 5, statements
+    assert sum(s.startswith("UPDATE") for s in statements) == 2, statements
+
+
+def test_an_award_by_a_rule_with_caps_takes_eleven_statements(member, rule):
+    """The ten above and, after the lock, one SELECT of the member's awards by this rule in
+    the year (the caps' sums and "awarded already?" in one read)."""
+    statements = _statements_of_one_award(member, rule)
+    assert len(statements) == 11, statements
+    assert [s.startswith("SELECT") for s in statements[1:3]] == [True, True], statements
+
+
+def test_a_retried_award_writes_nothing(member, park):
+    rule = EarningRule.objects.create(park=park, kind="volunteering", name="志愿", points=10)
+    first = _award(member, rule, "v:1")
+    rows = (Lot.objects.count(), Award.objects.count(), AuditLog.objects.count())
+    again = _award(member, rule, "v:1")
+    assert again.pk == first.pk and again.lot_id == first.lot_id
+    assert (Lot.objects.count(), Award.objects.count(), AuditLog.objects.count()) == rows
+    assert _balance(member) == 10 and ledger.drift(park_id=park.pk) == []
 
 
 def test_the_caller_says_how_a_write_came_in(personas, member, rule, good):

@@ -14,7 +14,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -64,28 +63,32 @@ def post(
     `lines`: (account, amount) pairs; amounts in whole units, summing to zero. Raises
     InsufficientBalance (nothing written) when a guarded account would go below zero.
 
-    Statements on the way: the entry by INSERT ... ON CONFLICT DO NOTHING (the database says
-    whether the key is new: no look first, no savepoint for a lost race), one conditional UPDATE
-    per account, the postings in one INSERT; all inside a savepoint, so a refusal leaves a
-    caller's transaction usable."""
+    Statements on the way (an award: 4): the entry by INSERT ... ON CONFLICT DO NOTHING (the
+    database says whether the key is new: no look first, no savepoint for a lost race), its
+    postings in one INSERT, one conditional UPDATE per account. A refusal leaves a caller's
+    transaction usable: an entry that can be refused after its first write (a guarded account
+    going down, a reversal) runs in a savepoint; one that cannot (an award: a credit, and a
+    debit of an unguarded source) needs none. A replay is looked up after the block: nothing
+    was written."""
     lines = [(account, int(amount)) for account, amount in lines if amount]
     _check_balanced(park, lines)
     draft = Draft(key=key, kind=kind, lines=lines, memo=memo, reverses=reverses)
+    refusable = reverses is not None or any(
+        account.guarded and amount < 0 for account, amount in lines
+    )
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=refusable):
             entry = _insert_entry(park, draft, actor=actor, at=at or timezone.now())
-            if entry is None:
-                first = Entry.objects.get(park=park, key=key)
-                return Posted(_same_entry(first, lines), replayed=True)
-            _move_balances(lines)
-            Posting.objects.bulk_create(
-                [Posting(entry=entry, account=account, amount=amount) for account, amount in lines]
-            )
+            if entry is not None:
+                _move_balances(lines)
     except IntegrityError as clash:
         # The only other unique column: an entry is reversed once.
         if reverses is not None and Entry.objects.filter(reverses=reverses).exists():
             raise refused("entry", LedgerCode.ALREADY_REVERSED, _("already reversed")) from clash
         raise
+    if entry is None:
+        first = Entry.objects.get(park=park, key=key)
+        return Posted(_same_entry(first, lines), replayed=True)
     return Posted(entry, replayed=False)
 
 
@@ -158,37 +161,39 @@ def _entry_row(park, draft: Draft, *, actor, at) -> Entry:
 
 
 def _insert_entry(park, draft: Draft, *, actor, at) -> Entry | None:
-    """INSERT the entry unless its key is booked in the park: the new Entry, or None.
+    """INSERT the entry unless its key is booked in the park, then its postings: the new Entry,
+    or None (nothing written).
 
-    One statement on both databases (SQLite >= 3.35 and PostgreSQL have ON CONFLICT ...
-    RETURNING). On PostgreSQL a concurrent insert of the same key waits for the other
+    Plain SQL, two statements on both databases (SQLite >= 3.35 and PostgreSQL have ON
+    CONFLICT ... RETURNING): through the ORM, building these INSERTs cost more than SQLite
+    spends running them. On PostgreSQL a concurrent insert of the same key waits for the other
     transaction and then does nothing, so exactly one of them books it."""
     entry = _entry_row(park, draft, actor=actor, at=at)
-    ops = connection.ops
-    columns = ["park_id", "key", "kind", "memo", "at", "reverses_id", "actor_id", "actor_label"]
-    values = [
-        entry.park_id,
-        entry.key,
-        entry.kind,
-        entry.memo,
-        ops.adapt_datetimefield_value(entry.at),
-        entry.reverses_id,
-        entry.actor_id,
-        entry.actor_label,
-    ]
-    table = ops.quote_name(Entry._meta.db_table)
-    names = ", ".join(ops.quote_name(c) for c in columns)
-    marks = ", ".join(["%s"] * len(columns))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({names}) VALUES ({marks}) "
-            f"ON CONFLICT ({ops.quote_name('park_id')}, {ops.quote_name('key')}) DO NOTHING "
-            f"RETURNING {ops.quote_name('id')}",
-            values,
+            "INSERT INTO ledger_entry (park_id, key, kind, memo, at, reverses_id, actor_id,"
+            " actor_label) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT (park_id, key) DO NOTHING RETURNING id",
+            [
+                entry.park_id,
+                entry.key,
+                entry.kind,
+                entry.memo,
+                connection.ops.adapt_datetimefield_value(entry.at),
+                entry.reverses_id,
+                entry.actor_id,
+                entry.actor_label,
+            ],
         )
         row = cursor.fetchone()
-    if row is None:
-        return None
+        if row is None:
+            return None
+        # One row per posting, in one statement: (entry, account, amount), (...), ...
+        cursor.execute(
+            "INSERT INTO ledger_posting (entry_id, account_id, amount) VALUES "
+            + ", ".join(["(%s, %s, %s)"] * len(draft.lines)),
+            [value for account, amount in draft.lines for value in (row[0], account.pk, amount)],
+        )
     entry.pk = row[0]
     entry._state.adding = False
     entry._state.db = connection.alias
@@ -260,11 +265,17 @@ def _move_balances(lines: list[tuple[Account, int]], *, locked: bool = True) -> 
 
 
 def _move_one(account: Account, change: int) -> None:
-    rows = Account.objects.filter(pk=account.pk)
+    """One account's change by one UPDATE, guarded when it goes down; written as SQL (the
+    ORM's compile of this one-line UPDATE cost more than SQLite spends running it)."""
+    sql = "UPDATE ledger_account SET balance = balance + %s WHERE id = %s"
+    params = [change, account.pk]
     if change < 0 and account.guarded:
-        rows = rows.filter(balance__gte=-change)
-    if rows.update(balance=F("balance") + change) != 1:
-        raise InsufficientBalance(account, -change)
+        sql += " AND balance >= %s"
+        params.append(-change)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        if cursor.rowcount != 1:
+            raise InsufficientBalance(account, -change)
 
 
 def _same_entry(first: Entry, lines: list[tuple[Account, int]]) -> Entry:
