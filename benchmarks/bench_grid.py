@@ -9,15 +9,18 @@
   in exactly one current grid that holds its point.
 - report_intake_p95_ms: a report with 3 photos (640x480 JPEG with EXIF GPS) POSTed as the
   residents' report form (multipart, session and CSRF token) by 50 concurrent reporters, each a
-  signed-in resident in a thread of its own, against one `parkpilot serve` (uvicorn) on the
-  bench's database, timed from the request to its redirect to the new case (goal <= 500 ms). The
-  server does what a phone's report costs: the form, the likely-duplicates query (the 10,000 open
-  cases are of the same category, so every report offers some and confirms "a different
-  problem"), locating, the case, its report, the 3 originals stored and their published copies
-  queued (grid.tasks.photos_publish; no consumer runs here, the copies are not timed), the
-  worker's notification, the audit row. The baseline is the same report through
-  services.report_submit in process, one at a time, and over HTTP by one reporter alone (what
-  HTTP adds, and then what 50 at once add: they queue for the one server process).
+  signed-in resident in a thread of its own, against `parkpilot serve --workers N` (uvicorn; N as
+  deployed: one per core on PostgreSQL, 1 on SQLite, see CORES) on the bench's database, timed
+  from the request to its redirect to the new case (goal <= 500 ms). The server does what a
+  phone's report costs: the form, the likely-duplicates query (the 10,000 open cases are of the
+  same category, so every report offers some and confirms "a different problem"), locating, the
+  case, its report, the 3 originals stored and their published copies queued
+  (grid.tasks.photos_publish; no consumer runs here, the copies are not timed), the worker's
+  notification, the audit row. The baseline is the same report through services.report_submit in
+  process, one at a time, and over HTTP by one reporter alone (what HTTP adds, and then what 50 at
+  once add: they queue for the server's processes).
+  report_intake_lost counts the reports answered with their case whose case, or any of its 3
+  photos (row and stored original), is not there once the server has stopped (goal 0).
 - open311_conformance_failures: the checks of tests/grid/test_grid_open311.py run as a script
   against the live views (Django's test client), counted.
 
@@ -38,6 +41,10 @@ INTAKES = 30
 REPORTERS = 50
 ROUNDS = 2 if QUICK else 4  # reports per reporter: 200 timed reports
 LON0, LAT0, CELL = 119.77, 30.215, 0.002
+# Server processes as deployed (docs/operations.md): one per core on PostgreSQL; one on SQLite,
+# whose single write lock several processes contend for by polling (with 2, some reports waited
+# past the 5 s busy timeout and were refused).
+CORES = os.cpu_count() or 1
 
 
 def run(database_url: str | None = None) -> dict:
@@ -144,6 +151,7 @@ def _measure(connection) -> dict:
         "report_intake_p50_ms": concurrent["p50_ms"],
         "report_intake_reports": concurrent["n"],
         "report_intake_failed": concurrent["failed"],
+        "report_intake_lost": concurrent["lost"],
         "open311_conformance_failures": _open311_failures(park, reporter, staff, point()),
     }
     # What the figure is made of: the STR-tree query alone, and a linear scan of the polygons
@@ -159,10 +167,14 @@ def _measure(connection) -> dict:
         name, metrics=metrics, baseline=baseline,
         notes=f"{connection.vendor}; {COLS * ROWS} grids; {CASES} open cases redrawn into a "
         f"25 x 40 lattice; intake: {REPORTERS} concurrent reporters x {ROUNDS} reports over "
-        f"HTTP to one uvicorn; load {os.getloadavg()[0]:.2f}",
+        f"HTTP to uvicorn, {_workers(connection)} process(es); load {os.getloadavg()[0]:.2f}",
     )  # fmt: skip
     print(path.read_text())
     return metrics
+
+
+def _workers(connection) -> int:
+    return 1 if connection.vendor == "sqlite" else CORES
 
 
 def _photo(lon: float, lat: float) -> bytes:
@@ -230,16 +242,17 @@ def _concurrent_intake(connection, park, point) -> dict:
         shutil.copyfile(database, Path(scratch) / "parkpilot.sqlite3")
     else:
         env["DATABASE_URL"] = _test_database_url(connection, os.environ["DATABASE_URL"])
+    workers = _workers(connection)
     port = _free_port()
     cli = str(Path(sys.executable).with_name("parkpilot"))
     log = Path(scratch) / "server.log"
     with log.open("ab") as out:
         server = subprocess.Popen(
-            [cli, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [cli, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
             env=env, stdout=out, stderr=out,
         )  # fmt: skip
     try:
-        _wait_for_port(port, server)
+        _wait_for_port(port, server, timeout=120)
         photo = _photo(119.83, 30.23)
         clients = [_Reporter(port, sid, photo) for sid in sessions]
         for c, place in zip(clients, places, strict=False):  # sign in, token, warm the server
@@ -263,7 +276,33 @@ def _concurrent_intake(connection, park, point) -> dict:
         print("intake failures:", [f for c in clients for f in c.errors][:5])
         print(log.read_text()[-3000:])
     alone = summary([ms for ms in alone if ms is not None])
-    return summary(samples) | {"n": len(samples), "failed": failed, "alone_p95_ms": alone["p95_ms"]}
+    answered = [case_id for c in clients for case_id in c.cases]
+    lost = _lost(connection, Path(scratch), answered)
+    return summary(samples) | {
+        "n": len(samples), "failed": failed, "lost": lost, "alone_p95_ms": alone["p95_ms"]
+    }  # fmt: skip
+
+
+def _lost(connection, scratch, case_ids: list[int]) -> int:
+    """How many of the cases the server answered with lack their case row or any of their 3
+    photos (row, and its original on disk), read from the server's database once it stopped."""
+    import sqlite3
+
+    marks = ",".join("?" * len(case_ids)) or "NULL"
+    sql = (f"SELECT c.id, p.original FROM grid_case c LEFT JOIN grid_photo p ON p.case_id = c.id "
+           f"WHERE c.id IN ({marks})")  # fmt: skip
+    if connection.vendor == "sqlite":
+        with sqlite3.connect(scratch / "parkpilot.sqlite3") as db:
+            rows = db.execute(sql, case_ids).fetchall()
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(sql.replace("?", "%s"), case_ids)
+            rows = cursor.fetchall()
+    photos = {case_id: 0 for case_id in case_ids}
+    for case_id, original in rows:
+        if original and (scratch / "media" / original).is_file():
+            photos[case_id] += 1
+    return sum(1 for count in photos.values() if count < 3)
 
 
 class _Reporter:
@@ -276,7 +315,7 @@ class _Reporter:
         self.http = requests.Session()
         self.http.cookies.set("sessionid", session_id, domain="127.0.0.1")
         self.photo = photo
-        self.timings, self.failed, self.errors = [], 0, []
+        self.timings, self.failed, self.errors, self.cases = [], 0, [], []
 
     def _token(self) -> str:
         import re
@@ -303,6 +342,7 @@ class _Reporter:
             self.failed += 1
             self.errors.append((answer.status_code, answer.text[:200]))
             return None
+        self.cases.append(int(answer.headers["Location"].rstrip("/").rsplit("/", 1)[-1]))
         return took
 
     def rounds(self, start, places) -> None:

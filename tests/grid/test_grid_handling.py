@@ -12,7 +12,7 @@ from parkpilot.alerts import services as alerts
 from parkpilot.alerts.models import Alert, State
 from parkpilot.grid import services
 from parkpilot.grid.errors import ErrorCode
-from parkpilot.grid.models import Event, PhotoKind, Status
+from parkpilot.grid.models import Case, Event, Photo, PhotoKind, Status
 from parkpilot.notifications.models import Notification
 from parkpilot.tenancy.errors import Code, Forbidden, ValidationFailed
 from tests.grid.conftest import person
@@ -69,6 +69,40 @@ def test_the_worker_accepts_handles_and_the_reporter_confirms(
     assert closed.status == Status.CLOSED and closed.rating == 4
     steps = list(Event.objects.filter(case=case).values_list("step", flat=True))
     assert steps == ["dispatched", "accepted", "resolved", "confirmed"]
+
+
+def _originals(tmp_path) -> set[str]:
+    return {str(f.relative_to(tmp_path)) for f in tmp_path.rglob("*") if f.is_file()}
+
+
+def test_a_failing_resolve_leaves_no_files_and_no_rows(case, worker, tmp_path, monkeypatch):
+    """The photos are stored before the transaction; when it fails the originals go too."""
+    accepted = services.case_accept(actor=worker, case=case)
+    stale = Case.objects.get(pk=case.pk)  # the worker's form, opened while it was accepted
+    services.case_resolve(actor=worker, case=accepted, resolution="已清理", after=[upload(jpeg())])
+    kept, rows = _originals(tmp_path), Photo.objects.count()
+    assert len(kept) == 1 and rows == 1  # the report had none; the one "after" photo
+    # Sent again from the stale form: the case is resolved already, refused under its lock,
+    # after the two photos were stored.
+    with pytest.raises(ValidationFailed) as refused:
+        services.case_resolve(actor=worker, case=stale, resolution="再次", before=[upload(jpeg())],
+                              after=[upload(jpeg())])  # fmt: skip
+    assert refused.value.errors[0].code == Code.INVALID_TRANSITION
+    assert _originals(tmp_path) == kept and Photo.objects.count() == rows
+    # A write failing after the photo rows (here the audit row): nothing of it is kept.
+    reopened = services.case_reopen(actor=case.reports.get().reporter, case=case, reason="又堆上了")
+    before = (Event.objects.count(), Notification.objects.count())
+
+    def broken(**kwargs):
+        raise RuntimeError("the audit log is unavailable")
+
+    monkeypatch.setattr(services, "audit_record", broken)
+    with pytest.raises(RuntimeError):
+        services.case_resolve(actor=worker, case=reopened, resolution="又清理",
+                              after=[upload(jpeg()), upload(jpeg())])  # fmt: skip
+    assert _originals(tmp_path) == kept and Photo.objects.count() == rows
+    assert (Event.objects.count(), Notification.objects.count()) == before
+    assert Case.objects.get(pk=case.pk).status == Status.ACCEPTED
 
 
 def test_a_reopened_case_goes_back_to_the_worker_due_again(case, worker, personas):

@@ -688,10 +688,11 @@ def is_department_member(actor, case: Case) -> bool:
     ).exists()
 
 
-@transaction.atomic
 def case_resolve(*, actor, case: Case, resolution: str, before=(), after=(), now=None) -> Case:
     """Handled on site (photos before and after) by the grid's worker, or by the department it
-    was referred to; the reporters are asked to confirm."""
+    was referred to; the reporters are asked to confirm. As in `report_submit`, the photos are
+    stored before the transaction (the case locked, then the writes); if it fails (the case moved on
+    meanwhile, or any write fails) the stored originals are deleted and nothing is kept."""
     if case.status == Status.REFERRED:
         access.require(actor, "take", case)
         if not is_department_member(actor, case):
@@ -715,27 +716,34 @@ def case_resolve(*, actor, case: Case, resolution: str, before=(), after=(), now
     now = now or timezone.now()
     before = [photos.receive(f) for f in before]
     after = [photos.receive(f) for f in after]
-    locked = _locked(case, allowed, _("resolved"))
-    previous = locked.status
-    photos.add(case=locked, kind=PhotoKind.BEFORE, received=before)
-    photos.add(case=locked, kind=PhotoKind.AFTER, received=after)
-    locked.status, locked.resolved_at = Status.RESOLVED, now
-    locked.resolution = resolution.strip()[:2000]
-    locked.save(update_fields=["status", "resolved_at", "resolution"])
-    _event(locked, "resolved", actor, now, locked.resolution)
-    audit_record(
-        actor=actor,
-        via="web",
-        action="grid.case_resolve",
-        obj=locked,
-        before={"status": previous},
-        after={"status": locked.status},
-    )
-    _tell_reporters(
-        locked,
-        stored(gettext_noop("Your report #%(id)s was handled: please confirm"), id=locked.pk),
-        locked.resolution,
-    )
+    try:
+        with transaction.atomic():
+            locked = _locked(case, allowed, _("resolved"))
+            previous = locked.status
+            photos.add(case=locked, kind=PhotoKind.BEFORE, received=before)
+            photos.add(case=locked, kind=PhotoKind.AFTER, received=after)
+            locked.status, locked.resolved_at = Status.RESOLVED, now
+            locked.resolution = resolution.strip()[:2000]
+            locked.save(update_fields=["status", "resolved_at", "resolution"])
+            _event(locked, "resolved", actor, now, locked.resolution)
+            audit_record(
+                actor=actor,
+                via="web",
+                action="grid.case_resolve",
+                obj=locked,
+                before={"status": previous},
+                after={"status": locked.status},
+            )
+            _tell_reporters(
+                locked,
+                stored(
+                    gettext_noop("Your report #%(id)s was handled: please confirm"), id=locked.pk
+                ),
+                locked.resolution,
+            )
+    except BaseException:
+        photos.discard(before + after)
+        raise
     return locked
 
 
