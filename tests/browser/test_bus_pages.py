@@ -6,6 +6,7 @@ import datetime
 import re
 
 import pytest
+import time_machine
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -17,6 +18,19 @@ bus = isolation_module("bus")
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(autouse=True)
+def park_morning():
+    """Each test runs at the next 10:00 park time, so a bus at 23:50 has not left and "two minutes
+    ago" falls on the same service day whenever the suite runs (CI once ran past 23:50 and failed).
+    Forward, never back: the browser's clock stays real and a cookie must not look expired."""
+    now = timezone.localtime()
+    morning = now.replace(hour=10, minute=0, second=0, microsecond=0)
+    if morning <= now:
+        morning += datetime.timedelta(days=1)
+    with time_machine.travel(morning, tick=True):
+        yield
 
 
 def _fits(page) -> None:
@@ -34,7 +48,7 @@ def _signed_in(new_page, live_server, user, **size):
 def _late_trip(park, driver_user):
     """A trip late tonight (23:50), so it has not left whenever the test runs today."""
     trip = bus.network(park, seats=1, driver_user=driver_user)
-    today = datetime.date.today()
+    today = timezone.localdate()
     trip.service.start_date, trip.service.end_date = today, today + datetime.timedelta(days=7)
     trip.service.save()
     Trip.objects.filter(pk=trip.pk).update(starts_s=23 * 3600 + 50 * 60)
