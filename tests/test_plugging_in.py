@@ -81,6 +81,8 @@ def test_every_app_page_and_api_mount_comes_from_an_app_config():
         "/v1/alerts",
         "/v1/grid",
         "/v1/sinks",
+        "/v1/space",
+        "/v1/talent",
     ]
     assert reverse("energy:points").startswith("/energy/")
     assert reverse("portal:home") == "/"

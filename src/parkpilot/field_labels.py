@@ -53,6 +53,8 @@ FIELD_LABELS = {
     "lowest": pgettext_lazy("field", "Lowest floor"),
     "highest": pgettext_lazy("field", "Highest floor"),
     "floor_area_m2": pgettext_lazy("field", "Each floor's area (m²)"),
+    # a loan's balance, a property the audit log keeps beside the state (talent)
+    "outstanding_fen": pgettext_lazy("field", "Outstanding (fen)"),
     # the demo load's counts that name no model
     "green_power": pgettext_lazy("field", "Green power purchases"),
     "economy_monthly": pgettext_lazy("field", "Monthly economic figures"),

@@ -30,7 +30,7 @@ def test_the_home_shows_the_apps_entries_and_the_unread_count(park, personas):
     response = _signed_in(resident).get("/m/")
     labels = [str(e["label"]) for e in response.context["entries"]]
     assert labels == [
-        *("数字巴士", "随手拍", "我的乘车", "我的上报"),  # bus and grid, by their entries' order
+        *("数字巴士", "随手拍", "我的乘车", "我的上报", "定制公交"),  # bus and grid, by order
         *("会员卡", "积分超市", "我的积分", "我的事项", "消息"),
     ]
     assert response.context["unread"] == 1

@@ -210,6 +210,10 @@ def _demand_requests(report, park, zone, metro, hub) -> None:
     day = timezone.localdate() + datetime.timedelta(days=1)
     while not workcalendar.is_working_day(day):
         day += datetime.timedelta(days=1)
+    # Riders are dealt by position, and later apps' demos add users (the bank's, the seller's):
+    # a second deal would give other riders and new requests, so a day's are written once.
+    if DemandRequest.objects.filter(zone=zone, day=day, is_demo=True).exists():
+        return
     ring = zone.outline["coordinates"][0]
     west, east = min(p[0] for p in ring), max(p[0] for p in ring)
     south, north = min(p[1] for p in ring), max(p[1] for p in ring)

@@ -698,6 +698,7 @@ def settings_overview(*, user, park: Park, year: int) -> dict:
         "averages": list(industry_average_list(user=user, park_id=park.pk, year=year)),
         "enterprises": list(
             access.scoped(user, Enterprise)
+            .tenants()
             .filter(park=park)
             .order_by("name")
             .values("id", "name", "industry_code")

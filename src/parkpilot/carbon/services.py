@@ -65,8 +65,8 @@ log = logging.getLogger(__name__)
 
 def _positive(fields: Fields, field: str, value) -> Decimal | None:
     """A factor, an intensity or a budget: a number above zero."""
-    number = fields.decimal(field, value, low=0)
-    if number == 0:
+    number = fields.decimal(field, value)
+    if number is not None and number <= 0:  # -1 and 0 get the same reason
         fields.refuse(field, gettext("Must be positive."), Code.OUT_OF_RANGE)
         return None
     return number
@@ -780,7 +780,7 @@ def batch_create(
     never the other way round)."""
     _require(actor, ReportBatch)
     year, month = _report_period(year, month)
-    total = Enterprise.objects.filter(park=park).count()
+    total = Enterprise.objects.tenants().filter(park=park).count()
     batch = ReportBatch.objects.create(
         park=park, year=year, month=month, total=total,
         created_by=actor if actor is not None and actor.pk else None,
@@ -828,7 +828,9 @@ def batch_run(*, batch_id: int, workers: int | None = None) -> ReportBatch:
 def _batch_issue_all(batch: ReportBatch, workers: int | None) -> None:
     system = selectors.system_reader(batch.park)
     issued = set(ReportVersion.objects.filter(batch=batch).values_list("enterprise_id", flat=True))
-    enterprises = Enterprise.objects.filter(park=batch.park).select_related("park", "zone")
+    enterprises = (
+        Enterprise.objects.tenants().filter(park=batch.park).select_related("park", "zone")
+    )
     queue = deque(e for e in enterprises.order_by("id") if e.pk not in issued)  # resumable
     attempts: dict[int, int] = defaultdict(int)
 

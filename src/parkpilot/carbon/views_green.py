@@ -53,7 +53,11 @@ def green_page(request):
         "purchases": list(selectors_green.purchase_list(user=user, park_id=park.pk)[:200]),
         "kinds": GreenPowerKind.choices, "can_enter": rules.ENTER_GREEN.allows(user),
         "enterprises": list(
-            access.scoped(user, Enterprise).filter(park=park).order_by("name").values("id", "name")
+            access.scoped(user, Enterprise)
+            .tenants()
+            .filter(park=park)
+            .order_by("name")
+            .values("id", "name")
         ),
         "errors": errors, "values": values,
     }  # fmt: skip

@@ -130,9 +130,9 @@ def workbook_import(
     rows, errors = workbook.parse(content, latest=current_month())
     enterprises = {
         e.credit_code: e
-        for e in Enterprise.objects.filter(park=park).only(
-            "id", "name", "credit_code", "short_name", "park_id"
-        )
+        for e in Enterprise.objects.tenants()
+        .filter(park=park)
+        .only("id", "name", "credit_code", "short_name", "park_id")
     }
     for r in rows:
         e = enterprises.get(r.credit_code)

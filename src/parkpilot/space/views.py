@@ -172,13 +172,18 @@ def _unknown_form():
     raise ValidationFailed.single("form", _("Not one of the choices."))
 
 
+def _enterprises(user):
+    """The park's enterprises to pick from (partner organisations such as banks left out)."""
+    return access.scoped(user, Enterprise).tenants().filter(park=user.park).order_by("name")
+
+
 def _choices(user) -> dict:
     park = user.park
     return {
         "kinds": ParcelKind.choices,
         "uses": LandUse.choices,
         "zones": access.scoped(user, Zone).filter(park=park).order_by("code"),
-        "enterprises": access.scoped(user, Enterprise).filter(park=park).order_by("name"),
+        "enterprises": _enterprises(user),
         "projects": access.scoped(user, Project).filter(park=park).order_by("name"),
     }
 
@@ -299,7 +304,7 @@ def building_units(request, building_id: int):
     context = {
         "building": building, "today": today,
         "floors": selectors.building_units(user=user, building=building, day=today),
-        "enterprises": access.scoped(user, Enterprise).filter(park=user.park).order_by("name"),
+        "enterprises": _enterprises(user),
         **(failed or {}),
     }  # fmt: skip
     return TemplateResponse(request, "space/building_units.html", context,
@@ -336,7 +341,7 @@ def emissions(request):
     context = {
         "year": year,
         "rows": selectors.emissions_list(user=user, park=user.park, year=year),
-        "enterprises": access.scoped(user, Enterprise).filter(park=user.park).order_by("name"),
+        "enterprises": _enterprises(user),
         **(failed or {}),
     }
     return TemplateResponse(request, "space/emissions.html", context,

@@ -14,7 +14,7 @@ from parkpilot.talent.models import Loan, Pool
 from parkpilot.talent.roles import TALENT_BANK
 from parkpilot.tenancy.actors import system_actor
 from parkpilot.tenancy.credit_code import make_demo_credit_code
-from parkpilot.tenancy.models import Enterprise, User
+from parkpilot.tenancy.models import Enterprise, EnterpriseKind, User
 from parkpilot.tenancy.roles import Role
 
 BANK_NAME = "杭州银行股份有限公司"
@@ -40,7 +40,7 @@ def _bank(park, report) -> Enterprise:
     bank = Enterprise.objects.filter(park=park, name=BANK_NAME).first()
     if bank is None:
         bank = Enterprise.objects.create(
-            park=park, name=BANK_NAME, short_name="杭州银行",
+            park=park, kind=EnterpriseKind.PARTNER, name=BANK_NAME, short_name="杭州银行",
             credit_code=make_demo_credit_code(BANK_NAME), industry_code="J66",
             demo_fields=["credit_code", "industry_code"],
         )  # fmt: skip

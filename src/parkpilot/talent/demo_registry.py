@@ -37,7 +37,7 @@ def load(*, park, report) -> None:
     for rank, (code, name) in enumerate(CLASSES, start=1):
         TalentClass.objects.create(park=park, code=code, name=name, document=CLASSIFICATION,
                                    rank=rank, demo=True)  # fmt: skip
-    firms = list(Enterprise.objects.filter(park=park).exclude(industry_code="J66")
+    firms = list(Enterprise.objects.tenants().filter(park=park)
                  .order_by("pk")[:10])  # fmt: skip
     if len(firms) < 5:
         return

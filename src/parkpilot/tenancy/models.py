@@ -59,6 +59,20 @@ class Zone(models.Model):
         return self.name
 
 
+class EnterpriseKind(models.TextChoices):
+    # A partner organisation (the talent pool's lending bank) signs in and is scoped like an
+    # enterprise, but it is not one of the park's enterprises: it is not counted, graded,
+    # ranked or sent a 碳体检报告.
+    TENANT = "tenant", _("enterprise in the park")
+    PARTNER = "partner", _("partner organisation")
+
+
+class EnterpriseQuerySet(models.QuerySet):
+    def tenants(self) -> "EnterpriseQuerySet":
+        """The park's enterprises, partner organisations left out."""
+        return self.filter(kind=EnterpriseKind.TENANT)
+
+
 class Enterprise(models.Model):
     # Enterprise admins keep their own profile up to date; registry facts (name, credit code,
     # zone, 规上 status) are the park's to change.
@@ -75,6 +89,9 @@ class Enterprise(models.Model):
     zone = models.ForeignKey(
         Zone, on_delete=models.PROTECT, related_name="enterprises", null=True, blank=True
     )
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=EnterpriseKind.choices, default=EnterpriseKind.TENANT
+    )
     name = models.CharField(_("name"), max_length=200)
     short_name = models.CharField(_("short name"), max_length=50, blank=True)
     # 统一社会信用代码, GB 32100-2015; validated in services.py.
@@ -90,6 +107,8 @@ class Enterprise(models.Model):
     demo_fields = models.JSONField(_("demo fields"), default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = EnterpriseQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("enterprise")

@@ -11,12 +11,20 @@ from django.utils import timezone
 
 from parkpilot.tenancy import access, logins
 from parkpilot.tenancy.errors import NotFound
-from parkpilot.tenancy.models import ApiToken, AuditLog, Enterprise, Park, User, Zone
+from parkpilot.tenancy.models import (
+    ApiToken,
+    AuditLog,
+    Enterprise,
+    EnterpriseKind,
+    Park,
+    User,
+    Zone,
+)
 from parkpilot.tenancy.roles import PARK_OPERATORS
 
 
 def enterprise_list(*, user: User, zone_id: int | None = None, q: str = "") -> QuerySet:
-    qs = access.scoped(user, Enterprise).select_related("zone")
+    qs = access.scoped(user, Enterprise).tenants().select_related("zone")
     if zone_id is not None:
         qs = qs.filter(zone_id=zone_id)
     if q:
@@ -38,7 +46,7 @@ class EnterpriseFacts(NamedTuple):
 _FACT_COLUMNS = [Enterprise._meta.get_field(f).column for f in EnterpriseFacts._fields]
 _PARK_FACTS_SQL = (
     f"SELECT {', '.join(_FACT_COLUMNS)} FROM {Enterprise._meta.db_table} "
-    "WHERE park_id = %s ORDER BY id"
+    "WHERE park_id = %s AND kind = %s ORDER BY id"
 )
 
 
@@ -49,11 +57,12 @@ def enterprise_facts(*, user: User, park_id: int) -> dict[int, EnterpriseFacts]:
     which both databases return as the ORM would."""
     if access.whole_park(user, Enterprise, park_id):
         with connections[Enterprise.objects.db].cursor() as cursor:
-            cursor.execute(_PARK_FACTS_SQL, [park_id])
+            cursor.execute(_PARK_FACTS_SQL, [park_id, EnterpriseKind.TENANT])
             rows = cursor.fetchall()
     else:
         rows = (
             access.scoped(user, Enterprise)
+            .tenants()
             .filter(park_id=park_id)
             .order_by("id")
             .values_list(*EnterpriseFacts._fields)
