@@ -89,9 +89,12 @@ class Enterprise(models.Model):
     zone = models.ForeignKey(
         Zone, on_delete=models.PROTECT, related_name="enterprises", null=True, blank=True
     )
+    # db_default too: rows written by code that predates the column (the data migrations'
+    # historical models) are enterprises in the park.
     kind = models.CharField(
-        _("kind"), max_length=10, choices=EnterpriseKind.choices, default=EnterpriseKind.TENANT
-    )
+        _("kind"), max_length=10, choices=EnterpriseKind.choices,
+        default=EnterpriseKind.TENANT, db_default=EnterpriseKind.TENANT,
+    )  # fmt: skip
     name = models.CharField(_("name"), max_length=200)
     short_name = models.CharField(_("short name"), max_length=50, blank=True)
     # 统一社会信用代码, GB 32100-2015; validated in services.py.
