@@ -697,8 +697,7 @@ def settings_overview(*, user, park: Park, year: int) -> dict:
         "year_settings": next((r for r in settings if r.year == year), None),
         "averages": list(industry_average_list(user=user, park_id=park.pk, year=year)),
         "enterprises": list(
-            access.scoped(user, Enterprise)
-            .tenants()
+            tenancy.enterprise_list(user=user)
             .filter(park=park)
             .order_by("name")
             .values("id", "name", "industry_code")

@@ -10,9 +10,9 @@ from parkpilot.carbon import rules, selectors_green, services_green
 from parkpilot.carbon.models_green import GreenPowerKind, GreenPowerPurchase
 from parkpilot.carbon.views import _month, _park
 from parkpilot.tenancy import access
+from parkpilot.tenancy import selectors as tenancy_selectors
 from parkpilot.tenancy.access import page
 from parkpilot.tenancy.errors import ValidationFailed
-from parkpilot.tenancy.models import Enterprise
 
 
 @page(rules.CARBON)
@@ -53,8 +53,7 @@ def green_page(request):
         "purchases": list(selectors_green.purchase_list(user=user, park_id=park.pk)[:200]),
         "kinds": GreenPowerKind.choices, "can_enter": rules.ENTER_GREEN.allows(user),
         "enterprises": list(
-            access.scoped(user, Enterprise)
-            .tenants()
+            tenancy_selectors.enterprise_list(user=user)
             .filter(park=park)
             .order_by("name")
             .values("id", "name")

@@ -28,6 +28,7 @@ from parkpilot.space.models import (
 )
 from parkpilot.spreadsheets import append_row
 from parkpilot.tenancy import access
+from parkpilot.tenancy import selectors as tenancy_selectors
 from parkpilot.tenancy.access import page
 from parkpilot.tenancy.errors import Code, NotFound, ValidationFailed
 from parkpilot.tenancy.models import Enterprise, Zone
@@ -174,7 +175,7 @@ def _unknown_form():
 
 def _enterprises(user):
     """The park's enterprises to pick from (partner organisations such as banks left out)."""
-    return access.scoped(user, Enterprise).tenants().filter(park=user.park).order_by("name")
+    return tenancy_selectors.enterprise_list(user=user).filter(park=user.park).order_by("name")
 
 
 def _choices(user) -> dict:
