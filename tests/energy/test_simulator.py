@@ -249,3 +249,44 @@ def test_a_backfill_writes_a_quarter_at_a_time_and_a_stopped_chunk_resends(monke
     # 03:00 < ts < 09:00: 23 quarters; the ten sent before the stop come back as duplicates.
     assert (job.status, job.accepted, job.duplicates) == ("done", 13 * 1421, 10 * 1421)
     assert Reading.objects.count() == 23 * 1421
+
+
+@pytest.mark.django_db
+def test_live_ticks_wait_for_the_backfill_so_no_quarter_is_late_data(monkeypatch):
+    """A live tick sent before the history made each back-filled quarter late data inside a
+    gap up to the live reading, recomputed to the watermark every time: in the demo (90 days)
+    a quarter took minutes under the write lock and every sign-in failed. In time order each
+    pass only extends the points' chains: no point is ever recomputed."""
+    from parkpilot.energy.simulator import runner
+
+    demo_load()
+    park = Park.objects.get(code="qingshanhu")
+    plan = plan_for(load_demo_data())
+    start = dt.datetime(2026, 11, 20, 9, 0, tzinfo=TZ).timestamp()
+    backfill = runner.Backfill.prepare(park, plan, days=0.25, now=start)
+    recomputed, finished_at_live_send = [], []
+    real_rollup = runner.rollup_pending
+
+    def rollup_and_record(**kwargs):
+        result = real_rollup(**kwargs)
+        recomputed.append(result.recomputed_points)
+        return result
+
+    class RecordingSender(runner.DirectSender):
+        def send(self, by_gateway):
+            finished_at_live_send.append(backfill.finished)
+            super().send(by_gateway)
+
+    monkeypatch.setattr(runner, "rollup_pending", rollup_and_record)
+    runner.run(
+        park=park,
+        plan=plan,
+        sender=RecordingSender(park),
+        options=runner.LiveOptions(interval_s=60, speedup=100_000, start=start, ticks=2),
+        backfill=backfill,
+        report=lambda line: None,
+    )
+    assert finished_at_live_send == [True, True]
+    assert len(recomputed) == 23 + 2  # a pass per back-filled quarter and per live tick
+    assert sum(recomputed) == 0
+    assert Reading.objects.filter(ts__gte=dt.datetime.fromtimestamp(start, TZ)).count() == 2 * 1421
