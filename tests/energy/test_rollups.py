@@ -184,6 +184,26 @@ def test_nothing_pending_is_a_no_op(park, a_e1):
     assert rollup_pending().batches == 0
 
 
+def test_a_pass_bounded_by_readings_leaves_the_rest_for_the_next(park, a_e1):
+    """A pass holds the write lock: after a backlog the live loops take about
+    READINGS_PER_PASS readings at a time, oldest batches first, never less than one batch."""
+    for start in (0, 10, 20):  # three batches of 10 readings, counter +1 kWh a minute
+        items = [
+            {"point": "A-E1", "ts": ts(10, m), "value": 100 + m} for m in range(start, start + 10)
+        ]
+        ingest_items(park_id=park.id, items=items, source="direct")
+    first = rollup_pending(readings=15)  # 10 fit, 20 would not
+    assert (first.batches, first.readings, first.more) == (1, 10, True)
+    assert point_rows("1h") == [(utc(2026, 3, 1, 1, 0), 0.0, 1), (utc(2026, 3, 1, 2, 0), 9.0, 9)]
+    alone = rollup_pending(readings=5)  # a batch larger than the bound still goes
+    assert (alone.batches, alone.more) == (1, True)
+    last = rollup_pending(readings=15)
+    assert (last.batches, last.more) == (1, False)
+    # 10:00 opens the series; 10:01..10:29 are 29 one-minute intervals of 1 kWh.
+    assert point_rows("1h") == [(utc(2026, 3, 1, 1, 0), 0.0, 1), (utc(2026, 3, 1, 2, 0), 29.0, 29)]
+    assert rollup_pending(readings=15).batches == 0
+
+
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

@@ -66,19 +66,33 @@ class PassResult:
     gaps: int = 0
     buckets_written: int = 0
     points_per_level: dict = field(default_factory=dict)
+    more: bool = False  # batches were left for the next pass (the pass's bounds were reached)
 
 
-def rollup_pending(*, limit: int = 2000) -> PassResult:
-    """Roll up what intake committed since the last pass. Safe to call from anywhere, any time.
-    A point whose part of the pass fails is quarantined (with the reason) and the rest of the
-    pass goes on; quarantined points are retried with backoff (quarantine.py)."""
+# A pass is one transaction, and on SQLite the one writer's lock: after a backlog (a worker
+# down for a day) 2,000 batches could be millions of readings, and sign-ins would wait past
+# the busy timeout. The live loops (MQTT worker, rollup task) pass this: about 14 live ticks
+# of the whole park. A pass always takes at least one batch.
+READINGS_PER_PASS = 20_000
+
+
+def rollup_pending(*, limit: int = 2000, readings: int | None = None) -> PassResult:
+    """Roll up what intake committed since the last pass: at most `limit` batches and, if
+    given, about `readings` readings (`more` says whether some were left). Safe to call from
+    anywhere, any time. A point whose part of the pass fails is quarantined (with the reason)
+    and the rest of the pass goes on; quarantined points are retried with backoff."""
     result = PassResult()
     with gc_paused(), transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+        sizes = list(IngestBatch.objects.order_by("id").values_list("id", "accepted")[: limit + 1])
+        chosen = _within(sizes[:limit], readings)
+        result.more = len(sizes) > len(chosen)
         batches = list(
-            IngestBatch.objects.order_by("id").values_list("id", "ranges", "deltas")[:limit]
+            IngestBatch.objects.filter(id__in=chosen)
+            .order_by("id")
+            .values_list("id", "ranges", "deltas")
         )
         spans, chains = _merge(batches)
         retrying = quarantine.set_aside(spans, chains)
@@ -89,6 +103,17 @@ def rollup_pending(*, limit: int = 2000) -> PassResult:
         IngestBatch.objects.filter(id__in=[b[0] for b in batches]).delete()
         result.batches = len(batches)
     return result
+
+
+def _within(sizes: list[tuple[int, int]], readings: int | None) -> list[int]:
+    """The oldest batches whose readings fit in `readings` (the first one always)."""
+    chosen, total = [], 0
+    for batch_id, accepted in sizes:
+        if chosen and readings is not None and total + accepted > readings:
+            break
+        chosen.append(batch_id)
+        total += accepted
+    return chosen
 
 
 def _merge(batches) -> tuple[dict[int, list[float]], dict[int, tuple[str, list] | None]]:

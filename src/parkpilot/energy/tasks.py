@@ -4,13 +4,14 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
 from parkpilot.energy.fileimport import import_readings_task  # noqa: F401  (registers it)
-from parkpilot.energy.rollups import rollup_pending
+from parkpilot.energy.rollups import READINGS_PER_PASS, rollup_pending
 
 
 @db_task()
 @lock_task("energy-rollup")
 def rollup_task() -> None:
-    while rollup_pending().batches:
+    # Pass after pass, each its own transaction, so other writers get the lock in between.
+    while rollup_pending(readings=READINGS_PER_PASS).batches:
         pass
 
 

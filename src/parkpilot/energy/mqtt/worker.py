@@ -61,7 +61,7 @@ from parkpilot.energy.mqtt.config import (
     subscription_filters,
 )
 from parkpilot.energy.mqtt.watermark import MAX_SEQ, record_committed, watermark_topic
-from parkpilot.energy.rollups import rollup_pending
+from parkpilot.energy.rollups import READINGS_PER_PASS, rollup_pending
 from parkpilot.gcpause import gc_paused
 from parkpilot.stored_text import stored
 from parkpilot.tenancy.errors import ValidationFailed
@@ -537,9 +537,9 @@ class IngestWorker:
         """One pass; True when it left nothing behind."""
         self._rolled_at = time.monotonic()
         try:
-            passed = rollup_pending(limit=ROLLUP_LIMIT)
+            passed = rollup_pending(limit=ROLLUP_LIMIT, readings=READINGS_PER_PASS)
             self._rollup_s = time.monotonic() - self._rolled_at
-            self._unrolled = passed.batches >= ROLLUP_LIMIT
+            self._unrolled = passed.more
             return not self._unrolled
         except Exception:
             # Intake is committed and the work list keeps it: the next pass rolls it up.
