@@ -87,7 +87,56 @@ def _mujun_enterprise(api_as, personas, ent_a, ent_b):
         assert api_as(persona).get(url).status_code == 404, persona
 
 
+def ladder(park, ent_a):
+    """An incubator holding ent_a since 2024-01-01 and an accelerator above it (no criteria)."""
+    from parkpilot.space.models import IncubationSpace, LadderStep
+
+    incubator = IncubationSpace.objects.create(park=park, name="孵化器", stage="incubator",
+                                               location="L", area_m2=100, capacity=5)  # fmt: skip
+    accelerator = IncubationSpace.objects.create(park=park, name="加速器", stage="accelerator",
+                                                 location="L", area_m2=100, capacity=5)  # fmt: skip
+    LadderStep.objects.create(enterprise=ent_a, space=incubator, stage="incubator",
+                              entered_on="2024-01-01")  # fmt: skip
+    return incubator, accelerator
+
+
+def _incubation_spaces(api_as, personas, ent_a, ent_b):
+    ladder(ent_a.park, ent_a)
+    listed = api_as("supervisor").get("/api/v1/space/incubation/spaces").json()
+    assert [(s["stage"], s["occupied"]) for s in listed] == [("incubator", 1), ("accelerator", 0)]
+    for persona in OUTSIDERS:
+        assert api_as(persona).get("/api/v1/space/incubation/spaces").json() == [], persona
+
+
+def _ladder_steps(api_as, personas, ent_a, ent_b):
+    ladder(ent_a.park, ent_a)
+    assert [s["enterprise_id"] for s in api_as("ent_a_user").get(
+        "/api/v1/space/incubation/steps").json()] == [ent_a.pk]  # fmt: skip
+    for persona in ("ent_b_user", "resident", "other_park_admin"):
+        assert api_as(persona).get("/api/v1/space/incubation/steps").json() == [], persona
+
+
+def _ladder_move(api_as, personas, ent_a, ent_b):
+    from parkpilot.space.models import LadderStep
+
+    _incubator, accelerator = ladder(ent_a.park, ent_a)
+    body = {"enterprise_id": ent_a.pk, "space_id": accelerator.pk, "on": "2024-06-01"}
+    for persona in ("ent_b_user", "resident", "other_park_admin"):
+        assert api_as(persona).post("/api/v1/space/incubation/moves", body).status_code == 404
+    # The enterprise itself sees both, but moving up is the park's decision.
+    assert api_as("ent_a_user").post("/api/v1/space/incubation/moves", body).status_code == 404
+    assert LadderStep.objects.filter(enterprise=ent_a).count() == 1  # nothing written
+    made = api_as("park_staff").post("/api/v1/space/incubation/moves", body)
+    assert (made.status_code, made.json()["stage"]) == (201, "accelerator")
+    bad = api_as("park_staff").post("/api/v1/space/incubation/moves", body | {"on": "2024-07-01"})
+    # Moved again (a second move from the accelerator would need the small-enterprise park).
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][-1] == "space"
+
+
 CASES = {
+    ("GET", "/api/v1/space/incubation/spaces"): _incubation_spaces,
+    ("GET", "/api/v1/space/incubation/steps"): _ladder_steps,
+    ("POST", "/api/v1/space/incubation/moves"): _ladder_move,
     ("GET", "/api/v1/space/parcels"): _parcels,
     ("GET", "/api/v1/space/parcels/{parcel_id}"): _parcel,
     ("GET", "/api/v1/space/buildings"): _buildings,

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from parkpilot.economy.models import EnterpriseMonthly
-from parkpilot.space import services
+from parkpilot.space import demo_ladder, services
 from parkpilot.space.models import Emissions, MujunScheme, Parcel, SchemeBasis
 from parkpilot.tenancy.actors import system_actor
 from parkpilot.tenancy.models import Enterprise, Zone
@@ -38,9 +38,10 @@ TENANTS = ["杭叉集团股份有限公司", "浙江南都电源动力股份有�
 
 
 def load(*, park, data, report) -> None:
+    keeper = system_actor(park, "space.demo")
+    demo_ladder.load(keeper, park)
     if Parcel.objects.filter(park=park).exists():
         return
-    keeper = system_actor(park, "space.demo")
     zones = {z.code: z for z in Zone.objects.filter(park=park)}
     parcels = {}
     for code, name, zone, kind, use, area, far, steps in PARCELS:

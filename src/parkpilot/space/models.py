@@ -220,3 +220,188 @@ class Emissions(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["enterprise", "year"], name="space_emissions_year")
         ]
+
+
+# --- the 大孵化器 ladder ---------------------------------------------------------------------
+
+
+class Stage(models.TextChoices):
+    """The incubation ladder, bottom to top: an enterprise moves up one rung at a time."""
+
+    NURSERY = "nursery", _("nursery")  # 苗圃
+    MAKERSPACE = "makerspace", _("maker space")  # 众创空间
+    INCUBATOR = "incubator", _("incubator")  # 孵化器
+    ACCELERATOR = "accelerator", _("accelerator")  # 加速器
+    SMALL_PARK = "small_park", _("small-enterprise park")  # 小微园
+
+
+LADDER = [s.value for s in Stage]
+
+
+class Operator(models.Model):
+    """A professional operator (运营机构) running incubation spaces under a contract; removed
+    on the grounds of its evaluations (in 2020 the park removed 5 and brought in 3)."""
+
+    tenancy_policy = _PARK_ONLY
+
+    park = models.ForeignKey(Park, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("name"), max_length=200)
+    contract_start = models.DateField(_("contract start"))
+    contract_end = models.DateField(_("contract end"), null=True, blank=True)
+    removed_on = models.DateField(_("removed on"), null=True, blank=True)
+    removal_grounds = models.CharField(_("grounds for removal"), max_length=500, blank=True)
+    demo = models.BooleanField(_("demo data"), default=False)
+
+    class Meta:
+        verbose_name = _("space operator")
+        verbose_name_plural = _("space operators")
+        constraints = [models.UniqueConstraint(fields=["park", "name"], name="space_operator")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OperatorEvaluation(models.Model):
+    """An operator's annual evaluation (年度考核): a score out of 100 and the grounds."""
+
+    tenancy_policy = Policy(park_path="operator__park", readers=PARK_ROLES)
+
+    operator = models.ForeignKey(Operator, on_delete=models.PROTECT, related_name="evaluations")
+    year = models.PositiveSmallIntegerField(_("year"))
+    score = models.DecimalField(_("score"), max_digits=4, decimal_places=1)
+    passed = models.BooleanField(_("passed"))
+    grounds = models.CharField(_("grounds"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("operator evaluation")
+        verbose_name_plural = _("operator evaluations")
+        ordering = ["-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["operator", "year"], name="space_evaluation_year")
+        ]
+
+
+class IncubationSpace(models.Model):
+    """A space of the ladder, in the park (a zone) or off-site (飞地, e.g. 廊湾 in Shenzhen)."""
+
+    tenancy_policy = _PARK_ONLY
+
+    park = models.ForeignKey(Park, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("name"), max_length=200)
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices)
+    operator = models.ForeignKey(
+        Operator, on_delete=models.PROTECT, null=True, blank=True, related_name="spaces"
+    )
+    zone = models.ForeignKey(Zone, on_delete=models.PROTECT, null=True, blank=True)
+    location = models.CharField(_("off-site location"), max_length=200, blank=True)
+    area_m2 = models.DecimalField(_("area (m²)"), max_digits=12, decimal_places=2)
+    capacity = models.PositiveIntegerField(_("capacity (enterprises)"))
+    opened = models.DateField(_("opened"), null=True, blank=True)
+    demo = models.BooleanField(_("demo data"), default=False)
+
+    class Meta:
+        verbose_name = _("incubation space")
+        verbose_name_plural = _("incubation spaces")
+        constraints = [models.UniqueConstraint(fields=["park", "name"], name="space_incubation")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ServicePlatform(models.Model):
+    """A public service platform (公共服务平台) of the incubation system: testing, IP, finance."""
+
+    tenancy_policy = _PARK_ONLY
+
+    park = models.ForeignKey(Park, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("name"), max_length=200)
+    opened = models.DateField(_("opened"), null=True, blank=True)
+    demo = models.BooleanField(_("demo data"), default=False)
+
+    class Meta:
+        verbose_name = _("public service platform")
+        verbose_name_plural = _("public service platforms")
+
+
+class Measure(models.TextChoices):
+    """What a graduation criterion measures, each read from the platform's own records."""
+
+    MONTHS_IN_STAGE = "months_in_stage", _("months in the stage")
+    EMPLOYEES = "employees", _("employees")  # the latest monthly figure (economy)
+    REVENUE_12M = "revenue_12m", _("revenue of the last 12 months reported (10k CNY)")
+
+
+class GraduationRule(models.Model):
+    """One criterion to move up from `stage` to the next rung, with its document."""
+
+    tenancy_policy = Policy(park_path="park", shared_in_park=True)
+
+    park = models.ForeignKey(Park, on_delete=models.PROTECT, related_name="+")
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices)
+    measure = models.CharField(_("measure"), max_length=20, choices=Measure.choices)
+    minimum = models.DecimalField(_("minimum"), max_digits=14, decimal_places=2)
+    document = models.CharField(_("document"), max_length=300)
+    demo = models.BooleanField(_("demo data"), default=False)
+
+    class Meta:
+        verbose_name = _("graduation criterion")
+        verbose_name_plural = _("graduation criteria")
+        constraints = [
+            models.UniqueConstraint(fields=["park", "stage", "measure"], name="space_criterion")
+        ]
+
+
+class LadderStep(models.Model):
+    """An enterprise in a space of the ladder from `entered_on` until `left_on` (its last day,
+    open while it stays). Its steps are the record; its rung now is its open step's stage."""
+
+    class Outcome(models.TextChoices):
+        MOVED_UP = "moved_up", _("moved up")
+        GRADUATED = "graduated", _("graduated")  # left the top rung, or the ladder, succeeding
+        LEFT = "left", _("left the ladder")
+
+    tenancy_policy = Policy(park_path="space__park", enterprise_path="enterprise")
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="+")
+    space = models.ForeignKey(IncubationSpace, on_delete=models.PROTECT, related_name="steps")
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices)  # the space's then
+    entered_on = models.DateField(_("entered on"))
+    left_on = models.DateField(_("left on"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    demo = models.BooleanField(_("demo data"), default=False)
+
+    class Meta:
+        verbose_name = _("ladder step")
+        verbose_name_plural = _("ladder steps")
+        ordering = ["entered_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise"], condition=models.Q(left_on__isnull=True),
+                name="space_one_open_step",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(left_on__isnull=True)
+                | models.Q(left_on__gte=models.F("entered_on")),
+                name="space_step_dates",
+            ),
+        ]  # fmt: skip
+
+
+class IncubationTarget(models.Model):
+    """The park's targets for the ladder by a year (2025: 35 spaces, 3,000,000 m², 20+
+    operators, 15+ public service platforms), with their document."""
+
+    tenancy_policy = Policy(park_path="park", shared_in_park=True)
+
+    park = models.ForeignKey(Park, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("year"))
+    spaces = models.PositiveIntegerField(_("spaces"))
+    area_m2 = models.DecimalField(_("area (m²)"), max_digits=12, decimal_places=2)
+    operators = models.PositiveIntegerField(_("operators"))
+    platforms = models.PositiveIntegerField(_("public service platforms"))
+    document = models.CharField(_("document"), max_length=300)
+
+    class Meta:
+        verbose_name = _("incubation target")
+        verbose_name_plural = _("incubation targets")
+        constraints = [models.UniqueConstraint(fields=["park", "year"], name="space_target_year")]

@@ -77,3 +77,35 @@ class MujunOut(Schema):
     @staticmethod
     def resolve_mujun_class(obj):
         return obj["class"]
+
+
+class IncubationSpaceOut(Schema):
+    id: int
+    name: str
+    stage: str
+    zone_id: int | None
+    location: str
+    area_m2: Decimal
+    capacity: int
+    occupied: int  # enterprises in it now
+    operator_id: int | None
+    demo: bool
+
+
+class LadderStepOut(Schema):
+    id: int
+    enterprise_id: int
+    space_id: int
+    stage: str
+    entered_on: datetime.date
+    left_on: datetime.date | None
+    outcome: str
+
+
+class LadderMoveIn(Schema):
+    """An enterprise moves up into a space of the rung above (types only: the service holds
+    the rules and names the field it refuses)."""
+
+    enterprise_id: int
+    space_id: int
+    on: datetime.date

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from parkpilot.space import views
+from parkpilot.space import views, views_ladder
 
 app_name = "space"
 urlpatterns = [
@@ -12,4 +12,7 @@ urlpatterns = [
     path("mujun/emissions/", views.emissions, name="emissions"),
     path("mujun/", views.mujun, name="mujun"),
     path("mujun/xlsx/", views.mujun_xlsx, name="mujun_xlsx"),
+    path("incubation/", views_ladder.ladder, name="ladder"),
+    path("incubation/spaces/<int:space_id>/", views_ladder.ladder_space, name="ladder_space"),
+    path("incubation/mine/", views_ladder.my_ladder, name="my_ladder"),
 ]
