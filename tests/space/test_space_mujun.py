@@ -164,6 +164,12 @@ def test_space_mujun_page_and_xlsx(client, park, personas, evaluated):
         (2, "B", 99.32),
         (3, "D", 48.83),
     ]
+    # What moves each up, as on the page (test_space_mujun_what_moves_an_enterprise_up).
+    assert [r[-1] for r in rows] == [
+        None,  # class A: nothing above
+        "升至A类需得分 183.71： 单项指标均无法单独达到",
+        "升至C类需得分 99.33： 亩均税收（万元/亩）从 8.00 到 35.08",
+    ]
 
 
 def test_space_mujun_what_moves_an_enterprise_up(park, personas, evaluated):

@@ -133,15 +133,39 @@ def mujun_xlsx(request):
     sheet.title = str(year)
     columns = _indicator_columns()
     append_row(sheet, [_("Rank"), _("Enterprise"), _("Class"), _("Score")]
-               + [label for _k, label in columns])  # fmt: skip
+               + [label for _k, label in columns] + [_("What moves it up")])  # fmt: skip
+    labels = dict(columns)
     for r in rows:
         values = [None if r["values"][k] is None else round(r["values"][k], 2) for k, _l in columns]
-        append_row(sheet, [r["rank"], r["name"], r["class"], r["score"], *values])
+        append_row(sheet, [r["rank"], r["name"], r["class"], r["score"], *values,
+                           _moves_up_text(r, labels)])  # fmt: skip
     out = BytesIO()
     book.save(out)
     response = HttpResponse(out.getvalue(), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="mujun-{year}.xlsx"'
     return response
+
+
+def _figure(value) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
+def _moves_up_text(row, labels) -> str:
+    """The page's "what moves it up" as one line of text (the same wording)."""
+    up = row["moves_up"]
+    if not up["target"]:
+        return ""
+    if up["needed"] is None:
+        return _("Class %(target)s holds no rank among %(of)s enterprises.") % {
+            "target": up["target"], "of": row["of"]}  # fmt: skip
+    moves = [
+        _("%(label)s from %(now)s to %(needed)s")
+        % {"label": labels[key], "now": _figure(row["values"][key]), "needed": _figure(needed)}
+        for key, needed in up["indicators"].items() if needed is not None
+    ]  # fmt: skip
+    heading = _("Class %(target)s needs a score of %(needed)s:") % {
+        "target": up["target"], "needed": up["needed"]}  # fmt: skip
+    return f"{heading} {'; '.join(moves) or _('no single indicator can reach it alone')}"
 
 
 # --- staff entry: forms that post to the services ---------------------------------------
