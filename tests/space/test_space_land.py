@@ -244,3 +244,43 @@ def test_space_enterprise_sees_only_its_own_leases(personas, keeper, building, e
     assert list(selectors.lease_list(user=personas["other_park_admin"])) == []
     with pytest.raises(NotFound):
         selectors.occupancy(user=personas["ent_a_user"], building=building, day=date(2022, 1, 1))
+
+
+SQUARE = {"type": "Polygon", "coordinates": [[[119.70, 30.23], [119.71, 30.23], [119.71, 30.24],
+                                              [119.70, 30.24], [119.70, 30.23]]]}  # fmt: skip
+
+
+def _map_fill(client, colour: str) -> str:
+    page = client.get(f"/space/?colour={colour}")
+    assert page.status_code == 200
+    (feature,) = page.context["geojson"]["features"]
+    return feature["properties"]["fill"]
+
+
+def test_space_map_colours_parcels_by_status_vacancy_or_class(
+    client, personas, keeper, parcel, building, ent_a
+):
+    """One parcel, its building's first floor in two units of 2,000 m²: one let today, so
+    2,000 of 4,000 leasable m² are empty, 50% vacancy, the band over 30% (red); no 亩均
+    evaluation, so 'not evaluated' (grey); its status 'approved' (grey-blue of the pipeline)."""
+    parcel.outline = SQUARE
+    parcel.enterprise = ent_a
+    parcel.save(update_fields=["outline", "enterprise"])
+    floor = building.floors.get(number=1)
+    units = [services.unit_create(actor=keeper, via="test", floor=floor, code=c, area_m2="2000")
+             for c in ("101", "102")]  # fmt: skip
+    services.lease_create(actor=keeper, via="test", unit=units[0], enterprise=ent_a,
+                          start=timezone.localdate() - timedelta(days=30))  # fmt: skip
+    services.parcel_step(actor=keeper, via="test", parcel=parcel, status="approved",
+                         on=timezone.localdate())  # fmt: skip
+    assert selectors.parcel_vacancy(user=personas["park_staff"], day=timezone.localdate()) == {
+        parcel.pk: Decimal("50.0")
+    }
+    client.force_login(personas["park_staff"])
+    from parkpilot.space.views import CLASS_FILL, NO_FIGURE, STATUS_FILL, VACANCY_BANDS
+
+    assert _map_fill(client, "vacancy") == VACANCY_BANDS[2][1]
+    assert _map_fill(client, "class") == NO_FIGURE
+    assert _map_fill(client, "status") == STATUS_FILL["approved"]
+    assert _map_fill(client, "nonsense") == STATUS_FILL["approved"]  # a bad filter: the default
+    assert "A" in CLASS_FILL

@@ -221,3 +221,19 @@ def test_space_mujun_sector_rules_lay_weights_over_the_scheme(park, personas, ev
     c = rows[evaluated["c"].pk]
     assert c["score"] == Decimal("45.65") and "va_per_tce" not in c["weights"]
     assert rows[evaluated["a"].pk]["score"] == Decimal("99.32")
+
+
+def test_space_map_colours_a_parcel_by_its_holders_class(client, park, personas, evaluated):
+    """P1 is held by A, class B in 2022 (test_space_mujun_hand_computed); the map on
+    `?colour=class` paints it B's colour and says the year in its legend."""
+    from parkpilot.space.models import Parcel
+    from parkpilot.space.views import CLASS_FILL
+
+    square = {"type": "Polygon", "coordinates": [[[119.70, 30.23], [119.71, 30.23],
+                                                  [119.71, 30.24], [119.70, 30.23]]]}  # fmt: skip
+    Parcel.objects.filter(name="P1").update(outline=square)
+    client.force_login(personas["park_staff"])
+    page = client.get("/space/?colour=class")
+    (feature,) = page.context["geojson"]["features"]
+    assert feature["properties"]["fill"] == CLASS_FILL["B"]
+    assert ("B (2022)", CLASS_FILL["B"]) in page.context["legend"]

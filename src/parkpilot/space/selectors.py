@@ -121,6 +121,27 @@ def floor_area_ratios(*, user) -> list[dict]:
     return out
 
 
+def parcel_vacancy(*, user, day: date) -> dict[int, Decimal | None]:
+    """Per parcel the vacancy of its buildings' units on `day` (% of leasable m² not let; None
+    for a parcel with no units): two grouped queries, as `occupancy` for one building."""
+    parcels = parcel_list(user=user)
+    key = "floor__building__parcel"
+    leasable = dict(
+        Unit.objects.filter(**{f"{key}__in": parcels}).values(key)
+        .annotate(m2=Sum("area_m2")).values_list(key, "m2")
+    )  # fmt: skip
+    let = dict(
+        Lease.objects.filter(in_force(day), **{f"unit__{key}__in": parcels})
+        .values(f"unit__{key}").annotate(m2=Sum("unit__area_m2"))
+        .values_list(f"unit__{key}", "m2")
+    )  # fmt: skip
+    return {
+        parcel_id: Decimal(100) - _pct(let.get(parcel_id, Decimal(0)), m2)
+        for parcel_id, m2 in leasable.items()
+        if m2
+    }
+
+
 def building_units(*, user, building: Building, day: date) -> list[dict]:
     """The building's floors, each with its units and the lease in force on `day` (for the
     entry page, where staff add units, let them and end leases): three queries."""

@@ -2,6 +2,7 @@
 a day, and the 亩均效益 ranking. Thin: each reads through selectors."""
 
 from datetime import date
+from decimal import Decimal
 from io import BytesIO
 
 from django.http import HttpResponse
@@ -51,14 +52,49 @@ def _year(request) -> int:
     return query_whole(request, "year", default, low=2000, high=2100)
 
 
+CLASS_FILL = {"A": "#1a7f37", "B": "#7cb342", "C": "#f2c14e", "D": "#d64545"}
+NO_FIGURE = "#e0e0e0"
+# Vacancy bands (% of leasable m² not let): up to the bound, that colour.
+VACANCY_BANDS = [(Decimal(10), "#1a7f37"), (Decimal(30), "#f2c14e"), (Decimal(100), "#d64545")]
+
+
+def _vacancy_fill(pct) -> str:
+    if pct is None:
+        return NO_FIGURE
+    return next(fill for bound, fill in VACANCY_BANDS if pct <= bound)
+
+
+def _colouring(request, rows) -> tuple[str, dict, list]:
+    """How the map colours the parcels (`?colour=`: status, vacancy today, or the holder's 亩均
+    class of the latest evaluated year): the mode, {parcel id: fill} and the legend."""
+    user, mode = request.user, request.GET.get("colour", "status")
+    if mode == "vacancy":
+        vacancy = selectors.parcel_vacancy(user=user, day=timezone.localdate())
+        fills = {r["parcel"].pk: _vacancy_fill(vacancy.get(r["parcel"].pk)) for r in rows}
+        legend = [(_("vacancy ≤ 10%"), VACANCY_BANDS[0][1]), (_("10–30%"), VACANCY_BANDS[1][1]),
+                  (_("over 30%"), VACANCY_BANDS[2][1]), (_("no units"), NO_FIGURE)]  # fmt: skip
+        return mode, fills, legend
+    if mode == "class":
+        year = selectors.latest_scheme_year(park=user.park)
+        classes = {r["enterprise_id"]: r["class"]
+                   for r in selectors.mujun_year(user=user, park=user.park, year=year)}  # fmt: skip
+        fills = {r["parcel"].pk: CLASS_FILL.get(classes.get(r["parcel"].enterprise_id), NO_FIGURE)
+                 for r in rows}  # fmt: skip
+        legend = [(f"{k} ({year})", fill) for k, fill in CLASS_FILL.items()]
+        return mode, fills, [*legend, (_("not evaluated"), NO_FIGURE)]
+    fills = {r["parcel"].pk: STATUS_FILL[r["parcel"].status] for r in rows}
+    return "status", fills, [(Status(s).label, STATUS_FILL[s]) for s in PIPELINE]
+
+
 @page(rules.LAND, hidden=True)
 def parcels(request):
     user = request.user
     rows = selectors.floor_area_ratios(user=user)
+    mode, fills, legend = _colouring(request, rows)
     features = [
         {"type": "Feature", "geometry": r["parcel"].outline,
          "properties": {"kind": "parcel", "name": r["parcel"].name,
-                        "fill": STATUS_FILL[r["parcel"].status]}}
+                        "fill": fills[r["parcel"].pk]}}
         for r in rows if r["parcel"].outline
     ]  # fmt: skip
     buildings = access.scoped(user, Building).order_by("parcel__code", "name")
@@ -68,7 +104,10 @@ def parcels(request):
         "buildings": buildings,
         "geojson": {"type": "FeatureCollection", "features": features,
                     "demo": any(r["parcel"].demo for r in rows)} if features else None,
-        "legend": [(Status(s).label, STATUS_FILL[s]) for s in PIPELINE],
+        "legend": legend,
+        "colour": mode,
+        "colourings": [("status", _("status")), ("vacancy", _("vacancy")),
+                       ("class", _("亩均 class"))],
         "can_keep": rules.KEEP_LAND.allows(user),
     }  # fmt: skip
     return TemplateResponse(request, "space/parcels.html", context)
