@@ -44,6 +44,13 @@ class Status(models.TextChoices):
 PIPELINE = [s.value for s in Status]
 
 
+class Datum(models.TextChoices):
+    """The coordinates an outline is typed in; stored always in WGS 84."""
+
+    WGS84 = "wgs84", _("WGS 84 (GPS, most GIS exports)")
+    GCJ02 = "gcj02", _("GCJ-02 (AMap, Tencent and WeChat maps)")
+
+
 class Parcel(models.Model):
     tenancy_policy = _PARK_ONLY
 

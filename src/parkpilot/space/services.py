@@ -9,11 +9,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from parkpilot.inputs import Fields
+from parkpilot.space import outlines
 from parkpilot.space.codes import parcel_code_problem
 from parkpilot.space.errors import ErrorCode
 from parkpilot.space.models import (
     PIPELINE,
     Building,
+    Datum,
     Emissions,
     Floor,
     LandUse,
@@ -30,6 +32,7 @@ from parkpilot.tenancy.errors import Code
 from parkpilot.tenancy.models import Enterprise, Park
 
 AREA_MAX = Decimal("999999999.99")
+OUTLINE_MAX = 1_000_000  # characters of pasted GeoJSON: a parcel's survey, not a county's
 
 
 def _area(fields: Fields, field: str, value) -> Decimal | None:
@@ -149,6 +152,37 @@ def outline_problem(outline) -> str | None:
     if geometry.geom_type not in ("Polygon", "MultiPolygon") or not geometry.is_valid:
         return _("A valid GeoJSON Polygon or MultiPolygon.")
     return None
+
+
+@transaction.atomic
+def parcel_outline_set(*, actor, via: str, parcel: Parcel, outline, datum: str) -> Parcel:
+    """The parcel's outline from pasted GeoJSON (space/outlines.py: GCJ-02 converted), checked
+    by shapely as a valid polygon; the old one stays in the audit row."""
+    parcel = Parcel.objects.select_for_update().get(pk=parcel.pk)
+    access.require(actor, access.CHANGE, parcel)
+    fields = Fields()
+    datum = fields.choice("datum", datum, Datum)
+    text = (
+        fields.text("outline", outline, max_length=OUTLINE_MAX)
+        if isinstance(outline, str)
+        else outline
+    )
+    geometry = None
+    if not fields.errors:
+        try:
+            geometry = outlines.parse(text, datum)
+        except outlines.OutlineRefused as refused:
+            fields.refuse("outline", str(refused), Code.FORMAT)
+    if geometry is not None and (problem := outline_problem(geometry)) is not None:
+        fields.refuse("outline", problem, Code.FORMAT)
+    fields.check()
+    before = {"outline": parcel.outline}
+    parcel.outline = geometry
+    parcel.save(update_fields=["outline"])
+    audit_record(actor=actor, via=via, action="space.parcel_outline_set", obj=parcel,
+                 before=before, after={"outline": geometry, "datum": datum},
+                 park_id=parcel.park_id)  # fmt: skip
+    return parcel
 
 
 @transaction.atomic

@@ -20,6 +20,7 @@ from parkpilot.space import rules, selectors, services
 from parkpilot.space.models import (
     PIPELINE,
     Building,
+    Datum,
     Floor,
     LandUse,
     Lease,
@@ -293,6 +294,15 @@ def parcel_new(request):
     return TemplateResponse(request, "space/parcel_form.html", context)
 
 
+def _outline_map(parcel) -> dict | None:
+    if not parcel.outline:
+        return None
+    feature = {"type": "Feature", "geometry": parcel.outline,
+               "properties": {"kind": "parcel", "name": parcel.name,
+                              "fill": STATUS_FILL[parcel.status]}}  # fmt: skip
+    return {"type": "FeatureCollection", "features": [feature], "demo": parcel.demo}
+
+
 @page(rules.KEEP_LAND, hidden=True)
 def parcel_detail(request, parcel_id: int):
     """A parcel's description (edited), its next pipeline step and a new building on it."""
@@ -303,6 +313,7 @@ def parcel_detail(request, parcel_id: int):
         "parcel": parcel, "steps": parcel.steps.all(), "pipeline": Status.choices,
         "next_step": PIPELINE[following] if following < len(PIPELINE) else "",
         "buildings": parcel.buildings.order_by("name"), "v": _parcel_initial(parcel),
+        "datums": Datum.choices, "outline_map": _outline_map(parcel),
         **_choices(user),
     }  # fmt: skip
     if request.method == "POST":
@@ -314,6 +325,10 @@ def parcel_detail(request, parcel_id: int):
             "step": lambda: services.parcel_step(
                 actor=user, via="ui", parcel=parcel, status=post.get("status"),
                 on=post.get("on"), document=post.get("document", ""),
+            ),
+            "outline": lambda: services.parcel_outline_set(
+                actor=user, via="ui", parcel=parcel, outline=post.get("outline"),
+                datum=post.get("datum"),
             ),
             "building": lambda: services.building_create_storeys(
                 actor=user, via="ui", parcel=parcel, name=post.get("name"),
