@@ -133,7 +133,79 @@ def _ladder_move(api_as, personas, ent_a, ent_b):
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][-1] == "space"
 
 
+def _parcel_create(api_as, personas, ent_a, ent_b):
+    body = {"code": "330112001002GB00031", "name": "新地块", "kind": "supply", "use": "industrial",
+            "area_m2": "1000", "enterprise_id": ent_a.pk}  # fmt: skip
+    bare = {k: v for k, v in body.items() if k != "enterprise_id"}
+    for persona in ("ent_a_admin", "resident"):  # may not create at all: 403, nothing written
+        assert api_as(persona).post("/api/v1/space/parcels", bare).status_code == 403, persona
+    # Another park's admin names this park's enterprise: unknown to it, refused by field.
+    foreign = api_as("other_park_admin").post("/api/v1/space/parcels", body)
+    assert foreign.status_code == 422 and foreign.json()["detail"][0]["loc"][-1] == "enterprise_id"
+    assert not Parcel.objects.exists()
+    made = api_as("park_staff").post("/api/v1/space/parcels", body)
+    assert (made.status_code, made.json()["enterprise_id"]) == (201, ent_a.pk)
+
+
+def _parcel_steps(api_as, personas, ent_a, ent_b):
+    parcel, _b, _u = land(ent_a.park)
+    url = f"/api/v1/space/parcels/{parcel.pk}/steps"
+    body = {"status": "approved", "on": "2024-01-01"}
+    for persona in OUTSIDERS:
+        assert api_as(persona).post(url, body).status_code == 404, persona
+    assert not parcel.steps.exists()
+    made = api_as("park_staff").post(url, body)
+    assert (made.status_code, made.json()["status"]) == (201, "approved")
+    skipped = api_as("park_staff").post(url, {"status": "operating", "on": "2024-02-01"})
+    assert skipped.status_code == 422 and skipped.json()["detail"][0]["loc"][-1] == "status"
+
+
+def _parcel_outline(api_as, personas, ent_a, ent_b):
+    parcel, _b, _u = land(ent_a.park)
+    url = f"/api/v1/space/parcels/{parcel.pk}/outline"
+    square = {"type": "Polygon", "coordinates": [[[119.78, 30.23], [119.79, 30.23],
+                                                  [119.79, 30.24], [119.78, 30.23]]]}  # fmt: skip
+    for persona in OUTSIDERS:
+        assert api_as(persona).request("put", url, {"outline": square}).status_code == 404
+    parcel.refresh_from_db()
+    assert parcel.outline is None
+    done = api_as("park_staff").request("put", url, {"outline": square})
+    assert done.status_code == 200, done.json()
+    parcel.refresh_from_db()
+    assert parcel.outline == square
+
+
+def _lease_create(api_as, personas, ent_a, ent_b):
+    _p, _b, unit = land(ent_a.park)
+    body = {"unit_id": unit.pk, "enterprise_id": ent_a.pk, "start": "2024-01-01"}
+    other = api_as("other_park_admin").post("/api/v1/space/leases", body)
+    assert other.status_code == 422 and other.json()["detail"][0]["loc"][-1] == "unit_id"
+    assert api_as("ent_a_admin").post("/api/v1/space/leases", body).status_code in (403, 422)
+    assert not Lease.objects.exists()
+    made = api_as("park_staff").post("/api/v1/space/leases", body)
+    assert (made.status_code, made.json()["unit_id"]) == (201, unit.pk)
+
+
+def _lease_end(api_as, personas, ent_a, ent_b):
+    _p, _b, unit = land(ent_a.park)
+    lease = Lease.objects.create(unit=unit, enterprise=ent_a, start="2024-01-01")
+    url = f"/api/v1/space/leases/{lease.pk}/end"
+    for persona in ("ent_b_user", "resident", "other_park_admin"):
+        assert api_as(persona).post(url, {"end": "2024-06-30"}).status_code == 404, persona
+    # The tenant reads its own lease but may not end it.
+    assert api_as("ent_a_admin").post(url, {"end": "2024-06-30"}).status_code == 403
+    lease.refresh_from_db()
+    assert lease.end is None
+    done = api_as("park_staff").post(url, {"end": "2024-06-30"})
+    assert (done.status_code, done.json()["end"]) == (200, "2024-06-30")
+
+
 CASES = {
+    ("POST", "/api/v1/space/parcels"): _parcel_create,
+    ("POST", "/api/v1/space/parcels/{parcel_id}/steps"): _parcel_steps,
+    ("PUT", "/api/v1/space/parcels/{parcel_id}/outline"): _parcel_outline,
+    ("POST", "/api/v1/space/leases"): _lease_create,
+    ("POST", "/api/v1/space/leases/{lease_id}/end"): _lease_end,
     ("GET", "/api/v1/space/incubation/spaces"): _incubation_spaces,
     ("GET", "/api/v1/space/incubation/steps"): _ladder_steps,
     ("POST", "/api/v1/space/incubation/moves"): _ladder_move,

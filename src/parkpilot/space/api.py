@@ -1,29 +1,42 @@
 """The land and space API at /api/v1/space/: the park's parcels and buildings with a building's
 occupancy (park roles), the 亩均 evaluation (staff every enterprise, an enterprise its own:
 404 for anyone else's), and the incubation ladder: its spaces (park roles), the steps (staff
-all, an enterprise its own) and a move up (staff). The pages and these call the same
-selectors and services."""
+all, an enterprise its own) and a move up (staff). Staff write parcels, their steps and
+outlines, and leases. The pages and these call the same selectors and services; an id in a
+body that the caller cannot see is refused naming its field (422), one in the path is 404."""
 
 import datetime
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from ninja import Router
 
-from parkpilot.space import selectors, selectors_ladder, services_ladder
+from parkpilot.projects.models import Project
+from parkpilot.space import selectors, selectors_ladder, services, services_ladder
+from parkpilot.space.models import Lease, Unit
 from parkpilot.space.schemas import (
     BuildingOut,
     IncubationSpaceOut,
     LadderMoveIn,
     LadderStepOut,
+    LeaseEndIn,
+    LeaseIn,
+    LeaseOut,
     MujunOut,
     OccupancyOut,
+    OutlineIn,
+    ParcelIn,
     ParcelOut,
+    StepIn,
+    StepOut,
 )
 from parkpilot.tenancy import access
-from parkpilot.tenancy.errors import NotFound
-from parkpilot.tenancy.models import Enterprise
+from parkpilot.tenancy.auth import via_of
+from parkpilot.tenancy.errors import Code, NotFound, ValidationFailed
+from parkpilot.tenancy.models import Enterprise, Zone
 
 router = Router(tags=["space"])
+_UNKNOWN = gettext_lazy("Not one of the choices.")
 
 
 @router.get("/parcels", response=list[ParcelOut])
@@ -83,3 +96,59 @@ def ladder_move(request, body: LadderMoveIn):
     step = services_ladder.ladder_move_up(actor=request.auth, via="api", enterprise=enterprise,
                                           space=space, on=body.on)  # fmt: skip
     return 201, step
+
+
+def _chosen(user, model, pk: int | None, field: str):
+    """The object a body names by id among those the user may read (None for no id)."""
+    if pk is None:
+        return None
+    try:
+        return access.get_for(user, model, pk)
+    except NotFound:
+        raise ValidationFailed.single(field, str(_UNKNOWN), Code.UNKNOWN) from None
+
+
+@router.post("/parcels", response={201: ParcelOut})
+def parcel_create(request, body: ParcelIn):
+    user = request.auth
+    parcel = services.parcel_create(
+        actor=user, via=via_of(request), park=_park(user), code=body.code, name=body.name,
+        kind=body.kind, use=body.use, area_m2=body.area_m2, planned_far=body.planned_far,
+        zone=_chosen(user, Zone, body.zone_id, "zone_id"),
+        enterprise=_chosen(user, Enterprise, body.enterprise_id, "enterprise_id"),
+        project=_chosen(user, Project, body.project_id, "project_id"),
+    )  # fmt: skip
+    return 201, selectors.parcel_get(user=user, parcel_id=parcel.pk)
+
+
+@router.post("/parcels/{parcel_id}/steps", response={201: StepOut})
+def parcel_step(request, parcel_id: int, body: StepIn):
+    parcel = selectors.parcel_get(user=request.auth, parcel_id=parcel_id)
+    step = services.parcel_step(actor=request.auth, via=via_of(request), parcel=parcel,
+                                status=body.status, on=body.on, document=body.document)  # fmt: skip
+    return 201, step
+
+
+@router.put("/parcels/{parcel_id}/outline", response=ParcelOut)
+def parcel_outline(request, parcel_id: int, body: OutlineIn):
+    parcel = selectors.parcel_get(user=request.auth, parcel_id=parcel_id)
+    services.parcel_outline_set(actor=request.auth, via=via_of(request), parcel=parcel,
+                                outline=body.outline, datum=body.datum)  # fmt: skip
+    return selectors.parcel_get(user=request.auth, parcel_id=parcel_id)
+
+
+@router.post("/leases", response={201: LeaseOut})
+def lease_create(request, body: LeaseIn):
+    user = request.auth
+    lease = services.lease_create(
+        actor=user, via=via_of(request), unit=_chosen(user, Unit, body.unit_id, "unit_id"),
+        enterprise=_chosen(user, Enterprise, body.enterprise_id, "enterprise_id"),
+        start=body.start, end=body.end,
+    )  # fmt: skip
+    return 201, lease
+
+
+@router.post("/leases/{lease_id}/end", response=LeaseOut)
+def lease_end(request, lease_id: int, body: LeaseEndIn):
+    lease = access.get_for(request.auth, Lease, lease_id)
+    return services.lease_end(actor=request.auth, via=via_of(request), lease=lease, end=body.end)

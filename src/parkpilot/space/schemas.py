@@ -109,3 +109,48 @@ class LadderMoveIn(Schema):
     enterprise_id: int
     space_id: int
     on: datetime.date
+
+
+# --- writes: types only; the services hold the bounds and name the field they refuse ---------
+
+
+class ParcelIn(Schema):
+    code: str
+    name: str
+    kind: str
+    use: str
+    area_m2: Decimal
+    planned_far: Decimal | None = None
+    zone_id: int | None = None
+    enterprise_id: int | None = None
+    project_id: int | None = None
+
+
+class StepIn(Schema):
+    status: str
+    on: datetime.date
+    document: str = ""
+
+
+class OutlineIn(Schema):
+    outline: dict  # a GeoJSON geometry, Feature or one-feature FeatureCollection
+    datum: str = "wgs84"  # or "gcj02"
+
+
+class LeaseIn(Schema):
+    unit_id: int
+    enterprise_id: int
+    start: datetime.date
+    end: datetime.date | None = None
+
+
+class LeaseEndIn(Schema):
+    end: datetime.date
+
+
+class LeaseOut(Schema):
+    id: int
+    unit_id: int
+    enterprise_id: int
+    start: datetime.date
+    end: datetime.date | None
