@@ -158,6 +158,8 @@ def test_a_delay_on_one_day_leaves_the_next_alone(net, personas):
     )
     after = selectors.metro_plan(user=personas["park_staff"], day=DAY + datetime.timedelta(1))
     assert after["rows"][0]["delay_min"] == 0 and after["flagged"] == []
+    assert [f["time"] for f in selectors.metro_plan(user=personas["park_staff"], day=DAY)[
+        "flagged"]] == ["08:00"]  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -188,7 +190,7 @@ def test_only_the_network_writers_enter_delays(net, personas, other_park):
     assert not MetroDelay.objects.exists()
 
 
-def test_the_connections_tile(park, personas):
+def test_the_connections_tile(park, personas, django_assert_num_queries):
     from django.utils import timezone
 
     a = bus.network(park)
@@ -196,10 +198,16 @@ def test_the_connections_tile(park, personas):
     a.service.start_date, a.service.end_date = today, today
     a.service.save()
     bus.trains(a)  # 07:50 and 07:55 catch A (08:00), 08:12 and 08:30 nothing
-    tile = selectors.connections_tile(personas["park_staff"], park)
+    # The trains, the day's delays, the buses leaving the metro stop (the cockpit's pin).
+    with django_assert_num_queries(3):
+        tile = selectors.connections_tile(personas["park_staff"], park)
     assert (tile.value, tile.unit, tile.status) == (50.0, "%", "warn")
     assert tile.caption == "今日 4 趟地铁到站中，2 趟在 15 分钟内有班车接驳"
     assert selectors.connections_tile(personas["other_park_admin"], park).value == "—"
+    a.service.start_date = a.service.end_date = today - datetime.timedelta(days=1)
+    a.service.save()
+    with django_assert_num_queries(3):  # a day without trains costs the same
+        assert selectors.connections_tile(personas["park_staff"], park).value == "—"
 
 
 def test_the_seats_come_from_the_vehicle_until_booked(net, personas):

@@ -96,7 +96,7 @@ def test_the_planners_page(client, personas, w1):
     )
     assert "晚点已录入：标记 1 个班次，解除 0 个。" in [str(m) for m in posted.context["messages"]]
     assert BrokenConnection.objects.get().delay_min == 8
-    assert posted.context["plan"]["flagged"][0].trip.gtfs_id == "DB1_001"
+    assert posted.context["plan"]["flagged"][0]["flag"].trip.gtfs_id == "DB1_001"
 
 
 @pytest.mark.parametrize("persona", ["resident", "ent_a_admin", "ent_a_user"])

@@ -228,7 +228,7 @@ def _metro_trains(report, park, station, service) -> None:
         for at in metro_times()
     ]
     MetroArrival.objects.bulk_create(trains)
-    report.created["metro arrival"] = report.created.get("metro arrival", 0) + len(trains)
+    report.created["bus metro arrival"] = report.created.get("bus metro arrival", 0) + len(trains)
 
 
 # Demo requests for the next working day (演示数据): when, how many seats, and where to. The

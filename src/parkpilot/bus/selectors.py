@@ -647,9 +647,8 @@ def _metro_buses(*, user, day: datetime.date) -> dict[int, list[metro.Bus]]:
 def metro_connections(*, user, day: datetime.date) -> list[tuple[MetroArrival, metro.Wave]]:
     """Each train arriving that day (by the timetable) with the buses for it, its day's delay
     counted (metro.py)."""
+    # No shortcut on a day without trains: the cockpit's query count stays the same every day.
     arrivals = [a for a in metro_arrivals(user=user) if runs_on(a.service, day)]
-    if not arrivals:
-        return []
     delays = dict(
         access.scoped(user, MetroDelay).filter(day=day).values_list("arrival_id", "minutes")
     )
@@ -721,7 +720,10 @@ def metro_plan(*, user, day: datetime.date) -> dict:
     return {
         "day": day, "rows": rows, "connected": connected, "waves": len(rows),
         "share": round(100 * connected / len(rows), 1) if rows else None,
-        "flagged": sorted(flagged.values(), key=lambda b: b.trip.starts_s),
+        "flagged": [
+            {"flag": b, "time": hhmm(b.trip.starts_s)}
+            for b in sorted(flagged.values(), key=lambda b: (b.trip.starts_s, b.trip_id))
+        ],
         "min_transfer_min": metro.MIN_TRANSFER_S // 60, "max_wait_min": metro.MAX_WAIT_S // 60,
         "demo": any(a.is_demo for a, _w in waves),
     }  # fmt: skip
