@@ -79,6 +79,8 @@ def _connections_recheck(*, actor, park, day: datetime.date, now) -> tuple[list,
     newly flagged trip are told. Returns (flagged, cleared) trip ids."""
     broken: dict[int, tuple[MetroArrival, metro.Wave, metro.Bus]] = {}
     for arrival, wave in selectors.metro_connections(user=actor, day=day):
+        if arrival.park_id != park.pk:  # a superuser reads every park's; flags are this one's
+            continue
         for bus in wave.broken:
             broken.setdefault(bus.trip_id, (arrival, wave, bus))  # the first train to break it
     standing = {b.trip_id: b for b in BrokenConnection.objects.filter(park=park, day=day)}
