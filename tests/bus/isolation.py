@@ -13,6 +13,8 @@ from parkpilot.bus.models import (
     Driver,
     Line,
     LineKind,
+    MetroArrival,
+    MetroDelay,
     ServiceCalendar,
     Stop,
     StopKind,
@@ -124,9 +126,45 @@ def _booking_cancel(api_as, personas, ent_a, ent_b):
     assert booking.status == "confirmed"
 
 
+def trains(trip, times=((7, 50), (7, 55), (8, 12), (8, 30))):
+    """Line 16 trains at the trip's metro stop, on the trip's calendar (07:50, 07:55, 08:12,
+    08:30 unless told)."""
+    station = trip.stop_times.get(stop__kind=StopKind.METRO).stop
+    made = []
+    for h, m in times:
+        train = MetroArrival.objects.create(
+            park=trip.park, station=station, service=trip.service, metro_line="16号线",
+            direction=0, headsign="往九州街", arrival_s=h * 3600 + m * 60,
+        )  # fmt: skip
+        made.append(train)
+    return made
+
+
+def _metro_arrivals(api_as, personas, ent_a, ent_b):
+    made = trains(network(ent_a.park))
+    listed = api_as("park_staff").get("/api/v1/bus/metro/arrivals").json()
+    assert [a["time"] for a in listed] == ["07:50", "07:55", "08:12", "08:30"]
+    assert listed[0]["id"] == made[0].pk
+    for persona in ("ent_b_user", "ent_a_admin", "resident", "other_park_admin"):
+        assert api_as(persona).get("/api/v1/bus/metro/arrivals").json() == [], persona
+
+
+def _metro_delay_create(api_as, personas, ent_a, ent_b):
+    arrival = trains(network(ent_a.park))[0]
+    payload = {"arrival_id": arrival.pk, "day": DAY.isoformat(), "minutes": 8}
+    for persona in ("ent_b_user", "ent_a_admin", "resident", "other_park_admin"):
+        answer = api_as(persona).post("/api/v1/bus/metro/delays", payload)
+        assert answer.status_code == 404, persona
+    assert not MetroDelay.objects.exists()
+    made = api_as("park_staff").post("/api/v1/bus/metro/delays", payload)
+    assert made.status_code == 201, made.json()  # the case is not vacuous
+
+
 CASES = {
     ("GET", "/api/v1/bus/lines"): _lines,
     ("GET", "/api/v1/bus/bookings"): _booking_list,
     ("POST", "/api/v1/bus/bookings"): _booking_create,
     ("POST", "/api/v1/bus/bookings/{booking_id}/cancel"): _booking_cancel,
+    ("GET", "/api/v1/bus/metro/arrivals"): _metro_arrivals,
+    ("POST", "/api/v1/bus/metro/delays"): _metro_delay_create,
 }

@@ -56,3 +56,24 @@ def test_a_fresh_demo_shows_a_demand_responsive_plan(client):
     assert f'value="{day:%Y-%m-%d}"' in page
     assert page.count('data-testid="route"') >= 1 and "演示数据" in page
     assert 'data-testid="accept-form"' in page
+
+
+def test_the_demo_metro_timetable():
+    """Line 16 at 青山湖科技城 (演示数据: the documents publish no timetable): both directions
+    on working days, 7 minutes apart in the peaks, 11 otherwise."""
+    from parkpilot.bus.models import MetroArrival
+
+    demo_load()
+    trains = MetroArrival.objects.filter(direction=0).order_by("arrival_s")
+    times = [t.arrival_s for t in trains]
+    gaps = {(b - a) // 60 for a, b in itertools.pairwise(times)}
+    assert gaps == {7, 11}
+    # 06:10 to 07:00 every 11 min: 06:10, 06:21, 06:32, 06:43, 06:54, then 07:05 in the peak.
+    assert [f"{s // 3600:02d}:{s % 3600 // 60:02d}" for s in times[:7]] == [
+        "06:10", "06:21", "06:32", "06:43", "06:54", "07:05", "07:12"
+    ]  # fmt: skip
+    assert MetroArrival.objects.filter(direction=1).count() == len(times) == 106
+    assert MetroArrival.objects.get(direction=1, arrival_s=times[0] + 180).headsign == "往绿汀路"
+    assert not MetroArrival.objects.filter(is_demo=False).exists()
+    assert {t.service.rule for t in MetroArrival.objects.all()} == {"working"}
+    assert MetroArrival.objects.first().station.kind == "metro"

@@ -1,11 +1,19 @@
 """The digital bus's API at /api/v1/bus/: the lines, and one's bookings (an enterprise's
-administrator: its staff's; the park and dispatchers: all)."""
+administrator: its staff's; the park and dispatchers: all); the metro timetable and a feed's
+train delays (the park's staff and dispatchers)."""
 
 from ninja import Router
 from ninja.pagination import paginate
 
-from parkpilot.bus import selectors, services
-from parkpilot.bus.schemas import BookingIn, BookingOut, LineOut
+from parkpilot.bus import selectors, services, services_metro
+from parkpilot.bus.schemas import (
+    BookingIn,
+    BookingOut,
+    LineOut,
+    MetroArrivalOut,
+    MetroDelayIn,
+    MetroDelayOut,
+)
 from parkpilot.pagination import LimitOffsetPagination
 
 router = Router(tags=["bus"])
@@ -38,3 +46,20 @@ def booking_create(request, data: BookingIn):
 def booking_cancel(request, booking_id: int):
     booking = selectors.my_booking(user=request.auth, booking_id=booking_id)
     return services.booking_cancel(actor=request.auth, booking=booking)
+
+
+@router.get("/metro/arrivals", response=list[MetroArrivalOut])
+def metro_arrival_list(request):
+    """The metro trains arriving at the park's stations, by the timetable."""
+    return list(selectors.metro_arrivals(user=request.auth))
+
+
+@router.post("/metro/delays", response={201: MetroDelayOut})
+def metro_delay_create(request, data: MetroDelayIn):
+    """A train's delay on a day (again for the same train and day: replaced); the trips whose
+    connection breaks are flagged and their riders told once."""
+    arrival = selectors.metro_arrival_get(user=request.auth, arrival_id=data.arrival_id)
+    delay = services_metro.metro_delay_record(
+        actor=request.auth, arrival=arrival, day=data.day, minutes=data.minutes, via="api"
+    )
+    return 201, delay

@@ -59,4 +59,6 @@ class BusConfig(AppConfig):
                  rule=rules.NETWORK, order=60),
             Tile("bus.seats", _("Bus seats booked"), "parkpilot.bus.selectors.seats_tile",
                  rule=rules.NETWORK, order=61),
+            Tile("bus.connections", _("Metro connections"),
+                 "parkpilot.bus.selectors.connections_tile", rule=rules.NETWORK, order=62),
         )  # fmt: skip

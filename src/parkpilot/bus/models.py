@@ -437,3 +437,86 @@ class VehiclePosition(models.Model):
     class Meta:
         verbose_name = _("vehicle position")
         verbose_name_plural = _("vehicle positions")
+
+
+# --- metro last mile -------------------------------------------------------------------------
+
+
+class MetroArrival(models.Model):
+    """A train of a metro line arriving at a metro station (杭州地铁16号线 at 青山湖科技城): one
+    wave of riders for the buses that leave from the station's stop. Seconds after midnight of
+    the service day, on a service calendar (working days follow the Chinese calendar, as the
+    buses' do). The park's staff and dispatchers read it; operators and dispatchers edit it."""
+
+    tenancy_policy = Policy(park_path="park", readers=NETWORK_READERS, park_writers=NETWORK_WRITERS)
+
+    park = models.ForeignKey(Park, on_delete=models.PROTECT, related_name="+")
+    station = models.ForeignKey(
+        Stop, on_delete=models.PROTECT, related_name="metro_arrivals", verbose_name=_("station")
+    )
+    service = models.ForeignKey(ServiceCalendar, on_delete=models.PROTECT, related_name="+")
+    metro_line = models.CharField(_("metro line"), max_length=20)
+    direction = models.PositiveSmallIntegerField(_("direction"), default=0)  # 0 or 1
+    headsign = models.CharField(_("towards"), max_length=50)
+    arrival_s = models.PositiveIntegerField(_("arrival"))
+    is_demo = models.BooleanField(_("demo data"), default=False)
+
+    class Meta:
+        verbose_name = _("metro arrival")
+        verbose_name_plural = _("metro arrivals")
+        ordering = ["arrival_s", "direction"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["station", "service", "direction", "arrival_s"], name="bus_metro_arrival"
+            )
+        ]
+
+    def __str__(self) -> str:
+        hours, minutes = divmod(self.arrival_s // 60, 60)
+        return f"{self.metro_line} {self.headsign} {hours:02d}:{minutes:02d}"
+
+
+class MetroDelay(models.Model):
+    """A train's delay on one day, entered by a planner or posted by a feed; one row per
+    arrival and day (a second entry replaces the minutes; 0 says the train is on time)."""
+
+    tenancy_policy = Policy(park_path="park", readers=NETWORK_READERS, park_writers=NETWORK_WRITERS)
+
+    park = models.ForeignKey(Park, on_delete=models.PROTECT, related_name="+")
+    arrival = models.ForeignKey(MetroArrival, on_delete=models.PROTECT, related_name="delays")
+    day = models.DateField(_("day"))
+    minutes = models.PositiveSmallIntegerField(_("minutes late"))
+    entered_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    entered_at = models.DateTimeField(_("entered at"))
+
+    class Meta:
+        verbose_name = _("metro delay")
+        verbose_name_plural = _("metro delays")
+        constraints = [
+            models.UniqueConstraint(fields=["arrival", "day"], name="bus_metro_delay_once")
+        ]
+
+
+class BrokenConnection(models.Model):
+    """A bus trip on a day whose metro connection a delay broke: the delayed train's riders
+    reach the stop after it leaves, and no other bus of its line leaves within the longest
+    wait. Unique per trip and day; `cleared_at` set when a corrected delay restores the
+    connection. Its riders are told when the flag goes up (once, not again for the same
+    delay). Riders see the flag on the trip, so the published network's policy."""
+
+    tenancy_policy = _network_policy()
+
+    park = models.ForeignKey(Park, on_delete=models.PROTECT, related_name="+")
+    trip = models.ForeignKey(Trip, on_delete=models.PROTECT, related_name="+")
+    day = models.DateField(_("day"))
+    arrival = models.ForeignKey(MetroArrival, on_delete=models.PROTECT, related_name="+")
+    delay_min = models.PositiveSmallIntegerField(_("minutes late"))
+    flagged_at = models.DateTimeField(_("flagged at"))
+    cleared_at = models.DateTimeField(_("cleared at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("broken metro connection")
+        verbose_name_plural = _("broken metro connections")
+        constraints = [
+            models.UniqueConstraint(fields=["trip", "day"], name="bus_broken_connection_once")
+        ]

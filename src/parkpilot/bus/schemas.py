@@ -48,3 +48,39 @@ class BookingOut(Schema):
     @staticmethod
     def resolve_rider(obj):
         return obj.rider.username
+
+
+class MetroArrivalOut(Schema):
+    id: int
+    station: str
+    metro_line: str
+    direction: int
+    headsign: str
+    arrival_s: int
+    time: str
+    is_demo: bool
+
+    @staticmethod
+    def resolve_station(obj):
+        return obj.station.name
+
+    @staticmethod
+    def resolve_time(obj):
+        return f"{obj.arrival_s // 3600:02d}:{obj.arrival_s % 3600 // 60:02d}"
+
+
+class MetroDelayIn(Schema):
+    """Types only: the service holds the bounds (0 to 180 minutes; a day the train runs)."""
+
+    arrival_id: int
+    day: datetime.date
+    minutes: int
+
+
+class MetroDelayOut(Schema):
+    id: int
+    arrival_id: int
+    day: datetime.date
+    minutes: int
+    flagged: list[int]  # trips whose connection this entry broke (their riders were told)
+    cleared: list[int]  # trips whose connection it restored

@@ -8,19 +8,20 @@ import math
 from zoneinfo import ZoneInfo
 
 import segno
-from django.db.models import Case, Count, Q, Sum, When
+from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Sum, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from parkpilot import workcalendar
-from parkpilot.bus import drt
+from parkpilot.bus import drt, metro
 from parkpilot.bus.errors import ErrorCode
 from parkpilot.bus.models import (
     HOLDS_A_SEAT,
     Booking,
     BookingStatus,
+    BrokenConnection,
     DayRule,
     DemandDay,
     DemandRequest,
@@ -28,9 +29,12 @@ from parkpilot.bus.models import (
     DemandZone,
     Departure,
     Line,
+    MetroArrival,
+    MetroDelay,
     ServiceCalendar,
     Stop,
     StopKind,
+    StopTime,
     Trip,
     Vehicle,
 )
@@ -603,3 +607,146 @@ def demand_map_geojson(*, user, zone: DemandZone) -> dict:
             }
         )
     return {"type": "FeatureCollection", "features": features, "demo": zone.is_demo}
+
+
+# --- metro last mile --------------------------------------------------------------------------
+
+
+def metro_arrivals(*, user):
+    """The metro timetable at the park's stations (the park's staff and dispatchers)."""
+    return access.scoped(user, MetroArrival).select_related("station", "service")
+
+
+def metro_arrival_get(*, user, arrival_id) -> MetroArrival:
+    return access.get_for(user, metro_arrivals(user=user), arrival_id)
+
+
+def _metro_buses(*, user, day: datetime.date) -> dict[int, list[metro.Bus]]:
+    """Per metro stop, the timetabled trips running that day that leave from it (a trip whose
+    last stop is the station ends there: it takes nobody from the train)."""
+    last = StopTime.objects.filter(trip=OuterRef("trip")).order_by("-sequence").values("sequence")
+    rows = (
+        access.scoped(user, StopTime)
+        .filter(stop__kind=StopKind.METRO, trip__demand_day__isnull=True)
+        .annotate(last=Subquery(last[:1]))
+        .filter(sequence__lt=F("last"))
+        .select_related("trip__service")
+    )
+    runs: dict[int, bool] = {}
+    found: dict[int, list[metro.Bus]] = {}
+    for row in rows:
+        service = row.trip.service
+        if service.pk not in runs:
+            runs[service.pk] = runs_on(service, day)
+        if runs[service.pk]:
+            bus = metro.Bus(row.trip_id, row.trip.line_id, row.departure_s)
+            found.setdefault(row.stop_id, []).append(bus)
+    return found
+
+
+def metro_connections(*, user, day: datetime.date) -> list[tuple[MetroArrival, metro.Wave]]:
+    """Each train arriving that day (by the timetable) with the buses for it, its day's delay
+    counted (metro.py)."""
+    # No shortcut on a day without trains: the cockpit's query count stays the same every day.
+    arrivals = [a for a in metro_arrivals(user=user) if runs_on(a.service, day)]
+    delays = dict(
+        access.scoped(user, MetroDelay).filter(day=day).values_list("arrival_id", "minutes")
+    )
+    buses = _metro_buses(user=user, day=day)
+    return [
+        (a, metro.wave(a.pk, a.arrival_s, buses.get(a.station_id, []), delays.get(a.pk, 0) * 60))
+        for a in arrivals
+    ]
+
+
+def broken_connections(*, user, day: datetime.date) -> dict[int, BrokenConnection]:
+    """The trips flagged that day (a delay broke their connection), by trip id."""
+    flagged = access.scoped(user, BrokenConnection).filter(day=day, cleared_at__isnull=True)
+    return {b.trip_id: b for b in flagged.select_related("arrival", "trip__line")}
+
+
+def broken_departures(*, bookings) -> set[tuple[int, datetime.date]]:
+    """Of these bookings, the (trip, day) pairs flagged as broken connections (one query)."""
+    departures = {(b.departure.trip_id, b.departure.day) for b in bookings}
+    if not departures:
+        return set()
+    found = BrokenConnection.objects.filter(
+        trip_id__in={t for t, _d in departures},
+        day__in={d for _t, d in departures},
+        cleared_at__isnull=True,
+    ).values_list("trip_id", "day")
+    return set(found) & departures
+
+
+def metro_plan(*, user, day: datetime.date) -> dict:
+    """The planner's page: per train that day, its arrival (and delay), the buses its riders
+    can catch with their seats offered and booked, the wait, and the flagged trips."""
+    waves = metro_connections(user=user, day=day)
+    trips = {
+        t.pk: t
+        for t in published_trips(user=user)
+        .filter(pk__in={b.trip_id for _a, w in waves for b in w.timetabled + w.catchable})
+        .select_related("line", "vehicle")
+    }
+    booked = {
+        d.trip_id: d
+        for d in access.scoped(user, Departure).filter(day=day, trip_id__in=trips.keys())
+    }
+    flagged = broken_connections(user=user, day=day)
+    rows = []
+    for arrival, wave in waves:
+        buses, offered, taken = [], 0, 0
+        for bus in wave.catchable:
+            trip = trips[bus.trip_id]
+            departure = booked.get(bus.trip_id)
+            seats = departure.seats if departure else (trip.vehicle.seats if trip.vehicle else 0)
+            offered += seats
+            taken += departure.booked if departure else 0
+            buses.append({"trip": trip, "time": hhmm(bus.departs_s),
+                          "flagged": bus.trip_id in flagged})  # fmt: skip
+        missed = [
+            {"trip": trips[bus.trip_id], "time": hhmm(bus.departs_s),
+             "flagged": bus.trip_id in flagged}
+            for bus in wave.broken
+        ]  # fmt: skip
+        rows.append(
+            {"arrival": arrival, "time": hhmm(arrival.arrival_s),
+             "delay_min": wave.delay_s // 60, "expected": hhmm(wave.expected_s),
+             "buses": buses, "missed": missed, "seats": offered, "booked": taken,
+             "wait_min": wave.wait_s // 60 if wave.wait_s is not None else None,
+             "connected": wave.connected}
+        )  # fmt: skip
+    connected = sum(1 for row in rows if row["connected"])
+    return {
+        "day": day, "rows": rows, "connected": connected, "waves": len(rows),
+        "share": round(100 * connected / len(rows), 1) if rows else None,
+        "flagged": [
+            {"flag": b, "time": hhmm(b.trip.starts_s)}
+            for b in sorted(flagged.values(), key=lambda b: (b.trip.starts_s, b.trip_id))
+        ],
+        "min_transfer_min": metro.MIN_TRANSFER_S // 60, "max_wait_min": metro.MAX_WAIT_S // 60,
+        "demo": any(a.is_demo for a, _w in waves),
+    }  # fmt: skip
+
+
+def connections_tile(user, park) -> TileData:
+    """The share of today's trains whose riders have a bus within the longest wait."""
+    today = _today()
+    waves = metro_connections(user=user, day=today)
+    connected = sum(1 for _a, w in waves if w.connected)
+    if not waves:
+        return TileData(
+            value="—", caption=_("no metro arrivals in the timetable today"),
+            as_of=today.isoformat(), link=reverse("bus:metro"),
+        )  # fmt: skip
+    share = round(100 * connected / len(waves), 1)
+    return TileData(
+        value=share,
+        unit="%",
+        caption=_("%(connected)s of %(waves)s metro arrivals today have a bus within %(wait)s min")
+        % {"connected": connected, "waves": len(waves), "wait": metro.MAX_WAIT_S // 60},
+        status="warn" if share < 80 else "ok",
+        as_of=today.isoformat(),
+        link=reverse("bus:metro"),
+        demo=any(a.is_demo for a, _w in waves),
+    )

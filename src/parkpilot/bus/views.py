@@ -3,6 +3,7 @@ the driver's check (phone), an enterprise's staff commuting and the network (des
 selectors read, services write."""
 
 import datetime
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import HttpResponse, JsonResponse
@@ -23,8 +24,9 @@ from parkpilot.bus import (
     selectors_live,
     services,
     services_demand,
+    services_metro,
 )
-from parkpilot.bus.models import DemandDay
+from parkpilot.bus.models import DemandDay, MetroDelay
 from parkpilot.inputs import Fields, posted_id, query_whole
 from parkpilot.residents import shell
 from parkpilot.stored_text import shown
@@ -56,6 +58,7 @@ def timetable(request):
         "days": [now.date() + datetime.timedelta(days=n) for n in range(0, 7)],
         "lines": selectors.lines(user=request.user).filter(bookable=True),
         "rows": selectors.timetable(user=request.user, day=day, line_id=line_id, after_s=after_s),
+        "broken": selectors.broken_connections(user=request.user, day=day),
         "counts": selectors.network_counts(user=request.user),
         "stops": selectors.stops(user=request.user),
     }
@@ -93,12 +96,14 @@ def book(request, trip_id: int):
 @page(SIGNED_IN)
 def mine(request):
     bookings = selectors.my_bookings(user=request.user)
+    broken = selectors.broken_departures(bookings=bookings)
     rides = [
         {
             "booking": b,
             "qr": mark_safe(selectors.boarding_qr_svg(booking=b))
             if b.status == "confirmed"
             else "",
+            "broken": (b.departure.trip_id, b.departure.day) in broken,
         }
         for b in bookings
     ]
@@ -231,6 +236,44 @@ def demand_accept(request):
     except ValidationFailed as exc:
         shell.refused(request, exc)
     return redirect(f"{reverse('bus:demand')}?zone={zone.pk}&day={day}")
+
+
+@page(rules.NETWORK)
+def metro(request):
+    """The metro last mile: per train arriving that day, the buses its riders can catch, their
+    seats and the wait; trains without a bus highlighted; a delay entered here."""
+    day = _query_day(request)
+    context = {
+        "day": day, "plan": selectors.metro_plan(user=request.user, day=day),
+        "may_enter": access.can(request.user, access.CREATE, MetroDelay),
+    }  # fmt: skip
+    return TemplateResponse(request, "bus/metro.html", context)
+
+
+@require_POST
+@page(rules.NETWORK)
+def metro_delay(request):
+    day = request.POST.get("day", "")
+    try:
+        arrival = selectors.metro_arrival_get(
+            user=request.user, arrival_id=posted_id(request, "arrival")
+        )
+        delay = services_metro.metro_delay_record(
+            actor=request.user, arrival=arrival, day=day, minutes=request.POST.get("minutes")
+        )
+        messages.success(
+            request,
+            _("Delay entered: %(flagged)d trips flagged, %(cleared)d cleared.")
+            % {"flagged": len(delay.flagged), "cleared": len(delay.cleared)},
+        )
+    except ValidationFailed as exc:
+        labels = {"arrival": _("Train"), "day": _("Day"), "minutes": _("Minutes late")}
+        for error in exc.errors:
+            field = labels.get(error.field, error.field)
+            messages.error(
+                request, _("%(field)s: %(reason)s") % {"field": field, "reason": error.reason}
+            )
+    return redirect(f"{reverse('bus:metro')}?{urlencode({'day': day})}")
 
 
 # --- demand-responsive rides on the residents' front door ------------------------------------
