@@ -262,7 +262,7 @@ class Operator(models.Model):
     class Meta:
         verbose_name = _("space operator")
         verbose_name_plural = _("space operators")
-        constraints = [models.UniqueConstraint(fields=["park", "name"], name="space_operator")]
+        constraints = [models.UniqueConstraint(fields=["park", "name"], name="space_operator_name")]
 
     def __str__(self) -> str:
         return self.name
@@ -309,7 +309,9 @@ class IncubationSpace(models.Model):
     class Meta:
         verbose_name = _("incubation space")
         verbose_name_plural = _("incubation spaces")
-        constraints = [models.UniqueConstraint(fields=["park", "name"], name="space_incubation")]
+        constraints = [
+            models.UniqueConstraint(fields=["park", "name"], name="space_incubation_name")
+        ]
 
     def __str__(self) -> str:
         return self.name
