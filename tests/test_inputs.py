@@ -2,6 +2,7 @@
 
 import datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import RequestFactory
@@ -60,6 +61,22 @@ def test_decimal_never_rounds_what_was_typed():
     assert [(e.field, e.code) for e in fields.errors] == [("price", Code.FORMAT)]
 
 
+@pytest.mark.parametrize(("value", "kept"), [("1.50", True), ("1.500", True), ("0.000", True),
+                                           ("100", True), ("1e2", True), ("1.505", False),
+                                           ("1e-3", False)])  # fmt: skip
+def test_decimal_places_count_the_digits_that_carry(value, kept):
+    fields = Fields()
+    assert (fields.decimal("price", value, places=2) is not None) is kept
+    assert [e.code for e in fields.errors] == ([] if kept else [Code.FORMAT])
+
+
+def test_a_number_longer_than_the_context_is_bounded_not_crashed():
+    """1e30 once raised InvalidOperation in the places check (a 500): now the bound refuses it."""
+    fields = Fields()
+    assert fields.decimal("price", "1e30", places=2, high=Decimal("999.99")) is None
+    assert [(e.field, e.code) for e in fields.errors] == [("price", Code.OUT_OF_RANGE)]
+
+
 def test_every_bad_field_is_named_at_once():
     fields = Fields()
     fields.whole("quantity", "many")
@@ -92,6 +109,24 @@ def test_a_naive_moment_is_in_the_parks_time_zone():
     assert moment == datetime.datetime(2026, 11, 30, 0, 0, tzinfo=datetime.UTC)
     assert fields.moment("at", "tomorrow") is None
     assert [e.code for e in fields.errors] == [Code.FORMAT]
+
+
+@pytest.mark.django_db
+def test_a_naive_moment_typed_on_a_parks_page_is_in_the_given_zone():
+    """A page passes Park.timezone: 08:00 typed in Shanghai is 00:00 UTC whatever the active
+    zone; a time given with its offset keeps it."""
+    fields = Fields()
+    with timezone.override("Europe/London"):
+        shanghai = fields.moment("at", "2026-11-30T08:00", tz="Asia/Shanghai")
+        london = fields.moment("at", "2026-11-30T08:00")
+        offset = fields.moment("at", "2026-11-30T08:00+01:00", tz="Asia/Shanghai")
+        zone = fields.moment("at", "2026-07-01 08:00", tz=ZoneInfo("Europe/Berlin"))
+    assert shanghai == datetime.datetime(2026, 11, 30, 0, 0, tzinfo=datetime.UTC)
+    assert london == datetime.datetime(2026, 11, 30, 8, 0, tzinfo=datetime.UTC)
+    assert offset == datetime.datetime(2026, 11, 30, 7, 0, tzinfo=datetime.UTC)
+    assert zone == datetime.datetime(2026, 7, 1, 6, 0, tzinfo=datetime.UTC)  # summer, +02:00
+    assert fields.moment("at", "30.11.2026 08:00", tz="Asia/Shanghai") is None
+    assert [(e.field, e.code) for e in fields.errors] == [("at", Code.FORMAT)]
 
 
 def test_choice_keeps_to_the_choices():

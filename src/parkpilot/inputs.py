@@ -16,6 +16,7 @@ one falls back to its default (`query_whole`), since a hand-edited address shoul
 
 import datetime
 from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -97,7 +98,7 @@ class Fields:
         if number is None:
             self.refuse(field, str(NUMBER), Code.NOT_A_NUMBER)
             return None
-        if places is not None and number != number.quantize(Decimal(1).scaleb(-places)):
+        if places is not None and _decimals(number) > places:
             self.refuse(field, _("At most %(n)d decimals.") % {"n": places}, Code.FORMAT)
             return None
         return number if self._within(field, number, low, high) else None
@@ -116,8 +117,10 @@ class Fields:
                 return None
         return value if self._within(field, value, low, high) else None
 
-    def moment(self, field: str, value, *, required: bool = True):
-        """An aware datetime; a naive one (a datetime-local field) is in the active time zone."""
+    def moment(self, field: str, value, *, tz=None, required: bool = True):
+        """An aware datetime. A naive one (what a datetime-local field posts) is in `tz`, a zone
+        name or tzinfo: a park's page passes its `Park.timezone`, since a time typed there is the
+        park's wall clock; without it, the active time zone. An offset given is kept."""
         if self._blank(field, value, required):
             return None
         if not isinstance(value, datetime.datetime):
@@ -126,7 +129,9 @@ class Fields:
             except ValueError:
                 self.refuse(field, str(MOMENT), Code.FORMAT)
                 return None
-        return value if timezone.is_aware(value) else timezone.make_aware(value)
+        if timezone.is_aware(value):
+            return value
+        return timezone.make_aware(value, ZoneInfo(tz) if isinstance(tz, str) else tz)
 
     def choice(self, field: str, value, choices, *, required: bool = True) -> str:
         """One of a TextChoices' values ("" when blank and optional)."""
@@ -136,6 +141,16 @@ class Fields:
         if value not in choices.values:
             self.refuse(field, _("Not one of the choices."), Code.INVALID)
         return value
+
+
+def _decimals(number: Decimal) -> int:
+    """The decimals that carry a digit ("1.50" has 1, "1e30" none): counted from the digits, as
+    quantizing a number this long would overflow the context's precision."""
+    _sign, digits, exponent = number.as_tuple()
+    if not any(digits):
+        return 0
+    trailing = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    return max(0, -(exponent + trailing))
 
 
 def _decimal_or_none(value) -> Decimal | None:

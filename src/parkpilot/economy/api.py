@@ -69,9 +69,6 @@ def monthly_save(request: HttpRequest, payload: MonthlyIn):
     """Create or replace one enterprise's figures for one month (fields left out are kept)."""
     enterprise = tenancy.enterprise_get(user=request.auth, enterprise_id=payload.enterprise_id)
     values = {k: v for k, v in payload.dict(exclude_unset=True).items() if k in MEASURES}
-    existed = selectors.monthly_list(
-        user=request.auth, year=payload.year, month=payload.month, enterprise_id=enterprise.pk
-    ).exists()
     row = services.monthly_save(
         actor=request.auth,
         via=via_of(request),
@@ -80,7 +77,8 @@ def monthly_save(request: HttpRequest, payload: MonthlyIn):
         month=payload.month,
         values=values,
     )
-    return (200 if existed else 201), selectors.monthly_get(user=request.auth, monthly_id=row.pk)
+    status = 201 if row.created else 200
+    return status, selectors.monthly_get(user=request.auth, monthly_id=row.pk)
 
 
 @router.post("/import", response={201: ImportOut, 422: ImportErrorsOut})

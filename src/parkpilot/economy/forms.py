@@ -15,26 +15,41 @@ MEASURE_LABELS = {
 }
 
 
-class MonthlyForm(forms.Form):
-    """Collects one enterprise-month for services.monthly_save, which holds the rules."""
+def _figure(label, mode="decimal"):
+    # Text, not a number input: a browser drops what a number input cannot parse, so "1,5"
+    # would be saved as blank; posted as typed, the service refuses it by name.
+    return forms.CharField(
+        label=label, required=False, widget=forms.TextInput(attrs={"inputmode": mode})
+    )
 
-    enterprise_id = forms.TypedChoiceField(label=_("Enterprise"), coerce=int)
-    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
-    month = forms.IntegerField(label=_("Month"), min_value=1, max_value=12)
-    output_value = forms.DecimalField(label=MEASURE_LABELS["output_value"], required=False)
-    value_added = forms.DecimalField(label=MEASURE_LABELS["value_added"], required=False)
-    revenue = forms.DecimalField(label=MEASURE_LABELS["revenue"], required=False)
-    tax = forms.DecimalField(label=MEASURE_LABELS["tax"], required=False)
-    employees = forms.IntegerField(label=MEASURE_LABELS["employees"], required=False)
-    rnd_spending = forms.DecimalField(label=MEASURE_LABELS["rnd_spending"], required=False)
-    energy_tce = forms.DecimalField(label=MEASURE_LABELS["energy_tce"], required=False)
+
+class _Offered(forms.ChoiceField):
+    """Offers its choices and refuses none: the view reads the id (`posted_id`) and the scoped
+    getter answers a foreign one."""
+
+    def validate(self, value):
+        pass
+
+
+class MonthlyForm(forms.Form):
+    """Labels and widgets of one enterprise-month: it refuses nothing itself. The view passes
+    what was posted to services.monthly_save, which holds every rule (the API's too), and shows
+    its errors beside their fields (`add_service_errors`)."""
+
+    enterprise_id = _Offered(label=_("Enterprise"), required=False)
+    year = _figure(_("Year"), "numeric")
+    month = _figure(_("Month"), "numeric")
+    output_value = _figure(MEASURE_LABELS["output_value"])
+    value_added = _figure(MEASURE_LABELS["value_added"])
+    revenue = _figure(MEASURE_LABELS["revenue"])
+    tax = _figure(MEASURE_LABELS["tax"])
+    employees = _figure(MEASURE_LABELS["employees"], "numeric")
+    rnd_spending = _figure(MEASURE_LABELS["rnd_spending"])
+    energy_tce = _figure(MEASURE_LABELS["energy_tce"])
 
     def __init__(self, *args, enterprises, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["enterprise_id"].choices = [(e.pk, e.name) for e in enterprises]
-
-    def values(self) -> dict:
-        return {k: self.cleaned_data[k] for k in MEASURE_LABELS}
 
     def add_service_errors(self, exc: ValidationFailed) -> None:
         for error in exc.errors:

@@ -2,6 +2,7 @@
 workbook (all or nothing), an enterprise's classification. Keyword-only, atomic, audited."""
 
 import hashlib
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -11,29 +12,14 @@ from django.utils.translation import gettext
 from parkpilot.economy import workbook
 from parkpilot.economy.errors import CellError, ErrorCode, ImportRejected
 from parkpilot.economy.models import MEASURES, EconomyProfile, EnterpriseMonthly, ImportBatch
+from parkpilot.inputs import Fields
 from parkpilot.tenancy import access
 from parkpilot.tenancy.audit import audit_record, changed_only, snapshot
-from parkpilot.tenancy.errors import Code, FieldError, ValidationFailed
+from parkpilot.tenancy.errors import Code, ValidationFailed
 from parkpilot.tenancy.models import Enterprise, Park, User
 
 MONTHLY_FIELDS = ["enterprise", "year", "month", *MEASURES, "source"]
-_PLACES = {"energy_tce": 3, "employees": 0}
-
-
-def _clean_measures(values: dict[str, Any]) -> dict[str, Any]:
-    errors: list[FieldError] = []
-    clean: dict[str, Any] = {}
-    for name, raw in values.items():
-        if name not in MEASURES:
-            errors.append(FieldError(name, gettext("Unknown field."), Code.UNKNOWN))
-            continue
-        value, reason = workbook.parse_number(raw, _PLACES.get(name, 2))
-        if reason:
-            errors.append(FieldError(name, reason, Code.INVALID))
-        clean[name] = value
-    if errors:
-        raise ValidationFailed(errors)
-    return clean
+_PLACES = {"energy_tce": 3}
 
 
 def current_month() -> tuple[int, int]:
@@ -42,25 +28,46 @@ def current_month() -> tuple[int, int]:
     return today.year, today.month
 
 
-def _check_period(year: int, month: int) -> None:
-    errors = []
-    latest = current_month()
-    if not 2000 <= year <= latest[0]:
-        errors.append(
-            FieldError("year", gettext("The year must be 2000-%(y)d.") % {"y": latest[0]})
-        )
-    if not 1 <= month <= 12:
-        errors.append(FieldError("month", gettext("The month must be 1-12.")))
-    elif year == latest[0] and month > latest[1]:
-        errors.append(
-            FieldError(
-                "month",
-                gettext("This month has not begun."),
-                ErrorCode.FUTURE_MONTH,
+# The largest figure each column holds: 12 whole digits and 2 places (energy 11 and 3), and
+# employees at most MAX_EMPLOYEES_DIGITS digits, so nothing too long reaches the database.
+def _largest(places: int) -> Decimal:
+    return Decimal(10) ** (workbook.COLUMN_DIGITS - places) - Decimal(1).scaleb(-places)
+
+
+LARGEST_EMPLOYEES = 10**workbook.MAX_EMPLOYEES_DIGITS - 1
+
+
+def _clean_month(
+    year, month, values: dict[str, Any]
+) -> tuple[int | None, int | None, dict[str, Any]]:
+    """One enterprise-month as the page posts it (text) or the API sends it (typed): every bad
+    field named at once, in the input layer's words, so both refuse it alike. Blank is "not
+    reported" (None); a figure is never rounded (more decimals than its column keeps are
+    refused)."""
+    fields = Fields()
+    year = fields.whole("year", year, low=2000, high=2100)
+    month = fields.whole("month", month, low=1, high=12)
+    clean: dict[str, Any] = {}
+    for name, raw in values.items():
+        if name not in MEASURES:
+            fields.refuse(name, gettext("Unknown field."), Code.UNKNOWN)
+        elif name == "employees":
+            clean[name] = fields.whole(name, raw, low=0, high=LARGEST_EMPLOYEES, required=False)
+        else:
+            places = _PLACES.get(name, 2)
+            value = fields.decimal(
+                name, raw, low=0, high=_largest(places), places=places, required=False
             )
-        )
-    if errors:
-        raise ValidationFailed(errors)
+            # As the column keeps it ("1000" is 1000.00: exact, never rounded), so the audit
+            # row compares like with like.
+            clean[name] = None if value is None else value.quantize(Decimal(1).scaleb(-places))
+    if year is not None and month is not None:
+        latest = current_month()
+        if (year, month) > latest:
+            field = "month" if year == latest[0] else "year"
+            fields.refuse(field, gettext("This month has not begun."), ErrorCode.FUTURE_MONTH)
+    fields.check()
+    return year, month, clean
 
 
 @transaction.atomic
@@ -69,12 +76,13 @@ def monthly_save(
     actor: User,
     via: str,
     enterprise: Enterprise,
-    year: int,
-    month: int,
+    year: int | str | None,
+    month: int | str | None,
     values: dict[str, Any],
 ) -> EnterpriseMonthly:
-    """Create or replace one enterprise's figures for one month (the fields given)."""
-    _check_period(year, month)
+    """Create or replace one enterprise's figures for one month (the fields given). The values
+    may be a form's text or the API's types (`_clean_month` reads both)."""
+    year, month, clean = _clean_month(year, month, values)
     # Lock the month's row if it exists, so two saves of the same month cannot interleave.
     row = (
         EnterpriseMonthly.objects.select_for_update()
@@ -85,7 +93,6 @@ def monthly_save(
         access.require(actor, access.CREATE, EnterpriseMonthly, enterprise_id=enterprise.pk)
     else:
         access.require(actor, access.CHANGE, row, fields=set(values))
-    clean = _clean_measures(values)
     source = "api" if via in ("api", "token") else "form"
     if row is None:
         row = EnterpriseMonthly(
@@ -106,6 +113,7 @@ def monthly_save(
             ErrorCode.EXCEEDS_OUTPUT,
         )
     row.save()
+    row.created = before is None  # the API answers 201 or 200 by it
     after = snapshot(row, MONTHLY_FIELDS)
     if before is not None:
         before, after = changed_only(before, after)

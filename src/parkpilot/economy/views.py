@@ -12,6 +12,7 @@ from parkpilot.economy import rules, selectors, services, workbook
 from parkpilot.economy.errors import ImportRejected
 from parkpilot.economy.forms import MEASURE_LABELS, ImportForm, MonthlyForm
 from parkpilot.economy.models import EnterpriseMonthly
+from parkpilot.inputs import posted_id, query_whole
 from parkpilot.tenancy import access
 from parkpilot.tenancy import selectors as tenancy
 from parkpilot.tenancy.access import page
@@ -29,21 +30,14 @@ def _park_reader(request):
     return park
 
 
-def _int(value, default: int, low: int, high: int) -> int:
-    try:
-        return min(max(int(value), low), high)
-    except (TypeError, ValueError):
-        return default
-
-
 def period_from(request, park) -> tuple[int, int, str]:
     """The period asked for, else the latest month with data, else last month."""
     latest = selectors.latest_period(user=request.user, park_id=park.pk)
     if latest is None:
         today = datetime.date.today()
         latest = (today.year, today.month)
-    year = _int(request.GET.get("year"), latest[0], 2000, 2100)
-    month = _int(request.GET.get("month"), latest[1], 1, 12)
+    year = query_whole(request, "year", latest[0], low=2000, high=2100)
+    month = query_whole(request, "month", latest[1], low=1, high=12)
     mode = "month" if request.GET.get("mode") == "month" else "ytd"
     return year, month, mode
 
@@ -73,8 +67,8 @@ def indicators(request):
 @page(rules.MONTHLY)
 def monthly_list(request):
     user = request.user
-    year = _int(request.GET.get("year"), 0, 0, 2100) or None
-    month = _int(request.GET.get("month"), 0, 0, 12) or None
+    year = query_whole(request, "year", None, low=2000, high=2100)
+    month = query_whole(request, "month", None, low=1, high=12)
     q = request.GET.get("q", "").strip()[:100]
     rows = selectors.monthly_list(user=user, year=year, month=month, q=q)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -98,23 +92,21 @@ def monthly_new(request):
     if request.GET.get("enterprise"):
         initial["enterprise_id"] = request.GET["enterprise"]
     form = MonthlyForm(request.POST or None, enterprises=enterprises, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST":
         try:
             enterprise = tenancy.enterprise_get(
-                user=request.user, enterprise_id=form.cleaned_data["enterprise_id"]
+                user=request.user, enterprise_id=posted_id(request, "enterprise_id")
             )
-            services.monthly_save(
+            row = services.monthly_save(
                 actor=request.user,
                 via="ui",
                 enterprise=enterprise,
-                year=form.cleaned_data["year"],
-                month=form.cleaned_data["month"],
-                values=form.values(),
+                year=request.POST.get("year"),
+                month=request.POST.get("month"),
+                # Every figure of the form: one left blank is "not reported" (None).
+                values={name: request.POST.get(name) for name in MEASURE_LABELS},
             )
-            return redirect(
-                f"{reverse('economy:monthly_list')}?year={form.cleaned_data['year']}"
-                f"&month={form.cleaned_data['month']}"
-            )
+            return redirect(f"{reverse('economy:monthly_list')}?year={row.year}&month={row.month}")
         except ValidationFailed as exc:
             form.add_service_errors(exc)
         except (NotFound, Forbidden):

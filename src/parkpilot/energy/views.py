@@ -1,8 +1,6 @@
 """Energy pages: the metering points and the data-quality page. Thin: selectors and services."""
 
-from datetime import datetime
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from parkpilot.energy import rules, selectors, services
 from parkpilot.energy.kinds import EnergyKind
 from parkpilot.field_labels import error_text
+from parkpilot.inputs import Fields, query_whole
 from parkpilot.tenancy import selectors as tenancy_selectors
 from parkpilot.tenancy.access import page
 from parkpilot.tenancy.errors import ValidationFailed
@@ -27,8 +26,8 @@ def points(request):
     """Every point the user may see, 50 a page, searchable and filtered (nothing cut off)."""
     filters = {
         "kind": request.GET.get("kind", ""),
-        "owner_id": _int_or_none(request.GET.get("enterprise")),
-        "gateway_id": _int_or_none(request.GET.get("gateway")),
+        "owner_id": query_whole(request, "enterprise", None, low=1),
+        "gateway_id": query_whole(request, "gateway", None, low=1),
         "status": request.GET.get("status", ""),
         "q": request.GET.get("q", "").strip(),
     }
@@ -47,10 +46,6 @@ def points(request):
         **filters,
     }
     return TemplateResponse(request, template, context)
-
-
-def _int_or_none(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() else None
 
 
 def _park_or_404(request):
@@ -88,13 +83,24 @@ def point_move(request, point_id: int):
         raise Http404
     try:
         point = selectors.point_get(user=request.user, point_id=point_id)
+        # The service takes typed values: read here by the input layer, and refused before
+        # the move (a blank enterprise means the park's public loads, a bad one must not).
+        fields = Fields()
+        enterprise_id = fields.whole(
+            "enterprise_id", request.POST.get("enterprise_id"), low=1, required=False
+        )
+        zone_id = fields.whole("zone_id", request.POST.get("zone_id"), low=1, required=False)
+        effective_at = fields.moment(
+            "effective_at", request.POST.get("effective_at"), tz=point.park.timezone
+        )
+        fields.check()
         moved = services.point_move(
             actor=request.user,
             via="ui",
             point=point,
-            enterprise_id=_int_or_none(request.POST.get("enterprise_id")),
-            zone_id=_int_or_none(request.POST.get("zone_id")),
-            effective_at=_local_time(request.POST.get("effective_at", ""), point.park.timezone),
+            enterprise_id=enterprise_id,
+            zone_id=zone_id,
+            effective_at=effective_at,
             reason=request.POST.get("reason", ""),
         )
     except ValidationFailed as exc:
@@ -191,14 +197,16 @@ def replacement_confirm(request, decision_id: int):
 
     def action():
         decision = selectors.suspect_get(user=request.user, decision_id=decision_id)
-        ts = _local_time(request.POST.get("ts", ""), _park_or_404(request).timezone)
-        start_value = _number(request.POST.get("start_value", ""))
+        fields = Fields()
+        ts = fields.moment("ts", request.POST.get("ts"), tz=_park_or_404(request).timezone)
+        start_value = fields.decimal("start_value", request.POST.get("start_value"))
+        fields.check()  # the service holds the bounds (not in the future, >= 0, below roll-over)
         services.meter_replacement_confirm(
             actor=request.user,
             via="ui",
             point=decision.point,
             ts=ts,
-            start_value=start_value,
+            start_value=float(start_value),  # a float column, as the API's schema sends it
             note=request.POST.get("note", ""),
         )
 
@@ -212,17 +220,3 @@ def quarantine_retry(request, point_id: int):
         services.quarantine_retry(actor=request.user, via="ui", quarantined=row)
 
     return _act(request, action)
-
-
-def _local_time(text: str, tz_name: str) -> datetime | None:
-    try:
-        return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(tz_name))
-    except ValueError:
-        return None  # the service names the field
-
-
-def _number(text: str) -> float | None:
-    try:
-        return float(text)
-    except ValueError:
-        return None

@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from ninja import Router
 from ninja.pagination import paginate
 
+from parkpilot.inputs import Fields
 from parkpilot.pagination import LimitOffsetPagination
 from parkpilot.tenancy import selectors, services
 from parkpilot.tenancy.auth import via_of
@@ -79,7 +80,12 @@ def audit_log(
     until: datetime.date | None = None,
 ):
     """Newest first. `action` matches by prefix (`login.`: every sign-in); `since`/`until` are
-    inclusive days."""
+    inclusive days, 2000-01-01 to 2100-12-31."""
+    fields = Fields()
+    since, until = (
+        selectors.audit_day(fields, n, v) for n, v in (("since", since), ("until", until))
+    )
+    fields.check()
     return selectors.audit_log_list(
         user=request.auth,
         object_type=object_type,

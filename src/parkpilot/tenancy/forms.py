@@ -5,6 +5,8 @@ from parkpilot.field_labels import error_text
 from parkpilot.tenancy.errors import ValidationFailed
 from parkpilot.tenancy.industry import choices as industry_choices
 
+COUNT = forms.TextInput(attrs={"inputmode": "numeric"})
+
 
 class EnterpriseForm(forms.Form):
     """Collects input for services.enterprise_*; the rules themselves live in the service."""
@@ -15,8 +17,10 @@ class EnterpriseForm(forms.Form):
     industry_code = forms.ChoiceField(label=_("Industry (GB/T 4754-2017)"), required=False)
     zone_id = forms.TypedChoiceField(label=_("Zone"), coerce=int, empty_value=None, required=False)
     above_scale = forms.BooleanField(label=_("Above designated size (规上)"), required=False)
-    floor_area_m2 = forms.IntegerField(label=_("Floor area (m²)"), min_value=0, required=False)
-    employees = forms.IntegerField(label=_("Employees"), min_value=0, required=False)
+    # Passed on as typed: the service's input layer refuses a bad count by name (its bounds are
+    # the API's too), and a text input never blanks what a browser cannot parse.
+    floor_area_m2 = forms.CharField(label=_("Floor area (m²)"), required=False, widget=COUNT)
+    employees = forms.CharField(label=_("Employees"), required=False, widget=COUNT)
 
     def __init__(self, *args, zones, writable: set[str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)

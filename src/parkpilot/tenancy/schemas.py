@@ -33,8 +33,8 @@ class EnterpriseIn(Schema):
     industry_code: str = Field("", max_length=10, description="GB/T 4754-2017, e.g. C34")
     zone_id: int | None = None
     above_scale: bool = False
-    floor_area_m2: int | None = Field(None, ge=0)
-    employees: int | None = Field(None, ge=0)
+    floor_area_m2: int | None = None  # bounds: services.COUNT_LIMITS, one rule for page and API
+    employees: int | None = None
 
 
 class EnterprisePatch(Schema):
@@ -44,8 +44,8 @@ class EnterprisePatch(Schema):
     industry_code: str | None = Field(None, max_length=10)
     zone_id: int | None = None
     above_scale: bool | None = None
-    floor_area_m2: int | None = Field(None, ge=0)
-    employees: int | None = Field(None, ge=0)
+    floor_area_m2: int | None = None  # bounds: services.COUNT_LIMITS, one rule for page and API
+    employees: int | None = None
 
 
 class AuditEntryOut(Schema):
@@ -75,7 +75,7 @@ class TokenIn(Schema):
         None, description="read or write for people (default write), gateway for gateways"
     )
     expires_in_days: int | None = Field(
-        None, ge=1, le=730, description="default: 90 for people, never for gateways"
+        None, description="1-730; default: 90 for people, never for gateways"
     )
 
 

@@ -9,6 +9,7 @@ from django.db import connections
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from parkpilot.inputs import Fields
 from parkpilot.tenancy import access, logins
 from parkpilot.tenancy.errors import NotFound
 from parkpilot.tenancy.models import (
@@ -151,6 +152,17 @@ def audit_log_list(
     if until:
         qs = qs.filter(at__lt=_start_of(until + datetime.timedelta(days=1)))
     return qs.order_by("-at", "-id")
+
+
+# The days an audit filter may name (the years every app allows): 9999-12-31 once overflowed
+# "until the end of that day", 0001-01-01 the time zone's offset, and both answered 500.
+AUDIT_DAYS = (datetime.date(2000, 1, 1), datetime.date(2100, 12, 31))
+
+
+def audit_day(fields: Fields, name: str, value) -> datetime.date | None:
+    """A `since`/`until` filter read by the input layer, for the page and the API alike."""
+    low, high = AUDIT_DAYS
+    return fields.date(name, value, low=low, high=high, required=False)
 
 
 def _start_of(day: datetime.date) -> datetime.datetime:

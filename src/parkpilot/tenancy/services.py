@@ -17,6 +17,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
+from parkpilot.inputs import Fields
 from parkpilot.tenancy import access
 from parkpilot.tenancy.audit import audit_record, changed_only, snapshot
 from parkpilot.tenancy.credit_code import CreditCodeError, validate_credit_code
@@ -45,8 +46,10 @@ COUNT_LIMITS = {"employees": 1_000_000, "floor_area_m2": 100_000_000}
 def _clean_enterprise_fields(
     *, park: Park, data: dict[str, Any], exclude_pk: int | None = None
 ) -> dict[str, Any]:
-    """Validate and normalise enterprise fields; collect every error before raising."""
-    errors: list[FieldError] = []
+    """Validate and normalise enterprise fields (a form's text or the API's types); collect
+    every error before raising."""
+    fields = Fields()
+    errors: list[FieldError] = fields.errors
     clean = dict(data)
     for text in ("short_name", "industry_code"):
         if text in data and data[text] is None:
@@ -54,13 +57,8 @@ def _clean_enterprise_fields(
     if "above_scale" in data and not isinstance(data["above_scale"], bool):
         errors.append(FieldError("above_scale", gettext("Must be true or false."), Code.INVALID))
     for number, most in COUNT_LIMITS.items():
-        value = data.get(number)
-        if value is not None and not 0 <= value <= most:
-            errors.append(
-                FieldError(
-                    number, gettext("Must be 0-%(most)d.") % {"most": most}, Code.OUT_OF_RANGE
-                )
-            )
+        if number in data:
+            clean[number] = fields.whole(number, data[number], low=0, high=most, required=False)
     if "name" in data:
         clean["name"] = (data["name"] or "").strip()
         if not clean["name"]:
@@ -176,18 +174,15 @@ def _token_scope(user: User, scope: str | None) -> str:
     return scope
 
 
-def _token_expiry(user: User, days: int | None):
+def _token_expiry(user: User, days: int | str | None):
+    """Days as the page posts them (text) or the API sends them; blank is the default."""
+    fields = Fields()
+    days = fields.whole("expires_in_days", days, low=1, high=MAX_TOKEN_DAYS, required=False)
+    fields.check()
     if days is None:
         days = None if user.role == Role.GATEWAY else PERSON_TOKEN_DAYS
     if days is None:
         return None
-    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_TOKEN_DAYS:
-        # A non-number from a form arrives as text: refused here with the field named.
-        raise ValidationFailed.single(
-            "expires_in_days",
-            gettext("Must be 1-%(most)d days.") % {"most": MAX_TOKEN_DAYS},
-            Code.OUT_OF_RANGE,
-        )
     return timezone.now() + datetime.timedelta(days=days)
 
 
@@ -214,7 +209,7 @@ def api_token_issue(
     user: User,
     name: str = "",
     scope: str | None = None,
-    expires_in_days: int | None = None,
+    expires_in_days: int | str | None = None,
 ) -> tuple[ApiToken, str]:
     """A new token for `user` and its secret (shown once: only its SHA-256 is stored)."""
     name, scope = _token_name(name), _token_scope(user, scope)

@@ -1,5 +1,3 @@
-import datetime
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -9,6 +7,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from parkpilot.inputs import Fields
 from parkpilot.tenancy import access, rules, selectors, services
 from parkpilot.tenancy.access import page
 from parkpilot.tenancy.errors import ValidationFailed
@@ -109,29 +108,19 @@ AUDIT_FILTERS = ("actor", "action", "object_type", "object_id")
 @page(rules.AUDIT_LOG)
 def audit_log(request):
     filters = {name: request.GET.get(name, "").strip()[:100] for name in AUDIT_FILTERS}
-    errors = {}
+    # A filter, but one the person typed: a bad day is named beside its field (and not used).
+    fields = Fields()
     for name in ("since", "until"):
-        filters[name], errors[name] = _date_param(request.GET.get(name, ""))
+        filters[name] = selectors.audit_day(fields, name, request.GET.get(name))
     entries = selectors.audit_log_list(user=request.user, **filters)
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page": page,
         "query": request.GET.copy(),
         "filters": request.GET,
-        "errors": {k: v for k, v in errors.items() if v},
+        "errors": {e.field: e.reason for e in fields.errors},
     }
     return TemplateResponse(request, "tenancy/audit_log.html", context)
-
-
-def _date_param(text: str) -> tuple[datetime.date | None, str]:
-    """(the day, "") or (None, the reason): a date the user typed into a filter."""
-    text = text.strip()
-    if not text:
-        return None, ""
-    try:
-        return datetime.date.fromisoformat(text), ""
-    except ValueError:
-        return None, _("Not a date: use YYYY-MM-DD.")
 
 
 @page(rules.MANAGE_PEOPLE, hidden=True)
@@ -162,7 +151,7 @@ def token_list(request):
                 user=request.user,
                 name=request.POST.get("name", ""),
                 scope=request.POST.get("scope") or None,
-                expires_in_days=_int_or_none(request.POST.get("expires_in_days")),
+                expires_in_days=request.POST.get("expires_in_days"),
             )
         except ValidationFailed as exc:
             errors = {e.field: e.reason for e in exc.errors}
@@ -180,13 +169,6 @@ def token_list(request):
         "person_scopes": [TokenScope.READ, TokenScope.WRITE],
     }
     return TemplateResponse(request, "tenancy/tokens.html", context)
-
-
-def _int_or_none(text: str | None) -> int | str | None:
-    text = (text or "").strip()
-    if not text:
-        return None
-    return int(text) if text.isdigit() else text  # the service names a non-number's field
 
 
 @login_required
