@@ -202,7 +202,9 @@ def ladder_move_up(
         fields.check()
     day = _day(fields, on, after=current.entered_on)
     above = ladder.next_stage(current.stage)
-    if above is None:
+    if space.park_id != current.space.park_id:
+        fields.refuse("space", _("Not a space of this park."), Code.UNKNOWN)
+    elif above is None:
         message = _("On the top rung: it graduates instead.")
         fields.refuse("space", message, ErrorCode.LADDER_STEP)
     elif space.stage != above:
