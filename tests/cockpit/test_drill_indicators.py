@@ -220,3 +220,38 @@ def test_api_as_the_page_with_tenancy(personas, carbon_park, zone, ent_a, ent_b)
     assert other.status_code == 404
     bad = _get(staff, "/api/v1/cockpit/drill?period=2022-13")
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "period"]
+
+
+# One request's statements per level, pinned: each whole-park carbon read is made once per
+# period, this one and a year before (carbon.shared_reads.shared()). An enterprise over a year,
+# 28: session, user, park (3); the industry list, the enterprise, its zone (3); the energy of
+# both periods (2); per period 8: its closing, the factor catalogue's stamp, the enterprises,
+# the accounts, value added, the stamp again, the park's time zone, the monthly energy (the
+# year's intensity basis); grading settings and industry averages (2); the meters' names (1);
+# the industry picker (1). A month has no monthly read and no time zone (6 per period); a day
+# no value added either; a meter reads no carbon accounts, only the factors' stamp.
+QUERIES = {
+    "/cockpit/drill/?period=2022": 24,
+    "/cockpit/drill/?period=2022-03": 18,
+    "/cockpit/drill/?period=2022-03-15": 16,
+    "/cockpit/drill/zone/{zone}/?period=2022": 25,
+    "/cockpit/drill/enterprise/{ent}/?period=2022": 28,
+    "/cockpit/drill/enterprise/{ent}/?period=2022-03": 22,
+    "/cockpit/drill/point/{point}/?period=2022": 12,
+}
+
+
+def test_query_count_per_level(personas, carbon_park, zone, ent_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    client.force_login(personas["park_staff"])
+    counts = {}
+    for template in QUERIES:
+        url = template.format(zone=zone.pk, ent=ent_a.pk, point=carbon_park["A1"].pk)
+        assert client.get(url).status_code == 200  # warm: the session and the factor cache
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        counts[template] = len(queries.captured_queries)
+    assert counts == QUERIES
