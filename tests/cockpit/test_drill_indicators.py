@@ -255,3 +255,18 @@ def test_query_count_per_level(personas, carbon_park, zone, ent_a):
             assert client.get(url).status_code == 200
         counts[template] = len(queries.captured_queries)
     assert counts == QUERIES
+
+
+def test_links_from_the_cockpit_tiles_and_the_carbon_page(personas, carbon_park, park, zone):
+    from django.utils import timezone
+
+    staff = personas["park_staff"]
+    cockpit = _get(staff, "/cockpit/").content.decode()
+    today = timezone.localdate().strftime("%Y-%m-%d")
+    # Electricity today opens the park over today (the tile computes without factors).
+    assert f'href="/cockpit/drill/?period={today}" class="tile-line" data-testid="tile-drill"' in (
+        cockpit
+    )
+    assert _get(staff, f"/cockpit/drill/?period={today}").status_code == 200
+    carbon = _get(staff, "/carbon/?period=2022-03").content.decode()
+    assert f'href="/cockpit/drill/zone/{zone.pk}/?period=2022-03"' in carbon
