@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from parkpilot.carbon import accounting, shared_reads
 from parkpilot.carbon import selectors as carbon_selectors
@@ -480,4 +481,16 @@ def _grade(park, basis: Basis, enterprise_id: int) -> tuple[dict | None, str]:
         except ValidationFailed as exc:
             return None, str(exc)
     mine = table.get(enterprise_id)
-    return ({k: mine.get(k) for k in GRADE_FIELDS} if mine else None), error
+    if not mine:
+        return None, error
+    grade = {k: mine.get(k) for k in GRADE_FIELDS}
+    grade["level_label"] = str(_LEVEL_LABELS.get(grade["level"], grade["level"] or "—"))
+    grade["why_label"] = str(_WHY_LABELS.get(grade["why"], ""))
+    return grade, error
+
+
+# The intensity level (grading.level_of) and why there is no grade, as people read them.
+_LEVEL_LABELS = {"low": _lazy("low carbon intensity"), "medium": _lazy("medium carbon intensity"),
+                 "high": _lazy("high carbon intensity")}  # fmt: skip
+_WHY_LABELS = {"no_value_added": _lazy("no value added reported: no grade"),
+               "no_industry_average": _lazy("no industry average: no grade")}  # fmt: skip
