@@ -119,6 +119,9 @@ def test_enterprise_month_indicators_by_hand_and_as_the_carbon_page(
     assert (data["grade"]["rank"], data["grade"]["rank_of"]) == (1, 1)
     mine = _get(personas["ent_a_user"], "/carbon/mine/?period=2022-03")
     assert mine.context["grade"]["indicators"]["co2_t"] == pytest.approx(0.022468)
+    # Its carbon page links to this drill level, which its own people may open.
+    assert f'href="{url}" data-testid="mine-drill"' in mine.content.decode()
+    assert _get(personas["ent_a_user"], url).status_code == 200
     # The trend's second series: the same hour a year before.
     day = _data(_get(personas["park_staff"], url.replace("2022-03", "2022-03-15")))
     assert (day["trend"][10]["value"], day["trend"][10]["year_ago"]) == (40.0, 20.0)
