@@ -273,3 +273,24 @@ def test_links_from_the_cockpit_tiles_and_the_carbon_page(personas, carbon_park,
     assert _get(staff, f"/cockpit/drill/?period={today}").status_code == 200
     carbon = _get(staff, "/carbon/?period=2022-03").content.decode()
     assert f'href="/cockpit/drill/zone/{zone.pk}/?period=2022-03"' in carbon
+
+
+def test_a_closed_month_reads_its_snapshot(personas, carbon_park, park, zone, ent_a):
+    per = period("1mo", date(2022, 3, 1), park.timezone)
+    services.account_close(
+        actor=personas["park_staff"], via="test", park=park, per=per, reason="测试结账"
+    )
+    staff = personas["park_staff"]
+    ent = _data(_get(staff, f"/cockpit/drill/enterprise/{ent_a.pk}/?period=2022-03"))
+    assert ent["state"]["status"] == "closed"
+    # The snapshot's figures are the live ones of the same data: 40 kWh, 0.022468 t, / 7.0.
+    assert (ent["indicators"]["co2_t"], ent["indicators"]["carbon_intensity"]) == (
+        0.022468, 0.00321,
+    )  # fmt: skip
+    assert ent["grade"]["grade"] == 3 and (ent["grade"]["rank"], ent["grade"]["rank_of"]) == (1, 1)
+    z = _data(_get(staff, f"/cockpit/drill/zone/{zone.pk}/?period=2022-03"))
+    assert z["indicators"]["co2_t"] == 0.078638
+    south = _data(_get(staff, f"/cockpit/drill/zone/{carbon_park['zone2'].pk}/?period=2022-03"))
+    assert south["indicators"]["co2_t"] == round(12 * CO2, 6) == 0.00674
+    park_level = _data(_get(staff, "/cockpit/drill/?period=2022-03"))
+    assert park_level["indicators"]["co2_t"] == 0.085378
