@@ -2,7 +2,11 @@
 
 A synthetic park of the demo's size (1,421 top-level electricity points in 10 zones, 200
 enterprises of 7 points each, the rest public loads), with two years of daily and monthly
-rollups per point and one day of hourly ones (synthetic values). Each level's page is fetched
+rollups per point and one day of hourly ones (synthetic values), the electricity factors, grading
+settings and an industry average of both years and each enterprise's monthly value added, so
+every level computes its four carbon indicators, last year's beside them and an enterprise's
+grade and rank (each request reads the whole park's accounts and economics once per period:
+carbon.shared_reads). Each level's page is fetched
 as park staff through the in-process test client: park, zone, enterprise over a year, a month
 and a day, and one point. drilldown_p95_ms is the worst level's p95. Baseline, same data and
 process: the park-over-a-year level's aggregate as one plain SQL statement (energy by zone and
@@ -65,6 +69,39 @@ def _park():
     return park, zones, enterprises, points, staff
 
 
+def _carbon(park, enterprises) -> None:
+    """Factors, grading settings and an industry average for 2024 and 2025, and 24 months of
+    value added per enterprise (synthetic)."""
+    from datetime import date
+    from decimal import Decimal
+
+    from parkpilot.carbon import services
+    from parkpilot.economy.models import EnterpriseMonthly
+    from parkpilot.tenancy.actors import system_actor
+
+    actor = system_actor(park)
+    for year in (2024, 2025):
+        for quantity, region, value, unit in (
+            ("tce", "national", "0.1229", "kgce/kWh"),
+            ("co2", "east_china", "0.5617", "kgCO2/kWh"),
+            ("co2", "national", "0.5366", "kgCO2/kWh"),
+        ):
+            services.factor_create(
+                actor=actor, via="bench", park=park, carrier="electricity", quantity=quantity,
+                region=region, year=year, value=value, unit=unit, document="bench",
+                effective_from=date(2024, 1, 1),
+            )  # fmt: skip
+        services.settings_upsert(actor=actor, via="bench", park=park, year=year)
+        services.industry_average_upsert(
+            actor=actor, via="bench", park=park, industry_code="C34", year=year, intensity="1.0"
+        )
+    EnterpriseMonthly.objects.bulk_create(
+        EnterpriseMonthly(park=park, enterprise=ent, year=year, month=month,
+                          value_added=Decimal(100 + i % 50))
+        for i, ent in enumerate(enterprises) for year in (2024, 2025) for month in range(1, 13)
+    )  # fmt: skip
+
+
 def _rollups(points, first_month: datetime, months: int, day: datetime) -> int:
     from zoneinfo import ZoneInfo
 
@@ -108,6 +145,7 @@ def _measure(connection) -> dict:
     park, zones, enterprises, points, staff = _park()
     first = datetime(2024, 1, 1, tzinfo=tz)
     rows = _rollups(points, first, 24, datetime(2025, 12, 15, tzinfo=tz))
+    _carbon(park, enterprises)
     client = Client()
     client.force_login(staff)
     ent, zone, point = enterprises[0], zones[0], points[0]
@@ -121,8 +159,12 @@ def _measure(connection) -> dict:
         "enterprise_day": f"/cockpit/drill/enterprise/{ent.pk}/?period=2025-12-15",
         "point_year": f"/cockpit/drill/point/{point.pk}/?period=2025",
     }
-    # The figure checked once: 1,421 points x 12 months x 720 kWh.
-    assert client.get(levels["park_year"]).context["data"]["total"] == POINTS * 12 * 720.0
+    # The figures checked once: 1,421 points x 12 months x 720 kWh, the same a year before,
+    # and its CO2 at 0.5617 kgCO2/kWh; an enterprise is graded.
+    data = client.get(levels["park_year"]).context["data"]
+    assert data["total"] == data["total_year_ago"] == POINTS * 12 * 720.0
+    assert data["indicators"]["co2_t"] == round(POINTS * 12 * 720.0 * 0.5617 / 1000, 6)
+    assert client.get(levels["enterprise_year"]).context["data"]["grade"]["rank"]
 
     def fetch(url):
         def go():

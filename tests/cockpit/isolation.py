@@ -28,4 +28,26 @@ def _cockpit(api_as, personas, ent_a, ent_b):
     assert mine["economy.output"]["value"] == 12.3
 
 
-CASES = {("GET", "/api/v1/cockpit"): _cockpit}
+def _drill_park(api_as, personas, ent_a, ent_b):
+    # The park's level sums every enterprise: enterprise users get 404, as on the page.
+    for persona in ("ent_a_user", "ent_b_user"):
+        assert api_as(persona).get("/api/v1/cockpit/drill").status_code == 404
+    other = api_as("other_park_admin").get("/api/v1/cockpit/drill").json()
+    assert ent_a.zone.name not in str(other)
+    assert api_as("park_staff").get("/api/v1/cockpit/drill").status_code == 200
+
+
+def _drill_level(api_as, personas, ent_a, ent_b):
+    url = f"/api/v1/cockpit/drill/enterprise/{ent_a.pk}"
+    assert api_as("ent_a_user").get(url).status_code == 200
+    for persona in ("ent_b_user", "other_park_admin"):
+        assert api_as(persona).get(url).status_code == 404
+        zone = api_as(persona).get(f"/api/v1/cockpit/drill/zone/{ent_a.zone_id}")
+        assert zone.status_code == 404
+
+
+CASES = {
+    ("GET", "/api/v1/cockpit"): _cockpit,
+    ("GET", "/api/v1/cockpit/drill"): _drill_park,
+    ("GET", "/api/v1/cockpit/drill/{level}/{pk}"): _drill_level,
+}

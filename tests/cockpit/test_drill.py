@@ -58,7 +58,12 @@ def test_park_level_month_by_zone_and_day(personas, metered, zone):
         ("南区", 12.0),
     ]
     assert len(data["trend"]) == 31
-    assert data["trend"][14] == {"label": "03-15", "value": 152.0, "period": "2022-03-15"}
+    assert data["trend"][14] == {
+        "label": "03-15",
+        "value": 152.0,
+        "period": "2022-03-15",
+        "year_ago": 0.0,
+    }
     assert sum(t["value"] for t in data["trend"]) == 152.0
 
 
@@ -79,7 +84,7 @@ def test_enterprise_level_day_by_hour_and_point(personas, metered, ent_a):
     data = _data(_get(personas["park_staff"], url))
     assert data["total"] == 40.0
     assert len(data["trend"]) == 24
-    assert data["trend"][10] == {"label": "10:00", "value": 40.0, "period": None}
+    assert data["trend"][10] == {"label": "10:00", "value": 40.0, "period": None, "year_ago": 0.0}
     assert [(r["name"], r["value"]) for r in data["breakdown"]] == [("A1 电表A1", 40.0)]
 
 

@@ -18,7 +18,11 @@ TileData conventions beyond its fields, all optional:
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from parkpilot.plugins import Tile, TileData, collected, declared, visible_to
@@ -32,6 +36,26 @@ class RenderedTile:
     title: str
     data: TileData | None
     error: str = ""  # set when compute failed; data is None then
+    drill: str = ""  # the drill-down page behind the tile's figure, where there is one
+
+
+# Tiles whose figure is a drill-down level's: the park over today, this month, last month.
+DRILL_PERIODS = {"energy.electricity_today": "day", "carbon.emissions": "month",
+                 "carbon.grades": "previous_month"}  # fmt: skip
+
+
+def drill_link(key: str, park) -> str:
+    which = DRILL_PERIODS.get(key)
+    if which is None:
+        return ""
+    today = timezone.localtime(timezone.now(), ZoneInfo(park.timezone)).date()
+    if which == "day":
+        text = f"{today:%Y-%m-%d}"
+    elif which == "month":
+        text = f"{today:%Y-%m}"
+    else:
+        text = f"{today.replace(day=1) - timedelta(days=1):%Y-%m}"
+    return f"{reverse('cockpit:drill')}?period={text}"
 
 
 def registered_tiles() -> list[Tile]:
@@ -52,7 +76,7 @@ def render_tile(tile: Tile, user, park) -> RenderedTile:
         data = compute_tile(tile, user, park)
         if not isinstance(data, TileData):
             raise TypeError(f"{tile.compute} returned {type(data).__name__}, not TileData")
-        return RenderedTile(tile.key, str(tile.title), data)
+        return RenderedTile(tile.key, str(tile.title), data, drill=drill_link(tile.key, park))
     except Exception as exc:
         log.exception("cockpit tile %s failed", tile.key)
         return RenderedTile(tile.key, str(tile.title), None, error=type(exc).__name__)

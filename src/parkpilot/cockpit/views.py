@@ -110,19 +110,28 @@ def snapshot_pdf(request):
 
 @page(rules.DRILL)
 def drill(request, level: str = "park", pk: int | None = None):
-    """One level of the drill-down; `?period=2026|2026-11|2026-11-05&kind=grid_import`."""
+    """One level of the drill-down: `?period=2026|2026-11|2026-11-05`, `&kind=grid_import`,
+    `&industry=C34`."""
     park = park_of(request.user)
     if park is None:
         raise NotFound
     context = {"park": park, "error": None}
     try:
-        per = selectors_drill.drill_period(request.GET.get("period"), park.timezone)
-        kind = request.GET.get("kind") or "grid_import"
-        data = selectors_drill.drill_level(
-            user=request.user, park=park, level=level, pk=pk, per=per, kind=kind
-        )
+        data = _drill_data(request, park, level, pk)
     except ValidationFailed as exc:
         context["error"] = str(exc)
         return TemplateResponse(request, "cockpit/drill.html", context, status=422)
-    context.update(data=data, kinds=selectors_drill.kind_choices())
+    context.update(
+        data=data,
+        kinds=selectors_drill.kind_choices(),
+        industries=selectors_drill.industry_choices(user=request.user, park=park),
+    )
     return TemplateResponse(request, "cockpit/drill.html", context)
+
+
+def _drill_data(request, park, level, pk) -> dict:
+    get = request.GET.get
+    return selectors_drill.drill_query(
+        user=request.user, park=park, level=level, pk=pk, period=get("period"),
+        kind=get("kind"), industry=get("industry"),
+    )  # fmt: skip
