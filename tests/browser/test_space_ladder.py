@@ -24,6 +24,10 @@ def test_the_ladder_a_refused_and_a_done_move_up(demo_park, live_server, new_pag
     expect(staff.get_by_test_id("targets")).to_contain_text("35")
     expect(staff.get_by_test_id("operators")).to_contain_text("年度考核不合格")
     expect(staff.get_by_test_id("ladder-chart").locator("canvas")).to_have_count(1)
+    # The in-park spaces are dots on the map, labelled; 廊湾 (Shenzhen) is not on it.
+    park_map = staff.get_by_test_id("park-map")
+    expect(park_map).to_contain_text("青山湖科创苗圃")
+    expect(park_map).not_to_contain_text("廊湾产业加速器")
     screenshot(staff, "space-ladder")
     # 杭州众硅 is in 工创园孵化器 and the platform holds none of its monthly figures.
     staff.get_by_test_id("spaces").get_by_role("link", name="工创园孵化器").click()

@@ -197,3 +197,21 @@ def test_pages_staff_move_an_enterprise_and_the_enterprise_sees_its_own(
     theirs = other.get(reverse("space:my_ladder")).content.decode()
     assert 'data-testid="current-rung"' not in theirs and "2024-06-01" not in theirs
     assert other.get(reverse("space:ladder")).status_code in (403, 404)
+
+
+def test_the_map_places_each_in_park_space_inside_its_zone(park, keeper, spaces, zone):
+    """Five spaces in one zone (the fixture's), none off-site: five dots, each inside the zone's
+    outline (a representative point, not a centroid, which a U-shaped zone may not contain)."""
+    from shapely.geometry import Point, shape
+
+    u_shape = {"type": "Polygon", "coordinates": [[[119.70, 30.20], [119.73, 30.20],
+        [119.73, 30.23], [119.72, 30.23], [119.72, 30.21], [119.71, 30.21], [119.71, 30.23],
+        [119.70, 30.23], [119.70, 30.20]]]}  # fmt: skip
+    zone.outline = u_shape
+    zone.save(update_fields=["outline"])
+    listed = selectors_ladder.space_list(user=keeper)
+    found = selectors_ladder.ladder_map(user=keeper, park=park, spaces=listed)
+    dots = [f for f in found["features"] if f["properties"]["kind"] == "incubation"]
+    assert len(dots) == 5
+    assert all(shape(u_shape).contains(Point(d["geometry"]["coordinates"])) for d in dots)
+    assert {d["properties"]["fill"] for d in dots} == set(selectors_ladder.RUNG_FILL.values())

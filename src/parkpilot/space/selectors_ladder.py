@@ -22,6 +22,7 @@ from parkpilot.space.models import (
     Stage,
 )
 from parkpilot.tenancy import access
+from parkpilot.tenancy import selectors as tenancy_selectors
 from parkpilot.tenancy.actors import system_actor
 
 PCT = Decimal("0.1")
@@ -137,3 +138,24 @@ def criteria_checks(*, enterprise, step: LadderStep, day: date) -> list[ladder.C
 def criteria_list(*, user, park):
     rules = access.scoped(user, GraduationRule).filter(park=park)
     return sorted(rules, key=lambda r: (LADDER.index(r.stage), r.measure))
+
+
+RUNG_FILL = {"nursery": "#9ccc65", "makerspace": "#4caf50", "incubator": "#26a69a",
+             "accelerator": "#1e88e5", "small_park": "#3949ab"}  # fmt: skip
+
+
+def ladder_map(*, user, park, spaces: list[IncubationSpace]) -> dict | None:
+    """The park's map with each in-park space as a point at its zone's centre (a space has no
+    surveyed outline), coloured by rung; off-site spaces (飞地) are not on the park's map."""
+    from shapely.geometry import mapping, shape
+
+    base = tenancy_selectors.park_map(user=user, park=park)
+    if base is None:
+        return None
+    placed = [s for s in spaces if s.zone is not None and s.zone.outline]
+    for space in placed:
+        centre = shape(space.zone.outline).representative_point()  # inside, unlike a centroid
+        base["features"].append({"type": "Feature", "geometry": mapping(centre), "properties": {
+            "kind": "incubation", "name": space.name, "fill": RUNG_FILL[space.stage]}})  # fmt: skip
+    base["demo"] = base["demo"] or any(s.demo for s in placed)
+    return base

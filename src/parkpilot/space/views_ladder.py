@@ -55,6 +55,8 @@ def ladder(request):
                   "labels": {"capacity": _("Places"), "occupied": _("Enterprises now")}},
         "progress": progress,
         "spaces": spaces,
+        "geojson": selectors_ladder.ladder_map(user=user, park=user.park, spaces=spaces),
+        "legend": [(Stage(k).label, fill) for k, fill in selectors_ladder.RUNG_FILL.items()],
         "operators": selectors_ladder.operator_list(user=user).filter(park=user.park),
         "criteria": selectors_ladder.criteria_list(user=user, park=user.park),
         "pass_mark": services_ladder.PASS_MARK,

@@ -9,6 +9,8 @@ document.addEventListener("DOMContentLoaded", function () {
     var data = JSON.parse(document.getElementById(el.dataset.geojson).textContent);
     var map = L.map(el, {attributionControl: false, zoomSnap: 0.25});
     var layer = L.geoJSON(data, {
+      // A point (a space placed in its zone) is a dot in its feature's colour, not a pin image.
+      pointToLayer: function (f, latlng) { return L.circleMarker(latlng, {radius: 8}); },
       style: function (f) {
         var base = styles[f.properties.kind] || styles.zone;
         // An app may colour its own features (a status, a class): properties.fill.
