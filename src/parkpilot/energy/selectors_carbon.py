@@ -156,11 +156,14 @@ def _aggregate(branches, select: str, group: str, keys: tuple[int, ...]) -> list
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     merged: dict[tuple, list] = {}
+    instants: dict = {}  # raw bucket -> datetime: the same dozen recur in every entity's rows
     for row in rows:
-        key = tuple(_key(row[i]) for i in keys)
+        key = tuple(_key(row[i], instants) for i in keys)
         into = merged.get(key)
         if into is None:
             merged[key] = list(row)
+            for i, value in zip(keys, key, strict=True):
+                merged[key][i] = value  # the bucket as a datetime, parsed once
             continue
         for i, value in enumerate(row):
             if i not in keys and value is not None:
@@ -168,9 +171,14 @@ def _aggregate(branches, select: str, group: str, keys: tuple[int, ...]) -> list
     return [tuple(row) for row in merged.values()]
 
 
-def _key(value):
+def _key(value, instants: dict):
     # A bucket comes back as text or a datetime depending on the engine and the branch.
-    return _instant(value) if isinstance(value, str | datetime) else value
+    if not isinstance(value, str | datetime):
+        return value
+    found = instants.get(value)
+    if found is None:
+        found = instants[value] = _instant(value)
+    return found
 
 
 # One row per entity: an enterprise (wherever its points are), or a zone's public loads. Kinds
