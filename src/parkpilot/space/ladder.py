@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from parkpilot.space.models import LADDER
+from parkpilot.space.models import LADDER, Measure
 
 
 def next_stage(stage: str) -> str | None:
@@ -26,6 +26,10 @@ class Check:
     minimum: Decimal
     value: Decimal | None  # None: the platform holds no figure for it
     document: str
+
+    @property
+    def label(self) -> str:
+        return Measure(self.measure).label
 
     @property
     def met(self) -> bool:

@@ -39,6 +39,12 @@ def space_list(*, user):
     return sorted(spaces, key=lambda s: (LADDER.index(s.stage), s.name))
 
 
+def spaces_above(*, user, space: IncubationSpace) -> list[IncubationSpace]:
+    """The spaces of the rung above `space`'s, where its enterprises may move up to."""
+    above = ladder.next_stage(space.stage)
+    return [s for s in space_list(user=user) if s.stage == above]
+
+
 def space_get(*, user, space_id: int) -> IncubationSpace:
     return access.get_for(user, IncubationSpace.objects.select_related("operator"), space_id)
 

@@ -15,7 +15,6 @@ from parkpilot.space.errors import ErrorCode
 from parkpilot.space.models import (
     IncubationSpace,
     LadderStep,
-    Measure,
     Operator,
     OperatorEvaluation,
     Stage,
@@ -231,7 +230,7 @@ def ladder_move_up(
 def _not_ready(missing: list[ladder.Check]) -> str:
     parts = [
         _("%(measure)s %(value)s of %(minimum)s")
-        % {"measure": Measure(c.measure).label, "minimum": _plain(c.minimum),
+        % {"measure": c.label, "minimum": _plain(c.minimum),
            "value": "—" if c.value is None else _plain(c.value)}
         for c in missing
     ]  # fmt: skip

@@ -8,8 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from parkpilot.space import rules, selectors_ladder, services_ladder
-from parkpilot.space.ladder import next_stage
-from parkpilot.space.models import IncubationSpace, LadderStep, Measure, Operator, Stage
+from parkpilot.space.models import IncubationSpace, LadderStep, Operator, Stage
 from parkpilot.space.views import _chosen, _enterprises, _submit, _unknown_form
 from parkpilot.tenancy.access import page
 from parkpilot.tenancy.models import Enterprise
@@ -71,8 +70,7 @@ def _with_checks(steps, day) -> list[dict]:
     rows = []
     for step in steps:
         checks = selectors_ladder.criteria_checks(enterprise=step.enterprise, step=step, day=day)
-        rows.append({"step": step, "checks": checks, "ready": all(c.met for c in checks),
-                     "labels": {c.measure: Measure(c.measure).label for c in checks}})  # fmt: skip
+        rows.append({"step": step, "checks": checks, "ready": all(c.met for c in checks)})
     return rows
 
 
@@ -103,7 +101,7 @@ def ladder_space(request, space_id: int):
         if failed is None:
             return redirect("space:ladder_space", space_id=space.pk)
     today = timezone.localdate()
-    above = [s for s in selectors_ladder.space_list(user=user) if _is_above(s, space)]
+    above = selectors_ladder.spaces_above(user=user, space=space)
     context = {
         "space": space,
         "rows": _with_checks(selectors_ladder.steps_in(user=user, space=space), today),
@@ -116,10 +114,6 @@ def ladder_space(request, space_id: int):
     }  # fmt: skip
     status = 400 if failed else 200
     return TemplateResponse(request, "space/ladder_space.html", context, status=status)
-
-
-def _is_above(candidate: IncubationSpace, space: IncubationSpace) -> bool:
-    return candidate.stage == next_stage(space.stage)
 
 
 @page(rules.MY_LADDER)
